@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* The in-memory profile: interned strings, mappings, functions, locations and samples, shaped like
+ * pprof (dense ids 1..N) so the pprof encoder is a straight copy. Encoders (pprof, folded, SVG) and
+ * the pprof decoder are declared here too; they live in sibling files of src/profile/. */
+#ifndef FLAMED_PROFILE_H
+#define FLAMED_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct profile;
+
+struct profile_value_type {
+	const char *type; /* e.g. "samples", "cpu" */
+	const char *unit; /* e.g. "count", "nanoseconds" */
+};
+
+struct profile_mapping {
+	uint64_t memory_start;
+	uint64_t memory_limit;
+	uint64_t file_offset;
+	const char *filename; /* path, "[vdso]", "[kernel.kallsyms]" ...; NULL = "" */
+	const char *build_id; /* hex, or NULL */
+	bool has_functions;
+	bool has_filenames;
+	bool has_line_numbers;
+	bool has_inline_frames;
+};
+
+struct profile_line {
+	uint64_t function_id;
+	int64_t line; /* 0 = unknown */
+};
+
+struct profile_label {
+	const char *key;
+	const char *str;      /* string label when non-NULL */
+	int64_t num;	      /* numeric label when str is NULL */
+	const char *num_unit; /* only with num; may be NULL */
+};
+
+/* New empty profile with the given sample types (copied) and period. Returns NULL with errno. */
+struct profile *profile__new(const struct profile_value_type *sample_types, size_t nr_types,
+			     struct profile_value_type period_type, int64_t period);
+
+/* The CPU profile flamed writes: sample types samples/count + cpu/nanoseconds, period type
+ * cpu/nanoseconds, period 1e9/freq_hz, default sample type "cpu". NULL with errno. */
+struct profile *profile__new_cpu(int freq_hz);
+
+void profile__set_time(struct profile *p, int64_t time_nanos, int64_t duration_nanos);
+/* Default sample type by type name (e.g. "cpu"); the string is copied. 0 or -errno. */
+int profile__set_default_sample_type(struct profile *p, const char *type);
+/* Append a human-readable comment (copied). 0 or -errno. */
+int profile__add_comment(struct profile *p, const char *comment);
+
+/* Add a mapping (strings copied). Returns its id (1..N, in insertion order) or 0 on ENOMEM.
+ * Mappings whose filename starts with "[kernel.kallsyms]" are kernel mappings. */
+uint64_t profile__add_mapping(struct profile *p, const struct profile_mapping *m);
+
+/* Function id for (name, system_name, filename, start_line), adding it on first use (strings
+ * copied; NULL = ""). Returns 1..N or 0 on ENOMEM. */
+uint64_t profile__intern_function(struct profile *p, const char *name, const char *system_name,
+				  const char *filename, int64_t start_line);
+
+/* Add a location (lines copied; lines[0] is the innermost inlined callee, the last the physical
+ * caller). mapping_id may be 0 (unknown). No de-duplication: callers cache ids. Returns 1..N or 0
+ * on ENOMEM / bad ids (errno EINVAL). */
+uint64_t profile__add_location(struct profile *p, uint64_t mapping_id, uint64_t address,
+			       const struct profile_line *lines, size_t nr_lines);
+
+/* Add a sample: location ids leaf first, one value per sample type, labels copied. Identical
+ * samples (same locations and labels) are merged by adding values. 0 or -errno (-EINVAL for an
+ * unknown location id). */
+int profile__add_sample(struct profile *p, const uint64_t *location_ids, size_t nr_locations,
+			const int64_t *values, const struct profile_label *labels, size_t nr_labels);
+
+/* Convenience for CPU profiles: values {count, count * period}. */
+int profile__add_cpu_sample(struct profile *p, const uint64_t *location_ids, size_t nr_locations,
+			    int64_t count, const struct profile_label *labels, size_t nr_labels);
+
+/* Read access (for tests, reports and encoders outside this folder). */
+size_t profile__nr_samples(const struct profile *p);
+size_t profile__nr_locations(const struct profile *p);
+size_t profile__nr_functions(const struct profile *p);
+size_t profile__nr_mappings(const struct profile *p);
+int64_t profile__period(const struct profile *p);
+/* Sum of sample values for sample type index idx. */
+int64_t profile__total(const struct profile *p, size_t idx);
+
+/* NULL-safe. */
+void profile__free(struct profile *p);
+
+/* --- encoders and decoder --- */
+
+/* Serialize to raw (uncompressed) pprof protobuf. *ret_buf is malloc'ed, owned by the caller.
+ * 0 or -errno. */
+int profile__encode_pprof(const struct profile *p, uint8_t **ret_buf, size_t *ret_len);
+
+/* Parse raw (uncompressed) pprof protobuf into a new profile (ids renumbered densely). Returns 0 and
+ * *ret_profile, or -EINVAL (malformed: bad string index, unknown id, value count mismatch) /
+ * -ENOMEM. */
+int profile__decode_pprof(const uint8_t *buf, size_t len, struct profile **ret_profile);
+
+/* Folded stacks, one line per unique stack: "comm;root;...;leaf COUNT" (the comm label first when
+ * present; kernel frames suffixed "_[k]", inlined frames "_[i]"; ';' in names replaced by ':').
+ * COUNT is the value of sample type value_idx. 0 or -errno (-EIO on write error). */
+int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out);
+
+/* --- stack walking, shared by the folded and SVG encoders and by reports --- */
+
+enum profile_frame_kind {
+	PROFILE_FRAME_USER,    /* native user code */
+	PROFILE_FRAME_KERNEL,  /* location in a "[kernel.kallsyms]" mapping */
+	PROFILE_FRAME_INLINED, /* a Line other than the last of its Location */
+	PROFILE_FRAME_JIT,     /* mapping "[jit]", "//anon", or a perf-PID.map */
+	PROFILE_FRAME_COMM,    /* synthetic root: the sample's comm label */
+};
+
+struct profile_frame {
+	const char *name; /* borrowed from the profile */
+	enum profile_frame_kind kind;
+};
+
+/* Called once per sample with its frames root first (inlined Lines expanded, caller before
+ * callee). Return 0 to go on, non-zero to stop (that value is returned by the walker). */
+typedef int (*profile_stack_fn)(const struct profile_frame *frames, size_t nr_frames, int64_t value,
+				const struct profile_label *labels, size_t nr_labels, void *ctx);
+
+/* Walk every sample; value is that of sample type value_idx. With comm_root, a sample that has a
+ * "comm" string label gets it as a PROFILE_FRAME_COMM frame in front. Frames borrowed for the
+ * call only. 0, -errno, or the callback's non-zero value. */
+int profile__for_each_stack(const struct profile *p, size_t value_idx, bool comm_root,
+			    profile_stack_fn fn, void *ctx);
+
+/* Index of the sample type named type (e.g. "samples", "cpu"), or -1. */
+int profile__sample_type_index(const struct profile *p, const char *type);
+/* Sample type idx (borrowed), or a zeroed struct when out of range. */
+struct profile_value_type profile__sample_type(const struct profile *p, size_t idx);
+int64_t profile__time_nanos(const struct profile *p);
+int64_t profile__duration_nanos(const struct profile *p);
+
+#endif /* FLAMED_PROFILE_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* One ELF file's function symbols (.symtab and .dynsym), PT_LOAD segments and build-id, via libelf.
+ * Parses outside input: malformed files give an error, never a crash (fuzzed). */
+#ifndef FLAMED_ELF_SYMS_H
+#define FLAMED_ELF_SYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_syms;
+
+/* Parse the ELF file open on fd (the fd stays owned by the caller and may be closed afterwards:
+ * everything needed is copied). Returns a new object or NULL with errno (ENOEXEC: not ELF or
+ * malformed). */
+struct elf_syms *elf_syms__open_fd(int fd);
+
+/* Same from memory (used by the fuzzer and tests); the buffer may be freed afterwards. */
+struct elf_syms *elf_syms__open_mem(const void *buf, size_t len);
+
+/* Convenience: open(path) + elf_syms__open_fd. */
+struct elf_syms *elf_syms__open_path(const char *path);
+
+/* Translate a file offset (mapping pgoff + (addr - mapping start)) to an ELF virtual address using
+ * the PT_LOAD segment that contains it. Works for PIE, non-PIE and shared libraries.
+ * Returns 0 and *ret_vaddr, or -ENOENT when no PT_LOAD segment covers the offset. */
+int elf_syms__offset_to_vaddr(const struct elf_syms *es, uint64_t offset, uint64_t *ret_vaddr);
+
+/* Function symbol containing vaddr: [st_value, st_value + st_size), or for size-0 symbols up to the
+ * next symbol. Returns the name (borrowed, valid until elf_syms__free) or NULL. *ret_offset (may be
+ * NULL) gets vaddr - st_value. */
+const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset);
+
+/* Lower-case hex of the GNU build-id note, or NULL when there is none. Borrowed. */
+const char *elf_syms__build_id(const struct elf_syms *es);
+
+/* Number of function symbols kept. */
+size_t elf_syms__count(const struct elf_syms *es);
+
+/* Bytes held by this object (for memory accounting). */
+size_t elf_syms__mem_bytes(const struct elf_syms *es);
+
+/* NULL-safe. */
+void elf_syms__free(struct elf_syms *es);
+
+#endif /* FLAMED_ELF_SYMS_H */
