@@ -137,8 +137,8 @@ static __always_inline __u64 store_stack(void *stacks, struct flamed_stack *st, 
 }
 
 /* Capture one stack into scratch slot; returns its hash in this generation's stacks map, or 0. */
-static __always_inline __u64 capture_stack(struct bpf_perf_event_data *ctx, void *stacks, __u32 slot,
-					   __u64 flags)
+static __always_inline __u64 capture_stack(struct bpf_perf_event_data *ctx, void *stacks,
+					   __u32 slot, __u64 flags)
 {
 	struct flamed_stack *st = bpf_map_lookup_elem(&scratch, &slot);
 	bool user = flags & BPF_F_USER_STACK;

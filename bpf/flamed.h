@@ -29,11 +29,11 @@ enum flamed_metric {
 
 /* Key of the "counts" maps: one entry per distinct (thread, address space, stacks, comm). */
 struct flamed_count_key {
-	__u64 aspace;	   /* task->mm as a cookie: changes on exec, so maps snapshots match */
-	__u64 user_stack;  /* hash into the "stacks" map, 0 = none */
-	__u64 kern_stack;  /* hash into the "stacks" map, 0 = none */
-	__u32 tgid;	   /* process id (init namespace) */
-	__u32 tid;	   /* thread id (init namespace) */
+	__u64 aspace;	  /* task->mm as a cookie: changes on exec, so maps snapshots match */
+	__u64 user_stack; /* hash into the "stacks" map, 0 = none */
+	__u64 kern_stack; /* hash into the "stacks" map, 0 = none */
+	__u32 tgid;	  /* process id (init namespace) */
+	__u32 tid;	  /* thread id (init namespace) */
 	char comm[FLAMED_COMM_LEN]; /* thread name */
 };
 
@@ -53,7 +53,7 @@ struct flamed_proc_event {
 	__u64 aspace;
 	__u64 ktime_ns;
 	__u32 tgid;
-	__u32 type; /* FLAMED_EVENT_* */
+	__u32 type;		    /* FLAMED_EVENT_* */
 	char comm[FLAMED_COMM_LEN]; /* process (group leader) name */
 };
 

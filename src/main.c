@@ -1,5 +1,28 @@
 // SPDX-License-Identifier: MIT
-int main(void)
+/* flamed: parse the command line, then run a capture (or a report on a pprof file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "util/log.h"
+
+int main(int argc, char **argv)
 {
-	return 0;
+	struct config cfg;
+	char err[512];
+
+	switch (cli_parse(argc, argv, &cfg, err, sizeof(err), stdout)) {
+	case CLI_EXIT_OK:
+		return EXIT_SUCCESS;
+	case CLI_USAGE_ERR:
+		log_error("%s", err);
+		return 2;
+	case CLI_RUN:
+		break;
+	}
+	if (cfg.verbose)
+		log_set_level(LOG_DEBUG);
+	return capture_run(&cfg);
 }

@@ -41,17 +41,17 @@ int hashmap__set(struct hashmap *map, uintptr_t key, uintptr_t value);
 void hashmap__clear(struct hashmap *map);
 
 /* Iterate: for (size_t i = 0; i < map->cap; i++) if (map->slots[i].hash) ... */
-#define hashmap__for_each(map, e)                                                                  \
-	for (struct hashmap_entry *e = (map)->slots; (map)->slots && e < (map)->slots + (map)->cap; \
-	     e++)                                                                                  \
+#define hashmap__for_each(map, e)                                \
+	for (struct hashmap_entry *e = (map)->slots;             \
+	     (map)->slots && e < (map)->slots + (map)->cap; e++) \
 		if (e->hash)
 
 /* Common hash and equality callbacks. */
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
 uint64_t hash_u64(uint64_t x);
-uint64_t hashmap_hash_str(uintptr_t key, void *ctx);  /* key is a NUL-terminated string */
+uint64_t hashmap_hash_str(uintptr_t key, void *ctx); /* key is a NUL-terminated string */
 bool hashmap_equal_str(uintptr_t a, uintptr_t b, void *ctx);
-uint64_t hashmap_hash_int(uintptr_t key, void *ctx);  /* key is the integer itself */
+uint64_t hashmap_hash_int(uintptr_t key, void *ctx); /* key is the integer itself */
 bool hashmap_equal_int(uintptr_t a, uintptr_t b, void *ctx);
 
 #endif /* FLAMED_HASHMAP_H */

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/sampler.h"
+#include "flamed.skel.h"
+
+struct sampler {
+	struct flamed_bpf *skel;
+	struct ring_buffer *events;
+	struct bpf_link **links;
+	int nr_links;
+	int nr_attached; /* CPUs sampled, kept after detach for the summary */
+	uint32_t map_entries;
+	int nr_possible_cpus;
+	int freq_hz;
+	sampler_event_fn on_event;
+	void *event_ctx;
+	/* drain buffers, sized to map_entries */
+	void *keys;
+	void *values;
+};
+
+static const char *const metric_names[FLAMED_METRIC__MAX] = {
+	[FLAMED_METRIC_SAMPLES] = "samples",
+	[FLAMED_METRIC_IDLE] = "idle",
+	[FLAMED_METRIC_SELF] = "self",
+	[FLAMED_METRIC_FILTERED] = "filtered",
+	[FLAMED_METRIC_COUNTED] = "counted",
+	[FLAMED_METRIC_COUNT_MAP_FULL] = "count_map_full",
+	[FLAMED_METRIC_STACK_MAP_FULL] = "stack_map_full",
+	[FLAMED_METRIC_KSTACK_ERR] = "kernel_stack_error",
+	[FLAMED_METRIC_USTACK_ERR] = "user_stack_error",
+	[FLAMED_METRIC_USTACK_EMPTY] = "user_stack_empty",
+	[FLAMED_METRIC_KSTACK_TRUNCATED] = "kernel_stack_truncated",
+	[FLAMED_METRIC_USTACK_TRUNCATED] = "user_stack_truncated",
+	[FLAMED_METRIC_PROC_EVENT_LOST] = "proc_event_lost",
+	[FLAMED_METRIC_TARGET_FORKS] = "target_forks",
+	[FLAMED_METRIC_TARGETS_FULL] = "targets_full",
+};
+
+const char *sampler_metric_name(enum flamed_metric m)
+{
+	return m < FLAMED_METRIC__MAX && metric_names[m] ? metric_names[m] : "unknown";
+}
+
+static uint32_t round_up_pow2(uint64_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+/* Entries per generation: every sample of one drain interval could be a new stack and a new count
+ * key; twice that for bursts, a floor for small hosts and a cap so a 256-CPU host at 999 Hz does
+ * not pin gigabytes (past the cap, drops are counted). */
+static uint32_t map_entries_for(int nr_cpus, int freq_hz, uint32_t drain_ms)
+{
+	uint64_t per_drain = (uint64_t)nr_cpus * freq_hz * (drain_ms ? drain_ms : 1000) / 1000;
+	uint32_t n = round_up_pow2(per_drain * 2);
+
+	if (n < 2048)
+		n = 2048;
+	if (n > (1u << 17))
+		n = 1u << 17;
+	return n;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct sampler *s = ctx;
+
+	if (size >= sizeof(struct flamed_proc_event) && s->on_event)
+		s->on_event(data, s->event_ctx);
+	return 0;
+}
+
+static int online_cpus(bool **ret_mask, int *ret_nr)
+{
+	int nr = libbpf_num_possible_cpus();
+	bool *mask = NULL;
+	char buf[1024];
+	FILE *f = NULL;
+	char *p;
+	int err = 0;
+
+	if (nr <= 0)
+		return nr ? nr : -EINVAL;
+	mask = calloc(nr, sizeof(*mask));
+	if (!mask)
+		return -ENOMEM;
+	f = fopen("/sys/devices/system/cpu/online", "re");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		/* no sysfs: assume every possible CPU is online */
+		for (int i = 0; i < nr; i++)
+			mask[i] = true;
+		goto out;
+	}
+	/* "0-3,5,7-8" */
+	for (p = buf; *p && *p != '\n';) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p) {
+			err = -EINVAL;
+			goto out;
+		}
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long i = a; i <= b && i < nr; i++)
+			if (i >= 0)
+				mask[i] = true;
+		p = *end == ',' ? end + 1 : end;
+	}
+out:
+	if (f)
+		fclose(f);
+	if (err) {
+		free(mask);
+		return err;
+	}
+	*ret_mask = mask;
+	*ret_nr = nr;
+	return 0;
+}
+
+struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn on_event,
+			      void *event_ctx)
+{
+	struct sampler *s = NULL;
+	struct bpf_map *counts[2], *stacks[2];
+	int err, nr_cpus;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->on_event = on_event;
+	s->event_ctx = event_ctx;
+	s->freq_hz = opts->freq_hz;
+	s->nr_possible_cpus = libbpf_num_possible_cpus();
+	nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (s->nr_possible_cpus <= 0 || nr_cpus <= 0) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+
+	{
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
+
+		s->skel = flamed_bpf__open_opts(&oo);
+	}
+	if (!s->skel) {
+		err = -errno;
+		goto cleanup;
+	}
+	s->skel->rodata->cfg_self_tgid = getpid();
+	s->skel->rodata->cfg_filter = opts->filter;
+	s->skel->rodata->cfg_follow_forks = opts->follow_forks;
+	s->skel->rodata->cfg_include_idle = opts->include_idle;
+
+	s->map_entries = map_entries_for(nr_cpus, opts->freq_hz, opts->drain_ms);
+	counts[0] = s->skel->maps.counts0;
+	counts[1] = s->skel->maps.counts1;
+	stacks[0] = s->skel->maps.stacks0;
+	stacks[1] = s->skel->maps.stacks1;
+	for (int i = 0; i < 2; i++) {
+		err = bpf_map__set_max_entries(counts[i], s->map_entries);
+		if (!err)
+			err = bpf_map__set_max_entries(stacks[i], s->map_entries);
+		if (err)
+			goto cleanup;
+	}
+	if (opts->max_targets) {
+		err = bpf_map__set_max_entries(s->skel->maps.targets, opts->max_targets);
+		if (err)
+			goto cleanup;
+	}
+	if (!opts->follow_forks)
+		bpf_program__set_autoload(s->skel->progs.on_fork, false);
+
+	err = flamed_bpf__load(s->skel);
+	if (err)
+		goto cleanup;
+
+	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
+	if (!s->events) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* one buffer big enough for a whole map of either kind */
+	s->keys = calloc(s->map_entries, sizeof(struct flamed_count_key));
+	s->values = calloc(s->map_entries, sizeof(struct flamed_stack));
+	if (!s->keys || !s->values) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	return s;
+
+cleanup:
+	sampler__free(s);
+	errno = -err;
+	return NULL;
+}
+
+int sampler__add_target(struct sampler *s, uint32_t tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(s->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int perf_event_open_cpu(int cpu, int freq_hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = freq_hz,
+	};
+	int fd;
+
+	fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int sampler__attach(struct sampler *s)
+{
+	bool *online = NULL;
+	int nr = 0, err;
+
+	err = online_cpus(&online, &nr);
+	if (err)
+		return err;
+	s->links = calloc(nr, sizeof(*s->links));
+	if (!s->links) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (int cpu = 0; cpu < nr; cpu++) {
+		struct bpf_link *link;
+		int fd;
+
+		if (!online[cpu])
+			continue;
+		fd = perf_event_open_cpu(cpu, s->freq_hz);
+		if (fd == -ENODEV)
+			continue; /* went offline meanwhile */
+		if (fd < 0) {
+			err = fd;
+			goto cleanup;
+		}
+		link = bpf_program__attach_perf_event(s->skel->progs.on_cpu_sample, fd);
+		if (!link) {
+			err = -errno;
+			close(fd);
+			goto cleanup;
+		}
+		s->links[s->nr_links++] = link; /* the link owns fd now */
+	}
+	if (s->nr_links == 0) {
+		err = -ENODEV;
+		goto cleanup;
+	}
+	s->nr_attached = s->nr_links;
+	if (s->skel->progs.on_fork && bpf_program__autoload(s->skel->progs.on_fork)) {
+		err = flamed_bpf__attach(s->skel);
+		if (err)
+			goto cleanup;
+	}
+	err = 0;
+cleanup:
+	free(online);
+	return err;
+}
+
+int sampler__event_fd(const struct sampler *s)
+{
+	return ring_buffer__epoll_fd(s->events);
+}
+
+int sampler__poll_events(struct sampler *s)
+{
+	return ring_buffer__consume(s->events);
+}
+
+/* Read every entry of a quiescent map in batches, deleting as it goes. */
+static int drain_map(struct sampler *s, struct bpf_map *map, size_t key_sz, size_t val_sz,
+		     int (*fn)(struct sampler *s, const void *key, const void *val, void *ctx),
+		     void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = bpf_map__fd(map);
+	__u64 in_batch = 0, out_batch = 0;
+	bool first = true;
+
+	for (;;) {
+		__u32 n = s->map_entries;
+		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch,
+							  s->keys, s->values, &n, &opts);
+		int saved = err ? -errno : 0;
+
+		for (__u32 i = 0; i < n; i++) {
+			int rc = fn(s, (char *)s->keys + i * key_sz, (char *)s->values + i * val_sz,
+				    ctx);
+			if (rc < 0)
+				return rc;
+		}
+		if (saved == -ENOENT)
+			return 0; /* done */
+		if (saved)
+			return saved;
+		in_batch = out_batch;
+		first = false;
+	}
+}
+
+struct drain_ctx {
+	sampler_stack_fn on_stack;
+	sampler_count_fn on_count;
+	void *ctx;
+};
+
+static int drain_stack(struct sampler *s, const void *key, const void *val, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+
+	(void)s;
+	return d->on_stack(*(const uint64_t *)key, val, d->ctx);
+}
+
+static int drain_count(struct sampler *s, const void *key, const void *val, void *ctx)
+{
+	struct drain_ctx *d = ctx;
+
+	(void)s;
+	return d->on_count(key, *(const uint64_t *)val, d->ctx);
+}
+
+int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_fn on_count,
+		   void *ctx)
+{
+	struct drain_ctx d = { .on_stack = on_stack, .on_count = on_count, .ctx = ctx };
+	/* a perf_event program runs for microseconds with preemption off; 2 ms is ample for every
+	 * program that read the old generation to finish before we read it */
+	const struct timespec grace = { .tv_nsec = 2 * 1000 * 1000 };
+	__u32 old = s->skel->bss->active_gen;
+	struct bpf_map *stacks = old ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
+	struct bpf_map *counts = old ? s->skel->maps.counts1 : s->skel->maps.counts0;
+	int err;
+
+	__atomic_store_n(&s->skel->bss->active_gen, !old, __ATOMIC_SEQ_CST);
+	nanosleep(&grace, NULL);
+	err = drain_map(s, stacks, sizeof(__u64), sizeof(struct flamed_stack), drain_stack, &d);
+	if (err)
+		return err;
+	return drain_map(s, counts, sizeof(struct flamed_count_key), sizeof(__u64), drain_count,
+			 &d);
+}
+
+int sampler__read_metrics(const struct sampler *s, uint64_t *out)
+{
+	int fd = bpf_map__fd(s->skel->maps.metrics);
+	__u64 *percpu;
+
+	percpu = calloc(s->nr_possible_cpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 m = 0; m < FLAMED_METRIC__MAX; m++) {
+		out[m] = 0;
+		if (bpf_map_lookup_elem(fd, &m, percpu))
+			continue;
+		for (int c = 0; c < s->nr_possible_cpus; c++)
+			out[m] += percpu[c];
+	}
+	free(percpu);
+	return 0;
+}
+
+int sampler__nr_cpus(const struct sampler *s)
+{
+	return s->nr_attached;
+}
+
+size_t sampler__map_bytes(const struct sampler *s)
+{
+	size_t per_gen = (size_t)s->map_entries *
+			 (sizeof(struct flamed_count_key) + 8 + 8 + sizeof(struct flamed_stack));
+
+	return 2 * per_gen + 256 * 1024 /* events */ + 16384 * 24 /* known */ +
+	       2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
+}
+
+void sampler__detach(struct sampler *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nr_links; i++)
+		bpf_link__destroy(s->links[i]); /* closes the perf fd */
+	s->nr_links = 0;
+	flamed_bpf__detach(s->skel);
+}
+
+void sampler__free(struct sampler *s)
+{
+	if (!s)
+		return;
+	sampler__detach(s);
+	free(s->links);
+	ring_buffer__free(s->events);
+	flamed_bpf__destroy(s->skel);
+	free(s->keys);
+	free(s->values);
+	free(s);
+}

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpf/sampler.h"
+#include "capture.h"
+#include "cli.h"
+#include "collect/builder.h"
+#include "collect/collector.h"
+#include "output/output.h"
+#include "preflight.h"
+#include "proc/proc_table.h"
+#include "profile/profile.h"
+#include "symbolize/symbolizer.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+#define DRAIN_MS 1000 /* drain period: bounds BPF map sizes (sampler.c) */
+
+struct capture {
+	const struct config *cfg;
+	struct sampler *sampler;
+	struct collector *coll;
+	struct proc_table *procs;
+	struct symbolizer *sym;
+	struct cli_output outputs[CLI_MAX_OUTPUTS];
+	char default_paths[2][512];
+	int nr_outputs;
+	pid_t child;
+	int child_status;
+	bool child_exited;
+	bool interrupted;
+	int go_fd;   /* child waits for a byte here before exec */
+	int exec_fd; /* child reports exec failure (errno) here; EOF = exec'd */
+	int epoll_fd, signal_fd, tick_fd, deadline_fd;
+	sigset_t old_mask;
+	struct timespec start_mono;
+	int64_t start_wall_ns;
+	uint64_t elapsed_ns;
+	bool progress_shown;
+	int oom;
+};
+
+static uint64_t mono_ns_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - t0->tv_sec) * 1000000000ULL + now.tv_nsec - t0->tv_nsec;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log_get_level() < LOG_DEBUG)
+		return 0;
+	if (level != LIBBPF_WARN && log_get_level() < LOG_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
+{
+	struct capture *c = ctx;
+	char comm[FLAMED_COMM_LEN + 1];
+
+	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
+	if (!proc_table__add(c->procs, ev->tgid, ev->aspace, comm))
+		c->oom = -ENOMEM;
+}
+
+static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
+{
+	struct capture *c = ctx;
+
+	return collector__add_stack(c->coll, hash, st);
+}
+
+static int on_count(const struct flamed_count_key *key, uint64_t count, void *ctx)
+{
+	struct capture *c = ctx;
+
+	return collector__add_count(c->coll, key, count);
+}
+
+/* Output list: the user's, or flamed-HOST-TIME.svg + .pb.gz in the current directory. */
+static int plan_outputs(struct capture *c)
+{
+	const struct config *cfg = c->cfg;
+	char host[256] = "localhost", stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (cfg->nr_outputs) {
+		memcpy(c->outputs, cfg->outputs, sizeof(cfg->outputs[0]) * cfg->nr_outputs);
+		c->nr_outputs = cfg->nr_outputs;
+	} else {
+		gethostname(host, sizeof(host) - 1);
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		snprintf(c->default_paths[0], sizeof(c->default_paths[0]), "flamed-%s-%s.svg", host,
+			 stamp);
+		snprintf(c->default_paths[1], sizeof(c->default_paths[1]), "flamed-%s-%s.pb.gz",
+			 host, stamp);
+		c->outputs[0] = (struct cli_output){ c->default_paths[0], OUTPUT_SVG };
+		c->outputs[1] = (struct cli_output){ c->default_paths[1], OUTPUT_PPROF_GZ };
+		c->nr_outputs = 2;
+	}
+	for (int i = 0; i < c->nr_outputs; i++) {
+		int err = output_check_writable(c->outputs[i].path);
+
+		if (err) {
+			log_error("cannot write '%s': %s", c->outputs[i].path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Fork the command, stopped before exec until the sampler targets it. */
+static int spawn_child(struct capture *c)
+{
+	int go[2] = { -1, -1 }, ex[2] = { -1, -1 };
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
+		int err = -errno;
+
+		for (int i = 0; i < 2; i++) {
+			if (go[i] >= 0)
+				close(go[i]);
+			if (ex[i] >= 0)
+				close(ex[i]);
+		}
+		return err;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(go[0]), close(go[1]), close(ex[0]), close(ex[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char b;
+		int e;
+
+		close(go[1]);
+		close(ex[0]);
+		sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
+		if (read(go[0], &b, 1) != 1)
+			_exit(127); /* flamed gave up before starting us */
+		execvp(c->cfg->cmd[0], c->cfg->cmd);
+		e = errno;
+		if (write(ex[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ex[1]);
+	c->go_fd = go[1];
+	c->exec_fd = ex[0];
+	c->child = pid;
+	return 0;
+}
+
+/* Let the child exec; -errno of a failed exec. */
+static int release_child(struct capture *c)
+{
+	ssize_t n;
+	int e = 0;
+
+	if (write(c->go_fd, "g", 1) != 1)
+		return -errno;
+	close(c->go_fd);
+	c->go_fd = -1;
+	n = read(c->exec_fd, &e, sizeof(e)); /* EOF: exec succeeded (close-on-exec) */
+	close(c->exec_fd);
+	c->exec_fd = -1;
+	if (n == sizeof(e)) {
+		waitpid(c->child, NULL, 0);
+		c->child = 0;
+		return -e;
+	}
+	return 0;
+}
+
+static void reap_child(struct capture *c)
+{
+	int status;
+
+	if (c->child > 0 && !c->child_exited && waitpid(c->child, &status, WNOHANG) == c->child) {
+		c->child_exited = true;
+		c->child_status = status;
+	}
+}
+
+static void terminate_child(struct capture *c)
+{
+	if (c->child <= 0 || c->child_exited)
+		return;
+	kill(c->child, SIGTERM);
+	for (int i = 0; i < 200 && !c->child_exited; i++) {
+		const struct timespec ten_ms = { .tv_nsec = 10 * 1000 * 1000 };
+
+		nanosleep(&ten_ms, NULL);
+		reap_child(c);
+	}
+	if (!c->child_exited) {
+		kill(c->child, SIGKILL);
+		if (waitpid(c->child, &c->child_status, 0) == c->child)
+			c->child_exited = true;
+	}
+}
+
+static int setup_loop(struct capture *c)
+{
+	const struct timespec period = { .tv_sec = DRAIN_MS / 1000,
+					 .tv_nsec = (DRAIN_MS % 1000) * 1000000L };
+	struct itimerspec tick = { .it_interval = period, .it_value = period };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+	int fds[4];
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	c->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	c->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->signal_fd < 0 || c->tick_fd < 0 || c->epoll_fd < 0)
+		return -errno;
+	if (timerfd_settime(c->tick_fd, 0, &tick, NULL))
+		return -errno;
+	if (c->cfg->duration_ns) {
+		struct itimerspec dl = {
+			.it_value = { .tv_sec = c->cfg->duration_ns / 1000000000ULL,
+				      .tv_nsec = c->cfg->duration_ns % 1000000000ULL },
+		};
+
+		c->deadline_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (c->deadline_fd < 0 || timerfd_settime(c->deadline_fd, 0, &dl, NULL))
+			return -errno;
+	}
+	fds[0] = c->signal_fd;
+	fds[1] = c->tick_fd;
+	fds[2] = sampler__event_fd(c->sampler);
+	fds[3] = c->deadline_fd;
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		ev.data.fd = fds[i];
+		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fds[i], &ev))
+			return -errno;
+	}
+	return 0;
+}
+
+static void show_progress(struct capture *c, bool final)
+{
+	uint64_t m[FLAMED_METRIC__MAX];
+	char el[32], total[32];
+
+	if (!c->cfg->progress || !isatty(STDERR_FILENO))
+		return;
+	if (final) {
+		if (c->progress_shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (sampler__read_metrics(c->sampler, m))
+		return;
+	format_duration(mono_ns_since(&c->start_mono) / 1000000000ULL * 1000000000ULL, el,
+			sizeof(el));
+	if (c->cfg->duration_ns)
+		format_duration(c->cfg->duration_ns, total, sizeof(total));
+	else
+		snprintf(total, sizeof(total), "command");
+	fprintf(stderr, "\r\033[Kflamed: %s / %s, %llu samples, %zu processes (Ctrl-C to stop)", el,
+		total, (unsigned long long)m[FLAMED_METRIC_COUNTED],
+		(size_t)proc_table__stats(c->procs).processes);
+	c->progress_shown = true;
+}
+
+/* Wait for the end of the capture, draining every tick. 0 or -errno. */
+static int run_loop(struct capture *c)
+{
+	bool done = false;
+	int err;
+
+	while (!done) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(c->epoll_fd, evs, 8, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			uint64_t expirations;
+
+			if (fd == c->signal_fd) {
+				struct signalfd_siginfo si;
+
+				while (read(c->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD) {
+						reap_child(c);
+						done |= c->child_exited;
+					} else {
+						c->interrupted = true;
+						done = true;
+					}
+				}
+			} else if (fd == c->tick_fd) {
+				if (read(c->tick_fd, &expirations, sizeof(expirations)) < 0)
+					continue;
+				err = sampler__drain(c->sampler, on_stack, on_count, c);
+				if (err)
+					return err;
+				show_progress(c, false);
+			} else if (fd == c->deadline_fd) {
+				done = true;
+			} else {
+				err = sampler__poll_events(c->sampler);
+				if (err < 0)
+					return err;
+			}
+		}
+		if (c->oom)
+			return c->oom;
+	}
+	return 0;
+}
+
+static void print_summary(struct capture *c, const uint64_t *m, const struct build_stats *bs)
+{
+	struct proc_table_stats ps = proc_table__stats(c->procs);
+	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL];
+	double sym = bs->frames ? 100.0 * (bs->frames - bs->frames_unsymbolized) / bs->frames : 100;
+
+	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
+		 (unsigned long long)collector__samples(c->coll), collector__nr_processes(c->coll),
+		 (unsigned long long)dropped, (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL]);
+	log_info("stacks: %.1f%% of frames symbolized; stack map full %llu, kernel stack errors "
+		 "%llu, user stack errors %llu, no user stack %llu, truncated %llu; processes "
+		 "vanished before snapshot %llu, lost process events %llu",
+		 sym, (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
+		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR],
+		 (unsigned long long)bs->no_user_stack,
+		 (unsigned long long)(m[FLAMED_METRIC_KSTACK_TRUNCATED] +
+				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
+		 (unsigned long long)ps.vanished,
+		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
+		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
+	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",
+		  sampler__map_bytes(c->sampler) / 1024, collector__nr_stacks(c->coll),
+		  collector__nr_keys(c->coll));
+}
+
+/* Build the profile, write every output, print the summary. Exit code. */
+static int finish(struct capture *c)
+{
+	struct symbolizer_stats ss;
+	uint64_t m[FLAMED_METRIC__MAX] = { 0 };
+	struct build_stats bs = { 0 };
+	struct profile *p = NULL;
+	char host[256] = "localhost", dur[32], title[512], drops[256], quality[256];
+	const char *comments[4];
+	int err, rc = 0;
+
+	sampler__read_metrics(c->sampler, m);
+	gethostname(host, sizeof(host) - 1);
+	format_duration(c->elapsed_ns, dur, sizeof(dur));
+	snprintf(drops, sizeof(drops),
+		 "flamed: dropped %llu (count map full); stack map full %llu, kernel stack errors "
+		 "%llu, user stack errors %llu",
+		 (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
+		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR]);
+	snprintf(title, sizeof(title), "flamed %s on %s, %s at %d Hz", FLAMED_VERSION, host, dur,
+		 c->cfg->freq_hz);
+	comments[0] = title;
+	comments[1] = drops;
+	comments[2] = NULL;
+	err = build_profile(c->coll, c->procs, c->sym,
+			    &(struct build_opts){ .freq_hz = c->cfg->freq_hz,
+						  .time_nanos = c->start_wall_ns,
+						  .duration_nanos = (int64_t)c->elapsed_ns,
+						  .comments = comments },
+			    &p, &bs);
+	if (err) {
+		log_error("failed to build the profile: %s", strerror(-err));
+		return 1;
+	}
+	ss = symbolizer__stats(c->sym);
+	snprintf(quality, sizeof(quality),
+		 "flamed: %llu frames, %llu unsymbolized; %llu ELF files parsed, %llu unreadable",
+		 (unsigned long long)bs.frames, (unsigned long long)bs.frames_unsymbolized,
+		 (unsigned long long)ss.elf_parsed, (unsigned long long)ss.elf_failed);
+	profile__add_comment(p, quality);
+	if (symbolizer__kernel_error(c->sym))
+		log_warn("kernel symbols unavailable (%s): kernel frames are addresses",
+			 strerror(-symbolizer__kernel_error(c->sym)));
+	terminate_child(c); /* after symbolization, which may re-read its maps */
+
+	snprintf(title, sizeof(title), "flamed on %s: %s at %d Hz, %llu samples, %llu dropped%s",
+		 host, dur, c->cfg->freq_hz, (unsigned long long)collector__samples(c->coll),
+		 (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
+		 c->interrupted ? " (cut short)" : "");
+	for (int i = 0; i < c->nr_outputs; i++) {
+		const struct cli_output *o = &c->outputs[i];
+
+		err = output_write_profile(p, o->path, o->fmt,
+					   &(struct output_opts){ .title = title });
+		if (err) {
+			log_error("failed to write '%s': %s", o->path, strerror(-err));
+			rc = 1;
+			continue;
+		}
+		log_info("wrote %s (%s)", o->path, output_format_name(o->fmt));
+	}
+	print_summary(c, m, &bs);
+	if (c->interrupted)
+		log_info("capture cut short after %s", dur);
+	if (c->child_exited && c->cfg->cmd) {
+		if (WIFEXITED(c->child_status) && WEXITSTATUS(c->child_status))
+			log_info("command exited with status %d", WEXITSTATUS(c->child_status));
+		else if (WIFSIGNALED(c->child_status))
+			log_info("command killed by signal %d", WTERMSIG(c->child_status));
+	}
+	profile__free(p);
+	return rc;
+}
+
+static int start(struct capture *c)
+{
+	const struct config *cfg = c->cfg;
+	const char *btf = preflight_btf_path();
+	struct sampler_opts so = {
+		.btf_path = strcmp(btf, "/sys/kernel/btf/vmlinux") ? btf : NULL,
+		.freq_hz = cfg->freq_hz,
+		.filter = cfg->nr_pids > 0 || cfg->cmd,
+		.follow_forks = cfg->cmd != NULL,
+		.include_idle = cfg->include_idle,
+		.drain_ms = DRAIN_MS,
+	};
+	int err, max_hz = 0, tgid;
+
+	if (preflight_privileges()) {
+		log_error("needs root, or CAP_BPF and CAP_PERFMON (try: sudo flamed ...)");
+		return 1;
+	}
+	err = preflight_btf(btf);
+	if (err) {
+		log_error("kernel BTF not found at %s (%s); a kernel built with "
+			  "CONFIG_DEBUG_INFO_BTF=y is needed",
+			  btf, strerror(-err));
+		return 1;
+	}
+	if (preflight_freq(cfg->freq_hz, &max_hz)) {
+		log_error("-F %d is above kernel.perf_event_max_sample_rate (%d)", cfg->freq_hz,
+			  max_hz);
+		return 1;
+	}
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		if (preflight_pid(cfg->pids[i], &tgid)) {
+			log_error("no such process: %d", cfg->pids[i]);
+			return 1;
+		}
+	}
+	if (plan_outputs(c))
+		return 1;
+
+	libbpf_set_print(libbpf_print);
+	c->coll = collector__new();
+	c->procs = proc_table__new();
+	c->sym = symbolizer__new(NULL);
+	if (!c->coll || !c->procs || !c->sym) {
+		log_error("out of memory");
+		return 1;
+	}
+	c->sampler = sampler__load(&so, on_proc_event, c);
+	if (!c->sampler) {
+		log_error("failed to load the BPF program: %s (run with -v for the verifier log)",
+			  strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		preflight_pid(cfg->pids[i], &tgid);
+		if (tgid != cfg->pids[i])
+			log_info("%d is a thread of process %d: profiling the process",
+				 cfg->pids[i], tgid);
+		err = sampler__add_target(c->sampler, tgid);
+		if (err) {
+			log_error("failed to add target %d: %s", tgid, strerror(-err));
+			return 1;
+		}
+	}
+	if (cfg->cmd) {
+		err = spawn_child(c);
+		if (!err)
+			err = sampler__add_target(c->sampler, c->child);
+		if (err) {
+			log_error("failed to start '%s': %s", cfg->cmd[0], strerror(-err));
+			return 1;
+		}
+	}
+	err = sampler__attach(c->sampler);
+	if (err) {
+		log_error("failed to attach to cpu-clock perf events: %s", strerror(-err));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &c->start_mono);
+	{
+		struct timespec w;
+
+		clock_gettime(CLOCK_REALTIME, &w);
+		c->start_wall_ns = (int64_t)w.tv_sec * 1000000000LL + w.tv_nsec;
+	}
+	if (cfg->cmd) {
+		err = release_child(c);
+		if (err) {
+			log_error("cannot run '%s': %s", cfg->cmd[0], strerror(-err));
+			return 127;
+		}
+	}
+	return 0;
+}
+
+int capture_run(const struct config *cfg)
+{
+	struct capture c = { .cfg = cfg,
+			     .go_fd = -1,
+			     .exec_fd = -1,
+			     .epoll_fd = -1,
+			     .signal_fd = -1,
+			     .tick_fd = -1,
+			     .deadline_fd = -1 };
+	sigset_t mask;
+	int rc, err;
+
+	/* signals arrive through signalfd; block them before any child exists */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &c.old_mask);
+
+	rc = start(&c);
+	if (rc)
+		goto cleanup;
+	err = setup_loop(&c);
+	if (!err)
+		err = run_loop(&c);
+	c.elapsed_ns = mono_ns_since(&c.start_mono);
+	show_progress(&c, true);
+	sampler__detach(c.sampler);
+	if (!err)
+		err = sampler__drain(c.sampler, on_stack, on_count, &c);
+	if (!err)
+		err = sampler__poll_events(c.sampler) < 0 ? -EIO : 0;
+	if (err) {
+		/* what was collected so far is still written */
+		log_error("capture failed: %s; writing what was collected", strerror(-err));
+	}
+	rc = finish(&c);
+	if (err && !rc)
+		rc = 1;
+cleanup:
+	if (c.go_fd >= 0)
+		close(c.go_fd); /* a child still waiting exits at EOF */
+	if (c.exec_fd >= 0)
+		close(c.exec_fd);
+	if (c.child > 0 && !c.child_exited) {
+		terminate_child(&c);
+	}
+	for (int *fd = &c.epoll_fd; fd <= &c.deadline_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	sampler__free(c.sampler);
+	symbolizer__free(c.sym);
+	proc_table__free(c.procs);
+	collector__free(c.coll);
+	sigprocmask(SIG_SETMASK, &c.old_mask, NULL);
+	return rc;
+}

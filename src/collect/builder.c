@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/builder.h"
+#include "collect/collector.h"
+#include "proc/proc_table.h"
+#include "profile/profile.h"
+#include "symbolize/symbolizer.h"
+#include "util/hashmap.h"
+
+/* Cache keys: a location is per (owner, address, return-address adjustment), where owner is the
+ * process entry for user addresses and NULL for kernel ones; a mapping is per (process entry,
+ * mapping start, file offset, inode). */
+struct loc_key {
+	const void *owner;
+	uint64_t addr;
+	uint64_t adjust;
+};
+
+struct map_key {
+	const void *owner;
+	uint64_t start;
+	uint64_t pgoff;
+	uint64_t inode;
+};
+
+struct builder {
+	const struct collector *c;
+	struct proc_table *pt;
+	struct symbolizer *sym;
+	struct profile *p;
+	struct hashmap locs; /* struct loc_key * -> location id */
+	struct hashmap maps; /* struct map_key * -> mapping id */
+	uint64_t kernel_mapping;
+	uint64_t no_user_stack_fn;
+	uint64_t *ids; /* scratch: location ids of one sample */
+	struct build_stats stats;
+};
+
+static uint64_t hash_loc(uintptr_t k, void *ctx)
+{
+	(void)ctx;
+	return hash_bytes((const void *)k, sizeof(struct loc_key), 1);
+}
+
+static bool equal_loc(uintptr_t a, uintptr_t b, void *ctx)
+{
+	(void)ctx;
+	return memcmp((const void *)a, (const void *)b, sizeof(struct loc_key)) == 0;
+}
+
+static uint64_t hash_map(uintptr_t k, void *ctx)
+{
+	(void)ctx;
+	return hash_bytes((const void *)k, sizeof(struct map_key), 2);
+}
+
+static bool equal_map(uintptr_t a, uintptr_t b, void *ctx)
+{
+	(void)ctx;
+	return memcmp((const void *)a, (const void *)b, sizeof(struct map_key)) == 0;
+}
+
+/* Remember id under a heap copy of key. */
+static int cache_put(struct hashmap *h, const void *key, size_t key_sz, uint64_t id)
+{
+	void *k = malloc(key_sz);
+
+	if (!k)
+		return -ENOMEM;
+	memcpy(k, key, key_sz);
+	if (hashmap__set(h, (uintptr_t)k, id)) {
+		free(k);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
+				   const char *name)
+{
+	struct profile_line line = { 0 };
+
+	if (name) {
+		line.function_id = profile__intern_function(b->p, name, name, NULL, 0);
+		if (!line.function_id)
+			return 0;
+	}
+	return profile__add_location(b->p, mapping_id, addr, &line, name ? 1 : 0);
+}
+
+/* Location ids are cached as (id << 1 | unsymbolized). */
+static uint64_t cached_location(struct builder *b, const struct loc_key *key, bool *unsym)
+{
+	uintptr_t v;
+
+	if (!hashmap__find(&b->locs, (uintptr_t)key, &v))
+		return 0;
+	*unsym = v & 1;
+	return v >> 1;
+}
+
+static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, bool *unsym)
+{
+	struct loc_key key = { .owner = NULL, .addr = ip, .adjust = !is_leaf };
+	const char *name;
+	uint64_t id;
+
+	id = cached_location(b, &key, unsym);
+	if (id)
+		return id;
+	if (!b->kernel_mapping) {
+		struct profile_mapping m = {
+			.memory_start = 0xffff800000000000ULL,
+			.memory_limit = UINT64_MAX,
+			.filename = "[kernel.kallsyms]",
+			.has_functions = true,
+		};
+
+		b->kernel_mapping = profile__add_mapping(b->p, &m);
+		if (!b->kernel_mapping)
+			return 0;
+	}
+	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, NULL);
+	*unsym = !name;
+	id = add_named_location(b, b->kernel_mapping, ip, name);
+	if (id && cache_put(&b->locs, &key, sizeof(key), id << 1 | *unsym))
+		return 0;
+	return id;
+}
+
+static uint64_t user_mapping(struct builder *b, struct proc_entry *e, const struct proc_map *m,
+			     const struct proc_file *f)
+{
+	struct map_key key = {
+		.owner = e, .start = m->start, .pgoff = m->pgoff, .inode = m->inode
+	};
+	struct profile_mapping pm = {
+		.memory_start = m->start,
+		.memory_limit = m->end,
+		.file_offset = m->pgoff,
+		.filename = m->path,
+		.has_functions = true,
+	};
+	uintptr_t id;
+
+	if (hashmap__find(&b->maps, (uintptr_t)&key, &id))
+		return id;
+	pm.build_id = symbolizer__build_id(b->sym, f);
+	id = profile__add_mapping(b->p, &pm);
+	if (id && cache_put(&b->maps, &key, sizeof(key), id))
+		return 0;
+	return id;
+}
+
+static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t ip, bool exact,
+			      bool *unsym)
+{
+	struct loc_key key = { .owner = e, .addr = ip, .adjust = !exact };
+	const struct proc_map *m = NULL;
+	struct proc_file *f = NULL;
+	uint64_t mapping_id = 0, id;
+	struct sym_user res = { 0 };
+
+	id = cached_location(b, &key, unsym);
+	if (id)
+		return id;
+	if (e)
+		m = proc_table__lookup(b->pt, e, ip, &f);
+	if (m) {
+		mapping_id = user_mapping(b, e, m, f);
+		if (!mapping_id)
+			return 0;
+		/* a return address points after the call: look up the call itself */
+		symbolizer__user(b->sym, m, f, exact ? ip : ip - 1, &res);
+	}
+	*unsym = !res.name;
+	id = add_named_location(b, mapping_id, ip, res.name);
+	if (id && cache_put(&b->locs, &key, sizeof(key), id << 1 | *unsym))
+		return 0;
+	return id;
+}
+
+static int add_sample(const struct flamed_count_key *k, uint64_t count, void *ctx)
+{
+	struct builder *b = ctx;
+	const struct collector_stack *ks = collector__stack(b->c, k->kern_stack);
+	const struct collector_stack *us = collector__stack(b->c, k->user_stack);
+	struct proc_entry *e = NULL;
+	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
+	struct profile_label labels[4];
+	size_t n = 0, unsym_frames = 0;
+	bool unsym;
+	uint64_t id;
+
+	if ((k->kern_stack && !ks) || (k->user_stack && !us))
+		b->stats.stacks_missing += count;
+	if (k->aspace) {
+		e = proc_table__find(b->pt, k->tgid, k->aspace);
+		if (!e) /* its announcement was lost: try now */
+			e = proc_table__add(b->pt, k->tgid, k->aspace, NULL);
+	}
+	for (uint32_t i = 0; ks && i < ks->nr; i++) {
+		id = kernel_location(b, ks->ips[i], i == 0, &unsym);
+		if (!id)
+			return -ENOMEM;
+		unsym_frames += unsym;
+		b->ids[n++] = id;
+	}
+	for (uint32_t i = 0; us && i < us->nr; i++) {
+		/* the user leaf is exact only when the sample hit user mode */
+		id = user_location(b, e, us->ips[i], i == 0 && !ks, &unsym);
+		if (!id)
+			return -ENOMEM;
+		unsym_frames += unsym;
+		b->ids[n++] = id;
+	}
+	b->stats.frames += n * count;
+	b->stats.frames_unsymbolized += unsym_frames * count;
+	if (k->aspace && !us) {
+		/* keep the sample, but say where its user part went */
+		b->stats.no_user_stack += count;
+		if (!b->no_user_stack_fn) {
+			b->no_user_stack_fn = add_named_location(b, 0, 0, "[no user stack]");
+			if (!b->no_user_stack_fn)
+				return -ENOMEM;
+		}
+		b->ids[n++] = b->no_user_stack_fn;
+	}
+	snprintf(pid, sizeof(pid), "%u", k->tgid);
+	snprintf(tid, sizeof(tid), "%u", k->tid);
+	snprintf(tcomm, sizeof(tcomm), "%.*s", FLAMED_COMM_LEN, k->comm);
+	snprintf(comm, sizeof(comm), "%s", e && e->comm[0] ? e->comm : tcomm);
+	labels[0] = (struct profile_label){ .key = "pid", .str = pid };
+	labels[1] = (struct profile_label){ .key = "comm", .str = comm };
+	labels[2] = (struct profile_label){ .key = "thread", .str = tid };
+	labels[3] = (struct profile_label){ .key = "thread_name", .str = tcomm };
+	b->stats.samples += count;
+	return profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, 4);
+}
+
+int build_profile(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
+		  const struct build_opts *opts, struct profile **ret_profile,
+		  struct build_stats *ret_stats)
+{
+	struct builder b = { .c = c, .pt = pt, .sym = sym };
+	int err;
+
+	hashmap__init(&b.locs, hash_loc, equal_loc, NULL);
+	hashmap__init(&b.maps, hash_map, equal_map, NULL);
+	/* kernel + user frames + the "[no user stack]" marker */
+	b.ids = calloc(2 * FLAMED_MAX_FRAMES + 1, sizeof(*b.ids));
+	b.p = profile__new_cpu(opts->freq_hz);
+	if (!b.ids || !b.p) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	profile__set_time(b.p, opts->time_nanos, opts->duration_nanos);
+	for (size_t i = 0; opts->comments && opts->comments[i]; i++) {
+		err = profile__add_comment(b.p, opts->comments[i]);
+		if (err)
+			goto cleanup;
+	}
+	err = collector__for_each_count(c, add_sample, &b);
+	if (err)
+		goto cleanup;
+	*ret_profile = b.p;
+	b.p = NULL;
+	if (ret_stats)
+		*ret_stats = b.stats;
+cleanup:
+	profile__free(b.p);
+	hashmap__for_each (&b.locs, e)
+		free((void *)e->key);
+	hashmap__for_each (&b.maps, e)
+		free((void *)e->key);
+	hashmap__clear(&b.locs);
+	hashmap__clear(&b.maps);
+	free(b.ids);
+	return err;
+}

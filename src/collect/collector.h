@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Userspace side of the BPF aggregation: stacks (by the BPF program's 64-bit hash) and counts
+ * accumulated over every drain of a capture. Raw addresses only: symbolization happens when the
+ * profile is built (collect/builder.h). */
+#ifndef FLAMED_COLLECTOR_H
+#define FLAMED_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "flamed.h"
+
+struct collector;
+
+/* A stored stack: nr frames, leaf first. */
+struct collector_stack {
+	uint32_t nr;
+	uint32_t flags; /* FLAMED_STACK_* */
+	uint64_t ips[];
+};
+
+/* New empty collector. NULL with errno. */
+struct collector *collector__new(void);
+
+/* Remember a stack under hash (copied; a known hash is ignored). 0 or -ENOMEM. */
+int collector__add_stack(struct collector *c, uint64_t hash, const struct flamed_stack *st);
+
+/* Add count samples to key (copied). 0 or -ENOMEM. */
+int collector__add_count(struct collector *c, const struct flamed_count_key *key, uint64_t count);
+
+/* Stack stored under hash, or NULL (0 or unknown hash). Borrowed. */
+const struct collector_stack *collector__stack(const struct collector *c, uint64_t hash);
+
+typedef int (*collector_count_fn)(const struct flamed_count_key *key, uint64_t count, void *ctx);
+/* Call fn for every (key, count); stops at and returns a non-zero return of fn. */
+int collector__for_each_count(const struct collector *c, collector_count_fn fn, void *ctx);
+
+uint64_t collector__samples(const struct collector *c); /* sum of counts */
+size_t collector__nr_stacks(const struct collector *c);
+size_t collector__nr_keys(const struct collector *c);
+size_t collector__nr_processes(const struct collector *c); /* distinct tgids */
+
+/* NULL-safe. */
+void collector__free(struct collector *c);
+
+#endif /* FLAMED_COLLECTOR_H */

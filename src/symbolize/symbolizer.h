@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Address -> function name, for user addresses (through the mapped file's ELF symbols) and kernel
+ * addresses (kallsyms). Parsed ELF files are cached by (dev, inode), so a library mapped by many
+ * processes is parsed once; kallsyms is loaded on first use. */
+#ifndef FLAMED_SYMBOLIZER_H
+#define FLAMED_SYMBOLIZER_H
+
+#include <stdint.h>
+
+#include "proc/proc_table.h"
+
+struct symbolizer;
+
+struct symbolizer_stats {
+	uint64_t user_lookups;
+	uint64_t user_misses; /* no symbol for a user address (or its file unreadable) */
+	uint64_t kernel_lookups;
+	uint64_t kernel_misses;
+	uint64_t elf_parsed; /* distinct files parsed */
+	uint64_t elf_failed; /* files that are not readable ELF */
+	uint64_t elf_bytes;  /* memory held by parsed symbol tables */
+};
+
+/* New symbolizer. kallsyms_path NULL = "/proc/kallsyms". NULL with errno. */
+struct symbolizer *symbolizer__new(const char *kallsyms_path);
+
+struct sym_user {
+	const char *name;     /* function, or NULL when unknown; borrowed until symbolizer__free */
+	uint64_t offset;      /* address - function start */
+	const char *build_id; /* hex or NULL; borrowed */
+	uint64_t vaddr;	      /* ELF virtual address of the lookup */
+};
+
+/* Resolve addr, which lies in mapping m of a process, with the file pinned in f (may be NULL).
+ * Returns 0 when a symbol was found, -ENOENT when not (res->build_id may still be set), -errno
+ * otherwise. */
+int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
+		     uint64_t addr, struct sym_user *res);
+
+/* Build-id of the pinned file (hex, borrowed) or NULL; parses the file if needed. */
+const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f);
+
+/* Kernel symbol name for addr (borrowed) or NULL; *ret_module (may be NULL) gets the module name or
+ * NULL for the core kernel. */
+const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char **ret_module);
+
+/* Error of the kallsyms load (0 if loaded or not tried yet). */
+int symbolizer__kernel_error(const struct symbolizer *s);
+
+struct symbolizer_stats symbolizer__stats(const struct symbolizer *s);
+
+/* NULL-safe. */
+void symbolizer__free(struct symbolizer *s);
+
+#endif /* FLAMED_SYMBOLIZER_H */

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+int parse_duration_ns(const char *s, uint64_t *ret_ns)
+{
+	static const struct {
+		const char *suffix;
+		double ns;
+	} units
+		[] = {
+			{ "ns", 1 },	 { "us", 1e3 },	  { "ms", 1e6 },
+			{ "s", 1e9 },	 { "sec", 1e9 },  { "m", 60e9 },
+			{ "min", 60e9 }, { "h", 3600e9 }, { "", 1e9 }, /* bare number: seconds */
+		};
+	const double max_ns = 366.0 * 24 * 3600 * 1e9;
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0)
+		return -EINVAL;
+	if (strncasecmp(s, "inf", 3) == 0 || strncasecmp(s, "nan", 3) == 0 || strchr(s, 'x'))
+		return -EINVAL; /* strtod accepts these; a duration does not */
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) == 0) {
+			double ns = v * units[i].ns;
+
+			if (ns < 1 || ns > max_ns)
+				return -EINVAL;
+			*ret_ns = (uint64_t)ns;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int parse_int(const char *s, long long min, long long max, long long *ret)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+const char *format_duration(uint64_t ns, char *buf, unsigned long len)
+{
+	if (ns % NSEC_PER_SEC == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(ns / NSEC_PER_SEC));
+	else if (ns < NSEC_PER_SEC)
+		snprintf(buf, len, "%llums", (unsigned long long)(ns / 1000000));
+	else
+		snprintf(buf, len, "%.1fs", (double)ns / NSEC_PER_SEC);
+	return buf;
+}

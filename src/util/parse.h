@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* Strict parsers for command-line values: whole string consumed, ranges checked. */
+#ifndef FLAMED_PARSE_H
+#define FLAMED_PARSE_H
+
+#include <stdint.h>
+
+/* "500ms", "10s", "2m", "1h", "1500us", or plain seconds ("10", "2.5"). Must be > 0 and at most
+ * 366 days. 0 and *ret_ns, or -EINVAL. */
+int parse_duration_ns(const char *s, uint64_t *ret_ns);
+
+/* Decimal integer in [min, max]. 0 and *ret, or -EINVAL (garbage) / -ERANGE (out of range). */
+int parse_int(const char *s, long long min, long long max, long long *ret);
+
+/* "1.5s"-style rendering of a duration into buf (always NUL-terminated). Returns buf. */
+const char *format_duration(uint64_t ns, char *buf, unsigned long len);
+
+#endif /* FLAMED_PARSE_H */
