@@ -87,7 +87,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 	err[0] = 0;
 	optind = 0; /* full re-initialisation: cli_parse may run more than once (tests) */
 	opterr = 0; /* we print our own one-line errors */
-	while ((c = getopt_long(argc, argv, "+F:p:o:vhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:F:p:o:vhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ONCE:
 			cfg->once = true;

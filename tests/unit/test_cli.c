@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/* Command-line parsing: defaults, every flag, and one clear error per bad input. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cli.h"
+
+static enum cli_result parse(struct config *cfg, char *err, size_t len, ...)
+{
+	char *argv[64];
+	int argc = 0;
+	va_list ap;
+	FILE *out = fopen("/dev/null", "w");
+	enum cli_result r;
+
+	argv[argc++] = "flamed";
+	va_start(ap, len);
+	for (char *a; (a = va_arg(ap, char *));)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	r = cli_parse(argc, argv, cfg, err, len, out);
+	fclose(out);
+	return r;
+}
+
+static void once_defaults(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "10s", NULL), CLI_RUN);
+	assert_true(cfg.once);
+	assert_true(cfg.duration_ns == 10000000000ULL);
+	assert_int_equal(cfg.freq_hz, 99);
+	assert_int_equal(cfg.nr_pids, 0);
+	assert_int_equal(cfg.nr_outputs, 0);
+	assert_null(cfg.cmd);
+}
+
+static void every_flag(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "500ms", "-F", "999", "-p", "1",
+			       "--pid", "42", "-o", "a.pb.gz", "--output", "b.folded", "-o", "c.pb",
+			       "-o", "d.svg", "-o", "e.pb.zst", "--idle", "-v", "--no-progress",
+			       NULL),
+			 CLI_RUN);
+	assert_true(cfg.duration_ns == 500000000ULL);
+	assert_int_equal(cfg.freq_hz, 999);
+	assert_int_equal(cfg.nr_pids, 2);
+	assert_int_equal(cfg.pids[0], 1);
+	assert_int_equal(cfg.pids[1], 42);
+	assert_int_equal(cfg.nr_outputs, 5);
+	assert_int_equal(cfg.outputs[0].fmt, OUTPUT_PPROF_GZ);
+	assert_int_equal(cfg.outputs[1].fmt, OUTPUT_FOLDED);
+	assert_int_equal(cfg.outputs[2].fmt, OUTPUT_PPROF);
+	assert_int_equal(cfg.outputs[3].fmt, OUTPUT_SVG);
+	assert_int_equal(cfg.outputs[4].fmt, OUTPUT_PPROF_ZST);
+	assert_string_equal(cfg.outputs[1].path, "b.folded");
+	assert_true(cfg.include_idle);
+	assert_false(cfg.progress);
+	assert_int_equal(cfg.verbose, 1);
+}
+
+static void command_after_dashdash(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(
+		parse(&cfg, err, sizeof(err), "--once", "5s", "--", "./prog", "-x", "--once", NULL),
+		CLI_RUN);
+	assert_non_null(cfg.cmd);
+	assert_string_equal(cfg.cmd[0], "./prog");
+	assert_string_equal(cfg.cmd[1], "-x");
+	assert_string_equal(cfg.cmd[2], "--once"); /* the command's own flags are not ours */
+	assert_null(cfg.cmd[3]);
+	/* a command alone: profile until it exits */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--", "true", NULL), CLI_RUN);
+	assert_false(cfg.once);
+	assert_true(cfg.duration_ns == 0);
+}
+
+static void help_and_version(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--help", NULL), CLI_EXIT_OK);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "-V", NULL), CLI_EXIT_OK);
+}
+
+static void usage_errors(void **state)
+{
+	static const struct {
+		const char *args[6];
+		const char *msg; /* substring of the one-line error */
+	} cases[] = {
+		{ { "--once", "10x" }, "invalid duration '10x'" },
+		{ { "--once", "-1s" }, "invalid duration" },
+		{ { "--once", "0" }, "invalid duration" },
+		{ { "--once", "1s", "-F", "0" }, "invalid frequency '0'" },
+		{ { "--once", "1s", "-F", "abc" }, "invalid frequency" },
+		{ { "--once", "1s", "-F", "100000" }, "invalid frequency" },
+		{ { "--once", "1s", "-p", "abc" }, "invalid pid 'abc'" },
+		{ { "--once", "1s", "-p", "-5" }, "invalid pid" },
+		{ { "--once", "1s", "-o", "x.txt" }, "unknown output format for 'x.txt'" },
+		{ { "--once", "1s", "-o", "" }, "empty output path" },
+		{ { "--once", "1s", "--bogus" }, "unknown option '--bogus'" },
+		{ { "--once", "1s", "-Z" }, "unknown option '-Z'" },
+		{ { "--once" }, "needs a value" },
+		{ { "-o", "x.pb.gz" }, "nothing to do" },
+		{ { "--once", "1s", "stray" }, "unexpected argument 'stray'" },
+		{ { "--once", "1s", "--" }, "no command after --" },
+		{ { "--once", "1s", "-p", "1", "--", "true" }, "cannot be combined" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = { "flamed" };
+		struct config cfg;
+		char err[256];
+		int argc = 1;
+		FILE *out = fopen("/dev/null", "w");
+
+		for (int j = 0; j < 6 && cases[i].args[j]; j++)
+			argv[argc++] = (char *)cases[i].args[j];
+		argv[argc] = NULL;
+		assert_int_equal(cli_parse(argc, argv, &cfg, err, sizeof(err), out), CLI_USAGE_ERR);
+		fclose(out);
+		if (!strstr(err, cases[i].msg))
+			fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].msg);
+		assert_null(strchr(err, '\n')); /* one line */
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(once_defaults),	  cmocka_unit_test(every_flag),
+		cmocka_unit_test(command_after_dashdash), cmocka_unit_test(help_and_version),
+		cmocka_unit_test(usage_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install everything flamed needs to build and test, from Debian 12's archive (and npm for the
+# browser test). Safe to run again: apt and npm skip what is already there.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup: run as root (apt-get needs it): sudo $0" >&2
+	exit 1
+fi
+
+# build
+pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev
+	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev)
+# tests: cmocka, go tool pprof (reference pprof reader), protoc, xmllint, clang-format,
+# chromium + node for the flame graph browser test, util-linux for setpriv
+if [ "${1:-}" = "--test" ]; then
+	pkgs+=(libcmocka-dev golang-go protobuf-compiler libxml2-utils clang-format chromium
+		util-linux binutils xz-utils python3)
+	command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+echo "setup: installed ${#pkgs[@]} packages"
