@@ -21,10 +21,11 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Load-time knobs, set by src/bpf/sampler.c before load. */
-const volatile __u32 cfg_self_tgid = 0;	  /* flamed's own pid: never sampled */
-const volatile __u8 cfg_filter = 0;	  /* 1: only tgids in "targets" */
-const volatile __u8 cfg_follow_forks = 0; /* 1: children of targets become targets */
-const volatile __u8 cfg_include_idle = 0; /* 1: keep samples of the idle task */
+const volatile __u32 cfg_self_tgid = 0;			/* flamed's own pid: never sampled */
+const volatile __u8 cfg_filter = 0;			/* 1: only tgids in "targets" */
+const volatile __u8 cfg_follow_forks = 0;		/* 1: children of targets become targets */
+const volatile __u8 cfg_include_idle = 0;		/* 1: keep samples of the idle task */
+const volatile __u8 cfg_unwind_mode = FLAMED_UNWIND_FP; /* enum flamed_unwind_mode */
 
 /* Generation the program writes into (0 or 1). Userspace flips it, waits for programs in flight
  * to finish, then drains and clears the other generation: no sample is lost while it reads. */
@@ -73,6 +74,28 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
+
+/* Unwind rows of every loaded table, back to back; userspace writes them through mmap and hands
+ * out ranges per file (src/bpf/sampler.c). 8 bytes a row; sized at load time (2M rows = 16 MiB
+ * by default, 1 row with --unwind fp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flamed_unwind_row);
+} unwind_rows SEC(".maps");
+
+/* Per process (tgid): its executable mappings and their table ranges. Values are 8 KiB, so the
+ * map is not preallocated: memory follows the number of processes with tables. Only userspace
+ * writes it, so the program never allocates here. Sized at load time (default 4096). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct flamed_unwind_proc);
+} unwind_procs SEC(".maps");
 
 struct aspace_key {
 	__u64 aspace;
@@ -165,6 +188,271 @@ static __always_inline __u64 capture_stack(struct bpf_perf_event_data *ctx, void
 	return store_stack(stacks, st, user ? 0x75736572 : 0x6b65726e);
 }
 
+/* --- user stack walking with unwind tables --- */
+
+/* Walker variables live in map memory, not on the BPF stack: the verifier does not track values
+ * loaded from maps, so the states of successive search and walk iterations look alike and are
+ * pruned, instead of multiplying (bounded loops with precise stack scalars blow past the
+ * verifier's 1M-instruction budget). */
+struct walk_vars {
+	__u64 pc;
+	__u64 sp;
+	__u64 bp;
+	__u32 stop;  /* metric id of the reason the walk ended; 0 while walking */
+	__u32 exact; /* the first pc is exact (sample in user mode), not a return address */
+	__u32 lo;    /* binary search bounds and result */
+	__u32 hi;
+	__u32 found;
+	__u32 pad;
+};
+
+/* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_vars);
+} walk_scratch SEC(".maps");
+
+/* What the bpf_loop callback needs besides the variables: pointers, kept on the stack. */
+struct walk_ctx {
+	struct flamed_stack *st;
+	const struct flamed_unwind_proc *proc;
+	struct walk_vars *v;
+};
+
+#define NOT_FOUND 0xffffffffu
+
+/* Index of the mapping of proc containing pc, or NOT_FOUND. */
+static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
+					  struct walk_vars *v, __u64 pc)
+{
+	v->lo = 0;
+	v->hi = proc->nr;
+	v->found = NOT_FOUND;
+	for (int i = 0; i < 10; i++) { /* log2(256) + 1 */
+		__u32 lo = v->lo, hi = v->hi, mid;
+		const struct flamed_unwind_mapping *m;
+
+		if (lo >= hi)
+			break;
+		mid = lo + (hi - lo) / 2;
+		if (mid >= FLAMED_UNWIND_MAX_MAPPINGS)
+			break;
+		m = &proc->m[mid];
+		if (pc < m->start) {
+			v->hi = mid;
+		} else if (pc >= m->end) {
+			v->lo = mid + 1;
+		} else {
+			v->found = mid;
+			break;
+		}
+	}
+	return v->found;
+}
+
+/* Index (into unwind_rows) of the last row of the table [start, start + count) whose pc <= rel,
+ * or NOT_FOUND. */
+static __always_inline __u32 find_row(struct walk_vars *v, __u32 start, __u32 count, __u32 rel)
+{
+	v->lo = start;
+	v->hi = start + count;
+	v->found = NOT_FOUND;
+	for (int i = 0; i < FLAMED_UNWIND_SEARCH_STEPS; i++) {
+		__u32 lo = v->lo, hi = v->hi, mid;
+		const struct flamed_unwind_row *r;
+
+		if (lo >= hi)
+			break;
+		mid = lo + (hi - lo) / 2;
+		r = bpf_map_lookup_elem(&unwind_rows, &mid);
+		if (!r)
+			break;
+		if (r->pc <= rel) {
+			v->found = mid;
+			v->lo = mid + 1;
+		} else {
+			v->hi = mid;
+		}
+	}
+	return v->found;
+}
+
+/* One frame-pointer step: the fallback where no table covers pc. */
+static __always_inline long fp_step(struct walk_vars *v)
+{
+	__u64 frame[2]; /* saved rbp, return address */
+	__u64 bp = v->bp;
+
+	if (!bp) {
+		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
+		return 1;
+	}
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)bp)) {
+		v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
+		return 1;
+	}
+	if (!frame[1] || frame[0] <= bp) { /* the stack grows down: callers are above */
+		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
+		return 1;
+	}
+	v->sp = bp + 16;
+	v->bp = frame[0];
+	v->pc = frame[1];
+	count(FLAMED_METRIC_UNWIND_FRAMES_FP);
+	return 0;
+}
+
+/* bpf_loop callback: record the current frame, then step to its caller. */
+static long unwind_step(__u32 idx, void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct flamed_stack *st = w->st;
+	struct walk_vars *v = w->v;
+	const struct flamed_unwind_mapping *m = NULL;
+	const struct flamed_unwind_row *row = NULL;
+	__u64 lookup_pc, cfa, ra, rel, bp;
+	__u32 n = st->nr, mi, ri;
+	__s64 off;
+
+	if (n >= FLAMED_MAX_FRAMES) {
+		v->stop = FLAMED_METRIC_UNWIND_STOP_DEPTH;
+		return 1;
+	}
+	st->ips[n] = v->pc;
+	st->nr = n + 1;
+	/* a return address points after the call; the call itself decides the row */
+	lookup_pc = (n == 0 && v->exact) ? v->pc : v->pc - 1;
+
+	mi = find_mapping(w->proc, v, lookup_pc);
+	if (mi < FLAMED_UNWIND_MAX_MAPPINGS) {
+		m = &w->proc->m[mi];
+		rel = lookup_pc - m->pc_sub;
+		if (m->row_count && rel <= 0xffffffffULL) {
+			ri = find_row(v, m->row_start, m->row_count, (__u32)rel);
+			if (ri != NOT_FOUND)
+				row = bpf_map_lookup_elem(&unwind_rows, &ri);
+		}
+	}
+	if (!row || (row->kinds & 0xf) == FLAMED_CFA_NONE) {
+		if (cfg_unwind_mode == FLAMED_UNWIND_DWARF) {
+			v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW
+				    : FLAMED_METRIC_UNWIND_STOP_NO_MAPPING;
+			return 1;
+		}
+		if (fp_step(v)) {
+			/* say why the tables did not help, unless reading failed */
+			if (v->stop == FLAMED_METRIC_UNWIND_STOP_FP_END)
+				v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW
+					    : FLAMED_METRIC_UNWIND_STOP_NO_MAPPING;
+			return 1;
+		}
+		return 0;
+	}
+
+	off = (__s64)row->cfa_off * 8;
+	bp = v->bp;
+	switch (row->kinds & 0xf) {
+	case FLAMED_CFA_RSP:
+		cfa = v->sp + off;
+		break;
+	case FLAMED_CFA_RBP:
+		cfa = bp + off;
+		break;
+	case FLAMED_CFA_PLT:
+		cfa = v->sp + off + ((lookup_pc & 15) >= (__u64)row->rbp_off ? 8 : 0);
+		break;
+	case FLAMED_CFA_DEREF_RBP:
+		if (bpf_probe_read_user(&cfa, sizeof(cfa), (void *)(bp + off))) {
+			v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
+			return 1;
+		}
+		break;
+	case FLAMED_CFA_END:
+		v->stop = FLAMED_METRIC_UNWIND_STOP_END;
+		return 1;
+	default:
+		v->stop = FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED;
+		return 1;
+	}
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8))) {
+		v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
+		return 1;
+	}
+	switch (row->kinds >> 4) {
+	case FLAMED_RBP_UNCHANGED:
+		break;
+	case FLAMED_RBP_AT_CFA:
+		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(cfa + (__s64)row->rbp_off * 8)))
+			bp = 0;
+		break;
+	case FLAMED_RBP_AT_RBP:
+		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(bp + (__s64)row->rbp_off * 8)))
+			bp = 0;
+		break;
+	default:
+		bp = 0; /* unknown: only tables can go on from here */
+		break;
+	}
+	count(FLAMED_METRIC_UNWIND_FRAMES_DWARF);
+	if (!ra) {
+		v->stop = FLAMED_METRIC_UNWIND_STOP_END;
+		return 1;
+	}
+	v->bp = bp;
+	v->sp = cfa;
+	v->pc = ra;
+	return 0;
+}
+
+/* Walk the user stack with the process's unwind tables into scratch slot 1. Returns the stack's
+ * hash in this generation's stacks map, or 0. */
+static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, void *stacks,
+					     struct task_struct *task,
+					     const struct flamed_unwind_proc *proc)
+{
+	__u32 slot = 1, zero = 0;
+	struct walk_ctx w = { .proc = proc };
+	struct pt_regs *regs;
+	__u64 cs;
+
+	w.st = bpf_map_lookup_elem(&scratch, &slot);
+	w.v = bpf_map_lookup_elem(&walk_scratch, &zero);
+	if (!w.st || !w.v)
+		return 0;
+	w.st->nr = 0;
+	w.st->flags = 0;
+	w.v->stop = 0;
+	/* the context allows only 8-byte loads; cs shares its word with padding */
+	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
+	if ((cs & 3) == 3) { /* the sample hit user mode: its registers are exact */
+		w.v->pc = ctx->regs.ip;
+		w.v->sp = ctx->regs.sp;
+		w.v->bp = ctx->regs.bp;
+		w.v->exact = 1;
+	} else { /* in the kernel: the user registers saved at kernel entry */
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		if (!regs)
+			return 0;
+		w.v->pc = BPF_CORE_READ(regs, ip);
+		w.v->sp = BPF_CORE_READ(regs, sp);
+		w.v->bp = BPF_CORE_READ(regs, bp);
+		w.v->exact = 0;
+	}
+	count(FLAMED_METRIC_UNWIND_WALKS);
+	bpf_loop(FLAMED_MAX_FRAMES + 1, unwind_step, &w, 0);
+	if (w.v->stop)
+		count(w.v->stop);
+	if (w.v->stop == FLAMED_METRIC_UNWIND_STOP_DEPTH) {
+		w.st->flags |= FLAMED_STACK_TRUNCATED;
+		count(FLAMED_METRIC_USTACK_TRUNCATED);
+	}
+	if (w.st->nr == 0)
+		return 0;
+	return store_stack(stacks, w.st, 0x75736572);
+}
+
 static __always_inline void announce(__u32 tgid, __u64 aspace, struct task_struct *task)
 {
 	struct aspace_key ak = { .aspace = aspace, .tgid = tgid };
@@ -225,8 +513,21 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	key.aspace = (__u64)BPF_CORE_READ(task, mm);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	key.kern_stack = capture_stack(ctx, stacks, 0, 0);
-	if (key.aspace) /* kernel threads have no mm and no user stack */
-		key.user_stack = capture_stack(ctx, stacks, 1, BPF_F_USER_STACK);
+	if (key.aspace) { /* kernel threads have no mm and no user stack */
+		const struct flamed_unwind_proc *proc = NULL;
+
+		if (cfg_unwind_mode != FLAMED_UNWIND_FP) {
+			proc = bpf_map_lookup_elem(&unwind_procs, &key.tgid);
+			if (proc && proc->aspace != key.aspace)
+				proc = NULL; /* stale: the process exec'd since */
+			if (!proc)
+				count(FLAMED_METRIC_UNWIND_NO_PROC);
+		}
+		if (proc)
+			key.user_stack = walk_user_stack(ctx, stacks, task, proc);
+		else
+			key.user_stack = capture_stack(ctx, stacks, 1, BPF_F_USER_STACK);
+	}
 
 	val = bpf_map_lookup_elem(counts, &key);
 	if (val) {

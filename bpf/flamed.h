@@ -24,6 +24,18 @@ enum flamed_metric {
 	FLAMED_METRIC_PROC_EVENT_LOST,	/* "events" ring buffer full: a new process not announced */
 	FLAMED_METRIC_TARGET_FORKS,	/* children of target processes added to the targets map */
 	FLAMED_METRIC_TARGETS_FULL,	/* targets map full: a child of a target is not followed */
+	/* DWARF unwinding (--unwind auto|dwarf): one "stop" per user stack walked */
+	FLAMED_METRIC_UNWIND_WALKS,    /* user stacks walked with unwind tables */
+	FLAMED_METRIC_UNWIND_NO_PROC,  /* no tables for the process (yet): kernel FP walk used */
+	FLAMED_METRIC_UNWIND_STOP_END, /* reached the outermost frame: complete stack */
+	FLAMED_METRIC_UNWIND_STOP_NO_MAPPING, /* pc outside every mapping with a table, FP failed */
+	FLAMED_METRIC_UNWIND_STOP_NO_ROW,     /* pc in a table gap, FP failed */
+	FLAMED_METRIC_UNWIND_STOP_READ_FAULT, /* reading the user stack faulted */
+	FLAMED_METRIC_UNWIND_STOP_DEPTH,      /* FLAMED_MAX_FRAMES reached: truncated */
+	FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED, /* CFA rule the walker does not handle */
+	FLAMED_METRIC_UNWIND_STOP_FP_END,      /* frame-pointer chain ended (rbp 0 or return 0) */
+	FLAMED_METRIC_UNWIND_FRAMES_DWARF,     /* frames unwound with a table row */
+	FLAMED_METRIC_UNWIND_FRAMES_FP,	       /* frames unwound with the frame-pointer fallback */
 	FLAMED_METRIC__MAX,
 };
 
@@ -58,6 +70,58 @@ struct flamed_proc_event {
 };
 
 #define FLAMED_EVENT_NEW_ASPACE 1 /* first sample of (tgid, aspace) */
+
+/* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
+
+#define FLAMED_UNWIND_MAX_MAPPINGS 256 /* executable mappings per process with a table */
+#define FLAMED_UNWIND_SEARCH_STEPS 24  /* binary-search steps: tables up to 16M rows */
+
+enum flamed_unwind_mode {
+	FLAMED_UNWIND_FP = 0,	 /* frame pointers only (bpf_get_stack) */
+	FLAMED_UNWIND_AUTO = 1,	 /* tables where present, frame pointers elsewhere */
+	FLAMED_UNWIND_DWARF = 2, /* tables only: stop where there is none */
+};
+
+/* One unwind row, valid from pc to the next row's pc. Same layout as struct unwind_row of
+ * src/unwind/unwind_table.h (asserted there): kinds = CFA kind | rbp kind << 4. */
+struct flamed_unwind_row {
+	__u32 pc;      /* ELF vaddr minus the table's base */
+	__s16 cfa_off; /* in units of 8 bytes */
+	__u8 kinds;
+	__s8 rbp_off; /* in units of 8 bytes; PLT rows: the rip & 15 threshold */
+};
+
+/* CFA kinds (kinds & 0xf) and rbp kinds (kinds >> 4), as in src/unwind/unwind_table.h. */
+#define FLAMED_CFA_NONE	       0
+#define FLAMED_CFA_RSP	       1
+#define FLAMED_CFA_RBP	       2
+#define FLAMED_CFA_PLT	       3
+#define FLAMED_CFA_DEREF_RBP   4
+#define FLAMED_CFA_END	       5
+#define FLAMED_CFA_UNSUPPORTED 6
+#define FLAMED_RBP_UNCHANGED   0
+#define FLAMED_RBP_AT_CFA      1
+#define FLAMED_RBP_AT_RBP      2
+
+/* One executable mapping of a process, and where its table sits in "unwind_rows". */
+struct flamed_unwind_mapping {
+	__u64 start; /* runtime [start, end) */
+	__u64 end;
+	__u64 pc_sub;	 /* row pc = runtime pc - pc_sub (load bias + table base) */
+	__u32 row_start; /* first row in unwind_rows */
+	__u32 row_count; /* 0: no table, frame pointers here */
+};
+
+/* Value of the "unwind_procs" map: a process's mappings, sorted by start. */
+struct flamed_unwind_proc {
+	__u64 aspace; /* address space these mappings belong to; a mismatch means stale (exec) */
+	__u32 nr;
+	__u32 pad;
+	struct flamed_unwind_mapping m[FLAMED_UNWIND_MAX_MAPPINGS];
+};
+
+_Static_assert(sizeof(struct flamed_unwind_row) == 8, "flamed_unwind_row layout");
+_Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mapping layout");
 
 _Static_assert(sizeof(struct flamed_count_key) == 48, "flamed_count_key layout changed");
 _Static_assert(sizeof(struct flamed_stack) == 8 + 8 * FLAMED_MAX_FRAMES, "flamed_stack layout");

@@ -460,6 +460,7 @@ static int start(struct capture *c)
 		.follow_forks = cfg->cmd != NULL,
 		.include_idle = cfg->include_idle,
 		.drain_ms = DRAIN_MS,
+		.unwind_mode = cfg->unwind_mode,
 	};
 	int err, max_hz = 0, tgid;
 

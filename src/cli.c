@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/types.h>
+
 #include "cli.h"
+#include "flamed.h"
 #include "util/parse.h"
 
 #define DEFAULT_ONCE_HZ 99
@@ -25,6 +28,8 @@ static const char usage[] =
 	"  -- COMMAND ARGS     run COMMAND and profile it and every process it starts, until it\n"
 	"                      exits or DURATION ends (then it is sent SIGTERM)\n"
 	"  --idle              keep samples of idle CPUs (pid 0)\n"
+	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
+	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output PATH   write PATH; the format comes from the name (repeatable):\n"
@@ -49,6 +54,7 @@ enum {
 	OPT_ONCE = 0x100,
 	OPT_IDLE,
 	OPT_NO_PROGRESS,
+	OPT_UNWIND,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +63,7 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "idle", no_argument, NULL, OPT_IDLE },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -83,7 +90,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 	long long v;
 	int c, rc;
 
-	*cfg = (struct config){ .freq_hz = DEFAULT_ONCE_HZ, .progress = true };
+	*cfg = (struct config){ .freq_hz = DEFAULT_ONCE_HZ,
+				.progress = true,
+				.unwind_mode = FLAMED_UNWIND_AUTO };
 	err[0] = 0;
 	optind = 0; /* full re-initialisation: cli_parse may run more than once (tests) */
 	opterr = 0; /* we print our own one-line errors */
@@ -128,6 +137,18 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			cfg->nr_outputs++;
 			break;
 		}
+		case OPT_UNWIND:
+			if (strcmp(optarg, "auto") == 0)
+				cfg->unwind_mode = FLAMED_UNWIND_AUTO;
+			else if (strcmp(optarg, "dwarf") == 0)
+				cfg->unwind_mode = FLAMED_UNWIND_DWARF;
+			else if (strcmp(optarg, "fp") == 0)
+				cfg->unwind_mode = FLAMED_UNWIND_FP;
+			else
+				return fail(err, err_len,
+					    "invalid --unwind '%s' (use auto, dwarf or fp)",
+					    optarg);
+			break;
 		case OPT_IDLE:
 			cfg->include_idle = true;
 			break;

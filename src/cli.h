@@ -25,6 +25,7 @@ struct config {
 	bool include_idle;
 	bool progress; /* live status line (auto: stderr is a terminal) */
 	int verbose;
+	int unwind_mode; /* enum flamed_unwind_mode */
 	int nr_pids;
 	int pids[CLI_MAX_PIDS];
 	int nr_outputs;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
@@ -25,6 +26,8 @@ struct sampler {
 	int freq_hz;
 	sampler_event_fn on_event;
 	void *event_ctx;
+	struct flamed_unwind_row *rows; /* mmap of unwind_rows, or NULL */
+	uint32_t nr_rows;
 	/* drain buffers, sized to map_entries */
 	void *keys;
 	void *values;
@@ -46,6 +49,17 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_PROC_EVENT_LOST] = "proc_event_lost",
 	[FLAMED_METRIC_TARGET_FORKS] = "target_forks",
 	[FLAMED_METRIC_TARGETS_FULL] = "targets_full",
+	[FLAMED_METRIC_UNWIND_WALKS] = "unwind_walks",
+	[FLAMED_METRIC_UNWIND_NO_PROC] = "unwind_no_tables_for_process",
+	[FLAMED_METRIC_UNWIND_STOP_END] = "unwind_stop_end",
+	[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING] = "unwind_stop_no_mapping",
+	[FLAMED_METRIC_UNWIND_STOP_NO_ROW] = "unwind_stop_no_row",
+	[FLAMED_METRIC_UNWIND_STOP_READ_FAULT] = "unwind_stop_read_fault",
+	[FLAMED_METRIC_UNWIND_STOP_DEPTH] = "unwind_stop_depth",
+	[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED] = "unwind_stop_unsupported",
+	[FLAMED_METRIC_UNWIND_STOP_FP_END] = "unwind_stop_fp_end",
+	[FLAMED_METRIC_UNWIND_FRAMES_DWARF] = "unwind_frames_dwarf",
+	[FLAMED_METRIC_UNWIND_FRAMES_FP] = "unwind_frames_fp",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
@@ -170,6 +184,7 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	s->skel->rodata->cfg_filter = opts->filter;
 	s->skel->rodata->cfg_follow_forks = opts->follow_forks;
 	s->skel->rodata->cfg_include_idle = opts->include_idle;
+	s->skel->rodata->cfg_unwind_mode = opts->unwind_mode;
 
 	s->map_entries = map_entries_for(nr_cpus, opts->freq_hz, opts->drain_ms);
 	counts[0] = s->skel->maps.counts0;
@@ -190,11 +205,30 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	}
 	if (!opts->follow_forks)
 		bpf_program__set_autoload(s->skel->progs.on_fork, false);
+	if (opts->unwind_mode != FLAMED_UNWIND_FP) {
+		s->nr_rows = opts->unwind_rows ? opts->unwind_rows : 2u << 20;
+		err = bpf_map__set_max_entries(s->skel->maps.unwind_rows, s->nr_rows);
+		if (!err && opts->unwind_procs)
+			err = bpf_map__set_max_entries(s->skel->maps.unwind_procs,
+						       opts->unwind_procs);
+		if (err)
+			goto cleanup;
+	}
 
 	err = flamed_bpf__load(s->skel);
 	if (err)
 		goto cleanup;
 
+	if (s->nr_rows) {
+		void *p = mmap(NULL, (size_t)s->nr_rows * sizeof(*s->rows), PROT_READ | PROT_WRITE,
+			       MAP_SHARED, bpf_map__fd(s->skel->maps.unwind_rows), 0);
+
+		if (p == MAP_FAILED) {
+			err = -errno;
+			goto cleanup;
+		}
+		s->rows = p;
+	}
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
 	if (!s->events) {
 		err = -errno;
@@ -374,6 +408,28 @@ int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_f
 			 &d);
 }
 
+struct flamed_unwind_row *sampler__unwind_rows(const struct sampler *s, uint32_t *ret_cap)
+{
+	*ret_cap = s->rows ? s->nr_rows : 0;
+	return s->rows;
+}
+
+int sampler__set_unwind_proc(struct sampler *s, uint32_t tgid,
+			     const struct flamed_unwind_proc *proc)
+{
+	if (bpf_map__update_elem(s->skel->maps.unwind_procs, &tgid, sizeof(tgid), proc,
+				 sizeof(*proc), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sampler__delete_unwind_proc(struct sampler *s, uint32_t tgid)
+{
+	if (bpf_map__delete_elem(s->skel->maps.unwind_procs, &tgid, sizeof(tgid), 0))
+		return -errno;
+	return 0;
+}
+
 int sampler__read_metrics(const struct sampler *s, uint64_t *out)
 {
 	int fd = bpf_map__fd(s->skel->maps.metrics);
@@ -403,8 +459,8 @@ size_t sampler__map_bytes(const struct sampler *s)
 	size_t per_gen = (size_t)s->map_entries *
 			 (sizeof(struct flamed_count_key) + 8 + 8 + sizeof(struct flamed_stack));
 
-	return 2 * per_gen + 256 * 1024 /* events */ + 16384 * 24 /* known */ +
-	       2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
+	return 2 * per_gen + 256 * 1024 /* events */ + (size_t)s->nr_rows * 8 +
+	       16384 * 24 /* known */ + 2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
 }
 
 void sampler__detach(struct sampler *s)
@@ -424,6 +480,8 @@ void sampler__free(struct sampler *s)
 	sampler__detach(s);
 	free(s->links);
 	ring_buffer__free(s->events);
+	if (s->rows)
+		munmap(s->rows, (size_t)s->nr_rows * sizeof(*s->rows));
 	flamed_bpf__destroy(s->skel);
 	free(s->keys);
 	free(s->values);

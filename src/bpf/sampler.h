@@ -15,13 +15,16 @@
 struct sampler;
 
 struct sampler_opts {
-	const char *btf_path; /* kernel BTF for CO-RE; NULL = the running kernel's */
-	int freq_hz;	      /* samples per second per CPU */
-	bool filter;	      /* only processes added with sampler__add_target */
-	bool follow_forks;    /* children of targets become targets (needs filter) */
-	bool include_idle;    /* keep samples of the idle task */
-	uint32_t drain_ms;    /* how often the caller drains; sizes the maps */
-	uint32_t max_targets; /* 0 = 8192 */
+	const char *btf_path;  /* kernel BTF for CO-RE; NULL = the running kernel's */
+	int freq_hz;	       /* samples per second per CPU */
+	bool filter;	       /* only processes added with sampler__add_target */
+	bool follow_forks;     /* children of targets become targets (needs filter) */
+	bool include_idle;     /* keep samples of the idle task */
+	uint32_t drain_ms;     /* how often the caller drains; sizes the maps */
+	uint32_t max_targets;  /* 0 = 8192 */
+	int unwind_mode;       /* enum flamed_unwind_mode */
+	uint32_t unwind_rows;  /* rows of table space; 0 = 2M (16 MiB); unused with FP */
+	uint32_t unwind_procs; /* processes with tables; 0 = 4096 */
 };
 
 /* Called for each new (process, address space) the BPF program announces. */
@@ -55,6 +58,19 @@ int sampler__poll_events(struct sampler *s);
  * a stack the caller has not seen. 0 or -errno (or a callback's negative return). */
 int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_fn on_count,
 		   void *ctx);
+
+/* The unwind-row array, mapped writable into this process (NULL with FP unwinding); *ret_cap gets
+ * its number of rows. Borrowed until sampler__free. Rows a process refers to must be written
+ * before sampler__set_unwind_proc publishes them. */
+struct flamed_unwind_row *sampler__unwind_rows(const struct sampler *s, uint32_t *ret_cap);
+
+/* Publish (or replace) the mappings of process tgid for the BPF walker. 0 or -errno (-E2BIG when
+ * the map is full). */
+int sampler__set_unwind_proc(struct sampler *s, uint32_t tgid,
+			     const struct flamed_unwind_proc *proc);
+
+/* Forget process tgid's mappings (it exited). 0 or -errno (-ENOENT if unknown). */
+int sampler__delete_unwind_proc(struct sampler *s, uint32_t tgid);
 
 /* Sum of each metric over all CPUs into out[FLAMED_METRIC__MAX]. 0 or -errno. */
 int sampler__read_metrics(const struct sampler *s, uint64_t *out);
