@@ -24,6 +24,7 @@
 #include "proc/proc_table.h"
 #include "profile/profile.h"
 #include "symbolize/symbolizer.h"
+#include "unwind/unwind_loader.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -35,6 +36,9 @@ struct capture {
 	struct collector *coll;
 	struct proc_table *procs;
 	struct symbolizer *sym;
+	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
+	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
+	struct unwind_loader_mapping *umaps;
 	struct cli_output outputs[CLI_MAX_OUTPUTS];
 	char default_paths[2][512];
 	int nr_outputs;
@@ -70,14 +74,47 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
+static void load_unwind(struct capture *c, const struct proc_entry *e)
+{
+	size_t n = 0;
+	int err;
+
+	if (!c->unwind || !e->maps)
+		return;
+	for (size_t i = 0; i < e->maps->nr && n < FLAMED_UNWIND_MAX_MAPPINGS; i++) {
+		const struct proc_map *m = &e->maps->maps[i];
+		const struct proc_file *f = e->files[i];
+		struct unwind_loader_mapping *um = &c->umaps[n++];
+
+		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
+		if (f && f->fd >= 0 && !symbolizer__load_bias(c->sym, m, f, &um->load_bias)) {
+			um->fd = f->fd;
+			um->file_id = f;
+		}
+	}
+	err = unwind_loader__describe(c->unwind, e->aspace, c->umaps, n, c->uproc);
+	if (!err)
+		err = sampler__set_unwind_proc(c->sampler, e->tgid, c->uproc);
+	if (err)
+		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
+}
+
 static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 {
 	struct capture *c = ctx;
 	char comm[FLAMED_COMM_LEN + 1];
+	const struct proc_entry *e;
+	bool known = proc_table__find(c->procs, ev->tgid, ev->aspace) != NULL;
 
 	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
-	if (!proc_table__add(c->procs, ev->tgid, ev->aspace, comm))
+	e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
+	if (!e) {
 		c->oom = -ENOMEM;
+		return;
+	}
+	if (!known)
+		load_unwind(c, e);
 }
 
 static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
@@ -503,6 +540,18 @@ static int start(struct capture *c)
 			  strerror(errno));
 		return 1;
 	}
+	if (cfg->unwind_mode != FLAMED_UNWIND_FP) {
+		uint32_t cap;
+		struct flamed_unwind_row *rows = sampler__unwind_rows(c->sampler, &cap);
+
+		c->unwind = unwind_loader__new(rows, cap);
+		c->uproc = malloc(sizeof(*c->uproc));
+		c->umaps = calloc(FLAMED_UNWIND_MAX_MAPPINGS, sizeof(*c->umaps));
+		if (!c->unwind || !c->uproc || !c->umaps) {
+			log_error("out of memory");
+			return 1;
+		}
+	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		preflight_pid(cfg->pids[i], &tgid);
 		if (tgid != cfg->pids[i])
@@ -596,6 +645,9 @@ cleanup:
 		if (*fd >= 0)
 			close(*fd);
 	sampler__free(c.sampler);
+	unwind_loader__free(c.unwind);
+	free(c.uproc);
+	free(c.umaps);
 	symbolizer__free(c.sym);
 	proc_table__free(c.procs);
 	collector__free(c.coll);

@@ -83,6 +83,18 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 	return 0;
 }
 
+int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
+			  uint64_t *ret_bias)
+{
+	const struct elf_syms *es = elf_for(s, f);
+	uint64_t vaddr;
+
+	if (!es || elf_syms__offset_to_vaddr(es, m->pgoff, &vaddr))
+		return -ENOENT;
+	*ret_bias = m->start - vaddr;
+	return 0;
+}
+
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f)
 {
 	const struct elf_syms *es = elf_for(s, f);

@@ -37,6 +37,11 @@ struct sym_user {
 int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 		     uint64_t addr, struct sym_user *res);
 
+/* Load bias of mapping m (runtime address - ELF virtual address), from the PT_LOAD segment that
+ * holds m's file offset. 0 and *ret_bias, or -ENOENT (no readable ELF / no segment). */
+int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
+			  uint64_t *ret_bias);
+
 /* Build-id of the pinned file (hex, borrowed) or NULL; parses the file if needed. */
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f);
 
