@@ -403,6 +403,29 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
 		 (unsigned long long)ps.vanished,
 		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	if (c->unwind) {
+		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
+		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
+
+		log_info(
+			"unwind: %.1f%% of %llu user stacks walked to their first frame; stops: no "
+			"mapping %llu, no row %llu, read fault %llu, depth %llu, unsupported %llu, "
+			"frame-pointer end %llu; %llu samples before tables were loaded; tables: "
+			"%llu "
+			"binaries, %.1f MiB of rows, built in %llu ms",
+			walks ? 100.0 * m[FLAMED_METRIC_UNWIND_STOP_END] / walks : 0.0,
+			(unsigned long long)walks,
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_ROW],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_READ_FAULT],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_DEPTH],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_FP_END],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_NO_PROC],
+			(unsigned long long)us.tables_loaded,
+			us.rows_used * sizeof(struct flamed_unwind_row) / 1048576.0,
+			(unsigned long long)(us.build_ns / 1000000));
+	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
 	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",
