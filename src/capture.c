@@ -66,6 +66,9 @@ static uint64_t mono_ns_since(const struct timespec *t0)
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && log_get_level() < LOG_DEBUG)
 		return 0;

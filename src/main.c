@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "cli.h"
+#include "report.h"
 #include "util/log.h"
 
 int main(int argc, char **argv)
@@ -13,6 +14,8 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[512];
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	switch (cli_parse(argc, argv, &cfg, err, sizeof(err), stdout)) {
 	case CLI_EXIT_OK:
 		return EXIT_SUCCESS;

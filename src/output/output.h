@@ -34,7 +34,9 @@ struct output_opts {
 	const char *title; /* SVG title line; NULL = "Flame Graph" */
 };
 
-/* Write p to path in format fmt atomically. 0 or -errno; -ENOTSUP for a format not built in. */
+/* Write p to path in format fmt atomically (temp file in the same directory, fsync, rename; the temp
+ * file is removed on error). Folded and SVG draw the "samples" sample type when there is one, else
+ * the last type. 0 or -errno; -ENOTSUP for a format not built in. */
 int output_write_profile(const struct profile *p, const char *path, enum output_format fmt,
 			 const struct output_opts *opts);
 

@@ -50,7 +50,8 @@ struct profile *profile__new(const struct profile_value_type *sample_types, size
 struct profile *profile__new_cpu(int freq_hz);
 
 void profile__set_time(struct profile *p, int64_t time_nanos, int64_t duration_nanos);
-/* Default sample type by type name (e.g. "cpu"); the string is copied. 0 or -errno. */
+/* Default sample type by type name (e.g. "cpu"); the string is copied. 0 or -errno (-EINVAL when
+ * no sample type has that name). */
 int profile__set_default_sample_type(struct profile *p, const char *type);
 /* Append a human-readable comment (copied). 0 or -errno. */
 int profile__add_comment(struct profile *p, const char *comment);
@@ -98,15 +99,29 @@ void profile__free(struct profile *p);
  * 0 or -errno. */
 int profile__encode_pprof(const struct profile *p, uint8_t **ret_buf, size_t *ret_len);
 
+/* Deepest stack the decoder accepts, in frames after inline expansion: far above any real stack,
+ * low enough that a small hostile file cannot expand into gigabytes of frames. */
+#define PROFILE_MAX_DECODED_FRAMES 65536
+
 /* Parse raw (uncompressed) pprof protobuf into a new profile (ids renumbered densely). Returns 0 and
  * *ret_profile, or -EINVAL (malformed: bad string index, unknown id, value count mismatch) /
- * -ENOMEM. */
+ * -E2BIG (a sample deeper than PROFILE_MAX_DECODED_FRAMES) / -ENOMEM. */
 int profile__decode_pprof(const uint8_t *buf, size_t len, struct profile **ret_profile);
 
 /* Folded stacks, one line per unique stack: "comm;root;...;leaf COUNT" (the comm label first when
- * present; kernel frames suffixed "_[k]", inlined frames "_[i]"; ';' in names replaced by ':').
- * COUNT is the value of sample type value_idx. 0 or -errno (-EIO on write error). */
+ * present; kernel frames suffixed "_[k]", inlined frames "_[i]", JIT frames "_[j]"; ';' in names
+ * replaced by ':', line breaks by ' '). Lines sorted, zero counts and empty stacks skipped. COUNT
+ * is the value of sample type value_idx. 0 or -errno (-EIO on write error). */
 int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out);
+
+/* SVG flame graph (flamegraph.pl layout) of sample type value_idx; title NULL = "Flame Graph".
+ * 0 or -errno (-EIO on write error). Implemented in svg.c. */
+int profile__write_svg(const struct profile *p, size_t value_idx, const char *title, FILE *out);
+
+/* `go tool pprof -top`-style text table of sample type value_idx: flat, flat%, sum%, cum, cum% per
+ * function (inlined frames as "NAME (inline)"), sorted by flat; max_rows 0 = all. 0 or -errno.
+ * Implemented in top.c. */
+int profile__write_top(const struct profile *p, size_t value_idx, size_t max_rows, FILE *out);
 
 /* --- stack walking, shared by the folded and SVG encoders and by reports --- */
 

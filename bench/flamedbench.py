@@ -1,0 +1,735 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""flamed's benchmark harness (run it through bench/run, which builds what it needs).
+
+Six figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+as median [min..max] over several runs because the machine is shared and noisy:
+  1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
+  2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
+  3 bpf           ns per run of on_cpu_sample (kernel.bpf_stats_enabled), by stack depth
+  4 quality       % of samples reaching the root frame, % of frames symbolized, vs perf
+  5 symbolize     addresses per second cold and warm, RSS (flamed_symbench on a big binary)
+  6 e2e           wall time of --once 10s until the files are written
+Nothing here passes or fails: it measures and prints.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as bl  # noqa: E402
+
+# flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind; today flamed
+# has only frame pointers and no flag, and runs once as "fp".
+UNWIND_MODES = ["auto", "dwarf", "fp"]
+FREQS = [19, 99, 999]
+ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
+
+# quick: every figure, >= 3 runs, under 3 minutes on 2 CPUs; full: >= 5 runs, longer runs.
+PROFILES = {
+    "quick": dict(runs=3, fig1_cpu_s=1.0, fig2_once_s=10, fig2_once_b_s=5, fig3_s=1.5,
+                  fig4_cpu_s=0.6, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False),
+    "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60, fig3_s=4.0,
+                 fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True),
+}
+OVERHEAD_WORKLOAD = "burn_fp"  # fixed-work workload of figure 1 (see bench/workloads/burn.c)
+SLEEPERS = 200
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+class RunError(Exception):
+    pass
+
+
+class Proc:
+    """One finished child: rc, wall, cpu (self + waited-for descendants), maxrss_kb, out, err."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+class BpfPoller(threading.Thread):
+    """Reads /proc/PID/fdinfo of a running flamed every 100 ms and keeps the last run_time_ns and
+    run_cnt of its program named `name` (found by prog_id through bpftool). The fdinfo of our own
+    flamed is used, not `bpftool prog show name`, because other flamed instances may be running
+    on this shared machine."""
+
+    def __init__(self, pid, name="on_cpu_sample"):
+        super().__init__(daemon=True)
+        self.pid, self.name = pid, name
+        self.stop = threading.Event()
+        self.names = {}
+        self.last = None  # (run_time_ns, run_cnt)
+        self.error = None
+
+    def prog_name(self, prog_id):
+        if prog_id not in self.names:
+            try:
+                out = subprocess.run(["bpftool", "prog", "show", "id", str(prog_id), "--json"],
+                                     capture_output=True, text=True, timeout=10).stdout
+                progs = bl.parse_bpftool_progs(out)
+                self.names[prog_id] = progs[0].get("name") if progs else None
+            except (OSError, ValueError, subprocess.SubprocessError) as e:
+                self.error = "bpftool: %s" % e
+                self.names[prog_id] = None
+        return self.names[prog_id]
+
+    def poll_once(self):
+        base = "/proc/%d/fdinfo" % self.pid
+        try:
+            fds = os.listdir(base)
+        except OSError:
+            return
+        for fd in fds:
+            try:
+                with open(os.path.join(base, fd)) as f:
+                    info = bl.parse_fdinfo(f.read())
+            except OSError:
+                continue
+            prog = bl.fdinfo_bpf_prog(info)
+            if prog and self.prog_name(prog[0]) == self.name:
+                self.last = (prog[1], prog[2])
+
+    def run(self):
+        while not self.stop.wait(0.1):
+            self.poll_once()
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.p = dict(PROFILES["quick" if args.quick else "full"])
+        if args.runs:
+            self.p["runs"] = args.runs
+        self.nproc = os.cpu_count() or 1
+        self.work = args.workdir
+        self.tmp = os.path.join(self.work, "tmp")
+        os.makedirs(self.tmp, exist_ok=True)
+        self.bg = []  # background Popen objects we started (killed by pid at the end)
+        self.results = {}
+        self.sections = []
+        self.help = self.flamed_help()
+        self.modes = self.unwind_modes()
+        self.perf = shutil.which("perf")
+        self.units_per_s = None
+
+    # --- processes ---------------------------------------------------------------------------
+
+    def bin(self, name):
+        return os.path.join(self.args.bindir, name)
+
+    def run_proc(self, argv, timeout=600, on_start=None, name="run"):
+        """Runs argv to the end; CPU and peak RSS come from wait4 (so they include the children
+        the process reaped itself, e.g. the workload under `flamed -- CMD` or `perf record`)."""
+        out_path = os.path.join(self.tmp, name + ".out")
+        err_path = os.path.join(self.tmp, name + ".err")
+        with open(out_path, "w") as out, open(err_path, "w") as err:
+            t0 = time.monotonic()
+            p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+            timer = threading.Timer(timeout, lambda: os.kill(p.pid, signal.SIGKILL))
+            timer.start()
+            hook = on_start(p.pid) if on_start else None
+            try:
+                _, status, ru = os.wait4(p.pid, 0)
+            finally:
+                timer.cancel()
+            wall = time.monotonic() - t0
+            p.returncode = os.waitstatus_to_exitcode(status)
+            if hook:
+                hook()
+        with open(out_path, errors="replace") as f:
+            o = f.read()
+        with open(err_path, errors="replace") as f:
+            e = f.read()
+        return Proc(rc=p.returncode, wall=wall, cpu=ru.ru_utime + ru.ru_stime,
+                    maxrss_kb=ru.ru_maxrss, out=o, err=e, argv=argv)
+
+    def check(self, proc, what):
+        if proc.rc != 0:
+            tail = "\n".join((proc.err or proc.out).strip().splitlines()[-5:])
+            raise RunError("%s exited %d: %s\n  command: %s" % (what, proc.rc, tail,
+                                                                 " ".join(proc.argv)))
+        return proc
+
+    def start_bg(self, argv):
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             stdin=subprocess.DEVNULL)
+        self.bg.append(p)
+        return p
+
+    def stop_bg(self, procs):
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            if p in self.bg:
+                self.bg.remove(p)
+
+    # --- flamed and perf command lines -------------------------------------------------------
+
+    def flamed_help(self):
+        r = subprocess.run([self.args.flamed, "--help"], capture_output=True, text=True)
+        return r.stdout + r.stderr
+
+    def unwind_modes(self):
+        if "--unwind" not in self.help:
+            return [None]
+        offered = [m for m in UNWIND_MODES if m in self.help.split("--unwind", 1)[1][:300]]
+        return offered or UNWIND_MODES
+
+    @staticmethod
+    def mode_label(mode):
+        return "flamed (fp only)" if mode is None else "flamed --unwind %s" % mode
+
+    def flamed_argv(self, hz, outputs, mode, extra=()):
+        argv = [self.args.flamed, "-F", str(hz), "--no-progress"]
+        for o in outputs:
+            argv += ["-o", o]
+        if mode is not None:
+            argv += ["--unwind", mode]
+        return argv + list(extra)
+
+    def profilers(self):
+        """(label, kind, mode) for figure 1 and 4: flamed per unwind mode, then perf."""
+        out = [(self.mode_label(m), "flamed", m) for m in self.modes]
+        if self.perf:
+            out += [("perf record -g", "perf", "fp"),
+                    ("perf record --call-graph dwarf", "perf", "dwarf")]
+        return out
+
+    def profiled_argv(self, prof, hz, workload, out_base):
+        label, kind, mode = prof
+        if kind == "flamed":
+            return self.flamed_argv(hz, [out_base + ".folded"], mode,
+                                    ["--once", "1h", "--"] + workload)
+        cg = ["-g"] if mode == "fp" else ["--call-graph", "dwarf"]
+        # -N: keep perf's build-id cache (~/.debug) free of the bench's throwaway binaries
+        return ([self.perf, "record", "-q", "-N", "-F", str(hz)] + cg +
+                ["-o", out_base + ".data", "--"] + workload)
+
+    # --- figure 1: overhead ------------------------------------------------------------------
+
+    def calibrate(self):
+        if self.units_per_s is None:
+            r = self.check(self.run_proc([self.bin("burn_fp"), "-c", "0.4"], name="calib"),
+                           "burn -c")
+            self.units_per_s = bl.parse_kv(r.out)["units_per_s"]
+        return self.units_per_s
+
+    def fig1(self):
+        runs, cpu_s = self.p["runs"], self.p["fig1_cpu_s"]
+        units = max(10, int(self.calibrate() * cpu_s))
+        wl = [self.bin(OVERHEAD_WORKLOAD), "-t", str(self.nproc), "-n", str(units)]
+        profs = self.profilers()
+        cpu_ratios = {(hz, p[0]): [] for hz in FREQS for p in profs}
+        wall_ratios = {(hz, p[0]): [] for hz in FREQS for p in profs}
+        prof_cpu = {(hz, p[0]): [] for hz in FREQS for p in profs}
+        base_cpu = []
+        for r in range(runs):
+            for hz in FREQS:
+                order = [None] + profs
+                order = order[r % len(order):] + order[:r % len(order)]
+                got = {}
+                for prof in order:
+                    name = "fig1"
+                    if prof is None:
+                        res = self.check(self.run_proc(wl, name=name), "workload")
+                    else:
+                        argv = self.profiled_argv(prof, hz, wl, os.path.join(self.tmp, "fig1"))
+                        res = self.check(self.run_proc(argv, name=name), prof[0])
+                    kv = bl.parse_kv(res.out)
+                    if int(kv.get("units", -1)) != units * self.nproc:
+                        raise RunError("workload did %r units, expected %d (%s)"
+                                       % (kv.get("units"), units * self.nproc,
+                                          prof[0] if prof else "alone"))
+                    got[prof[0] if prof else None] = (res, kv)
+                    for ext in (".data", ".folded"):
+                        path = os.path.join(self.tmp, "fig1" + ext)
+                        if os.path.exists(path):
+                            os.unlink(path)
+                base, _ = got[None]
+                base_cpu.append(base.cpu)
+                for prof in profs:
+                    res, kv = got[prof[0]]
+                    cpu_ratios[(hz, prof[0])].append(bl.ratio(res.cpu, base.cpu))
+                    wall_ratios[(hz, prof[0])].append(bl.ratio(res.wall, base.wall))
+                    prof_cpu[(hz, prof[0])].append(res.cpu - kv["cpu_s"])
+            log("figure 1: round %d/%d done" % (r + 1, runs))
+        rows = []
+        raw = {}
+        for hz in FREQS:
+            for prof in profs:
+                k = (hz, prof[0])
+                c, w, own = (bl.summarize(cpu_ratios[k]), bl.summarize(wall_ratios[k]),
+                             bl.summarize(prof_cpu[k]))
+                rows.append([str(hz), prof[0], c.fmt(3, unit="x"), w.fmt(3, unit="x"),
+                             own.fmt(3)])
+                raw["%d Hz %s" % k] = {"cpu_ratio": c.as_dict(), "wall_ratio": w.as_dict(),
+                                       "profiler_cpu_s": own.as_dict()}
+        b = bl.summarize(base_cpu)
+        title = ("1. Overhead: total CPU (workload + profiler) / workload alone; %s, %d threads, "
+                 "%d units each (fixed work, %s CPU-s alone), pairs in the same round, %d rounds"
+                 % (OVERHEAD_WORKLOAD, self.nproc, units, b.fmt(2), runs))
+        table = bl.markdown_table(
+            ["Hz", "profiler", "CPU ratio", "wall ratio", "profiler's own CPU s (total - workload)"],
+            rows)
+        self.results["fig1"] = raw
+        return title, table
+
+    # --- figures 2 and 6: agent cost, end to end ---------------------------------------------
+
+    def once_runs(self, seconds, hz, runs, tag):
+        """`flamed --once` on the whole host (busy CPUs arranged by the caller): CPU, RSS, wall."""
+        cpu, rss, wall, samples = [], [], [], []
+        for r in range(runs):
+            outs = [os.path.join(self.tmp, "%s.svg" % tag), os.path.join(self.tmp, "%s.pb.gz" % tag)]
+            for o in outs:
+                if os.path.exists(o):
+                    os.unlink(o)
+            argv = self.flamed_argv(hz, outs, self.modes[0], ["--once", "%ds" % seconds])
+            res = self.check(self.run_proc(argv, name=tag, timeout=seconds + 300), "flamed --once")
+            missing = [o for o in outs if not os.path.exists(o)]
+            if missing:
+                raise RunError("flamed --once exited 0 but did not write %s" % missing)
+            s = bl.parse_flamed_stderr(res.err)
+            cpu.append(res.cpu)
+            rss.append(res.maxrss_kb / 1024.0)
+            wall.append(res.wall)
+            samples.append(s["samples"])
+            log("%s: run %d/%d: %.2f CPU-s, %.1f MB, %.2f s wall"
+                % (tag, r + 1, runs, res.cpu, res.maxrss_kb / 1024.0, res.wall))
+        return {"cpu_s": bl.summarize(cpu), "rss_mb": bl.summarize(rss),
+                "wall_s": bl.summarize(wall), "samples": bl.summarize(samples),
+                "cpu_pct": bl.summarize([100 * c / w for c, w in zip(cpu, wall)])}
+
+    def busy(self, seconds):
+        return self.start_bg([self.bin("burn_nofp"), "-t", str(self.nproc), "-s", str(seconds)])
+
+    def fig2(self):
+        runs = self.p["runs"]
+        sa, sb = self.p["fig2_once_s"], self.p["fig2_once_b_s"]
+        mode = self.modes[0]
+        rows = []
+        load = self.busy(runs * (sa + 60) + 60)
+        try:
+            a = self.once_runs(sa, 99, runs, "fig2a")
+        finally:
+            self.stop_bg([load])
+        self.results["fig2a"] = {k: v.as_dict() for k, v in a.items()}
+        self.fig2a_seconds = sa
+        rows.append(["`--once %ds` 99 Hz, %d busy CPUs" % (sa, self.nproc), a["cpu_s"].fmt(2),
+                     a["cpu_pct"].fmt(2, unit="%"), a["rss_mb"].fmt(1), a["wall_s"].fmt(2),
+                     a["samples"].fmt(0)])
+        sleepers = [self.start_bg(["sleep", "100000"]) for _ in range(SLEEPERS)]
+        load = self.busy(runs * (sb + 60) + 60)
+        try:
+            time.sleep(0.5)
+            b = self.once_runs(sb, 19, runs, "fig2b")
+        finally:
+            self.stop_bg([load] + sleepers)
+        self.results["fig2b"] = {k: v.as_dict() for k, v in b.items()}
+        rows.append(["`--once %ds` 19 Hz, %d busy CPUs + %d live sleeping processes"
+                     % (sb, self.nproc, SLEEPERS), b["cpu_s"].fmt(2), b["cpu_pct"].fmt(2, unit="%"),
+                     b["rss_mb"].fmt(1), b["wall_s"].fmt(2), b["samples"].fmt(0)])
+        daemon = "n/a: no daemon mode yet" if "daemon" not in self.help else \
+            "n/a: daemon mode exists but bench/ does not drive it yet"
+        rows.append(["daemon, 5 min at 19 Hz, %d busy CPUs + %d live processes"
+                     % (self.nproc, SLEEPERS), daemon, "", "", "", ""])
+        self.fig2a = a
+        title = ("2. Agent cost: flamed's own CPU (wait4, user+sys; BPF time is charged to the "
+                 "sampled tasks, see 3) and peak RSS, whole host, %s, %d runs"
+                 % (self.mode_label(mode), runs))
+        table = bl.markdown_table(["run", "CPU s", "CPU % of one core", "peak RSS MB", "wall s",
+                                   "samples"], rows)
+        return title, table
+
+    def fig6(self):
+        runs = self.p["runs"]
+        if self.p["fig6_separate"] or not hasattr(self, "fig2a") or self.fig2a_seconds != 10:
+            load = self.busy(runs * 70 + 60)
+            try:
+                a = self.once_runs(10, 99, runs, "fig6")
+            finally:
+                self.stop_bg([load])
+            src = "own runs"
+        else:
+            a = self.fig2a
+            src = "the runs of figure 2, first row"
+        over = bl.summarize([w - 10 for w in a["wall_s"].values])
+        self.results["fig6"] = {"wall_s": a["wall_s"].as_dict(), "beyond_10s": over.as_dict()}
+        title = ("6. End to end: `flamed --once 10s -o X.svg -o X.pb.gz`, whole host, %d busy CPUs, "
+                 "from exec to exit with both files written (%s), %d runs"
+                 % (self.nproc, src, runs))
+        table = bl.markdown_table(["wall s", "beyond the 10 s capture, s", "wall / 10 s"],
+                                  [[a["wall_s"].fmt(2), over.fmt(2),
+                                    bl.summarize([w / 10 for w in a["wall_s"].values]).fmt(3,
+                                                                                         unit="x")]])
+        return title, table
+
+    # --- figure 3: BPF cost ------------------------------------------------------------------
+
+    def bpf_run(self, argv, name):
+        poller = {}
+
+        def on_start(pid):
+            t = BpfPoller(pid)
+            poller["t"] = t
+            t.start()
+
+            def done():
+                t.stop.set()
+                t.join()
+            return done
+
+        res = self.check(self.run_proc(argv, on_start=on_start, name=name), "flamed")
+        t = poller["t"]
+        if t.last is None:
+            raise RunError("never saw flamed's on_cpu_sample program in /proc/%d/fdinfo%s"
+                           % (t.pid, " (%s)" % t.error if t.error else ""))
+        s = bl.parse_flamed_stderr(res.err)
+        return res, s, bl.ns_per_run(*t.last), t.last[1]
+
+    def fig3(self):
+        runs, secs = self.p["runs"], self.p["fig3_s"]
+        depths = [20, 100]
+        old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
+        rows, raw = [], {}
+        try:
+            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+                f.write("1")
+            for mode in self.modes:
+                cheap, net = [], {d: [] for d in depths}
+                rawns = {d: [] for d in depths}
+                walked = {d: [] for d in depths}
+                depth_seen = {d: [] for d in depths}
+                per_frame = []
+                for r in range(runs):
+                    # baseline: every sample exits early (a target that never runs), CPUs busy
+                    sleeper = self.start_bg(["sleep", "100000"])
+                    load = self.start_bg([self.bin("deep"), "-d", "20", "-t", str(self.nproc),
+                                          "-s", str(secs + 5)])
+                    try:
+                        argv = self.flamed_argv(999, [os.path.join(self.tmp, "fig3.folded")], mode,
+                                                ["-v", "--once", "%gs" % secs, "-p",
+                                                 str(sleeper.pid)])
+                        _, s, ns, cnt = self.bpf_run(argv, "fig3")
+                    finally:
+                        self.stop_bg([load, sleeper])
+                    if s["metrics"].get("counted", 0):
+                        raise RunError("baseline run counted samples: -p filter not applied?")
+                    cheap.append(ns)
+                    got = {}
+                    for d in depths:
+                        wl = [self.bin("deep"), "-d", str(d), "-t", str(self.nproc), "-s",
+                              str(secs)]
+                        folded = os.path.join(self.tmp, "fig3.folded")
+                        argv = self.flamed_argv(999, [folded], mode, ["-v", "--once", "1h", "--"]
+                                                + wl)
+                        _, s, ns, cnt = self.bpf_run(argv, "fig3")
+                        m = s["metrics"]
+                        if not m.get("samples") or not m.get("counted"):
+                            raise RunError("no BPF metrics in flamed -v output")
+                        frac = m["counted"] / m["samples"]
+                        with open(folded) as f:
+                            ds = bl.folded_depths(bl.parse_folded(f.read()), "deep")
+                        rawns[d].append(ns)
+                        walked[d].append(100 * frac)
+                        got[d] = bl.net_ns_per_walk(ns, frac, cheap[-1])
+                        net[d].append(got[d])
+                        depth_seen[d].append(bl.summarize(ds).median if ds else 0)
+                    per_frame.append((got[100] - got[20]) / (100 - 20))
+                    log("figure 3 (%s): round %d/%d done" % (self.mode_label(mode), r + 1, runs))
+                c = bl.summarize(cheap)
+                rows.append([self.mode_label(mode), "early exit (not a target)", c.fmt(0), "",
+                             "0%", ""])
+                for d in depths:
+                    rows.append([self.mode_label(mode), "recursion depth %d" % d,
+                                 bl.summarize(rawns[d]).fmt(0), bl.summarize(net[d]).fmt(0),
+                                 bl.summarize(walked[d]).fmt(1, unit="%"),
+                                 bl.summarize(depth_seen[d]).fmt(0)])
+                pf = bl.summarize(per_frame)
+                rows.append([self.mode_label(mode), "per extra frame (100 vs 20)", "",
+                             pf.fmt(1), "", ""])
+                raw[str(mode)] = {"early_exit_ns": c.as_dict(),
+                                  "per_frame_ns": pf.as_dict(),
+                                  **{"depth%d" % d: {"raw_ns": bl.summarize(rawns[d]).as_dict(),
+                                                     "walk_ns": bl.summarize(net[d]).as_dict(),
+                                                     "walked_pct":
+                                                         bl.summarize(walked[d]).as_dict()}
+                                     for d in depths}}
+        finally:
+            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+                f.write(old)
+        self.results["fig3"] = raw
+        title = ("3. BPF cost of on_cpu_sample at 999 Hz (run_time_ns / run_cnt from the fdinfo of "
+                 "flamed's program fd, kernel.bpf_stats_enabled=1), %d threads of bench/workloads/"
+                 "deep.c, %d runs. 'per walking sample' removes the early exits of other "
+                 "processes' samples using the baseline of the same round" % (self.nproc, runs))
+        table = bl.markdown_table(["unwinder", "workload", "ns per run (all)",
+                                   "ns per walking sample", "walking share",
+                                   "user frames/sample seen"], rows)
+        return title, table
+
+    # --- figure 4: stack quality -------------------------------------------------------------
+
+    def quality_of(self, prof, out_base, comm):
+        label, kind, mode = prof
+        if kind == "flamed":
+            with open(out_base + ".folded") as f:
+                stacks = bl.parse_folded(f.read())
+            return bl.stack_quality(stacks, comm, bl.folded_user_frames,
+                                    bl.flamed_frame_symbolized)
+        r = subprocess.run([self.perf, "script", "-i", out_base + ".data", "--no-inline",
+                            "-F", "comm,tid,ip,sym,dso"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RunError("perf script failed: %s" % r.stderr.strip()[-300:])
+        return bl.stack_quality(bl.parse_perf_script(r.stdout), comm, bl.perf_user_frames,
+                                bl.perf_frame_symbolized)
+
+    def fig4(self):
+        runs = self.p["runs"]
+        units = max(10, int(self.calibrate() * self.p["fig4_cpu_s"]))
+        workloads = [("burn_nofp", "C -O2 without frame pointers"),
+                     ("burn_fp", "C -O2 with frame pointers, leaf functions without a frame")]
+        rows, raw = [], {}
+        for wl_name, desc in workloads:
+            wl = [self.bin(wl_name), "-n", str(units)]
+            for prof in self.profilers():
+                q = {"root_pct": [], "symbolized_pct": [], "frames_per_sample": [], "samples": []}
+                for r in range(runs):
+                    base = os.path.join(self.tmp, "fig4")
+                    argv = self.profiled_argv(prof, 999, wl, base)
+                    self.check(self.run_proc(argv, name="fig4"), prof[0])
+                    got = self.quality_of(prof, base, wl_name)
+                    for k in q:
+                        q[k].append(got[k])
+                s = {k: bl.summarize(v) for k, v in q.items()}
+                rows.append([wl_name, prof[0], s["samples"].fmt(0), s["root_pct"].fmt(1),
+                             s["symbolized_pct"].fmt(1), s["frames_per_sample"].fmt(1)])
+                raw["%s %s" % (wl_name, prof[0])] = {k: v.as_dict() for k, v in s.items()}
+            log("figure 4: %s done" % wl_name)
+        self.results["fig4"] = raw
+        title = ("4. Stack quality at 999 Hz, single-threaded bench/workloads/burn.c (%d units, "
+                 "main -> run -> work_unit -> phase_* -> leaf, some time in libc memcpy/qsort), "
+                 "user frames only, %d runs; %s; perf via `perf script --no-inline` (perf also "
+                 "reads separate debug files under /usr/lib/debug, flamed does not)"
+                 % (units, runs, ROOT_NOTE))
+        table = bl.markdown_table(["workload", "profiler", "samples", "% reaching root",
+                                   "% frames symbolized", "user frames/sample"], rows)
+        return title, table
+
+    # --- figure 5: symbolization -------------------------------------------------------------
+
+    def find_binaries(self):
+        """(most symbol table entries, largest file with >= 10000) among ELF files >= 8 MB under
+        /usr and /opt, as (path, entries, size)."""
+        best_syms = best_size = None
+        for root in ("/usr", "/opt"):
+            for dp, _, files in os.walk(root):
+                for fn in files:
+                    path = os.path.join(dp, fn)
+                    try:
+                        st = os.lstat(path)
+                        if (st.st_mode & 0o170000) != 0o100000 or st.st_size < (8 << 20):
+                            continue
+                        with open(path, "rb") as f:
+                            head = f.read(64)
+                            loc = bl.elf_section_table_location(head)
+                            if not loc or loc[1] > (16 << 20):
+                                continue
+                            f.seek(loc[0])
+                            n = bl.elf_symbol_entries(head, f.read(loc[1]))
+                    except (OSError, ValueError, OverflowError):
+                        continue
+                    if not n or n < 1000:
+                        continue
+                    if not best_syms or n > best_syms[1]:
+                        best_syms = (path, n, st.st_size)
+                    # a file with a handful of symbols (a stripped binary's .dynsym) says little
+                    if n >= 10000 and (not best_size or st.st_size > best_size[2]):
+                        best_size = (path, n, st.st_size)
+        return best_syms, best_size
+
+    def fig5(self):
+        runs = self.p["runs"]
+        if self.args.sym_binary:
+            st = os.stat(self.args.sym_binary)
+            targets = [("given", (self.args.sym_binary, None, st.st_size))]
+        else:
+            most, largest = self.find_binaries()
+            if not most:
+                raise RunError("no ELF file with >= 1000 symbols under /usr or /opt")
+            targets = [("most symbols", most)]
+            if largest and largest[0] != most[0]:
+                targets.append(("largest file with >= 10k symbols", largest))
+        rows, raw = [], {}
+        for why, (path, _, size) in targets:
+            vals = {k: [] for k in ("open_s", "cold_addr_per_s", "warm_addr_per_s", "rss_mb",
+                                    "mem_mb", "hit_pct")}
+            syms = None
+            for r in range(runs):
+                argv = [self.args.symbench, path, "-n", str(self.p["fig5_cold"]), "-w",
+                        str(self.p["fig5_warm"]), "-s", str(r + 1)]
+                res = self.check(self.run_proc(argv, name="fig5"), "flamed_symbench")
+                kv = bl.parse_kv(res.out)
+                syms = int(kv["symbols"])
+                vals["open_s"].append(kv["open_s"])
+                vals["cold_addr_per_s"].append(kv["cold_addr_per_s"])
+                vals["warm_addr_per_s"].append(kv["warm_addr_per_s"])
+                vals["rss_mb"].append((kv["rss_after_kb"] - kv["rss_before_kb"]) / 1024.0)
+                vals["mem_mb"].append(kv["mem_bytes"] / 1048576.0)
+                vals["hit_pct"].append(kv["hit_pct"])
+            s = {k: bl.summarize(v) for k, v in vals.items()}
+            rows.append(["%s: `%s` (%.0f MB, %d symbols kept)" % (why, path, size / 1048576.0,
+                                                                   syms),
+                         s["open_s"].fmt(3), s["cold_addr_per_s"].fmt(0, scale=1e-3, unit="k"),
+                         s["warm_addr_per_s"].fmt(2, scale=1e-6, unit="M"), s["rss_mb"].fmt(1),
+                         s["mem_mb"].fmt(1), s["hit_pct"].fmt(1, unit="%")])
+            raw[path] = {k: v.as_dict() for k, v in s.items()}
+        self.results["fig5"] = raw
+        title = ("5. Symbolization with elf_syms (bench/symbench.c): cold = open + parse + first "
+                 "%d lookups, warm = %d more lookups, uniform over the executable segments; "
+                 "page cache not dropped; %d runs" % (self.p["fig5_cold"], self.p["fig5_warm"],
+                                                      runs))
+        table = bl.markdown_table(["binary", "open+parse s", "cold addr/s", "warm addr/s",
+                                   "RSS growth MB", "elf_syms MB", "lookups hitting a symbol"],
+                                  rows)
+        return title, table
+
+    # --- driver ------------------------------------------------------------------------------
+
+    def header(self):
+        def first(path, key):
+            try:
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith(key):
+                            return line.split(":", 1)[1].strip()
+            except OSError:
+                pass
+            return "?"
+
+        perf_v = subprocess.run([self.perf, "--version"], capture_output=True,
+                                text=True).stdout.strip() if self.perf else "not installed"
+        ver = subprocess.run([self.args.flamed, "--version"], capture_output=True,
+                             text=True).stdout.strip()
+        try:
+            commit = subprocess.run(["git", "-C", self.args.source, "rev-parse", "--short",
+                                     "HEAD"], capture_output=True, text=True).stdout.strip()
+            dirty = subprocess.run(["git", "-C", self.args.source, "status", "--porcelain",
+                                    "--untracked-files=no"], capture_output=True,
+                                   text=True).stdout.strip()
+        except OSError:
+            commit, dirty = "?", ""
+        irq = "?"
+        try:
+            import gzip
+            with gzip.open("/proc/config.gz", "rt") as f:
+                irq = "on" if "CONFIG_IRQ_TIME_ACCOUNTING=y" in f.read() else "off"
+        except OSError:
+            pass
+        lines = [
+            "## %s, `bench/run%s`" % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M %Z").strip(),
+                                      " --quick" if self.args.quick else ""),
+            "",
+            "- commit %s%s; %s; %s" % (commit, " (+ uncommitted changes)" if dirty else "",
+                                        ver or "flamed", perf_v),
+            "- machine: %d CPUs, %s, kernel %s, %.0f GiB RAM; load average at start %s"
+            % (self.nproc, first("/proc/cpuinfo", "model name"), platform.release(),
+               os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+               " ".join(open("/proc/loadavg").read().split()[:3])),
+            "- IRQ time accounting %s (off: the BPF program's time is charged to the task it "
+            "interrupts, so figure 1 sees it)" % irq,
+            "- every figure: median [min..max] over the runs; ratios pair runs of the same round",
+        ]
+        return "\n".join(lines)
+
+    def run(self):
+        figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
+                6: self.fig6}
+        only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
+        out = [self.header()]
+        print(out[0] + "\n", flush=True)
+        t_start = time.monotonic()
+        for n in only:
+            t0 = time.monotonic()
+            log("figure %d ..." % n)
+            try:
+                title, table = figs[n]()
+            except (RunError, ValueError, OSError) as e:
+                title, table = "%d. failed" % n, "ERROR: %s" % e
+                self.results["fig%d" % n] = {"error": str(e)}
+            log("figure %d: %.0f s" % (n, time.monotonic() - t0))
+            out.append("### " + title + "\n\n" + table)
+            print(out[-1] + "\n", flush=True)
+        out.append("_bench/run took %.0f s; load average at the end %s_"
+                   % (time.monotonic() - t_start,
+                      " ".join(open("/proc/loadavg").read().split()[:3])))
+        text = "\n\n".join(out) + "\n"
+        print(out[-1], flush=True)
+        with open(os.path.join(self.work, "last-results.md"), "w") as f:
+            f.write(text)
+        with open(os.path.join(self.work, "last-results.json"), "w") as f:
+            json.dump(self.results, f, indent=1, sort_keys=True)
+        if self.args.record:
+            with open(os.path.join(self.args.source, "bench", "RESULTS.md"), "a") as f:
+                f.write("\n" + text)
+            log("appended to bench/RESULTS.md")
+        return 1 if any("error" in v for v in self.results.values()
+                        if isinstance(v, dict)) else 0
+
+    def cleanup(self):
+        self.stop_bg(list(self.bg))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
+    ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
+                    help="comma-separated figure numbers (1-6)")
+    ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
+    ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
+    ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")
+    ap.add_argument("--flamed", required=True)
+    ap.add_argument("--symbench", required=True)
+    ap.add_argument("--bindir", required=True, help="built bench workloads")
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--source", required=True)
+    args = ap.parse_args()
+    if args.runs is not None and args.runs < 3:
+        ap.error("--runs must be >= 3")
+    if os.geteuid() != 0:
+        ap.error("run as root (BPF, perf, kernel.bpf_stats_enabled)")
+    b = Bench(args)
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return b.run()
+    finally:
+        b.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

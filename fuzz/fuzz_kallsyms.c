@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+/* Fuzz the kallsyms parser, then look up addresses taken from the input itself (each line's
+ * leading hex number and its neighbourhood), which reach every bounds rule. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "symbolize/kallsyms.h"
+
+#define MAX_PROBES 256
+
+static void probe(const struct kallsyms *ks, uint64_t addr)
+{
+	const char *module = NULL, *name;
+	uint64_t off = 0;
+
+	name = kallsyms__lookup(ks, addr, &off, &module);
+	if (!name)
+		return;
+	/* a name is never empty, and the symbol starts at or below addr */
+	if (!*name || off > addr || (module && !*module))
+		abort();
+	/* the symbol's own address must resolve to itself */
+	if (kallsyms__lookup(ks, addr - off, NULL, NULL) != name)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint64_t deltas[] = { 0, 1, (uint64_t)-1, 0xffff, 0x10000, 0x100000 };
+	struct kallsyms *ks = kallsyms__parse((const char *)data, size);
+	size_t pos = 0, probes = 0;
+
+	if (!ks)
+		return 0;
+	if (!kallsyms__count(ks))
+		abort();
+	probe(ks, 0);
+	probe(ks, UINT64_MAX);
+	while (pos < size && probes < MAX_PROBES) {
+		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
+		size_t end = nl ? (size_t)(nl - data) : size;
+		uint64_t addr = 0;
+
+		for (size_t i = pos; i < end && i - pos < 16; i++) {
+			uint8_t c = data[i];
+			int d = c >= '0' && c <= '9'   ? c - '0'
+				: c >= 'a' && c <= 'f' ? c - 'a' + 10
+						       : -1;
+
+			if (d < 0)
+				break;
+			addr = (addr << 4) | (uint64_t)d;
+		}
+		for (size_t i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++)
+			probe(ks, addr + deltas[i]);
+		probes++;
+		pos = end + 1;
+	}
+	kallsyms__free(ks);
+	return 0;
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/* Folded stacks (stackcollapse format): identical stacks aggregated, lines sorted so the output is
+ * deterministic and diffable. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile/profile_internal.h"
+
+struct folded {
+	struct hashmap index; /* line text (owned, in keys) -> slot in counts */
+	char **keys;
+	int64_t *counts;
+	size_t nr, cap_keys, cap_counts;
+	char *buf; /* the line being built */
+	size_t len, cap;
+};
+
+static int buf_put(struct folded *f, const char *s, size_t n)
+{
+	int err;
+
+	if (n > SIZE_MAX - f->len - 1)
+		return -ENOMEM;
+	err = profile_grow((void **)&f->buf, &f->cap, f->len + n + 1, 1);
+	if (err)
+		return err;
+	memcpy(f->buf + f->len, s, n);
+	f->len += n;
+	f->buf[f->len] = '\0';
+	return 0;
+}
+
+/* A frame name made safe for the format: ';' separates frames, and a line break would split the
+ * line, so both are replaced. */
+static int put_name(struct folded *f, const char *name)
+{
+	size_t start = f->len, n = strlen(name);
+	int err;
+
+	err = buf_put(f, name, n);
+	if (err)
+		return err;
+	for (size_t i = start; i < f->len; i++) {
+		if (f->buf[i] == ';')
+			f->buf[i] = ':';
+		else if (f->buf[i] == '\n' || f->buf[i] == '\r')
+			f->buf[i] = ' ';
+	}
+	return 0;
+}
+
+static const char *kind_suffix(enum profile_frame_kind kind)
+{
+	switch (kind) {
+	case PROFILE_FRAME_KERNEL:
+		return "_[k]";
+	case PROFILE_FRAME_INLINED:
+		return "_[i]";
+	case PROFILE_FRAME_JIT:
+		return "_[j]";
+	default:
+		return "";
+	}
+}
+
+static int fold_stack(const struct profile_frame *frames, size_t nr_frames, int64_t value,
+		      const struct profile_label *labels, size_t nr_labels, void *ctx)
+{
+	struct folded *f = ctx;
+	uintptr_t slot;
+	char *key;
+	int err = 0;
+
+	(void)labels;
+	(void)nr_labels;
+	if (!nr_frames)
+		return 0; /* nothing to draw; a bare " COUNT" line would confuse readers */
+	f->len = 0;
+	err = buf_put(f, "", 0);
+	for (size_t i = 0; i < nr_frames && !err; i++) {
+		const char *suffix = kind_suffix(frames[i].kind);
+
+		if (i)
+			err = buf_put(f, ";", 1);
+		if (!err)
+			err = put_name(f, frames[i].name);
+		if (!err)
+			err = buf_put(f, suffix, strlen(suffix));
+	}
+	if (err)
+		return err;
+	if (hashmap__find(&f->index, (uintptr_t)f->buf, &slot)) {
+		f->counts[slot] = (int64_t)((uint64_t)f->counts[slot] + (uint64_t)value);
+		return 0;
+	}
+	err = profile_grow((void **)&f->keys, &f->cap_keys, f->nr + 1, sizeof(*f->keys));
+	if (!err)
+		err = profile_grow((void **)&f->counts, &f->cap_counts, f->nr + 1,
+				   sizeof(*f->counts));
+	if (err)
+		return err;
+	key = strdup(f->buf);
+	if (!key)
+		return -ENOMEM;
+	err = hashmap__set(&f->index, (uintptr_t)key, f->nr);
+	if (err) {
+		free(key);
+		return err;
+	}
+	f->keys[f->nr] = key;
+	f->counts[f->nr++] = value;
+	return 0;
+}
+
+static int cmp_slots(const void *a, const void *b, void *ctx)
+{
+	char **keys = ctx;
+
+	return strcmp(keys[*(const size_t *)a], keys[*(const size_t *)b]);
+}
+
+int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out)
+{
+	struct folded f = { 0 };
+	size_t *order = NULL;
+	int err;
+
+	if (!p || !out)
+		return -EINVAL;
+	hashmap__init(&f.index, hashmap_hash_str, hashmap_equal_str, NULL);
+	err = profile__for_each_stack(p, value_idx, true, fold_stack, &f);
+	if (err)
+		goto cleanup;
+	if (f.nr) {
+		order = calloc(f.nr, sizeof(*order));
+		if (!order) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	for (size_t i = 0; i < f.nr; i++)
+		order[i] = i;
+	if (f.nr)
+		qsort_r(order, f.nr, sizeof(*order), cmp_slots, f.keys);
+	for (size_t i = 0; i < f.nr; i++) {
+		size_t s = order[i];
+
+		if (!f.counts[s])
+			continue;
+		if (fprintf(out, "%s %" PRId64 "\n", f.keys[s], f.counts[s]) < 0) {
+			err = -EIO;
+			goto cleanup;
+		}
+	}
+	if (fflush(out) || ferror(out))
+		err = -EIO;
+
+cleanup:
+	for (size_t i = 0; i < f.nr; i++)
+		free(f.keys[i]);
+	free(f.keys);
+	free(f.counts);
+	free(f.buf);
+	free(order);
+	hashmap__clear(&f.index);
+	return err;
+}

@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: MIT
+/* Self-contained interactive SVG flame graph. The stacks are merged into a tree whose children are
+ * sorted by name (the flamegraph.pl layout), then every frame wide enough to see is written as one
+ * <g> with a <title> "NAME (N UNIT, P%)", a rect whose width is N / total of the drawable width, and
+ * a label. Children too narrow to see are merged into one "[N narrow frames]" box per parent (or
+ * left out when even that is too narrow); their samples always count in the parent's width. The
+ * embedded script (no external resources) adds hover details, click to zoom, reset and search. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile/profile.h"
+#include "util/hashmap.h"
+
+/* flamegraph.pl geometry (PROTOCOLS.md §5) */
+#define FG_WIDTH	1200
+#define FG_XPAD		10
+#define FG_FRAME_HEIGHT 16 /* rect 15 + 1 px pad */
+#define FG_FONT_SIZE	12
+#define FG_FONT_WIDTH	0.59 /* average Verdana glyph width per font size */
+#define FG_TOP_PAD	(3 * FG_FONT_SIZE)
+#define FG_BOTTOM_PAD	(2 * FG_FONT_SIZE + 10)
+#define FG_MIN_WIDTH	0.1 /* px: narrower frames are merged */
+/* Upper bound on drawn frames, so huge profiles stay a few MB and render quickly: beyond it the
+ * narrow-frame threshold is raised. At ~200 bytes a frame this is about 5 MB at most. */
+#define FG_MAX_FRAMES 24000
+#define FG_NO_NODE    UINT32_MAX
+#define FG_PROBE      ((uintptr_t)-1) /* hash key standing for tree->probe */
+
+struct fg_node {
+	const char *name; /* canonical copy, owned by the names map */
+	int64_t value;	  /* cumulative: this frame and everything above it */
+	uint32_t parent;
+	uint32_t first_child; /* index into tree->order */
+	uint32_t nr_children;
+	uint32_t depth;
+	enum profile_frame_kind kind;
+};
+
+struct fg_tree {
+	struct fg_node *nodes; /* nodes[0] is the root "all" */
+	size_t nr_nodes, cap_nodes;
+	uint32_t *order;	 /* non-root nodes grouped by parent, each group sorted by name */
+	struct hashmap children; /* node index -> node index, keyed by (parent, name, kind) */
+	struct hashmap names;	 /* name -> its copy (owned), so names compare by pointer */
+	struct hashmap by_ptr;	 /* walker's name pointer -> copy: skips hashing the string */
+	struct fg_node probe;	 /* lookup key for children */
+	uint32_t *path;		 /* scratch: node of each frame of the current stack */
+	size_t cap_path;
+};
+
+static struct fg_node *tree_key(const struct fg_tree *t, uintptr_t key)
+{
+	return key == FG_PROBE ? (struct fg_node *)&t->probe : &t->nodes[key];
+}
+
+static uint64_t child_hash(uintptr_t key, void *ctx)
+{
+	const struct fg_node *n = tree_key(ctx, key);
+
+	return hash_u64((uint64_t)(uintptr_t)n->name ^
+			hash_u64(((uint64_t)n->parent << 3) | n->kind));
+}
+
+static bool child_equal(uintptr_t a, uintptr_t b, void *ctx)
+{
+	const struct fg_node *x = tree_key(ctx, a), *y = tree_key(ctx, b);
+
+	return x->parent == y->parent && x->name == y->name && x->kind == y->kind;
+}
+
+static int tree_init(struct fg_tree *t)
+{
+	memset(t, 0, sizeof(*t));
+	hashmap__init(&t->children, child_hash, child_equal, t);
+	hashmap__init(&t->names, hashmap_hash_str, hashmap_equal_str, NULL);
+	hashmap__init(&t->by_ptr, hashmap_hash_int, hashmap_equal_int, NULL);
+	t->nodes = calloc(16, sizeof(*t->nodes));
+	if (!t->nodes)
+		return -ENOMEM;
+	t->cap_nodes = 16;
+	t->nr_nodes = 1;
+	t->nodes[0] =
+		(struct fg_node){ .name = "all", .parent = FG_NO_NODE, .kind = PROFILE_FRAME_USER };
+	return 0;
+}
+
+static void tree_fini(struct fg_tree *t)
+{
+	hashmap__for_each (&t->names, e)
+		free((char *)e->key);
+	hashmap__clear(&t->children);
+	hashmap__clear(&t->names);
+	hashmap__clear(&t->by_ptr);
+	free(t->nodes);
+	free(t->order);
+	free(t->path);
+}
+
+/* Names are copied: the walker's frames may point at strings it frees when the walk ends. Within
+ * the one walk a pointer always means the same string, so most lookups go by pointer. */
+static int canonical_name(struct fg_tree *t, const char *name, const char **ret_name)
+{
+	const char *key = name;
+	uintptr_t found;
+	char *copy;
+	int err;
+
+	if (hashmap__find(&t->by_ptr, (uintptr_t)key, &found)) {
+		*ret_name = (const char *)found;
+		return 0;
+	}
+	if (!name || !*name)
+		name = "[unknown]";
+	if (hashmap__find(&t->names, (uintptr_t)name, &found)) {
+		copy = (char *)found;
+	} else {
+		copy = strdup(name);
+		if (!copy)
+			return -ENOMEM;
+		err = hashmap__set(&t->names, (uintptr_t)copy, (uintptr_t)copy);
+		if (err) {
+			free(copy);
+			return err;
+		}
+	}
+	err = hashmap__set(&t->by_ptr, (uintptr_t)key, (uintptr_t)copy);
+	if (err)
+		return err;
+	*ret_name = copy;
+	return 0;
+}
+
+/* Child of parent for (name, kind), created on first use. */
+static int tree_child(struct fg_tree *t, uint32_t parent, const struct profile_frame *f,
+		      uint32_t *ret_idx)
+{
+	uintptr_t found;
+	int err;
+
+	t->probe = (struct fg_node){ .parent = parent, .kind = f->kind };
+	err = canonical_name(t, f->name, &t->probe.name);
+	if (err)
+		return err;
+	if (hashmap__find(&t->children, FG_PROBE, &found)) {
+		*ret_idx = (uint32_t)found;
+		return 0;
+	}
+	if (t->nr_nodes >= FG_NO_NODE)
+		return -E2BIG;
+	if (t->nr_nodes == t->cap_nodes) {
+		size_t cap = t->cap_nodes * 2;
+		struct fg_node *nodes = reallocarray(t->nodes, cap, sizeof(*nodes));
+
+		if (!nodes)
+			return -ENOMEM;
+		t->nodes = nodes;
+		t->cap_nodes = cap;
+	}
+	t->nodes[t->nr_nodes] = t->probe;
+	t->nodes[t->nr_nodes].depth = t->nodes[parent].depth + 1;
+	err = hashmap__set(&t->children, t->nr_nodes, t->nr_nodes);
+	if (err)
+		return err;
+	*ret_idx = (uint32_t)t->nr_nodes++;
+	return 0;
+}
+
+static int add_stack(const struct profile_frame *frames, size_t nr_frames, int64_t value,
+		     const struct profile_label *labels, size_t nr_labels, void *ctx)
+{
+	struct fg_tree *t = ctx;
+	uint32_t node = 0;
+	int err;
+
+	(void)labels;
+	(void)nr_labels;
+	/* Negative values (diff profiles) have no width; zero adds nothing. */
+	if (value <= 0)
+		return 0;
+	if (nr_frames > t->cap_path) {
+		uint32_t *path = reallocarray(t->path, nr_frames, sizeof(*path));
+
+		if (!path)
+			return -ENOMEM;
+		t->path = path;
+		t->cap_path = nr_frames;
+	}
+	/* Find or create the whole path first, so an overflow leaves no half-added stack. */
+	for (size_t i = 0; i < nr_frames; i++) {
+		err = tree_child(t, node, &frames[i], &node);
+		if (err)
+			return err;
+		t->path[i] = node;
+	}
+	if (__builtin_add_overflow(t->nodes[0].value, value, &t->nodes[0].value))
+		return -EOVERFLOW;
+	/* Descendants never exceed the root, so these cannot overflow once the root did not. */
+	for (size_t i = 0; i < nr_frames; i++)
+		t->nodes[t->path[i]].value += value;
+	return 0;
+}
+
+static int compare_siblings(const void *a, const void *b, void *ctx)
+{
+	const struct fg_tree *t = ctx;
+	const struct fg_node *x = &t->nodes[*(const uint32_t *)a];
+	const struct fg_node *y = &t->nodes[*(const uint32_t *)b];
+	int c;
+
+	if (x->parent != y->parent)
+		return x->parent < y->parent ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return (int)x->kind - (int)y->kind;
+}
+
+/* Group children by parent, sorted by name as flamegraph.pl sorts the folded lines. */
+static int tree_sort(struct fg_tree *t)
+{
+	size_t n = t->nr_nodes - 1;
+
+	t->order = calloc(n ? n : 1, sizeof(*t->order));
+	if (!t->order)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		t->order[i] = (uint32_t)(i + 1);
+	qsort_r(t->order, n, sizeof(*t->order), compare_siblings, t);
+	for (size_t i = 0; i < n; i++) {
+		struct fg_node *parent = &t->nodes[t->nodes[t->order[i]].parent];
+
+		if (!parent->nr_children)
+			parent->first_child = (uint32_t)i;
+		parent->nr_children++;
+	}
+	return 0;
+}
+
+/* --- emitting --- */
+
+struct fg_emit {
+	const struct fg_tree *tree;
+	FILE *out; /* NULL: only count frames */
+	const char *unit;
+	double scale;	  /* px per unit of value */
+	double min_width; /* px */
+	int64_t total;
+	size_t nr_frames;
+	size_t nr_narrow; /* frames merged or left out: search can only see drawn frames */
+	uint32_t max_depth;
+	size_t height;
+	/* explicit DFS stack: deep stacks must not overflow the C stack */
+	struct fg_item {
+		uint32_t node;
+		int64_t offset; /* in value units from the left edge */
+	} * stack;
+	size_t nr_stack, cap_stack;
+};
+
+/* Length in bytes of the UTF-8 sequence at s, or 0 if it is not valid (the caller substitutes). */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* reject overlong forms, surrogates and code points beyond Unicode */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return len;
+}
+
+/* Write at most max_chars characters of s as XML character data (escaped, always well-formed:
+ * control characters and invalid UTF-8 become '?'). Returns the number of characters of s left. */
+static size_t put_xml(FILE *out, const char *s, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p && max_chars; max_chars--) {
+		size_t len = utf8_len(p);
+
+		if (!len) {
+			fputc('?', out);
+			p++;
+			continue;
+		}
+		switch (*p) {
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fputc('?', out);
+			else
+				fwrite(p, 1, len, out);
+		}
+		p += len;
+	}
+	/* count what was cut, so the caller knows whether to add ".." */
+	for (max_chars = 0; *p; max_chars++)
+		p += utf8_len(p) ? utf8_len(p) : 1;
+	return max_chars;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; n++)
+		p += utf8_len(p) ? utf8_len(p) : 1;
+	return n;
+}
+
+/* Stable colour from the name's hash, one hue family per frame kind. */
+static void frame_colour(const char *name, enum profile_frame_kind kind, bool aggregate, int rgb[3])
+{
+	uint64_t h = hash_bytes(name, strlen(name), 0x666c616d6564ULL /* "flamed" */);
+	double v1 = (double)(h & 0xffff) / 0xffff;
+	double v2 = (double)((h >> 16) & 0xffff) / 0xffff;
+	double v3 = (double)((h >> 32) & 0xffff) / 0xffff;
+
+	if (aggregate) {
+		rgb[0] = rgb[1] = rgb[2] = 200; /* neutral grey: not a function */
+		return;
+	}
+	switch (kind) {
+	case PROFILE_FRAME_KERNEL: /* blue */
+		rgb[0] = 70 + (int)(50 * v1);
+		rgb[1] = 110 + (int)(60 * v2);
+		rgb[2] = 205 + (int)(50 * v3);
+		break;
+	case PROFILE_FRAME_JIT: /* green */
+		rgb[0] = 40 + (int)(60 * v1);
+		rgb[1] = 180 + (int)(55 * v2);
+		rgb[2] = 40 + (int)(60 * v3);
+		break;
+	case PROFILE_FRAME_INLINED: /* aqua */
+		rgb[0] = 60 + (int)(50 * v1);
+		rgb[1] = 205 + (int)(40 * v2);
+		rgb[2] = 205 + (int)(40 * v3);
+		break;
+	case PROFILE_FRAME_COMM: /* violet-grey: the process, not code */
+		rgb[0] = 170 + (int)(30 * v1);
+		rgb[1] = 150 + (int)(30 * v2);
+		rgb[2] = 200 + (int)(40 * v3);
+		break;
+	case PROFILE_FRAME_USER:
+	default: /* flamegraph.pl "hot" palette */
+		rgb[0] = 205 + (int)(50 * v3);
+		rgb[1] = (int)(230 * v1);
+		rgb[2] = (int)(55 * v2);
+		break;
+	}
+}
+
+static const char *kind_class(enum profile_frame_kind kind)
+{
+	switch (kind) {
+	case PROFILE_FRAME_KERNEL:
+		return "k";
+	case PROFILE_FRAME_INLINED:
+		return "i";
+	case PROFILE_FRAME_JIT:
+		return "j";
+	case PROFILE_FRAME_COMM:
+		return "c";
+	case PROFILE_FRAME_USER:
+	default:
+		return "u";
+	}
+}
+
+/* One frame group. name is NULL for the "[N narrow frames]" aggregate of nr_merged children. */
+static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_kind kind,
+		       size_t nr_merged, uint32_t depth, int64_t offset, int64_t value)
+{
+	char agg_name[64];
+	double x = FG_XPAD + (double)offset * e->scale;
+	double w = (double)value * e->scale;
+	double y = (double)e->height - FG_BOTTOM_PAD - (double)(depth + 1) * FG_FRAME_HEIGHT + 1;
+	size_t fit = w > 6 ? (size_t)((w - 6) / (FG_FONT_SIZE * FG_FONT_WIDTH)) : 0;
+	int rgb[3];
+	FILE *out = e->out;
+
+	if (!name) {
+		snprintf(agg_name, sizeof(agg_name), "[%zu narrow frames]", nr_merged);
+		name = agg_name;
+	}
+	frame_colour(name, kind, name == agg_name, rgb);
+	fprintf(out, "<g class=\"%s\"><title>", name == agg_name ? "a" : kind_class(kind));
+	put_xml(out, name, SIZE_MAX);
+	fprintf(out, " (%lld %s, %.2f%%)</title>", (long long)value, e->unit,
+		e->total ? 100.0 * (double)value / (double)e->total : 0.0);
+	fprintf(out,
+		"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
+		"rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
+		x, y, w, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3, y + 10.5);
+	/* Label cut to what fits, ending in "..", and left out below 3 characters. */
+	if (fit >= 3) {
+		if (utf8_chars(name) <= fit)
+			put_xml(out, name, fit);
+		else if (put_xml(out, name, fit - 2))
+			fputs("..", out);
+	}
+	fputs("</text></g>\n", out);
+}
+
+static int push_item(struct fg_emit *e, uint32_t node, int64_t offset)
+{
+	if (e->nr_stack == e->cap_stack) {
+		size_t cap = e->cap_stack ? e->cap_stack * 2 : 64;
+		struct fg_item *s = reallocarray(e->stack, cap, sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		e->stack = s;
+		e->cap_stack = cap;
+	}
+	e->stack[e->nr_stack++] = (struct fg_item){ .node = node, .offset = offset };
+	return 0;
+}
+
+static void note_frame(struct fg_emit *e, uint32_t depth)
+{
+	e->nr_frames++;
+	if (depth > e->max_depth)
+		e->max_depth = depth;
+}
+
+/* Walk the drawable frames, counting them (e->out NULL) or writing them. */
+static int emit_frames(struct fg_emit *e)
+{
+	const struct fg_tree *t = e->tree;
+	int err;
+
+	e->nr_frames = 0;
+	e->nr_narrow = 0;
+	e->max_depth = 0;
+	e->nr_stack = 0;
+	err = push_item(e, 0, 0);
+	while (!err && e->nr_stack) {
+		struct fg_item it = e->stack[--e->nr_stack];
+		const struct fg_node *n = &t->nodes[it.node];
+		int64_t off = it.offset, narrow = 0;
+		size_t nr_narrow = 0;
+
+		note_frame(e, n->depth);
+		if (e->out)
+			emit_frame(e, n->name, n->kind, 0, n->depth, it.offset, n->value);
+		/* Wide children keep their sorted order from the parent's left edge; the narrow
+		 * ones are summed into one box after them. */
+		for (size_t i = 0; i < n->nr_children; i++) {
+			const struct fg_node *c = &t->nodes[t->order[n->first_child + i]];
+
+			if ((double)c->value * e->scale < e->min_width) {
+				narrow += c->value;
+				nr_narrow++;
+			} else {
+				off += c->value;
+			}
+		}
+		e->nr_narrow += nr_narrow;
+		if (nr_narrow && (double)narrow * e->scale >= e->min_width) {
+			note_frame(e, n->depth + 1);
+			if (e->out)
+				emit_frame(e, NULL, n->kind, nr_narrow, n->depth + 1, off, narrow);
+		}
+		/* pushed in reverse so they pop in sorted order */
+		for (size_t i = n->nr_children; !err && i-- > 0;) {
+			uint32_t ci = t->order[n->first_child + i];
+
+			if ((double)t->nodes[ci].value * e->scale < e->min_width)
+				continue;
+			off -= t->nodes[ci].value;
+			err = push_item(e, ci, off);
+		}
+	}
+	return err;
+}
+
+/* The embedded viewer. Kept free of "]]>" and of any network access. */
+static const char fg_script[] =
+	"\"use strict\";\n"
+	"var fg = {items: [], zoomed: null, term: null, eps: 0.02};\n"
+	"function fg_init(evt) {\n"
+	"  var doc = evt.target.ownerDocument || document, svg = doc.documentElement;\n"
+	"  var frames = doc.getElementById('frames');\n"
+	"  fg.W = +svg.getAttribute('width'); fg.xpad = +frames.getAttribute('data-xpad');\n"
+	"  fg.total = +frames.getAttribute('data-total'); fg.unit = "
+	"frames.getAttribute('data-unit');\n"
+	"  fg.fontw = +frames.getAttribute('data-fontw');\n"
+	"  fg.narrow = frames.getAttribute('data-narrow') != '0';\n"
+	"  fg.details = doc.getElementById('details'); fg.unzoom = doc.getElementById('unzoom');\n"
+	"  fg.search = doc.getElementById('search'); fg.matched = doc.getElementById('matched');\n"
+	"  var gs = frames.getElementsByTagName('g');\n"
+	"  for (var i = 0; i < gs.length; i++) {\n"
+	"    var g = gs[i], r = g.getElementsByTagName('rect')[0];\n"
+	"    var title = g.getElementsByTagName('title')[0].textContent;\n"
+	"    var m = /^([\\s\\S]*) \\((\\d+) [^(]*\\)$/.exec(title);\n"
+	"    g.fg_index = i;\n"
+	"    fg.items.push({g: g, r: r, t: g.getElementsByTagName('text')[0], title: title,\n"
+	"      name: m ? m[1] : title, value: m ? +m[2] : 0, cls: g.getAttribute('class'),\n"
+	"      x: +r.getAttribute('x'), w: +r.getAttribute('width'), y: +r.getAttribute('y'),\n"
+	"      fill: r.getAttribute('fill')});\n"
+	"    fg.items[i].agg = fg.items[i].cls == 'a';\n"
+	"  }\n"
+	"  frames.addEventListener('click', function (e) {\n"
+	"    var it = fg_item(e.target); if (it) fg_zoom(it);\n"
+	"  });\n"
+	"  frames.addEventListener('mouseover', function (e) {\n"
+	"    var it = fg_item(e.target);\n"
+	"    if (it) fg.details.textContent = (it.agg ? '' : 'Function: ') + it.title;\n"
+	"  });\n"
+	"  frames.addEventListener('mouseout', function () { fg.details.textContent = ' '; });\n"
+	"  fg.unzoom.addEventListener('click', fg_reset_zoom);\n"
+	"  fg.search.addEventListener('click', function () {\n"
+	"    if (fg.term === null) fg_search_prompt(); else fg_reset_search();\n"
+	"  });\n"
+	"  window.addEventListener('keydown', function (e) {\n"
+	"    if (e.keyCode == 114 || ((e.ctrlKey || e.metaKey) && e.keyCode == 70)) {\n"
+	"      e.preventDefault(); fg_search_prompt();\n"
+	"    } else if (e.keyCode == 27) { fg_reset_zoom(); fg_reset_search(); }\n"
+	"  });\n"
+	"}\n"
+	"function fg_item(el) {\n"
+	"  while (el && !(el.tagName == 'g' && el.fg_index !== undefined)) el = el.parentNode;\n"
+	"  return el ? fg.items[el.fg_index] : null;\n"
+	"}\n"
+	"function fg_label(name, w) {\n"
+	"  var fit = Math.floor((w - 6) / fg.fontw);\n"
+	"  if (fit < 3) return '';\n"
+	"  return name.length <= fit ? name : name.substring(0, fit - 2) + '..';\n"
+	"}\n"
+	"function fg_place(it, x, w) {\n"
+	"  it.r.setAttribute('x', x.toFixed(2)); it.r.setAttribute('width', w.toFixed(2));\n"
+	"  it.t.setAttribute('x', (x + 3).toFixed(2)); it.t.textContent = fg_label(it.name, w);\n"
+	"}\n"
+	"function fg_show(it, cls) {\n"
+	"  it.g.setAttribute('class', it.cls + (cls ? ' ' + cls : ''));\n"
+	"}\n"
+	"function fg_zoom(z) {\n"
+	"  var full = fg.W - 2 * fg.xpad, ratio = full / z.w, eps = fg.eps;\n"
+	"  fg.zoomed = z;\n"
+	"  fg.unzoom.setAttribute('class', '');\n"
+	"  fg.items.forEach(function (it) {\n"
+	"    if (it.y >= z.y) {\n"
+	"      if (it.x <= z.x + eps && it.x + it.w >= z.x + z.w - eps) {\n"
+	"        fg_place(it, fg.xpad, full); fg_show(it, it === z ? '' : 'parent');\n"
+	"      } else {\n"
+	"        fg_show(it, 'hide');\n"
+	"      }\n"
+	"    } else if (it.x >= z.x - eps && it.x + it.w <= z.x + z.w + eps) {\n"
+	"      fg_place(it, fg.xpad + (it.x - z.x) * ratio, it.w * ratio); fg_show(it, '');\n"
+	"    } else {\n"
+	"      fg_show(it, 'hide');\n"
+	"    }\n"
+	"  });\n"
+	"}\n"
+	"function fg_reset_zoom() {\n"
+	"  fg.zoomed = null;\n"
+	"  fg.unzoom.setAttribute('class', 'hide');\n"
+	"  fg.items.forEach(function (it) { fg_place(it, it.x, it.w); fg_show(it, ''); });\n"
+	"}\n"
+	"function fg_search_prompt() {\n"
+	"  var term = prompt('Search for (regular expression or text):', fg.term || '');\n"
+	"  if (term === null) return;\n"
+	"  if (term === '') fg_reset_search(); else fg_search(term);\n"
+	"}\n"
+	"function fg_search(term) {\n"
+	"  var re, hits = [], end = -Infinity, sum = 0;\n"
+	"  try { re = new RegExp(term); } catch (e) {\n"
+	"    re = new RegExp(term.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&'));\n"
+	"  }\n"
+	"  fg_reset_search();\n"
+	"  fg.items.forEach(function (it) {\n"
+	"    if (!it.agg && re.test(it.name)) { it.r.setAttribute('fill', 'rgb(230,0,230)'); "
+	"hits.push(it); }\n"
+	"  });\n"
+	"  /* count each matched subtree once: outermost match first at each x. Frames too narrow\n"
+	"     to draw are not searchable, so with any of them the share is a lower bound. */\n"
+	"  hits.sort(function (a, b) { return a.x - b.x || b.y - a.y; });\n"
+	"  hits.forEach(function (it) {\n"
+	"    if (it.x >= end - fg.eps) { sum += it.value; end = it.x + it.w; }\n"
+	"  });\n"
+	"  fg.term = term;\n"
+	"  fg.search.setAttribute('class', 'show'); fg.search.textContent = 'Reset Search';\n"
+	"  fg.matched.textContent = 'Matched: ' + (fg.narrow ? '\\u2265' : '') +\n"
+	"    (fg.total ? 100 * sum / fg.total : 0).toFixed(1) + '% (' + sum + ' of ' + fg.total +\n"
+	"    ' ' + fg.unit + ')';\n"
+	"  return sum;\n"
+	"}\n"
+	"function fg_reset_search() {\n"
+	"  fg.term = null;\n"
+	"  fg.items.forEach(function (it) { it.r.setAttribute('fill', it.fill); });\n"
+	"  fg.search.setAttribute('class', ''); fg.search.textContent = 'Search';\n"
+	"  fg.matched.textContent = ' ';\n"
+	"}\n";
+
+static void emit_header(struct fg_emit *e, const char *title)
+{
+	FILE *out = e->out;
+	size_t h = e->height;
+
+	fprintf(out,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+		"<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+		"height=\"%zu\" viewBox=\"0 0 %d %zu\" onload=\"fg_init(evt)\">\n"
+		"<!-- Flame graph written by flamed. Click a frame to zoom in; Search (Ctrl-F) "
+		"highlights frames by regular expression; Escape resets. -->\n"
+		"<defs><linearGradient id=\"background\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
+		"<stop stop-color=\"#eeeeee\" offset=\"5%%\"/>"
+		"<stop stop-color=\"#eeeeb0\" offset=\"95%%\"/></linearGradient></defs>\n"
+		"<style type=\"text/css\">\n"
+		"text { font-family: Verdana, sans-serif; font-size: %dpx; fill: #000; }\n"
+		"#title { text-anchor: middle; font-size: %dpx; }\n"
+		"#search, #matched { text-anchor: end; }\n"
+		"#search { opacity: 0.1; cursor: pointer; }\n"
+		"#search:hover, #search.show { opacity: 1; }\n"
+		"#unzoom { cursor: pointer; }\n"
+		"#frames > g:hover > rect { stroke: #000; stroke-width: 0.5; cursor: pointer; }\n"
+		"#frames text { pointer-events: none; }\n"
+		".hide { display: none; }\n"
+		".parent { opacity: 0.5; }\n"
+		"</style>\n"
+		"<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n"
+		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%zu\" fill=\"url(#background)\"/>\n"
+		"<text id=\"title\" x=\"%d\" y=\"%d\">",
+		FG_WIDTH, h, FG_WIDTH, h, FG_FONT_SIZE, FG_FONT_SIZE + 5, fg_script, FG_WIDTH, h,
+		FG_WIDTH / 2, 2 * FG_FONT_SIZE);
+	put_xml(out, title, SIZE_MAX);
+	fprintf(out,
+		"</text>\n"
+		"<text id=\"details\" x=\"%d\" y=\"%zu\"> </text>\n"
+		"<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
+		"<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n"
+		"<text id=\"matched\" x=\"%d\" y=\"%zu\"> </text>\n"
+		"<g id=\"frames\" data-total=\"%lld\" data-unit=\"%s\" data-xpad=\"%d\" "
+		"data-fontw=\"%.2f\" data-narrow=\"%zu\">\n",
+		FG_XPAD, h - FG_BOTTOM_PAD / 2, FG_XPAD, 2 * FG_FONT_SIZE, FG_WIDTH - FG_XPAD,
+		2 * FG_FONT_SIZE, FG_WIDTH - FG_XPAD, h - FG_BOTTOM_PAD / 2, (long long)e->total,
+		e->unit, FG_XPAD, FG_FONT_SIZE * FG_FONT_WIDTH, e->nr_narrow);
+}
+
+/* "samples" for counts, else the unit ("nanoseconds"); only [a-z] so it needs no escaping. */
+static void count_name(const struct profile *p, size_t value_idx, char *buf, size_t len)
+{
+	struct profile_value_type vt = profile__sample_type(p, value_idx);
+	const char *name = "samples";
+	size_t n = 0;
+
+	if (vt.unit && *vt.unit && strcmp(vt.unit, "count") != 0)
+		name = vt.unit;
+	else if (vt.type && *vt.type)
+		name = vt.type;
+	for (; *name && n + 1 < len; name++) {
+		if ((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z'))
+			buf[n++] = *name;
+	}
+	buf[n] = '\0';
+	if (!n)
+		snprintf(buf, len, "samples");
+}
+
+int profile__write_svg(const struct profile *p, size_t value_idx, const char *title, FILE *out)
+{
+	struct fg_tree tree;
+	struct fg_emit e = { 0 };
+	char unit[32];
+	int err;
+
+	if (!p || !out)
+		return -EINVAL;
+	if (!profile__sample_type(p, value_idx).type)
+		return -EINVAL;
+	err = tree_init(&tree);
+	if (err)
+		goto cleanup;
+	err = profile__for_each_stack(p, value_idx, true, add_stack, &tree);
+	hashmap__clear(&tree.by_ptr); /* the walker's pointers die with the walk */
+	if (err)
+		goto cleanup;
+	err = tree_sort(&tree);
+	if (err)
+		goto cleanup;
+
+	count_name(p, value_idx, unit, sizeof(unit));
+	e.tree = &tree;
+	e.unit = unit;
+	e.total = tree.nodes[0].value;
+	e.scale = e.total ? (double)(FG_WIDTH - 2 * FG_XPAD) / (double)e.total : 0;
+	/* Raise the narrow-frame threshold until the frame count is bounded. */
+	for (e.min_width = FG_MIN_WIDTH;; e.min_width *= 1.25) {
+		err = emit_frames(&e);
+		if (err)
+			goto cleanup;
+		if (e.nr_frames <= FG_MAX_FRAMES)
+			break;
+	}
+	e.height = (size_t)(e.max_depth + 1) * FG_FRAME_HEIGHT + FG_TOP_PAD + FG_BOTTOM_PAD;
+	e.out = out;
+	emit_header(&e, title ? title : "Flame Graph");
+	err = emit_frames(&e);
+	if (err)
+		goto cleanup;
+	fputs("</g>\n</svg>\n", out);
+	if (fflush(out) || ferror(out))
+		err = -EIO;
+cleanup:
+	free(e.stack);
+	tree_fini(&tree);
+	return err;
+}

@@ -1,0 +1,561 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Checks for flamed's integration tests: reads folded and pprof files (with its own protobuf
+decoder, independent of flamed's encoder and of go tool pprof) and compares them with what the
+workloads measured about themselves. Standard library only.
+
+Every subcommand prints the numbers it measured and exits 1 with "FAIL: ..." lines when a check
+fails, 0 otherwise. Frames are compared by exact name after stripping the folded annotation
+suffixes (_[k], _[i], _[j], _[w]).
+"""
+import argparse
+import collections
+import gzip
+import math
+import re
+import sys
+
+SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]")
+RAW_ADDR = re.compile(r"0x[0-9a-fA-F]+")
+
+
+class Failures:
+    def __init__(self):
+        self.msgs = []
+
+    def check(self, ok, msg):
+        if not ok:
+            self.msgs.append(msg)
+        return ok
+
+    def finish(self):
+        for m in self.msgs:
+            print("FAIL: " + m)
+        return 1 if self.msgs else 0
+
+
+# --- protobuf wire format -------------------------------------------------------------------
+
+
+def read_varint(buf, pos):
+    result = shift = 0
+    while True:
+        if pos >= len(buf):
+            raise ValueError("truncated varint")
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def fields(buf):
+    """Yields (field number, wire type, value); value is an int or a bytes slice."""
+    pos = 0
+    while pos < len(buf):
+        key, pos = read_varint(buf, pos)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            val, pos = read_varint(buf, pos)
+        elif wt == 1:
+            val, pos = int.from_bytes(buf[pos:pos + 8], "little"), pos + 8
+        elif wt == 2:
+            n, pos = read_varint(buf, pos)
+            if pos + n > len(buf):
+                raise ValueError("truncated field %d" % num)
+            val, pos = buf[pos:pos + n], pos + n
+        elif wt == 5:
+            val, pos = int.from_bytes(buf[pos:pos + 4], "little"), pos + 4
+        else:
+            raise ValueError("bad wire type %d" % wt)
+        yield num, wt, val
+
+
+def ints(wt, val):
+    """A repeated integer field, packed (wire type 2) or not."""
+    if wt != 2:
+        return [val]
+    out, pos = [], 0
+    while pos < len(val):
+        v, pos = read_varint(val, pos)
+        out.append(v)
+    return out
+
+
+def signed(v):
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def decode_pprof(data):
+    """Decodes a Profile into plain dicts, keeping enough to validate and to walk stacks."""
+    prof = {"sample_type": [], "sample": [], "mapping": [], "location": [], "function": [],
+            "string_table": [], "period": 0, "period_type": None}
+    for num, wt, val in fields(data):
+        if num == 1:
+            vt = {"type": 0, "unit": 0}
+            for n, w, v in fields(val):
+                if n == 1:
+                    vt["type"] = v
+                elif n == 2:
+                    vt["unit"] = v
+            prof["sample_type"].append(vt)
+        elif num == 2:
+            s = {"location_id": [], "value": [], "label": []}
+            for n, w, v in fields(val):
+                if n == 1:
+                    s["location_id"] += ints(w, v)
+                elif n == 2:
+                    s["value"] += [signed(x) for x in ints(w, v)]
+                elif n == 3:
+                    lab = {"key": 0, "str": 0, "num": 0}
+                    for n2, w2, v2 in fields(v):
+                        if n2 == 1:
+                            lab["key"] = v2
+                        elif n2 == 2:
+                            lab["str"] = v2
+                        elif n2 == 3:
+                            lab["num"] = signed(v2)
+                    s["label"].append(lab)
+            prof["sample"].append(s)
+        elif num == 3:
+            m = {"id": 0, "filename": 0}
+            for n, w, v in fields(val):
+                if n == 1:
+                    m["id"] = v
+                elif n == 5:
+                    m["filename"] = v
+            prof["mapping"].append(m)
+        elif num == 4:
+            loc = {"id": 0, "mapping_id": 0, "line": []}
+            for n, w, v in fields(val):
+                if n == 1:
+                    loc["id"] = v
+                elif n == 2:
+                    loc["mapping_id"] = v
+                elif n == 4:
+                    line = {"function_id": 0}
+                    for n2, w2, v2 in fields(v):
+                        if n2 == 1:
+                            line["function_id"] = v2
+                    loc["line"].append(line)
+            prof["location"].append(loc)
+        elif num == 5:
+            fn = {"id": 0, "name": 0}
+            for n, w, v in fields(val):
+                if n == 1:
+                    fn["id"] = v
+                elif n == 2:
+                    fn["name"] = v
+            prof["function"].append(fn)
+        elif num == 6:
+            prof["string_table"].append(val.decode("utf-8", "replace"))
+        elif num == 11:
+            vt = {"type": 0, "unit": 0}
+            for n, w, v in fields(val):
+                if n == 1:
+                    vt["type"] = v
+                elif n == 2:
+                    vt["unit"] = v
+            prof["period_type"] = vt
+        elif num == 12:
+            prof["period"] = signed(val)
+    return prof
+
+
+def validate_pprof(prof, fails):
+    """The rules of PROTOCOLS.md §1.2 plus flamed's own contract (sample types, labels).
+    Records failures; returns False only when the profile cannot be walked at all."""
+    st = prof["string_table"]
+    if not fails.check(st and st[0] == "", "string_table[0] is not \"\""):
+        return False
+
+    def s(i):
+        return st[i] if 0 <= i < len(st) else None
+
+    types = [(s(t["type"]), s(t["unit"])) for t in prof["sample_type"]]
+    fails.check(types == [("samples", "count"), ("cpu", "nanoseconds")],
+                "sample types are %r, want [samples/count, cpu/nanoseconds]" % types)
+    for kind in ("mapping", "location", "function"):
+        ids = [x["id"] for x in prof[kind]]
+        fails.check(0 not in ids and len(set(ids)) == len(ids), "%s ids not unique/non-zero" % kind)
+        fails.check(sorted(ids) == list(range(1, len(ids) + 1)), "%s ids are not dense 1..N" % kind)
+    fn_ids = {f["id"] for f in prof["function"]}
+    loc_ids = {loc["id"] for loc in prof["location"]}
+    map_ids = {m["id"] for m in prof["mapping"]}
+    for f in prof["function"]:
+        fails.check(s(f["name"]) is not None, "function %d: bad name index" % f["id"])
+    for loc in prof["location"]:
+        fails.check(loc["mapping_id"] == 0 or loc["mapping_id"] in map_ids,
+                    "location %d: unknown mapping" % loc["id"])
+        for line in loc["line"]:
+            fails.check(line["function_id"] in fn_ids, "location %d: unknown function" % loc["id"])
+    bad_loc = bad_val = bad_lab = 0
+    for smp in prof["sample"]:
+        bad_loc += any(i not in loc_ids for i in smp["location_id"])
+        bad_val += len(smp["value"]) != len(types)
+        keys = {s(lab["key"]): lab for lab in smp["label"]}
+        bad_lab += any(k not in keys or keys[k]["str"] == 0 for k in ("pid", "comm", "thread"))
+    fails.check(not bad_loc, "%d samples reference unknown locations" % bad_loc)
+    fails.check(not bad_val, "%d samples have the wrong number of values" % bad_val)
+    fails.check(not bad_lab, "%d samples lack string labels pid, comm and thread" % bad_lab)
+    if len(types) == 2 and prof["period"] > 0:
+        off = sum(1 for smp in prof["sample"] if len(smp["value"]) == 2
+                  and smp["value"][1] != smp["value"][0] * prof["period"])
+        fails.check(not off, "%d samples: cpu/nanoseconds != count * period" % off)
+    return True
+
+
+class Sample:
+    __slots__ = ("comm", "pid", "tid", "frames", "count")
+
+    def __init__(self, comm, pid, tid, frames, count):
+        self.comm, self.pid, self.tid, self.frames, self.count = comm, pid, tid, frames, count
+
+
+def load_pprof(path, fails):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    prof = decode_pprof(data)
+    if not validate_pprof(prof, fails):
+        return []
+    st = prof["string_table"]
+    fn_name = {f["id"]: st[f["name"]] for f in prof["function"]}
+    kernel_maps = {m["id"] for m in prof["mapping"] if st[m["filename"]].startswith("[kernel")}
+    loc_frames = {}
+    for loc in prof["location"]:
+        # Lines are innermost first; a location with no line is an unsymbolized address.
+        names = [fn_name[ln["function_id"]] for ln in loc["line"]] or ["[unknown]"]
+        if loc["mapping_id"] in kernel_maps:
+            names = [n + "_[k]" for n in names]
+        loc_frames[loc["id"]] = names
+    out = []
+    for smp in prof["sample"]:
+        labels = {st[lab["key"]]: st[lab["str"]] for lab in smp["label"]}
+        leaf_first = [n for i in smp["location_id"] for n in loc_frames[i]]
+        out.append(Sample(labels.get("comm"), labels.get("pid"), labels.get("thread"),
+                          leaf_first[::-1], smp["value"][0] if smp["value"] else 0))
+    return out
+
+
+def load_folded(path, fails):
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for no, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            m = re.fullmatch(r"(.+) (\d+)", line)
+            if not fails.check(m is not None, "%s:%d: not 'stack COUNT': %r" % (path, no, line)):
+                continue
+            parts = m.group(1).split(";")
+            out.append(Sample(parts[0], None, None, parts[1:], int(m.group(2))))
+    return out
+
+
+def load(path, fails):
+    if path.endswith(".folded"):
+        return load_folded(path, fails)
+    return load_pprof(path, fails)
+
+
+def bare(frame):
+    for suf in SUFFIXES:
+        if frame.endswith(suf):
+            return frame[: -len(suf)]
+    return frame
+
+
+def is_kernel(frame):
+    return frame.endswith("_[k]")
+
+
+def select(samples, comm=None, pid=None):
+    return [s for s in samples
+            if (comm is None or s.comm == comm) and (pid is None or s.pid == str(pid))]
+
+
+def count_with(samples, name):
+    return sum(s.count for s in samples if any(bare(f) == name for f in s.frames))
+
+
+def parse_workload_output(path, key):
+    """Lines "KEY NAME VALUE" (e.g. "share burn_alpha 50.12") -> {NAME: VALUE}."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == key:
+                out[parts[1]] = float(parts[2])
+    return out
+
+
+def workload_cpu_ms(path):
+    """The "cpu_ms TOTAL" line of cpu_shares' output, or None."""
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == "cpu_ms":
+                return float(parts[1])
+    return None
+
+
+# --- subcommands ----------------------------------------------------------------------------
+
+
+def cmd_shares(args):
+    """Each function's share of the workload's samples vs the share the workload measured."""
+    fails = Failures()
+    expected = parse_workload_output(args.expect, "share")
+    fails.check(len(expected) >= 3, "%s has no 'share' lines" % args.expect)
+    samples = select(load(args.profile, fails), args.comm, args.pid)
+    total = sum(s.count for s in samples)
+    print("%s: %d samples of comm %s%s" % (args.profile, total, args.comm,
+                                           " pid %s" % args.pid if args.pid else ""))
+    if not fails.check(total >= args.min_samples,
+                       "only %d samples (want >= %d)" % (total, args.min_samples)):
+        return fails.finish()
+    for name, want in sorted(expected.items()):
+        got = 100.0 * count_with(samples, name) / total
+        # Sampling noise: a share estimated from N samples has a binomial standard deviation.
+        # On a busy host the workload gets fewer samples, so allow 4 sigma when that is wider
+        # than the fixed tolerance (it is not above ~3400 samples).
+        sigma = 100.0 * math.sqrt(max(want, 1.0) / 100.0 * (1.0 - min(want, 99.0) / 100.0)
+                                  / total)
+        tol = max(args.tolerance, 4.0 * sigma)
+        print("  %-12s profile %6.2f %%  workload %6.2f %%  diff %+5.2f  (sigma %.2f, tolerance "
+              "%.2f)" % (name, got, want, got - want, sigma, tol))
+        fails.check(abs(got - want) <= tol,
+                    "%s: profile share %.2f %% vs measured %.2f %% (tolerance %.2f points)"
+                    % (name, got, want, tol))
+    reach = 100.0 * count_with(samples, "main") / total
+    print("  stacks reaching main: %.2f %%" % reach)
+    fails.check(reach >= args.main_min, "only %.2f %% of stacks reach main (want >= %.1f %%)"
+                % (reach, args.main_min))
+    # A frame that is a bare address had no mapping: the process's maps were not known.
+    raw = sum(s.count for s in samples if any(RAW_ADDR.fullmatch(f) for f in s.frames))
+    print("  stacks with an unmapped address frame: %.2f %%" % (100.0 * raw / total))
+    fails.check(100.0 * raw / total <= args.max_raw_pct,
+                "%.2f %% of stacks hold unmapped addresses (want <= %.1f %%)"
+                % (100.0 * raw / total, args.max_raw_pct))
+    cpu_ms = workload_cpu_ms(args.expect)
+    if args.hz and cpu_ms:
+        # Only meaningful when the profile covers the workload's whole life (the -- mode).
+        want = cpu_ms / 1000.0 * args.hz
+        print("  samples / (CPU time x frequency): %d / %.0f = %.2f" % (total, want, total / want))
+        fails.check(args.rate_min <= total / want <= args.rate_max,
+                    "%d samples for %.0f ms of CPU at %d Hz (ratio %.2f, want %.2f..%.2f)"
+                    % (total, cpu_ms, args.hz, total / want, args.rate_min, args.rate_max))
+    return fails.finish()
+
+
+def cmd_kernel(args):
+    """Kernel frames in the workload's stacks: enough of them, syscall entry present, leafward."""
+    fails = Failures()
+    samples = select(load(args.profile, fails), args.comm)
+    total = sum(s.count for s in samples)
+    print("%s: %d samples of comm %s" % (args.profile, total, args.comm))
+    if not fails.check(total >= args.min_samples, "only %d samples" % total):
+        return fails.finish()
+    with_k = [s for s in samples if any(is_kernel(f) for f in s.frames)]
+    nk = sum(s.count for s in with_k)
+    entry = re.compile(args.entry_regex)
+    n_entry = sum(s.count for s in with_k if any(entry.search(bare(f)) for f in s.frames
+                                                 if is_kernel(f)))
+    # Kernel frames must form one run at the leaf end: no user frame leafward of a kernel frame.
+    misordered = [s for s in with_k
+                  if any(not is_kernel(f) for f in s.frames[next(i for i, f in enumerate(s.frames)
+                                                                 if is_kernel(f)):])]
+    n_mis = sum(s.count for s in misordered)
+    # Of the stacks with kernel frames, how many also carry the user frames that led there.
+    n_user = sum(s.count for s in with_k if any(bare(f) == "main" for f in s.frames))
+    n_func = count_with(with_k, args.user_func) if args.user_func else None
+    print("  with kernel frames: %.2f %%" % (100.0 * nk / total))
+    print("  of those, with a syscall entry frame (/%s/): %.2f %%"
+          % (args.entry_regex, 100.0 * n_entry / max(nk, 1)))
+    print("  of those, with user frames up to main: %.2f %%" % (100.0 * n_user / max(nk, 1)))
+    if n_func is not None:
+        print("  of those, with %s: %.2f %%" % (args.user_func, 100.0 * n_func / max(nk, 1)))
+    print("  kernel frames not at the leaf end: %d samples" % n_mis)
+    for s in misordered[:3]:
+        print("    e.g. " + ";".join(s.frames))
+    fails.check(100.0 * nk / total >= args.min_kernel_pct,
+                "only %.2f %% of samples have kernel frames (want >= %.0f %%)"
+                % (100.0 * nk / total, args.min_kernel_pct))
+    fails.check(n_entry > 0, "no kernel frame matches /%s/" % args.entry_regex)
+    fails.check(n_mis == 0, "%d samples have user frames leafward of kernel frames" % n_mis)
+    if n_func is not None:
+        fails.check(100.0 * n_func / max(nk, 1) >= args.min_func_pct,
+                    "only %.2f %% of kernel stacks have %s (want >= %.0f %%)"
+                    % (100.0 * n_func / max(nk, 1), args.user_func, args.min_func_pct))
+    fails.check(100.0 * n_user / max(nk, 1) >= args.min_user_pct,
+                "only %.2f %% of kernel stacks continue into user frames up to main (want >= %.0f)"
+                % (100.0 * n_user / max(nk, 1), args.min_user_pct))
+    return fails.finish()
+
+
+def cmd_pids(args):
+    """Per-pid sample counts from a pprof file's labels; asserts which pids must (not) appear."""
+    fails = Failures()
+    samples = load_pprof(args.profile, fails)
+    per_pid = collections.Counter()
+    per_pid_comm = collections.Counter()
+    comms = collections.defaultdict(set)
+    threads = collections.defaultdict(set)
+    for s in samples:
+        per_pid[s.pid] += s.count
+        per_pid_comm[(s.pid, s.comm)] += s.count
+        comms[s.pid].add(s.comm)
+        threads[s.pid].add(s.tid)
+    total = sum(per_pid.values())
+    print("%s: %d samples, %d pids" % (args.profile, total, len(per_pid)))
+    for pid, n in per_pid.most_common(args.show):
+        print("  pid %-8s %6d samples  comm %s" % (pid, n, ",".join(sorted(map(str, comms[pid])))))
+    if args.total is not None:
+        fails.check(total == args.total, "profile holds %d samples, flamed's summary says %d"
+                    % (total, args.total))
+    for spec in args.require:
+        pid, _, comm = spec.partition(":")
+        fails.check(per_pid.get(pid, 0) >= args.min_samples,
+                    "pid %s has %d samples (want >= %d)" % (pid, per_pid.get(pid, 0),
+                                                           args.min_samples))
+        if comm and pid in per_pid:
+            # A sample taken inside execve may still carry the old name; nearly all must not.
+            n = per_pid_comm[(pid, comm)]
+            fails.check(n >= 0.95 * per_pid[pid], "pid %s: %d of %d samples have comm %s (others: "
+                        "%s)" % (pid, n, per_pid[pid], comm, sorted(comms[pid] - {comm})))
+        if args.single_threaded and pid in threads:
+            fails.check(threads[pid] == {pid}, "pid %s has thread labels %s, want only %s"
+                        % (pid, sorted(threads[pid]), pid))
+    for pid in args.forbid:
+        fails.check(pid not in per_pid, "pid %s appears (%s samples)" % (pid, per_pid.get(pid)))
+    for comm in args.forbid_comm:
+        n = sum(s.count for s in samples if s.comm == comm)
+        fails.check(n == 0, "comm %s appears (%d samples)" % (comm, n))
+    if args.only is not None:
+        extra = set(per_pid) - set(args.only)
+        fails.check(not extra, "unexpected pids: %s" % sorted(extra, key=str))
+    return fails.finish()
+
+
+def cmd_consistent(args):
+    """A folded and a pprof file from the same run hold the same samples per comm."""
+    fails = Failures()
+    by = []
+    for path in (args.folded, args.pprof):
+        c = collections.Counter()
+        for s in load(path, fails):
+            c[s.comm] += s.count
+        by.append(c)
+    print("samples per comm: folded %d, pprof %d" % (sum(by[0].values()), sum(by[1].values())))
+    fails.check(by[0] == by[1], "per-comm sample counts differ: folded %s vs pprof %s"
+                % (dict(by[0].most_common(5)), dict(by[1].most_common(5))))
+    return fails.finish()
+
+
+def cmd_funcs(args):
+    """Samples per comm (optionally per pid) whose stacks hold any of the given functions."""
+    fails = Failures()
+    samples = load(args.profile, fails)
+    if args.pid_not:
+        samples = [s for s in samples if s.pid not in args.pid_not]
+    samples = select(samples, args.comm)
+    total = sum(s.count for s in samples)
+    hit = sum(s.count for s in samples if any(bare(f) in args.func for f in s.frames))
+    pids = sorted({s.pid for s in samples if s.pid is not None}, key=int)
+    print("%s: comm %s: %d samples%s, %d (%.2f %%) with %s" % (
+        args.profile, args.comm, total, " from %d pids" % len(pids) if pids else "", hit,
+        100.0 * hit / max(total, 1), "|".join(args.func)))
+    fails.check(hit >= args.min_samples, "comm %s: %d samples with %s (want >= %d)"
+                % (args.comm, hit, "|".join(args.func), args.min_samples))
+    fails.check(total == 0 or 100.0 * hit / total >= args.min_pct,
+                "comm %s: only %.2f %% of samples with %s (want >= %.0f %%)"
+                % (args.comm, 100.0 * hit / max(total, 1), "|".join(args.func), args.min_pct))
+    fails.check(len(pids) >= args.min_pids or not args.min_pids,
+                "comm %s: samples from %d pids (want >= %d)" % (args.comm, len(pids),
+                                                               args.min_pids))
+    return fails.finish()
+
+
+def cmd_dump(args):
+    fails = Failures()
+    for s in load(args.profile, fails):
+        print("%d pid=%s comm=%s thread=%s %s" % (s.count, s.pid, s.comm, s.tid,
+                                                  ";".join(s.frames)))
+    return fails.finish()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("shares", help=cmd_shares.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--comm", required=True)
+    p.add_argument("--pid")
+    p.add_argument("--expect", required=True, help="the workload's stdout")
+    p.add_argument("--tolerance", type=float, default=3.0)
+    p.add_argument("--main-min", type=float, default=95.0)
+    p.add_argument("--min-samples", type=int, default=200)
+    p.add_argument("--max-raw-pct", type=float, default=5.0)
+    p.add_argument("--hz", type=int, help="check samples ~ the workload's cpu_ms x HZ")
+    p.add_argument("--rate-min", type=float, default=0.5)
+    p.add_argument("--rate-max", type=float, default=1.5)
+    p.set_defaults(fn=cmd_shares)
+
+    p = sub.add_parser("kernel", help=cmd_kernel.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--comm", required=True)
+    p.add_argument("--min-kernel-pct", type=float, default=30.0)
+    p.add_argument("--min-user-pct", type=float, default=90.0)
+    p.add_argument("--min-samples", type=int, default=50)
+    p.add_argument("--entry-regex", default=r"entry_SYSCALL|__x64_sys_|do_syscall|x64_sys_call")
+    p.add_argument("--user-func", help="the user function that makes the syscalls")
+    p.add_argument("--min-func-pct", type=float, default=90.0)
+    p.set_defaults(fn=cmd_kernel)
+
+    p = sub.add_parser("pids", help=cmd_pids.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--require", action="append", default=[], metavar="PID[:COMM]")
+    p.add_argument("--forbid", action="append", default=[], metavar="PID")
+    p.add_argument("--forbid-comm", action="append", default=[], metavar="COMM")
+    p.add_argument("--only", nargs="*", metavar="PID")
+    p.add_argument("--min-samples", type=int, default=1)
+    p.add_argument("--single-threaded", action="store_true")
+    p.add_argument("--total", type=int, help="the sample count flamed's summary line reported")
+    p.add_argument("--show", type=int, default=10)
+    p.set_defaults(fn=cmd_pids)
+
+    p = sub.add_parser("consistent", help=cmd_consistent.__doc__)
+    p.add_argument("folded")
+    p.add_argument("pprof")
+    p.set_defaults(fn=cmd_consistent)
+
+    p = sub.add_parser("funcs", help=cmd_funcs.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--comm", required=True)
+    p.add_argument("--func", action="append", required=True)
+    p.add_argument("--pid-not", action="append", default=[])
+    p.add_argument("--min-samples", type=int, default=1)
+    p.add_argument("--min-pct", type=float, default=0.0)
+    p.add_argument("--min-pids", type=int, default=0)
+    p.set_defaults(fn=cmd_funcs)
+
+    p = sub.add_parser("dump", help="print every sample, root first")
+    p.add_argument("profile")
+    p.set_defaults(fn=cmd_dump)
+
+    args = ap.parse_args()
+    try:
+        return args.fn(args)
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        print("FAIL: %s: %s" % (type(e).__name__, e))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# flamed's SVG flame graph in headless Chromium (Debian `chromium`, driven by the npm package
+# playwright-core from tests/browser): hover details, click to zoom, search with the matched
+# percentage, reset. The SVG comes from `flamed report` on a pprof written by
+# tests/browser/make_pprof.js. SCREENSHOT=path.png also saves a picture of the graph.
+# Setup (CI): apt-get install -y chromium nodejs npm && (cd tests/browser && npm ci)
+set -u
+
+FLAMED=${FLAMED:?FLAMED must point at the flamed binary}
+SRC=${FLAMED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BROWSER_DIR="$SRC/tests/browser"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+if [ ! -x "$CHROMIUM" ]; then
+	echo "SKIP: $CHROMIUM not installed (apt-get install chromium)"
+	exit 77
+fi
+if ! command -v node >/dev/null 2>&1; then
+	echo "SKIP: node not installed (apt-get install nodejs npm)"
+	exit 77
+fi
+if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+	echo "SKIP: playwright-core missing (cd tests/browser && npm ci)"
+	exit 77
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+stacks=$(node "$BROWSER_DIR/make_pprof.js" "$tmp/fixture.pb") || { echo "FAIL: make_pprof.js"; exit 1; }
+if ! "$FLAMED" report "$tmp/fixture.pb" -o "$tmp/flame.svg" --title "flamed browser test"; then
+	echo "FAIL: flamed report"
+	exit 1
+fi
+export CHROMIUM
+exec node "$BROWSER_DIR/svg_browser.js" "$tmp/flame.svg" "$stacks" ${SCREENSHOT:+"$SCREENSHOT"}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cpu_shares SECONDS: burn CPU in three functions with known shares, for profiler accuracy tests.
+ *
+ * burn_alpha, burn_beta and burn_gamma get about 50, 30 and 20 % of the CPU. Each is reached
+ * through its own caller chain (main -> run -> slice_X -> burn_X), so a profile can tell them
+ * apart by stack as well as by leaf. Work is interleaved in slices of 0.3-1 ms of random length,
+ * which gives a steady mix that no sampling clock aliases with. Every slice is timed with the
+ * thread's CPU clock; at exit the program prints each function's share of the whole process's
+ * CPU time, so the test compares the profile against the workload's own measurement.
+ *
+ * Output: "pid N" at start (flushed), then at exit one line per function, "share burn_alpha 50.12",
+ * and "cpu_ms TOTAL".
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+/* noipa (GCC) also rules out clones such as burn_alpha.constprop.0 and identical-code folding. */
+#if defined(__clang__)
+#define NOINLINE __attribute__((noinline, used))
+#else
+#define NOINLINE __attribute__((noipa, noinline, used))
+#endif
+/* Keeps a value opaque to the optimizer, so loops are not folded, vectorized or merged. */
+#define OPAQUE(x) __asm__ volatile("" : "+r"(x))
+
+enum { ALPHA, BETA, GAMMA, NFUNCS };
+
+static const char *const func_names[NFUNCS] = {"burn_alpha", "burn_beta", "burn_gamma"};
+static const double target_share[NFUNCS] = {0.50, 0.30, 0.20};
+
+static volatile uint64_t sink;
+static uint64_t cpu_ns[NFUNCS];	    /* measured CPU time per function */
+static double iters_per_ns[NFUNCS]; /* calibrated speed, for slice sizing */
+
+/* Three different bodies (LCG, xorshift, integer square roots) so no two can be merged. */
+static NOINLINE uint64_t burn_alpha(uint64_t n)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL ^ n;
+
+	for (uint64_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		OPAQUE(x);
+	}
+	sink = x;
+	return x;
+}
+
+static NOINLINE uint64_t burn_beta(uint64_t n)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL + n;
+
+	for (uint64_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		OPAQUE(x);
+	}
+	sink = x;
+	return x;
+}
+
+static NOINLINE uint64_t burn_gamma(uint64_t n)
+{
+	uint64_t acc = 0;
+
+	for (uint64_t i = 1; i <= n; i++) {
+		uint64_t v = i | 1, r = v >> 1;
+
+		/* two Newton steps of an integer square root: a divide-bound loop */
+		r = (r + v / (r + 1)) >> 1;
+		r = (r + v / (r + 1)) >> 1;
+		acc += r;
+		OPAQUE(acc);
+	}
+	sink = acc;
+	return acc;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* One caller per burn function, so each has its own chain to main. Returns the slice's CPU ns. */
+static NOINLINE uint64_t slice_alpha(uint64_t n)
+{
+	uint64_t t0 = thread_cpu_ns(), dt;
+
+	burn_alpha(n);
+	dt = thread_cpu_ns() - t0;
+	cpu_ns[ALPHA] += dt;
+	return dt;
+}
+
+static NOINLINE uint64_t slice_beta(uint64_t n)
+{
+	uint64_t t0 = thread_cpu_ns(), dt;
+
+	burn_beta(n);
+	dt = thread_cpu_ns() - t0;
+	cpu_ns[BETA] += dt;
+	return dt;
+}
+
+static NOINLINE uint64_t slice_gamma(uint64_t n)
+{
+	uint64_t t0 = thread_cpu_ns(), dt;
+
+	burn_gamma(n);
+	dt = thread_cpu_ns() - t0;
+	cpu_ns[GAMMA] += dt;
+	return dt;
+}
+
+static uint64_t run_slice(int f, uint64_t n)
+{
+	switch (f) {
+	case ALPHA:
+		return slice_alpha(n);
+	case BETA:
+		return slice_beta(n);
+	default:
+		return slice_gamma(n);
+	}
+}
+
+/* Iterations per ns of each function: grow a slice until it takes at least 200 us. */
+static void calibrate(void)
+{
+	for (int f = 0; f < NFUNCS; f++) {
+		uint64_t n = 1000, dt;
+
+		for (;;) {
+			dt = run_slice(f, n);
+			if (dt >= 200000 || n >= (1ULL << 40))
+				break;
+			n *= 2;
+		}
+		iters_per_ns[f] = dt ? (double)n / (double)dt : 1.0;
+	}
+}
+
+static uint64_t xorshift_state = 88172645463325252ULL;
+
+static uint64_t next_random(void)
+{
+	xorshift_state ^= xorshift_state << 13;
+	xorshift_state ^= xorshift_state >> 7;
+	xorshift_state ^= xorshift_state << 17;
+	return xorshift_state;
+}
+
+/*
+ * Run until the wall-clock deadline. The next slice goes to the function furthest behind its
+ * target share, so the mix stays on target at every moment and not only on average.
+ */
+static NOINLINE void run(double seconds)
+{
+	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
+
+	calibrate();
+	while (clock_ns(CLOCK_MONOTONIC) < deadline) {
+		uint64_t total = cpu_ns[ALPHA] + cpu_ns[BETA] + cpu_ns[GAMMA];
+		double worst = -1e300;
+		int pick = ALPHA;
+
+		for (int f = 0; f < NFUNCS; f++) {
+			double deficit = target_share[f] * (double)total - (double)cpu_ns[f];
+
+			if (deficit > worst) {
+				worst = deficit;
+				pick = f;
+			}
+		}
+		/* 300-1000 us of work */
+		uint64_t slice_ns = 300000 + next_random() % 700000;
+		uint64_t n = (uint64_t)(iters_per_ns[pick] * (double)slice_ns);
+
+		run_slice(pick, n ? n : 1);
+	}
+}
+
+static int parse_seconds(const char *s, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 86400)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	double seconds;
+	uint64_t total;
+
+	if (argc != 2 || parse_seconds(argv[1], &seconds)) {
+		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
+		return 2;
+	}
+	printf("pid %d\n", (int)getpid());
+	fflush(stdout);
+
+	if (seconds > 0)
+		run(seconds);
+
+	/* Denominator: all CPU the process used, as a profile's "all samples of this process". */
+	total = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	for (int f = 0; f < NFUNCS; f++)
+		printf("share %s %.2f\n", func_names[f],
+		       total ? 100.0 * (double)cpu_ns[f] / (double)total : 0.0);
+	printf("cpu_ms %.1f\n", (double)total / 1e6);
+	return 0;
+}
