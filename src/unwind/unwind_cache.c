@@ -88,22 +88,23 @@ struct unwind_cache *unwind_cache__new(const struct unwind_cache_opts *opts)
 
 int unwind_cache_key_from_fd(int fd, struct unwind_cache_key *ret_key)
 {
-	struct unwind_cache_key k;
+	uint8_t bid[UNWIND_BUILD_ID_MAX];
 	struct stat st;
 	int len;
 
 	if (fstat(fd, &st))
 		return -errno;
-	memset(&k, 0, sizeof(k));
-	len = unwind_elf_build_id(fd, k.build_id);
+	len = unwind_elf_build_id(fd, bid);
 	if (len < 0)
 		return len;
-	k.build_id_len = (uint32_t)len;
-	k.dev = st.st_dev;
-	k.ino = st.st_ino;
-	k.size = (uint64_t)st.st_size;
-	k.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	*ret_key = k;
+	/* zeroed in place, not assigned, so padding-free byte comparison holds */
+	memset(ret_key, 0, sizeof(*ret_key));
+	memcpy(ret_key->build_id, bid, (size_t)len);
+	ret_key->build_id_len = (uint32_t)len;
+	ret_key->dev = st.st_dev;
+	ret_key->ino = st.st_ino;
+	ret_key->size = (uint64_t)st.st_size;
+	ret_key->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	return 0;
 }
 

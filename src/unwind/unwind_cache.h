@@ -13,14 +13,19 @@
 
 #define UNWIND_CACHE_DEFAULT_BYTES (16u << 20)
 
+/* Unused build_id bytes and reserved are zero (unwind_cache_key_from_fd zeroes the whole key). */
 struct unwind_cache_key {
 	uint8_t build_id[UNWIND_BUILD_ID_MAX];
 	uint32_t build_id_len; /* 0: the file fields identify the binary */
+	uint32_t reserved; /* 0: no implicit padding, so keys can be hashed and compared whole */
 	uint64_t dev;
 	uint64_t ino;
 	uint64_t size;
 	int64_t mtime_ns;
 };
+
+_Static_assert(sizeof(struct unwind_cache_key) == UNWIND_BUILD_ID_MAX + 2 * 4 + 4 * 8,
+	       "unwind_cache_key must have no implicit padding");
 
 struct unwind_cache_opts {
 	size_t sz;		 /* sizeof(struct unwind_cache_opts) */

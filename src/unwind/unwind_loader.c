@@ -129,6 +129,11 @@ static const struct loaded *table_for(struct unwind_loader *l,
 			return NULL;
 		return &no_table;
 	}
+	if (ld->key.build_id_len) {
+		/* the build-id alone names the binary: copies at other inodes share one table */
+		ld->key.dev = ld->key.ino = ld->key.size = 0;
+		ld->key.mtime_ns = 0;
+	}
 	if (hashmap__find(&l->by_key, (uintptr_t)&ld->key, &v)) {
 		/* same binary through another file (a copy, another mount) */
 		free(ld);

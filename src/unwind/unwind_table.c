@@ -1140,7 +1140,7 @@ static int run_fde(struct builder *b, const struct fde_ref *f, uint64_t *prev_en
 	};
 	int err = 0;
 
-	if (f->begin < *prev_end)
+	if (f->begin < *prev_end) /* prev_end: the furthest end so far */
 		b->stats->fdes_overlap++;
 	b->stats->fdes_used++;
 	if (cie->bad_init)
@@ -1158,7 +1158,8 @@ static int run_fde(struct builder *b, const struct fde_ref *f, uint64_t *prev_en
 		if (err)
 			return err;
 	}
-	*prev_end = f->end;
+	if (f->end > *prev_end)
+		*prev_end = f->end;
 	return emit(b, f->end, row_make(UNWIND_CFA_NONE, 0, UNWIND_RBP_UNCHANGED, 0), true);
 }
 
@@ -1491,13 +1492,28 @@ struct unwind_table *unwind_table__build_fd(int fd, const struct unwind_table_op
 struct unwind_table *unwind_table__build_mem(const void *buf, size_t len,
 					     const struct unwind_table_opts *opts)
 {
+	struct unwind_table *t;
+	char *copy;
+	int saved;
+
 	if (!buf || !len) {
 		errno = ENOEXEC;
 		return NULL;
 	}
+	/* libelf treats a memory image as writable (elf_compress rewrites section headers in place
+	 * when .debug_frame is compressed), so it gets a private copy, freed once built */
+	copy = malloc(len);
+	if (!copy) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(copy, buf, len);
 	elf_version(EV_CURRENT);
-	/* libelf only reads the image (no byte swapping for little-endian on x86_64) */
-	return build_and_end(elf_memory((char *)buf, len), opts);
+	t = build_and_end(elf_memory(copy, len), opts);
+	saved = errno;
+	free(copy);
+	errno = saved;
+	return t;
 }
 
 struct unwind_table *unwind_table__build_path(const char *path,

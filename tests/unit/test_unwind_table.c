@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -341,6 +342,36 @@ static void debug_frame(void **state)
 	assert_int_equal(unwind_table__lookup(no_dbg, sym_addr(&fx, "fxd_both", NULL), NULL), 0);
 	unwind_table__free(no_dbg);
 	fixture_close(&fx);
+}
+
+/* A compressed .debug_frame gives the same rows, from a file and from read-only memory (libelf
+ * would write into the image while decompressing). */
+static void compressed_debug_frame(void **state)
+{
+	struct fixture plain, z;
+	struct unwind_table *t;
+	void *ro;
+
+	(void)state;
+	fixture_open(&plain, "fx_dbg.so");
+	fixture_open(&z, "fx_dbg_z.so");
+	assert_int_equal(unwind_table__stats(z.t)->fdes_debug_frame, 3);
+	assert_int_equal(unwind_table__nr(z.t), unwind_table__nr(plain.t));
+	assert_memory_equal(unwind_table__rows(z.t), unwind_table__rows(plain.t),
+			    unwind_table__nr(z.t) * sizeof(struct unwind_row));
+	ro = mmap(NULL, z.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	memcpy(ro, z.image, z.size);
+	assert_int_equal(mprotect(ro, z.size, PROT_READ), 0);
+	t = unwind_table__build_mem(ro, z.size, NULL);
+	assert_non_null(t);
+	assert_int_equal(unwind_table__nr(t), unwind_table__nr(plain.t));
+	assert_memory_equal(unwind_table__rows(t), unwind_table__rows(plain.t),
+			    unwind_table__nr(t) * sizeof(struct unwind_row));
+	unwind_table__free(t);
+	munmap(ro, z.size);
+	fixture_close(&plain);
+	fixture_close(&z);
 }
 
 /* ---- compiled C (gcc/clang CFI) ---- */
@@ -940,6 +971,7 @@ int main(void)
 		cmocka_unit_test(identical_rows_merge),
 		cmocka_unit_test(offsets_and_expressions),
 		cmocka_unit_test(debug_frame),
+		cmocka_unit_test(compressed_debug_frame),
 		cmocka_unit_test(compiled_programs),
 		cmocka_unit_test(no_section_headers),
 		cmocka_unit_test(bad_input),
