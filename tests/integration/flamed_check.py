@@ -12,7 +12,9 @@ import argparse
 import collections
 import gzip
 import math
+import os
 import re
+import signal
 import sys
 
 SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]")
@@ -89,80 +91,50 @@ def signed(v):
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
+def message(buf):
+    """Field number -> [(wire type, value), ...] of one message."""
+    out = collections.defaultdict(list)
+    for num, wt, val in fields(buf):
+        out[num].append((wt, val))
+    return out
+
+
+def scalar(msg, num):
+    """The last value of a scalar field (proto3: absent means 0)."""
+    return msg[num][-1][1] if msg.get(num) else 0
+
+
+def repeated(msg, num):
+    """A repeated integer field, packed or not."""
+    return [x for wt, v in msg.get(num, []) for x in ints(wt, v)]
+
+
+def submessages(msg, num):
+    return [message(v) for _, v in msg.get(num, [])]
+
+
 def decode_pprof(data):
-    """Decodes a Profile into plain dicts, keeping enough to validate and to walk stacks."""
-    prof = {"sample_type": [], "sample": [], "mapping": [], "location": [], "function": [],
-            "string_table": [], "period": 0, "period_type": None}
-    for num, wt, val in fields(data):
-        if num == 1:
-            vt = {"type": 0, "unit": 0}
-            for n, w, v in fields(val):
-                if n == 1:
-                    vt["type"] = v
-                elif n == 2:
-                    vt["unit"] = v
-            prof["sample_type"].append(vt)
-        elif num == 2:
-            s = {"location_id": [], "value": [], "label": []}
-            for n, w, v in fields(val):
-                if n == 1:
-                    s["location_id"] += ints(w, v)
-                elif n == 2:
-                    s["value"] += [signed(x) for x in ints(w, v)]
-                elif n == 3:
-                    lab = {"key": 0, "str": 0, "num": 0}
-                    for n2, w2, v2 in fields(v):
-                        if n2 == 1:
-                            lab["key"] = v2
-                        elif n2 == 2:
-                            lab["str"] = v2
-                        elif n2 == 3:
-                            lab["num"] = signed(v2)
-                    s["label"].append(lab)
-            prof["sample"].append(s)
-        elif num == 3:
-            m = {"id": 0, "filename": 0}
-            for n, w, v in fields(val):
-                if n == 1:
-                    m["id"] = v
-                elif n == 5:
-                    m["filename"] = v
-            prof["mapping"].append(m)
-        elif num == 4:
-            loc = {"id": 0, "mapping_id": 0, "line": []}
-            for n, w, v in fields(val):
-                if n == 1:
-                    loc["id"] = v
-                elif n == 2:
-                    loc["mapping_id"] = v
-                elif n == 4:
-                    line = {"function_id": 0}
-                    for n2, w2, v2 in fields(v):
-                        if n2 == 1:
-                            line["function_id"] = v2
-                    loc["line"].append(line)
-            prof["location"].append(loc)
-        elif num == 5:
-            fn = {"id": 0, "name": 0}
-            for n, w, v in fields(val):
-                if n == 1:
-                    fn["id"] = v
-                elif n == 2:
-                    fn["name"] = v
-            prof["function"].append(fn)
-        elif num == 6:
-            prof["string_table"].append(val.decode("utf-8", "replace"))
-        elif num == 11:
-            vt = {"type": 0, "unit": 0}
-            for n, w, v in fields(val):
-                if n == 1:
-                    vt["type"] = v
-                elif n == 2:
-                    vt["unit"] = v
-            prof["period_type"] = vt
-        elif num == 12:
-            prof["period"] = signed(val)
-    return prof
+    """Decodes the Profile fields the checks use into plain dicts (PROTOCOLS.md §1.1 numbers)."""
+    top = message(data)
+
+    def value_type(m):
+        return {"type": scalar(m, 1), "unit": scalar(m, 2)}
+
+    return {
+        "sample_type": [value_type(m) for m in submessages(top, 1)],
+        "sample": [{"location_id": repeated(m, 1),
+                    "value": [signed(x) for x in repeated(m, 2)],
+                    "label": [{"key": scalar(lab, 1), "str": scalar(lab, 2),
+                               "num": signed(scalar(lab, 3))} for lab in submessages(m, 3)]}
+                   for m in submessages(top, 2)],
+        "mapping": [{"id": scalar(m, 1), "filename": scalar(m, 5)} for m in submessages(top, 3)],
+        "location": [{"id": scalar(m, 1), "mapping_id": scalar(m, 2), "address": scalar(m, 3),
+                      "line": [{"function_id": scalar(ln, 1)} for ln in submessages(m, 4)]}
+                     for m in submessages(top, 4)],
+        "function": [{"id": scalar(m, 1), "name": scalar(m, 2)} for m in submessages(top, 5)],
+        "string_table": [bytes(v).decode("utf-8", "replace") for _, v in top.get(6, [])],
+        "period": signed(scalar(top, 12)),
+    }
 
 
 def validate_pprof(prof, fails):
@@ -225,11 +197,17 @@ def load_pprof(path, fails):
         return []
     st = prof["string_table"]
     fn_name = {f["id"]: st[f["name"]] for f in prof["function"]}
-    kernel_maps = {m["id"] for m in prof["mapping"] if st[m["filename"]].startswith("[kernel")}
+    map_file = {m["id"]: st[m["filename"]] for m in prof["mapping"]}
+    kernel_maps = {i for i, name in map_file.items() if name.startswith("[kernel")}
     loc_frames = {}
     for loc in prof["location"]:
-        # Lines are innermost first; a location with no line is an unsymbolized address.
-        names = [fn_name[ln["function_id"]] for ln in loc["line"]] or ["[unknown]"]
+        # Lines are innermost first. Without lines, name the frame as the folded output does:
+        # "[module]" for an unsymbolized address in a known mapping, the bare address otherwise.
+        names = [fn_name[ln["function_id"]] for ln in loc["line"]]
+        if not names and loc["mapping_id"] in map_file:
+            names = ["[%s]" % os.path.basename(map_file[loc["mapping_id"]].strip("[]"))]
+        elif not names:
+            names = ["0x%x" % loc["address"]]
         if loc["mapping_id"] in kernel_maps:
             names = [n + "_[k]" for n in names]
         loc_frames[loc["id"]] = names
@@ -433,9 +411,6 @@ def cmd_pids(args):
                         % (pid, sorted(threads[pid]), pid))
     for pid in args.forbid:
         fails.check(pid not in per_pid, "pid %s appears (%s samples)" % (pid, per_pid.get(pid)))
-    for comm in args.forbid_comm:
-        n = sum(s.count for s in samples if s.comm == comm)
-        fails.check(n == 0, "comm %s appears (%d samples)" % (comm, n))
     if args.only is not None:
         extra = set(per_pid) - set(args.only)
         fails.check(not extra, "unexpected pids: %s" % sorted(extra, key=str))
@@ -470,6 +445,11 @@ def cmd_funcs(args):
     print("%s: comm %s: %d samples%s, %d (%.2f %%) with %s" % (
         args.profile, args.comm, total, " from %d pids" % len(pids) if pids else "", hit,
         100.0 * hit / max(total, 1), "|".join(args.func)))
+    raw = sum(s.count for s in samples if any(RAW_ADDR.fullmatch(f) for f in s.frames))
+    print("  stacks with an unmapped address frame: %.2f %%" % (100.0 * raw / max(total, 1)))
+    fails.check(100.0 * raw / max(total, 1) <= args.max_raw_pct,
+                "comm %s: %.2f %% of stacks hold unmapped addresses (want <= %.0f %%)"
+                % (args.comm, 100.0 * raw / max(total, 1), args.max_raw_pct))
     fails.check(hit >= args.min_samples, "comm %s: %d samples with %s (want >= %d)"
                 % (args.comm, hit, "|".join(args.func), args.min_samples))
     fails.check(total == 0 or 100.0 * hit / total >= args.min_pct,
@@ -490,7 +470,7 @@ def cmd_dump(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     p = sub.add_parser("shares", help=cmd_shares.__doc__)
@@ -522,7 +502,6 @@ def main():
     p.add_argument("profile")
     p.add_argument("--require", action="append", default=[], metavar="PID[:COMM]")
     p.add_argument("--forbid", action="append", default=[], metavar="PID")
-    p.add_argument("--forbid-comm", action="append", default=[], metavar="COMM")
     p.add_argument("--only", nargs="*", metavar="PID")
     p.add_argument("--min-samples", type=int, default=1)
     p.add_argument("--single-threaded", action="store_true")
@@ -543,6 +522,7 @@ def main():
     p.add_argument("--min-samples", type=int, default=1)
     p.add_argument("--min-pct", type=float, default=0.0)
     p.add_argument("--min-pids", type=int, default=0)
+    p.add_argument("--max-raw-pct", type=float, default=100.0)
     p.set_defaults(fn=cmd_funcs)
 
     p = sub.add_parser("dump", help="print every sample, root first")
@@ -550,9 +530,10 @@ def main():
     p.set_defaults(fn=cmd_dump)
 
     args = ap.parse_args()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     try:
         return args.fn(args)
-    except (OSError, ValueError, KeyError, IndexError) as e:
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
         print("FAIL: %s: %s" % (type(e).__name__, e))
         return 1
 

@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 # Shared helpers for tests/integration/test_*.sh (sourced, not run). ctest provides FLAMED,
 # FLAMED_SOURCE_DIR and WORKLOAD_DIR; exit 77 means skipped, with the reason printed.
+# By hand, as root: FLAMED=build/flamed WORKLOAD_DIR=build/tests/workloads bash test_X.sh
+# (KEEP_TMP=1 keeps the profiles; flamed_check.py dump FILE prints a profile's samples).
 
 set -euo pipefail
 

@@ -3,7 +3,8 @@
 # flamed --once -- CMD profiles CMD's descendants too: spawner starts short-lived children, both
 # exec'd programs (cpu_shares 0.3) and plain forks (forked_child_burn), one after another.
 # Children have exited by the time flamed symbolizes, so this also covers keeping exited
-# processes' binaries resolvable.
+# processes' binaries resolvable, and (unmapped-address check) learning an exec'd child's
+# mappings after its dynamic loader has mapped the libraries, not only at exec.
 # 499 Hz: the children are short and the host may be busy; enough samples to judge each kind.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -27,10 +28,10 @@ note "exec'd children (comm cpu_shares)"
 check funcs "$TEST_TMP/kids.folded" --comm cpu_shares --func burn_alpha --func burn_beta \
 	--func burn_gamma --min-samples 20 --min-pct 50
 check funcs "$TEST_TMP/kids.pb.gz" --comm cpu_shares --func burn_alpha --func burn_beta \
-	--func burn_gamma --min-samples 20 --min-pct 50 --min-pids 2
+	--func burn_gamma --min-samples 20 --min-pct 50 --min-pids 2 --max-raw-pct 10
 note "forked children (comm spawner, not the parent pid $PARENT)"
 check funcs "$TEST_TMP/kids.pb.gz" --comm spawner --pid-not "$PARENT" --func forked_child_burn \
-	--min-samples 10 --min-pct 50 --min-pids 2
+	--min-samples 10 --min-pct 50 --min-pids 2 --max-raw-pct 10
 note "pids"
 # every pid in the profile is the parent or one of its children
 mapfile -t CHILDREN < <(awk '/^child /{print $2}' "$TEST_TMP/kids.out")

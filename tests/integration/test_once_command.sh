@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# flamed --once with "-- CMD": stops when the command exits, and the profile's function shares
+# flamed --once with "-- CMD": stops when the command exits (or, for a longer command, when the
+# duration ends, and the command is stopped), and the profile's function shares
 # match what the workload measured about itself (folded and pprof), stacks reach main, and the
 # pprof file is valid for go tool pprof.
 # shellcheck source=lib.sh
@@ -46,4 +47,20 @@ if have_go; then
 else
 	echo "note: go not installed; go tool pprof checks skipped (CI installs golang-go)"
 fi
+note "duration shorter than the command: flamed stops at the duration and stops the command"
+run_flamed short --once 2s -o "$TEST_TMP/short.folded" -- "$WORKLOAD_DIR/cpu_shares" 30
+long_pid=$(sed -n 's/^pid //p' "$TEST_TMP/short.out")
+[ -n "$long_pid" ] || fail "the command did not start"
+BG_PIDS+=("$long_pid") # killed on exit if flamed left it running
+[ "$RC" = 0 ] || fail "flamed exited $RC"
+if [ "$ELAPSED_MS" -lt 1900 ] || [ "$ELAPSED_MS" -ge 8000 ]; then
+	fail "--once 2s with a 30 s command took $ELAPSED_MS ms"
+fi
+check_outputs short "$TEST_TMP/short.folded"
+grep -q '^cpu_shares;.*burn_alpha' "$TEST_TMP/short.folded" || fail "no cpu_shares stacks"
+for _ in $(seq 20); do
+	kill -0 "$long_pid" 2>/dev/null || break
+	sleep 0.1
+done
+! kill -0 "$long_pid" 2>/dev/null || fail "the command (pid $long_pid) still runs after flamed exited"
 echo PASS

@@ -12,26 +12,17 @@
  * Output: "pid N" at start (flushed), then at exit one line per function, "share burn_alpha 50.12",
  * and "cpu_ms TOTAL".
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
-/* noipa (GCC) also rules out clones such as burn_alpha.constprop.0 and identical-code folding. */
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline, used))
-#else
-#define NOINLINE __attribute__((noipa, noinline, used))
-#endif
-/* Keeps a value opaque to the optimizer, so loops are not folded, vectorized or merged. */
-#define OPAQUE(x) __asm__ volatile("" : "+r"(x))
+#include "workload.h"
 
 enum { ALPHA, BETA, GAMMA, NFUNCS };
 
-static const char *const func_names[NFUNCS] = {"burn_alpha", "burn_beta", "burn_gamma"};
-static const double target_share[NFUNCS] = {0.50, 0.30, 0.20};
+static const char *const func_names[NFUNCS] = { "burn_alpha", "burn_beta", "burn_gamma" };
+static const double target_share[NFUNCS] = { 0.50, 0.30, 0.20 };
 
 static volatile uint64_t sink;
 static uint64_t cpu_ns[NFUNCS];	    /* measured CPU time per function */
@@ -81,52 +72,21 @@ static NOINLINE uint64_t burn_gamma(uint64_t n)
 	return acc;
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* One caller per burn function, so each has its own chain to main. Returns the slice's CPU ns. */
-static NOINLINE uint64_t slice_alpha(uint64_t n)
-{
-	uint64_t t0 = thread_cpu_ns(), dt;
-
-	burn_alpha(n);
-	dt = thread_cpu_ns() - t0;
-	cpu_ns[ALPHA] += dt;
-	return dt;
-}
-
-static NOINLINE uint64_t slice_beta(uint64_t n)
-{
-	uint64_t t0 = thread_cpu_ns(), dt;
-
-	burn_beta(n);
-	dt = thread_cpu_ns() - t0;
-	cpu_ns[BETA] += dt;
-	return dt;
-}
-
-static NOINLINE uint64_t slice_gamma(uint64_t n)
-{
-	uint64_t t0 = thread_cpu_ns(), dt;
-
-	burn_gamma(n);
-	dt = thread_cpu_ns() - t0;
-	cpu_ns[GAMMA] += dt;
-	return dt;
-}
+/* One caller per burn function, so each has its own chain to main: slice_alpha() etc. time one
+ * slice of burn_X(n) on the thread's CPU clock, add it to cpu_ns[X] and return it. */
+#define DEFINE_SLICE(name, idx)                                               \
+	static NOINLINE uint64_t slice_##name(uint64_t n)                     \
+	{                                                                     \
+		uint64_t t0 = workload_clock_ns(CLOCK_THREAD_CPUTIME_ID), dt; \
+                                                                              \
+		burn_##name(n);                                               \
+		dt = workload_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;         \
+		cpu_ns[idx] += dt;                                            \
+		return dt;                                                    \
+	}
+DEFINE_SLICE(alpha, ALPHA)
+DEFINE_SLICE(beta, BETA)
+DEFINE_SLICE(gamma, GAMMA)
 
 static uint64_t run_slice(int f, uint64_t n)
 {
@@ -172,10 +132,10 @@ static uint64_t next_random(void)
  */
 static NOINLINE void run(double seconds)
 {
-	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
+	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
 
 	calibrate();
-	while (clock_ns(CLOCK_MONOTONIC) < deadline) {
+	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
 		uint64_t total = cpu_ns[ALPHA] + cpu_ns[BETA] + cpu_ns[GAMMA];
 		double worst = -1e300;
 		int pick = ALPHA;
@@ -196,25 +156,12 @@ static NOINLINE void run(double seconds)
 	}
 }
 
-static int parse_seconds(const char *s, double *ret)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 86400)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	double seconds;
 	uint64_t total;
 
-	if (argc != 2 || parse_seconds(argv[1], &seconds)) {
+	if (argc != 2 || workload_parse_seconds(argv[1], &seconds)) {
 		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
 		return 2;
 	}
@@ -225,7 +172,7 @@ int main(int argc, char **argv)
 		run(seconds);
 
 	/* Denominator: all CPU the process used, as a profile's "all samples of this process". */
-	total = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	total = workload_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	for (int f = 0; f < NFUNCS; f++)
 		printf("share %s %.2f\n", func_names[f],
 		       total ? 100.0 * (double)cpu_ns[f] / (double)total : 0.0);

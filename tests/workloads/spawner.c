@@ -22,32 +22,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline, used))
-#else
-#define NOINLINE __attribute__((noipa, noinline, used))
-#endif
+#include "workload.h"
 
 static volatile uint64_t sink;
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* What a fork-only child burns: its own symbol, distinct from cpu_shares' functions. */
 static NOINLINE void forked_child_burn(double seconds)
 {
-	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
+	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
 	uint64_t x = 1;
 
-	while (clock_ns(CLOCK_MONOTONIC) < deadline) {
+	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
 		for (int i = 0; i < 100000; i++) {
 			x = x * 2862933555777941757ULL + 3037000493ULL;
-			__asm__ volatile("" : "+r"(x));
+			OPAQUE(x);
 		}
 	}
 	sink = x;
@@ -85,10 +73,10 @@ static NOINLINE pid_t spawn_fork(void)
 
 static NOINLINE int run(double seconds, const char *cpu_shares)
 {
-	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
+	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
 	int children = 0;
 
-	while (clock_ns(CLOCK_MONOTONIC) < deadline) {
+	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
 		int use_exec = children % 2 == 0, status;
 		pid_t pid = use_exec ? spawn_exec(cpu_shares) : spawn_fork();
 
@@ -112,12 +100,9 @@ int main(int argc, char **argv)
 	char self[PATH_MAX], cpu_shares[PATH_MAX + 16];
 	double seconds;
 	ssize_t len;
-	char *end;
 	int children;
 
-	errno = 0;
-	seconds = argc == 2 ? strtod(argv[1], &end) : -1;
-	if (argc != 2 || errno || end == argv[1] || *end || !(seconds >= 0) || seconds > 86400) {
+	if (argc != 2 || workload_parse_seconds(argv[1], &seconds)) {
 		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
 		return 2;
 	}

@@ -19,30 +19,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline, used))
-#else
-#define NOINLINE __attribute__((noipa, noinline, used))
-#endif
+#include "workload.h"
 
 #define BLOCK_SIZE (64 * 1024)
 
 static char block[BLOCK_SIZE];
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: stays out of the kernel */
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Returns the number of reads, or -errno. */
 static NOINLINE long do_syscalls(int fd, uint64_t deadline)
 {
 	long reads = 0;
 
-	while (monotonic_ns() < deadline) {
+	/* CLOCK_MONOTONIC is served by the vDSO: the only syscalls are the reads */
+	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
 		for (int i = 0; i < 64; i++) {
 			if (read(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
 				return -errno;
@@ -59,7 +48,7 @@ static NOINLINE long run(double seconds)
 
 	if (fd < 0)
 		return -errno;
-	reads = do_syscalls(fd, monotonic_ns() + (uint64_t)(seconds * 1e9));
+	reads = do_syscalls(fd, workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9));
 	close(fd);
 	return reads;
 }
@@ -73,12 +62,9 @@ int main(int argc, char **argv)
 {
 	struct rusage ru;
 	double seconds, user, sys;
-	char *end;
 	long reads;
 
-	errno = 0;
-	seconds = argc == 2 ? strtod(argv[1], &end) : -1;
-	if (argc != 2 || errno || end == argv[1] || *end || !(seconds >= 0) || seconds > 86400) {
+	if (argc != 2 || workload_parse_seconds(argv[1], &seconds)) {
 		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
 		return 2;
 	}
