@@ -203,7 +203,7 @@ struct walk_vars {
 	__u32 lo;    /* binary search bounds and result */
 	__u32 hi;
 	__u32 found;
-	__u32 pad;
+	__u32 unknown_pc; /* a pc fell outside every known mapping: the snapshot is behind */
 };
 
 /* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
@@ -326,6 +326,8 @@ static long unwind_step(__u32 idx, void *arg)
 	lookup_pc = (n == 0 && v->exact) ? v->pc : v->pc - 1;
 
 	mi = find_mapping(w->proc, v, lookup_pc);
+	if (mi == NOT_FOUND)
+		v->unknown_pc = 1;
 	if (mi < FLAMED_UNWIND_MAX_MAPPINGS) {
 		m = &w->proc->m[mi];
 		rel = lookup_pc - m->pc_sub;
@@ -410,7 +412,8 @@ static long unwind_step(__u32 idx, void *arg)
  * hash in this generation's stacks map, or 0. */
 static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, void *stacks,
 					     struct task_struct *task,
-					     const struct flamed_unwind_proc *proc)
+					     const struct flamed_unwind_proc *proc,
+					     bool *ret_unknown)
 {
 	__u32 slot = 1, zero = 0;
 	struct walk_ctx w = { .proc = proc };
@@ -424,6 +427,7 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	w.st->nr = 0;
 	w.st->flags = 0;
 	w.v->stop = 0;
+	w.v->unknown_pc = 0;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	if ((cs & 3) == 3) { /* the sample hit user mode: its registers are exact */
@@ -448,31 +452,55 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 		w.st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_USTACK_TRUNCATED);
 	}
+	*ret_unknown = w.v->unknown_pc;
 	if (w.st->nr == 0)
 		return 0;
 	return store_stack(stacks, w.st, 0x75736572);
 }
 
-static __always_inline void announce(__u32 tgid, __u64 aspace, struct task_struct *task)
+/* Send a process event; false (and counted) when the ring buffer is full. */
+static __always_inline bool send_event(__u32 type, __u32 tgid, __u64 aspace,
+				       struct task_struct *task)
 {
-	struct aspace_key ak = { .aspace = aspace, .tgid = tgid };
-	struct flamed_proc_event *ev;
-	__u8 one = 1;
+	struct flamed_proc_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 
-	if (bpf_map_lookup_elem(&known, &ak))
-		return;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		count(FLAMED_METRIC_PROC_EVENT_LOST);
-		return; /* not marked known: announced at the next sample */
+		return false;
 	}
 	ev->aspace = aspace;
 	ev->ktime_ns = bpf_ktime_get_ns();
 	ev->tgid = tgid;
-	ev->type = FLAMED_EVENT_NEW_ASPACE;
+	ev->type = type;
 	BPF_CORE_READ_STR_INTO(&ev->comm, task, group_leader, comm);
 	bpf_ringbuf_submit(ev, 0);
-	bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
+	return true;
+}
+
+static __always_inline void announce(__u32 tgid, __u64 aspace, struct task_struct *task)
+{
+	struct aspace_key ak = { .aspace = aspace, .tgid = tgid };
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&known, &ak))
+		return;
+	/* not marked known when the event is lost: the next sample announces it again */
+	if (send_event(FLAMED_EVENT_NEW_ASPACE, tgid, aspace, task))
+		bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
+}
+
+/* The walker met code outside every mapping userspace described (a library loaded after the
+ * snapshot, or a sample during exec): ask for a re-read, once in flight and at most once a
+ * second per process. */
+static __always_inline void request_remap(struct flamed_unwind_proc *proc, __u32 tgid, __u64 aspace,
+					  struct task_struct *task)
+{
+	if (proc->remap_requested || bpf_ktime_get_ns() < proc->remap_after_ns)
+		return;
+	if (send_event(FLAMED_EVENT_REMAP, tgid, aspace, task)) {
+		proc->remap_requested = 1;
+		count(FLAMED_METRIC_UNWIND_REMAPS);
+	}
 }
 
 SEC("perf_event")
@@ -514,7 +542,8 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	key.kern_stack = capture_stack(ctx, stacks, 0, 0);
 	if (key.aspace) { /* kernel threads have no mm and no user stack */
-		const struct flamed_unwind_proc *proc = NULL;
+		struct flamed_unwind_proc *proc = NULL;
+		bool unknown = false;
 
 		if (cfg_unwind_mode != FLAMED_UNWIND_FP) {
 			proc = bpf_map_lookup_elem(&unwind_procs, &key.tgid);
@@ -523,9 +552,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 			if (!proc)
 				count(FLAMED_METRIC_UNWIND_NO_PROC);
 		}
-		if (proc)
-			key.user_stack = walk_user_stack(ctx, stacks, task, proc);
-		else
+		if (proc) {
+			key.user_stack = walk_user_stack(ctx, stacks, task, proc, &unknown);
+			if (unknown)
+				request_remap(proc, key.tgid, key.aspace, task);
+		} else
 			key.user_stack = capture_stack(ctx, stacks, 1, BPF_F_USER_STACK);
 	}
 
@@ -567,5 +598,25 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		count(FLAMED_METRIC_TARGETS_FULL);
 	else
 		count(FLAMED_METRIC_TARGET_FORKS);
+	return 0;
+}
+
+/* An exec completed: the process has its new address space and its final name (a sample taken
+ * during the exec sees the new mm with the old comm and no libraries yet). Announce it now, even
+ * if a sample already did, so userspace snapshots the finished image. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct aspace_key ak = {};
+	__u8 one = 1;
+
+	ak.tgid = BPF_CORE_READ(p, tgid);
+	if (cfg_filter && !bpf_map_lookup_elem(&targets, &ak.tgid))
+		return 0;
+	ak.aspace = (__u64)BPF_CORE_READ(p, mm);
+	if (!ak.aspace || ak.tgid == cfg_self_tgid)
+		return 0;
+	if (send_event(FLAMED_EVENT_EXEC, ak.tgid, ak.aspace, p))
+		bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
 	return 0;
 }

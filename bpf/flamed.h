@@ -36,6 +36,7 @@ enum flamed_metric {
 	FLAMED_METRIC_UNWIND_STOP_FP_END,      /* frame-pointer chain ended (rbp 0 or return 0) */
 	FLAMED_METRIC_UNWIND_FRAMES_DWARF,     /* frames unwound with a table row */
 	FLAMED_METRIC_UNWIND_FRAMES_FP,	       /* frames unwound with the frame-pointer fallback */
+	FLAMED_METRIC_UNWIND_REMAPS,	       /* re-reads of a process's maps requested */
 	FLAMED_METRIC__MAX,
 };
 
@@ -70,6 +71,8 @@ struct flamed_proc_event {
 };
 
 #define FLAMED_EVENT_NEW_ASPACE 1 /* first sample of (tgid, aspace) */
+#define FLAMED_EVENT_EXEC	2 /* exec completed: new aspace, final comm */
+#define FLAMED_EVENT_REMAP	3 /* a sample hit code outside the known mappings: re-read them */
 
 /* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
 
@@ -114,9 +117,11 @@ struct flamed_unwind_mapping {
 
 /* Value of the "unwind_procs" map: a process's mappings, sorted by start. */
 struct flamed_unwind_proc {
-	__u64 aspace; /* address space these mappings belong to; a mismatch means stale (exec) */
+	__u64 aspace;	      /* address space these mappings belong to; a mismatch means stale */
+	__u64 remap_after_ns; /* no FLAMED_EVENT_REMAP before this bpf_ktime_get_ns() time */
 	__u32 nr;
-	__u32 pad;
+	__u32 remap_requested; /* set by BPF when it sends FLAMED_EVENT_REMAP, cleared by the
+				* rewrite from userspace: one request in flight */
 	struct flamed_unwind_mapping m[FLAMED_UNWIND_MAX_MAPPINGS];
 };
 

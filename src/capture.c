@@ -57,6 +57,15 @@ struct capture {
 	int oom;
 };
 
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() */
+static uint64_t mono_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+}
+
 static uint64_t mono_ns_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -78,7 +87,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
-static void load_unwind(struct capture *c, const struct proc_entry *e)
+static void load_unwind(struct capture *c, const struct proc_entry *e, bool after_remap)
 {
 	size_t n = 0;
 	int err;
@@ -97,8 +106,16 @@ static void load_unwind(struct capture *c, const struct proc_entry *e)
 		}
 	}
 	err = unwind_loader__describe(c->unwind, e->aspace, c->umaps, n, c->uproc);
+	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
+	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
+	c->uproc->remap_after_ns = mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL);
 	if (!err)
 		err = sampler__set_unwind_proc(c->sampler, e->tgid, c->uproc);
+	for (uint32_t i = 0; !err && i < c->uproc->nr && log_get_level() >= LOG_DEBUG; i++)
+		log_debug("unwind %u: %llx-%llx rows %u+%u", e->tgid,
+			  (unsigned long long)c->uproc->m[i].start,
+			  (unsigned long long)c->uproc->m[i].end, c->uproc->m[i].row_start,
+			  c->uproc->m[i].row_count);
 	if (err)
 		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
 }
@@ -107,17 +124,25 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 {
 	struct capture *c = ctx;
 	char comm[FLAMED_COMM_LEN + 1];
-	const struct proc_entry *e;
-	bool known = proc_table__find(c->procs, ev->tgid, ev->aspace) != NULL;
+	struct proc_entry *e = proc_table__find(c->procs, ev->tgid, ev->aspace);
 
 	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
-	e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
 	if (!e) {
-		c->oom = -ENOMEM;
+		e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
+		if (!e) {
+			c->oom = -ENOMEM;
+			return;
+		}
+	} else if (ev->type == FLAMED_EVENT_EXEC || ev->type == FLAMED_EVENT_REMAP) {
+		/* the exec finished after a sample announced it, or code outside the snapshot ran:
+		 * read the maps again (and the final name) */
+		bool exec = ev->type == FLAMED_EVENT_EXEC;
+
+		proc_table__refresh(c->procs, e, exec ? comm : NULL, exec);
+	} else {
 		return;
 	}
-	if (!known)
-		load_unwind(c, e);
+	load_unwind(c, e, ev->type == FLAMED_EVENT_REMAP);
 }
 
 static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)

@@ -95,14 +95,14 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { OPT_PID = 256, OPT_COMM, OPT_FOCUS, OPT_SAMPLE_INDEX, OPT_TITLE };
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"pid", required_argument, NULL, OPT_PID},
-		{"comm", required_argument, NULL, OPT_COMM},
-		{"focus", required_argument, NULL, OPT_FOCUS},
-		{"sample-index", required_argument, NULL, OPT_SAMPLE_INDEX},
-		{"title", required_argument, NULL, OPT_TITLE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "output", required_argument, NULL, 'o' },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "comm", required_argument, NULL, OPT_COMM },
+		{ "focus", required_argument, NULL, OPT_FOCUS },
+		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char msg[256];
 	int c, err;
@@ -120,9 +120,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 				return -EINVAL;
 			}
 			if (output_kind(optarg, &o->outputs[o->nr_outputs])) {
-				log_error("report: unknown output format for '%s' (use .svg, .folded, "
-					  ".txt, .pb.gz, .pb or .pb.zst)",
-					  optarg);
+				log_error("report: unknown output format for '%s' (%s)", optarg,
+					  "use .svg, .folded, .txt, .pb.gz, .pb or .pb.zst");
 				return -EINVAL;
 			}
 			o->nr_outputs++;
@@ -285,7 +284,8 @@ static bool sample_matches(const struct report_opts *o, const struct profile_fra
 	if (o->focus) {
 		ok = false;
 		for (size_t i = 0; i < nr_frames && !ok; i++)
-			ok = frames[i].name && regexec(&o->focus_re, frames[i].name, 0, NULL, 0) == 0;
+			ok = frames[i].name &&
+			     regexec(&o->focus_re, frames[i].name, 0, NULL, 0) == 0;
 		if (!ok)
 			return false;
 	}
@@ -314,7 +314,7 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 
 static uint64_t kind_mapping(struct filter *f, enum profile_frame_kind kind)
 {
-	struct profile_mapping m = {.has_functions = true};
+	struct profile_mapping m = { .has_functions = true };
 	uint64_t *id = NULL;
 
 	if (kind == PROFILE_FRAME_KERNEL) {
@@ -352,7 +352,7 @@ static int group_location(struct filter *f, const struct profile_frame *frames, 
 	for (size_t i = 0; i < n; i++) {
 		struct profile_line *ln = &f->lines[n - 1 - i];
 
-		*ln = (struct profile_line){0};
+		*ln = (struct profile_line){ 0 };
 		ln->function_id = profile__intern_function(f->dst, frames[i].name, NULL, NULL, 0);
 		if (!ln->function_id)
 			return -ENOMEM;
@@ -438,7 +438,7 @@ static int filter_profile(const struct profile *src, const struct report_opts *o
 			  struct profile **ret_dst, size_t *ret_kept)
 {
 	struct profile_value_type *types = NULL, period_type;
-	struct filter f = {.o = o, .src = src};
+	struct filter f = { .o = o, .src = src };
 	int cpu = profile__sample_type_index(src, "cpu");
 	int err = 0;
 
@@ -487,7 +487,7 @@ static int filter_profile(const struct profile *src, const struct report_opts *o
 	*ret_kept = f.kept;
 	f.dst = NULL;
 cleanup:
-	hashmap__for_each(&f.locations, e)
+	hashmap__for_each (&f.locations, e)
 		free((char *)e->key);
 	hashmap__clear(&f.locations);
 	profile__free(f.dst);
@@ -584,7 +584,8 @@ static int default_title(const struct report_opts *o, const struct profile *p, s
 		strcat(dur, ", ");
 	}
 	if (o->focus)
-		len += (size_t)snprintf(filters + len, sizeof(filters) - len, "focus '%s'", o->focus);
+		len += (size_t)snprintf(filters + len, sizeof(filters) - len, "focus '%s'",
+					o->focus);
 	if (o->nr_pids && len < sizeof(filters))
 		len += (size_t)snprintf(filters + len, sizeof(filters) - len, "%spid %lld%s",
 					len ? ", " : "", o->pids[0], o->nr_pids > 1 ? "..." : "");
@@ -601,10 +602,10 @@ static int default_title(const struct report_opts *o, const struct profile *p, s
 
 int report_main(int argc, char **argv)
 {
-	struct report_opts o = {0};
+	struct report_opts o = { 0 };
 	struct profile *in = NULL, *filtered = NULL;
 	const struct profile *p;
-	struct write_ctx w = {0};
+	struct write_ctx w = { 0 };
 	char *title = NULL;
 	size_t value_idx = 0, kept = 0;
 	int err, ret = 1;
@@ -654,7 +655,9 @@ int report_main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	w = (struct write_ctx){.p = p, .value_idx = value_idx, .title = o.title ? o.title : title};
+	w = (struct write_ctx){ .p = p,
+				.value_idx = value_idx,
+				.title = o.title ? o.title : title };
 	for (size_t i = 0; i < o.nr_outputs; i++) {
 		err = write_output(&o.outputs[i], &w);
 		if (err) {

@@ -60,6 +60,7 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_UNWIND_STOP_FP_END] = "unwind_stop_fp_end",
 	[FLAMED_METRIC_UNWIND_FRAMES_DWARF] = "unwind_frames_dwarf",
 	[FLAMED_METRIC_UNWIND_FRAMES_FP] = "unwind_frames_fp",
+	[FLAMED_METRIC_UNWIND_REMAPS] = "unwind_remaps",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
@@ -313,11 +314,11 @@ int sampler__attach(struct sampler *s)
 		goto cleanup;
 	}
 	s->nr_attached = s->nr_links;
-	if (s->skel->progs.on_fork && bpf_program__autoload(s->skel->progs.on_fork)) {
-		err = flamed_bpf__attach(s->skel);
-		if (err)
-			goto cleanup;
-	}
+	/* the tracepoints (exec, and fork when following children); perf_event programs are
+	 * attached above, the skeleton skips them */
+	err = flamed_bpf__attach(s->skel);
+	if (err)
+		goto cleanup;
 	err = 0;
 cleanup:
 	free(online);

@@ -177,12 +177,85 @@ static uint64_t read_start_time(uint32_t tgid)
 	return start;
 }
 
-/* (Re)take the maps snapshot of e and pin its files. */
-static int snapshot(struct proc_table *t, struct proc_entry *e)
+static bool overlaps_any(const struct proc_maps *maps, const struct proc_map *m)
+{
+	for (size_t i = 0; i < maps->nr; i++)
+		if (maps->maps[i].start < m->end && maps->maps[i].end > m->start)
+			return true;
+	return false;
+}
+
+static int cmp_by_start(const void *a, const void *b, void *files)
+{
+	const struct proc_map *x = a, *y = b;
+
+	(void)files;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Append the old mappings that fresh does not overlap (unmapped since, e.g. a dlclose'd library:
+ * samples taken before may point there) to fresh, with their pinned files. 0 or -ENOMEM. */
+static int keep_old_mappings(struct proc_maps *fresh, struct proc_file ***files,
+			     const struct proc_maps *old, struct proc_file *const *old_files)
+{
+	size_t keep = 0, n = fresh->nr;
+	struct proc_map *maps;
+	struct proc_file **f;
+
+	for (size_t i = 0; i < old->nr; i++)
+		keep += !overlaps_any(fresh, &old->maps[i]);
+	if (!keep)
+		return 0;
+	maps = realloc(fresh->maps, (n + keep) * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	fresh->maps = maps;
+	f = realloc(*files, (n + keep) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	*files = f;
+	for (size_t i = 0; i < old->nr; i++) {
+		struct proc_map m = old->maps[i];
+
+		if (overlaps_any(fresh, &m))
+			continue;
+		m.path = strdup(m.path);
+		if (!m.path)
+			return -ENOMEM;
+		maps[fresh->nr] = m;
+		f[fresh->nr++] = old_files[i];
+	}
+	/* sort maps and files together: sort an index, then permute */
+	{
+		struct {
+			struct proc_map m;
+			struct proc_file *f;
+		} *tmp = calloc(fresh->nr, sizeof(*tmp));
+
+		if (!tmp)
+			return -ENOMEM;
+		for (size_t i = 0; i < fresh->nr; i++) {
+			tmp[i].m = maps[i];
+			tmp[i].f = f[i];
+		}
+		qsort_r(tmp, fresh->nr, sizeof(*tmp), cmp_by_start, NULL);
+		for (size_t i = 0; i < fresh->nr; i++) {
+			maps[i] = tmp[i].m;
+			f[i] = tmp[i].f;
+		}
+		free(tmp);
+	}
+	return 0;
+}
+
+/* (Re)take the maps snapshot of e and pin its files, keeping what an earlier snapshot saw unless
+ * replace is set. */
+static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace)
 {
 	struct proc_maps *maps;
 	struct proc_file **files;
 	uint64_t start = read_start_time(e->tgid);
+	int err;
 
 	if (!start)
 		return -ESRCH;
@@ -199,11 +272,32 @@ static int snapshot(struct proc_table *t, struct proc_entry *e)
 	}
 	for (size_t i = 0; i < maps->nr; i++)
 		files[i] = pin_file(t, e->tgid, &maps->maps[i]);
+	if (e->maps && !replace) {
+		err = keep_old_mappings(maps, &files, e->maps, e->files);
+		if (err) {
+			proc_maps__free(maps);
+			free(files);
+			return err;
+		}
+	}
 	proc_maps__free(e->maps);
 	free(e->files);
 	e->maps = maps;
 	e->files = files;
 	return 0;
+}
+
+int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *comm, bool replace)
+{
+	int err;
+
+	if (comm && comm[0])
+		snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	t->stats.refreshes++;
+	err = snapshot(t, e, replace);
+	if (!err)
+		e->snapshot_err = 0;
+	return err;
 }
 
 struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t aspace,
@@ -231,7 +325,7 @@ struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t
 		return NULL;
 	}
 	t->stats.processes++;
-	n->e.snapshot_err = snapshot(t, &n->e);
+	n->e.snapshot_err = snapshot(t, &n->e, true);
 	if (n->e.snapshot_err)
 		t->stats.vanished++;
 	return &n->e;
@@ -256,7 +350,7 @@ const struct proc_map *proc_table__lookup(struct proc_table *t, struct proc_entr
 		/* a library loaded after the snapshot: read the maps again, once */
 		e->refreshed = true;
 		t->stats.refreshes++;
-		if (snapshot(t, e) == 0)
+		if (snapshot(t, e, false) == 0)
 			m = proc_maps__find(e->maps, addr);
 	}
 	if (ret_file)

@@ -50,6 +50,12 @@ struct proc_table *proc_table__new(void);
 struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t aspace,
 				   const char *comm);
 
+/* Re-read e's maps and take comm (may be NULL) as its new name. With replace the new snapshot
+ * replaces the old (an exec completed: what was read before may even be the previous image's);
+ * otherwise mappings of the old snapshot that are gone now are kept, for samples taken before
+ * (a library loaded or unloaded since). 0 or -errno (-ESRCH: gone, the old snapshot stays). */
+int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *comm, bool replace);
+
 /* Entry for (tgid, aspace) or NULL. Borrowed. */
 struct proc_entry *proc_table__find(const struct proc_table *t, uint32_t tgid, uint64_t aspace);
 

@@ -21,11 +21,15 @@
 #define FG_TOP_PAD	(3 * FG_FONT_SIZE)
 #define FG_BOTTOM_PAD	(2 * FG_FONT_SIZE + 10)
 #define FG_MIN_WIDTH	0.1 /* px: narrower frames are merged */
-/* Upper bound on drawn frames, so huge profiles stay a few MB and render quickly: beyond it the
- * narrow-frame threshold is raised. At ~200 bytes a frame this is about 5 MB at most. */
-#define FG_MAX_FRAMES 24000
-#define FG_NO_NODE    UINT32_MAX
-#define FG_PROBE      ((uintptr_t)-1) /* hash key standing for tree->probe */
+/* Bounds on drawn frames, so huge profiles stay a few MB and render quickly: beyond either the
+ * narrow-frame threshold is raised, but never past FG_MAX_MIN_WIDTH: frames that wide are what
+ * the graph is for (a 20000-deep recursion is drawn in full). */
+#define FG_MAX_FRAMES	 24000
+#define FG_MAX_BYTES	 (3 << 20) /* estimated size of the frame groups */
+#define FG_FRAME_BYTES	 175	   /* a frame group without its name and label */
+#define FG_MAX_MIN_WIDTH 2.0	   /* px */
+#define FG_NO_NODE	 UINT32_MAX
+#define FG_PROBE	 ((uintptr_t)-1) /* hash key standing for tree->probe */
 
 struct fg_node {
 	const char *name; /* canonical copy, owned by the names map */
@@ -45,7 +49,8 @@ struct fg_tree {
 	struct hashmap names;	 /* name -> its copy (owned), so names compare by pointer */
 	struct hashmap by_ptr;	 /* walker's name pointer -> copy: skips hashing the string */
 	struct fg_node probe;	 /* lookup key for children */
-	uint32_t *path;		 /* scratch: node of each frame of the current stack */
+	uint32_t max_depth;
+	uint32_t *path; /* scratch: node of each frame of the current stack */
 	size_t cap_path;
 };
 
@@ -159,6 +164,8 @@ static int tree_child(struct fg_tree *t, uint32_t parent, const struct profile_f
 	}
 	t->nodes[t->nr_nodes] = t->probe;
 	t->nodes[t->nr_nodes].depth = t->nodes[parent].depth + 1;
+	if (t->nodes[t->nr_nodes].depth > t->max_depth)
+		t->max_depth = t->nodes[t->nr_nodes].depth;
 	err = hashmap__set(&t->children, t->nr_nodes, t->nr_nodes);
 	if (err)
 		return err;
@@ -244,9 +251,12 @@ struct fg_emit {
 	FILE *out; /* NULL: only count frames */
 	const char *unit;
 	double scale;	  /* px per unit of value */
-	double min_width; /* px */
+	double min_width; /* px: narrower frames are merged... */
+	double lo_width;  /* ...except those at least this wide up to depth lo_depth */
+	uint32_t lo_depth;
 	int64_t total;
 	size_t nr_frames;
+	size_t nr_bytes;  /* estimate */
 	size_t nr_narrow; /* frames merged or left out: search can only see drawn frames */
 	uint32_t max_depth;
 	size_t height;
@@ -449,11 +459,30 @@ static int push_item(struct fg_emit *e, uint32_t node, int64_t offset)
 	return 0;
 }
 
-static void note_frame(struct fg_emit *e, uint32_t depth)
+static void note_frame(struct fg_emit *e, uint32_t depth, const char *name, int64_t value)
 {
+	double w = (double)value * e->scale;
+	size_t len = name ? strlen(name) : 24, fit;
+
+	fit = w > 6 ? (size_t)((w - 6) / (FG_FONT_SIZE * FG_FONT_WIDTH)) : 0;
 	e->nr_frames++;
+	e->nr_bytes += FG_FRAME_BYTES + len + (fit >= 3 ? (fit < len ? fit : len) : 0);
 	if (depth > e->max_depth)
 		e->max_depth = depth;
+}
+
+/* Drawn on its own, or merged with its narrow siblings? A child is never wider than its parent
+ * and is deeper, so the drawn frames always include their ancestors. */
+static bool is_wide(const struct fg_emit *e, const struct fg_node *n)
+{
+	double w = (double)n->value * e->scale;
+
+	return w >= e->min_width || (w >= e->lo_width && n->depth <= e->lo_depth);
+}
+
+static bool within_bounds(const struct fg_emit *e)
+{
+	return e->nr_frames <= FG_MAX_FRAMES && e->nr_bytes <= FG_MAX_BYTES;
 }
 
 /* Walk the drawable frames, counting them (e->out NULL) or writing them. */
@@ -463,6 +492,7 @@ static int emit_frames(struct fg_emit *e)
 	int err;
 
 	e->nr_frames = 0;
+	e->nr_bytes = 0;
 	e->nr_narrow = 0;
 	e->max_depth = 0;
 	e->nr_stack = 0;
@@ -473,7 +503,7 @@ static int emit_frames(struct fg_emit *e)
 		int64_t off = it.offset, narrow = 0;
 		size_t nr_narrow = 0;
 
-		note_frame(e, n->depth);
+		note_frame(e, n->depth, n->name, n->value);
 		if (e->out)
 			emit_frame(e, n->name, n->kind, 0, n->depth, it.offset, n->value);
 		/* Wide children keep their sorted order from the parent's left edge; the narrow
@@ -481,7 +511,7 @@ static int emit_frames(struct fg_emit *e)
 		for (size_t i = 0; i < n->nr_children; i++) {
 			const struct fg_node *c = &t->nodes[t->order[n->first_child + i]];
 
-			if ((double)c->value * e->scale < e->min_width) {
+			if (!is_wide(e, c)) {
 				narrow += c->value;
 				nr_narrow++;
 			} else {
@@ -490,7 +520,7 @@ static int emit_frames(struct fg_emit *e)
 		}
 		e->nr_narrow += nr_narrow;
 		if (nr_narrow && (double)narrow * e->scale >= e->min_width) {
-			note_frame(e, n->depth + 1);
+			note_frame(e, n->depth + 1, NULL, narrow);
 			if (e->out)
 				emit_frame(e, NULL, n->kind, nr_narrow, n->depth + 1, off, narrow);
 		}
@@ -498,7 +528,7 @@ static int emit_frames(struct fg_emit *e)
 		for (size_t i = n->nr_children; !err && i-- > 0;) {
 			uint32_t ci = t->order[n->first_child + i];
 
-			if ((double)t->nodes[ci].value * e->scale < e->min_width)
+			if (!is_wide(e, &t->nodes[ci]))
 				continue;
 			off -= t->nodes[ci].value;
 			err = push_item(e, ci, off);
@@ -670,6 +700,44 @@ static void emit_header(struct fg_emit *e, const char *title)
 		e->unit, FG_XPAD, FG_FONT_SIZE * FG_FONT_WIDTH, e->nr_narrow);
 }
 
+/* Raise the narrow-frame threshold until the drawn frames fit the bounds. Widths often come in
+ * bands (many leaves of one or two samples), so the last step can drop a whole band at once: part
+ * of it is let back in, the shallowest levels first, as far as the bounds allow. Leaves e counted
+ * with the final setting. */
+static int choose_threshold(struct fg_emit *e)
+{
+	uint32_t lo = 0, hi = e->tree->max_depth;
+	bool raised = false;
+	int err;
+
+	e->lo_depth = 0;
+	for (e->min_width = FG_MIN_WIDTH;; e->min_width *= 1.1) {
+		e->lo_width = e->min_width;
+		err = emit_frames(e);
+		if (err)
+			return err;
+		if (within_bounds(e) || e->min_width >= FG_MAX_MIN_WIDTH)
+			break;
+		raised = true;
+	}
+	if (!raised || !within_bounds(e))
+		return 0;
+	/* largest depth for the band [min_width / 1.1, min_width) that still fits */
+	e->lo_width = e->min_width / 1.1;
+	while (lo < hi) {
+		e->lo_depth = lo + (hi - lo + 1) / 2;
+		err = emit_frames(e);
+		if (err)
+			return err;
+		if (within_bounds(e))
+			lo = e->lo_depth;
+		else
+			hi = e->lo_depth - 1;
+	}
+	e->lo_depth = lo;
+	return emit_frames(e);
+}
+
 /* "samples" for counts, else the unit ("nanoseconds"); only [a-z] so it needs no escaping. */
 static void count_name(const struct profile *p, size_t value_idx, char *buf, size_t len)
 {
@@ -717,14 +785,9 @@ int profile__write_svg(const struct profile *p, size_t value_idx, const char *ti
 	e.unit = unit;
 	e.total = tree.nodes[0].value;
 	e.scale = e.total ? (double)(FG_WIDTH - 2 * FG_XPAD) / (double)e.total : 0;
-	/* Raise the narrow-frame threshold until the frame count is bounded. */
-	for (e.min_width = FG_MIN_WIDTH;; e.min_width *= 1.25) {
-		err = emit_frames(&e);
-		if (err)
-			goto cleanup;
-		if (e.nr_frames <= FG_MAX_FRAMES)
-			break;
-	}
+	err = choose_threshold(&e);
+	if (err)
+		goto cleanup;
 	e.height = (size_t)(e.max_depth + 1) * FG_FRAME_HEIGHT + FG_TOP_PAD + FG_BOTTOM_PAD;
 	e.out = out;
 	emit_header(&e, title ? title : "Flame Graph");

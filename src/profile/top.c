@@ -133,7 +133,7 @@ static void format_value(int64_t v, bool is_ns, char *buf, size_t len)
 	double mag = v < 0 ? -(double)v : (double)v;
 	char *dot;
 
-	if (!is_ns) {
+	if (!is_ns || !v) {
 		snprintf(buf, len, "%" PRId64, v);
 		return;
 	}
@@ -195,8 +195,7 @@ int profile__write_top(const struct profile *p, size_t value_idx, size_t max_row
 	fprintf(out, "Type: %s\n", vt.type);
 	if (profile__duration_nanos(p) > 0) {
 		format_value(profile__duration_nanos(p), true, cum, sizeof(cum));
-		fprintf(out, "Duration: %s, Total %s = %s\n", cum, is_ns ? vt.type : "samples",
-			total);
+		fprintf(out, "Duration: %s, Total samples = %s\n", cum, total);
 	}
 	fprintf(out, "Showing nodes accounting for %s, %.2f%% of %s total\n", flat,
 		t.total ? 100.0 * (double)shown / (double)t.total : 0.0, total);
