@@ -25,6 +25,7 @@ struct elf_seg {
 	uint64_t offset;
 	uint64_t filesz;
 	uint64_t vaddr;
+	uint32_t flags; /* PF_X, PF_W, PF_R */
 };
 
 struct elf_syms {
@@ -292,6 +293,7 @@ static int collect_segments(struct elf_syms *es, Elf *elf)
 			.offset = phdr.p_offset,
 			.filesz = phdr.p_filesz,
 			.vaddr = phdr.p_vaddr,
+			.flags = phdr.p_flags,
 		};
 	}
 	if (!es->nr_segs) {
@@ -519,6 +521,28 @@ int elf_syms__offset_to_vaddr(const struct elf_syms *es, uint64_t offset, uint64
 		}
 	}
 	return -ENOENT;
+}
+
+int elf_syms__load_bias(const struct elf_syms *es, uint64_t start, uint64_t end, uint64_t pgoff,
+			bool exec, uint64_t *ret_bias)
+{
+	const struct elf_seg *best = NULL;
+
+	if (!es || end <= start)
+		return -EINVAL;
+	for (size_t i = 0; i < es->nr_segs; i++) {
+		const struct elf_seg *s = &es->segs[i];
+
+		/* the segment's file bytes overlap the mapping's [pgoff, pgoff + length) */
+		if (s->offset >= pgoff + (end - start) || s->offset + s->filesz <= pgoff)
+			continue;
+		if (!best || (exec && (s->flags & PF_X) && !(best->flags & PF_X)))
+			best = s;
+	}
+	if (!best)
+		return -ENOENT;
+	*ret_bias = start + best->offset - pgoff - best->vaddr;
+	return 0;
 }
 
 const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset)

@@ -4,6 +4,7 @@
 #ifndef FLAMED_ELF_SYMS_H
 #define FLAMED_ELF_SYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@ struct elf_syms *elf_syms__open_path(const char *path);
  * the PT_LOAD segment that contains it. Works for PIE, non-PIE and shared libraries.
  * Returns 0 and *ret_vaddr, or -ENOENT when no PT_LOAD segment covers the offset. */
 int elf_syms__offset_to_vaddr(const struct elf_syms *es, uint64_t offset, uint64_t *ret_vaddr);
+
+/* Load bias (runtime address - ELF vaddr) of a mapping [start, end) of file offset pgoff: from the
+ * PT_LOAD segment whose file bytes the mapping holds, an executable one first when exec is set (a
+ * page can hold the tail of one segment and the head of the next when segments are not page
+ * aligned, as lld lays them out). Returns 0 and *ret_bias, or -ENOENT. */
+int elf_syms__load_bias(const struct elf_syms *es, uint64_t start, uint64_t end, uint64_t pgoff,
+			bool exec, uint64_t *ret_bias);
 
 /* Function symbol containing vaddr: [st_value, st_value + st_size), or for size-0 symbols up to the
  * next symbol. Returns the name (borrowed, valid until elf_syms__free) or NULL. *ret_offset (may be

@@ -87,14 +87,10 @@ int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const 
 			  uint64_t *ret_bias)
 {
 	const struct elf_syms *es = elf_for(s, f);
-	/* the middle of the mapping, not its first byte: a segment whose file offset is not page
-	 * aligned (lld layouts) starts inside the mapping's first page */
-	uint64_t half = (m->end - m->start) / 2, vaddr;
 
-	if (!es || elf_syms__offset_to_vaddr(es, m->pgoff + half, &vaddr))
+	if (!es)
 		return -ENOENT;
-	*ret_bias = m->start + half - vaddr;
-	return 0;
+	return elf_syms__load_bias(es, m->start, m->end, m->pgoff, m->prot_exec, ret_bias);
 }
 
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f)

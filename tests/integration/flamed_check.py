@@ -461,6 +461,40 @@ def cmd_funcs(args):
     return fails.finish()
 
 
+def cmd_reach(args):
+    """Share of a comm's samples whose stacks hold every given frame (e.g. main and
+    __libc_start_main: the stack was unwound past main), within bounds; and, optionally, that
+    samples in one function carry a minimum recursion depth of another."""
+    fails = Failures()
+    samples = select(load(args.profile, fails), args.comm)
+    total = sum(s.count for s in samples)
+    print("%s: %d samples of comm %s" % (args.profile, total, args.comm))
+    if not fails.check(total >= args.min_samples,
+                       "only %d samples (want >= %d)" % (total, args.min_samples)):
+        return fails.finish()
+    hit = sum(s.count for s in samples
+              if all(any(bare(f) == name for f in s.frames) for name in args.frame))
+    pct = 100.0 * hit / total
+    print("  stacks holding %s: %.2f %%" % (" and ".join(args.frame), pct))
+    fails.check(pct >= args.min_pct, "only %.2f %% of stacks hold %s (want >= %.1f %%)"
+                % (pct, " and ".join(args.frame), args.min_pct))
+    fails.check(pct <= args.max_pct, "%.2f %% of stacks hold %s (want <= %.1f %%)"
+                % (pct, " and ".join(args.frame), args.max_pct))
+    if args.depth_func:
+        inner = [s for s in samples if any(bare(f) == args.depth_func for f in s.frames)]
+        n = sum(s.count for s in inner)
+        deep = sum(s.count for s in inner
+                   if sum(bare(f) == args.depth_frame for f in s.frames) >= args.depth_min)
+        print("  %s samples with >= %d %s frames: %d of %d" % (args.depth_func, args.depth_min,
+                                                              args.depth_frame, deep, n))
+        fails.check(n > 0, "no samples in %s" % args.depth_func)
+        fails.check(n == 0 or 100.0 * deep / n >= args.min_pct,
+                    "only %.2f %% of %s samples are %d %s deep (want >= %.1f %%)"
+                    % (100.0 * deep / max(n, 1), args.depth_func, args.depth_min,
+                       args.depth_frame, args.min_pct))
+    return fails.finish()
+
+
 def cmd_dump(args):
     fails = Failures()
     for s in load(args.profile, fails):
@@ -486,6 +520,18 @@ def main():
     p.add_argument("--rate-min", type=float, default=0.5)
     p.add_argument("--rate-max", type=float, default=1.5)
     p.set_defaults(fn=cmd_shares)
+
+    p = sub.add_parser("reach", help=cmd_reach.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--comm", required=True)
+    p.add_argument("--frame", action="append", required=True)
+    p.add_argument("--min-pct", type=float, default=0.0)
+    p.add_argument("--max-pct", type=float, default=100.0)
+    p.add_argument("--min-samples", type=int, default=200)
+    p.add_argument("--depth-func")
+    p.add_argument("--depth-frame")
+    p.add_argument("--depth-min", type=int, default=0)
+    p.set_defaults(fn=cmd_reach)
 
     p = sub.add_parser("kernel", help=cmd_kernel.__doc__)
     p.add_argument("profile")

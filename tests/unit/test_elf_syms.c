@@ -653,6 +653,7 @@ static void null_safe(void **state)
 	assert_int_equal(elf_syms__count(NULL), 0);
 	assert_int_equal(elf_syms__mem_bytes(NULL), 0);
 	assert_int_equal(elf_syms__offset_to_vaddr(NULL, 0, NULL), -EINVAL);
+	assert_int_equal(elf_syms__load_bias(NULL, 0, 1, 0, true, NULL), -EINVAL);
 }
 
 /* The real path: a loaded library's runtime address -> /proc/self/maps -> file offset -> vaddr ->
@@ -664,7 +665,7 @@ static void resolve_runtime_address(const char *file, uint64_t addr, const char 
 	const struct proc_map *m;
 	struct timespec t0, t1;
 	struct elf_syms *es;
-	uint64_t vaddr;
+	uint64_t vaddr, bias;
 	double ms;
 
 	assert_non_null(maps);
@@ -682,6 +683,9 @@ static void resolve_runtime_address(const char *file, uint64_t addr, const char 
 
 	assert_int_equal(elf_syms__offset_to_vaddr(es, m->pgoff + (addr - m->start), &vaddr), 0);
 	assert_string_equal(elf_syms__lookup(es, vaddr, NULL), expect);
+	/* the mapping's load bias, as the unwinder uses it, gives the same address */
+	assert_int_equal(elf_syms__load_bias(es, m->start, m->end, m->pgoff, true, &bias), 0);
+	assert_true(addr - bias == vaddr);
 	assert_string_equal(elf_syms__lookup(es, vaddr + 3, NULL), expect);
 	elf_syms__free(es);
 	proc_maps__free(maps);
