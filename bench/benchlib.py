@@ -218,12 +218,14 @@ def _base_name(frame):
 
 
 def stack_quality(stacks, comm, user_frames, symbolized, roots=ROOT_FRAMES):
-    """For the samples of one comm: samples, % reaching a root frame, % of user frames
-    symbolized, mean user frames per sample. stacks: (comm, frames, count) lists;
-    user_frames(frames) -> names; symbolized(name) -> bool. Raises ValueError with no sample."""
-    samples = rooted = frames_total = frames_sym = 0
+    """For the samples of one comm (None: all): samples, % reaching a root frame, % of user
+    frames symbolized, mean user frames per sample, and other_comm_pct (% of all samples whose
+    comm is not `comm`). stacks: (comm, frames, count) lists; user_frames(frames) -> names;
+    symbolized(name) -> bool. Raises ValueError with no sample."""
+    samples = rooted = frames_total = frames_sym = other = 0
     for c, frames, count in stacks:
-        if c != comm:
+        if comm is not None and c != comm:
+            other += count
             continue
         user = user_frames(frames)
         samples += count
@@ -238,14 +240,22 @@ def stack_quality(stacks, comm, user_frames, symbolized, roots=ROOT_FRAMES):
         "root_pct": 100.0 * rooted / samples,
         "symbolized_pct": 100.0 * frames_sym / frames_total if frames_total else 0.0,
         "frames_per_sample": frames_total / samples,
+        "other_comm_pct": 100.0 * other / (samples + other),
     }
 
 
-def folded_depths(stacks, comm):
-    """Per-sample user stack depths of one comm, expanded by count (for the depth sanity check)."""
+def other_comm_pct(stacks, comm):
+    """% of the samples whose comm is not `comm` (0 when there is no sample)."""
+    total = sum(c for _, _, c in stacks)
+    return 100.0 * sum(c for cm, _, c in stacks if cm != comm) / total if total else 0.0
+
+
+def folded_depths(stacks, comm=None):
+    """Per-sample user stack depths of one comm (None: all), expanded by count (for the depth
+    sanity check)."""
     out = []
     for c, frames, count in stacks:
-        if c == comm:
+        if comm is None or c == comm:
             out.extend([len(folded_user_frames(frames))] * count)
     return out
 

@@ -36,8 +36,8 @@ ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
 
 # quick: every figure, >= 3 runs, under 3 minutes on 2 CPUs; full: >= 5 runs, longer runs.
 PROFILES = {
-    "quick": dict(runs=3, fig1_cpu_s=1.0, fig2_once_s=10, fig2_once_b_s=5, fig3_s=1.5,
-                  fig4_cpu_s=0.6, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False),
+    "quick": dict(runs=3, fig1_cpu_s=0.5, fig2_once_s=10, fig2_once_b_s=3, fig3_s=0.8,
+                  fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False),
     "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60, fig3_s=4.0,
                  fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True),
 }
@@ -220,8 +220,9 @@ class Bench:
             return self.flamed_argv(hz, [out_base + ".folded"], mode,
                                     ["--once", "1h", "--"] + workload)
         cg = ["-g"] if mode == "fp" else ["--call-graph", "dwarf"]
-        # -N: keep perf's build-id cache (~/.debug) free of the bench's throwaway binaries
-        return ([self.perf, "record", "-q", "-N", "-F", str(hz)] + cg +
+        # -N: keep perf's build-id cache (~/.debug) free of the bench's throwaway binaries;
+        # --no-bpf-event: perf's BPF sideband thread only adds ~1 s of idle wall time at exit
+        return ([self.perf, "record", "-q", "-N", "--no-bpf-event", "-F", str(hz)] + cg +
                 ["-o", out_base + ".data", "--"] + workload)
 
     # --- figure 1: overhead ------------------------------------------------------------------
@@ -241,6 +242,7 @@ class Bench:
         cpu_ratios = {(hz, p[0]): [] for hz in FREQS for p in profs}
         wall_ratios = {(hz, p[0]): [] for hz in FREQS for p in profs}
         prof_cpu = {(hz, p[0]): [] for hz in FREQS for p in profs}
+        wl_ratios = {(hz, p[0]): [] for hz in FREQS for p in profs}
         base_cpu = []
         for r in range(runs):
             for hz in FREQS:
@@ -264,32 +266,38 @@ class Bench:
                         path = os.path.join(self.tmp, "fig1" + ext)
                         if os.path.exists(path):
                             os.unlink(path)
-                base, _ = got[None]
+                base, base_kv = got[None]
                 base_cpu.append(base.cpu)
                 for prof in profs:
                     res, kv = got[prof[0]]
                     cpu_ratios[(hz, prof[0])].append(bl.ratio(res.cpu, base.cpu))
                     wall_ratios[(hz, prof[0])].append(bl.ratio(res.wall, base.wall))
                     prof_cpu[(hz, prof[0])].append(res.cpu - kv["cpu_s"])
+                    wl_ratios[(hz, prof[0])].append(bl.ratio(kv["cpu_s"], base_kv["cpu_s"]))
             log("figure 1: round %d/%d done" % (r + 1, runs))
         rows = []
         raw = {}
         for hz in FREQS:
             for prof in profs:
                 k = (hz, prof[0])
-                c, w, own = (bl.summarize(cpu_ratios[k]), bl.summarize(wall_ratios[k]),
-                             bl.summarize(prof_cpu[k]))
-                rows.append([str(hz), prof[0], c.fmt(3, unit="x"), w.fmt(3, unit="x"),
-                             own.fmt(3)])
+                c, w, own, wr = (bl.summarize(cpu_ratios[k]), bl.summarize(wall_ratios[k]),
+                                 bl.summarize(prof_cpu[k]), bl.summarize(wl_ratios[k]))
+                rows.append([str(hz), prof[0], c.fmt(3, unit="x"), wr.fmt(3, unit="x"),
+                             own.fmt(3), w.fmt(3, unit="x")])
                 raw["%d Hz %s" % k] = {"cpu_ratio": c.as_dict(), "wall_ratio": w.as_dict(),
-                                       "profiler_cpu_s": own.as_dict()}
+                                       "profiler_cpu_s": own.as_dict(),
+                                       "workload_cpu_ratio": wr.as_dict()}
         b = bl.summarize(base_cpu)
         title = ("1. Overhead: total CPU (workload + profiler) / workload alone; %s, %d threads, "
                  "%d units each (fixed work, %s CPU-s alone), pairs in the same round, %d rounds"
                  % (OVERHEAD_WORKLOAD, self.nproc, units, b.fmt(2), runs))
+        title += (". 'workload only' is the workload's own CPU (its getrusage) with / without the "
+                  "profiler: the in-kernel sampling cost charged to it, without the profiler "
+                  "process's start-up, symbolization and exit, which the last-but-one column shows "
+                  "and which short runs magnify")
         table = bl.markdown_table(
-            ["Hz", "profiler", "CPU ratio", "wall ratio", "profiler's own CPU s (total - workload)"],
-            rows)
+            ["Hz", "profiler", "total CPU ratio", "workload-only CPU ratio",
+             "profiler process CPU s", "wall ratio"], rows)
         self.results["fig1"] = raw
         return title, table
 
@@ -409,79 +417,82 @@ class Bench:
     def fig3(self):
         runs, secs = self.p["runs"], self.p["fig3_s"]
         depths = [20, 100]
+        keys = [(m, d) for m in self.modes for d in depths]
+        cheap = []
+        rawns, net, walked, seen = ({k: [] for k in keys} for _ in range(4))
+        per_frame = {m: [] for m in self.modes}
+        folded = os.path.join(self.tmp, "fig3.folded")
         old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
-        rows, raw = [], {}
         try:
             with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
                 f.write("1")
-            for mode in self.modes:
-                cheap, net = [], {d: [] for d in depths}
-                rawns = {d: [] for d in depths}
-                walked = {d: [] for d in depths}
-                depth_seen = {d: [] for d in depths}
-                per_frame = []
-                for r in range(runs):
-                    # baseline: every sample exits early (a target that never runs), CPUs busy
-                    sleeper = self.start_bg(["sleep", "100000"])
-                    load = self.start_bg([self.bin("deep"), "-d", "20", "-t", str(self.nproc),
-                                          "-s", str(secs + 5)])
-                    try:
-                        argv = self.flamed_argv(999, [os.path.join(self.tmp, "fig3.folded")], mode,
-                                                ["-v", "--once", "%gs" % secs, "-p",
-                                                 str(sleeper.pid)])
-                        _, s, ns, cnt = self.bpf_run(argv, "fig3")
-                    finally:
-                        self.stop_bg([load, sleeper])
-                    if s["metrics"].get("counted", 0):
-                        raise RunError("baseline run counted samples: -p filter not applied?")
-                    cheap.append(ns)
+            for r in range(runs):
+                # baseline: every sample exits early (the only target never runs), CPUs busy;
+                # the early exit comes before any unwinding, so one baseline serves every mode
+                sleeper = self.start_bg(["sleep", "100000"])
+                load = self.start_bg([self.bin("deep"), "-d", "20", "-t", str(self.nproc),
+                                      "-s", str(secs + 5)])
+                try:
+                    argv = self.flamed_argv(999, [folded], self.modes[0],
+                                            ["-v", "--once", "%gs" % secs, "-p",
+                                             str(sleeper.pid)])
+                    _, s, ns, cnt = self.bpf_run(argv, "fig3")
+                finally:
+                    self.stop_bg([load, sleeper])
+                if s["metrics"].get("counted", 0):
+                    raise RunError("baseline run counted samples: -p filter not applied?")
+                cheap.append(ns)
+                for mode in self.modes:
                     got = {}
                     for d in depths:
                         wl = [self.bin("deep"), "-d", str(d), "-t", str(self.nproc), "-s",
                               str(secs)]
-                        folded = os.path.join(self.tmp, "fig3.folded")
-                        argv = self.flamed_argv(999, [folded], mode, ["-v", "--once", "1h", "--"]
-                                                + wl)
+                        argv = self.flamed_argv(999, [folded], mode,
+                                                ["-v", "--once", "1h", "--"] + wl)
                         _, s, ns, cnt = self.bpf_run(argv, "fig3")
                         m = s["metrics"]
                         if not m.get("samples") or not m.get("counted"):
                             raise RunError("no BPF metrics in flamed -v output")
                         frac = m["counted"] / m["samples"]
                         with open(folded) as f:
-                            ds = bl.folded_depths(bl.parse_folded(f.read()), "deep")
-                        rawns[d].append(ns)
-                        walked[d].append(100 * frac)
+                            # all stacks: under `-- CMD` every sample is the command's
+                            ds = bl.folded_depths(bl.parse_folded(f.read()))
                         got[d] = bl.net_ns_per_walk(ns, frac, cheap[-1])
-                        net[d].append(got[d])
-                        depth_seen[d].append(bl.summarize(ds).median if ds else 0)
-                    per_frame.append((got[100] - got[20]) / (100 - 20))
-                    log("figure 3 (%s): round %d/%d done" % (self.mode_label(mode), r + 1, runs))
-                c = bl.summarize(cheap)
-                rows.append([self.mode_label(mode), "early exit (not a target)", c.fmt(0), "",
-                             "0%", ""])
-                for d in depths:
-                    rows.append([self.mode_label(mode), "recursion depth %d" % d,
-                                 bl.summarize(rawns[d]).fmt(0), bl.summarize(net[d]).fmt(0),
-                                 bl.summarize(walked[d]).fmt(1, unit="%"),
-                                 bl.summarize(depth_seen[d]).fmt(0)])
-                pf = bl.summarize(per_frame)
-                rows.append([self.mode_label(mode), "per extra frame (100 vs 20)", "",
-                             pf.fmt(1), "", ""])
-                raw[str(mode)] = {"early_exit_ns": c.as_dict(),
-                                  "per_frame_ns": pf.as_dict(),
-                                  **{"depth%d" % d: {"raw_ns": bl.summarize(rawns[d]).as_dict(),
-                                                     "walk_ns": bl.summarize(net[d]).as_dict(),
-                                                     "walked_pct":
-                                                         bl.summarize(walked[d]).as_dict()}
-                                     for d in depths}}
+                        rawns[(mode, d)].append(ns)
+                        walked[(mode, d)].append(100 * frac)
+                        net[(mode, d)].append(got[d])
+                        seen[(mode, d)].append(bl.summarize(ds).median if ds else 0)
+                    per_frame[mode].append((got[depths[1]] - got[depths[0]]) /
+                                           (depths[1] - depths[0]))
+                log("figure 3: round %d/%d done" % (r + 1, runs))
         finally:
             with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
                 f.write(old)
+        c = bl.summarize(cheap)
+        rows = [["any", "early exit (sample of a non-target)", c.fmt(0), "", "0%", ""]]
+        raw = {"early_exit_ns": c.as_dict()}
+        for mode in self.modes:
+            for d in depths:
+                k = (mode, d)
+                rows.append([self.mode_label(mode), "recursion depth %d" % d,
+                             bl.summarize(rawns[k]).fmt(0), bl.summarize(net[k]).fmt(0),
+                             bl.summarize(walked[k]).fmt(1, unit="%"),
+                             bl.summarize(seen[k]).fmt(0)])
+                raw["%s depth %d" % (mode, d)] = {
+                    "raw_ns": bl.summarize(rawns[k]).as_dict(),
+                    "walk_ns": bl.summarize(net[k]).as_dict(),
+                    "walked_pct": bl.summarize(walked[k]).as_dict(),
+                    "frames_seen": bl.summarize(seen[k]).as_dict()}
+            pf = bl.summarize(per_frame[mode])
+            rows.append([self.mode_label(mode), "per extra frame (depth 100 vs 20)", "",
+                         pf.fmt(1), "", ""])
+            raw["%s per_frame_ns" % mode] = pf.as_dict()
         self.results["fig3"] = raw
         title = ("3. BPF cost of on_cpu_sample at 999 Hz (run_time_ns / run_cnt from the fdinfo of "
-                 "flamed's program fd, kernel.bpf_stats_enabled=1), %d threads of bench/workloads/"
-                 "deep.c, %d runs. 'per walking sample' removes the early exits of other "
-                 "processes' samples using the baseline of the same round" % (self.nproc, runs))
+                 "flamed's own program fd, kernel.bpf_stats_enabled=1), %d threads of bench/"
+                 "workloads/deep.c, %d runs. Other processes' samples exit early; 'ns per walking "
+                 "sample' removes them using the early-exit cost measured in the same round"
+                 % (self.nproc, runs))
         table = bl.markdown_table(["unwinder", "workload", "ns per run (all)",
                                    "ns per walking sample", "walking share",
                                    "user frames/sample seen"], rows)
@@ -492,10 +503,13 @@ class Bench:
     def quality_of(self, prof, out_base, comm):
         label, kind, mode = prof
         if kind == "flamed":
+            # flamed `-- CMD` keeps only the command's samples, so all are taken; a comm other than
+            # the command's is a labelling problem, counted apart (other_comm_pct of wrong comm)
             with open(out_base + ".folded") as f:
                 stacks = bl.parse_folded(f.read())
-            return bl.stack_quality(stacks, comm, bl.folded_user_frames,
-                                    bl.flamed_frame_symbolized)
+            q = bl.stack_quality(stacks, None, bl.folded_user_frames, bl.flamed_frame_symbolized)
+            q["other_comm_pct"] = bl.other_comm_pct(stacks, comm)
+            return q
         r = subprocess.run([self.perf, "script", "-i", out_base + ".data", "--no-inline",
                             "-F", "comm,tid,ip,sym,dso"], capture_output=True, text=True)
         if r.returncode != 0:
@@ -512,7 +526,8 @@ class Bench:
         for wl_name, desc in workloads:
             wl = [self.bin(wl_name), "-n", str(units)]
             for prof in self.profilers():
-                q = {"root_pct": [], "symbolized_pct": [], "frames_per_sample": [], "samples": []}
+                q = {"root_pct": [], "symbolized_pct": [], "frames_per_sample": [], "samples": [],
+                     "other_comm_pct": []}
                 for r in range(runs):
                     base = os.path.join(self.tmp, "fig4")
                     argv = self.profiled_argv(prof, 999, wl, base)
@@ -522,25 +537,30 @@ class Bench:
                         q[k].append(got[k])
                 s = {k: bl.summarize(v) for k, v in q.items()}
                 rows.append([wl_name, prof[0], s["samples"].fmt(0), s["root_pct"].fmt(1),
-                             s["symbolized_pct"].fmt(1), s["frames_per_sample"].fmt(1)])
+                             s["symbolized_pct"].fmt(1), s["frames_per_sample"].fmt(1),
+                             s["other_comm_pct"].fmt(1)])
                 raw["%s %s" % (wl_name, prof[0])] = {k: v.as_dict() for k, v in s.items()}
             log("figure 4: %s done" % wl_name)
         self.results["fig4"] = raw
         title = ("4. Stack quality at 999 Hz, single-threaded bench/workloads/burn.c (%d units, "
                  "main -> run -> work_unit -> phase_* -> leaf, some time in libc memcpy/qsort), "
                  "user frames only, %d runs; %s; perf via `perf script --no-inline` (perf also "
-                 "reads separate debug files under /usr/lib/debug, flamed does not)"
+                 "reads separate debug files under /usr/lib/debug, flamed does not). flamed "
+                 "rows count every sample of `flamed -- CMD` (all are the command's), perf rows "
+                 "the workload's comm; the last column is, for flamed, samples labelled with a "
+                 "comm other than the workload's (should be 0), for perf its pre-exec samples"
                  % (units, runs, ROOT_NOTE))
         table = bl.markdown_table(["workload", "profiler", "samples", "% reaching root",
-                                   "% frames symbolized", "user frames/sample"], rows)
+                                   "% frames symbolized", "user frames/sample",
+                                   "% samples under another comm"], rows)
         return title, table
 
     # --- figure 5: symbolization -------------------------------------------------------------
 
     def find_binaries(self):
-        """(most symbol table entries, largest file with >= 10000) among ELF files >= 8 MB under
-        /usr and /opt, as (path, entries, size)."""
-        best_syms = best_size = None
+        """(most symbol table entries, largest ELF file) among ELF files >= 8 MB under /usr and
+        /opt, each as (path, entries, size); the first is None when no file has 1000 entries."""
+        best_syms = largest = None
         for root in ("/usr", "/opt"):
             for dp, _, files in os.walk(root):
                 for fn in files:
@@ -558,17 +578,17 @@ class Bench:
                             n = bl.elf_symbol_entries(head, f.read(loc[1]))
                     except (OSError, ValueError, OverflowError):
                         continue
-                    if not n or n < 1000:
+                    if n is None:
                         continue
-                    if not best_syms or n > best_syms[1]:
+                    if not largest or st.st_size > largest[2]:
+                        largest = (path, n, st.st_size)
+                    if n >= 1000 and (not best_syms or n > best_syms[1]):
                         best_syms = (path, n, st.st_size)
-                    # a file with a handful of symbols (a stripped binary's .dynsym) says little
-                    if n >= 10000 and (not best_size or st.st_size > best_size[2]):
-                        best_size = (path, n, st.st_size)
-        return best_syms, best_size
+        return best_syms, largest
 
     def fig5(self):
         runs = self.p["runs"]
+        note = ""
         if self.args.sym_binary:
             st = os.stat(self.args.sym_binary)
             targets = [("given", (self.args.sym_binary, None, st.st_size))]
@@ -576,9 +596,13 @@ class Bench:
             most, largest = self.find_binaries()
             if not most:
                 raise RunError("no ELF file with >= 1000 symbols under /usr or /opt")
-            targets = [("most symbols", most)]
+            targets = [("most symbols on the machine", most)]
             if largest and largest[0] != most[0]:
-                targets.append(("largest file with >= 10k symbols", largest))
+                # the largest file is often stripped (a few .dynsym entries): say so, bench the
+                # one with the most symbols, which is what costs a symbolizer
+                note = ("; the largest ELF file, `%s` (%.0f MB), has only %d symbol table "
+                        "entries, so the file with the most symbols is used"
+                        % (largest[0], largest[2] / 1048576.0, largest[1]))
         rows, raw = [], {}
         for why, (path, _, size) in targets:
             vals = {k: [] for k in ("open_s", "cold_addr_per_s", "warm_addr_per_s", "rss_mb",
@@ -606,8 +630,8 @@ class Bench:
         self.results["fig5"] = raw
         title = ("5. Symbolization with elf_syms (bench/symbench.c): cold = open + parse + first "
                  "%d lookups, warm = %d more lookups, uniform over the executable segments; "
-                 "page cache not dropped; %d runs" % (self.p["fig5_cold"], self.p["fig5_warm"],
-                                                      runs))
+                 "page cache not dropped; %d runs%s" % (self.p["fig5_cold"], self.p["fig5_warm"],
+                                                        runs, note))
         table = bl.markdown_table(["binary", "open+parse s", "cold addr/s", "warm addr/s",
                                    "RSS growth MB", "elf_syms MB", "lookups hitting a symbol"],
                                   rows)

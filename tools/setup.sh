@@ -13,6 +13,10 @@ pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev 
 	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev)
 # tests: cmocka, go tool pprof (reference pprof reader), protoc, xmllint, clang-format,
 # chromium + node for the flame graph browser test, util-linux for setpriv
+# bench/run: perf is the baseline every figure is compared with
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(linux-perf python3 libcmocka-dev)
+fi
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(libcmocka-dev golang-go protobuf-compiler libxml2-utils clang-format chromium
 		util-linux binutils xz-utils python3)
