@@ -3,12 +3,14 @@
  * every field is checked and a malformed line is rejected, never half-parsed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "proc/proc_maps.h"
+#include "util/readfile.h"
 
 #define DELETED_SUFFIX	   " (deleted)"
 #define MAPS_READ_CHUNK	   (64 * 1024)
@@ -248,46 +250,6 @@ cleanup:
 }
 
 /* procfs files report size 0, so read until EOF into a doubling buffer. */
-static int read_all(int fd, char **ret_buf, size_t *ret_len)
-{
-	size_t cap = MAPS_READ_CHUNK, len = 0;
-	char *buf = malloc(cap), *tmp;
-	ssize_t n;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (cap - len < MAPS_READ_CHUNK / 4) {
-			if (cap > SIZE_MAX / 2) {
-				free(buf);
-				return -EFBIG;
-			}
-			tmp = realloc(buf, cap * 2);
-			if (!tmp) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = tmp;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			int err = -errno;
-
-			if (err == -EINTR)
-				continue;
-			free(buf);
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	return 0;
-}
-
 struct proc_maps *proc_maps__read(int pid, bool exec_only)
 {
 	struct proc_maps *m = NULL;
@@ -305,7 +267,7 @@ struct proc_maps *proc_maps__read(int pid, bool exec_only)
 		err = errno == ENOENT ? -ESRCH : -errno;
 		goto cleanup;
 	}
-	err = read_all(fd, &buf, &len);
+	err = read_fd_all(fd, MAPS_READ_CHUNK, SIZE_MAX, &buf, &len);
 	if (err)
 		goto cleanup;
 	m = proc_maps__parse(buf, len, exec_only, NULL);

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "symbolize/kallsyms.h"
+#include "util/readfile.h"
 #include "util/hashmap.h"
 
 /* How far past the last symbol of a module (or of core text without _etext) an address still
@@ -324,11 +326,10 @@ cleanup:
 
 struct kallsyms *kallsyms__load(const char *path)
 {
-	size_t cap = 4 * KSYM_READ_CHUNK, len = 0;
 	struct kallsyms *ks = NULL;
-	char *buf = NULL, *tmp;
+	char *buf = NULL;
 	int fd = -1, err = 0;
-	ssize_t n;
+	size_t len = 0;
 
 	if (!path) {
 		err = -EINVAL;
@@ -339,37 +340,9 @@ struct kallsyms *kallsyms__load(const char *path)
 		err = -errno;
 		goto cleanup;
 	}
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
+	err = read_fd_all(fd, KSYM_READ_CHUNK, SIZE_MAX, &buf, &len);
+	if (err)
 		goto cleanup;
-	}
-	/* procfs reports size 0: read until EOF, in large reads (fewer seq_file restarts) */
-	for (;;) {
-		if (cap - len < KSYM_READ_CHUNK) {
-			if (cap > SIZE_MAX / 2) {
-				err = -EFBIG;
-				goto cleanup;
-			}
-			tmp = realloc(buf, cap * 2);
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			buf = tmp;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto cleanup;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
 	ks = kallsyms__parse(buf, len);
 	if (!ks)
 		err = -errno;

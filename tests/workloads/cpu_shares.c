@@ -25,8 +25,7 @@ static const char *const func_names[NFUNCS] = { "burn_alpha", "burn_beta", "burn
 static const double target_share[NFUNCS] = { 0.50, 0.30, 0.20 };
 
 static volatile uint64_t sink;
-static uint64_t cpu_ns[NFUNCS];	    /* measured CPU time per function */
-static double iters_per_ns[NFUNCS]; /* calibrated speed, for slice sizing */
+static uint64_t cpu_ns[NFUNCS]; /* measured CPU time per function */
 
 /* Three different bodies (LCG, xorshift, integer square roots) so no two can be merged. */
 static NOINLINE uint64_t burn_alpha(uint64_t n)
@@ -100,60 +99,10 @@ static uint64_t run_slice(int f, uint64_t n)
 	}
 }
 
-/* Iterations per ns of each function: grow a slice until it takes at least 200 us. */
-static void calibrate(void)
-{
-	for (int f = 0; f < NFUNCS; f++) {
-		uint64_t n = 1000, dt;
-
-		for (;;) {
-			dt = run_slice(f, n);
-			if (dt >= 200000 || n >= (1ULL << 40))
-				break;
-			n *= 2;
-		}
-		iters_per_ns[f] = dt ? (double)n / (double)dt : 1.0;
-	}
-}
-
-static uint64_t xorshift_state = 88172645463325252ULL;
-
-static uint64_t next_random(void)
-{
-	xorshift_state ^= xorshift_state << 13;
-	xorshift_state ^= xorshift_state >> 7;
-	xorshift_state ^= xorshift_state << 17;
-	return xorshift_state;
-}
-
-/*
- * Run until the wall-clock deadline. The next slice goes to the function furthest behind its
- * target share, so the mix stays on target at every moment and not only on average.
- */
+/* The mix runs inline here, so stacks read main -> run -> ... */
 static NOINLINE void run(double seconds)
 {
-	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
-
-	calibrate();
-	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
-		uint64_t total = cpu_ns[ALPHA] + cpu_ns[BETA] + cpu_ns[GAMMA];
-		double worst = -1e300;
-		int pick = ALPHA;
-
-		for (int f = 0; f < NFUNCS; f++) {
-			double deficit = target_share[f] * (double)total - (double)cpu_ns[f];
-
-			if (deficit > worst) {
-				worst = deficit;
-				pick = f;
-			}
-		}
-		/* 300-1000 us of work */
-		uint64_t slice_ns = 300000 + next_random() % 700000;
-		uint64_t n = (uint64_t)(iters_per_ns[pick] * (double)slice_ns);
-
-		run_slice(pick, n ? n : 1);
-	}
+	workload_run_mix(seconds, NFUNCS, target_share, cpu_ns, run_slice);
 }
 
 int main(int argc, char **argv)

@@ -28,7 +28,6 @@ enum { ADD, MUL, DEEP, NFUNCS };
 static const char *const func_names[NFUNCS] = { "hot_add", "hot_mul", "hot_deep" };
 static const double target_share[NFUNCS] = { 0.40, 0.30, 0.30 };
 static uint64_t cpu_ns[NFUNCS];
-static double iters_per_ns[NFUNCS];
 static volatile uint64_t sink;
 
 /* Not a tail call: the result is used after the call returns, so every level keeps its frame. */
@@ -68,47 +67,10 @@ static uint64_t run_slice(int f, uint64_t n)
 	}
 }
 
-static void calibrate(void)
-{
-	for (int f = 0; f < NFUNCS; f++) {
-		uint64_t n = 1000, dt;
-
-		for (;;) {
-			dt = run_slice(f, n);
-			if (dt >= 200000 || n >= (1ULL << 40))
-				break;
-			n *= 2;
-		}
-		iters_per_ns[f] = dt ? (double)n / (double)dt : 1.0;
-	}
-}
-
-/* The next slice goes to the function furthest behind its share, so the mix is steady. */
+/* The mix runs inline here, so stacks read main -> run -> ... */
 static NOINLINE void run(double seconds)
 {
-	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
-	uint64_t rnd = 88172645463325252ULL;
-
-	calibrate();
-	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
-		uint64_t total = cpu_ns[ADD] + cpu_ns[MUL] + cpu_ns[DEEP], n;
-		double worst = -1e300;
-		int pick = ADD;
-
-		for (int f = 0; f < NFUNCS; f++) {
-			double deficit = target_share[f] * (double)total - (double)cpu_ns[f];
-
-			if (deficit > worst) {
-				worst = deficit;
-				pick = f;
-			}
-		}
-		rnd ^= rnd << 13;
-		rnd ^= rnd >> 7;
-		rnd ^= rnd << 17;
-		n = (uint64_t)(iters_per_ns[pick] * (double)(300000 + rnd % 700000));
-		run_slice(pick, n ? n : 1);
-	}
+	workload_run_mix(seconds, NFUNCS, target_share, cpu_ns, run_slice);
 }
 
 int main(int argc, char **argv)

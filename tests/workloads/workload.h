@@ -42,4 +42,62 @@ static inline int workload_parse_seconds(const char *s, double *ret)
 	return 0;
 }
 
+/* One slice of work: n iterations of function f; returns the CPU ns it took. */
+typedef uint64_t (*workload_slice_fn)(int f, uint64_t n);
+
+/* Iterations per ns of each function: grow a slice until it takes at least 200 us. */
+static inline void workload_calibrate(int nfuncs, workload_slice_fn run_slice, double *iters_per_ns)
+{
+	for (int f = 0; f < nfuncs; f++) {
+		uint64_t n = 1000, dt;
+
+		for (;;) {
+			dt = run_slice(f, n);
+			if (dt >= 200000 || n >= (1ULL << 40))
+				break;
+			n *= 2;
+		}
+		iters_per_ns[f] = dt ? (double)n / (double)dt : 1.0;
+	}
+}
+
+/*
+ * Run slices of 300-1000 us (random length, so no sampling clock aliases with them) until the
+ * wall-clock deadline. The next slice goes to the function furthest behind its target share of
+ * the CPU measured so far (cpu_ns, which run_slice updates), so the mix stays on target at every
+ * moment and not only on average. Inline, so the caller's own frame is the one on the stack.
+ */
+static inline void workload_run_mix(double seconds, int nfuncs, const double *target_share,
+				    const uint64_t *cpu_ns, workload_slice_fn run_slice)
+{
+	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
+	uint64_t rnd = 88172645463325252ULL;
+	double iters_per_ns[16];
+
+	if (nfuncs > 16)
+		abort();
+	workload_calibrate(nfuncs, run_slice, iters_per_ns);
+	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
+		uint64_t total = 0, n;
+		double worst = -1e300;
+		int pick = 0;
+
+		for (int f = 0; f < nfuncs; f++)
+			total += cpu_ns[f];
+		for (int f = 0; f < nfuncs; f++) {
+			double deficit = target_share[f] * (double)total - (double)cpu_ns[f];
+
+			if (deficit > worst) {
+				worst = deficit;
+				pick = f;
+			}
+		}
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		n = (uint64_t)(iters_per_ns[pick] * (double)(300000 + rnd % 700000));
+		run_slice(pick, n ? n : 1);
+	}
+}
+
 #endif /* FLAMED_WORKLOAD_H */
