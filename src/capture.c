@@ -436,7 +436,7 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
 
 		log_info(
-			"unwind: %.1f%% of %llu user stacks walked to their first frame; stops: no "
+			"unwind: %.1f%% of %llu user stacks complete (unwound to the outermost frame); stops: no "
 			"mapping %llu, no row %llu, read fault %llu, depth %llu, unsupported %llu, "
 			"frame-pointer end %llu; %llu samples before tables were loaded; tables: "
 			"%llu "
