@@ -32,9 +32,9 @@ struct builder {
 
 static void builder_init(struct builder *b)
 {
-	struct profile_mapping user = {.filename = "/usr/bin/app", .has_functions = true};
-	struct profile_mapping kernel = {.filename = "[kernel.kallsyms]", .has_functions = true};
-	struct profile_mapping jit = {.filename = "[jit]", .has_functions = true};
+	struct profile_mapping user = { .filename = "/usr/bin/app", .has_functions = true };
+	struct profile_mapping kernel = { .filename = "[kernel.kallsyms]", .has_functions = true };
+	struct profile_mapping jit = { .filename = "[jit]", .has_functions = true };
 
 	memset(b, 0, sizeof(*b));
 	b->p = profile__new_cpu(99);
@@ -56,7 +56,7 @@ static void builder_fini(struct builder *b)
  * "i:callee@caller" (one location, callee inlined into caller). */
 static uint64_t loc(struct builder *b, const char *spec)
 {
-	struct profile_line lines[2] = {0};
+	struct profile_line lines[2] = { 0 };
 	size_t nr_lines = 1;
 	uint64_t map = b->user_map, id;
 	char buf[256];
@@ -92,7 +92,7 @@ static uint64_t loc(struct builder *b, const char *spec)
 /* Add count samples of a stack given root first as "a;b;c", optionally with a comm label. */
 static void stack(struct builder *b, const char *folded, int64_t count, const char *comm)
 {
-	struct profile_label label = {.key = "comm", .str = comm};
+	struct profile_label label = { .key = "comm", .str = comm };
 	uint64_t ids[64];
 	char *copy = strdup(folded), *save = NULL;
 	size_t n = 0;
@@ -175,39 +175,54 @@ static void copy_between(char *dst, size_t len, const char *from, const char *st
 	dst[b - a] = '\0';
 }
 
-/* Parse every frame group of the "frames" group. */
+static void parse_frame(struct svg *s, const char *g, size_t *cap)
+{
+	struct frame *f;
+	char title[512];
+	char *paren;
+
+	if (s->nr == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		s->frames = realloc(s->frames, *cap * sizeof(*s->frames));
+		assert_non_null(s->frames);
+	}
+	f = &s->frames[s->nr++];
+	copy_between(f->cls, sizeof(f->cls), g, "<g class=\"", "\"");
+	copy_between(title, sizeof(title), g, "<title>", "</title>");
+	paren = strrchr(title, '(');
+	assert_non_null(paren);
+	assert_true(paren > title + 1 && paren[-1] == ' ');
+	paren[-1] = '\0';
+	snprintf(f->name, sizeof(f->name), "%s", title);
+	f->value = strtoll(paren + 1, NULL, 10);
+	f->x = attr(g, "x");
+	f->y = attr(g, "y");
+	f->w = attr(g, "width");
+	copy_between(f->fill, sizeof(f->fill), g, "fill=\"", "\"");
+	/* label: the text element's content */
+	copy_between(f->label, sizeof(f->label), strstr(g, "<text"), ">", "</text>");
+}
+
+/* Parse every frame group of the "frames" group, one a line. Each line is cut out before it is
+ * searched: string searches over the rest of a multi-MB document are quadratic under ASan. */
 static void parse(struct svg *s)
 {
-	const char *g = strstr(s->text, "<g id=\"frames\"");
+	char *line = strstr(s->text, "<g id=\"frames\""), *nl;
 	size_t cap = 0;
 
-	assert_non_null(g);
-	s->total = (long long)attr(g, "data-total");
-	while ((g = strstr(g + 1, "<g class=\""))) {
-		struct frame *f;
-		char title[512];
-		char *paren;
-
-		if (s->nr == cap) {
-			cap = cap ? cap * 2 : 64;
-			s->frames = realloc(s->frames, cap * sizeof(*s->frames));
-			assert_non_null(s->frames);
-		}
-		f = &s->frames[s->nr++];
-		copy_between(f->cls, sizeof(f->cls), g, "<g class=\"", "\"");
-		copy_between(title, sizeof(title), g, "<title>", "</title>");
-		paren = strrchr(title, '(');
-		assert_non_null(paren);
-		assert_true(paren > title + 1 && paren[-1] == ' ');
-		paren[-1] = '\0';
-		snprintf(f->name, sizeof(f->name), "%s", title);
-		f->value = strtoll(paren + 1, NULL, 10);
-		f->x = attr(g, "x");
-		f->y = attr(g, "y");
-		f->w = attr(g, "width");
-		copy_between(f->fill, sizeof(f->fill), g, "fill=\"", "\"");
-		/* label: the text element's content */
-		copy_between(f->label, sizeof(f->label), strstr(g, "<text"), ">", "</text>");
+	assert_non_null(line);
+	nl = strchr(line, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	s->total = (long long)attr(line, "data-total");
+	*nl = '\n';
+	for (line = nl + 1; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		*nl = '\0';
+		if (strncmp(line, "<g class=\"", 10) == 0)
+			parse_frame(s, line, &cap);
+		*nl = '\n';
 	}
 }
 
@@ -355,7 +370,7 @@ static void comm_root_and_kinds(void **state)
 	/* depth 1 comm, 2 user, 3 JIT, 4 bar (user, caller), 5 foo (inlined), 6 kernel */
 	assert_int_equal(s.nr, 7);
 	for (int d = 0; d < 5; d++) {
-		static const int depth[5] = {1, 2, 3, 5, 6};
+		static const int depth[5] = { 1, 2, 3, 5, 6 };
 		const struct frame *all = must_find(&s, "all");
 		const struct frame *f = find(&s, "foo", all->y - 16 * depth[d]);
 
@@ -382,8 +397,8 @@ static void comm_root_and_kinds(void **state)
 /* Same names, different insertion order and different ids: the same colours. */
 static void colours_stable(void **state)
 {
-	static const char *const stacks[] = {"main;parse;lex", "main;eval", "k:sys_read",
-					     "main;eval;j:jitted", "main;parse"};
+	static const char *const stacks[] = { "main;parse;lex", "main;eval", "k:sys_read",
+					      "main;eval;j:jitted", "main;parse" };
 	struct builder b1, b2;
 	struct svg s1, s2;
 	size_t distinct = 0;
@@ -561,7 +576,7 @@ static void empty_and_bad_arguments(void **state)
 static void deep_stack(void **state)
 {
 	enum { DEPTH = 20000 };
-	struct profile_line line = {0};
+	struct profile_line line = { 0 };
 	struct builder b;
 	struct svg s;
 	uint64_t *ids = calloc(DEPTH, sizeof(*ids));
@@ -595,7 +610,7 @@ static double now(void)
 static void large_profile_stays_small(void **state)
 {
 	enum { NR_STACKS = 100000, DEPTH = 10, NAMES = 64 };
-	struct profile_line line = {0};
+	struct profile_line line = { 0 };
 	struct builder b;
 	struct svg s;
 	uint64_t shared[DEPTH][NAMES];
@@ -626,7 +641,8 @@ static void large_profile_stays_small(void **state)
 		for (int d = 0; d < DEPTH; d++) {
 			h = h * 6364136223846793005ULL + 1442695040888963407ULL;
 			/* low indexes far more likely: a few hot paths and a long tail */
-			ids[DEPTH - d] = shared[d][((h >> 33) % NAMES) * ((h >> 20) % NAMES) / NAMES];
+			ids[DEPTH - d] =
+				shared[d][((h >> 33) % NAMES) * ((h >> 20) % NAMES) / NAMES];
 		}
 		count = 1 + (int64_t)((h >> 40) % 1000 == 0 ? 5000 : (h >> 45) % 20);
 		total += count;
@@ -643,6 +659,49 @@ static void large_profile_stays_small(void **state)
 	print_message("100k distinct stacks: %zu bytes, %zu frames drawn, %.3f s\n", s.len, s.nr,
 		      t1 - t0);
 	assert_true(s.len < 5 * 1024 * 1024);
+	svg_free(&s);
+	builder_fini(&b);
+}
+
+/* 10000 distinct 3-frame stacks of long names, each 0.118 px wide: 30000 drawable frames, ~9 MB
+ * if all were drawn. The size cap raises the narrow threshold; totals stay exact. */
+static void wide_fanout_capped(void **state)
+{
+	enum { NR_STACKS = 10000 };
+	struct profile_line line = { 0 };
+	struct builder b;
+	struct svg s;
+	double t0, t1;
+
+	(void)state;
+	builder_init(&b);
+	for (int i = 0; i < NR_STACKS; i++) {
+		uint64_t ids[3];
+
+		for (int d = 0; d < 3; d++) {
+			char name[160];
+
+			snprintf(name, sizeof(name),
+				 "std::vector<std::basic_string<char>>::_M_realloc_insert<const "
+				 "char*&>"
+				 "(__gnu_cxx::__normal_iterator<level%d>, frame_%d)",
+				 d, i);
+			line.function_id = profile__intern_function(b.p, name, NULL, NULL, 0);
+			ids[2 - d] = profile__add_location(b.p, b.user_map, 0, &line, 1);
+			assert_true(ids[2 - d] != 0);
+		}
+		assert_int_equal(profile__add_cpu_sample(b.p, ids, 3, 1, NULL, 0), 0);
+	}
+	t0 = now();
+	assert_int_equal(render(b.p, 0, NULL, &s), 0);
+	t1 = now();
+	parse(&s);
+	check_widths(&s);
+	assert_int_equal(s.total, NR_STACKS);
+	print_message("10k wide stacks, long names: %zu bytes, %zu frames drawn, %.3f s\n", s.len,
+		      s.nr, t1 - t0);
+	assert_true(s.len < 4 * 1024 * 1024);
+	assert_true(s.nr > 1000); /* capped, not emptied */
 	svg_free(&s);
 	builder_fini(&b);
 }
@@ -665,8 +724,8 @@ static size_t parse_top(const char *text, struct top_row *rows, size_t max)
 		struct top_row *r = &rows[n];
 		int used = 0;
 
-		assert_int_equal(sscanf(line, "%31s %lf%% %lf%% %31s %lf%% %n", r->flat, &r->flat_pct,
-					&r->sum_pct, r->cum, &r->cum_pct, &used),
+		assert_int_equal(sscanf(line, "%31s %lf%% %lf%% %31s %lf%% %n", r->flat,
+					&r->flat_pct, &r->sum_pct, r->cum, &r->cum_pct, &used),
 				 5);
 		line += used;
 		copy_between(r->name, sizeof(r->name), line - 1, " ", "\n");
@@ -733,17 +792,12 @@ static void top_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(widths_match_counts),
-		cmocka_unit_test(children_sorted_by_name),
-		cmocka_unit_test(comm_root_and_kinds),
-		cmocka_unit_test(colours_stable),
-		cmocka_unit_test(names_escaped),
-		cmocka_unit_test(labels_fit),
-		cmocka_unit_test(narrow_frames_merged),
-		cmocka_unit_test(empty_and_bad_arguments),
-		cmocka_unit_test(deep_stack),
-		cmocka_unit_test(large_profile_stays_small),
-		cmocka_unit_test(top_table),
+		cmocka_unit_test(widths_match_counts),	cmocka_unit_test(children_sorted_by_name),
+		cmocka_unit_test(comm_root_and_kinds),	cmocka_unit_test(colours_stable),
+		cmocka_unit_test(names_escaped),	cmocka_unit_test(labels_fit),
+		cmocka_unit_test(narrow_frames_merged), cmocka_unit_test(empty_and_bad_arguments),
+		cmocka_unit_test(deep_stack),		cmocka_unit_test(large_profile_stays_small),
+		cmocka_unit_test(wide_fanout_capped),	cmocka_unit_test(top_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
