@@ -47,7 +47,10 @@ static void decode_and_check(const uint8_t *data, size_t size)
 		abort();
 	devnull = fopen("/dev/null", "w");
 	if (devnull) {
+		/* every encoder a decoded file can reach through `flamed report` */
 		(void)profile__write_folded(p, 0, devnull);
+		(void)profile__write_svg(p, 0, "fuzz", devnull);
+		(void)profile__write_top(p, 0, 20, devnull);
 		fclose(devnull);
 	}
 	free(buf);

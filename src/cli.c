@@ -17,6 +17,7 @@
 static const char usage[] =
 	"Usage: flamed --once DURATION [options] [-- COMMAND [ARGS...]]\n"
 	"       flamed report PROFILE -o OUT [--pid PID] [--comm NAME] [--focus REGEX]\n"
+	"                     [--sample-index samples|cpu] [--title TEXT]\n"
 	"\n"
 	"Always-on eBPF CPU profiler. Samples kernel and user stacks of every CPU and writes\n"
 	"symbolized pprof profiles, folded stacks and flame graphs.\n"

@@ -509,48 +509,15 @@ struct write_ctx {
 	enum output_format fmt;
 };
 
-static int write_to(FILE *out, const struct write_ctx *w)
+static int write_to(FILE *out, void *ctx)
 {
+	const struct write_ctx *w = ctx;
+
 	if (w->kind == REPORT_TOP)
 		return profile__write_top(w->p, w->value_idx, 0, out);
 	if (w->fmt == OUTPUT_SVG)
 		return profile__write_svg(w->p, w->value_idx, w->title, out);
 	return profile__write_folded(w->p, w->value_idx, out);
-}
-
-/* Text outputs go through a temporary file renamed into place, like output_write_profile(), so
- * a failed report never leaves half a file. */
-static int write_text(const char *path, const struct write_ctx *w)
-{
-	char *tmp = NULL;
-	FILE *out = NULL;
-	int fd = -1, err;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
-	(void)fchmod(fd, 0644); /* mkstemp makes 0600; a report is for reading */
-	out = fdopen(fd, "w");
-	if (!out) {
-		err = -errno;
-		close(fd);
-		goto cleanup;
-	}
-	err = write_to(out, w);
-	if (fclose(out) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-cleanup:
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
 }
 
 static int write_output(const struct report_output *o, const struct write_ctx *base)
@@ -561,7 +528,7 @@ static int write_output(const struct report_output *o, const struct write_ctx *b
 	w.fmt = o->fmt;
 	if (o->kind == REPORT_PPROF)
 		return output_write_profile(base->p, o->path, o->fmt, NULL);
-	return write_text(o->path, &w);
+	return output_write_atomic(o->path, write_to, &w); /* never half a file */
 }
 
 static const char *base_name(const char *path)

@@ -129,11 +129,9 @@ int output_check_writable(const char *path)
 	return err;
 }
 
-typedef int (*output_writer_fn)(FILE *f, void *ctx);
-
-/* Write through fn into a temp file next to path, fsync, rename over path. The temp file never
- * outlives a failure, and an existing path is untouched unless everything succeeded. */
-static int write_atomic(const char *path, output_writer_fn fn, void *ctx)
+/* The temp file never outlives a failure, and an existing path is untouched unless everything
+ * succeeded. */
+int output_write_atomic(const char *path, output_writer_fn fn, void *ctx)
 {
 	static unsigned int counter;
 	char *dir = NULL, *tmp = NULL;
@@ -286,9 +284,9 @@ int output_write_profile(const struct profile *p, const char *path, enum output_
 
 	switch (fmt) {
 	case OUTPUT_FOLDED:
-		return write_atomic(path, write_folded, &stacks);
+		return output_write_atomic(path, write_folded, &stacks);
 	case OUTPUT_SVG:
-		return write_atomic(path, write_svg, &stacks);
+		return output_write_atomic(path, write_svg, &stacks);
 	case OUTPUT_PPROF:
 	case OUTPUT_PPROF_GZ:
 	case OUTPUT_PPROF_ZST:
@@ -308,7 +306,7 @@ int output_write_profile(const struct profile *p, const char *path, enum output_
 		goto cleanup;
 	b = packed ? (struct buffer_ctx){ packed, packed_len }
 		   : (struct buffer_ctx){ raw, raw_len };
-	err = write_atomic(path, write_buffer, &b);
+	err = output_write_atomic(path, write_buffer, &b);
 
 cleanup:
 	free(raw);

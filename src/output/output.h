@@ -6,6 +6,7 @@
 #define FLAMED_OUTPUT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct profile;
@@ -39,6 +40,13 @@ struct output_opts {
  * the last type. 0 or -errno; -ENOTSUP for a format not built in. */
 int output_write_profile(const struct profile *p, const char *path, enum output_format fmt,
 			 const struct output_opts *opts);
+
+/* Writes the file's bytes to f; 0 or -errno. */
+typedef int (*output_writer_fn)(FILE *f, void *ctx);
+
+/* Write path atomically through fn: a temp file next to path, fsync, rename over path. 0, -errno,
+ * or fn's error. */
+int output_write_atomic(const char *path, output_writer_fn fn, void *ctx);
 
 /* gzip (RFC 1952, deflateInit2 windowBits 15+16) of in. *ret_out malloc'ed. 0 or -errno. */
 int output_gzip(const uint8_t *in, size_t len, uint8_t **ret_out, size_t *ret_len);
