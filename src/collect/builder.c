@@ -203,21 +203,26 @@ static int add_sample(const struct flamed_count_key *k, uint64_t count, void *ct
 		if (!e) /* its announcement was lost: try now */
 			e = proc_table__add(b->pt, k->tgid, k->aspace, NULL);
 	}
-	for (uint32_t i = 0; ks && i < ks->nr; i++) {
-		id = kernel_location(b, ks->ips[i], i == 0, &unsym);
-		if (!id)
-			return -ENOMEM;
-		unsym_frames += unsym;
-		b->ids[n++] = id;
-	}
-	for (uint32_t i = 0; us && i < us->nr; i++) {
+	/* ids are leaf first: kernel frames, then user frames. User frames are resolved first and
+	 * outermost first, so the first mapping the profile gets is a program's own executable
+	 * (pprof readers show mapping[0] as the main binary), not the kernel or a library. */
+	n = ks ? ks->nr : 0;
+	for (uint32_t i = us ? us->nr : 0; i-- > 0;) {
 		/* the user leaf is exact only when the sample hit user mode */
 		id = user_location(b, e, us->ips[i], i == 0 && !ks, &unsym);
 		if (!id)
 			return -ENOMEM;
 		unsym_frames += unsym;
-		b->ids[n++] = id;
+		b->ids[n + i] = id;
 	}
+	for (uint32_t i = 0; ks && i < ks->nr; i++) {
+		id = kernel_location(b, ks->ips[i], i == 0, &unsym);
+		if (!id)
+			return -ENOMEM;
+		unsym_frames += unsym;
+		b->ids[i] = id;
+	}
+	n += us ? us->nr : 0;
 	b->stats.frames += n * count;
 	b->stats.frames_unsymbolized += unsym_frames * count;
 	if (k->aspace && !us) {
