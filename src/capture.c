@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "collect/builder.h"
+#include "command.h"
 #include "collect/collector.h"
 #include "output/output.h"
 #include "preflight.h"
@@ -42,12 +43,8 @@ struct capture {
 	struct cli_output outputs[CLI_MAX_OUTPUTS];
 	char default_paths[2][512];
 	int nr_outputs;
-	pid_t child;
-	int child_status;
-	bool child_exited;
+	struct command cmd; /* the command after "--", if any */
 	bool interrupted;
-	int go_fd;   /* child waits for a byte here before exec */
-	int exec_fd; /* child reports exec failure (errno) here; EOF = exec'd */
 	int epoll_fd, signal_fd, tick_fd, deadline_fd;
 	sigset_t old_mask;
 	struct timespec start_mono;
@@ -193,102 +190,6 @@ static int plan_outputs(struct capture *c)
 	return 0;
 }
 
-/* Fork the command, stopped before exec until the sampler targets it. */
-static int spawn_child(struct capture *c)
-{
-	int go[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	pid_t pid;
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
-		int err = -errno;
-
-		for (int i = 0; i < 2; i++) {
-			if (go[i] >= 0)
-				close(go[i]);
-			if (ex[i] >= 0)
-				close(ex[i]);
-		}
-		return err;
-	}
-	pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-
-		close(go[0]), close(go[1]), close(ex[0]), close(ex[1]);
-		return err;
-	}
-	if (pid == 0) {
-		char b;
-		int e;
-
-		close(go[1]);
-		close(ex[0]);
-		sigprocmask(SIG_SETMASK, &c->old_mask, NULL);
-		if (read(go[0], &b, 1) != 1)
-			_exit(127); /* flamed gave up before starting us */
-		execvp(c->cfg->cmd[0], c->cfg->cmd);
-		e = errno;
-		if (write(ex[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(ex[1]);
-	c->go_fd = go[1];
-	c->exec_fd = ex[0];
-	c->child = pid;
-	return 0;
-}
-
-/* Let the child exec; -errno of a failed exec. */
-static int release_child(struct capture *c)
-{
-	ssize_t n;
-	int e = 0;
-
-	if (write(c->go_fd, "g", 1) != 1)
-		return -errno;
-	close(c->go_fd);
-	c->go_fd = -1;
-	n = read(c->exec_fd, &e, sizeof(e)); /* EOF: exec succeeded (close-on-exec) */
-	close(c->exec_fd);
-	c->exec_fd = -1;
-	if (n == sizeof(e)) {
-		waitpid(c->child, NULL, 0);
-		c->child = 0;
-		return -e;
-	}
-	return 0;
-}
-
-static void reap_child(struct capture *c)
-{
-	int status;
-
-	if (c->child > 0 && !c->child_exited && waitpid(c->child, &status, WNOHANG) == c->child) {
-		c->child_exited = true;
-		c->child_status = status;
-	}
-}
-
-static void terminate_child(struct capture *c)
-{
-	if (c->child <= 0 || c->child_exited)
-		return;
-	kill(c->child, SIGTERM);
-	for (int i = 0; i < 200 && !c->child_exited; i++) {
-		const struct timespec ten_ms = { .tv_nsec = 10 * 1000 * 1000 };
-
-		nanosleep(&ten_ms, NULL);
-		reap_child(c);
-	}
-	if (!c->child_exited) {
-		kill(c->child, SIGKILL);
-		if (waitpid(c->child, &c->child_status, 0) == c->child)
-			c->child_exited = true;
-	}
-}
-
 static int setup_loop(struct capture *c)
 {
 	const struct timespec period = { .tv_sec = DRAIN_MS / 1000,
@@ -383,8 +284,7 @@ static int run_loop(struct capture *c)
 
 				while (read(c->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGCHLD) {
-						reap_child(c);
-						done |= c->child_exited;
+						done |= command__reap(&c->cmd);
 					} else {
 						c->interrupted = true;
 						done = true;
@@ -436,7 +336,8 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
 
 		log_info(
-			"unwind: %.1f%% of %llu user stacks complete (unwound to the outermost frame); stops: no "
+			"unwind: %.1f%% of %llu user stacks complete (unwound to the outermost "
+			"frame); stops: no "
 			"mapping %llu, no row %llu, read fault %llu, depth %llu, unsupported %llu, "
 			"frame-pointer end %llu; %llu samples before tables were loaded; tables: "
 			"%llu "
@@ -506,7 +407,7 @@ static int finish(struct capture *c)
 	if (symbolizer__kernel_error(c->sym))
 		log_warn("kernel symbols unavailable (%s): kernel frames are addresses",
 			 strerror(-symbolizer__kernel_error(c->sym)));
-	terminate_child(c); /* after symbolization, which may re-read its maps */
+	command__stop(&c->cmd); /* after symbolization, which may re-read its maps */
 
 	snprintf(title, sizeof(title), "flamed on %s: %s at %d Hz, %llu samples, %llu dropped%s",
 		 host, dur, c->cfg->freq_hz, (unsigned long long)collector__samples(c->coll),
@@ -527,11 +428,11 @@ static int finish(struct capture *c)
 	print_summary(c, m, &bs);
 	if (c->interrupted)
 		log_info("capture cut short after %s", dur);
-	if (c->child_exited && c->cfg->cmd) {
-		if (WIFEXITED(c->child_status) && WEXITSTATUS(c->child_status))
-			log_info("command exited with status %d", WEXITSTATUS(c->child_status));
-		else if (WIFSIGNALED(c->child_status))
-			log_info("command killed by signal %d", WTERMSIG(c->child_status));
+	if (c->cmd.exited) {
+		if (WIFEXITED(c->cmd.status) && WEXITSTATUS(c->cmd.status))
+			log_info("command exited with status %d", WEXITSTATUS(c->cmd.status));
+		else if (WIFSIGNALED(c->cmd.status))
+			log_info("command killed by signal %d", WTERMSIG(c->cmd.status));
 	}
 	profile__free(p);
 	return rc;
@@ -615,9 +516,9 @@ static int start(struct capture *c)
 		}
 	}
 	if (cfg->cmd) {
-		err = spawn_child(c);
+		err = command__spawn(&c->cmd, cfg->cmd, &c->old_mask);
 		if (!err)
-			err = sampler__add_target(c->sampler, c->child);
+			err = sampler__add_target(c->sampler, c->cmd.pid);
 		if (err) {
 			log_error("failed to start '%s': %s", cfg->cmd[0], strerror(-err));
 			return 1;
@@ -636,7 +537,7 @@ static int start(struct capture *c)
 		c->start_wall_ns = (int64_t)w.tv_sec * 1000000000LL + w.tv_nsec;
 	}
 	if (cfg->cmd) {
-		err = release_child(c);
+		err = command__release(&c->cmd);
 		if (err) {
 			log_error("cannot run '%s': %s", cfg->cmd[0], strerror(-err));
 			return 127;
@@ -648,8 +549,7 @@ static int start(struct capture *c)
 int capture_run(const struct config *cfg)
 {
 	struct capture c = { .cfg = cfg,
-			     .go_fd = -1,
-			     .exec_fd = -1,
+			     .cmd = { .go_fd = -1, .exec_fd = -1 },
 			     .epoll_fd = -1,
 			     .signal_fd = -1,
 			     .tick_fd = -1,
@@ -685,13 +585,7 @@ int capture_run(const struct config *cfg)
 	if (err && !rc)
 		rc = 1;
 cleanup:
-	if (c.go_fd >= 0)
-		close(c.go_fd); /* a child still waiting exits at EOF */
-	if (c.exec_fd >= 0)
-		close(c.exec_fd);
-	if (c.child > 0 && !c.child_exited) {
-		terminate_child(&c);
-	}
+	command__stop(&c.cmd);
 	for (int *fd = &c.epoll_fd; fd <= &c.deadline_fd; fd++)
 		if (*fd >= 0)
 			close(*fd);

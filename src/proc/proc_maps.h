@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 struct proc_map {
-	uint64_t start;	 /* first address */
-	uint64_t end;	 /* one past the last address */
-	uint64_t pgoff;	 /* file offset of start */
-	uint64_t inode;	 /* 0 for anonymous mappings */
+	uint64_t start; /* first address */
+	uint64_t end;	/* one past the last address */
+	uint64_t pgoff; /* file offset of start */
+	uint64_t inode; /* 0 for anonymous mappings */
 	uint32_t dev_major;
 	uint32_t dev_minor;
 	bool prot_read;
@@ -19,7 +19,7 @@ struct proc_map {
 	bool prot_exec;
 	bool is_private;
 	bool is_deleted; /* path ended in " (deleted)"; the suffix is stripped from path */
-	char *path;	 /* "" for anonymous, "[vdso]", "[stack]", or an absolute path; owned by the list */
+	char *path; /* "" for anonymous, "[vdso]", "[stack]", or an absolute path; owned by the list */
 };
 
 struct proc_maps {

@@ -75,7 +75,8 @@ uint64_t profile__add_location(struct profile *p, uint64_t mapping_id, uint64_t 
  * samples (same locations and labels) are merged by adding values. 0 or -errno (-EINVAL for an
  * unknown location id). */
 int profile__add_sample(struct profile *p, const uint64_t *location_ids, size_t nr_locations,
-			const int64_t *values, const struct profile_label *labels, size_t nr_labels);
+			const int64_t *values, const struct profile_label *labels,
+			size_t nr_labels);
 
 /* Convenience for CPU profiles: values {count, count * period}. */
 int profile__add_cpu_sample(struct profile *p, const uint64_t *location_ids, size_t nr_locations,
