@@ -211,7 +211,8 @@ static int build_table(struct elf_syms *es, struct cand_vec *c)
 		return -ENOMEM;
 	for (i = 0; i < c->nr; i++) {
 		const struct sym_cand *s = &c->v[i];
-		size_t len = strlen(s->name);
+		/* "memcpy@@GLIBC_2.14": the version is not part of the function's name */
+		size_t len = s->name[0] == '@' ? strlen(s->name) : strcspn(s->name, "@");
 		uint64_t end;
 
 		if (s->size)
@@ -229,7 +230,8 @@ static int build_table(struct elf_syms *es, struct cand_vec *c)
 			.end = end,
 			.name_off = (uint32_t)es->arena_len,
 		};
-		memcpy(es->arena + es->arena_len, s->name, len + 1);
+		memcpy(es->arena + es->arena_len, s->name, len);
+		es->arena[es->arena_len + len] = 0;
 		es->arena_len += len + 1;
 	}
 	es->nr = c->nr;

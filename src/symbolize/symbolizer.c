@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,12 +9,21 @@
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
 
+/* A mapped file's symbols, and those of its separate debug file when one is installed
+ * (Debian's -dbgsym packages, libc6-dbg): the debug file's .symtab names the static functions the
+ * stripped binary only has addresses for. */
+struct elf_pair {
+	struct elf_syms *es;  /* the file itself: segments, build-id, .dynsym (+ .symtab) */
+	struct elf_syms *dbg; /* /usr/lib/debug/.build-id/xx/yyyy.debug, or NULL */
+};
+
 struct symbolizer {
 	char *kallsyms_path;
+	char *debug_dir;
 	struct kallsyms *ks;
 	int ks_err;
 	bool ks_tried;
-	/* struct proc_file * -> struct elf_syms * (NULL value = not ELF). proc_file pointers are
+	/* struct proc_file * -> struct elf_pair * (es NULL = not ELF). proc_file pointers are
 	 * unique per (dev, inode) for the proc table's life, which outlives every lookup. */
 	struct hashmap elves;
 	struct symbolizer_stats stats;
@@ -22,12 +32,14 @@ struct symbolizer {
 struct symbolizer *symbolizer__new(const char *kallsyms_path)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
+	const char *dbg = getenv("FLAMED_DEBUG_DIR");
 
 	if (!s)
 		return NULL;
 	s->kallsyms_path = strdup(kallsyms_path ? kallsyms_path : "/proc/kallsyms");
-	if (!s->kallsyms_path) {
-		free(s);
+	s->debug_dir = strdup(dbg && *dbg ? dbg : "/usr/lib/debug");
+	if (!s->kallsyms_path || !s->debug_dir) {
+		symbolizer__free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -35,47 +47,81 @@ struct symbolizer *symbolizer__new(const char *kallsyms_path)
 	return s;
 }
 
-static const struct elf_syms *elf_for(struct symbolizer *s, const struct proc_file *f)
+/* The separate debug file of es by build-id, if installed and it has symbols. */
+static struct elf_syms *debug_file_for(struct symbolizer *s, const struct elf_syms *es)
 {
-	struct elf_syms *es;
+	const char *bid = elf_syms__build_id(es);
+	struct elf_syms *dbg;
+	char path[4096];
+
+	if (!bid || strlen(bid) < 3)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", s->debug_dir, bid, bid + 2);
+	dbg = elf_syms__open_path(path);
+	if (dbg && (!elf_syms__build_id(dbg) || strcmp(elf_syms__build_id(dbg), bid) != 0)) {
+		elf_syms__free(dbg); /* a stale or foreign file under that name */
+		return NULL;
+	}
+	if (dbg && !elf_syms__count(dbg)) {
+		elf_syms__free(dbg);
+		return NULL;
+	}
+	return dbg;
+}
+
+static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
+{
+	struct elf_pair *pair;
 	uintptr_t v;
 
 	if (!f || f->fd < 0)
 		return NULL;
 	if (hashmap__find(&s->elves, (uintptr_t)f, &v))
-		return (const struct elf_syms *)v;
-	es = elf_syms__open_fd(f->fd);
-	if (es) {
+		return (const struct elf_pair *)v;
+	pair = calloc(1, sizeof(*pair));
+	if (!pair)
+		return NULL;
+	pair->es = elf_syms__open_fd(f->fd);
+	if (pair->es) {
 		s->stats.elf_parsed++;
-		s->stats.elf_bytes += elf_syms__mem_bytes(es);
+		pair->dbg = debug_file_for(s, pair->es);
+		s->stats.debug_files += pair->dbg != NULL;
+		s->stats.elf_bytes +=
+			elf_syms__mem_bytes(pair->es) + elf_syms__mem_bytes(pair->dbg);
 	} else {
 		s->stats.elf_failed++;
 	}
-	if (hashmap__set(&s->elves, (uintptr_t)f, (uintptr_t)es)) {
-		elf_syms__free(es);
+	if (hashmap__set(&s->elves, (uintptr_t)f, (uintptr_t)pair)) {
+		elf_syms__free(pair->es);
+		elf_syms__free(pair->dbg);
+		free(pair);
 		return NULL;
 	}
-	return es;
+	return pair;
 }
 
 int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 		     uint64_t addr, struct sym_user *res)
 {
-	const struct elf_syms *es = elf_for(s, f);
+	const struct elf_pair *pair = elf_for(s, f);
 	uint64_t off = addr - m->start + m->pgoff;
 
 	memset(res, 0, sizeof(*res));
 	s->stats.user_lookups++;
-	if (!es) {
+	if (!pair || !pair->es) {
 		s->stats.user_misses++;
 		return -ENOENT;
 	}
-	res->build_id = elf_syms__build_id(es);
-	if (elf_syms__offset_to_vaddr(es, off, &res->vaddr)) {
+	res->build_id = elf_syms__build_id(pair->es);
+	/* the file's own segments place the address: a debug file's may have no file bytes */
+	if (elf_syms__offset_to_vaddr(pair->es, off, &res->vaddr)) {
 		s->stats.user_misses++;
 		return -ENOENT;
 	}
-	res->name = elf_syms__lookup(es, res->vaddr, &res->offset);
+	if (pair->dbg)
+		res->name = elf_syms__lookup(pair->dbg, res->vaddr, &res->offset);
+	if (!res->name)
+		res->name = elf_syms__lookup(pair->es, res->vaddr, &res->offset);
 	if (!res->name) {
 		s->stats.user_misses++;
 		return -ENOENT;
@@ -86,18 +132,18 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 			  uint64_t *ret_bias)
 {
-	const struct elf_syms *es = elf_for(s, f);
+	const struct elf_pair *pair = elf_for(s, f);
 
-	if (!es)
+	if (!pair || !pair->es)
 		return -ENOENT;
-	return elf_syms__load_bias(es, m->start, m->end, m->pgoff, m->prot_exec, ret_bias);
+	return elf_syms__load_bias(pair->es, m->start, m->end, m->pgoff, m->prot_exec, ret_bias);
 }
 
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f)
 {
-	const struct elf_syms *es = elf_for(s, f);
+	const struct elf_pair *pair = elf_for(s, f);
 
-	return es ? elf_syms__build_id(es) : NULL;
+	return pair && pair->es ? elf_syms__build_id(pair->es) : NULL;
 }
 
 const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char **ret_module)
@@ -130,10 +176,16 @@ void symbolizer__free(struct symbolizer *s)
 {
 	if (!s)
 		return;
-	hashmap__for_each (&s->elves, e)
-		elf_syms__free((struct elf_syms *)e->value);
+	hashmap__for_each (&s->elves, e) {
+		struct elf_pair *pair = (struct elf_pair *)e->value;
+
+		elf_syms__free(pair->es);
+		elf_syms__free(pair->dbg);
+		free(pair);
+	}
 	hashmap__clear(&s->elves);
 	kallsyms__free(s->ks);
 	free(s->kallsyms_path);
+	free(s->debug_dir);
 	free(s);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Address -> function name, for user addresses (through the mapped file's ELF symbols) and kernel
- * addresses (kallsyms). Parsed ELF files are cached by (dev, inode), so a library mapped by many
+/* Address -> function name, for user addresses (through the mapped file's ELF symbols, and its
+ * separate debug file under $FLAMED_DEBUG_DIR or /usr/lib/debug/.build-id/ when installed) and
+ * kernel addresses (kallsyms). Parsed ELF files are cached by (dev, inode), so a library mapped by many
  * processes is parsed once; kallsyms is loaded on first use. */
 #ifndef FLAMED_SYMBOLIZER_H
 #define FLAMED_SYMBOLIZER_H
@@ -16,9 +17,10 @@ struct symbolizer_stats {
 	uint64_t user_misses; /* no symbol for a user address (or its file unreadable) */
 	uint64_t kernel_lookups;
 	uint64_t kernel_misses;
-	uint64_t elf_parsed; /* distinct files parsed */
-	uint64_t elf_failed; /* files that are not readable ELF */
-	uint64_t elf_bytes;  /* memory held by parsed symbol tables */
+	uint64_t elf_parsed;  /* distinct files parsed */
+	uint64_t elf_failed;  /* files that are not readable ELF */
+	uint64_t debug_files; /* separate debug files found by build-id */
+	uint64_t elf_bytes;   /* memory held by parsed symbol tables */
 };
 
 /* New symbolizer. kallsyms_path NULL = "/proc/kallsyms". NULL with errno. */

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* The symbolizer over real ELF fixtures (tests/data): a stripped binary names only its exported
+ * functions, and with its separate debug file installed under .build-id/ (as Debian's -dbgsym
+ * packages do) it names static functions too. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "proc/proc_table.h"
+#include "symbolize/elf_syms.h"
+#include "symbolize/symbolizer.h"
+
+#define DATA_DIR FLAMED_TEST_DATA_DIR
+
+/* Address of a function in the nm oracle of a fixture (nm --defined-only -S output). */
+static uint64_t nm_addr(const char *variant, const char *name)
+{
+	char path[PATH_MAX], line[512], sym[256];
+	unsigned long long addr = 0, a;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.nm", DATA_DIR, variant);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %*x %*c %255s", &a, sym) == 2 && strcmp(sym, name) == 0)
+			addr = a;
+	}
+	fclose(f);
+	assert_true(addr != 0);
+	return addr;
+}
+
+/* A pretend mapping of the fixture's executable segment (file offset == vaddr for GNU ld's
+ * layout, checked through elf_syms) at load bias BIAS, and the file pinned open. */
+#define BIAS 0x555500000000ULL
+
+static void map_fixture(const char *variant, struct proc_map *m, struct proc_file *f)
+{
+	char path[PATH_MAX];
+	struct elf_syms *es;
+	uint64_t vaddr;
+
+	snprintf(path, sizeof(path), "%s/%s", DATA_DIR, variant);
+	es = elf_syms__open_path(path);
+	assert_non_null(es);
+	assert_int_equal(elf_syms__offset_to_vaddr(es, 0x1000, &vaddr), 0);
+	assert_true(vaddr == 0x1000);
+	elf_syms__free(es);
+	*m = (struct proc_map){ .start = BIAS + 0x1000,
+				.end = BIAS + 0x12000,
+				.pgoff = 0x1000,
+				.prot_exec = true,
+				.prot_read = true,
+				.path = path };
+	*f = (struct proc_file){ .fd = open(path, O_RDONLY | O_CLOEXEC) };
+	assert_true(f->fd >= 0);
+}
+
+static const char *resolve(struct symbolizer *s, const struct proc_map *m,
+			   const struct proc_file *f, uint64_t vaddr)
+{
+	struct sym_user res;
+
+	if (symbolizer__user(s, m, f, BIAS + vaddr + 2, &res))
+		return NULL;
+	return res.name;
+}
+
+static void stripped_without_debug_file(void **state)
+{
+	uint64_t helper = nm_addr("elf_fixture_pie", "flamed_fixture_static_helper");
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	struct proc_map m;
+	struct proc_file f;
+	struct symbolizer *s;
+	const char *name;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	map_fixture("elf_fixture_stripped", &m, &f);
+	assert_string_equal(resolve(s, &m, &f, leaf), "flamed_fixture_leaf"); /* .dynsym */
+	name = resolve(s, &m, &f, helper);
+	assert_true(!name || strcmp(name, "flamed_fixture_static_helper") != 0);
+	assert_int_equal(symbolizer__stats(s).debug_files, 0);
+	symbolizer__free(s);
+	close(f.fd);
+}
+
+static void stripped_with_debug_file(void **state)
+{
+	uint64_t helper = nm_addr("elf_fixture_pie", "flamed_fixture_static_helper");
+	char dir[] = "/tmp/flamed-dbg.XXXXXX", sub[PATH_MAX], link[PATH_MAX + 64], target[PATH_MAX];
+	const char *bid;
+	struct proc_map m;
+	struct proc_file f;
+	struct symbolizer *s;
+	struct elf_syms *es;
+	uint64_t bias;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(target, sizeof(target), "%s/elf_fixture_pie", DATA_DIR);
+	es = elf_syms__open_path(target); /* the unstripped build: same build-id, full .symtab */
+	assert_non_null(es);
+	bid = elf_syms__build_id(es);
+	assert_non_null(bid);
+	snprintf(sub, sizeof(sub), "%s/.build-id", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/.build-id/%.2s", dir, bid);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(link, sizeof(link), "%s/%s.debug", sub, bid + 2);
+	assert_int_equal(symlink(target, link), 0);
+	elf_syms__free(es);
+
+	setenv("FLAMED_DEBUG_DIR", dir, 1);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	map_fixture("elf_fixture_stripped", &m, &f);
+	assert_string_equal(resolve(s, &m, &f, helper), "flamed_fixture_static_helper");
+	assert_int_equal(symbolizer__stats(s).debug_files, 1);
+	assert_int_equal(symbolizer__load_bias(s, &m, &f, &bias), 0);
+	assert_true(bias == BIAS);
+	symbolizer__free(s);
+	close(f.fd);
+
+	unlink(link);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/.build-id", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+static void no_file_no_symbol(void **state)
+{
+	struct proc_map m = { .start = BIAS, .end = BIAS + 0x1000, .path = "" };
+	struct proc_file f = { .fd = -1 };
+	struct symbolizer *s = symbolizer__new(NULL);
+	struct sym_user res;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(symbolizer__user(s, &m, &f, BIAS + 10, &res), -ENOENT);
+	assert_int_equal(symbolizer__user(s, &m, NULL, BIAS + 10, &res), -ENOENT);
+	assert_null(res.name);
+	assert_int_equal(symbolizer__stats(s).user_misses, 2);
+	symbolizer__free(s);
+	symbolizer__free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stripped_without_debug_file),
+		cmocka_unit_test(stripped_with_debug_file),
+		cmocka_unit_test(no_file_no_symbol),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
