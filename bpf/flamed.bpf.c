@@ -620,3 +620,21 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
 	return 0;
 }
+
+/* A process with unwind tables ended (its last thread): userspace releases its tables, so rows of
+ * binaries no process maps any more are reused. Only processes in "unwind_procs" are reported. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	__u32 tgid;
+
+	if (cfg_unwind_mode == FLAMED_UNWIND_FP)
+		return 0;
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0; /* other threads live on */
+	tgid = BPF_CORE_READ(p, tgid);
+	if (!bpf_map_lookup_elem(&unwind_procs, &tgid))
+		return 0;
+	send_event(FLAMED_EVENT_EXIT, tgid, 0, p);
+	return 0;
+}

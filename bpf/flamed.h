@@ -73,6 +73,7 @@ struct flamed_proc_event {
 #define FLAMED_EVENT_NEW_ASPACE 1 /* first sample of (tgid, aspace) */
 #define FLAMED_EVENT_EXEC	2 /* exec completed: new aspace, final comm */
 #define FLAMED_EVENT_REMAP	3 /* a sample hit code outside the known mappings: re-read them */
+#define FLAMED_EVENT_EXIT	4 /* a process with unwind tables ended: release them */
 
 /* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
 

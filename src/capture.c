@@ -102,7 +102,7 @@ static void load_unwind(struct capture *c, const struct proc_entry *e, bool afte
 			um->file_id = f;
 		}
 	}
-	err = unwind_loader__describe(c->unwind, e->aspace, c->umaps, n, c->uproc);
+	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n, c->uproc);
 	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
 	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
 	c->uproc->remap_after_ns = mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL);
@@ -121,8 +121,17 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 {
 	struct capture *c = ctx;
 	char comm[FLAMED_COMM_LEN + 1];
-	struct proc_entry *e = proc_table__find(c->procs, ev->tgid, ev->aspace);
+	struct proc_entry *e;
 
+	if (ev->type == FLAMED_EVENT_EXIT) {
+		/* the process table keeps its snapshot for symbolization; only tables go */
+		if (c->unwind) {
+			sampler__delete_unwind_proc(c->sampler, ev->tgid);
+			unwind_loader__forget(c->unwind, ev->tgid);
+		}
+		return;
+	}
+	e = proc_table__find(c->procs, ev->tgid, ev->aspace);
 	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
 	if (!e) {
 		e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
@@ -296,6 +305,8 @@ static int run_loop(struct capture *c)
 				err = sampler__drain(c->sampler, on_stack, on_count, c);
 				if (err)
 					return err;
+				if (c->unwind) /* rows freed a tick ago are safe to reuse */
+					unwind_loader__tick(c->unwind);
 				show_progress(c, false);
 			} else if (fd == c->deadline_fd) {
 				done = true;
@@ -335,25 +346,28 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
 		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
 
-		log_info(
-			"unwind: %.1f%% of %llu user stacks complete (unwound to the outermost "
-			"frame); stops: no "
-			"mapping %llu, no row %llu, read fault %llu, depth %llu, unsupported %llu, "
-			"frame-pointer end %llu; %llu samples before tables were loaded; tables: "
-			"%llu "
-			"binaries, %.1f MiB of rows, built in %llu ms",
-			walks ? 100.0 * m[FLAMED_METRIC_UNWIND_STOP_END] / walks : 0.0,
-			(unsigned long long)walks,
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING],
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_ROW],
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_READ_FAULT],
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_DEPTH],
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED],
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_FP_END],
-			(unsigned long long)m[FLAMED_METRIC_UNWIND_NO_PROC],
-			(unsigned long long)us.tables_loaded,
-			us.rows_used * sizeof(struct flamed_unwind_row) / 1048576.0,
-			(unsigned long long)(us.build_ns / 1000000));
+		log_info("unwind: %.1f%% of %llu user stacks complete (unwound to the outermost "
+			 "frame); "
+			 "stops: no mapping %llu, no row %llu, read fault %llu, depth %llu, "
+			 "unsupported "
+			 "%llu, frame-pointer end %llu; %llu samples before tables were loaded",
+			 walks ? 100.0 * m[FLAMED_METRIC_UNWIND_STOP_END] / walks : 0.0,
+			 (unsigned long long)walks,
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING],
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_ROW],
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_READ_FAULT],
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_DEPTH],
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED],
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_FP_END],
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_NO_PROC]);
+		log_info("unwind tables: %llu binaries loaded, %llu released, %llu without CFI, "
+			 "%llu "
+			 "did not fit; rows %.1f MiB at peak of %.1f MiB; built in %llu ms",
+			 (unsigned long long)us.tables_loaded, (unsigned long long)us.tables_freed,
+			 (unsigned long long)us.tables_failed, (unsigned long long)us.rows_full,
+			 us.rows_peak * sizeof(struct flamed_unwind_row) / 1048576.0,
+			 us.rows_cap * sizeof(struct flamed_unwind_row) / 1048576.0,
+			 (unsigned long long)(us.build_ns / 1000000));
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);

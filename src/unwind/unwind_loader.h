@@ -2,7 +2,8 @@
 /* Loads unwind tables into the BPF walker's row array and describes each process's mappings to
  * it. A table is built once per binary (by build-id, else dev+inode: unwind_cache.h), copied into
  * a range of the row array, and shared by every process that maps the binary; the userspace copy
- * is dropped right after, so flamed's own memory stays small. */
+ * is dropped right after, so flamed's own memory stays small. Rows of a binary no process maps
+ * any more are given back (after a grace period, see unwind_loader__tick). */
 #ifndef FLAMED_UNWIND_LOADER_H
 #define FLAMED_UNWIND_LOADER_H
 
@@ -25,25 +26,35 @@ struct unwind_loader_mapping {
 };
 
 struct unwind_loader_stats {
-	uint64_t tables_loaded;	  /* distinct binaries copied into the row array */
+	uint64_t tables_loaded;	  /* binaries copied into the row array (reloads included) */
+	uint64_t tables_freed;	  /* binaries whose rows were given back: no process maps them */
 	uint64_t tables_shared;	  /* mappings that reused a loaded table */
 	uint64_t tables_failed;	  /* binaries without usable CFI (not ELF, no .eh_frame, ...) */
 	uint64_t rows_full;	  /* tables that did not fit the row array */
-	uint64_t rows_used;	  /* rows in use now */
+	uint64_t rows_used;	  /* rows in use now (freed rows in their grace period included) */
+	uint64_t rows_peak;	  /* most rows in use at once */
 	uint64_t rows_cap;	  /* size of the row array */
 	uint64_t build_ns;	  /* time spent building tables */
-	uint64_t procs;		  /* processes described */
+	uint64_t procs;		  /* process descriptions made */
 	uint64_t mappings_capped; /* mappings beyond FLAMED_UNWIND_MAX_MAPPINGS (frame pointers) */
 };
 
 /* New loader writing into rows[0, cap) (borrowed; the BPF map's mmap). NULL with errno. */
 struct unwind_loader *unwind_loader__new(struct flamed_unwind_row *rows, uint32_t cap);
 
-/* Fill *ret_proc for a process with the given mappings (any order), loading tables as needed.
- * Mappings whose table cannot be had get row_count 0 (frame pointers). 0 or -ENOMEM. */
-int unwind_loader__describe(struct unwind_loader *l, uint64_t aspace,
+/* Fill *ret_proc for process tgid with the given mappings (any order), loading tables as needed;
+ * tables tgid's previous description used and this one does not are released. Mappings whose
+ * table cannot be had get row_count 0 (frame pointers). 0 or -ENOMEM. */
+int unwind_loader__describe(struct unwind_loader *l, uint32_t tgid, uint64_t aspace,
 			    const struct unwind_loader_mapping *maps, size_t nr,
 			    struct flamed_unwind_proc *ret_proc);
+
+/* Process tgid is gone (the caller removed its BPF entry first): release its tables. */
+void unwind_loader__forget(struct unwind_loader *l, uint32_t tgid);
+
+/* Rows released before the previous tick become reusable. Call periodically (the drain tick):
+ * one period is the grace for BPF programs still reading rows of a process that exited. */
+void unwind_loader__tick(struct unwind_loader *l);
 
 struct unwind_loader_stats unwind_loader__stats(const struct unwind_loader *l);
 
