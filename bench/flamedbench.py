@@ -28,8 +28,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
 
-# flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind; today flamed
-# has only frame pointers and no flag, and runs once as "fp".
+# flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind (a flamed
+# without the flag runs once, as "fp").
 UNWIND_MODES = ["auto", "dwarf", "fp"]
 FREQS = [19, 99, 999]
 ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
