@@ -119,12 +119,17 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-static __always_inline void count(__u32 metric)
+static __always_inline void add(__u32 metric, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&metrics, &metric);
 
 	if (v)
-		*v += 1; /* per-CPU slot: no atomics needed */
+		*v += n; /* per-CPU slot: no atomics needed */
+}
+
+static __always_inline void count(__u32 metric)
+{
+	add(metric, 1);
 }
 
 static __always_inline __u64 stack_hash(const struct flamed_stack *st, __u64 seed)
@@ -151,6 +156,10 @@ static __always_inline __u64 store_stack(void *stacks, struct flamed_stack *st, 
 	__u64 h = stack_hash(st, seed);
 	long err;
 
+	/* most stacks repeat: a lookup is cheap, while an update copies the whole 1 KiB value
+	 * into a fresh element before it finds the key exists */
+	if (bpf_map_lookup_elem(stacks, &h))
+		return h;
 	err = bpf_map_update_elem(stacks, &h, st, BPF_NOEXIST);
 	if (err && err != -EEXIST) {
 		count(FLAMED_METRIC_STACK_MAP_FULL);
@@ -203,7 +212,10 @@ struct walk_vars {
 	__u32 lo;    /* binary search bounds and result */
 	__u32 hi;
 	__u32 found;
-	__u32 unknown_pc; /* a pc fell outside every known mapping: the snapshot is behind */
+	__u32 unknown_pc;   /* a pc fell outside every known mapping: the snapshot is behind */
+	__u32 dwarf_frames; /* frames unwound with a table row, this walk */
+	__u32 fp_frames;    /* frames unwound with frame pointers, this walk */
+	__u32 pad;
 };
 
 /* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
@@ -300,7 +312,7 @@ static __always_inline long fp_step(struct walk_vars *v)
 	v->sp = bp + 16;
 	v->bp = frame[0];
 	v->pc = frame[1];
-	count(FLAMED_METRIC_UNWIND_FRAMES_FP);
+	v->fp_frames++;
 	return 0;
 }
 
@@ -397,7 +409,7 @@ static long unwind_step(__u32 idx, void *arg)
 		bp = 0; /* unknown: only tables can go on from here */
 		break;
 	}
-	count(FLAMED_METRIC_UNWIND_FRAMES_DWARF);
+	v->dwarf_frames++;
 	if (!ra) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_END;
 		return 1;
@@ -428,6 +440,8 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	w.st->flags = 0;
 	w.v->stop = 0;
 	w.v->unknown_pc = 0;
+	w.v->dwarf_frames = 0;
+	w.v->fp_frames = 0;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	if ((cs & 3) == 3) { /* the sample hit user mode: its registers are exact */
@@ -448,6 +462,8 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	bpf_loop(FLAMED_MAX_FRAMES + 1, unwind_step, &w, 0);
 	if (w.v->stop)
 		count(w.v->stop);
+	add(FLAMED_METRIC_UNWIND_FRAMES_DWARF, w.v->dwarf_frames);
+	add(FLAMED_METRIC_UNWIND_FRAMES_FP, w.v->fp_frames);
 	if (w.v->stop == FLAMED_METRIC_UNWIND_STOP_DEPTH) {
 		w.st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_USTACK_TRUNCATED);
