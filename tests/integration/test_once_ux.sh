@@ -32,6 +32,9 @@ grep -aEq 'flamed: [0-9.]+m?s / 3s, [0-9]+ samples, [0-9]+ processes' "$TEST_TMP
 grep -aq 'flamed: wrote' "$TEST_TMP/tty.log" || fail "no 'wrote' line on the terminal"
 
 note "Ctrl-C (SIGINT) after 3 s of --once 60s"
+# something to sample: an idle host gives an empty (but valid) profile
+"$WORKLOAD_DIR/cpu_shares" 10 >/dev/null &
+BG_PIDS+=("$!")
 t0=$(now_ms)
 "$FLAMED" --once 60s -o "$TEST_TMP/int.pb.gz" -o "$TEST_TMP/int.svg" -o "$TEST_TMP/int.folded" \
 	2>"$TEST_TMP/int.err" &
