@@ -342,6 +342,11 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
 		 (unsigned long long)ps.vanished,
 		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	if (!collector__samples(c->coll))
+		log_info("no samples: %s",
+			 c->cfg->nr_pids || c->cfg->cmd
+				 ? "the target used no CPU while sampled"
+				 : "every CPU was idle (idle time is left out; --idle keeps it)");
 	if (c->unwind) {
 		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
 		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
