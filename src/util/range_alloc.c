@@ -101,8 +101,9 @@ int range_alloc__recycle(struct range_alloc *ra)
 			break;
 		ra->used -= ra->quarantine[done].len;
 	}
-	memmove(ra->quarantine, ra->quarantine + done,
-		(ra->nr_quarantine - done) * sizeof(ra->quarantine[0]));
+	if (done && ra->nr_quarantine > done)
+		memmove(ra->quarantine, ra->quarantine + done,
+			(ra->nr_quarantine - done) * sizeof(ra->quarantine[0]));
 	ra->nr_quarantine -= done;
 	/* what is left ages now; on ENOMEM the unrecycled aged ones simply wait longer */
 	ra->nr_aged = ra->nr_quarantine;
