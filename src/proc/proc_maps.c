@@ -255,31 +255,21 @@ struct proc_maps *proc_maps__read(int pid, bool exec_only)
 	struct proc_maps *m = NULL;
 	char path[64], *buf = NULL;
 	size_t len = 0;
-	int fd = -1, err = 0;
+	int err;
 
 	if (pid <= 0) {
-		err = -EINVAL;
-		goto cleanup;
+		errno = EINVAL;
+		return NULL;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno == ENOENT ? -ESRCH : -errno;
-		goto cleanup;
+	err = read_path_all(path, MAPS_READ_CHUNK, SIZE_MAX, &buf, &len);
+	if (!err) {
+		m = proc_maps__parse(buf, len, exec_only, NULL);
+		err = m ? 0 : -errno;
 	}
-	err = read_fd_all(fd, MAPS_READ_CHUNK, SIZE_MAX, &buf, &len);
-	if (err)
-		goto cleanup;
-	m = proc_maps__parse(buf, len, exec_only, NULL);
-	if (!m)
-		err = -errno;
-
-cleanup:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	if (err) {
-		errno = -err;
+		errno = err == -ENOENT ? ESRCH : -err; /* no /proc/PID: the process is gone */
 		return NULL;
 	}
 	return m;

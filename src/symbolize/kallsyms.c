@@ -328,29 +328,19 @@ struct kallsyms *kallsyms__load(const char *path)
 {
 	struct kallsyms *ks = NULL;
 	char *buf = NULL;
-	int fd = -1, err = 0;
 	size_t len = 0;
+	int err;
 
 	if (!path) {
-		err = -EINVAL;
-		goto cleanup;
+		errno = EINVAL;
+		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
+	err = read_path_all(path, KSYM_READ_CHUNK, SIZE_MAX, &buf, &len);
+	if (!err) {
+		ks = kallsyms__parse(buf, len);
+		err = ks ? 0 : -errno;
 	}
-	err = read_fd_all(fd, KSYM_READ_CHUNK, SIZE_MAX, &buf, &len);
-	if (err)
-		goto cleanup;
-	ks = kallsyms__parse(buf, len);
-	if (!ks)
-		err = -errno;
-
-cleanup:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -46,4 +47,15 @@ int read_fd_all(int fd, size_t chunk, size_t max, char **ret_buf, size_t *ret_le
 	*ret_buf = buf;
 	*ret_len = len;
 	return 0;
+}
+
+int read_path_all(const char *path, size_t chunk, size_t max, char **ret_buf, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = read_fd_all(fd, chunk, max, ret_buf, ret_len);
+	close(fd);
+	return err;
 }

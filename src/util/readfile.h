@@ -10,4 +10,7 @@
  * NUL-terminated (not counted in *ret_len). 0 or -errno (-EFBIG past max bytes). */
 int read_fd_all(int fd, size_t chunk, size_t max, char **ret_buf, size_t *ret_len);
 
+/* open(path) + read_fd_all. Same returns; -ENOENT etc. from open. */
+int read_path_all(const char *path, size_t chunk, size_t max, char **ret_buf, size_t *ret_len);
+
 #endif /* FLAMED_READFILE_H */
