@@ -168,36 +168,33 @@ static __always_inline __u64 store_stack(void *stacks, struct flamed_stack *st, 
 	return h;
 }
 
-/* Capture one stack into scratch slot; returns its hash in this generation's stacks map, or 0. */
-static __always_inline __u64 capture_stack(struct bpf_perf_event_data *ctx, void *stacks,
-					   __u32 slot, __u64 flags)
+/* Capture the kernel stack into scratch slot 0; returns its hash in this generation's stacks map,
+ * or 0 (none: the sample hit user mode). */
+static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ctx, void *stacks)
 {
+	__u32 slot = 0;
 	struct flamed_stack *st = bpf_map_lookup_elem(&scratch, &slot);
-	bool user = flags & BPF_F_USER_STACK;
 	long len;
 
 	if (!st)
 		return 0; /* cannot happen: the verifier needs the check */
-	len = bpf_get_stack(ctx, st->ips, sizeof(st->ips), flags);
+	len = bpf_get_stack(ctx, st->ips, sizeof(st->ips), 0);
 	if (len < 0) {
-		count(user ? FLAMED_METRIC_USTACK_ERR : FLAMED_METRIC_KSTACK_ERR);
+		count(FLAMED_METRIC_KSTACK_ERR);
 		return 0;
 	}
 	st->nr = len / sizeof(__u64);
-	st->flags = user ? 0 : FLAMED_STACK_KERNEL;
-	if (st->nr == 0) {
-		if (user)
-			count(FLAMED_METRIC_USTACK_EMPTY);
+	st->flags = FLAMED_STACK_KERNEL;
+	if (st->nr == 0)
 		return 0;
-	}
 	if (st->nr >= FLAMED_MAX_FRAMES) {
 		st->flags |= FLAMED_STACK_TRUNCATED;
-		count(user ? FLAMED_METRIC_USTACK_TRUNCATED : FLAMED_METRIC_KSTACK_TRUNCATED);
+		count(FLAMED_METRIC_KSTACK_TRUNCATED);
 	}
-	return store_stack(stacks, st, user ? 0x75736572 : 0x6b65726e);
+	return store_stack(stacks, st, 0x6b65726e);
 }
 
-/* --- user stack walking with unwind tables --- */
+/* --- user stack walking: unwind tables, frame pointers where there are none --- */
 
 /* Walker variables live in map memory, not on the BPF stack: the verifier does not track values
  * loaded from maps, so the states of successive search and walk iterations look alike and are
@@ -291,26 +288,20 @@ static __always_inline __u32 find_row(struct walk_vars *v, __u32 start, __u32 co
 	return v->found;
 }
 
-/* One frame-pointer step: the fallback where no table covers pc. */
+/* One frame-pointer step: the fallback where no table covers pc, and all of --unwind fp. Like the
+ * kernel's user callchain walker, a return address is kept even when the saved rbp beside it is
+ * no frame pointer (code built without them): the chain then ends at the next step. */
 static __always_inline long fp_step(struct walk_vars *v)
 {
 	__u64 frame[2]; /* saved rbp, return address */
 	__u64 bp = v->bp;
 
-	if (!bp) {
-		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
-		return 1;
-	}
-	if (bpf_probe_read_user(frame, sizeof(frame), (void *)bp)) {
-		v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
-		return 1;
-	}
-	if (!frame[1] || frame[0] <= bp) { /* the stack grows down: callers are above */
+	if (!bp || bpf_probe_read_user(frame, sizeof(frame), (void *)bp) || !frame[1]) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
 		return 1;
 	}
 	v->sp = bp + 16;
-	v->bp = frame[0];
+	v->bp = frame[0] > bp ? frame[0] : 0; /* the stack grows down: callers are above */
 	v->pc = frame[1];
 	v->fp_frames++;
 	return 0;
@@ -337,6 +328,8 @@ static long unwind_step(__u32 idx, void *arg)
 	/* a return address points after the call; the call itself decides the row */
 	lookup_pc = (n == 0 && v->exact) ? v->pc : v->pc - 1;
 
+	if (!w->proc) /* --unwind fp, or no tables for this process yet */
+		return fp_step(v);
 	mi = find_mapping(w->proc, v, lookup_pc);
 	if (mi == NOT_FOUND)
 		v->unknown_pc = 1;
@@ -451,8 +444,10 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 		w.v->exact = 1;
 	} else { /* in the kernel: the user registers saved at kernel entry */
 		regs = (struct pt_regs *)bpf_task_pt_regs(task);
-		if (!regs)
+		if (!regs) {
+			count(FLAMED_METRIC_USTACK_ERR);
 			return 0;
+		}
 		w.v->pc = BPF_CORE_READ(regs, ip);
 		w.v->sp = BPF_CORE_READ(regs, sp);
 		w.v->bp = BPF_CORE_READ(regs, bp);
@@ -556,7 +551,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	task = bpf_get_current_task_btf();
 	key.aspace = (__u64)BPF_CORE_READ(task, mm);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	key.kern_stack = capture_stack(ctx, stacks, 0, 0);
+	key.kern_stack = capture_kernel_stack(ctx, stacks);
 	if (key.aspace) { /* kernel threads have no mm and no user stack */
 		struct flamed_unwind_proc *proc = NULL;
 		bool unknown = false;
@@ -568,12 +563,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 			if (!proc)
 				count(FLAMED_METRIC_UNWIND_NO_PROC);
 		}
-		if (proc) {
-			key.user_stack = walk_user_stack(ctx, stacks, task, proc, &unknown);
-			if (unknown)
-				request_remap(proc, key.tgid, key.aspace, task);
-		} else
-			key.user_stack = capture_stack(ctx, stacks, 1, BPF_F_USER_STACK);
+		/* without tables the same walker follows frame pointers, ~30% cheaper per frame
+		 * than the kernel's user callchain walk behind bpf_get_stack() */
+		key.user_stack = walk_user_stack(ctx, stacks, task, proc, &unknown);
+		if (proc && unknown)
+			request_remap(proc, key.tgid, key.aspace, task);
 	}
 
 	val = bpf_map_lookup_elem(counts, &key);

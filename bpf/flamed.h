@@ -17,17 +17,17 @@ enum flamed_metric {
 	FLAMED_METRIC_COUNT_MAP_FULL,	/* counts map full: sample DROPPED */
 	FLAMED_METRIC_STACK_MAP_FULL,	/* stacks map full: sample kept without that stack */
 	FLAMED_METRIC_KSTACK_ERR,	/* bpf_get_stack(kernel) < 0 */
-	FLAMED_METRIC_USTACK_ERR,	/* bpf_get_stack(user) < 0, user task */
-	FLAMED_METRIC_USTACK_EMPTY,	/* user task with 0 user frames (e.g. kernel thread) */
+	FLAMED_METRIC_USTACK_ERR,	/* no user registers to start the walk from */
+	FLAMED_METRIC_USTACK_EMPTY,	/* unused since the walker replaced bpf_get_stack(user) */
 	FLAMED_METRIC_KSTACK_TRUNCATED, /* kernel stack hit FLAMED_MAX_FRAMES */
 	FLAMED_METRIC_USTACK_TRUNCATED, /* user stack hit FLAMED_MAX_FRAMES */
 	FLAMED_METRIC_PROC_EVENT_LOST,	/* "events" ring buffer full: a new process not announced */
 	FLAMED_METRIC_TARGET_FORKS,	/* children of target processes added to the targets map */
 	FLAMED_METRIC_TARGETS_FULL,	/* targets map full: a child of a target is not followed */
-	/* DWARF unwinding (--unwind auto|dwarf): one "stop" per user stack walked */
-	FLAMED_METRIC_UNWIND_WALKS,    /* user stacks walked with unwind tables */
-	FLAMED_METRIC_UNWIND_NO_PROC,  /* no tables for the process (yet): kernel FP walk used */
-	FLAMED_METRIC_UNWIND_STOP_END, /* reached the outermost frame: complete stack */
+	/* user stack walks (tables, frame pointers where none): one "stop" per walk */
+	FLAMED_METRIC_UNWIND_WALKS,	      /* user stacks walked */
+	FLAMED_METRIC_UNWIND_NO_PROC,	      /* no tables for the process (yet): frame pointers */
+	FLAMED_METRIC_UNWIND_STOP_END,	      /* reached the outermost frame: complete stack */
 	FLAMED_METRIC_UNWIND_STOP_NO_MAPPING, /* pc outside every mapping with a table, FP failed */
 	FLAMED_METRIC_UNWIND_STOP_NO_ROW,     /* pc in a table gap, FP failed */
 	FLAMED_METRIC_UNWIND_STOP_READ_FAULT, /* reading the user stack faulted */

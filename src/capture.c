@@ -347,27 +347,32 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 			 c->cfg->nr_pids || c->cfg->cmd
 				 ? "the target used no CPU while sampled"
 				 : "every CPU was idle (idle time is left out; --idle keeps it)");
-	if (c->unwind) {
-		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
+	if (!c->unwind)
+		log_info("unwind: %llu user stacks walked with frame pointers only (where a chain "
+			 "ends early cannot be told; --unwind auto uses unwind tables)",
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_WALKS]);
+	else if (m[FLAMED_METRIC_UNWIND_WALKS]) {
 		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
 
-		log_info("unwind: %.1f%% of %llu user stacks complete (unwound to the outermost "
-			 "frame); "
-			 "stops: no mapping %llu, no row %llu, read fault %llu, depth %llu, "
-			 "unsupported "
-			 "%llu, frame-pointer end %llu; %llu samples before tables were loaded",
-			 walks ? 100.0 * m[FLAMED_METRIC_UNWIND_STOP_END] / walks : 0.0,
-			 (unsigned long long)walks,
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING],
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_ROW],
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_READ_FAULT],
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_DEPTH],
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED],
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_FP_END],
-			 (unsigned long long)m[FLAMED_METRIC_UNWIND_NO_PROC]);
+		log_info(
+			"unwind: %.1f%% of %llu user stacks complete (unwound to the outermost "
+			"frame); stops: no mapping %llu, no row %llu, read fault %llu, depth %llu, "
+			"unsupported %llu, frame-pointer end %llu; %llu samples without tables",
+			walks ? 100.0 * m[FLAMED_METRIC_UNWIND_STOP_END] / walks : 0.0,
+			(unsigned long long)walks,
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_ROW],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_READ_FAULT],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_DEPTH],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_FP_END],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_NO_PROC]);
+	}
+	if (c->unwind) {
+		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
+
 		log_info("unwind tables: %llu binaries loaded, %llu released, %llu without CFI, "
-			 "%llu "
-			 "did not fit; rows %.1f MiB at peak of %.1f MiB; built in %llu ms",
+			 "%llu did not fit; rows %.1f MiB at peak of %.1f MiB; built in %llu ms",
 			 (unsigned long long)us.tables_loaded, (unsigned long long)us.tables_freed,
 			 (unsigned long long)us.tables_failed, (unsigned long long)us.rows_full,
 			 us.rows_peak * sizeof(struct flamed_unwind_row) / 1048576.0,
