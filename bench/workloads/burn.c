@@ -28,12 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline, used))
-#else
-#define NOINLINE __attribute__((noipa, noinline, used))
-#endif
-#define OPAQUE(x) __asm__ volatile("" : "+r"(x))
+#include "workload.h" /* tests/workloads/: NOINLINE, OPAQUE */
 
 enum { SORT_N = 512, COPY_BYTES = 32 * 1024, MIX_ITERS = 60000 };
 

@@ -20,12 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline, used))
-#else
-#define NOINLINE __attribute__((noipa, noinline, used))
-#endif
-#define OPAQUE(x) __asm__ volatile("" : "+r"(x))
+#include "workload.h" /* tests/workloads/: NOINLINE, OPAQUE */
 
 static int depth = 20;
 static double stop_at_s;

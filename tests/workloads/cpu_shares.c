@@ -108,7 +108,6 @@ static NOINLINE void run(double seconds)
 int main(int argc, char **argv)
 {
 	double seconds;
-	uint64_t total;
 
 	if (argc != 2 || workload_parse_seconds(argv[1], &seconds)) {
 		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
@@ -120,11 +119,6 @@ int main(int argc, char **argv)
 	if (seconds > 0)
 		run(seconds);
 
-	/* Denominator: all CPU the process used, as a profile's "all samples of this process". */
-	total = workload_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	for (int f = 0; f < NFUNCS; f++)
-		printf("share %s %.2f\n", func_names[f],
-		       total ? 100.0 * (double)cpu_ns[f] / (double)total : 0.0);
-	printf("cpu_ms %.1f\n", (double)total / 1e6);
+	workload_print_shares(NFUNCS, func_names, cpu_ns);
 	return 0;
 }

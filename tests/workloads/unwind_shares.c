@@ -76,7 +76,6 @@ static NOINLINE void run(double seconds)
 int main(int argc, char **argv)
 {
 	double seconds;
-	uint64_t total;
 
 	if (argc != 2 || workload_parse_seconds(argv[1], &seconds)) {
 		fprintf(stderr, "usage: %s SECONDS\n", argv[0]);
@@ -86,10 +85,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (seconds > 0)
 		run(seconds);
-	total = workload_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	for (int f = 0; f < NFUNCS; f++)
-		printf("share %s %.2f\n", func_names[f],
-		       total ? 100.0 * (double)cpu_ns[f] / (double)total : 0.0);
-	printf("depth %d\ncpu_ms %.1f\n", DEPTH, (double)total / 1e6);
+	printf("depth %d\n", DEPTH);
+	workload_print_shares(NFUNCS, func_names, cpu_ns);
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -98,6 +99,19 @@ static inline void workload_run_mix(double seconds, int nfuncs, const double *ta
 		n = (uint64_t)(iters_per_ns[pick] * (double)(300000 + rnd % 700000));
 		run_slice(pick, n ? n : 1);
 	}
+}
+
+/* At exit: each function's share of all the CPU the process used (what a profile's "all samples
+ * of this process" is), then the total. */
+static inline void workload_print_shares(int nfuncs, const char *const *names,
+					 const uint64_t *cpu_ns)
+{
+	uint64_t total = workload_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+
+	for (int f = 0; f < nfuncs; f++)
+		printf("share %s %.2f\n", names[f],
+		       total ? 100.0 * (double)cpu_ns[f] / (double)total : 0.0);
+	printf("cpu_ms %.1f\n", (double)total / 1e6);
 }
 
 #endif /* FLAMED_WORKLOAD_H */
