@@ -407,8 +407,11 @@ static int finish(struct capture *c)
 		 (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
 		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
 		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR]);
-	snprintf(title, sizeof(title), "flamed %s on %s, %s at %d Hz", FLAMED_VERSION, host, dur,
-		 c->cfg->freq_hz);
+	snprintf(title, sizeof(title), "flamed %s on %s, %s at %d Hz on %d CPUs, --unwind %s",
+		 FLAMED_VERSION, host, dur, c->cfg->freq_hz, sampler__nr_cpus(c->sampler),
+		 c->cfg->unwind_mode == FLAMED_UNWIND_FP      ? "fp"
+		 : c->cfg->unwind_mode == FLAMED_UNWIND_DWARF ? "dwarf"
+							      : "auto");
 	comments[0] = title;
 	comments[1] = drops;
 	comments[2] = NULL;
