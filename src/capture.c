@@ -26,6 +26,7 @@
 #include "profile/profile.h"
 #include "symbolize/symbolizer.h"
 #include "unwind/unwind_loader.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -47,29 +48,12 @@ struct capture {
 	bool interrupted;
 	int epoll_fd, signal_fd, tick_fd, deadline_fd;
 	sigset_t old_mask;
-	struct timespec start_mono;
+	uint64_t start_mono_ns;
 	int64_t start_wall_ns;
 	uint64_t elapsed_ns;
 	bool progress_shown;
 	int oom;
 };
-
-/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() */
-static uint64_t mono_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-}
-
-static uint64_t mono_ns_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - t0->tv_sec) * 1000000000ULL + now.tv_nsec - t0->tv_nsec;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -257,7 +241,7 @@ static void show_progress(struct capture *c, bool final)
 	}
 	if (sampler__read_metrics(c->sampler, m))
 		return;
-	format_duration(mono_ns_since(&c->start_mono) / 1000000000ULL * 1000000000ULL, el,
+	format_duration((mono_ns() - c->start_mono_ns) / 1000000000ULL * 1000000000ULL, el,
 			sizeof(el));
 	if (c->cfg->duration_ns)
 		format_duration(c->cfg->duration_ns, total, sizeof(total));
@@ -556,7 +540,7 @@ static int start(struct capture *c)
 		log_error("failed to attach to cpu-clock perf events: %s", strerror(-err));
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &c->start_mono);
+	c->start_mono_ns = mono_ns();
 	{
 		struct timespec w;
 
@@ -597,7 +581,7 @@ int capture_run(const struct config *cfg)
 	err = setup_loop(&c);
 	if (!err)
 		err = run_loop(&c);
-	c.elapsed_ns = mono_ns_since(&c.start_mono);
+	c.elapsed_ns = mono_ns() - c.start_mono_ns;
 	show_progress(&c, true);
 	sampler__detach(c.sampler);
 	if (!err)

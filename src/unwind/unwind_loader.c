@@ -6,6 +6,7 @@
 
 #include "unwind/unwind_cache.h"
 #include "unwind/unwind_loader.h"
+#include "util/clock.h"
 #include "util/hashmap.h"
 #include "util/range_alloc.h"
 
@@ -78,25 +79,17 @@ struct unwind_loader *unwind_loader__new(struct flamed_unwind_row *rows, uint32_
 	return l;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* Build the table of fd and copy it into a free range of the row array. */
 static void load_table(struct unwind_loader *l, int fd, struct loaded *ld)
 {
 	const struct unwind_table *t = NULL;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mono_ns();
 	uint32_t start;
 	size_t nr;
 	int err;
 
 	err = unwind_cache__get(l->cache, &ld->key, fd, &t);
-	l->stats.build_ns += now_ns() - t0;
+	l->stats.build_ns += mono_ns() - t0;
 	if (err || !unwind_table__nr(t)) {
 		ld->no_cfi = err != -ENOSPC && err != -ENOMEM;
 		l->stats.tables_failed++;

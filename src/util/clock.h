@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Monotonic time in ns: the clock of bpf_ktime_get_ns(), so userspace and BPF times compare. */
+#ifndef FLAMED_CLOCK_H
+#define FLAMED_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+#endif /* FLAMED_CLOCK_H */
