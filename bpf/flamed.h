@@ -7,7 +7,8 @@
 #define FLAMED_MAX_FRAMES 127 /* per stack, user and kernel alike (perf's default max is 127) */
 #define FLAMED_COMM_LEN	  16  /* TASK_COMM_LEN */
 
-/* Per-CPU counters, index into the "metrics" map. Append only: names in src/bpf/metrics.c. */
+/* Per-CPU counters, index into the "metrics" map. Append only: their names are metric_names[]
+ * in src/bpf/sampler.c. */
 enum flamed_metric {
 	FLAMED_METRIC_SAMPLES,		/* the program ran on a cpu-clock overflow */
 	FLAMED_METRIC_IDLE,		/* pid 0 (idle task) skipped */
@@ -81,7 +82,7 @@ struct flamed_proc_event {
 #define FLAMED_UNWIND_SEARCH_STEPS 24  /* binary-search steps: tables up to 16M rows */
 
 enum flamed_unwind_mode {
-	FLAMED_UNWIND_FP = 0,	 /* frame pointers only (bpf_get_stack) */
+	FLAMED_UNWIND_FP = 0,	 /* frame pointers only (the walker in flamed.bpf.c) */
 	FLAMED_UNWIND_AUTO = 1,	 /* tables where present, frame pointers elsewhere */
 	FLAMED_UNWIND_DWARF = 2, /* tables only: stop where there is none */
 };

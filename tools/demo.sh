@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# README command 1: install dependencies, build, and capture a 10-second whole-host profile.
-# Leaves flamed-HOST-TIME.svg (flame graph) and .pb.gz (pprof) in the current directory.
+# README command 1: install the build dependencies, build, and capture a 10-second whole-host
+# profile. Leaves flamed-HOST-TIME.svg (flame graph) and .pb.gz (pprof) in the current directory.
+# Needs only what tools/setup.sh installs (no test dependencies). Optional argument: the
+# duration (default 10s); FLAMED_BUILD_DIR overrides the build directory (default build/).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
+build=${FLAMED_BUILD_DIR:-$src/build}
 "$src/tools/setup.sh"
-cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$src/build" -j"$(nproc)" --target flamed
-echo "demo: capturing the whole host for 10 s..."
-"$src/build/flamed" --once "${1:-10s}"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" --target flamed
+echo "demo: capturing the whole host for ${1:-10s}..."
+"$build/flamed" --once "${1:-10s}"

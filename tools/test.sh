@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and what CI runs): install dependencies, build from scratch, run every test:
-# unit tests, fuzz corpus replay and integration tests (real BPF, needs root) in a normal build,
-# then unit and fuzz tests again under ASan+UBSan, then the clang-format check.
+# README command 1 with only the build dependencies (test ones hidden), unit tests, fuzz corpus
+# replay and integration tests (real BPF, needs root) in a normal build, then unit and fuzz tests
+# again under ASan+UBSan, then the clang-format check.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${FLAMED_TEST_BUILD:-$src/build-test}
@@ -12,20 +13,23 @@ if [ -f "$src/tests/browser/package.json" ]; then
 	(cd "$src/tests/browser" && npm ci --no-audit --no-fund --silent)
 fi
 
-rm -rf "$out" "$out-asan"
+rm -rf "$out" "$out-asan" "$out-min"
+echo "== build with the build dependencies only, and a short capture (README command 1)"
+"$src/tools/check-min-build.sh" "$out-min"
+
 echo "== build (RelWithDebInfo)"
-cmake -S "$src" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$src" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$out" -j"$jobs"
 echo "== tests"
-(cd "$out" && ctest --output-on-failure -j"$jobs" -LE integration)
+(cd "$out" && ctest --no-tests=error --output-on-failure -j"$jobs" -LE integration)
 # integration tests measure CPU shares: run them one at a time so they do not skew each other
-(cd "$out" && ctest --output-on-failure -L integration)
+(cd "$out" && ctest --no-tests=error --output-on-failure -L integration)
 
 echo "== build (ASan + UBSan)"
-cmake -S "$src" -B "$out-asan" -DCMAKE_BUILD_TYPE=Debug -DFLAMED_SANITIZE=ON >/dev/null
+cmake -S "$src" -B "$out-asan" -DCMAKE_BUILD_TYPE=Debug -DFLAMED_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
 cmake --build "$out-asan" -j"$jobs"
 echo "== tests under ASan + UBSan"
-(cd "$out-asan" && ctest --output-on-failure -j"$jobs" -L 'unit|fuzz')
+(cd "$out-asan" && ctest --no-tests=error --output-on-failure -j"$jobs" -L 'unit|fuzz')
 
 echo "== clang-format"
 cd "$src"

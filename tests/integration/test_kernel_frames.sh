@@ -3,7 +3,7 @@
 # Kernel stacks: a process that lives in read(2) shows kernel frames (suffixed _[k] in folded
 # output), including the syscall entry path, leafward of the user frames that made the call.
 # do_syscalls calls read() in libc, which has no frame pointer: do_syscalls is on those stacks only
-# if user stacks are unwound with the CFI tables (DESIGN.md §2), not frame pointers alone.
+# if user stacks are unwound with the CFI tables (docs/DESIGN.md, "Unwinding"), not frame pointers alone.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
