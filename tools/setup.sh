@@ -10,7 +10,7 @@ fi
 
 # build
 pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev
-	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev)
+	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev)
 # tests: cmocka, go tool pprof (reference pprof reader), protoc, xmllint, clang-format,
 # chromium + node for the flame graph browser test, util-linux for setpriv
 # bench/run: perf is the baseline every figure is compared with

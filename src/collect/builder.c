@@ -8,6 +8,7 @@
 #include "collect/collector.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
+#include "symbolize/demangle.h"
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
 
@@ -32,8 +33,9 @@ struct builder {
 	struct proc_table *pt;
 	struct symbolizer *sym;
 	struct profile *p;
-	struct hashmap locs; /* struct loc_key * -> location id */
-	struct hashmap maps; /* struct map_key * -> mapping id */
+	struct hashmap locs;  /* struct loc_key * -> location id */
+	struct hashmap maps;  /* struct map_key * -> mapping id */
+	struct hashmap funcs; /* symbol name (heap copy) -> function id: demangle once per name */
 	uint64_t kernel_mapping;
 	uint64_t no_user_stack_fn;
 	uint64_t *ids; /* scratch: location ids of one sample */
@@ -79,13 +81,29 @@ static int cache_put(struct hashmap *h, const void *key, size_t key_sz, uint64_t
 	return 0;
 }
 
+/* Function id of a symbol: its demangled name as the name, the symbol itself as system_name. */
+static uint64_t function_id(struct builder *b, const char *symbol)
+{
+	uintptr_t id;
+	char *readable;
+
+	if (hashmap__find(&b->funcs, (uintptr_t)symbol, &id))
+		return id;
+	readable = demangle(symbol);
+	id = profile__intern_function(b->p, readable ? readable : symbol, symbol, NULL, 0);
+	free(readable);
+	if (id && cache_put(&b->funcs, symbol, strlen(symbol) + 1, id))
+		return 0;
+	return id;
+}
+
 static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
 				   const char *name)
 {
 	struct profile_line line = { 0 };
 
 	if (name) {
-		line.function_id = profile__intern_function(b->p, name, name, NULL, 0);
+		line.function_id = function_id(b, name);
 		if (!line.function_id)
 			return 0;
 	}
@@ -256,6 +274,7 @@ int build_profile(const struct collector *c, struct proc_table *pt, struct symbo
 
 	hashmap__init(&b.locs, hash_loc, equal_loc, NULL);
 	hashmap__init(&b.maps, hash_map, equal_map, NULL);
+	hashmap__init(&b.funcs, hashmap_hash_str, hashmap_equal_str, NULL);
 	/* kernel + user frames + the "[no user stack]" marker */
 	b.ids = calloc(2 * FLAMED_MAX_FRAMES + 1, sizeof(*b.ids));
 	b.p = profile__new_cpu(opts->freq_hz);
@@ -282,8 +301,11 @@ cleanup:
 		free((void *)e->key);
 	hashmap__for_each (&b.maps, e)
 		free((void *)e->key);
+	hashmap__for_each (&b.funcs, e)
+		free((void *)e->key);
 	hashmap__clear(&b.locs);
 	hashmap__clear(&b.maps);
+	hashmap__clear(&b.funcs);
 	free(b.ids);
 	return err;
 }
