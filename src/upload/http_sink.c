@@ -52,7 +52,8 @@ struct http_sink {
 	uint64_t mem_bytes;
 
 	struct http_entry *cur; /* being sent, or waiting for its retry */
-	CURL *easy;		/* cur's request in flight, or NULL */
+	CURL *handle;		/* one easy handle, reset per request */
+	CURL *easy;		/* == handle while cur's request is in flight, else NULL */
 	struct http_request req;
 	struct upload_response resp;
 	uint8_t *resp_body;
@@ -231,7 +232,6 @@ static void reset_request(struct http_sink *hs)
 {
 	if (hs->easy) {
 		curl_multi_remove_handle(upload_loop_multi(hs->loop), hs->easy);
-		curl_easy_cleanup(hs->easy);
 		hs->easy = NULL;
 	}
 	http_request_free(&hs->req);
@@ -249,9 +249,13 @@ static int start_request(struct http_sink *hs)
 	err = window_decode(hs->cur->blob, hs->cur->len, &v);
 	if (err)
 		return err;
-	e = curl_easy_init();
-	if (!e)
+	/* one handle for the sink's life, reset for each request */
+	if (!hs->handle)
+		hs->handle = curl_easy_init();
+	if (!hs->handle)
 		return -ENOMEM;
+	e = hs->handle;
+	curl_easy_reset(e);
 	hs->easy = e;
 	err = hs->target.protocol == UPLOAD_PARCA
 		      ? parca_build(&hs->target, e, &v.window, &hs->req)
@@ -274,6 +278,12 @@ static int start_request(struct http_sink *hs)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, hs->target.http_version);
+	/* libcurl 7.88 (Debian 12) fails every request on a reused prior-knowledge h2c connection
+	 * with "Error in the HTTP2 framing layer" (curl/curl#10634, fixed in 8.0): one connection
+	 * per window there, which at one window per period costs nothing that matters. */
+	if (hs->target.http_version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE &&
+	    curl_version_info(CURLVERSION_NOW)->version_num < 0x080000)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hs->req.headers);
 	if (hs->req.mime) {
 		curl_easy_setopt(e, CURLOPT_MIMEPOST, hs->req.mime);
@@ -537,6 +547,7 @@ static void http_free(struct sink *s)
 	struct http_sink *hs = (struct http_sink *)s;
 
 	reset_request(hs);
+	curl_easy_cleanup(hs->handle);
 	persist_cur(hs);
 	if (hs->cur && !hs->cur->on_disk)
 		hs->base.stats.dropped++;
