@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,30 +115,7 @@ static void window_time(const uint8_t *blob, size_t len, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Write cur to the spool if it is not there yet. */
-static void persist_cur(struct http_sink *hs)
-{
-	uint64_t evicted = 0;
-	int err;
-
-	if (!hs->spool || !hs->cur || hs->cur->on_disk)
-		return;
-	err = spool__put(hs->spool, hs->cur->seq, hs->cur->blob, hs->cur->len, hs->cur->seq,
-			 &evicted);
-	if (err) {
-		sink_log(&hs->base, UPLOAD_LOG_ERROR, "%s: cannot spool a window: %s",
-			 http_name(&hs->base), strerror(-err));
-		return;
-	}
-	hs->cur->on_disk = true;
-	hs->base.stats.spooled++;
-	if (evicted) {
-		hs->base.stats.evicted += evicted;
-		sink_log(&hs->base, UPLOAD_LOG_WARN,
-			 "%s: spool full, evicted %llu oldest window(s)", http_name(&hs->base),
-			 (unsigned long long)evicted);
-	}
-}
+static void reset_request(struct http_sink *hs);
 
 /* The head is done with (delivered, rejected, dropped): forget it everywhere. */
 static void finish_cur(struct http_sink *hs)
@@ -238,6 +216,44 @@ static void reset_request(struct http_sink *hs)
 	free(hs->resp_body);
 	hs->resp_body = NULL;
 	hs->resp_len = 0;
+}
+
+/* Store a window in the spool and count it. The spool evicts strictly oldest first: when that
+ * is the head, its retry (or its attempt in flight) is abandoned with it. */
+static int spool_window(struct http_sink *hs, uint64_t seq, const uint8_t *blob, size_t len)
+{
+	const char *name = http_name(&hs->base);
+	uint64_t evicted = 0;
+	int err;
+
+	err = spool__put(hs->spool, seq, blob, len, 0, &evicted);
+	if (err) {
+		sink_log(&hs->base, UPLOAD_LOG_ERROR, "%s: cannot spool a window: %s", name,
+			 strerror(-err));
+		return err;
+	}
+	hs->base.stats.spooled++;
+	if (hs->cur && hs->cur->seq == seq)
+		hs->cur->on_disk = true;
+	if (evicted) {
+		hs->base.stats.evicted += evicted;
+		sink_log(&hs->base, UPLOAD_LOG_WARN,
+			 "%s: spool full, evicted %llu oldest window(s)", name,
+			 (unsigned long long)evicted);
+	}
+	if (hs->cur && hs->cur->on_disk && !spool__has(hs->spool, hs->cur->seq)) {
+		reset_request(hs);
+		entry_free(hs->cur);
+		hs->cur = NULL;
+	}
+	return 0;
+}
+
+/* Write the head to the spool if it is not there yet (its first failure, flush, free). */
+static void persist_cur(struct http_sink *hs)
+{
+	if (hs->spool && hs->cur && !hs->cur->on_disk)
+		(void)spool_window(hs, hs->cur->seq, hs->cur->blob, hs->cur->len);
 }
 
 static int start_request(struct http_sink *hs)
@@ -459,30 +475,12 @@ static int http_submit(struct sink *s, const struct upload_window *w)
 	e->seq = hs->next_seq++;
 	hs->base.stats.submitted++;
 	if (hs->spool && (hs->cur || spool__count(hs->spool))) {
-		uint64_t evicted = 0;
-
-		/* the request in flight must not lose its file; a waiting head may */
-		err = spool__put(hs->spool, e->seq, e->blob, e->len,
-				 hs->easy && hs->cur ? hs->cur->seq : 0, &evicted);
+		err = spool_window(hs, e->seq, e->blob, e->len);
 		entry_free(e);
 		if (err) {
 			hs->base.stats.dropped++;
-			sink_log(&hs->base, UPLOAD_LOG_ERROR, "%s: cannot spool a window: %s",
-				 http_name(s), strerror(-err));
 			update_gauges(hs);
 			return err;
-		}
-		hs->base.stats.spooled++;
-		if (evicted) {
-			hs->base.stats.evicted += evicted;
-			sink_log(s, UPLOAD_LOG_WARN,
-				 "%s: spool full, evicted %llu oldest window(s)", http_name(s),
-				 (unsigned long long)evicted);
-		}
-		if (hs->cur && !hs->easy && hs->cur->on_disk &&
-		    !spool__has(hs->spool, hs->cur->seq)) {
-			entry_free(hs->cur); /* evicted while waiting for its retry */
-			hs->cur = NULL;
 		}
 	} else if (hs->spool) {
 		hs->cur = e; /* idle: straight out, no disk write */
@@ -675,6 +673,13 @@ int sink__new_http(struct upload_loop *loop, const struct upload_opts *opts, str
 	if (opts->spool_dir) {
 		char *dir;
 
+		/* the spool dir itself may be new (a first start); its parent must exist */
+		if (mkdir(opts->spool_dir, 0700) && errno != EEXIST) {
+			err = -errno;
+			sink_log(&hs->base, UPLOAD_LOG_ERROR, "%s: spool %s: %s",
+				 http_name(&hs->base), opts->spool_dir, strerror(-err));
+			goto cleanup;
+		}
 		if (asprintf(&dir, "%s/%s", opts->spool_dir, http_name(&hs->base)) < 0) {
 			err = -ENOMEM;
 			goto cleanup;
