@@ -30,6 +30,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--http", type=int)
 ap.add_argument("--grpc", type=int)
 ap.add_argument("--tls", nargs=2)
+ap.add_argument("--client-ca", help="gRPC over TLS: require a client certificate from this CA")
 ap.add_argument("--pb", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--fail-first", type=int, default=0)
@@ -284,7 +285,9 @@ def serve_grpc(port):
     addr = "127.0.0.1:%d" % port
     if args.tls:
         cert, key = (open(p, "rb").read() for p in args.tls)
-        server.add_secure_port(addr, grpc.ssl_server_credentials([(key, cert)]))
+        client_ca = open(args.client_ca, "rb").read() if args.client_ca else None
+        server.add_secure_port(addr, grpc.ssl_server_credentials(
+            [(key, cert)], root_certificates=client_ca, require_client_auth=bool(client_ca)))
     else:
         server.add_insecure_port(addr)
     server.start()
