@@ -53,6 +53,17 @@ sys.exit(0 if 1.9 <= gap <= 5 else 1)
 PYEOF
 stop_peer
 
+echo "== a server that does not answer: the request times out and is retried"
+start_peer "$TMP/p5" --http "$HTTP" --hang-first 1
+"$DRIVER" --sink pyroscope --url "http://127.0.0.1:$HTTP" --count 2 --tag t --flush-ms 20000 \
+	--timeout-ms 500 --backoff-min-ms 100 --backoff-max-ms 400 >"$TMP/hang.out" 2>"$TMP/hang.err" ||
+	fail "$(cat "$TMP/hang.err")"
+grep -q "not delivered (Operation timed out after" "$TMP/hang.err" ||
+	fail "no timeout: $(cat "$TMP/hang.err")"
+expect_stat "$TMP/hang.out" sent 2
+[ "$(delivered "$TMP/p5")" = "t-0 t-1" ] || fail "delivered: $(delivered "$TMP/p5")"
+stop_peer
+
 echo "== a full spool evicts the oldest, counted; a restart drains the rest, oldest first"
 # One window's spool file is ~0.3 KiB: 1200 bytes hold three of them.
 "$DRIVER" --sink pyroscope --url "http://127.0.0.1:$HTTP" --spool-dir "$TMP/spool4" \

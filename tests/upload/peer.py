@@ -37,6 +37,8 @@ ap.add_argument("--fail-first", type=int, default=0)
 ap.add_argument("--fail-status", type=int, default=503)
 ap.add_argument("--retry-after")
 ap.add_argument("--reject", action="store_true")
+ap.add_argument("--hang-first", type=int, default=0,
+                help="hold the first N requests 3 s before answering (client timeouts)")
 ap.add_argument("--expect-bearer", help="file holding the token the client must send")
 ap.add_argument("--expect-basic", help="file holding the user:password the client must send")
 args = ap.parse_args()
@@ -109,6 +111,8 @@ def decide():
         return "reject"
     if n < args.fail_first:
         return "fail"
+    if n < args.hang_first:
+        return "hang"
     return "ok"
 
 
@@ -182,6 +186,10 @@ class Http(BaseHTTPRequestHandler):
             self.reply(400, "application/json", json.dumps(
                 {"code": "invalid_argument", "message": str(e)}).encode())
             return
+        if verdict == "hang":  # the client gives up first: not delivered
+            record("connect", self.path, headers, labels, raw, "hang")
+            time.sleep(3)
+            return self.reply(503, "application/json", b"{}")
         if verdict == "fail":
             return self.fail_http("connect", headers, labels, raw)
         if verdict == "reject":
