@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -323,6 +327,107 @@ static void test_sink_options(void **state)
 	free(dir);
 }
 
+/* The daemon's way to drive uploads: the loop's one fd and its timeout in an outer epoll, no
+ * sink__poll. A minimal HTTP/1.1 server in the same loop answers 503 once (a retry, timed by
+ * upload_loop__timeout_ms) and then 200. */
+struct mini_server {
+	int listen_fd, conn_fd;
+	char buf[65536];
+	size_t len;
+	int answered;
+};
+
+/* Answer once a whole request (headers + Content-Length bytes) has arrived. */
+static void mini_serve(struct mini_server *m)
+{
+	ssize_t n = read(m->conn_fd, m->buf + m->len, sizeof(m->buf) - 1 - m->len);
+	const char *end, *cl;
+	size_t body;
+
+	if (n <= 0) {
+		close(m->conn_fd);
+		m->conn_fd = -1;
+		m->len = 0;
+		return;
+	}
+	m->len += (size_t)n;
+	m->buf[m->len] = '\0';
+	end = strstr(m->buf, "\r\n\r\n");
+	cl = strcasestr(m->buf, "content-length:");
+	if (!end || !cl)
+		return;
+	body = strtoul(cl + 15, NULL, 10);
+	if (m->len < (size_t)(end + 4 - m->buf) + body)
+		return;
+	assert_non_null(strstr(m->buf, "POST /push.v1.PusherService/Push HTTP/1.1"));
+	if (m->answered++ == 0)
+		dprintf(m->conn_fd, "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\n\r\nbusy");
+	else
+		dprintf(m->conn_fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	m->len = 0;
+}
+
+static void test_outer_epoll(void **state)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(addr);
+	struct mini_server m = { .conn_fd = -1 };
+	struct upload_window w = sample_window();
+	struct upload_loop *loop;
+	struct upload_stats st;
+	struct sink *s;
+	char url[64];
+	int ep, loops = 0;
+
+	(void)state;
+	m.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(m.listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(m.listen_fd, 4), 0);
+	assert_int_equal(getsockname(m.listen_fd, (struct sockaddr *)&addr, &alen), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(addr.sin_port));
+
+	assert_int_equal(upload_loop__new(&loop), 0);
+	struct upload_opts o = { .protocol = UPLOAD_PYROSCOPE, .url = url, .backoff_min_ms = 50 };
+	assert_int_equal(sink__new_http(loop, &o, &s), 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, upload_loop__fd(loop),
+				   &(struct epoll_event){ .events = EPOLLIN, .data.fd = -1 }),
+			 0);
+	assert_int_equal(
+		epoll_ctl(ep, EPOLL_CTL_ADD, m.listen_fd,
+			  &(struct epoll_event){ .events = EPOLLIN, .data.fd = m.listen_fd }),
+		0);
+	assert_int_equal(sink__submit(s, &w), 0);
+	do {
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, upload_loop__timeout_ms(loop));
+
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == m.listen_fd) {
+				m.conn_fd = accept4(m.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				epoll_ctl(ep, EPOLL_CTL_ADD, m.conn_fd,
+					  &(struct epoll_event){ .events = EPOLLIN,
+								 .data.fd = m.conn_fd });
+			} else if (evs[i].data.fd >= 0) {
+				mini_serve(&m);
+			}
+		}
+		assert_int_equal(upload_loop__process(loop), 0);
+		sink__stats(s, &st);
+	} while (st.sent == 0 && ++loops < 10000);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.retries, 1);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(m.answered, 2);
+	sink__free(s);
+	upload_loop__free(loop);
+	if (m.conn_fd >= 0)
+		close(m.conn_fd);
+	close(m.listen_fd);
+	close(ep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_message),
 		cmocka_unit_test(test_spool),
 		cmocka_unit_test(test_sink_options),
+		cmocka_unit_test(test_outer_epoll),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
