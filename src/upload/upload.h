@@ -157,8 +157,9 @@ void sink__stats(const struct sink *s, struct upload_stats *ret_stats);
 /* Short name: "pyroscope", "pyroscope-ingest", "parca" or "file". Static string. */
 const char *sink__name(const struct sink *s);
 
-/* NULL-safe. An HTTP sink aborts a request in flight (it stays spooled, or counts as dropped with
- * no spool); call sink__flush first to deliver. */
+/* NULL-safe. An HTTP sink aborts a request in flight; what is still queued stays in the spool,
+ * or without one is lost: call sink__flush first, and report stats.queued from sink__stats (the
+ * counters go with the sink). */
 void sink__free(struct sink *s);
 
 #endif /* FLAMED_UPLOAD_H */
