@@ -664,6 +664,10 @@ int sink__new_http(struct upload_loop *loop, const struct upload_opts *opts, str
 		err = read_secret(hs, "basic auth", opts->basic_auth_file, &hs->basic);
 	if (err)
 		goto cleanup;
+	if ((hs->bearer || hs->basic) && !strncmp(hs->target.endpoint, "http://", 7))
+		sink_log(&hs->base, UPLOAD_LOG_WARN,
+			 "%s: credentials go unencrypted to %s (use https:// or grpcs://)",
+			 http_name(&hs->base), opts->url);
 	if (hs->basic && !strchr(hs->basic, ':')) {
 		sink_log(&hs->base, UPLOAD_LOG_ERROR, "%s: basic auth file %s: want user:password",
 			 http_name(&hs->base), opts->basic_auth_file);

@@ -67,6 +67,8 @@ expect_stat "$TMP/connect.out" sent 3
 expect_stat "$TMP/connect.out" retries 0
 check_series "$TMP/p1" connect 3 c
 grep -q '"authorization": "matches expected"' "$TMP/p1/requests.jsonl" || fail "no bearer token"
+grep -q "warning: pyroscope: credentials go unencrypted to http://127.0.0.1:$HTTP/" \
+	"$TMP/connect.err" || fail "no cleartext warning: $(cat "$TMP/connect.err")"
 
 echo "== gRPC h2c WriteRaw (grpcio C-core), bearer token"
 run grpc --sink parca --url "grpc://127.0.0.1:$GRPC" --bearer-token-file "$TMP/token" \
