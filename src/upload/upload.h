@@ -11,7 +11,14 @@
  * with exponential backoff and jitter (Retry-After honoured); any other 4xx is rejected at once and
  * its message reported. With a spool directory, windows waiting behind a failure are kept there
  * (zstd), bounded in bytes (oldest evicted first), and a new sink on the same directory sends what
- * a previous run left, oldest first. Every loss is counted in struct upload_stats. */
+ * a previous run left, oldest first. A window's first attempt is sent from memory: a crash
+ * (not a stop: sink__flush and sink__free spool it) during that attempt loses that window. Every
+ * loss is counted in struct upload_stats.
+ *
+ * Use: upload_loop__new; sink__new_http per server, sink__new_file for --output-dir; per window,
+ * encode once and sink__submit to each sink; in the event loop, watch upload_loop__fd with
+ * upload_loop__timeout_ms and call upload_loop__process; at exit sink__flush (a deadline),
+ * sink__stats for the summary, sink__free, upload_loop__free. */
 #ifndef FLAMED_UPLOAD_H
 #define FLAMED_UPLOAD_H
 

@@ -94,4 +94,19 @@ for f in "$TMP"/p4/*.pb.gz; do
 	HOME=$TMP go tool pprof -raw -symbolize=none "$f" >/dev/null 2>&1 || fail "pprof: $f"
 done
 stop_peer
+
+echo "== a damaged spool file is dropped (counted, one error line), the others still go"
+"$DRIVER" --sink parca --url "http://127.0.0.1:$HTTP" --spool-dir "$TMP/spool6" --count 3 \
+	--tag x --flush-ms 300 "${fast[@]}" >"$TMP/dmg1.out" 2>"$TMP/dmg1.err" && fail "flush should time out"
+expect_stat "$TMP/dmg1.out" queued 3
+printf 'garbage' >"$(ls -d "$TMP"/spool6/parca/* | sed -n 2p)"
+start_peer "$TMP/p6" --http "$HTTP"
+"$DRIVER" --sink parca --url "http://127.0.0.1:$HTTP" --spool-dir "$TMP/spool6" --count 0 \
+	--flush-ms 20000 "${fast[@]}" >"$TMP/dmg2.out" 2>"$TMP/dmg2.err" || fail "$(cat "$TMP/dmg2.err")"
+expect_stat "$TMP/dmg2.out" dropped 1
+expect_stat "$TMP/dmg2.out" sent 2
+grep -q "error: parca: dropping unreadable spool window 2: Invalid argument" "$TMP/dmg2.err" ||
+	fail "$(cat "$TMP/dmg2.err")"
+[ "$(delivered "$TMP/p6")" = "x-0 x-2" ] || fail "delivered: $(delivered "$TMP/p6")"
+stop_peer
 echo "PASS"
