@@ -53,7 +53,8 @@ done
 [ -z "$(find "$TMP/out" "$TMP/ret" "$TMP/zst" -name "*.tmp")" ] || fail "temp files left"
 
 echo "== a missing directory is an error at creation"
-"$DRIVER" --sink file --output-dir "$TMP/nope" --count 1 >/dev/null 2>"$TMP/nodir.err" &&
-	fail "accepted a missing directory"
+"$DRIVER" --sink file --output-dir "$TMP/nope" --count 1 >/dev/null 2>"$TMP/nodir.err" && rc=0 ||
+	rc=$?
+want_rc 1 "$rc" "a missing directory"
 grep -q "No such file or directory" "$TMP/nodir.err" || fail "$(cat "$TMP/nodir.err")"
 echo "PASS"

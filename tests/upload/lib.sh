@@ -71,6 +71,12 @@ stat_of() {
 	sed -n 's/^stats .*\b'"$2"'=\([0-9]*\).*/\1/p' "$1"
 }
 
+# want_rc N STATUS WHAT: the driver must have exited with N (3 = flush timed out, 1 = could not
+# start), not merely failed: a sanitizer abort must not pass for an expected failure.
+want_rc() {
+	[ "$2" = "$1" ] || fail "$3: exit status $2, want $1"
+}
+
 expect_stat() {
 	local got
 	got=$(stat_of "$1" "$2")
