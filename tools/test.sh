@@ -9,9 +9,11 @@ out=${FLAMED_TEST_BUILD:-$src/build-test}
 jobs=$(nproc)
 
 "$src/tools/setup.sh" --test
-if [ -f "$src/tests/browser/package.json" ]; then
-	(cd "$src/tests/browser" && npm ci --no-audit --no-fund --silent)
-fi
+for dir in browser upload; do
+	if [ -f "$src/tests/$dir/package.json" ]; then
+		(cd "$src/tests/$dir" && npm ci --no-audit --no-fund --silent)
+	fi
+done
 
 rm -rf "$out" "$out-asan" "$out-min"
 echo "== build with the build dependencies only, and a short capture (README command 1)"
