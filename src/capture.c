@@ -42,6 +42,7 @@ struct capture {
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;
 	struct cli_output outputs[CLI_MAX_OUTPUTS];
+	struct output_opts out_opts; /* mode and owner of the files written */
 	char default_paths[2][512];
 	int nr_outputs;
 	struct command cmd; /* the command after "--", if any */
@@ -172,11 +173,24 @@ static int plan_outputs(struct capture *c)
 		c->outputs[1] = (struct cli_output){ c->default_paths[1], OUTPUT_PPROF_GZ };
 		c->nr_outputs = 2;
 	}
-	for (int i = 0; i < c->nr_outputs; i++) {
-		int err = output_check_writable(c->outputs[i].path);
+	c->out_opts = (struct output_opts){ .has_mode = cfg->has_output_mode,
+					    .mode = (mode_t)cfg->output_mode };
+	if (cfg->output_owner) {
+		int err = output_parse_owner(cfg->output_owner, &c->out_opts.uid, &c->out_opts.gid);
 
 		if (err) {
-			log_error("cannot write '%s': %s", c->outputs[i].path, strerror(-err));
+			log_error("invalid --output-owner '%s': %s", cfg->output_owner,
+				  err == -ENOENT ? "no such user or group" : "use USER[:GROUP]");
+			return err;
+		}
+		c->out_opts.has_owner = true;
+	}
+	for (int i = 0; i < c->nr_outputs; i++) {
+		int err = output_check_writable(c->outputs[i].path, &c->out_opts);
+
+		if (err) {
+			log_error("cannot write '%s': %s", c->outputs[i].path,
+				  output_strerror(err));
 			return err;
 		}
 	}
@@ -426,11 +440,12 @@ static int finish(struct capture *c)
 		 c->interrupted ? " (cut short)" : "");
 	for (int i = 0; i < c->nr_outputs; i++) {
 		const struct cli_output *o = &c->outputs[i];
+		struct output_opts oo = c->out_opts;
 
-		err = output_write_profile(p, o->path, o->fmt,
-					   &(struct output_opts){ .title = title });
+		oo.title = title;
+		err = output_write_profile(p, o->path, o->fmt, &oo);
 		if (err) {
-			log_error("failed to write '%s': %s", o->path, strerror(-err));
+			log_error("failed to write '%s': %s", o->path, output_strerror(err));
 			rc = 1;
 			continue;
 		}

@@ -104,23 +104,23 @@ static void test_check_writable(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(output_check_writable(file), 0);
+	assert_int_equal(output_check_writable(file, NULL), 0);
 	assert_int_equal(dir_entries(dir), 0); /* nothing created */
 	f = fopen(file, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(output_check_writable(file), 0);
+	assert_int_equal(output_check_writable(file, NULL), 0);
 
-	assert_int_equal(output_check_writable(missing), -ENOENT);
-	assert_int_equal(output_check_writable("/dev/null/x.pb.gz"), -ENOTDIR);
+	assert_int_equal(output_check_writable(missing, NULL), -ENOENT);
+	assert_int_equal(output_check_writable("/dev/null/x.pb.gz", NULL), -ENOTDIR);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	assert_int_equal(output_check_writable(sub), -EISDIR);
-	assert_int_equal(output_check_writable(slash), -EISDIR);
-	assert_int_equal(output_check_writable(dir), -EISDIR);
+	assert_int_equal(output_check_writable(sub, NULL), -EISDIR);
+	assert_int_equal(output_check_writable(slash, NULL), -EISDIR);
+	assert_int_equal(output_check_writable(dir, NULL), -EISDIR);
 	/* a rename over a device node would replace it: refused */
-	assert_int_equal(output_check_writable("/dev/null"), -EINVAL);
-	assert_int_equal(output_check_writable(""), -EINVAL);
-	assert_int_equal(output_check_writable(NULL), -EINVAL);
+	assert_int_equal(output_check_writable("/dev/null", NULL), -EINVAL);
+	assert_int_equal(output_check_writable("", NULL), -EINVAL);
+	assert_int_equal(output_check_writable(NULL, NULL), -EINVAL);
 
 	rm_rf(dir);
 	free(dir);
