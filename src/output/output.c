@@ -398,12 +398,13 @@ int output_write_atomic(const char *path, const struct output_opts *opts, output
 		err = ef.fd;
 		goto cleanup;
 	}
-	/* owner first: a chown may clear mode bits. The mode is set as asked, whatever the umask */
-	if (opts && opts->has_owner && fchown(ef.fd, opts->uid, opts->gid)) {
+	/* the mode as asked, whatever the umask; then the owner, as once the file is another
+	 * user's, changing its mode would need CAP_FOWNER */
+	if (fchmod(ef.fd, mode)) {
 		err = -errno;
 		goto cleanup;
 	}
-	if (fchmod(ef.fd, mode)) {
+	if (opts && opts->has_owner && fchown(ef.fd, opts->uid, opts->gid)) {
 		err = -errno;
 		goto cleanup;
 	}
