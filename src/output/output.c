@@ -20,6 +20,7 @@
 #include "output/output.h"
 #include "profile/profile.h"
 #include "util/clock.h"
+#include "util/readfile.h"
 
 /* Largest pprof file output_read_pprof() reads, compressed or not: far above what any store
  * accepts (Pyroscope takes 4 MiB), small enough that a bogus file cannot exhaust memory. */
@@ -775,44 +776,6 @@ int output_decompress(const uint8_t *in, size_t len, size_t max_out, uint8_t **r
 	return 0;
 }
 
-/* Whole file into memory, at most limit bytes (-EFBIG beyond). */
-static int read_file(const char *path, size_t limit, uint8_t **ret_buf, size_t *ret_len)
-{
-	struct outbuf ob = { .limit = limit == SIZE_MAX ? SIZE_MAX : limit + 1 };
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		err = outbuf_reserve(&ob, 64 * 1024);
-		if (err)
-			break;
-		n = read(fd, ob.buf + ob.len, ob.cap - ob.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		ob.len += n;
-	}
-	close(fd);
-	if (!err && ob.len > limit)
-		err = -EFBIG;
-	if (err) {
-		free(ob.buf);
-		return err;
-	}
-	*ret_buf = ob.buf;
-	*ret_len = ob.len;
-	return 0;
-}
-
 size_t output_pprof_mem_limit(size_t file_len)
 {
 	size_t limit = file_len > SIZE_MAX / OUTPUT_PPROF_MEM_RATIO
@@ -824,18 +787,19 @@ size_t output_pprof_mem_limit(size_t file_len)
 
 int output_read_pprof(const char *path, struct profile **ret_profile)
 {
-	uint8_t *file = NULL, *raw = NULL;
+	uint8_t *raw = NULL;
 	size_t file_len = 0, raw_len = 0, limit;
+	char *file = NULL;
 	int err;
 
 	if (!path || !ret_profile)
 		return -EINVAL;
-	err = read_file(path, OUTPUT_MAX_PPROF_BYTES, &file, &file_len);
+	err = read_path_all(path, 64 * 1024, OUTPUT_MAX_PPROF_BYTES, &file, &file_len);
 	if (err)
 		goto cleanup;
 	/* the decompressed bytes and the unpacked message each stay within the file's share */
 	limit = output_pprof_mem_limit(file_len);
-	err = output_decompress(file, file_len,
+	err = output_decompress((const uint8_t *)file, file_len,
 				limit < OUTPUT_MAX_PPROF_BYTES ? limit : OUTPUT_MAX_PPROF_BYTES,
 				&raw, &raw_len);
 	free(file);

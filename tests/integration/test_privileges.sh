@@ -4,7 +4,8 @@
 # (/proc/<flamed>/status during a capture: CapEff = CapPrm = CapBnd = dac_read_search, sys_ptrace,
 # syslog, checkpoint_restore; no ambient set; NoNewPrivs), and still symbolizes a process of
 # another user started after the drop, from a binary only that user can read. The command after
-# "--" runs with the caller's full privileges, and flamed then also keeps cap_kill.
+# "--" runs with the caller's full privileges, and flamed then also keeps cap_kill; writing into
+# another user's directory keeps cap_dac_override, --output-owner cap_chown.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
@@ -77,4 +78,15 @@ grep -Eq "^CapEff:[[:space:]]*$full$" "$TEST_TMP/cmd.out" || fail "the command l
 grep -Eq '^NoNewPrivs:[[:space:]]*0$' "$TEST_TMP/cmd.out" || fail "the command got no_new_privs"
 grep -Eq "^parent CapEff:[[:space:]]*$WANT_CMD$" "$TEST_TMP/cmd.out" ||
 	fail "flamed's CapEff during a command is not $WANT_CMD"
+
+note "an output directory of another user, files given to them: cap_dac_override and cap_chown kept"
+mkdir "$TEST_TMP/their_dir"
+chown nobody "$TEST_TMP/their_dir"
+chmod 755 "$TEST_TMP/their_dir"
+run_flamed owner --once 1s -v --no-progress --output-owner nobody -o "$TEST_TMP/their_dir/x.folded"
+[ "$RC" = 0 ] || fail "flamed -o their_dir/x.folded exited $RC"
+grep -q 'privileges: kept cap_chown,cap_dac_override,cap_dac_read_search,cap_sys_ptrace,cap_syslog,cap_checkpoint_restore;' \
+	"$TEST_TMP/owner.err" || fail "cap_chown and cap_dac_override not kept for their directory"
+[ "$(stat -c %U:%a "$TEST_TMP/their_dir/x.folded")" = nobody:600 ] ||
+	fail "x.folded is $(stat -c %U:%a "$TEST_TMP/their_dir/x.folded"), want nobody:600"
 echo PASS
