@@ -276,16 +276,18 @@ static unsigned long long tmp_suffix(void)
 /* Create the file to write: unnamed (O_TMPFILE) when the file system can, else under a random
  * hidden name with O_EXCL|O_NOFOLLOW, which refuses a pre-created file or link. *ret_tmp is the
  * name, or NULL when unnamed. fd or -errno. */
-static int create_temp(int dirfd, const char *name, mode_t mode, char **ret_tmp)
+static int create_temp(int dirfd, const char *name, mode_t mode, bool named, char **ret_tmp)
 {
 	int fd;
 
 	*ret_tmp = NULL;
-	fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-	if (fd >= 0)
-		return fd;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
+	if (!named) {
+		fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -errno;
+	}
 	for (int i = 0; i < OUTPUT_TMP_ATTEMPTS; i++) {
 		char *tmp;
 
@@ -394,7 +396,7 @@ int output_write_atomic(const char *path, const struct output_opts *opts, output
 		err = -errno;
 		goto cleanup;
 	}
-	ef.fd = create_temp(dirfd, base_name(path), 0600, &tmp);
+	ef.fd = create_temp(dirfd, base_name(path), 0600, opts && opts->named_temp, &tmp);
 	if (ef.fd < 0) {
 		err = ef.fd;
 		goto cleanup;

@@ -39,6 +39,7 @@ struct output_opts {
 	bool has_owner;	   /* chown new files to uid:gid (needs CAP_CHOWN for another user) */
 	uid_t uid;
 	gid_t gid;
+	bool named_temp; /* skip O_TMPFILE, as on file systems without it (for tests) */
 };
 
 /* "0644" (octal, at most 0777) -> *ret_mode. 0 or -EINVAL. Pure. */

@@ -539,37 +539,47 @@ static void test_refusals(void **state)
 }
 
 /* Whatever waits under names a temp file could take (links to a victim, files) is neither
- * written through, nor removed, nor in the way. */
+ * written through, nor removed, nor in the way: with O_TMPFILE and with named temp files. */
 static void test_precreated_temp_names(void **state)
 {
 	struct profile *p = small_profile();
-	char *dir = tmp_dir(), *victim = join(dir, "victim"), *out = join(dir, "out.folded");
-	int n = 0;
 
 	(void)state;
-	write_text(victim, "victim\n");
-	/* every name the old scheme (.NAME.PID.N.tmp) would try, plus a few random-looking ones */
-	for (int i = 0; i < 200; i++) {
-		char *name;
+	for (int named = 0; named <= 1; named++) {
+		struct output_opts opts = { .named_temp = named };
+		char *dir = tmp_dir(), *victim = join(dir, "victim"),
+		     *out = join(dir, "out.folded");
+		int n = 0;
 
-		assert_true(asprintf(&name, "%s/.out.folded.%ld.%d.tmp", dir, (long)getpid(), i) >
-			    0);
-		assert_int_equal(symlink("victim", name), 0);
-		free(name);
-		n++;
+		write_text(victim, "victim\n");
+		/* every name the old scheme (.NAME.PID.N.tmp) would try */
+		for (int i = 0; i < 200; i++) {
+			char *name;
+
+			assert_true(asprintf(&name, "%s/.out.folded.%ld.%d.tmp", dir,
+					     (long)getpid(), i) > 0);
+			assert_int_equal(symlink("victim", name), 0);
+			free(name);
+			n++;
+		}
+		assert_int_equal(output_write_profile(p, out, OUTPUT_FOLDED, &opts), 0);
+		assert_text(out, "root 2\nroot;leaf 3\n");
+		assert_text(victim, "victim\n");
+		assert_int_equal(dir_entries(dir), n + 2);
+		assert_int_equal(file_mode(out), 0600);
+		/* replacing the file goes through a temp name too: still nothing touched */
+		assert_int_equal(output_write_profile(p, out, OUTPUT_FOLDED, &opts), 0);
+		assert_text(victim, "victim\n");
+		assert_int_equal(dir_entries(dir), n + 2);
+		/* and a failed write leaves no temp file behind either way */
+		assert_int_equal(output_write_profile(p, out, (enum output_format)42, &opts),
+				 -EINVAL);
+		assert_int_equal(dir_entries(dir), n + 2);
+		rm_rf(dir);
+		free(dir);
+		free(victim);
+		free(out);
 	}
-	assert_int_equal(output_write_profile(p, out, OUTPUT_FOLDED, NULL), 0);
-	assert_text(out, "root 2\nroot;leaf 3\n");
-	assert_text(victim, "victim\n");
-	assert_int_equal(dir_entries(dir), n + 2);
-	/* replacing the file goes through a temp name too: still nothing touched */
-	assert_int_equal(output_write_profile(p, out, OUTPUT_FOLDED, NULL), 0);
-	assert_text(victim, "victim\n");
-	assert_int_equal(dir_entries(dir), n + 2);
-	rm_rf(dir);
-	free(dir);
-	free(victim);
-	free(out);
 	profile__free(p);
 }
 
@@ -610,14 +620,18 @@ static void test_full_disk(void **state)
 		skip();
 	}
 	write_text(out, "old\n");
-	/* every writer reports the disk as full, not as an I/O error; the old file stays */
-	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		assert_int_equal(output_write_profile(p, out, fmts[i], NULL), -ENOSPC);
-		assert_text(out, "old\n");
+	/* every writer reports the disk as full, not as an I/O error; the old file stays, and a
+	 * new name is not created half written (unnamed or named temp files alike) */
+	for (int named = 0; named <= 1; named++) {
+		struct output_opts opts = { .named_temp = named };
+
+		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+			assert_int_equal(output_write_profile(p, out, fmts[i], &opts), -ENOSPC);
+			assert_text(out, "old\n");
+		}
+		assert_int_equal(output_write_profile(p, other, OUTPUT_PPROF, &opts), -ENOSPC);
+		assert_int_equal(dir_entries(dir), 1);
 	}
-	/* a new name is not created half written */
-	assert_int_equal(output_write_profile(p, other, OUTPUT_PPROF, NULL), -ENOSPC);
-	assert_int_equal(dir_entries(dir), 1);
 	assert_int_equal(umount2(dir, MNT_DETACH), 0);
 	rm_rf(dir);
 	free(dir);
