@@ -351,8 +351,16 @@ static int publish(int dirfd, int fd, char **tmp, const char *name, const struct
 		/* nothing there: create the name, never replacing what appears meanwhile */
 		if (!*tmp)
 			return link_tmpfile(fd, dirfd, name, NULL);
-		if (renameat2(dirfd, *tmp, dirfd, name, RENAME_NOREPLACE))
-			return -errno;
+		if (!same_file(dirfd, *tmp, fd))
+			return -EEXIST; /* someone replaced our temp name: do not publish theirs */
+		if (renameat2(dirfd, *tmp, dirfd, name, RENAME_NOREPLACE)) {
+			/* NFS and a few others lack RENAME_NOREPLACE: a plain rename, the name
+			 * having just been seen free */
+			if (errno != EINVAL && errno != ENOSYS)
+				return -errno;
+			if (renameat(dirfd, *tmp, dirfd, name))
+				return -errno;
+		}
 		free(*tmp);
 		*tmp = NULL;
 		return 0;
