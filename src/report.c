@@ -570,10 +570,16 @@ static void log_read_error(const char *path, int err)
 	struct stat st;
 
 	if (err == -EFBIG && !stat(path, &st)) {
-		log_error("cannot read '%s': it expands past %zu MiB of memory, the limit for a "
-			  "%lld-byte file (%d bytes a byte); refusing (a decompression bomb?)",
-			  path, output_pprof_mem_limit((size_t)st.st_size) >> 20,
-			  (long long)st.st_size, OUTPUT_PPROF_MEM_RATIO);
+		if ((unsigned long long)st.st_size > OUTPUT_MAX_PPROF_BYTES)
+			log_error("cannot read '%s': larger than %llu MiB", path,
+				  OUTPUT_MAX_PPROF_BYTES >> 20);
+		else
+			log_error("cannot read '%s': it expands past %zu MiB of memory, the limit "
+				  "for a %lld-byte file (%d bytes a byte, %llu MiB decompressed at "
+				  "most); refusing (a decompression bomb?)",
+				  path, output_pprof_mem_limit((size_t)st.st_size) >> 20,
+				  (long long)st.st_size, OUTPUT_PPROF_MEM_RATIO,
+				  OUTPUT_MAX_PPROF_BYTES >> 20);
 		return;
 	}
 	log_error("cannot read '%s': %s", path,

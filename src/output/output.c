@@ -22,12 +22,9 @@
 #include "util/clock.h"
 #include "util/readfile.h"
 
-/* Largest pprof file output_read_pprof() reads, compressed or not: far above what any store
- * accepts (Pyroscope takes 4 MiB), small enough that a bogus file cannot exhaust memory. */
-#define OUTPUT_MAX_PPROF_BYTES (1ULL << 30)
-#define OUTPUT_GZIP_LEVEL      6 /* zlib's default: the usual size/speed balance */
-#define OUTPUT_ZSTD_LEVEL      3 /* zstd's default */
-#define OUTPUT_TMP_ATTEMPTS    100
+#define OUTPUT_GZIP_LEVEL   6 /* zlib's default: the usual size/speed balance */
+#define OUTPUT_ZSTD_LEVEL   3 /* zstd's default */
+#define OUTPUT_TMP_ATTEMPTS 100
 
 static const struct {
 	const char *ext;

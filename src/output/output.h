@@ -86,12 +86,16 @@ int output_decompress(const uint8_t *in, size_t len, size_t max_out, uint8_t **r
 /* Memory a pprof file of file_len bytes may take to decompress and to unpack: proportional to the
  * file (OUTPUT_PPROF_MEM_RATIO bytes a byte, 20 times what a profile of 100k random stacks needs),
  * with a floor for small, well-compressed files. */
+/* Largest pprof file output_read_pprof() reads, compressed or not: far above what any store
+ * accepts (Pyroscope takes 4 MiB), small enough that a bogus file cannot exhaust memory. */
+#define OUTPUT_MAX_PPROF_BYTES (1ULL << 30)
 #define OUTPUT_PPROF_MEM_RATIO 256
 #define OUTPUT_PPROF_MEM_MIN   (256ULL << 20)
 size_t output_pprof_mem_limit(size_t file_len);
 
 /* Read a pprof file (gzip, zstd or raw) into a new profile. 0 or -errno: -EFBIG when it expands
- * past output_pprof_mem_limit() of its size (a decompression or protobuf bomb). */
+ * past output_pprof_mem_limit() of its size (a decompression or protobuf bomb), or when the file
+ * or its decompressed bytes pass OUTPUT_MAX_PPROF_BYTES. */
 int output_read_pprof(const char *path, struct profile **ret_profile);
 
 #endif /* FLAMED_OUTPUT_H */
