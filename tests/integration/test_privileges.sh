@@ -27,6 +27,7 @@ chmod 700 "$TEST_TMP/theirs" "$TEST_TMP/theirs/cpu_shares" # unreadable without 
 
 bg_start "$TEST_TMP/capture.err" timeout -k 5 60 "$FLAMED" --once 8s -v --no-progress -F 499 \
 	-o "$TEST_TMP/priv.folded" -o "$TEST_TMP/priv.pb.gz"
+# shellcheck disable=SC2153 # BG_PID is set by bg_start (lib.sh)
 FLAMED_PID=$(pgrep -P "$BG_PID" -x flamed || true) # the child of timeout
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	[ -n "$FLAMED_PID" ] && break
@@ -69,6 +70,7 @@ done
 check pids "$TEST_TMP/priv.pb.gz" --require "$WORK_PID:cpu_shares"
 
 note "the command after -- keeps the caller's privileges; flamed adds cap_kill"
+# shellcheck disable=SC2016 # expanded by the command's shell
 run_flamed cmd --once 10s -v --no-progress -o "$TEST_TMP/cmd.folded" -- sh -c \
 	'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; sleep 1; echo "parent $(grep CapEff /proc/$PPID/status)"'
 [ "$RC" = 0 ] || fail "flamed -- sh exited $RC"

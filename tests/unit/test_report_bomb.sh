@@ -39,12 +39,15 @@ if [ "$rc" = 1 ] && [ "$(wc -l <"$tmp/bomb.err")" = 1 ] &&
 else
 	fail "the bomb: exit $rc, want 1 and a one-line refusal naming the memory limit"
 fi
-[ ! -e "$tmp/bomb.folded" ] && ok "nothing written for the bomb" || fail "bomb.folded written"
+if [ ! -e "$tmp/bomb.folded" ]; then ok "nothing written for the bomb"; else fail "bomb.folded written"; fi
 
 if "${limit[@]}" "$FLAMED" report "$tmp/stacks.pb.gz" -o "$tmp/stacks.folded" 2>"$tmp/stacks.err"; then
 	n=$(wc -l <"$tmp/stacks.folded")
-	[ "$n" = 100000 ] && ok "100k distinct stacks load: $n folded lines" ||
+	if [ "$n" = 100000 ]; then
+		ok "100k distinct stacks load: $n folded lines"
+	else
 		fail "100k stacks: $n folded lines"
+	fi
 else
 	fail "100k distinct stacks refused: $(cat "$tmp/stacks.err")"
 fi
