@@ -22,6 +22,7 @@
 #include "collect/collector.h"
 #include "output/output.h"
 #include "preflight.h"
+#include "privileges.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
 #include "symbolize/symbolizer.h"
@@ -42,6 +43,7 @@ struct capture {
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;
 	struct cli_output outputs[CLI_MAX_OUTPUTS];
+	struct output_opts out_opts; /* mode and owner of the files written */
 	char default_paths[2][512];
 	int nr_outputs;
 	struct command cmd; /* the command after "--", if any */
@@ -172,11 +174,24 @@ static int plan_outputs(struct capture *c)
 		c->outputs[1] = (struct cli_output){ c->default_paths[1], OUTPUT_PPROF_GZ };
 		c->nr_outputs = 2;
 	}
-	for (int i = 0; i < c->nr_outputs; i++) {
-		int err = output_check_writable(c->outputs[i].path);
+	c->out_opts = (struct output_opts){ .has_mode = cfg->has_output_mode,
+					    .mode = (mode_t)cfg->output_mode };
+	if (cfg->output_owner) {
+		int err = output_parse_owner(cfg->output_owner, &c->out_opts.uid, &c->out_opts.gid);
 
 		if (err) {
-			log_error("cannot write '%s': %s", c->outputs[i].path, strerror(-err));
+			log_error("invalid --output-owner '%s': %s", cfg->output_owner,
+				  err == -ENOENT ? "no such user or group" : "use USER[:GROUP]");
+			return err;
+		}
+		c->out_opts.has_owner = true;
+	}
+	for (int i = 0; i < c->nr_outputs; i++) {
+		int err = output_check_writable(c->outputs[i].path, &c->out_opts);
+
+		if (err) {
+			log_error("cannot write '%s': %s", c->outputs[i].path,
+				  output_strerror(err));
 			return err;
 		}
 	}
@@ -426,11 +441,12 @@ static int finish(struct capture *c)
 		 c->interrupted ? " (cut short)" : "");
 	for (int i = 0; i < c->nr_outputs; i++) {
 		const struct cli_output *o = &c->outputs[i];
+		struct output_opts oo = c->out_opts;
 
-		err = output_write_profile(p, o->path, o->fmt,
-					   &(struct output_opts){ .title = title });
+		oo.title = title;
+		err = output_write_profile(p, o->path, o->fmt, &oo);
 		if (err) {
-			log_error("failed to write '%s': %s", o->path, strerror(-err));
+			log_error("failed to write '%s': %s", o->path, output_strerror(err));
 			rc = 1;
 			continue;
 		}
@@ -557,6 +573,45 @@ static int start(struct capture *c)
 	return 0;
 }
 
+/* Once loaded and attached, keep only what reading processes and writing the outputs needs
+ * (privileges.h). The command after "--" was forked before, with the caller's full privileges.
+ * 0 or -errno. */
+static int drop_privileges(struct capture *c)
+{
+	uint64_t keep = privileges_steady_set(), effective = 0, kept = 0;
+	char names[512];
+	int err;
+
+	err = privileges_get(&effective, NULL);
+	if (err)
+		return err;
+	if (c->cfg->cmd) /* it may change uid (runuser, su), and must still be stopped */
+		keep |= PRIV_CAP(CAP_KILL);
+	if (c->out_opts.has_owner && (c->out_opts.uid != geteuid() || c->out_opts.gid != getegid()))
+		keep |= PRIV_CAP(CAP_CHOWN);
+	/* an output directory of another user (sudo in a home directory) is writable only with
+	 * CAP_DAC_OVERRIDE: try the outputs with the reduced set before committing to it */
+	err = privileges_lower_effective(keep);
+	for (int i = 0; !err && i < c->nr_outputs; i++) {
+		int werr = output_check_writable(c->outputs[i].path, &c->out_opts);
+
+		if ((werr == -EACCES || werr == -EPERM) &&
+		    (effective & PRIV_CAP(CAP_DAC_OVERRIDE))) {
+			log_debug("privileges: keeping cap_dac_override, which '%s' needs",
+				  c->outputs[i].path);
+			keep |= PRIV_CAP(CAP_DAC_OVERRIDE);
+			break;
+		}
+	}
+	if (!err)
+		err = privileges_drop(keep, &kept);
+	if (err)
+		return err;
+	privileges_format(kept, names, sizeof(names));
+	log_debug("privileges: kept %s; dropped the rest, no new privileges", names);
+	return 0;
+}
+
 int capture_run(const struct config *cfg)
 {
 	struct capture c = { .cfg = cfg,
@@ -578,6 +633,12 @@ int capture_run(const struct config *cfg)
 	rc = start(&c);
 	if (rc)
 		goto cleanup;
+	err = drop_privileges(&c);
+	if (err) {
+		log_error("cannot drop privileges: %s", strerror(-err));
+		rc = 1;
+		goto cleanup;
+	}
 	err = setup_loop(&c);
 	if (!err)
 		err = run_loop(&c);

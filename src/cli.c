@@ -40,6 +40,8 @@ static const char usage[] =
 	"                        .folded folded stacks (flamegraph.pl, speedscope)\n"
 	"                        .svg    interactive flame graph, self-contained\n"
 	"                      default: flamed-HOST-YYYYmmdd-HHMMSS.svg and .pb.gz here\n"
+	"  --output-mode MODE  permissions of the files written (octal; default 0600)\n"
+	"  --output-owner USER[:GROUP]  give the files written to USER (default: flamed's user)\n"
 	"  --no-progress       no live status line on a terminal\n"
 	"  -v, --verbose       debug messages (libbpf included)\n"
 	"  -h, --help          this help\n"
@@ -56,6 +58,8 @@ enum {
 	OPT_IDLE,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
+	OPT_OUTPUT_MODE,
+	OPT_OUTPUT_OWNER,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +67,8 @@ static const struct option long_opts[] = {
 	{ "freq", required_argument, NULL, 'F' },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
+	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 	{ "idle", no_argument, NULL, OPT_IDLE },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -138,6 +144,24 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			cfg->nr_outputs++;
 			break;
 		}
+		case OPT_OUTPUT_MODE: {
+			mode_t mode;
+
+			if (output_parse_mode(optarg, &mode))
+				return fail(err, err_len,
+					    "invalid --output-mode '%s' (octal, e.g. 0640; at most "
+					    "0777)",
+					    optarg);
+			cfg->has_output_mode = true;
+			cfg->output_mode = mode;
+			break;
+		}
+		case OPT_OUTPUT_OWNER:
+			if (!optarg[0])
+				return fail(err, err_len,
+					    "empty --output-owner (use USER[:GROUP])");
+			cfg->output_owner = optarg;
+			break;
 		case OPT_UNWIND:
 			if (strcmp(optarg, "auto") == 0)
 				cfg->unwind_mode = FLAMED_UNWIND_AUTO;

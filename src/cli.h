@@ -30,7 +30,10 @@ struct config {
 	int pids[CLI_MAX_PIDS];
 	int nr_outputs;
 	struct cli_output outputs[CLI_MAX_OUTPUTS];
-	char **cmd; /* argv after "--", NULL-terminated, borrowed; NULL when none */
+	bool has_output_mode;	  /* --output-mode given */
+	unsigned int output_mode; /* its permission bits (at most 0777) */
+	const char *output_owner; /* --output-owner USER[:GROUP], borrowed; resolved at start */
+	char **cmd;		  /* argv after "--", NULL-terminated, borrowed; NULL when none */
 };
 
 enum cli_result {

@@ -48,6 +48,7 @@ struct report_opts {
 	regex_t focus_re; /* compiled when focus is set */
 	const char *sample_index;
 	const char *title;
+	struct output_opts out_opts; /* --output-mode, --output-owner */
 };
 
 static const char usage[] =
@@ -67,6 +68,8 @@ static const char usage[] =
 	"  --sample-index TYPE    value drawn in .svg/.folded/.txt: samples, cpu, or an index\n"
 	"                         (default: samples when present, else the last type)\n"
 	"  --title TEXT           title line of the flame graph\n"
+	"  --output-mode MODE     permissions of the files written (octal; default 0600)\n"
+	"  --output-owner USER[:GROUP]  give the files written to USER\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 success, 1 unreadable or invalid input or failed write, 2 usage error.\n";
@@ -93,7 +96,15 @@ static int output_kind(const char *path, struct report_output *o)
 /* 0 to run, 1 when --help was printed, or -EINVAL after logging the usage error. */
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_PID = 256, OPT_COMM, OPT_FOCUS, OPT_SAMPLE_INDEX, OPT_TITLE };
+	enum {
+		OPT_PID = 256,
+		OPT_COMM,
+		OPT_FOCUS,
+		OPT_SAMPLE_INDEX,
+		OPT_TITLE,
+		OPT_OUTPUT_MODE,
+		OPT_OUTPUT_OWNER
+	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, OPT_PID },
@@ -101,6 +112,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "focus", required_argument, NULL, OPT_FOCUS },
 		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
+		{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -159,6 +172,25 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case OPT_TITLE:
 			o->title = optarg;
+			break;
+		case OPT_OUTPUT_MODE:
+			if (output_parse_mode(optarg, &o->out_opts.mode)) {
+				log_error(
+					"report: invalid --output-mode '%s' (octal, at most 0777)",
+					optarg);
+				return -EINVAL;
+			}
+			o->out_opts.has_mode = true;
+			break;
+		case OPT_OUTPUT_OWNER:
+			err = output_parse_owner(optarg, &o->out_opts.uid, &o->out_opts.gid);
+			if (err) {
+				log_error("report: invalid --output-owner '%s': %s", optarg,
+					  err == -ENOENT ? "no such user or group"
+							 : "use USER[:GROUP]");
+				return -EINVAL;
+			}
+			o->out_opts.has_owner = true;
 			break;
 		case ':':
 			log_error("report: option '%s' needs a value", argv[optind - 1]);
@@ -520,15 +552,38 @@ static int write_to(FILE *out, void *ctx)
 	return profile__write_folded(w->p, w->value_idx, out);
 }
 
-static int write_output(const struct report_output *o, const struct write_ctx *base)
+static int write_output(const struct report_output *o, const struct write_ctx *base,
+			const struct output_opts *opts)
 {
 	struct write_ctx w = *base;
 
 	w.kind = o->kind;
 	w.fmt = o->fmt;
 	if (o->kind == REPORT_PPROF)
-		return output_write_profile(base->p, o->path, o->fmt, NULL);
-	return output_write_atomic(o->path, write_to, &w); /* never half a file */
+		return output_write_profile(base->p, o->path, o->fmt, opts);
+	return output_write_atomic(o->path, opts, write_to, &w); /* never half a file */
+}
+
+/* One line on why the input could not be read. */
+static void log_read_error(const char *path, int err)
+{
+	struct stat st;
+
+	if (err == -EFBIG && !stat(path, &st)) {
+		if ((unsigned long long)st.st_size > OUTPUT_MAX_PPROF_BYTES)
+			log_error("cannot read '%s': larger than %llu MiB", path,
+				  OUTPUT_MAX_PPROF_BYTES >> 20);
+		else
+			log_error("cannot read '%s': it expands past %zu MiB of memory, the limit "
+				  "for a %lld-byte file (%d bytes a byte, %llu MiB decompressed at "
+				  "most); refusing (a decompression bomb?)",
+				  path, output_pprof_mem_limit((size_t)st.st_size) >> 20,
+				  (long long)st.st_size, OUTPUT_PPROF_MEM_RATIO,
+				  OUTPUT_MAX_PPROF_BYTES >> 20);
+		return;
+	}
+	log_error("cannot read '%s': %s", path,
+		  err == -EINVAL ? "not a valid pprof profile" : strerror(-err));
 }
 
 static const char *base_name(const char *path)
@@ -583,16 +638,15 @@ int report_main(int argc, char **argv)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < o.nr_outputs; i++) {
-		err = output_check_writable(o.outputs[i].path);
+		err = output_check_writable(o.outputs[i].path, &o.out_opts);
 		if (err) {
-			log_error("cannot write '%s': %s", o.outputs[i].path, strerror(-err));
+			log_error("cannot write '%s': %s", o.outputs[i].path, output_strerror(err));
 			goto cleanup;
 		}
 	}
 	err = output_read_pprof(o.in, &in);
 	if (err) {
-		log_error("cannot read '%s': %s", o.in,
-			  err == -EINVAL ? "not a valid pprof profile" : strerror(-err));
+		log_read_error(o.in, err);
 		goto cleanup;
 	}
 	err = pick_value_index(in, o.sample_index, &value_idx);
@@ -626,9 +680,9 @@ int report_main(int argc, char **argv)
 				.value_idx = value_idx,
 				.title = o.title ? o.title : title };
 	for (size_t i = 0; i < o.nr_outputs; i++) {
-		err = write_output(&o.outputs[i], &w);
+		err = write_output(&o.outputs[i], &w, &o.out_opts);
 		if (err) {
-			log_error("cannot write '%s': %s", o.outputs[i].path, strerror(-err));
+			log_error("cannot write '%s': %s", o.outputs[i].path, output_strerror(err));
 			goto cleanup;
 		}
 	}

@@ -10,4 +10,9 @@ build=${FLAMED_BUILD_DIR:-$src/build}
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target flamed
 echo "demo: capturing the whole host for ${1:-10s}..."
-"$build/flamed" --once "${1:-10s}"
+# under sudo, the files go to the user who will open them (flamed writes 0600, root's otherwise)
+owner=()
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+	owner=(--output-owner "$SUDO_USER")
+fi
+"$build/flamed" --once "${1:-10s}" "${owner[@]}"

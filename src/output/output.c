@@ -2,12 +2,15 @@
 /* Profile files: format by extension, gzip (zlib) and zstd, atomic writes, reading pprof back. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -16,13 +19,12 @@
 
 #include "output/output.h"
 #include "profile/profile.h"
+#include "util/clock.h"
+#include "util/readfile.h"
 
-/* Largest pprof file output_read_pprof() reads, compressed or not: far above what any store
- * accepts (Pyroscope takes 4 MiB), small enough that a bogus file cannot exhaust memory. */
-#define OUTPUT_MAX_PPROF_BYTES (1ULL << 30)
-#define OUTPUT_GZIP_LEVEL      6 /* zlib's default: the usual size/speed balance */
-#define OUTPUT_ZSTD_LEVEL      3 /* zstd's default */
-#define OUTPUT_TMP_ATTEMPTS    100
+#define OUTPUT_GZIP_LEVEL   6 /* zlib's default: the usual size/speed balance */
+#define OUTPUT_ZSTD_LEVEL   3 /* zstd's default */
+#define OUTPUT_TMP_ATTEMPTS 100
 
 static const struct {
 	const char *ext;
@@ -95,7 +97,98 @@ static int dir_of(const char *path, char **ret_dir)
 	return 0;
 }
 
-int output_check_writable(const char *path)
+int output_parse_mode(const char *s, mode_t *ret_mode)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return -EINVAL;
+	*ret_mode = (mode_t)v;
+	return 0;
+}
+
+/* Name or number -> id; getpwnam/getgrnam first, since a name may be all digits. */
+static int parse_id(const char *s, bool group, unsigned int *ret_id, gid_t *ret_primary)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	unsigned long v;
+	char *end;
+
+	if (!*s)
+		return -EINVAL;
+	if (group)
+		gr = getgrnam(s);
+	else
+		pw = getpwnam(s);
+	if (pw || gr) {
+		*ret_id = pw ? pw->pw_uid : gr->gr_gid;
+		if (pw)
+			*ret_primary = pw->pw_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || *s == '-' || *s == '+' || v >= (unsigned int)-1)
+		return -ENOENT; /* not a name we know, nor a number */
+	*ret_id = (unsigned int)v;
+	if (!group) {
+		pw = getpwuid((uid_t)v);
+		*ret_primary = pw ? pw->pw_gid : (gid_t)v;
+	}
+	return 0;
+}
+
+int output_parse_owner(const char *spec, uid_t *ret_uid, gid_t *ret_gid)
+{
+	const char *colon;
+	char user[256];
+	unsigned int uid, gid;
+	gid_t primary = 0;
+	int err;
+
+	if (!spec)
+		return -EINVAL;
+	colon = strchr(spec, ':');
+	if ((size_t)(colon ? colon - spec : (ptrdiff_t)strlen(spec)) >= sizeof(user))
+		return -EINVAL;
+	snprintf(user, sizeof(user), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+	err = parse_id(user, false, &uid, &primary);
+	if (err)
+		return err;
+	gid = primary;
+	if (colon) {
+		err = parse_id(colon + 1, true, &gid, &primary);
+		if (err)
+			return err;
+	}
+	*ret_uid = uid;
+	*ret_gid = gid;
+	return 0;
+}
+
+/* May flamed replace the file st describes? Only its own regular files, or those of the owner it
+ * was told to give its files to; never a symbolic link (rename would replace the link, but a user
+ * who made one meant something else) nor a device or fifo. */
+static int replaceable(const struct stat *st, const struct output_opts *opts)
+{
+	if (S_ISLNK(st->st_mode))
+		return -ELOOP;
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	if (st->st_uid != geteuid() && !(opts && opts->has_owner && st->st_uid == opts->uid))
+		return -EEXIST;
+	return 0;
+}
+
+int output_check_writable(const char *path, const struct output_opts *opts)
 {
 	struct stat st;
 	char *dir = NULL;
@@ -105,14 +198,10 @@ int output_check_writable(const char *path)
 		return -EINVAL;
 	if (path[strlen(path) - 1] == '/')
 		return -EISDIR;
-	if (!stat(path, &st)) {
-		if (S_ISDIR(st.st_mode))
-			return -EISDIR;
-		/* the rename would replace a device or fifo node instead of writing to it */
-		if (!S_ISREG(st.st_mode))
-			return -EINVAL;
-		if (access(path, W_OK))
-			return -errno;
+	if (!lstat(path, &st)) {
+		err = replaceable(&st, opts);
+		if (err)
+			return err;
 	} else if (errno != ENOENT) {
 		return -errno;
 	}
@@ -123,80 +212,241 @@ int output_check_writable(const char *path)
 		err = -errno;
 	else if (!S_ISDIR(st.st_mode))
 		err = -ENOTDIR;
-	else if (access(dir, W_OK | X_OK))
+	else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS))
 		err = -errno;
 	free(dir);
 	return err;
 }
 
+const char *output_strerror(int err)
+{
+	switch (err) {
+	case -ELOOP:
+		return "it is a symbolic link (flamed neither follows nor replaces one)";
+	case -EEXIST:
+		return "a file owned by another user is in the way (flamed replaces only its own "
+		       "files)";
+	case -EINVAL:
+		return "not a regular file";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}
+
+/* A FILE over an fd that remembers why a write failed: stdio and the encoders only report
+ * "failed" (-EIO), and a full disk must be reported as such. */
+struct errfile {
+	int fd;
+	int err; /* first write errno */
+};
+
+static ssize_t errfile_write(void *cookie, const char *buf, size_t len)
+{
+	struct errfile *ef = cookie;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(ef->fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!ef->err)
+				ef->err = n < 0 ? errno : ENOSPC;
+			return done ? (ssize_t)done : -1;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* Random suffix for temp names, so that no one can guess and pre-create them. */
+static unsigned long long tmp_suffix(void)
+{
+	unsigned long long r;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = ((unsigned long long)getpid() << 32) ^ (unsigned long long)mono_ns();
+	return r;
+}
+
+/* Create the file to write: unnamed (O_TMPFILE) when the file system can, else under a random
+ * hidden name with O_EXCL|O_NOFOLLOW, which refuses a pre-created file or link. *ret_tmp is the
+ * name, or NULL when unnamed. fd or -errno. */
+static int create_temp(int dirfd, const char *name, mode_t mode, bool named, char **ret_tmp)
+{
+	int fd;
+
+	*ret_tmp = NULL;
+	if (!named) {
+		fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+		if (fd >= 0)
+			return fd;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -errno;
+	}
+	for (int i = 0; i < OUTPUT_TMP_ATTEMPTS; i++) {
+		char *tmp;
+
+		/* hidden, and short enough to stay under NAME_MAX whatever the target's length */
+		if (asprintf(&tmp, ".%.200s.%016llx.tmp", name, tmp_suffix()) < 0)
+			return -ENOMEM;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0) {
+			*ret_tmp = tmp;
+			return fd;
+		}
+		free(tmp);
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/* Give the unnamed file fd a name in dirfd: name itself (fails with EEXIST if taken) or, with
+ * tmp_out, a fresh random temp name stored there. */
+static int link_tmpfile(int fd, int dirfd, const char *name, char **tmp_out)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (int i = 0; i < OUTPUT_TMP_ATTEMPTS; i++) {
+		char *tmp = NULL;
+
+		if (tmp_out && asprintf(&tmp, ".%.200s.%016llx.tmp", name, tmp_suffix()) < 0)
+			return -ENOMEM;
+		if (!linkat(AT_FDCWD, proc, dirfd, tmp ? tmp : name, AT_SYMLINK_FOLLOW)) {
+			if (tmp_out)
+				*tmp_out = tmp;
+			return 0;
+		}
+		free(tmp);
+		if (errno != EEXIST || !tmp_out)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/* Is name in dirfd still the file open as fd? */
+static bool same_file(int dirfd, const char *name, int fd)
+{
+	struct stat a, b;
+
+	return !fstatat(dirfd, name, &a, AT_SYMLINK_NOFOLLOW) && !fstat(fd, &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Put the written file fd (unnamed, or named tmp) in place as name. */
+static int publish(int dirfd, int fd, char **tmp, const char *name, const struct output_opts *opts)
+{
+	struct stat st;
+	int err;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (errno != ENOENT)
+			return -errno;
+		/* nothing there: create the name, never replacing what appears meanwhile */
+		if (!*tmp)
+			return link_tmpfile(fd, dirfd, name, NULL);
+		if (!same_file(dirfd, *tmp, fd))
+			return -EEXIST; /* someone replaced our temp name: do not publish theirs */
+		if (renameat2(dirfd, *tmp, dirfd, name, RENAME_NOREPLACE)) {
+			/* NFS and a few others lack RENAME_NOREPLACE: a plain rename, the name
+			 * having just been seen free */
+			if (errno != EINVAL && errno != ENOSYS)
+				return -errno;
+			if (renameat(dirfd, *tmp, dirfd, name))
+				return -errno;
+		}
+		free(*tmp);
+		*tmp = NULL;
+		return 0;
+	}
+	err = replaceable(&st, opts);
+	if (err)
+		return err;
+	if (!*tmp) {
+		err = link_tmpfile(fd, dirfd, name, tmp);
+		if (err)
+			return err;
+	}
+	if (!same_file(dirfd, *tmp, fd))
+		return -EEXIST; /* someone replaced our temp name: do not publish theirs */
+	if (renameat(dirfd, *tmp, dirfd, name))
+		return -errno;
+	free(*tmp);
+	*tmp = NULL;
+	return 0;
+}
+
 /* The temp file never outlives a failure, and an existing path is untouched unless everything
  * succeeded. */
-int output_write_atomic(const char *path, output_writer_fn fn, void *ctx)
+int output_write_atomic(const char *path, const struct output_opts *opts, output_writer_fn fn,
+			void *ctx)
 {
-	static unsigned int counter;
+	mode_t mode = opts && opts->has_mode ? opts->mode : OUTPUT_DEFAULT_MODE;
+	struct errfile ef = { .fd = -1 };
 	char *dir = NULL, *tmp = NULL;
-	bool created = false;
+	cookie_io_functions_t io = { .write = errfile_write };
+	int dirfd = -1, err;
 	FILE *f = NULL;
-	int fd = -1, err;
 
-	err = output_check_writable(path);
+	err = output_check_writable(path, opts);
 	if (!err)
 		err = dir_of(path, &dir);
 	if (err)
 		return err;
-	for (int i = 0; i < OUTPUT_TMP_ATTEMPTS && fd < 0; i++) {
-		unsigned int n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-
-		free(tmp);
-		/* hidden, and short enough to stay under NAME_MAX whatever the target's length */
-		if (asprintf(&tmp, "%s/.%.200s.%ld.%u.tmp", dir, base_name(path), (long)getpid(),
-			     n) < 0) {
-			tmp = NULL;
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd < 0 && errno != EEXIST) {
-			err = -errno;
-			goto cleanup;
-		}
-	}
-	if (fd < 0) {
-		err = -EEXIST;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		err = -errno;
 		goto cleanup;
 	}
-	created = true;
-	f = fdopen(fd, "w");
+	ef.fd = create_temp(dirfd, base_name(path), 0600, opts && opts->named_temp, &tmp);
+	if (ef.fd < 0) {
+		err = ef.fd;
+		goto cleanup;
+	}
+	/* the mode as asked, whatever the umask; then the owner, as once the file is another
+	 * user's, changing its mode would need CAP_FOWNER */
+	if (fchmod(ef.fd, mode)) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (opts && opts->has_owner && fchown(ef.fd, opts->uid, opts->gid)) {
+		err = -errno;
+		goto cleanup;
+	}
+	f = fopencookie(&ef, "w", io);
 	if (!f) {
 		err = -errno;
-		close(fd);
 		goto cleanup;
 	}
 	err = fn(f, ctx);
 	if (!err && fflush(f))
-		err = -errno;
-	if (!err && fsync(fileno(f)))
-		err = -errno;
+		err = -EIO;
 	if (fclose(f) && !err)
-		err = -errno;
+		err = -EIO;
 	f = NULL;
-	if (!err && rename(tmp, path))
+	if (ef.err) /* the writer saw only "failed": say why */
+		err = -ef.err;
+	if (!err && fsync(ef.fd))
 		err = -errno;
+	if (!err)
+		err = publish(dirfd, ef.fd, &tmp, base_name(path), opts);
 	if (err)
 		goto cleanup;
-	created = false;
-	/* make the rename itself durable; a failure here does not undo a complete write */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
+	/* make the new name durable; a failure here does not undo a complete write */
+	(void)fsync(dirfd);
 
 cleanup:
 	if (f)
 		fclose(f);
-	if (created)
-		unlink(tmp);
+	if (tmp && ef.fd >= 0 && same_file(dirfd, tmp, ef.fd))
+		unlinkat(dirfd, tmp, 0);
+	if (ef.fd >= 0)
+		close(ef.fd);
+	if (dirfd >= 0)
+		close(dirfd);
 	free(tmp);
 	free(dir);
 	return err;
@@ -284,9 +534,9 @@ int output_write_profile(const struct profile *p, const char *path, enum output_
 
 	switch (fmt) {
 	case OUTPUT_FOLDED:
-		return output_write_atomic(path, write_folded, &stacks);
+		return output_write_atomic(path, opts, write_folded, &stacks);
 	case OUTPUT_SVG:
-		return output_write_atomic(path, write_svg, &stacks);
+		return output_write_atomic(path, opts, write_svg, &stacks);
 	case OUTPUT_PPROF:
 	case OUTPUT_PPROF_GZ:
 	case OUTPUT_PPROF_ZST:
@@ -306,7 +556,7 @@ int output_write_profile(const struct profile *p, const char *path, enum output_
 		goto cleanup;
 	b = packed ? (struct buffer_ctx){ packed, packed_len }
 		   : (struct buffer_ctx){ raw, raw_len };
-	err = output_write_atomic(path, write_buffer, &b);
+	err = output_write_atomic(path, opts, write_buffer, &b);
 
 cleanup:
 	free(raw);
@@ -533,57 +783,37 @@ int output_decompress(const uint8_t *in, size_t len, size_t max_out, uint8_t **r
 	return 0;
 }
 
-/* Whole file into memory, at most limit bytes (-EFBIG beyond). */
-static int read_file(const char *path, size_t limit, uint8_t **ret_buf, size_t *ret_len)
+size_t output_pprof_mem_limit(size_t file_len)
 {
-	struct outbuf ob = { .limit = limit == SIZE_MAX ? SIZE_MAX : limit + 1 };
-	int fd, err = 0;
+	size_t limit = file_len > SIZE_MAX / OUTPUT_PPROF_MEM_RATIO
+			       ? SIZE_MAX
+			       : file_len * OUTPUT_PPROF_MEM_RATIO;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		err = outbuf_reserve(&ob, 64 * 1024);
-		if (err)
-			break;
-		n = read(fd, ob.buf + ob.len, ob.cap - ob.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		ob.len += n;
-	}
-	close(fd);
-	if (!err && ob.len > limit)
-		err = -EFBIG;
-	if (err) {
-		free(ob.buf);
-		return err;
-	}
-	*ret_buf = ob.buf;
-	*ret_len = ob.len;
-	return 0;
+	return limit < OUTPUT_PPROF_MEM_MIN ? (size_t)OUTPUT_PPROF_MEM_MIN : limit;
 }
 
 int output_read_pprof(const char *path, struct profile **ret_profile)
 {
-	uint8_t *file = NULL, *raw = NULL;
-	size_t file_len = 0, raw_len = 0;
+	uint8_t *raw = NULL;
+	size_t file_len = 0, raw_len = 0, limit;
+	char *file = NULL;
 	int err;
 
 	if (!path || !ret_profile)
 		return -EINVAL;
-	err = read_file(path, OUTPUT_MAX_PPROF_BYTES, &file, &file_len);
+	err = read_path_all(path, 64 * 1024, OUTPUT_MAX_PPROF_BYTES, &file, &file_len);
+	if (err)
+		goto cleanup;
+	/* the decompressed bytes and the unpacked message each stay within the file's share */
+	limit = output_pprof_mem_limit(file_len);
+	err = output_decompress((const uint8_t *)file, file_len,
+				limit < OUTPUT_MAX_PPROF_BYTES ? limit : OUTPUT_MAX_PPROF_BYTES,
+				&raw, &raw_len);
+	free(file);
+	file = NULL;
 	if (!err)
-		err = output_decompress(file, file_len, OUTPUT_MAX_PPROF_BYTES, &raw, &raw_len);
-	if (!err)
-		err = profile__decode_pprof(raw, raw_len, ret_profile);
+		err = profile__decode_pprof_limit(raw, raw_len, limit, ret_profile);
+cleanup:
 	free(file);
 	free(raw);
 	return err;

@@ -4,6 +4,8 @@
  * index and renumbers ids, since other producers (Go's runtime/pprof included) need not be dense. */
 #include <errno.h>
 #include <stddef.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -545,16 +547,58 @@ static int decode_samples(struct decoder *d)
 	return 0;
 }
 
+/* protobuf-c allocator that refuses past a byte budget: every repeated field costs a struct of up
+ * to ~100 bytes per 2 bytes on the wire, so without it a small file of empty messages unpacks into
+ * gigabytes. Blocks are counted at their usable size, so that frees give back what they took. */
+struct budget {
+	size_t used, limit;
+	bool exceeded;
+};
+
+static void *budget_alloc(void *data, size_t size)
+{
+	struct budget *b = data;
+	void *mem = size <= b->limit - b->used ? malloc(size) : NULL;
+	size_t usable = mem ? malloc_usable_size(mem) : size;
+
+	if (usable > b->limit - b->used) {
+		free(mem);
+		b->exceeded = true;
+		return NULL;
+	}
+	if (mem)
+		b->used += usable;
+	return mem;
+}
+
+static void budget_free(void *data, void *ptr)
+{
+	struct budget *b = data;
+
+	b->used -= malloc_usable_size(ptr); /* 0 for NULL */
+	free(ptr);
+}
+
 int profile__decode_pprof(const uint8_t *buf, size_t len, struct profile **ret_profile)
 {
+	return profile__decode_pprof_limit(buf, len, SIZE_MAX, ret_profile);
+}
+
+int profile__decode_pprof_limit(const uint8_t *buf, size_t len, size_t max_bytes,
+				struct profile **ret_profile)
+{
+	struct budget budget = { .limit = max_bytes };
+	ProtobufCAllocator alloc = { budget_alloc, budget_free, &budget };
 	struct decoder d = { 0 };
 	pb_profile *msg;
 	int err;
 
 	if ((!buf && len) || !ret_profile)
 		return -EINVAL;
+	msg = perftools__profiles__profile__unpack(&alloc, len, buf);
+	if (!msg && budget.exceeded)
+		return -EFBIG;
 	/* protobuf-c cannot tell malformed input from ENOMEM; malformed is far likelier */
-	msg = perftools__profiles__profile__unpack(NULL, len, buf);
 	if (!msg)
 		return -EINVAL;
 	d.msg = msg;
@@ -579,6 +623,6 @@ int profile__decode_pprof(const uint8_t *buf, size_t len, struct profile **ret_p
 	free(d.lines);
 	free(d.locs);
 	free(d.labels);
-	perftools__profiles__profile__free_unpacked(msg, NULL);
+	perftools__profiles__profile__free_unpacked(msg, &alloc);
 	return err;
 }

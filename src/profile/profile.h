@@ -109,6 +109,12 @@ int profile__encode_pprof(const struct profile *p, uint8_t **ret_buf, size_t *re
  * -E2BIG (a sample deeper than PROFILE_MAX_DECODED_FRAMES) / -ENOMEM. */
 int profile__decode_pprof(const uint8_t *buf, size_t len, struct profile **ret_profile);
 
+/* profile__decode_pprof, refusing with -EFBIG when the unpacked protobuf message would take more
+ * than max_bytes of memory (protobuf-c's allocations, at their malloc_usable_size): a few
+ * bytes on the wire can name a message of ~100 bytes, so this is what bounds a hostile file. */
+int profile__decode_pprof_limit(const uint8_t *buf, size_t len, size_t max_bytes,
+				struct profile **ret_profile);
+
 /* Folded stacks, one line per unique stack: "comm;root;...;leaf COUNT" (the comm label first when
  * present; kernel frames suffixed "_[k]", inlined frames "_[i]", JIT frames "_[j]"; ';' in names
  * replaced by ':', line breaks by ' '). Lines sorted, zero counts and empty stacks skipped. COUNT

@@ -26,6 +26,7 @@ struct file_sink {
 	char *host;
 	enum upload_file_compress compress;
 	uint64_t retain_bytes;
+	struct output_opts out; /* mode and owner of each file */
 };
 
 static const char *file_name(const struct sink *s)
@@ -173,7 +174,7 @@ static int file_submit(struct sink *s, const struct upload_window *w)
 			goto cleanup;
 		b.p = zst;
 	}
-	err = output_write_atomic(path, write_bytes, &b);
+	err = output_write_atomic(path, &fs->out, write_bytes, &b);
 	if (err)
 		goto cleanup;
 	s->stats.sent++;
@@ -226,6 +227,11 @@ int sink__new_file(const struct upload_file_opts *opts, struct sink **ret_sink)
 	fs->base.log_ctx = opts->log_ctx;
 	fs->compress = opts->compress;
 	fs->retain_bytes = opts->retain_bytes;
+	fs->out = (struct output_opts){ .has_mode = opts->has_mode,
+					.mode = opts->mode,
+					.has_owner = opts->has_owner,
+					.uid = opts->uid,
+					.gid = opts->gid };
 	fs->dir = strdup(opts->dir);
 	fs->host = strdup(opts->hostname ? opts->hostname : "flamed");
 	if (!fs->dir || !fs->host) {

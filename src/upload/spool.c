@@ -241,7 +241,8 @@ int spool__put(struct spool *sp, uint64_t seq, const uint8_t *blob, size_t len, 
 		goto cleanup;
 	}
 	z = (struct zbuf){ out, zlen };
-	err = output_write_atomic(path, write_zbuf, &z);
+	err = output_write_atomic(path, NULL, write_zbuf,
+				  &z); /* 0600: profiles name every process */
 	if (err)
 		goto cleanup;
 	err = insert(sp, seq, zlen);

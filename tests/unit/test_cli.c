@@ -43,6 +43,8 @@ static void once_defaults(void **state)
 	assert_int_equal(cfg.nr_pids, 0);
 	assert_int_equal(cfg.nr_outputs, 0);
 	assert_null(cfg.cmd);
+	assert_false(cfg.has_output_mode); /* files are 0600 unless asked */
+	assert_null(cfg.output_owner);
 }
 
 static void every_flag(void **state)
@@ -54,7 +56,7 @@ static void every_flag(void **state)
 	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "500ms", "-F", "999", "-p", "1",
 			       "--pid", "42", "-o", "a.pb.gz", "--output", "b.folded", "-o", "c.pb",
 			       "-o", "d.svg", "-o", "e.pb.zst", "--idle", "-v", "--no-progress",
-			       NULL),
+			       "--output-mode", "0640", "--output-owner", "alice:staff", NULL),
 			 CLI_RUN);
 	assert_true(cfg.duration_ns == 500000000ULL);
 	assert_int_equal(cfg.freq_hz, 999);
@@ -71,6 +73,9 @@ static void every_flag(void **state)
 	assert_true(cfg.include_idle);
 	assert_false(cfg.progress);
 	assert_int_equal(cfg.verbose, 1);
+	assert_true(cfg.has_output_mode);
+	assert_int_equal(cfg.output_mode, 0640);
+	assert_string_equal(cfg.output_owner, "alice:staff"); /* resolved at start, not here */
 }
 
 static void command_after_dashdash(void **state)
@@ -119,6 +124,9 @@ static void usage_errors(void **state)
 		{ { "--once", "1s", "-p", "-5" }, "invalid pid" },
 		{ { "--once", "1s", "-o", "x.txt" }, "unknown output format for 'x.txt'" },
 		{ { "--once", "1s", "-o", "" }, "empty output path" },
+		{ { "--once", "1s", "--output-mode", "4755" }, "invalid --output-mode '4755'" },
+		{ { "--once", "1s", "--output-mode", "rw" }, "invalid --output-mode" },
+		{ { "--once", "1s", "--output-owner", "" }, "empty --output-owner" },
 		{ { "--once", "1s", "--bogus" }, "unknown option '--bogus'" },
 		{ { "--once", "1s", "-Z" }, "unknown option '-Z'" },
 		{ { "--once" }, "needs a value" },
