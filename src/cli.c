@@ -11,11 +11,15 @@
 #include "flamed.h"
 #include "util/parse.h"
 
-#define DEFAULT_ONCE_HZ 99
-#define MAX_HZ		10000
+#define DEFAULT_ONCE_HZ	    99
+#define DEFAULT_DAEMON_HZ   19 /* the fleet convention (Parca, Alloy, OpenTelemetry) */
+#define DEFAULT_INTERVAL_NS (10 * 1000000000ULL)
+#define MIN_INTERVAL_NS	    (1000000000ULL) /* a window holds at least one drain */
+#define MAX_HZ		    10000
 
 static const char usage[] =
 	"Usage: flamed --once DURATION [options] [-- COMMAND [ARGS...]]\n"
+	"       flamed SINK... [--interval DURATION] [options] [-- COMMAND [ARGS...]]\n"
 	"       flamed report PROFILE -o OUT [--pid PID] [--comm NAME] [--focus REGEX]\n"
 	"                     [--sample-index samples|cpu] [--title TEXT]\n"
 	"\n"
@@ -42,6 +46,27 @@ static const char usage[] =
 	"                      default: flamed-HOST-YYYYmmdd-HHMMSS.svg and .pb.gz here\n"
 	"  --output-mode MODE  permissions of the files written (octal; default 0600)\n"
 	"  --output-owner USER[:GROUP]  give the files written to USER (default: flamed's user)\n"
+	"\n"
+	"Daemon (runs until SIGTERM or SIGINT; a profile every --interval to every sink):\n"
+	"  --output-dir DIR    one pprof per window in DIR (HOST_YYYY-MM-DDTHH-MM-SSZ.pb.gz)\n"
+	"    --compress gzip|zstd   file compression (default gzip; zstd for flamed report)\n"
+	"    --retain SIZE     delete the oldest files past SIZE in total (e.g. 1G)\n"
+	"  --pyroscope URL     Pyroscope: http(s)://host:4040 (Connect push)\n"
+	"    --pyroscope-api push|ingest   push (default) or the legacy /ingest\n"
+	"  --parca URL         Parca WriteRaw: grpc://host:7070 (h2c), grpcs:// (TLS),\n"
+	"                      http(s):// (gRPC-Web)\n"
+	"  --interval DURATION window length (default 10s)\n"
+	"  --app-name NAME     service_name of the series (default flamed)\n"
+	"  --series-by process one series per process name instead of one for the host\n"
+	"  --label KEY=VALUE   extra series label (repeatable)\n"
+	"  --tenant-id ID      X-Scope-OrgID header\n"
+	"  --bearer-token-file FILE, --basic-auth-file FILE (user:password)\n"
+	"  --tls-ca FILE, --tls-cert FILE, --tls-key FILE, --insecure-skip-verify\n"
+	"  --spool-dir DIR     keep windows a server has not taken yet on disk (zstd)\n"
+	"  --spool-max-bytes SIZE   bound of the spool, oldest evicted (default 256M)\n"
+	"  (-F defaults to 19 Hz in the daemon)\n"
+	"\n"
+	"Common:\n"
 	"  --no-progress       no live status line on a terminal\n"
 	"  -v, --verbose       debug messages (libbpf included)\n"
 	"  -h, --help          this help\n"
@@ -51,6 +76,8 @@ static const char usage[] =
 	"  flamed --once 30s                          # whole host -> SVG + pprof\n"
 	"  flamed --once 10s -p 1234 -o cpu.pb.gz     # one process\n"
 	"  flamed --once 1m -o out.svg -- ./myprog    # a command and its children\n"
+	"  flamed --pyroscope http://pyroscope:4040 --app-name web   # daemon\n"
+	"  flamed --output-dir /var/lib/flamed --retain 1G             # daemon, local files\n"
 	"  go tool pprof -top cpu.pb.gz\n";
 
 enum {
@@ -60,6 +87,25 @@ enum {
 	OPT_UNWIND,
 	OPT_OUTPUT_MODE,
 	OPT_OUTPUT_OWNER,
+	OPT_OUTPUT_DIR,
+	OPT_COMPRESS,
+	OPT_RETAIN,
+	OPT_PYROSCOPE,
+	OPT_PYROSCOPE_API,
+	OPT_PARCA,
+	OPT_INTERVAL,
+	OPT_APP_NAME,
+	OPT_SERIES_BY,
+	OPT_LABEL,
+	OPT_TENANT_ID,
+	OPT_BEARER_TOKEN_FILE,
+	OPT_BASIC_AUTH_FILE,
+	OPT_TLS_CA,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_INSECURE_SKIP_VERIFY,
+	OPT_SPOOL_DIR,
+	OPT_SPOOL_MAX_BYTES,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +118,25 @@ static const struct option long_opts[] = {
 	{ "idle", no_argument, NULL, OPT_IDLE },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+	{ "compress", required_argument, NULL, OPT_COMPRESS },
+	{ "retain", required_argument, NULL, OPT_RETAIN },
+	{ "pyroscope", required_argument, NULL, OPT_PYROSCOPE },
+	{ "pyroscope-api", required_argument, NULL, OPT_PYROSCOPE_API },
+	{ "parca", required_argument, NULL, OPT_PARCA },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "app-name", required_argument, NULL, OPT_APP_NAME },
+	{ "series-by", required_argument, NULL, OPT_SERIES_BY },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "tenant-id", required_argument, NULL, OPT_TENANT_ID },
+	{ "bearer-token-file", required_argument, NULL, OPT_BEARER_TOKEN_FILE },
+	{ "basic-auth-file", required_argument, NULL, OPT_BASIC_AUTH_FILE },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "insecure-skip-verify", no_argument, NULL, OPT_INSECURE_SKIP_VERIFY },
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -91,15 +156,119 @@ static enum cli_result fail(char *err, size_t len, const char *fmt, ...)
 	return CLI_USAGE_ERR;
 }
 
+bool cli_has_sink(const struct config *cfg)
+{
+	return cfg->sinks.output_dir || cfg->sinks.pyroscope_url || cfg->sinks.parca_url;
+}
+
+/* Set a string option that may be given once; false when it already was. */
+static bool set_once(const char **dst, const char *v)
+{
+	if (*dst)
+		return false;
+	*dst = v;
+	return true;
+}
+
+/* Prometheus-style label name: [A-Za-z_][A-Za-z0-9_]*, which Parca and Pyroscope both take. */
+static bool valid_label_name(const char *s, size_t len)
+{
+	if (!len || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static enum cli_result add_label(struct config *cfg, const char *kv, char *err, size_t err_len)
+{
+	static const char *const reserved[] = { "__name__", "service_name", "hostname" };
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : 0;
+	struct cli_label *l;
+
+	if (!eq || !valid_label_name(kv, klen) || klen >= CLI_LABEL_KEY || !eq[1] ||
+	    strlen(eq + 1) >= CLI_LABEL_VALUE)
+		return fail(err, err_len,
+			    "invalid --label '%s' (KEY=VALUE, KEY of letters, digits and _, "
+			    "VALUE not empty, at most %d bytes)",
+			    kv, CLI_LABEL_VALUE - 1);
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strlen(reserved[i]) == klen && !strncmp(kv, reserved[i], klen))
+			return fail(err, err_len,
+				    "--label %.*s is set by flamed (use --app-name for "
+				    "service_name)",
+				    (int)klen, kv);
+	for (int i = 0; i < cfg->nr_labels; i++)
+		if (strlen(cfg->labels[i].key) == klen && !strncmp(kv, cfg->labels[i].key, klen))
+			return fail(err, err_len, "--label %.*s given twice", (int)klen, kv);
+	if (cfg->nr_labels == CLI_MAX_LABELS)
+		return fail(err, err_len, "too many --label (at most %d)", CLI_MAX_LABELS);
+	l = &cfg->labels[cfg->nr_labels++];
+	memcpy(l->key, kv, klen);
+	l->key[klen] = 0;
+	snprintf(l->value, sizeof(l->value), "%s", eq + 1);
+	return CLI_RUN;
+}
+
+/* Cross-option rules, once every option is read. */
+static enum cli_result check_modes(struct config *cfg, bool freq_given, bool interval_given,
+				   char *err, size_t err_len)
+{
+	const struct cli_sinks *k = &cfg->sinks;
+	bool http = k->pyroscope_url || k->parca_url;
+
+	cfg->daemon = !cfg->once && cli_has_sink(cfg);
+	if (!cfg->once && !cfg->cmd && !cli_has_sink(cfg))
+		return fail(err, err_len,
+			    "nothing to do: give --once DURATION, a sink (--output-dir, "
+			    "--pyroscope, --parca), or a command after -- (see --help)");
+	if (cfg->daemon && cfg->nr_outputs)
+		return fail(err, err_len,
+			    "-o needs --once (the daemon writes its windows with --output-dir)");
+	if (interval_given && !cfg->daemon)
+		return fail(err, err_len, "--interval is for the daemon (give a sink, not --once)");
+	if (!freq_given)
+		cfg->freq_hz = cfg->daemon ? DEFAULT_DAEMON_HZ : DEFAULT_ONCE_HZ;
+	if ((k->compress_zstd || k->retain_bytes) && !k->output_dir)
+		return fail(err, err_len, "--compress and --retain need --output-dir");
+	if (k->pyroscope_api != CLI_PYROSCOPE_PUSH && !k->pyroscope_url)
+		return fail(err, err_len, "--pyroscope-api needs --pyroscope");
+	if (!http && (k->tenant_id || k->bearer_token_file || k->basic_auth_file || k->tls_ca ||
+		      k->tls_cert || k->tls_key || k->insecure_skip_verify || k->spool_dir ||
+		      k->spool_max_bytes))
+		return fail(err, err_len,
+			    "--tenant-id, authentication, TLS and spool options need --pyroscope "
+			    "or --parca");
+	if (k->bearer_token_file && k->basic_auth_file)
+		return fail(err, err_len,
+			    "--bearer-token-file and --basic-auth-file cannot be combined");
+	if (!k->tls_cert != !k->tls_key)
+		return fail(err, err_len, "--tls-cert and --tls-key go together");
+	if (!cli_has_sink(cfg) && (cfg->app_name || cfg->series_by_process || cfg->nr_labels))
+		return fail(err, err_len,
+			    "--app-name, --series-by and --label need a sink (--output-dir, "
+			    "--pyroscope, --parca)");
+	if (cfg->cmd && cfg->nr_pids)
+		return fail(err, err_len, "-p and a command after -- cannot be combined");
+	return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t err_len,
 			  void *out)
 {
+	bool freq_given = false, interval_given = false;
+	struct cli_sinks *k = &cfg->sinks;
+	enum cli_result r;
 	long long v;
 	int c, rc;
 
 	*cfg = (struct config){ .freq_hz = DEFAULT_ONCE_HZ,
 				.progress = true,
-				.unwind_mode = FLAMED_UNWIND_AUTO };
+				.unwind_mode = FLAMED_UNWIND_AUTO,
+				.interval_ns = DEFAULT_INTERVAL_NS };
 	err[0] = 0;
 	optind = 0; /* full re-initialisation: cli_parse may run more than once (tests) */
 	opterr = 0; /* we print our own one-line errors */
@@ -119,6 +288,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 					    "invalid frequency '%s' (an integer from 1 to %d Hz)",
 					    optarg, MAX_HZ);
 			cfg->freq_hz = (int)v;
+			freq_given = true;
 			break;
 		case 'p':
 			if (parse_int(optarg, 1, 4194304 /* PID_MAX_LIMIT */, &v))
@@ -177,6 +347,107 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 		case OPT_IDLE:
 			cfg->include_idle = true;
 			break;
+		case OPT_OUTPUT_DIR:
+			if (!optarg[0] || !set_once(&k->output_dir, optarg))
+				return fail(err, err_len, "--output-dir: give one, not empty");
+			break;
+		case OPT_COMPRESS:
+			if (strcmp(optarg, "gzip") && strcmp(optarg, "zstd"))
+				return fail(err, err_len, "invalid --compress '%s' (gzip or zstd)",
+					    optarg);
+			k->compress_zstd = !strcmp(optarg, "zstd");
+			break;
+		case OPT_RETAIN:
+			if (parse_size_bytes(optarg, &k->retain_bytes))
+				return fail(err, err_len, "invalid --retain '%s' (e.g. 500M, 2G)",
+					    optarg);
+			break;
+		case OPT_PYROSCOPE:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return fail(err, err_len,
+					    "invalid --pyroscope '%s' (http://HOST:PORT or "
+					    "https://...)",
+					    optarg);
+			if (!set_once(&k->pyroscope_url, optarg))
+				return fail(err, err_len, "--pyroscope given twice");
+			break;
+		case OPT_PYROSCOPE_API:
+			if (!strcmp(optarg, "push"))
+				k->pyroscope_api = CLI_PYROSCOPE_PUSH;
+			else if (!strcmp(optarg, "ingest"))
+				k->pyroscope_api = CLI_PYROSCOPE_INGEST;
+			else
+				return fail(err, err_len,
+					    "invalid --pyroscope-api '%s' (push or ingest)",
+					    optarg);
+			break;
+		case OPT_PARCA:
+			if (strncmp(optarg, "grpc://", 7) && strncmp(optarg, "grpcs://", 8) &&
+			    strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return fail(err, err_len,
+					    "invalid --parca '%s' (grpc://HOST:PORT, grpcs://, "
+					    "http:// or https://)",
+					    optarg);
+			if (!set_once(&k->parca_url, optarg))
+				return fail(err, err_len, "--parca given twice");
+			break;
+		case OPT_INTERVAL:
+			if (parse_duration_ns(optarg, &cfg->interval_ns) ||
+			    cfg->interval_ns < MIN_INTERVAL_NS)
+				return fail(err, err_len,
+					    "invalid --interval '%s' (at least 1s, e.g. 10s, 1m)",
+					    optarg);
+			interval_given = true;
+			break;
+		case OPT_APP_NAME:
+			if (!optarg[0] || strlen(optarg) >= CLI_LABEL_VALUE)
+				return fail(err, err_len, "invalid --app-name (1 to %d bytes)",
+					    CLI_LABEL_VALUE - 1);
+			cfg->app_name = optarg;
+			break;
+		case OPT_SERIES_BY:
+			if (strcmp(optarg, "process") && strcmp(optarg, "host"))
+				return fail(err, err_len,
+					    "invalid --series-by '%s' (host or process)", optarg);
+			cfg->series_by_process = !strcmp(optarg, "process");
+			break;
+		case OPT_LABEL:
+			r = add_label(cfg, optarg, err, err_len);
+			if (r != CLI_RUN)
+				return r;
+			break;
+		case OPT_TENANT_ID:
+			k->tenant_id = optarg;
+			break;
+		case OPT_BEARER_TOKEN_FILE:
+			k->bearer_token_file = optarg;
+			break;
+		case OPT_BASIC_AUTH_FILE:
+			k->basic_auth_file = optarg;
+			break;
+		case OPT_TLS_CA:
+			k->tls_ca = optarg;
+			break;
+		case OPT_TLS_CERT:
+			k->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			k->tls_key = optarg;
+			break;
+		case OPT_INSECURE_SKIP_VERIFY:
+			k->insecure_skip_verify = true;
+			break;
+		case OPT_SPOOL_DIR:
+			if (!optarg[0])
+				return fail(err, err_len, "empty --spool-dir");
+			k->spool_dir = optarg;
+			break;
+		case OPT_SPOOL_MAX_BYTES:
+			if (parse_size_bytes(optarg, &k->spool_max_bytes))
+				return fail(err, err_len,
+					    "invalid --spool-max-bytes '%s' (e.g. 256M, 1G)",
+					    optarg);
+			break;
 		case OPT_NO_PROGRESS:
 			cfg->progress = false;
 			break;
@@ -209,11 +480,5 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 	} else if (optind > 0 && optind == argc && strcmp(argv[optind - 1], "--") == 0) {
 		return fail(err, err_len, "no command after --");
 	}
-	if (!cfg->once && !cfg->cmd)
-		return fail(
-			err, err_len,
-			"nothing to do: give --once DURATION, or a command after -- (see --help)");
-	if (cfg->cmd && cfg->nr_pids)
-		return fail(err, err_len, "-p and a command after -- cannot be combined");
-	return CLI_RUN;
+	return check_modes(cfg, freq_given, interval_given, err, err_len);
 }

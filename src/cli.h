@@ -12,10 +12,44 @@
 
 #define CLI_MAX_PIDS	1024
 #define CLI_MAX_OUTPUTS 16
+#define CLI_MAX_LABELS	16
+#define CLI_LABEL_KEY	64
+#define CLI_LABEL_VALUE 256
 
 struct cli_output {
 	const char *path; /* borrowed from argv */
 	enum output_format fmt;
+};
+
+/* A --label k=v series label (copied: argv stays untouched). */
+struct cli_label {
+	char key[CLI_LABEL_KEY];
+	char value[CLI_LABEL_VALUE];
+};
+
+enum cli_pyroscope_api {
+	CLI_PYROSCOPE_PUSH,   /* Connect push.v1.PusherService/Push */
+	CLI_PYROSCOPE_INGEST, /* legacy /ingest */
+};
+
+/* Where the daemon sends its windows; strings borrowed from argv. A sink is on when its
+ * destination is set. */
+struct cli_sinks {
+	const char *output_dir;	   /* --output-dir */
+	const char *pyroscope_url; /* --pyroscope */
+	enum cli_pyroscope_api pyroscope_api;
+	const char *parca_url; /* --parca */
+	const char *tenant_id;
+	const char *bearer_token_file;
+	const char *basic_auth_file;
+	const char *tls_ca;
+	const char *tls_cert;
+	const char *tls_key;
+	bool insecure_skip_verify;
+	const char *spool_dir;
+	uint64_t spool_max_bytes; /* 0 = the upload module's default */
+	bool compress_zstd;	  /* --compress zstd (--output-dir) */
+	uint64_t retain_bytes;	  /* --retain; 0 = keep every file */
 };
 
 struct config {
@@ -34,7 +68,19 @@ struct config {
 	unsigned int output_mode; /* its permission bits (at most 0777) */
 	const char *output_owner; /* --output-owner USER[:GROUP], borrowed; resolved at start */
 	char **cmd;		  /* argv after "--", NULL-terminated, borrowed; NULL when none */
+	/* the daemon: windows of interval_ns to the sinks, until SIGTERM/SIGINT (or the command
+	 * exits); on when a sink is given without --once */
+	bool daemon;
+	uint64_t interval_ns;
+	struct cli_sinks sinks;
+	const char *app_name;	/* service_name; NULL = "flamed" */
+	bool series_by_process; /* --series-by process: one series per comm */
+	int nr_labels;
+	struct cli_label labels[CLI_MAX_LABELS];
 };
+
+/* True when cfg sends windows to at least one sink. */
+bool cli_has_sink(const struct config *cfg);
 
 enum cli_result {
 	CLI_RUN = 0,   /* config filled: run it */

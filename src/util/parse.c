@@ -46,6 +46,52 @@ int parse_duration_ns(const char *s, uint64_t *ret_ns)
 	return -EINVAL;
 }
 
+int parse_size_bytes(const char *s, uint64_t *ret_bytes)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "", 1 },
+		{ "b", 1 },
+		{ "k", 1024.0 },
+		{ "kb", 1024.0 },
+		{ "kib", 1024.0 },
+		{ "m", 1048576.0 },
+		{ "mb", 1048576.0 },
+		{ "mib", 1048576.0 },
+		{ "g", 1073741824.0 },
+		{ "gb", 1073741824.0 },
+		{ "gib", 1073741824.0 },
+		{ "t", 1099511627776.0 },
+		{ "tb", 1099511627776.0 },
+		{ "tib", 1099511627776.0 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	if (strncasecmp(s, "inf", 3) == 0 || strncasecmp(s, "nan", 3) == 0 || strchr(s, 'x') ||
+	    strchr(s, 'X') || strchr(s, 'p') || strchr(s, 'P') || strchr(s, 'e') || strchr(s, 'E'))
+		return -EINVAL; /* strtod accepts hex floats and exponents; a size does not */
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suffix) == 0) {
+			double bytes = v * units[i].mult;
+
+			if (bytes < 1 || bytes >= (double)(1ULL << 60))
+				return -EINVAL;
+			*ret_bytes = (uint64_t)bytes;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int parse_int(const char *s, long long min, long long max, long long *ret)
 {
 	char *end;

@@ -108,6 +108,56 @@ static void help_and_version(void **state)
 	assert_int_equal(parse(&cfg, err, sizeof(err), "-V", NULL), CLI_EXIT_OK);
 }
 
+static void daemon_flags(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	/* a sink without --once is the daemon: 19 Hz, 10 s windows */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--pyroscope", "http://p:4040", NULL),
+			 CLI_RUN);
+	assert_true(cfg.daemon);
+	assert_false(cfg.once);
+	assert_int_equal(cfg.freq_hz, 19);
+	assert_true(cfg.interval_ns == 10000000000ULL);
+	assert_true(cli_has_sink(&cfg));
+
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--output-dir", "/d", "--compress", "zstd",
+			       "--retain", "1G", "--parca", "grpcs://parca:7070", "--pyroscope",
+			       "https://p", "--pyroscope-api", "ingest", "--interval", "30s",
+			       "--app-name", "web", "--series-by", "process", "--label", "env=prod",
+			       "--label", "dc=x1", "--tenant-id", "t1", "--bearer-token-file",
+			       "/tok", "--tls-ca", "/ca.pem", "--tls-cert", "/c.pem", "--tls-key",
+			       "/k.pem", "--insecure-skip-verify", "--spool-dir", "/s",
+			       "--spool-max-bytes", "64M", "-F", "99", "--", "cmd", NULL),
+			 CLI_RUN);
+	assert_true(cfg.daemon);
+	assert_string_equal(cfg.sinks.output_dir, "/d");
+	assert_true(cfg.sinks.compress_zstd);
+	assert_true(cfg.sinks.retain_bytes == 1ULL << 30);
+	assert_string_equal(cfg.sinks.parca_url, "grpcs://parca:7070");
+	assert_int_equal(cfg.sinks.pyroscope_api, CLI_PYROSCOPE_INGEST);
+	assert_true(cfg.interval_ns == 30000000000ULL);
+	assert_string_equal(cfg.app_name, "web");
+	assert_true(cfg.series_by_process);
+	assert_int_equal(cfg.nr_labels, 2);
+	assert_string_equal(cfg.labels[0].key, "env");
+	assert_string_equal(cfg.labels[0].value, "prod");
+	assert_string_equal(cfg.labels[1].key, "dc");
+	assert_string_equal(cfg.sinks.tenant_id, "t1");
+	assert_true(cfg.sinks.insecure_skip_verify);
+	assert_true(cfg.sinks.spool_max_bytes == 64ULL << 20);
+	assert_int_equal(cfg.freq_hz, 99);
+	assert_string_equal(cfg.cmd[0], "cmd");
+
+	/* --once with a sink sends one window and keeps 99 Hz */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "5s", "--output-dir", "/d", NULL),
+			 CLI_RUN);
+	assert_false(cfg.daemon);
+	assert_int_equal(cfg.freq_hz, 99);
+}
+
 static void usage_errors(void **state)
 {
 	static const struct {
@@ -134,6 +184,25 @@ static void usage_errors(void **state)
 		{ { "--once", "1s", "stray" }, "unexpected argument 'stray'" },
 		{ { "--once", "1s", "--" }, "no command after --" },
 		{ { "--once", "1s", "-p", "1", "--", "true" }, "cannot be combined" },
+		{ { "--pyroscope", "pyro:4040" }, "invalid --pyroscope 'pyro:4040'" },
+		{ { "--pyroscope", "http://a", "--pyroscope", "http://b" },
+		  "--pyroscope given twice" },
+		{ { "--parca", "ftp://x" }, "invalid --parca" },
+		{ { "--output-dir", "/d", "--output-dir", "/e" }, "--output-dir" },
+		{ { "--output-dir", "/d", "-o", "x.svg" }, "-o needs --once" },
+		{ { "--once", "1s", "--interval", "5s" }, "--interval is for the daemon" },
+		{ { "--output-dir", "/d", "--interval", "500ms" }, "invalid --interval" },
+		{ { "--once", "1s", "--retain", "1G" }, "need --output-dir" },
+		{ { "--output-dir", "/d", "--retain", "lots" }, "invalid --retain" },
+		{ { "--output-dir", "/d", "--tenant-id", "t" }, "need --pyroscope or --parca" },
+		{ { "--parca", "grpc://p:1", "--tls-cert", "/c" }, "go together" },
+		{ { "--parca", "grpc://p:1", "--label", "env" }, "invalid --label 'env'" },
+		{ { "--parca", "grpc://p:1", "--label", "9x=1" }, "invalid --label" },
+		{ { "--parca", "grpc://p:1", "--label", "hostname=h" }, "set by flamed" },
+		{ { "--parca", "grpc://p:1", "--series-by", "pid" }, "invalid --series-by" },
+		{ { "--once", "1s", "--app-name", "x" }, "need a sink" },
+		{ { "--pyroscope-api", "ingest", "--once", "1s" }, "needs --pyroscope" },
+		{ { "--interval", "10s" }, "nothing to do" },
 	};
 
 	(void)state;
@@ -160,7 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(once_defaults),	  cmocka_unit_test(every_flag),
 		cmocka_unit_test(command_after_dashdash), cmocka_unit_test(help_and_version),
-		cmocka_unit_test(usage_errors),
+		cmocka_unit_test(daemon_flags),		  cmocka_unit_test(usage_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

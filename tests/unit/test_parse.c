@@ -46,6 +46,36 @@ static void durations_rejected(void **state)
 	assert_int_equal(parse_duration_ns(NULL, &ns), -EINVAL);
 }
 
+static void sizes(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t bytes;
+	} ok[] = {
+		{ "4096", 4096 },	  { "1b", 1 },
+		{ "512K", 512 << 10 },	  { "512KiB", 512 << 10 },
+		{ "256M", 256ULL << 20 }, { "256mb", 256ULL << 20 },
+		{ "1G", 1ULL << 30 },	  { "1GiB", 1ULL << 30 },
+		{ "1.5G", 3ULL << 29 },	  { "2T", 2ULL << 40 },
+	};
+	static const char *const bad[] = { "",	  "0",	  "-1M", "+1M", "1 M", " 1M", "1Q",
+					   "1e3", "0x10", "nan", "inf", "1P",  "M",   "0.1" };
+	uint64_t b = 42;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(parse_size_bytes(ok[i].in, &b), 0);
+		assert_int_equal(b, ok[i].bytes);
+	}
+	b = 42;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_size_bytes(bad[i], &b) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_true(b == 42);
+	}
+	assert_int_equal(parse_size_bytes(NULL, &b), -EINVAL);
+}
+
 static void integers_in_range(void **state)
 {
 	long long v = 0;
@@ -78,6 +108,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(durations_with_units),
 		cmocka_unit_test(durations_rejected),
+		cmocka_unit_test(sizes),
 		cmocka_unit_test(integers_in_range),
 		cmocka_unit_test(formats_durations),
 	};
