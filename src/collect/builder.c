@@ -28,6 +28,7 @@ struct map_key {
 	uint64_t inode;
 };
 
+/* One profile being built, with the caches of its ids (ids are per profile). */
 struct builder {
 	const struct collector *c;
 	struct proc_table *pt;
@@ -38,7 +39,22 @@ struct builder {
 	struct hashmap funcs; /* symbol name (heap copy) -> function id: demangle once per name */
 	uint64_t kernel_mapping;
 	uint64_t no_user_stack_fn;
-	uint64_t *ids; /* scratch: location ids of one sample */
+	uint64_t *ids;		   /* scratch: location ids of one sample (shared) */
+	struct build_stats *stats; /* shared by every series */
+	char series[FLAMED_COMM_LEN + 1];
+};
+
+/* A whole build: the series (one, or one per process name) and what they share. */
+struct build {
+	const struct collector *c;
+	struct proc_table *pt;
+	struct symbolizer *sym;
+	const struct build_opts *opts;
+	struct builder **series;
+	size_t nr_series;
+	struct hashmap by_name; /* series name (borrowed from the builder) -> index + 1 */
+	uint64_t *ids;
+	uint64_t calls; /* samples added, for the yield cadence */
 	struct build_stats stats;
 };
 
@@ -202,12 +218,11 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	return id;
 }
 
-static int add_sample(const struct flamed_count_key *k, uint64_t count, void *ctx)
+static int add_sample(struct builder *b, const struct flamed_count_key *k, struct proc_entry *e,
+		      uint64_t count)
 {
-	struct builder *b = ctx;
 	const struct collector_stack *ks = collector__stack(b->c, k->kern_stack);
 	const struct collector_stack *us = collector__stack(b->c, k->user_stack);
-	struct proc_entry *e = NULL;
 	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
 	struct profile_label labels[4];
 	size_t n = 0, unsym_frames = 0;
@@ -215,12 +230,7 @@ static int add_sample(const struct flamed_count_key *k, uint64_t count, void *ct
 	uint64_t id;
 
 	if ((k->kern_stack && !ks) || (k->user_stack && !us))
-		b->stats.stacks_missing += count;
-	if (k->aspace) {
-		e = proc_table__find(b->pt, k->tgid, k->aspace);
-		if (!e) /* its announcement was lost: try now */
-			e = proc_table__add(b->pt, k->tgid, k->aspace, NULL);
-	}
+		b->stats->stacks_missing += count;
 	/* ids are leaf first: kernel frames, then user frames. User frames are resolved first and
 	 * outermost first, so the first mapping the profile gets is a program's own executable
 	 * (pprof readers show mapping[0] as the main binary), not the kernel or a library. */
@@ -241,11 +251,11 @@ static int add_sample(const struct flamed_count_key *k, uint64_t count, void *ct
 		b->ids[i] = id;
 	}
 	n += us ? us->nr : 0;
-	b->stats.frames += n * count;
-	b->stats.frames_unsymbolized += unsym_frames * count;
+	b->stats->frames += n * count;
+	b->stats->frames_unsymbolized += unsym_frames * count;
 	if (k->aspace && !us) {
 		/* keep the sample, but say where its user part went */
-		b->stats.no_user_stack += count;
+		b->stats->no_user_stack += count;
 		if (!b->no_user_stack_fn) {
 			b->no_user_stack_fn = add_named_location(b, 0, 0, "[no user stack]");
 			if (!b->no_user_stack_fn)
@@ -261,51 +271,173 @@ static int add_sample(const struct flamed_count_key *k, uint64_t count, void *ct
 	labels[1] = (struct profile_label){ .key = "comm", .str = comm };
 	labels[2] = (struct profile_label){ .key = "thread", .str = tid };
 	labels[3] = (struct profile_label){ .key = "thread_name", .str = tcomm };
-	b->stats.samples += count;
+	b->stats->samples += count;
 	return profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, 4);
+}
+
+static void builder_free(struct builder *b)
+{
+	if (!b)
+		return;
+	profile__free(b->p);
+	hashmap__for_each (&b->locs, e)
+		free((void *)e->key);
+	hashmap__for_each (&b->maps, e)
+		free((void *)e->key);
+	hashmap__for_each (&b->funcs, e)
+		free((void *)e->key);
+	hashmap__clear(&b->locs);
+	hashmap__clear(&b->maps);
+	hashmap__clear(&b->funcs);
+	free(b);
+}
+
+static struct builder *builder_new(struct build *bd, const char *series)
+{
+	const struct build_opts *opts = bd->opts;
+	struct builder *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	*b = (struct builder){
+		.c = bd->c, .pt = bd->pt, .sym = bd->sym, .ids = bd->ids, .stats = &bd->stats
+	};
+	snprintf(b->series, sizeof(b->series), "%s", series);
+	hashmap__init(&b->locs, hash_loc, equal_loc, NULL);
+	hashmap__init(&b->maps, hash_map, equal_map, NULL);
+	hashmap__init(&b->funcs, hashmap_hash_str, hashmap_equal_str, NULL);
+	b->p = profile__new_cpu(opts->freq_hz);
+	if (!b->p)
+		goto fail;
+	profile__set_time(b->p, opts->time_nanos, opts->duration_nanos);
+	for (size_t i = 0; opts->comments && opts->comments[i]; i++)
+		if (profile__add_comment(b->p, opts->comments[i]))
+			goto fail;
+	return b;
+fail:
+	builder_free(b);
+	return NULL;
+}
+
+/* The series a sample belongs to: the only one, or its process name's (created on first use). */
+static struct builder *series_for(struct build *bd, const char *name)
+{
+	struct builder **grown, *b;
+	uintptr_t idx;
+
+	if (!bd->opts->by_process)
+		return bd->series[0];
+	if (hashmap__find(&bd->by_name, (uintptr_t)name, &idx))
+		return bd->series[idx - 1];
+	grown = realloc(bd->series, (bd->nr_series + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	bd->series = grown;
+	b = builder_new(bd, name);
+	if (!b)
+		return NULL;
+	bd->series[bd->nr_series++] = b;
+	if (hashmap__set(&bd->by_name, (uintptr_t)b->series, bd->nr_series))
+		return NULL; /* freed with the others */
+	return b;
+}
+
+static int on_count(const struct flamed_count_key *k, uint64_t count, void *ctx)
+{
+	struct build *bd = ctx;
+	struct proc_entry *e = NULL;
+	char name[FLAMED_COMM_LEN + 1];
+	struct builder *b;
+
+	if (k->aspace) {
+		e = proc_table__find(bd->pt, k->tgid, k->aspace);
+		if (!e) /* its announcement was lost: try now */
+			e = proc_table__add(bd->pt, k->tgid, k->aspace, NULL);
+	}
+	if (e && e->comm[0])
+		snprintf(name, sizeof(name), "%s", e->comm);
+	else
+		snprintf(name, sizeof(name), "%.*s", FLAMED_COMM_LEN, k->comm);
+	b = series_for(bd, name);
+	if (!b)
+		return -ENOMEM;
+	/* between samples nothing is held from the process table: the caller may drain and take
+	 * process events here */
+	if (bd->opts->yield && ++bd->calls % BUILD_YIELD_EVERY == 0)
+		bd->opts->yield(bd->opts->yield_ctx);
+	return add_sample(b, k, e, count);
+}
+
+int build_profiles(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
+		   const struct build_opts *opts, struct build_series **ret_series, size_t *ret_nr,
+		   struct build_stats *ret_stats)
+{
+	struct build bd = { .c = c, .pt = pt, .sym = sym, .opts = opts };
+	struct build_series *out = NULL;
+	int err;
+
+	hashmap__init(&bd.by_name, hashmap_hash_str, hashmap_equal_str, NULL);
+	/* kernel + user frames + the "[no user stack]" marker */
+	bd.ids = calloc(2 * FLAMED_MAX_FRAMES + 1, sizeof(*bd.ids));
+	if (!bd.ids) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (!opts->by_process) {
+		bd.series = calloc(1, sizeof(*bd.series));
+		if (!bd.series || !(bd.series[0] = builder_new(&bd, ""))) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		bd.nr_series = 1;
+	}
+	err = collector__for_each_count(c, on_count, &bd);
+	if (err)
+		goto cleanup;
+	out = calloc(bd.nr_series ? bd.nr_series : 1, sizeof(*out));
+	if (!out) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < bd.nr_series; i++) {
+		snprintf(out[i].name, sizeof(out[i].name), "%s", bd.series[i]->series);
+		out[i].profile = bd.series[i]->p;
+		bd.series[i]->p = NULL;
+	}
+	*ret_series = out;
+	*ret_nr = bd.nr_series;
+	if (ret_stats)
+		*ret_stats = bd.stats;
+cleanup:
+	for (size_t i = 0; i < bd.nr_series; i++)
+		builder_free(bd.series[i]);
+	free(bd.series);
+	hashmap__clear(&bd.by_name);
+	free(bd.ids);
+	return err;
 }
 
 int build_profile(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
 		  const struct build_opts *opts, struct profile **ret_profile,
 		  struct build_stats *ret_stats)
 {
-	struct builder b = { .c = c, .pt = pt, .sym = sym };
+	struct build_opts one = *opts;
+	struct build_series *series;
+	size_t nr;
 	int err;
 
-	hashmap__init(&b.locs, hash_loc, equal_loc, NULL);
-	hashmap__init(&b.maps, hash_map, equal_map, NULL);
-	hashmap__init(&b.funcs, hashmap_hash_str, hashmap_equal_str, NULL);
-	/* kernel + user frames + the "[no user stack]" marker */
-	b.ids = calloc(2 * FLAMED_MAX_FRAMES + 1, sizeof(*b.ids));
-	b.p = profile__new_cpu(opts->freq_hz);
-	if (!b.ids || !b.p) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	profile__set_time(b.p, opts->time_nanos, opts->duration_nanos);
-	for (size_t i = 0; opts->comments && opts->comments[i]; i++) {
-		err = profile__add_comment(b.p, opts->comments[i]);
-		if (err)
-			goto cleanup;
-	}
-	err = collector__for_each_count(c, add_sample, &b);
+	one.by_process = false;
+	err = build_profiles(c, pt, sym, &one, &series, &nr, ret_stats);
 	if (err)
-		goto cleanup;
-	*ret_profile = b.p;
-	b.p = NULL;
-	if (ret_stats)
-		*ret_stats = b.stats;
-cleanup:
-	profile__free(b.p);
-	hashmap__for_each (&b.locs, e)
-		free((void *)e->key);
-	hashmap__for_each (&b.maps, e)
-		free((void *)e->key);
-	hashmap__for_each (&b.funcs, e)
-		free((void *)e->key);
-	hashmap__clear(&b.locs);
-	hashmap__clear(&b.maps);
-	hashmap__clear(&b.funcs);
-	free(b.ids);
-	return err;
+		return err;
+	*ret_profile = series[0].profile;
+	free(series);
+	return 0;
+}
+
+void build_series__free(struct build_series *series, size_t nr)
+{
+	for (size_t i = 0; series && i < nr; i++)
+		profile__free(series[i].profile);
+	free(series);
 }

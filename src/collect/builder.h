@@ -5,19 +5,37 @@
 #ifndef FLAMED_BUILDER_H
 #define FLAMED_BUILDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/types.h>
+
+#include "flamed.h"
 
 struct collector;
 struct proc_table;
 struct symbolizer;
 struct profile;
 
+#define BUILD_YIELD_EVERY 256 /* samples between two calls of build_opts.yield */
+
 struct build_opts {
 	int freq_hz;
 	int64_t time_nanos;	     /* capture start, ns since the epoch */
 	int64_t duration_nanos;	     /* capture length */
 	const char *const *comments; /* NULL-terminated, may be NULL */
+	bool by_process;	     /* build_profiles: one profile per process name (comm) */
+	/* called every BUILD_YIELD_EVERY samples, with nothing of the process table held: a
+	 * long build (cold caches) lets the caller drain the BPF maps meanwhile. May be NULL. */
+	void (*yield)(void *ctx);
+	void *yield_ctx;
+};
+
+/* One profile of build_profiles, and the process name it holds ("" unless by_process). */
+struct build_series {
+	char name[FLAMED_COMM_LEN + 1];
+	struct profile *profile;
 };
 
 struct build_stats {
@@ -33,5 +51,14 @@ struct build_stats {
 int build_profile(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
 		  const struct build_opts *opts, struct profile **ret_profile,
 		  struct build_stats *ret_stats);
+
+/* Like build_profile, but with opts->by_process one profile per process name. *ret_series (free
+ * with build_series__free) gets *ret_nr series; stats cover them all. 0 or -errno. */
+int build_profiles(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
+		   const struct build_opts *opts, struct build_series **ret_series, size_t *ret_nr,
+		   struct build_stats *ret_stats);
+
+/* Frees the series and their profiles. NULL-safe. */
+void build_series__free(struct build_series *series, size_t nr);
 
 #endif /* FLAMED_BUILDER_H */
