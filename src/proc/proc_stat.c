@@ -2,6 +2,7 @@
 /* /proc/PID/stat and comm parsers. Everything after the name is numbers the kernel writes, but
  * the name is the process's own choice: it is found by the last ')' of the whole file, never by
  * a line-based read that a newline in the name would cut short. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -73,7 +74,7 @@ int proc_stat_parse(const char *text, size_t len, struct proc_stat *ret_stat)
 
 	/* ") S ppid ...": field 3 is the state, starttime is field 22 */
 	pos = (size_t)(close - text) + 1;
-	if (pos + 2 > len || text[pos] != ' ' || text[pos + 1] == ' ' || text[pos + 1] == '\n')
+	if (pos + 2 > len || text[pos] != ' ' || !isalpha((unsigned char)text[pos + 1]))
 		return -EINVAL;
 	ret_stat->state = text[pos + 1];
 	pos += 2;

@@ -352,8 +352,20 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 		return NULL; /* anonymous, [vdso], JIT: nothing to open */
 	if (hashmap__find(&t->files, (uintptr_t)&key, &v)) {
 		n = (struct file_node *)v;
-		if (n->f.fd < 0 && !n->lost) /* closed by the budget: remember the live place */
-			n->seen = seen;
+		if (n->f.fd >= 0)
+			return &n->f;
+		n->seen = seen; /* closed by the budget: remember a live place to reopen it from */
+		if (!n->lost)
+			return &n->f;
+		/* not found where it was seen before (a mapping that moved away, a FIFO at its
+		 * path): this mapping of the same inode may still lead to it */
+		fd = open_node(t, n, &nlink);
+		if (fd < 0)
+			return &n->f;
+		n->lost = false;
+		n->f.fd = fd;
+		t->stats.files_open++;
+		track_open(t, n);
 		return &n->f;
 	}
 	n = calloc(1, sizeof(*n));
