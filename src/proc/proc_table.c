@@ -62,7 +62,8 @@ struct file_node {
 	struct sighting seen;
 	struct file_node *prev, *next; /* LRU links while open and not held */
 	uint32_t holds;
-	bool lost; /* could not be opened (again): not retried */
+	bool lost;	     /* could not be opened where last seen */
+	bool suffix_is_name; /* " (deleted)" ends the file's real name (it has links) */
 };
 
 static uint64_t hash_entry_key(uintptr_t k, void *ctx)
@@ -338,7 +339,21 @@ void proc_file__release(const struct proc_file *f)
 	trim_fds(f->table, f->table->fd_budget);
 }
 
-/* The file of mapping m (whose path may be fixed up here: see below), opened on first sight. */
+/* The maps line of a file named "x (deleted)" reads like that of a deleted "x": once the
+ * opened inode shows links, the suffix is known to be part of the name and is given back. */
+static void fix_name(struct file_node *n, struct proc_map *m)
+{
+	char *p;
+
+	if (!m->is_deleted || !n->suffix_is_name ||
+	    asprintf(&p, "%s%s", m->path, DELETED_SUFFIX) < 0)
+		return;
+	free(m->path);
+	m->path = p;
+	m->is_deleted = false;
+}
+
+/* The file of mapping m (whose path may be fixed up: fix_name), opened on first sight. */
 static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct proc_map *m)
 {
 	struct file_key key = { .dev = makedev(m->dev_major, m->dev_minor), .inode = m->inode };
@@ -352,6 +367,7 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 		return NULL; /* anonymous, [vdso], JIT: nothing to open */
 	if (hashmap__find(&t->files, (uintptr_t)&key, &v)) {
 		n = (struct file_node *)v;
+		fix_name(n, m);
 		if (n->f.fd >= 0)
 			return &n->f;
 		n->seen = seen; /* closed by the budget: remember a live place to reopen it from */
@@ -362,6 +378,8 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 		fd = open_node(t, n, &nlink);
 		if (fd < 0)
 			return &n->f;
+		n->suffix_is_name = m->is_deleted && nlink;
+		fix_name(n, m);
 		n->lost = false;
 		n->f.fd = fd;
 		t->stats.files_open++;
@@ -396,15 +414,13 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 	t->stats.files_open++;
 	track_open(t, n);
 	if (m->is_deleted && nlink) {
-		/* " (deleted)" was the file's name, not the kernel's note: keep it whole */
-		char *p;
+		char *p = NULL;
 
-		if (asprintf(&p, "%s%s", m->path, DELETED_SUFFIX) >= 0) {
-			free(m->path);
-			m->path = p;
-			m->is_deleted = false;
+		n->suffix_is_name = true;
+		fix_name(n, m);
+		if (!m->is_deleted && (p = strdup(m->path))) {
 			free(n->f.path);
-			n->f.path = strdup(p);
+			n->f.path = p;
 		}
 	}
 	return &n->f;
