@@ -548,7 +548,9 @@ int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *
 		return -EAGAIN;
 	}
 	t->window_refreshes++;
-	e->last_refresh_ns = now;
+	/* the re-read that follows an exec (the loader maps the libraries) is not held back */
+	if (!replace)
+		e->last_refresh_ns = now;
 	t->stats.refreshes++;
 	err = snapshot(t, e, replace, true);
 	if (!err)
