@@ -353,6 +353,19 @@ static void fix_name(struct file_node *n, struct proc_map *m)
 	m->is_deleted = false;
 }
 
+/* Remember where n was last seen mapped: a live place to reopen it from if the budget closes it
+ * (the process that first mapped it may be gone by then). */
+static void see(struct file_node *n, const struct sighting *seen, const char *path)
+{
+	char *p;
+
+	n->seen = *seen;
+	if (strcmp(n->f.path, path) && (p = strdup(path))) { /* another mount namespace */
+		free(n->f.path);
+		n->f.path = p;
+	}
+}
+
 /* The file of mapping m (whose path may be fixed up: fix_name), opened on first sight. */
 static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct proc_map *m)
 {
@@ -368,10 +381,8 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 	if (hashmap__find(&t->files, (uintptr_t)&key, &v)) {
 		n = (struct file_node *)v;
 		fix_name(n, m);
-		if (n->f.fd >= 0)
-			return &n->f;
-		n->seen = seen; /* closed by the budget: remember a live place to reopen it from */
-		if (!n->lost)
+		see(n, &seen, m->path);
+		if (n->f.fd >= 0 || !n->lost)
 			return &n->f;
 		/* not found where it was seen before (a mapping that moved away, a FIFO at its
 		 * path): this mapping of the same inode may still lead to it */

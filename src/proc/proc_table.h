@@ -30,7 +30,7 @@ struct proc_file {
 	uint64_t dev; /* makedev(major, minor) as in /proc/PID/maps */
 	uint64_t inode;
 	int fd;			  /* O_RDONLY, or -1 (closed, or could not be opened) */
-	char *path;		  /* path as the process saw it */
+	char *path;		  /* path as the process that mapped it last saw it */
 	struct proc_table *table; /* owner, or NULL */
 };
 
