@@ -318,7 +318,7 @@ static int run_loop(struct capture *c)
 static void print_summary(struct capture *c, const uint64_t *m, const struct build_stats *bs)
 {
 	struct proc_table_stats ps = proc_table__stats(c->procs);
-	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL];
+	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL], refused;
 	double sym = bs->frames ? 100.0 * (bs->frames - bs->frames_unsymbolized) / bs->frames : 100;
 
 	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
@@ -335,13 +335,14 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
 		 (unsigned long long)ps.vanished,
 		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
-	if (ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
-	    ps.mappings_dropped + ps.pid_reused + ps.stat_bad)
-		log_info("process files: %llu opened, %llu could not be opened, %llu refused (not "
-			 "the "
-			 "mapped file), %llu lost after closing (fd budget %llu); maps re-reads "
-			 "throttled %llu, mappings over the cap %llu, pids reused %llu, bad stat "
-			 "%llu",
+	/* only when a process made flamed refuse or give up something (always with -v) */
+	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
+		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad;
+	if (refused || log_get_level() >= LOG_DEBUG)
+		log_info("process files: %llu opened, %llu could not be opened, %llu refused "
+			 "(not the mapped file), %llu lost after closing (fd budget %llu); "
+			 "maps re-reads throttled %llu, mappings over the cap %llu, "
+			 "pids reused %llu, bad stat %llu",
 			 (unsigned long long)ps.files_open, (unsigned long long)ps.files_failed,
 			 (unsigned long long)ps.files_refused, (unsigned long long)ps.files_lost,
 			 (unsigned long long)ps.fd_budget,
