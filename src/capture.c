@@ -337,18 +337,18 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
 	/* only when a process made flamed refuse or give up something (always with -v) */
 	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
-		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad;
+		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big;
 	if (refused || log_get_level() >= LOG_DEBUG)
 		log_info("process files: %llu opened, %llu could not be opened, %llu refused "
 			 "(not the mapped file), %llu lost after closing (fd budget %llu); "
 			 "maps re-reads throttled %llu, mappings over the cap %llu, "
-			 "pids reused %llu, bad stat %llu",
+			 "pids reused %llu, bad stat %llu, maps too big %llu",
 			 (unsigned long long)ps.files_open, (unsigned long long)ps.files_failed,
 			 (unsigned long long)ps.files_refused, (unsigned long long)ps.files_lost,
 			 (unsigned long long)ps.fd_budget,
 			 (unsigned long long)ps.refreshes_throttled,
 			 (unsigned long long)ps.mappings_dropped, (unsigned long long)ps.pid_reused,
-			 (unsigned long long)ps.stat_bad);
+			 (unsigned long long)ps.stat_bad, (unsigned long long)ps.maps_too_big);
 	log_debug("process table: %llu processes, %llu files opened, %llu reopened, %llu closed "
 		  "for the fd budget of %llu (peak %llu open), %llu re-reads",
 		  (unsigned long long)ps.processes, (unsigned long long)ps.files_open,

@@ -12,8 +12,10 @@
 #include "proc/proc_maps.h"
 #include "util/readfile.h"
 
-#define DELETED_SUFFIX	   " (deleted)"
-#define MAPS_READ_CHUNK	   (64 * 1024)
+#define DELETED_SUFFIX	" (deleted)"
+#define MAPS_READ_CHUNK (64 * 1024)
+#define MAPS_READ_MAX \
+	(32 * 1024 * 1024) /* ~100x a large process's; bounds what one makes us hold */
 #define MAPS_INITIAL_SLOTS 64
 
 /* Parse up to max_digits hex digits at *pos (at least one). */
@@ -262,7 +264,7 @@ struct proc_maps *proc_maps__read(int pid, bool exec_only)
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	err = read_path_all(path, MAPS_READ_CHUNK, SIZE_MAX, &buf, &len);
+	err = read_path_all(path, MAPS_READ_CHUNK, MAPS_READ_MAX, &buf, &len);
 	if (!err) {
 		m = proc_maps__parse(buf, len, exec_only, NULL);
 		err = m ? 0 : -errno;

@@ -36,8 +36,8 @@ int proc_maps_parse_line(const char *line, size_t len, struct proc_map *ret_map)
  * errno set (ENOMEM). */
 struct proc_maps *proc_maps__parse(const char *text, size_t len, bool exec_only, size_t *ret_bad);
 
-/* Read and parse /proc/PID/maps. Returns a new list or NULL with errno (ESRCH when the process is
- * gone). */
+/* Read and parse /proc/PID/maps (at most 32 MiB of it). Returns a new list or NULL with errno
+ * (ESRCH when the process is gone, EFBIG when its maps are larger). */
 struct proc_maps *proc_maps__read(int pid, bool exec_only);
 
 /* Add to fresh the mappings of old that no mapping of fresh overlaps (unmapped since: samples

@@ -501,8 +501,10 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 	}
 	start = st.start_time;
 	maps = proc_maps__read(e->tgid, true);
-	if (!maps)
+	if (!maps) {
+		t->stats.maps_too_big += errno == EFBIG;
 		return -errno;
+	}
 	/* the maps of the process whose start time was read, not of one that took the pid since */
 	if (proc_stat__read(e->tgid, &st) || st.start_time != start) {
 		proc_maps__free(maps);
@@ -595,7 +597,7 @@ struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t
 	}
 	t->stats.processes++;
 	n->e.snapshot_err = snapshot(t, &n->e, true, false);
-	if (n->e.snapshot_err)
+	if (n->e.snapshot_err == -ESRCH)
 		t->stats.vanished++;
 	return &n->e;
 }

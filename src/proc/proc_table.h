@@ -58,10 +58,11 @@ struct proc_table_stats {
 	uint64_t refreshes;	      /* maps re-read after a miss or an event */
 	uint64_t refreshes_throttled; /* re-reads refused by the per-process or global rate */
 	uint64_t mappings_dropped;    /* mappings beyond PROC_TABLE_MAX_MAPPINGS for a process */
-	uint64_t pid_reused; /* an entry's (pid, address space) came back as another process */
-	uint64_t stat_bad;   /* /proc/PID/stat that did not parse */
-	uint64_t fds_peak;   /* most file fds open at once */
-	uint64_t fd_budget;  /* fds the table keeps open at most (beyond holds) */
+	uint64_t pid_reused;   /* an entry's (pid, address space) came back as another process */
+	uint64_t stat_bad;     /* /proc/PID/stat that did not parse */
+	uint64_t maps_too_big; /* /proc/PID/maps over 32 MiB: not read */
+	uint64_t fds_peak;     /* most file fds open at once */
+	uint64_t fd_budget;    /* fds the table keeps open at most (beyond holds) */
 };
 
 /* New empty table; its fd budget is derived from RLIMIT_NOFILE as it is now (raise it first).
