@@ -337,15 +337,18 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
 	/* only when a process made flamed refuse or give up something (always with -v) */
 	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
-		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big;
+		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big +
+		  ps.files_over_cap + ps.opens_deferred;
 	if (refused || log_get_level() >= LOG_DEBUG)
 		log_info("process files: %llu opened, %llu could not be opened, %llu refused "
-			 "(not the mapped file), %llu lost after closing (fd budget %llu); "
+			 "(not the mapped file), %llu lost after closing (fd budget %llu), "
+			 "%llu over the cap, %llu opens deferred; "
 			 "maps re-reads throttled %llu, mappings over the cap %llu, "
 			 "pids reused %llu, bad stat %llu, maps too big %llu",
 			 (unsigned long long)ps.files_open, (unsigned long long)ps.files_failed,
 			 (unsigned long long)ps.files_refused, (unsigned long long)ps.files_lost,
-			 (unsigned long long)ps.fd_budget,
+			 (unsigned long long)ps.fd_budget, (unsigned long long)ps.files_over_cap,
+			 (unsigned long long)ps.opens_deferred,
 			 (unsigned long long)ps.refreshes_throttled,
 			 (unsigned long long)ps.mappings_dropped, (unsigned long long)ps.pid_reused,
 			 (unsigned long long)ps.stat_bad, (unsigned long long)ps.maps_too_big);

@@ -30,6 +30,9 @@ struct proc_table {
 	size_t fd_budget;
 	uint64_t window_ns; /* start of the current second of the global re-read rate */
 	uint32_t window_refreshes;
+	uint64_t opens_window_ns; /* start of the current second of the file open rate */
+	uint32_t window_opens;
+	size_t nr_files;
 	struct proc_table_stats stats;
 };
 
@@ -63,6 +66,7 @@ struct file_node {
 	struct file_node *prev, *next; /* LRU links while open and not held */
 	uint32_t holds;
 	bool lost;	     /* could not be opened where last seen */
+	bool deferred;	     /* not opened yet: over the open rate when first seen */
 	bool suffix_is_name; /* " (deleted)" ends the file's real name (it has links) */
 };
 
@@ -183,6 +187,24 @@ void proc_table__set_fd_budget(struct proc_table *t, size_t budget)
 	t->fd_budget = budget ? budget : 1;
 	t->stats.fd_budget = t->fd_budget;
 	trim_fds(t, t->fd_budget);
+}
+
+/* A new file open within the rate (PROC_TABLE_OPENS_MAX a second): a process that maps new files
+ * in a loop cannot make flamed open files in a loop. */
+static bool open_allowed(struct proc_table *t)
+{
+	uint64_t now = mono_ns();
+
+	if (now - t->opens_window_ns >= 1000000000ULL) {
+		t->opens_window_ns = now;
+		t->window_opens = 0;
+	}
+	if (t->window_opens >= PROC_TABLE_OPENS_MAX) {
+		t->stats.opens_deferred++;
+		return false;
+	}
+	t->window_opens++;
+	return true;
 }
 
 /* --- opening a process's file --- */
@@ -311,6 +333,8 @@ int proc_file__hold(const struct proc_file *f)
 	}
 	if (n->lost)
 		return -ENOENT;
+	if (n->deferred && !open_allowed(t))
+		return -EAGAIN;
 	fd = open_node(t, n, &nlink);
 	if (fd < 0) {
 		n->lost = true;
@@ -319,7 +343,11 @@ int proc_file__hold(const struct proc_file *f)
 			t->stats.files_refused++;
 		return fd;
 	}
-	t->stats.files_reopened++;
+	if (n->deferred)
+		t->stats.files_open++;
+	else
+		t->stats.files_reopened++;
+	n->deferred = false;
 	n->f.fd = fd;
 	n->holds++;
 	track_open(t, n);
@@ -382,20 +410,27 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 		n = (struct file_node *)v;
 		fix_name(n, m);
 		see(n, &seen, m->path);
-		if (n->f.fd >= 0 || !n->lost)
+		if (n->f.fd >= 0 || (!n->lost && !n->deferred))
 			return &n->f;
 		/* not found where it was seen before (a mapping that moved away, a FIFO at its
-		 * path): this mapping of the same inode may still lead to it */
+		 * path), or not tried yet (rate): this mapping of the same inode may lead to it */
+		if (!open_allowed(t))
+			return &n->f;
 		fd = open_node(t, n, &nlink);
 		if (fd < 0)
 			return &n->f;
 		n->suffix_is_name = m->is_deleted && nlink;
 		fix_name(n, m);
 		n->lost = false;
+		n->deferred = false;
 		n->f.fd = fd;
 		t->stats.files_open++;
 		track_open(t, n);
 		return &n->f;
+	}
+	if (t->nr_files >= PROC_TABLE_MAX_FILES) {
+		t->stats.files_over_cap++;
+		return NULL;
 	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
@@ -410,6 +445,12 @@ static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct pr
 		free(n->f.path);
 		free(n);
 		return NULL;
+	}
+	t->nr_files++;
+	if (!open_allowed(t)) {
+		n->f.fd = -1;
+		n->deferred = true; /* tried at its next sighting, or when needed */
+		return &n->f;
 	}
 	fd = open_node(t, n, &nlink);
 	if (fd < 0) {

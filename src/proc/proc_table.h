@@ -21,6 +21,8 @@
 #define PROC_TABLE_MAX_MAPPINGS 4096 /* executable mappings kept per process, old and new */
 #define PROC_TABLE_REFRESH_NS	1000000000ULL /* one event-driven re-read per process per second */
 #define PROC_TABLE_REFRESH_MAX	100	      /* event-driven re-reads per second, all processes */
+#define PROC_TABLE_MAX_FILES	262144	      /* distinct mapped files known at once */
+#define PROC_TABLE_OPENS_MAX	10000	      /* file opens per second, all processes */
 
 struct proc_table;
 
@@ -58,11 +60,13 @@ struct proc_table_stats {
 	uint64_t refreshes;	      /* maps re-read after a miss or an event */
 	uint64_t refreshes_throttled; /* re-reads refused by the per-process or global rate */
 	uint64_t mappings_dropped;    /* mappings beyond PROC_TABLE_MAX_MAPPINGS for a process */
-	uint64_t pid_reused;   /* an entry's (pid, address space) came back as another process */
-	uint64_t stat_bad;     /* /proc/PID/stat that did not parse */
-	uint64_t maps_too_big; /* /proc/PID/maps over 32 MiB: not read */
-	uint64_t fds_peak;     /* most file fds open at once */
-	uint64_t fd_budget;    /* fds the table keeps open at most (beyond holds) */
+	uint64_t pid_reused;	 /* an entry's (pid, address space) came back as another process */
+	uint64_t stat_bad;	 /* /proc/PID/stat that did not parse */
+	uint64_t maps_too_big;	 /* /proc/PID/maps over 32 MiB: not read */
+	uint64_t files_over_cap; /* mappings of files beyond PROC_TABLE_MAX_FILES: not opened */
+	uint64_t opens_deferred; /* opens beyond PROC_TABLE_OPENS_MAX a second: left for later */
+	uint64_t fds_peak;	 /* most file fds open at once */
+	uint64_t fd_budget;	 /* fds the table keeps open at most (beyond holds) */
 };
 
 /* New empty table; its fd budget is derived from RLIMIT_NOFILE as it is now (raise it first).
