@@ -469,6 +469,18 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	return store_stack(stacks, w.st, 0x75736572);
 }
 
+/* Address-space cookie: the mm pointer mixed with the process's start time. The kernel reuses
+ * pids and mm_struct slots alike, so a process that gets both from one that exited still gets a
+ * new cookie (and a fresh maps snapshot). 0 only without an mm (kernel threads). */
+static __always_inline __u64 aspace_cookie(struct task_struct *task)
+{
+	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
+
+	if (!mm)
+		return 0;
+	return (mm ^ (BPF_CORE_READ(task, group_leader, start_time) * 0x9e3779b97f4a7c15ULL)) | 1;
+}
+
 /* Send a process event; false (and counted) when the ring buffer is full. */
 static __always_inline bool send_event(__u32 type, __u32 tgid, __u64 aspace,
 				       struct task_struct *task)
@@ -549,7 +561,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	}
 
 	task = bpf_get_current_task_btf();
-	key.aspace = (__u64)BPF_CORE_READ(task, mm);
+	key.aspace = aspace_cookie(task);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	key.kern_stack = capture_kernel_stack(ctx, stacks);
 	if (key.aspace) { /* kernel threads have no mm and no user stack */
@@ -623,7 +635,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	ak.tgid = BPF_CORE_READ(p, tgid);
 	if (cfg_filter && !bpf_map_lookup_elem(&targets, &ak.tgid))
 		return 0;
-	ak.aspace = (__u64)BPF_CORE_READ(p, mm);
+	ak.aspace = aspace_cookie(p);
 	if (!ak.aspace || ak.tgid == cfg_self_tgid)
 		return 0;
 	if (send_event(FLAMED_EVENT_EXEC, ak.tgid, ak.aspace, p))

@@ -43,7 +43,7 @@ enum flamed_metric {
 
 /* Key of the "counts" maps: one entry per distinct (thread, address space, stacks, comm). */
 struct flamed_count_key {
-	__u64 aspace;	  /* task->mm as a cookie: changes on exec, so maps snapshots match */
+	__u64 aspace;	  /* cookie of task->mm and start time: new on exec and on pid reuse */
 	__u64 user_stack; /* hash into the "stacks" map, 0 = none */
 	__u64 kern_stack; /* hash into the "stacks" map, 0 = none */
 	__u32 tgid;	  /* process id (init namespace) */

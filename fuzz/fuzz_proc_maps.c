@@ -26,6 +26,39 @@ static void check_list(const struct proc_maps *m, bool exec_only)
 	}
 }
 
+/* Merge the second half's mappings into the first's as a re-read does: the result must still be
+ * sorted, non-overlapping, within the cap, and say where each mapping came from. */
+static void check_merge(const char *text, size_t size)
+{
+	size_t half = size / 2, cap = 1 + size % 7, n, dropped = 0, *src = NULL;
+	struct proc_maps *fresh = proc_maps__parse(text, half, true, NULL);
+	struct proc_maps *old = proc_maps__parse(text + half, size - half, true, NULL);
+
+	if (!fresh || !old)
+		goto out;
+	while (fresh->nr > cap) /* the caller caps fresh first */
+		free(fresh->maps[--fresh->nr].path);
+	n = fresh->nr;
+	if (proc_maps__merge_old(fresh, old, cap, &src, &dropped))
+		goto out;
+	if (fresh->nr > cap || fresh->nr + dropped > n + old->nr)
+		abort();
+	check_list(fresh, true);
+	for (size_t i = 0; src && i < fresh->nr; i++) {
+		const struct proc_map *from = src[i] < n	     ? NULL
+					      : src[i] - n < old->nr ? &old->maps[src[i] - n]
+								     : NULL;
+
+		if (src[i] >= n && (!from || from->start != fresh->maps[i].start ||
+				    strcmp(from->path, fresh->maps[i].path)))
+			abort();
+	}
+out:
+	free(src);
+	proc_maps__free(fresh);
+	proc_maps__free(old);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -45,5 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_list(m, exec_only);
 		proc_maps__free(m);
 	}
+	check_merge(text, size);
 	return 0;
 }

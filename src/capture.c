@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -81,14 +82,22 @@ static void load_unwind(struct capture *c, const struct proc_entry *e, bool afte
 		const struct proc_map *m = &e->maps->maps[i];
 		const struct proc_file *f = e->files[i];
 		struct unwind_loader_mapping *um = &c->umaps[n++];
+		int fd;
 
 		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
-		if (f && f->fd >= 0 && !symbolizer__load_bias(c->sym, m, f, &um->load_bias)) {
-			um->fd = f->fd;
+		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
+			continue;
+		/* held (not closed by the table's fd budget) until the description is made */
+		fd = proc_file__hold(f);
+		if (fd >= 0) {
+			um->fd = fd;
 			um->file_id = f;
 		}
 	}
 	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n, c->uproc);
+	for (size_t i = 0; i < n; i++)
+		if (c->umaps[i].fd >= 0)
+			proc_file__release(c->umaps[i].file_id);
 	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
 	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
 	c->uproc->remap_after_ns = mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL);
@@ -324,7 +333,7 @@ static int run_loop(struct capture *c)
 static void print_summary(struct capture *c, const uint64_t *m, const struct build_stats *bs)
 {
 	struct proc_table_stats ps = proc_table__stats(c->procs);
-	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL];
+	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL], refused;
 	double sym = bs->frames ? 100.0 * (bs->frames - bs->frames_unsymbolized) / bs->frames : 100;
 
 	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
@@ -341,6 +350,29 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
 		 (unsigned long long)ps.vanished,
 		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	/* only when a process made flamed refuse or give up something (always with -v) */
+	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
+		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big +
+		  ps.files_over_cap + ps.opens_deferred;
+	if (refused || log_get_level() >= LOG_DEBUG)
+		log_info("process files: %llu opened, %llu could not be opened, %llu refused "
+			 "(not the mapped file), %llu lost after closing (fd budget %llu), "
+			 "%llu over the cap, %llu opens deferred; "
+			 "maps re-reads throttled %llu, mappings over the cap %llu, "
+			 "pids reused %llu, bad stat %llu, maps too big %llu",
+			 (unsigned long long)ps.files_open, (unsigned long long)ps.files_failed,
+			 (unsigned long long)ps.files_refused, (unsigned long long)ps.files_lost,
+			 (unsigned long long)ps.fd_budget, (unsigned long long)ps.files_over_cap,
+			 (unsigned long long)ps.opens_deferred,
+			 (unsigned long long)ps.refreshes_throttled,
+			 (unsigned long long)ps.mappings_dropped, (unsigned long long)ps.pid_reused,
+			 (unsigned long long)ps.stat_bad, (unsigned long long)ps.maps_too_big);
+	log_debug("process table: %llu processes, %llu files opened, %llu reopened, %llu closed "
+		  "for the fd budget of %llu (peak %llu open), %llu re-reads",
+		  (unsigned long long)ps.processes, (unsigned long long)ps.files_open,
+		  (unsigned long long)ps.files_reopened, (unsigned long long)ps.files_closed,
+		  (unsigned long long)ps.fd_budget, (unsigned long long)ps.fds_peak,
+		  (unsigned long long)ps.refreshes);
 	if (!collector__samples(c->coll))
 		log_info("no samples: %s",
 			 c->cfg->nr_pids || c->cfg->cmd
@@ -465,6 +497,20 @@ static int finish(struct capture *c)
 	return rc;
 }
 
+/* Every process's mapped files are opened: take the whole fd allowance (the hard limit) rather
+ * than the 1024 a shell gives, so the process table's fd budget (derived from it) is large. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_debug("cannot raise RLIMIT_NOFILE to %llu: %s", (unsigned long long)rl.rlim_max,
+			  strerror(errno));
+}
+
 static int start(struct capture *c)
 {
 	const struct config *cfg = c->cfg;
@@ -506,6 +552,7 @@ static int start(struct capture *c)
 		return 1;
 
 	libbpf_set_print(libbpf_print);
+	raise_nofile();
 	c->coll = collector__new();
 	c->procs = proc_table__new();
 	c->sym = symbolizer__new(NULL);

@@ -12,8 +12,10 @@
 #include "proc/proc_maps.h"
 #include "util/readfile.h"
 
-#define DELETED_SUFFIX	   " (deleted)"
-#define MAPS_READ_CHUNK	   (64 * 1024)
+#define DELETED_SUFFIX	" (deleted)"
+#define MAPS_READ_CHUNK (64 * 1024)
+#define MAPS_READ_MAX \
+	(32 * 1024 * 1024) /* ~100x a large process's; bounds what one makes us hold */
 #define MAPS_INITIAL_SLOTS 64
 
 /* Parse up to max_digits hex digits at *pos (at least one). */
@@ -262,7 +264,7 @@ struct proc_maps *proc_maps__read(int pid, bool exec_only)
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	err = read_path_all(path, MAPS_READ_CHUNK, SIZE_MAX, &buf, &len);
+	err = read_path_all(path, MAPS_READ_CHUNK, MAPS_READ_MAX, &buf, &len);
 	if (!err) {
 		m = proc_maps__parse(buf, len, exec_only, NULL);
 		err = m ? 0 : -errno;
@@ -273,6 +275,81 @@ struct proc_maps *proc_maps__read(int pid, bool exec_only)
 		return NULL;
 	}
 	return m;
+}
+
+int proc_maps__merge_old(struct proc_maps *fresh, const struct proc_maps *old, size_t cap,
+			 size_t **ret_src, size_t *ret_dropped)
+{
+	size_t n = fresh->nr, keep = 0, j = 0, i, a, b, out, dropped = 0, *src = NULL;
+	struct proc_map *maps = NULL;
+	char **old_paths = NULL; /* copies for the kept old mappings, NULL for the others */
+	int err = -ENOMEM;
+
+	if (ret_src)
+		*ret_src = NULL;
+	if (!old || !old->nr) {
+		err = 0;
+		goto cleanup;
+	}
+	old_paths = calloc(old->nr, sizeof(*old_paths));
+	if (!old_paths)
+		goto cleanup;
+	for (i = 0; i < old->nr; i++) {
+		const struct proc_map *o = &old->maps[i];
+
+		/* fresh is sorted and non-overlapping, so its ends are sorted too */
+		while (j < n && fresh->maps[j].end <= o->start)
+			j++;
+		if (j < n && fresh->maps[j].start < o->end)
+			continue; /* still mapped, or something else is there now */
+		if (n + keep >= cap) {
+			dropped++;
+			continue;
+		}
+		old_paths[i] = strdup(o->path);
+		if (!old_paths[i])
+			goto cleanup;
+		keep++;
+	}
+	if (!keep) {
+		err = 0;
+		goto cleanup;
+	}
+	maps = calloc(n + keep, sizeof(*maps));
+	src = calloc(n + keep, sizeof(*src));
+	if (!maps || !src)
+		goto cleanup;
+	for (a = 0, b = 0, out = 0; a < n || b < old->nr;) {
+		if (b < old->nr && !old_paths[b]) {
+			b++;
+		} else if (b >= old->nr || (a < n && fresh->maps[a].start < old->maps[b].start)) {
+			src[out] = a;
+			maps[out++] = fresh->maps[a++];
+		} else {
+			src[out] = n + b;
+			maps[out] = old->maps[b];
+			maps[out++].path = old_paths[b];
+			old_paths[b++] = NULL; /* moved */
+		}
+	}
+	free(fresh->maps);
+	fresh->maps = maps;
+	fresh->nr = out;
+	maps = NULL;
+	if (ret_src) {
+		*ret_src = src;
+		src = NULL;
+	}
+	err = 0;
+cleanup:
+	for (i = 0; old_paths && i < old->nr; i++)
+		free(old_paths[i]);
+	free(old_paths);
+	free(maps);
+	free(src);
+	if (ret_dropped)
+		*ret_dropped = err ? 0 : dropped;
+	return err;
 }
 
 const struct proc_map *proc_maps__find(const struct proc_maps *m, uint64_t addr)

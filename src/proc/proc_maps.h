@@ -36,9 +36,18 @@ int proc_maps_parse_line(const char *line, size_t len, struct proc_map *ret_map)
  * errno set (ENOMEM). */
 struct proc_maps *proc_maps__parse(const char *text, size_t len, bool exec_only, size_t *ret_bad);
 
-/* Read and parse /proc/PID/maps. Returns a new list or NULL with errno (ESRCH when the process is
- * gone). */
+/* Read and parse /proc/PID/maps (at most 32 MiB of it). Returns a new list or NULL with errno
+ * (ESRCH when the process is gone, EFBIG when its maps are larger). */
 struct proc_maps *proc_maps__read(int pid, bool exec_only);
+
+/* Add to fresh the mappings of old that no mapping of fresh overlaps (unmapped since: samples
+ * taken before may point there), keeping fresh sorted and at most cap long (fresh's own first;
+ * old mappings beyond cap are counted in *ret_dropped). Both lists are sorted and non-overlapping
+ * (as parsed), so this is one linear pass. *ret_src (malloc'ed, the caller frees it; may be
+ * NULL) gets, per resulting mapping i, its index in fresh before the call, or fresh's old count
+ * plus its index in old. 0 or -ENOMEM (fresh unchanged). */
+int proc_maps__merge_old(struct proc_maps *fresh, const struct proc_maps *old, size_t cap,
+			 size_t **ret_src, size_t *ret_dropped);
 
 /* Mapping containing addr, or NULL. The pointer is borrowed from m. */
 const struct proc_map *proc_maps__find(const struct proc_maps *m, uint64_t addr);

@@ -5,15 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "proc/proc_table.h"
+#include "util/clock.h"
 #include "util/hashmap.h"
+
+#define DELETED_SUFFIX " (deleted)"
+#define FD_RESERVE     256 /* fds left to the sampler, outputs and the rest of flamed */
+#define FD_BUDGET_MIN  16
+
+struct file_node;
 
 struct proc_table {
 	struct hashmap entries; /* (tgid, aspace) key struct -> struct proc_entry * */
 	struct hashmap files;	/* (dev, inode) key struct -> struct proc_file * */
+	/* open fds nobody holds, most recently used first: the tail is closed when over budget */
+	struct file_node *lru_head, *lru_tail;
+	size_t fds_open; /* held or in the LRU */
+	size_t fd_budget;
+	uint64_t window_ns; /* start of the current second of the global re-read rate */
+	uint32_t window_refreshes;
+	uint64_t opens_window_ns; /* start of the current second of the file open rate */
+	uint32_t window_opens;
+	size_t nr_files;
 	struct proc_table_stats stats;
 };
 
@@ -33,9 +52,22 @@ struct entry_node {
 	struct proc_entry e;
 };
 
+/* Where a file was last seen mapped, to open it again after the budget closed it. */
+struct sighting {
+	uint32_t tgid;
+	uint64_t start, end;
+	bool name_deleted; /* the maps line's name ended in " (deleted)" */
+};
+
 struct file_node {
 	struct file_key key;
 	struct proc_file f;
+	struct sighting seen;
+	struct file_node *prev, *next; /* LRU links while open and not held */
+	uint32_t holds;
+	bool lost;	     /* could not be opened where last seen */
+	bool deferred;	     /* not opened yet: over the open rate when first seen */
+	bool suffix_is_name; /* " (deleted)" ends the file's real name (it has links) */
 };
 
 static uint64_t hash_entry_key(uintptr_t k, void *ctx)
@@ -70,6 +102,19 @@ static bool equal_file_key(uintptr_t a, uintptr_t b, void *ctx)
 	return x->dev == y->dev && x->inode == y->inode;
 }
 
+static size_t budget_from_rlimit(void)
+{
+	struct rlimit rl;
+	size_t lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 4096;
+	lim = (size_t)rl.rlim_cur;
+	/* half of what is left after the reserve: the symbolizer's debug files and the unwind
+	 * loader open files of their own */
+	return lim > FD_RESERVE + 2 * FD_BUDGET_MIN ? (lim - FD_RESERVE) / 2 : FD_BUDGET_MIN;
+}
+
 struct proc_table *proc_table__new(void)
 {
 	struct proc_table *t = calloc(1, sizeof(*t));
@@ -78,202 +123,445 @@ struct proc_table *proc_table__new(void)
 		return NULL;
 	hashmap__init(&t->entries, hash_entry_key, equal_entry_key, NULL);
 	hashmap__init(&t->files, hash_file_key, equal_file_key, NULL);
+	t->fd_budget = budget_from_rlimit();
+	t->stats.fd_budget = t->fd_budget;
 	return t;
 }
 
-/* Open the file behind mapping m of process tgid: through map_files first (the exact mapped file,
- * even if deleted or replaced on disk), then through the process's root (containers), then the
- * path itself. */
-static int open_mapped_file(uint32_t tgid, const struct proc_map *m)
-{
-	char path[4096 + 64];
-	int fd;
+/* --- fd budget --- */
 
-	snprintf(path, sizeof(path), "/proc/%u/map_files/%llx-%llx", tgid,
-		 (unsigned long long)m->start, (unsigned long long)m->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	if (m->path[0] != '/')
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/proc/%u/root%s", tgid, m->path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	fd = open(m->path, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? fd : -errno;
+static void lru_unlink(struct proc_table *t, struct file_node *n)
+{
+	if (n->prev)
+		n->prev->next = n->next;
+	else if (t->lru_head == n)
+		t->lru_head = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
+	else if (t->lru_tail == n)
+		t->lru_tail = n->prev;
+	n->prev = n->next = NULL;
 }
 
-static struct proc_file *pin_file(struct proc_table *t, uint32_t tgid, const struct proc_map *m)
+static void lru_push_head(struct proc_table *t, struct file_node *n)
+{
+	n->prev = NULL;
+	n->next = t->lru_head;
+	if (t->lru_head)
+		t->lru_head->prev = n;
+	t->lru_head = n;
+	if (!t->lru_tail)
+		t->lru_tail = n;
+}
+
+static void close_file(struct proc_table *t, struct file_node *n)
+{
+	lru_unlink(t, n);
+	close(n->f.fd);
+	n->f.fd = -1;
+	t->fds_open--;
+}
+
+/* Close least recently used fds nobody holds until at most keep are open. */
+static void trim_fds(struct proc_table *t, size_t keep)
+{
+	while (t->fds_open > keep && t->lru_tail) {
+		close_file(t, t->lru_tail);
+		t->stats.files_closed++;
+	}
+}
+
+/* n just got fd: account it (held or as most recently used), then respect the budget. */
+static void track_open(struct proc_table *t, struct file_node *n)
+{
+	t->fds_open++;
+	if (t->fds_open > t->stats.fds_peak)
+		t->stats.fds_peak = t->fds_open;
+	if (!n->holds)
+		lru_push_head(t, n);
+	trim_fds(t, t->fd_budget);
+}
+
+void proc_table__set_fd_budget(struct proc_table *t, size_t budget)
+{
+	t->fd_budget = budget ? budget : 1;
+	t->stats.fd_budget = t->fd_budget;
+	trim_fds(t, t->fd_budget);
+}
+
+/* A new file open within the rate (PROC_TABLE_OPENS_MAX a second): a process that maps new files
+ * in a loop cannot make flamed open files in a loop. */
+static bool open_allowed(struct proc_table *t)
+{
+	uint64_t now = mono_ns();
+
+	if (now - t->opens_window_ns >= 1000000000ULL) {
+		t->opens_window_ns = now;
+		t->window_opens = 0;
+	}
+	if (t->window_opens >= PROC_TABLE_OPENS_MAX) {
+		t->stats.opens_deferred++;
+		return false;
+	}
+	t->window_opens++;
+	return true;
+}
+
+/* --- opening a process's file --- */
+
+static int sys_openat2(int dirfd, const char *path, const struct open_how *how)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+/* O_PATH opens neither block (FIFOs, devices, leases) nor run a driver's open; the fd is only
+ * read-opened once fstat shows the mapped regular file. */
+static bool is_mapped_file(int fd, const struct file_key *key, struct stat *ret_st)
+{
+	return !fstat(fd, ret_st) && S_ISREG(ret_st->st_mode) && ret_st->st_dev == key->dev &&
+	       ret_st->st_ino == key->inode;
+}
+
+/* An O_PATH fd on path, resolved inside the process's root: no symlink, no magic link, no ".."
+ * out of it, and never a path in flamed's own mount namespace. */
+static int open_path_in_root(uint32_t tgid, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	char root[64];
+	int dfd, fd;
+
+	snprintf(root, sizeof(root), "/proc/%u/root", tgid);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = sys_openat2(dfd, path, &how);
+	fd = fd >= 0 ? fd : -errno;
+	close(dfd);
+	return fd;
+}
+
+/* Open the file mapped at [s->start, s->end) in process s->tgid, as key names it: through
+ * map_files (the exact mapped file, even deleted or replaced on disk), else through the path
+ * inside the process's root. Returns an O_RDONLY fd, -ESTALE when only another file was found
+ * there (refused), or -errno. *ret_nlink gets the link count. */
+static int open_mapped_file(const struct sighting *s, const char *path, const struct file_key *key,
+			    nlink_t *ret_nlink)
+{
+	char buf[4096 + 64];
+	const char *names[2] = { path, NULL };
+	bool refused = false;
+	struct stat st;
+	int pfd, fd;
+
+	snprintf(buf, sizeof(buf), "/proc/%u/map_files/%llx-%llx", s->tgid,
+		 (unsigned long long)s->start, (unsigned long long)s->end);
+	pfd = open(buf, O_PATH | O_CLOEXEC);
+	if (pfd >= 0 && !is_mapped_file(pfd, key, &st)) {
+		refused = true;
+		close(pfd);
+		pfd = -1;
+	}
+	/* the maps line's name: the file may still be there, under the name with the suffix if
+	 * that was just its name */
+	if (s->name_deleted && strlen(path) + sizeof(DELETED_SUFFIX) <= sizeof(buf)) {
+		snprintf(buf, sizeof(buf), "%s%s", path, DELETED_SUFFIX);
+		names[1] = buf;
+	}
+	for (int i = 0; pfd < 0 && i < 2 && names[i] && names[i][0] == '/'; i++) {
+		pfd = open_path_in_root(s->tgid, names[i]);
+		if (pfd >= 0 && !is_mapped_file(pfd, key, &st)) {
+			refused = true;
+			close(pfd);
+			pfd = -1;
+		}
+	}
+	if (pfd < 0)
+		return refused ? -ESTALE : -ENOENT;
+	/* reopen the very inode checked; O_NONBLOCK so that a lease cannot stall us */
+	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", pfd);
+	fd = open(buf, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 && !is_mapped_file(fd, key, &st)) {
+		close(fd);
+		fd = -ESTALE;
+	} else if (fd < 0) {
+		fd = -errno;
+	}
+	close(pfd);
+	*ret_nlink = st.st_nlink;
+	return fd;
+}
+
+/* Open n from its last sighting, making room under the budget first. */
+static int open_node(struct proc_table *t, struct file_node *n, nlink_t *ret_nlink)
+{
+	int fd;
+
+	trim_fds(t, t->fd_budget ? t->fd_budget - 1 : 0);
+	fd = open_mapped_file(&n->seen, n->f.path, &n->key, ret_nlink);
+	if (fd == -EMFILE || fd == -ENFILE) {
+		trim_fds(t, 0); /* out of fds despite the budget: give all unheld back, retry */
+		fd = open_mapped_file(&n->seen, n->f.path, &n->key, ret_nlink);
+	}
+	return fd;
+}
+
+static struct file_node *node_of(const struct proc_file *f)
+{
+	return (struct file_node *)((char *)f - offsetof(struct file_node, f));
+}
+
+int proc_file__hold(const struct proc_file *f)
+{
+	struct proc_table *t;
+	struct file_node *n;
+	nlink_t nlink;
+	int fd;
+
+	if (!f)
+		return -EINVAL;
+	t = f->table;
+	if (!t)
+		return f->fd >= 0 ? f->fd : -EBADF;
+	n = node_of(f);
+	if (n->f.fd >= 0) {
+		if (!n->holds++)
+			lru_unlink(t, n);
+		return n->f.fd;
+	}
+	if (n->lost)
+		return -ENOENT;
+	if (n->deferred && !open_allowed(t))
+		return -EAGAIN;
+	fd = open_node(t, n, &nlink);
+	if (fd < 0) {
+		n->lost = true;
+		t->stats.files_lost++;
+		if (fd == -ESTALE)
+			t->stats.files_refused++;
+		return fd;
+	}
+	if (n->deferred)
+		t->stats.files_open++;
+	else
+		t->stats.files_reopened++;
+	n->deferred = false;
+	n->f.fd = fd;
+	n->holds++;
+	track_open(t, n);
+	return fd;
+}
+
+void proc_file__release(const struct proc_file *f)
+{
+	struct file_node *n;
+
+	if (!f || !f->table)
+		return;
+	n = node_of(f);
+	if (!n->holds || --n->holds || n->f.fd < 0)
+		return;
+	lru_push_head(f->table, n);
+	trim_fds(f->table, f->table->fd_budget);
+}
+
+/* The maps line of a file named "x (deleted)" reads like that of a deleted "x": once the
+ * opened inode shows links, the suffix is known to be part of the name and is given back. */
+static void fix_name(struct file_node *n, struct proc_map *m)
+{
+	char *p;
+
+	if (!m->is_deleted || !n->suffix_is_name ||
+	    asprintf(&p, "%s%s", m->path, DELETED_SUFFIX) < 0)
+		return;
+	free(m->path);
+	m->path = p;
+	m->is_deleted = false;
+}
+
+/* Remember where n was last seen mapped: a live place to reopen it from if the budget closes it
+ * (the process that first mapped it may be gone by then). */
+static void see(struct file_node *n, const struct sighting *seen, const char *path)
+{
+	char *p;
+
+	n->seen = *seen;
+	if (strcmp(n->f.path, path) && (p = strdup(path))) { /* another mount namespace */
+		free(n->f.path);
+		n->f.path = p;
+	}
+}
+
+/* The file of mapping m (whose path may be fixed up: fix_name), opened on first sight. */
+static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct proc_map *m)
 {
 	struct file_key key = { .dev = makedev(m->dev_major, m->dev_minor), .inode = m->inode };
+	struct sighting seen = { tgid, m->start, m->end, m->is_deleted };
 	struct file_node *n;
+	nlink_t nlink = 0;
 	uintptr_t v;
+	int fd;
 
 	if (!m->inode || m->path[0] != '/')
 		return NULL; /* anonymous, [vdso], JIT: nothing to open */
-	if (hashmap__find(&t->files, (uintptr_t)&key, &v))
-		return &((struct file_node *)v)->f;
+	if (hashmap__find(&t->files, (uintptr_t)&key, &v)) {
+		n = (struct file_node *)v;
+		fix_name(n, m);
+		see(n, &seen, m->path);
+		if (n->f.fd >= 0 || (!n->lost && !n->deferred))
+			return &n->f;
+		/* not found where it was seen before (a mapping that moved away, a FIFO at its
+		 * path), or not tried yet (rate): this mapping of the same inode may lead to it */
+		if (!open_allowed(t))
+			return &n->f;
+		fd = open_node(t, n, &nlink);
+		if (fd < 0)
+			return &n->f;
+		n->suffix_is_name = m->is_deleted && nlink;
+		fix_name(n, m);
+		n->lost = false;
+		n->deferred = false;
+		n->f.fd = fd;
+		t->stats.files_open++;
+		track_open(t, n);
+		return &n->f;
+	}
+	if (t->nr_files >= PROC_TABLE_MAX_FILES) {
+		t->stats.files_over_cap++;
+		return NULL;
+	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
 	n->key = key;
+	n->seen = seen;
 	n->f.dev = key.dev;
 	n->f.inode = key.inode;
+	n->f.table = t;
 	n->f.path = strdup(m->path);
-	n->f.fd = open_mapped_file(tgid, m);
 	if (!n->f.path || hashmap__set(&t->files, (uintptr_t)&n->key, (uintptr_t)n)) {
-		if (n->f.fd >= 0)
-			close(n->f.fd);
 		free(n->f.path);
 		free(n);
 		return NULL;
 	}
-	if (n->f.fd < 0) {
+	t->nr_files++;
+	if (!open_allowed(t)) {
 		n->f.fd = -1;
-		t->stats.files_failed++;
-	} else {
-		t->stats.files_open++;
+		n->deferred = true; /* tried at its next sighting, or when needed */
+		return &n->f;
+	}
+	fd = open_node(t, n, &nlink);
+	if (fd < 0) {
+		n->f.fd = -1;
+		n->lost = true;
+		if (fd == -ESTALE)
+			t->stats.files_refused++;
+		else
+			t->stats.files_failed++;
+		return &n->f;
+	}
+	n->f.fd = fd;
+	t->stats.files_open++;
+	track_open(t, n);
+	if (m->is_deleted && nlink) {
+		char *p = NULL;
+
+		n->suffix_is_name = true;
+		fix_name(n, m);
+		if (!m->is_deleted && (p = strdup(m->path))) {
+			free(n->f.path);
+			n->f.path = p;
+		}
 	}
 	return &n->f;
 }
 
-static void read_comm(uint32_t tgid, char *comm, size_t len)
+/* --- snapshots --- */
+
+/* Keep the first cap mappings of fresh (the kernel lists them by address). */
+static void cap_fresh(struct proc_maps *fresh, size_t cap, uint64_t *dropped)
 {
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
-	f = fopen(path, "re");
-	if (!f || !fgets(comm, len, f))
-		snprintf(comm, len, "%s", "[unknown]");
-	else
-		comm[strcspn(comm, "\n")] = 0;
-	if (f)
-		fclose(f);
-}
-
-/* Start time of the process in clock ticks since boot (field 22 of /proc/PID/stat), 0 if unknown:
- * tells a re-read apart from a new process that reused the pid. */
-static uint64_t read_start_time(uint32_t tgid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')'))) {
-		/* fields after "(comm)" start at 3 (state); starttime is field 22 */
-		if (sscanf(p + 1,
-			   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-			   "%*d %*d %llu",
-			   &start) != 1)
-			start = 0;
+	while (fresh->nr > cap) {
+		free(fresh->maps[--fresh->nr].path);
+		(*dropped)++;
 	}
-	fclose(f);
-	return start;
 }
 
-static bool overlaps_any(const struct proc_maps *maps, const struct proc_map *m)
+/* Add to fresh the mappings of e's snapshot that are gone now, with their files. */
+static int keep_old(struct proc_table *t, struct proc_maps *fresh, struct proc_file ***files,
+		    const struct proc_entry *e)
 {
-	for (size_t i = 0; i < maps->nr; i++)
-		if (maps->maps[i].start < m->end && maps->maps[i].end > m->start)
-			return true;
-	return false;
-}
-
-static int cmp_by_start(const void *a, const void *b, void *files)
-{
-	const struct proc_map *x = a, *y = b;
-
-	(void)files;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Append the old mappings that fresh does not overlap (unmapped since, e.g. a dlclose'd library:
- * samples taken before may point there) to fresh, with their pinned files. 0 or -ENOMEM. */
-static int keep_old_mappings(struct proc_maps *fresh, struct proc_file ***files,
-			     const struct proc_maps *old, struct proc_file *const *old_files)
-{
-	size_t keep = 0, n = fresh->nr;
-	struct proc_map *maps;
+	size_t n = fresh->nr, dropped = 0, *src = NULL;
 	struct proc_file **f;
+	int err;
 
-	for (size_t i = 0; i < old->nr; i++)
-		keep += !overlaps_any(fresh, &old->maps[i]);
-	if (!keep)
-		return 0;
-	maps = realloc(fresh->maps, (n + keep) * sizeof(*maps));
-	if (!maps)
-		return -ENOMEM;
-	fresh->maps = maps;
-	f = realloc(*files, (n + keep) * sizeof(*f));
+	/* room for the largest result first: the merge itself cannot be undone */
+	f = calloc(n + e->maps->nr + 1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	err = proc_maps__merge_old(fresh, e->maps, PROC_TABLE_MAX_MAPPINGS, &src, &dropped);
+	t->stats.mappings_dropped += dropped;
+	if (err || fresh->nr == n) {
+		free(f);
+		free(src);
+		return err;
+	}
+	for (size_t i = 0; i < fresh->nr; i++)
+		f[i] = src[i] < n ? (*files)[src[i]] : e->files[src[i] - n];
+	free(*files);
 	*files = f;
-	for (size_t i = 0; i < old->nr; i++) {
-		struct proc_map m = old->maps[i];
-
-		if (overlaps_any(fresh, &m))
-			continue;
-		m.path = strdup(m.path);
-		if (!m.path)
-			return -ENOMEM;
-		maps[fresh->nr] = m;
-		f[fresh->nr++] = old_files[i];
-	}
-	/* sort maps and files together: sort an index, then permute */
-	{
-		struct {
-			struct proc_map m;
-			struct proc_file *f;
-		} *tmp = calloc(fresh->nr, sizeof(*tmp));
-
-		if (!tmp)
-			return -ENOMEM;
-		for (size_t i = 0; i < fresh->nr; i++) {
-			tmp[i].m = maps[i];
-			tmp[i].f = f[i];
-		}
-		qsort_r(tmp, fresh->nr, sizeof(*tmp), cmp_by_start, NULL);
-		for (size_t i = 0; i < fresh->nr; i++) {
-			maps[i] = tmp[i].m;
-			f[i] = tmp[i].f;
-		}
-		free(tmp);
-	}
+	free(src);
 	return 0;
 }
 
-/* (Re)take the maps snapshot of e and pin its files, keeping what an earlier snapshot saw unless
- * replace is set. */
-static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace)
+/* (Re)take the maps snapshot of e and open its files, keeping what an earlier snapshot saw unless
+ * replace is set. When the pid now belongs to a process started later than e's, that is e only
+ * if the caller knows (take_over: the sampler just saw (tgid, aspace) run). */
+static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bool take_over)
 {
 	struct proc_maps *maps;
 	struct proc_file **files;
-	uint64_t start = read_start_time(e->tgid);
+	struct proc_stat st;
+	uint64_t start;
 	int err;
 
-	if (!start)
+	err = proc_stat__read(e->tgid, &st);
+	if (err == -EINVAL)
+		t->stats.stat_bad++;
+	if (err)
 		return -ESRCH;
-	if (e->start_time && start != e->start_time)
-		return -ESRCH; /* the pid now belongs to another process */
-	e->start_time = start;
+	if (e->start_time && st.start_time != e->start_time) {
+		if (!take_over)
+			return -ESRCH; /* the pid now belongs to another process */
+		/* what was read before is another program's: none of it may be kept */
+		t->stats.pid_reused++;
+		replace = true;
+		snprintf(e->comm, sizeof(e->comm), "%s", st.comm);
+	}
+	start = st.start_time;
 	maps = proc_maps__read(e->tgid, true);
-	if (!maps)
+	if (!maps) {
+		t->stats.maps_too_big += errno == EFBIG;
 		return -errno;
+	}
+	/* the maps of the process whose start time was read, not of one that took the pid since */
+	if (proc_stat__read(e->tgid, &st) || st.start_time != start) {
+		proc_maps__free(maps);
+		return -ESRCH;
+	}
+	e->start_time = start;
+	cap_fresh(maps, PROC_TABLE_MAX_MAPPINGS, &t->stats.mappings_dropped);
 	files = calloc(maps->nr ? maps->nr : 1, sizeof(*files));
 	if (!files) {
 		proc_maps__free(maps);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < maps->nr; i++)
-		files[i] = pin_file(t, e->tgid, &maps->maps[i]);
+		files[i] = file_for(t, e->tgid, &maps->maps[i]);
 	if (e->maps && !replace) {
-		err = keep_old_mappings(maps, &files, e->maps, e->files);
+		err = keep_old(t, maps, &files, e);
 		if (err) {
 			proc_maps__free(maps);
 			free(files);
@@ -287,14 +575,38 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace)
 	return 0;
 }
 
+/* Event-driven re-reads: one per process per PROC_TABLE_REFRESH_NS, PROC_TABLE_REFRESH_MAX per
+ * second in all. A process that keeps changing its mappings cannot make flamed read them in a
+ * loop. */
+static bool refresh_allowed(struct proc_table *t, struct proc_entry *e, uint64_t now)
+{
+	if (now - t->window_ns >= 1000000000ULL) {
+		t->window_ns = now;
+		t->window_refreshes = 0;
+	}
+	if (e->last_refresh_ns && now - e->last_refresh_ns < PROC_TABLE_REFRESH_NS)
+		return false;
+	return t->window_refreshes < PROC_TABLE_REFRESH_MAX;
+}
+
 int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *comm, bool replace)
 {
+	uint64_t now = mono_ns();
 	int err;
 
 	if (comm && comm[0])
 		snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	/* an exec is a new image, read once per exec: not limited, but it uses up the rate */
+	if (!refresh_allowed(t, e, now) && !replace) {
+		t->stats.refreshes_throttled++;
+		return -EAGAIN;
+	}
+	t->window_refreshes++;
+	/* the re-read that follows an exec (the loader maps the libraries) is not held back */
+	if (!replace)
+		e->last_refresh_ns = now;
 	t->stats.refreshes++;
-	err = snapshot(t, e, replace);
+	err = snapshot(t, e, replace, true);
 	if (!err)
 		e->snapshot_err = 0;
 	return err;
@@ -317,16 +629,16 @@ struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t
 	n->e.aspace = aspace;
 	if (comm && comm[0])
 		snprintf(n->e.comm, sizeof(n->e.comm), "%s", comm);
-	else
-		read_comm(tgid, n->e.comm, sizeof(n->e.comm));
+	else if (proc_comm__read(tgid, n->e.comm))
+		n->e.comm[0] = 0; /* unknown: samples keep the name the kernel gave them */
 	if (hashmap__set(&t->entries, (uintptr_t)&n->key, (uintptr_t)n)) {
 		free(n);
 		errno = ENOMEM;
 		return NULL;
 	}
 	t->stats.processes++;
-	n->e.snapshot_err = snapshot(t, &n->e, true);
-	if (n->e.snapshot_err)
+	n->e.snapshot_err = snapshot(t, &n->e, true, false);
+	if (n->e.snapshot_err == -ESRCH)
 		t->stats.vanished++;
 	return &n->e;
 }
@@ -350,7 +662,7 @@ const struct proc_map *proc_table__lookup(struct proc_table *t, struct proc_entr
 		/* a library loaded after the snapshot: read the maps again, once */
 		e->refreshed = true;
 		t->stats.refreshes++;
-		if (snapshot(t, e, false) == 0)
+		if (snapshot(t, e, false, false) == 0)
 			m = proc_maps__find(e->maps, addr);
 	}
 	if (ret_file)

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The process table: one entry per (tgid, address space) the sampler announced, with its comm, a
- * snapshot of its executable mappings taken while it was alive, and an open fd on each mapped
- * file, so processes that exit (or files deleted or replaced) before the profile is written can
- * still be symbolized. Files are shared between processes by (dev, inode). */
+ * snapshot of its executable mappings taken while it was alive, and the files they map, so
+ * processes that exit (or files deleted or replaced) before the profile is written can still be
+ * symbolized. Files are shared between processes by (dev, inode).
+ *
+ * Everything here is driven by processes that may be hostile: a mapped file is opened only in
+ * ways that cannot block or leave the process's mount namespace, and kept only if it is the
+ * mapped inode; open fds stay within a budget (least recently used closed, reopened on demand);
+ * mappings kept per process and re-reads per second are capped. Each refusal is counted. */
 #ifndef FLAMED_PROC_TABLE_H
 #define FLAMED_PROC_TABLE_H
 
@@ -11,64 +16,101 @@
 #include <stdint.h>
 
 #include "proc/proc_maps.h"
+#include "proc/proc_stat.h"
 
-/* An open mapped file, pinned for the table's life. */
+#define PROC_TABLE_MAX_MAPPINGS 4096 /* executable mappings kept per process, old and new */
+#define PROC_TABLE_REFRESH_NS	1000000000ULL /* one event-driven re-read per process per second */
+#define PROC_TABLE_REFRESH_MAX	100	      /* event-driven re-reads per second, all processes */
+#define PROC_TABLE_MAX_FILES	262144	      /* distinct mapped files known at once */
+#define PROC_TABLE_OPENS_MAX	10000	      /* file opens per second, all processes */
+
+struct proc_table;
+
+/* A mapped file. Its fd may be closed to stay within the table's fd budget: use proc_file__hold
+ * to get one. A file made by hand (table NULL) just carries fd. */
 struct proc_file {
 	uint64_t dev; /* makedev(major, minor) as in /proc/PID/maps */
 	uint64_t inode;
-	int fd;	    /* O_RDONLY; -1 when it could not be opened */
-	char *path; /* path as the process saw it */
+	int fd;			  /* O_RDONLY, or -1 (closed, or could not be opened) */
+	char *path;		  /* path as the process that mapped it last saw it */
+	struct proc_table *table; /* owner, or NULL */
 };
 
 struct proc_entry {
 	uint32_t tgid;
 	uint64_t aspace;	  /* sampler's address-space cookie */
-	char comm[16];		  /* process name */
+	char comm[PROC_COMM_LEN]; /* process name; "" when unknown (the sample's own is used) */
 	struct proc_maps *maps;	  /* executable mappings; NULL when the snapshot failed */
 	struct proc_file **files; /* per mapping: borrowed from the table, NULL if none */
 	uint64_t start_time;	  /* clock ticks since boot, guards re-reads against pid reuse */
+	uint64_t last_refresh_ns; /* monotonic time of the last event-driven re-read */
 	int snapshot_err;	  /* 0, or -errno of the failed maps read (-ESRCH: gone) */
 	bool refreshed;		  /* maps were re-read once after a lookup miss */
 };
 
 struct proc_table_stats {
-	uint64_t processes;    /* entries created */
-	uint64_t vanished;     /* processes gone before their maps could be read */
-	uint64_t files_open;   /* distinct files pinned */
-	uint64_t files_failed; /* mapped files that could not be opened */
-	uint64_t refreshes;    /* maps re-read after a miss */
+	uint64_t processes;	      /* entries created */
+	uint64_t vanished;	      /* processes gone before their maps could be read */
+	uint64_t files_open;	      /* distinct files opened and verified */
+	uint64_t files_failed;	      /* mapped files that could not be opened */
+	uint64_t files_refused;	      /* opened, but not the mapped inode or not a regular file */
+	uint64_t files_closed;	      /* fds closed to stay within the budget */
+	uint64_t files_reopened;      /* closed files opened again when needed */
+	uint64_t files_lost;	      /* closed files that could not be opened again */
+	uint64_t refreshes;	      /* maps re-read after a miss or an event */
+	uint64_t refreshes_throttled; /* re-reads refused by the per-process or global rate */
+	uint64_t mappings_dropped;    /* mappings beyond PROC_TABLE_MAX_MAPPINGS for a process */
+	uint64_t pid_reused;	 /* an entry's (pid, address space) came back as another process */
+	uint64_t stat_bad;	 /* /proc/PID/stat that did not parse */
+	uint64_t maps_too_big;	 /* /proc/PID/maps over 32 MiB: not read */
+	uint64_t files_over_cap; /* mappings of files beyond PROC_TABLE_MAX_FILES: not opened */
+	uint64_t opens_deferred; /* opens beyond PROC_TABLE_OPENS_MAX a second: left for later */
+	uint64_t fds_peak;	 /* most file fds open at once */
+	uint64_t fd_budget;	 /* fds the table keeps open at most (beyond holds) */
 };
 
-struct proc_table;
-
-/* New empty table. NULL with errno. */
+/* New empty table; its fd budget is derived from RLIMIT_NOFILE as it is now (raise it first).
+ * NULL with errno. */
 struct proc_table *proc_table__new(void);
 
-/* Entry for (tgid, aspace), snapshotting /proc/tgid/maps and pinning its files on first sight.
+/* Set the fd budget (at least 1): fds beyond it are closed, least recently used first. */
+void proc_table__set_fd_budget(struct proc_table *t, size_t budget);
+
+/* Entry for (tgid, aspace), snapshotting /proc/tgid/maps and opening its files on first sight.
  * comm may be NULL (then read from /proc). Returns the entry (borrowed, valid until the table is
  * freed), or NULL with errno ENOMEM; a vanished process still gets an entry with snapshot_err. */
 struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t aspace,
 				   const char *comm);
 
-/* Re-read e's maps and take comm (may be NULL) as its new name. With replace the new snapshot
- * replaces the old (an exec completed: what was read before may even be the previous image's);
- * otherwise mappings of the old snapshot that are gone now are kept, for samples taken before
- * (a library loaded or unloaded since). 0 or -errno (-ESRCH: gone, the old snapshot stays). */
+/* The sampler saw (tgid, aspace) again with a reason to re-read its maps: take comm (may be NULL)
+ * as its new name and re-read. With replace the new snapshot replaces the old (an exec completed:
+ * what was read before may even be the previous image's); otherwise mappings of the old snapshot
+ * that are gone now are kept (up to PROC_TABLE_MAX_MAPPINGS), for samples taken before. Re-reads
+ * without replace are rate-limited (-EAGAIN, counted). When the pid now belongs to a process
+ * that started later, that process is what the sampler saw: the entry is re-taken (counted).
+ * 0 or -errno (-ESRCH: gone, the old snapshot stays). */
 int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *comm, bool replace);
 
 /* Entry for (tgid, aspace) or NULL. Borrowed. */
 struct proc_entry *proc_table__find(const struct proc_table *t, uint32_t tgid, uint64_t aspace);
 
 /* Mapping of e containing addr, or NULL. On the first miss of a live process its maps are
- * re-read once (libraries loaded after the snapshot). *ret_file (may be NULL) gets the pinned
- * file or NULL. Borrowed. */
+ * re-read once (libraries loaded after the snapshot). *ret_file (may be NULL) gets the file or
+ * NULL. Borrowed. */
 const struct proc_map *proc_table__lookup(struct proc_table *t, struct proc_entry *e, uint64_t addr,
 					  struct proc_file **ret_file);
+
+/* An open fd on f (borrowed), reopening it if the budget closed it; it stays open until the
+ * matching proc_file__release. -errno when f cannot be had (counted as lost). */
+int proc_file__hold(const struct proc_file *f);
+
+/* Undo one proc_file__hold. NULL-safe. */
+void proc_file__release(const struct proc_file *f);
 
 /* Statistics so far. */
 struct proc_table_stats proc_table__stats(const struct proc_table *t);
 
-/* Closes every pinned file. NULL-safe. */
+/* Closes every file. NULL-safe. */
 void proc_table__free(struct proc_table *t);
 
 #endif /* FLAMED_PROC_TABLE_H */

@@ -73,15 +73,23 @@ static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_fi
 {
 	struct elf_pair *pair;
 	uintptr_t v;
+	int fd;
 
-	if (!f || f->fd < 0)
+	if (!f)
 		return NULL;
 	if (hashmap__find(&s->elves, (uintptr_t)f, &v))
 		return (const struct elf_pair *)v;
+	/* parsed once, so the fd is needed only now; the table may have closed it (fd budget) */
+	fd = proc_file__hold(f);
+	if (fd < 0)
+		return NULL; /* could not be opened (again): counted by the proc table */
 	pair = calloc(1, sizeof(*pair));
-	if (!pair)
+	if (!pair) {
+		proc_file__release(f);
 		return NULL;
-	pair->es = elf_syms__open_fd(f->fd);
+	}
+	pair->es = elf_syms__open_fd(fd);
+	proc_file__release(f);
 	if (pair->es) {
 		s->stats.elf_parsed++;
 		pair->dbg = debug_file_for(s, pair->es);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -360,6 +361,72 @@ static void gone_process_is_esrch(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* A re-read keeps what is gone (unloaded since) but not what is replaced, in address order. */
+static void merge_keeps_gone_mappings_sorted(void **state)
+{
+	const char *old_text = "1000-2000 r-xp 00000000 08:01 1 /a\n"
+			       "3000-4000 r-xp 00000000 08:01 2 /gone\n"
+			       "5000-6000 r-xp 00000000 08:01 3 /replaced\n";
+	const char *fresh_text = "1000-2000 r-xp 00000000 08:01 1 /a\n"
+				 "5800-7000 r-xp 00000000 08:01 4 /new\n";
+	struct proc_maps *old = proc_maps__parse(old_text, strlen(old_text), true, NULL);
+	struct proc_maps *fresh = proc_maps__parse(fresh_text, strlen(fresh_text), true, NULL);
+	size_t *src = NULL, dropped = 99;
+
+	(void)state;
+	assert_non_null(old);
+	assert_non_null(fresh);
+	assert_int_equal(proc_maps__merge_old(fresh, old, 100, &src, &dropped), 0);
+	assert_int_equal(dropped, 0);
+	assert_int_equal(fresh->nr, 3);
+	assert_string_equal(fresh->maps[0].path, "/a");
+	assert_string_equal(fresh->maps[1].path, "/gone");
+	assert_string_equal(fresh->maps[2].path, "/new");
+	assert_int_equal(src[0], 0);
+	assert_int_equal(src[1], 2 + 1); /* old[1] */
+	assert_int_equal(src[2], 1);
+	free(src);
+	proc_maps__free(old);
+	proc_maps__free(fresh);
+}
+
+/* A process that maps and unmaps pages in a loop cannot grow its snapshot past the cap, and the
+ * merge stays linear: 100 rounds of 2,000 mappings at new addresses take well under a second. */
+static void merge_is_bounded(void **state)
+{
+	struct proc_maps *kept = proc_maps__parse("", 0, true, NULL);
+	size_t total_dropped = 0;
+	char *text = malloc(2000 * 64);
+
+	(void)state;
+	assert_non_null(kept);
+	assert_non_null(text);
+	for (int round = 0; round < 100; round++) {
+		struct proc_maps *fresh;
+		size_t len = 0, dropped = 0;
+
+		for (int i = 0; i < 2000; i++)
+			len += (size_t)sprintf(text + len, "%x000-%x000 r-xp 00000000 00:00 0\n",
+					       0x100000 + round * 4000 + 2 * i,
+					       0x100000 + round * 4000 + 2 * i + 1);
+		fresh = proc_maps__parse(text, len, true, NULL);
+		assert_non_null(fresh);
+		assert_int_equal(fresh->nr, 2000);
+		assert_int_equal(proc_maps__merge_old(fresh, kept, 4096, NULL, &dropped), 0);
+		assert_true(fresh->nr <= 4096);
+		for (size_t i = 1; i < fresh->nr; i++)
+			assert_true(fresh->maps[i - 1].end <= fresh->maps[i].start);
+		total_dropped += dropped;
+		proc_maps__free(kept);
+		kept = fresh;
+	}
+	assert_int_equal(kept->nr, 4096);
+	/* every round offers the kept ones back: 2000 + 2000 the second round, then all dropped */
+	assert_true(total_dropped > 90 * 2000);
+	proc_maps__free(kept);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +439,8 @@ int main(void)
 		cmocka_unit_test(reads_self_maps),
 		cmocka_unit_test(reads_large_maps),
 		cmocka_unit_test(gone_process_is_esrch),
+		cmocka_unit_test(merge_keeps_gone_mappings_sorted),
+		cmocka_unit_test(merge_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
