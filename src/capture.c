@@ -74,10 +74,12 @@ static void on_unwind_refused(const struct unwind_loader_mapping *m, enum unwind
 	const struct proc_file *f = m->file_id;
 
 	(void)ctx;
-	log_debug("unwind table of %s refused: %llu rows over the per-%s cap (file owner uid %u); "
-		  "frame pointers there",
-		  f && f->path ? f->path : "?", (unsigned long long)rows, unwind_refusal_str(why),
-		  uid);
+	/* a table over the per-binary cap is not built to the end: its size is a lower bound */
+	log_debug(
+		"unwind table of %s refused: %s%llu rows over the per-%s cap (file owner uid %u); "
+		"frame pointers there",
+		f && f->path ? f->path : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
+		(unsigned long long)rows, unwind_refusal_str(why), uid);
 }
 
 /* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */

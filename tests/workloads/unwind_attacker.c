@@ -4,8 +4,8 @@
  * for tests/integration/test_attack_unwind.sh (run under setpriv as nobody). Prints "pid N"
  * first and "ready" once set up.
  *
- *   map SECONDS LIB...   dlopen each LIB in order, then burn CPU for SECONDS, so that flamed
- *                        samples the process and loads the tables of everything it maps
+ *   map SECONDS LIB...   dlopen each LIB in order, then burn CPU for SECONDS in a forked child,
+ *                        so that flamed samples it and loads the tables of everything it maps
  *   truncate ROUNDS LIB  each round: copy LIB to a new file in the current directory, fork a
  *                        child that dlopens the copy and burns CPU for half a second; meanwhile
  *                        cut the copy to nothing and write it back, over and over, while flamed
@@ -42,16 +42,29 @@ static NOINLINE void burn(double seconds)
 
 static int map_libs(double seconds, char **libs, int n)
 {
+	pid_t child;
+	int status;
+
 	for (int i = 0; i < n; i++) {
 		if (!dlopen(libs[i], RTLD_NOW | RTLD_LOCAL)) {
 			fprintf(stderr, "dlopen %s: %s\n", libs[i], dlerror());
 			return 1;
 		}
 	}
-	printf("mapped %d\nready\n", n);
+	printf("mapped %d\n", n);
 	fflush(stdout);
-	burn(seconds);
-	return 0;
+	/* a fresh process burns the CPU: its first sample, whose maps snapshot flamed takes, comes
+	 * after every library is mapped (this one may have been sampled in the middle of dlopen) */
+	child = fork();
+	if (child == 0) {
+		burn(seconds);
+		_exit(0);
+	}
+	if (child < 0)
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	return waitpid(child, &status, 0) == child && status == 0 ? 0 : 1;
 }
 
 static void *slurp(const char *path, size_t *ret_size)
