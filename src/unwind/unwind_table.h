@@ -9,27 +9,31 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
-/* How to compute the CFA (row kinds & 0x0f). Offsets are in units of UNWIND_OFF_SCALE bytes. */
+#include "flamed.h"
+
+/* How to compute the CFA (row kinds & 0x0f). Offsets are in units of UNWIND_OFF_SCALE bytes. The
+ * values are the BPF walker's (bpf/flamed.h): one list for both sides. */
 enum unwind_cfa_kind {
-	UNWIND_CFA_NONE = 0,	  /* gap: no FDE covers these addresses ("no row") */
-	UNWIND_CFA_RSP = 1,	  /* CFA = rsp + cfa_off */
-	UNWIND_CFA_RBP = 2,	  /* CFA = rbp + cfa_off */
-	UNWIND_CFA_PLT = 3,	  /* CFA = rsp + cfa_off + ((rip & 15) >= rbp_off ? 8 : 0) */
-	UNWIND_CFA_DEREF_RBP = 4, /* CFA = *(u64 *)(rbp + cfa_off): GCC stack realignment (DRAP) */
-	UNWIND_CFA_END = 5,	  /* outermost frame (return address undefined): stop, success */
-	UNWIND_CFA_UNSUPPORTED =
-		6, /* cannot unwind here; cfa_off holds an enum unwind_unsupported */
+	UNWIND_CFA_NONE = FLAMED_CFA_NONE, /* gap: no FDE covers these addresses ("no row") */
+	UNWIND_CFA_RSP = FLAMED_CFA_RSP,   /* CFA = rsp + cfa_off */
+	UNWIND_CFA_RBP = FLAMED_CFA_RBP,   /* CFA = rbp + cfa_off */
+	UNWIND_CFA_PLT = FLAMED_CFA_PLT, /* CFA = rsp + cfa_off + ((rip & 15) >= rbp_off ? 8 : 0) */
+	UNWIND_CFA_DEREF_RBP = FLAMED_CFA_DEREF_RBP, /* CFA = *(u64 *)(rbp + cfa_off): DRAP */
+	UNWIND_CFA_END = FLAMED_CFA_END, /* outermost frame (return address undefined): stop */
+	/* cannot unwind here; cfa_off holds an enum unwind_unsupported */
+	UNWIND_CFA_UNSUPPORTED = FLAMED_CFA_UNSUPPORTED,
 };
 
 /* Where the caller's rbp is (row kinds >> 4). */
 enum unwind_rbp_kind {
-	UNWIND_RBP_UNCHANGED = 0, /* caller's rbp == this frame's rbp */
-	UNWIND_RBP_AT_CFA = 1,	  /* saved at CFA + rbp_off */
-	UNWIND_RBP_AT_RBP = 2,	  /* saved at rbp + rbp_off (DRAP frames) */
-	UNWIND_RBP_UNDEFINED = 3, /* caller's rbp unknown (DW_CFA_undefined) */
-	UNWIND_RBP_UNSUPPORTED =
-		4, /* caller's rbp unknown (in a register, expression, bad offset) */
+	UNWIND_RBP_UNCHANGED = FLAMED_RBP_UNCHANGED, /* caller's rbp == this frame's rbp */
+	UNWIND_RBP_AT_CFA = FLAMED_RBP_AT_CFA,	     /* saved at CFA + rbp_off */
+	UNWIND_RBP_AT_RBP = FLAMED_RBP_AT_RBP,	     /* saved at rbp + rbp_off (DRAP frames) */
+	UNWIND_RBP_UNDEFINED = FLAMED_RBP_UNDEFINED, /* caller's rbp unknown (DW_CFA_undefined) */
+	/* caller's rbp unknown (in a register, expression, bad offset) */
+	UNWIND_RBP_UNSUPPORTED = FLAMED_RBP_UNSUPPORTED,
 };
 
 /* Why a row is UNWIND_CFA_UNSUPPORTED (stored in its cfa_off). */
