@@ -294,7 +294,8 @@ static int load(struct unwind_loader *l, struct loaded *ld, const struct unwind_
 }
 
 /* m's table, loaded for a process already using the nr_used tables in used[] (proc_rows rows):
- * the record, with row_count 0 when there is none or it is refused; NULL on ENOMEM. */
+ * its record, or &no_table when there is none or it is refused for this process; NULL on
+ * ENOMEM. */
 static struct loaded *table_for(struct unwind_loader *l, const struct unwind_loader_mapping *m,
 				struct loaded *const *used, uint32_t nr_used, uint64_t proc_rows)
 {
@@ -308,15 +309,16 @@ static struct loaded *table_for(struct unwind_loader *l, const struct unwind_loa
 		if (used[j] == ld)
 			goto out; /* a binary mapped twice (two executable segments) counts once */
 	}
-	if (ld->row_count) {
-		if (!over_caps(l, m, ld, proc_rows))
-			l->stats.tables_shared++;
-		goto out;
-	}
 	/* the caps are checked on the size last built before building again, so that a table
 	 * refused once does not cost a build per process that maps it */
-	if (over_caps(l, m, ld, proc_rows))
+	if (over_caps(l, m, ld, proc_rows)) {
+		ld = &no_table;
 		goto out;
+	}
+	if (ld->row_count) {
+		l->stats.tables_shared++;
+		goto out;
+	}
 	if (!t) { /* freed since, or refused or did not fit before */
 		t = build(l, m->fd);
 		if (!t || !unwind_table__nr(t)) {
@@ -326,8 +328,10 @@ static struct loaded *table_for(struct unwind_loader *l, const struct unwind_loa
 			goto out;
 		}
 		describe_table(ld, t); /* the file may have changed: its rows are what counts */
-		if (over_caps(l, m, ld, proc_rows))
+		if (over_caps(l, m, ld, proc_rows)) {
+			ld = &no_table;
 			goto out;
+		}
 	}
 	err = load(l, ld, t);
 out:

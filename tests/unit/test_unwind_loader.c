@@ -363,6 +363,11 @@ static void caps_binary_process_owner(void **state)
 	/* another process gets the second one */
 	assert_int_equal(unwind_loader__describe(l, 2, 2, &mb, 1, p), 0);
 	assert_int_equal(p->m[0].row_count, nb);
+	/* both loaded now: sharing them costs no rows, but a process still gets 3/4 at most */
+	assert_int_equal(unwind_loader__describe(l, 3, 3, both, 2, p), 0);
+	assert_int_equal(p->m[0].row_count, na);
+	assert_int_equal(p->m[1].row_count, 0);
+	assert_int_equal(unwind_loader__stats(l).tables_shared, 1);
 	unwind_loader__free(l);
 
 	/* owner: the same two binaries, as files of another user, in two processes */
