@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "unwind/unwind_table.h"
-#include "util/hashmap.h"
 
 #define RUNS 5
 
@@ -146,7 +145,7 @@ static double share_check_ms(const struct unwind_table *t)
 		return -1;
 	memcpy(copy, unwind_table__rows(t), n);
 	t0 = now_ms();
-	h = hash_bytes(unwind_table__rows(t), n, unwind_table__base(t));
+	h = unwind_table__hash(t);
 	same = !memcmp(copy, unwind_table__rows(t), n);
 	t0 = now_ms() - t0;
 	(void)h;

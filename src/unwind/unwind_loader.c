@@ -148,11 +148,9 @@ static struct unwind_table *build(struct unwind_loader *l, int fd)
 
 static void describe_table(struct loaded *ld, const struct unwind_table *t)
 {
-	const struct unwind_row *r = unwind_table__rows(t);
-
 	ld->nr = (uint32_t)unwind_table__nr(t);
 	ld->base = unwind_table__base(t);
-	ld->hash = hash_bytes(r, (size_t)ld->nr * sizeof(*r), ld->base);
+	ld->hash = unwind_table__hash(t);
 }
 
 static void refuse(struct unwind_loader *l, const struct unwind_loader_mapping *m,

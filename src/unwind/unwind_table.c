@@ -1660,6 +1660,21 @@ const uint8_t *unwind_table__build_id(const struct unwind_table *t, size_t *ret_
 	return t->build_id_len ? t->build_id : NULL;
 }
 
+uint64_t unwind_table__hash(const struct unwind_table *t)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ t->base ^ ((uint64_t)t->nr << 32), w;
+
+	/* FNV-1a over whole rows (8 bytes each), not bytes: 8x fewer steps on 1M-row tables */
+	for (size_t i = 0; i < t->nr; i++) {
+		memcpy(&w, &t->rows[i], sizeof(w));
+		h = (h ^ w) * 0x100000001b3ULL;
+	}
+	/* splitmix64 finaliser: FNV's low bits mix poorly on word input */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
 size_t unwind_table__mem_bytes(const struct unwind_table *t)
 {
 	return t ? sizeof(*t) + t->nr * sizeof(*t->rows) : 0;

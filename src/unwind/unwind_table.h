@@ -148,6 +148,10 @@ uint64_t unwind_table__base(const struct unwind_table *t);
 /* GNU build-id bytes (borrowed) and their count in *ret_len; NULL when the file has none. */
 const uint8_t *unwind_table__build_id(const struct unwind_table *t, size_t *ret_len);
 
+/* A hash of the base and the rows, for indexing tables by content (not a proof of equality:
+ * compare the rows). */
+uint64_t unwind_table__hash(const struct unwind_table *t);
+
 /* Bytes held by this table (struct and rows). */
 size_t unwind_table__mem_bytes(const struct unwind_table *t);
 
