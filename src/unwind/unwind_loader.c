@@ -346,7 +346,7 @@ static void release(struct unwind_loader *l, struct loaded *ld)
 		return;
 	range_alloc__free(&l->ra, ld->row_start, ld->row_count);
 	owned = owner_rows(l, ld->owner);
-	/* the entry exists: replacing its value cannot fail */
+	/* on ENOMEM (the map may grow even to replace) the owner stays charged: the safe side */
 	(void)hashmap__set(&l->owners, ld->owner,
 			   owned > ld->row_count ? owned - ld->row_count : 0);
 	ld->row_start = 0;
