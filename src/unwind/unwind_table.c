@@ -82,9 +82,9 @@ enum {
 #define NT_BUILD_ID	3  /* NT_GNU_BUILD_ID */
 
 /* Largest CFI section read (after decompression). The biggest seen here, libcublasLt's and
- * libLLVM's .eh_frame, are 5-6 MiB; anything beyond this is refused rather than allocated on a
- * file's say-so. */
-#define MAX_CFI_BYTES (256u << 20)
+ * libLLVM's .eh_frame, are 5-6 MiB; anything beyond this is refused rather than allocated (and
+ * interpreted, ~10 ms per MiB) on a file's say-so. */
+#define MAX_CFI_BYTES (64u << 20)
 /* Largest note section or segment searched for the build-id: real ones are a few hundred bytes. */
 #define MAX_NOTE_BYTES (1u << 20)
 

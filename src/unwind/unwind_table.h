@@ -114,7 +114,7 @@ struct unwind_table;
  * nothing refers to it). The file is read with pread, never mapped: whoever owns it may truncate
  * it meanwhile. An ELF without CFI gives an empty table. Returns a new table or NULL with errno:
  * ENOEXEC (not ELF or malformed headers), ENOTSUP (not x86_64 ELF64 little-endian), E2BIG (over
- * opts->max_bytes, or a CFI section over 256 MiB), EIO (the file changed size or mtime while
+ * opts->max_bytes, or a CFI section over 64 MiB), EIO (the file changed size or mtime while
  * read), ENOMEM. opts may be NULL. */
 struct unwind_table *unwind_table__build_fd(int fd, const struct unwind_table_opts *opts);
 
