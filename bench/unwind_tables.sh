@@ -7,8 +7,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${BENCH_BUILD_DIR:-${TMPDIR:-/tmp}/flamed-bench}
 mkdir -p "$out"
-cc -O2 -g -D_GNU_SOURCE -I"$src/src" "$src/bench/unwind_tables.c" "$src/src/unwind/unwind_table.c" \
-	-lelf -ldw -o "$out/unwind_tables"
+cc -O2 -g -D_GNU_SOURCE -I"$src/src" -I"$src/bpf" "$src/bench/unwind_tables.c" \
+	"$src/src/unwind/unwind_table.c" -lelf -ldw -o "$out/unwind_tables"
 
 files=(/lib/x86_64-linux-gnu/libc.so.6)
 llvm=$(ls /usr/lib/llvm-*/lib/libLLVM-*.so 2>/dev/null | sort -V | tail -1 || true)

@@ -96,7 +96,9 @@ struct flamed_unwind_row {
 	__s8 rbp_off; /* in units of 8 bytes; PLT rows: the rip & 15 threshold */
 };
 
-/* CFA kinds (kinds & 0xf) and rbp kinds (kinds >> 4), as in src/unwind/unwind_table.h. */
+/* CFA kinds (kinds & 0xf) and rbp kinds (kinds >> 4): the one list; src/unwind/unwind_table.h
+ * names them for the builder (enum unwind_cfa_kind, enum unwind_rbp_kind). The walker stops on
+ * any CFA kind it does not handle and treats rbp kinds beyond AT_RBP as "unknown". */
 #define FLAMED_CFA_NONE	       0
 #define FLAMED_CFA_RSP	       1
 #define FLAMED_CFA_RBP	       2
@@ -107,6 +109,8 @@ struct flamed_unwind_row {
 #define FLAMED_RBP_UNCHANGED   0
 #define FLAMED_RBP_AT_CFA      1
 #define FLAMED_RBP_AT_RBP      2
+#define FLAMED_RBP_UNDEFINED   3
+#define FLAMED_RBP_UNSUPPORTED 4
 
 /* One executable mapping of a process, and where its table sits in "unwind_rows". */
 struct flamed_unwind_mapping {

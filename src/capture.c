@@ -70,6 +70,21 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* -v names each binary whose table the row caps refused (unwind_loader.h). */
+static void on_unwind_refused(const struct unwind_loader_mapping *m, enum unwind_refusal why,
+			      uint64_t rows, uint32_t uid, void *ctx)
+{
+	const struct proc_file *f = m->file_id;
+
+	(void)ctx;
+	/* a table over the per-binary cap is not built to the end: its size is a lower bound */
+	log_debug(
+		"unwind table of %s refused: %s%llu rows over the per-%s cap (file owner uid %u); "
+		"frame pointers there",
+		f && f->path ? f->path : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
+		(unsigned long long)rows, unwind_refusal_str(why), uid);
+}
+
 /* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
 static void load_unwind(struct capture *c, const struct proc_entry *e, bool after_remap)
 {
@@ -403,9 +418,15 @@ static void print_summary(struct capture *c, const uint64_t *m, const struct bui
 		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
 
 		log_info("unwind tables: %llu binaries loaded, %llu released, %llu without CFI, "
-			 "%llu did not fit; rows %.1f MiB at peak of %.1f MiB; built in %llu ms",
+			 "%llu changed while read, %llu did not fit, refused over the caps: "
+			 "%llu per binary, %llu per process, %llu per owner; rows %.1f MiB at peak "
+			 "of %.1f MiB; built in %llu ms",
 			 (unsigned long long)us.tables_loaded, (unsigned long long)us.tables_freed,
-			 (unsigned long long)us.tables_failed, (unsigned long long)us.rows_full,
+			 (unsigned long long)us.tables_failed,
+			 (unsigned long long)us.tables_changed, (unsigned long long)us.rows_full,
+			 (unsigned long long)us.refused[UNWIND_REFUSED_BINARY],
+			 (unsigned long long)us.refused[UNWIND_REFUSED_PROC],
+			 (unsigned long long)us.refused[UNWIND_REFUSED_OWNER],
 			 us.rows_peak * sizeof(struct flamed_unwind_row) / 1048576.0,
 			 us.rows_cap * sizeof(struct flamed_unwind_row) / 1048576.0,
 			 (unsigned long long)(us.build_ns / 1000000));
@@ -571,6 +592,8 @@ static int start(struct capture *c)
 		struct flamed_unwind_row *rows = sampler__unwind_rows(c->sampler, &cap);
 
 		c->unwind = unwind_loader__new(rows, cap);
+		if (c->unwind)
+			unwind_loader__on_refused(c->unwind, on_unwind_refused, c);
 		c->uproc = malloc(sizeof(*c->uproc));
 		c->umaps = calloc(FLAMED_UNWIND_MAX_MAPPINGS, sizeof(*c->umaps));
 		if (!c->unwind || !c->uproc || !c->umaps) {

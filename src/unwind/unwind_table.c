@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "unwind/unwind_table.h"
@@ -79,6 +80,13 @@ enum {
 
 #define MAX_STATE_DEPTH 32 /* remember_state nesting; GCC uses 1-2 */
 #define NT_BUILD_ID	3  /* NT_GNU_BUILD_ID */
+
+/* Largest CFI section read (after decompression). The biggest seen here, libcublasLt's and
+ * libLLVM's .eh_frame, are 5-6 MiB; anything beyond this is refused rather than allocated (and
+ * interpreted, ~10 ms per MiB) on a file's say-so. */
+#define MAX_CFI_BYTES (64u << 20)
+/* Largest note section or segment searched for the build-id: real ones are a few hundred bytes. */
+#define MAX_NOTE_BYTES (1u << 20)
 
 /* ---- bounds-checked little-endian reader ---- */
 
@@ -1292,7 +1300,8 @@ static size_t elf_find_build_id(Elf *elf, uint8_t buf[UNWIND_BUILD_ID_MAX])
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE) {
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
+		    sh.sh_size <= MAX_NOTE_BYTES) {
 			len = note_build_id(elf_getdata(scn, NULL), buf);
 			if (len)
 				return len;
@@ -1303,7 +1312,8 @@ static size_t elf_find_build_id(Elf *elf, uint8_t buf[UNWIND_BUILD_ID_MAX])
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
+		    ph.p_filesz > MAX_NOTE_BYTES)
 			continue;
 		len = note_build_id(
 			elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR),
@@ -1324,6 +1334,8 @@ static void find_eh_frame_from_hdr(Elf *elf, struct builder *b, const GElf_Phdr 
 	uint64_t eh;
 	Elf_Data *d;
 
+	if (hdr->p_filesz > MAX_NOTE_BYTES) /* a header and a sorted table: small */
+		return;
 	d = elf_getdata_rawchunk(elf, (int64_t)hdr->p_offset, hdr->p_filesz, ELF_T_BYTE);
 	if (!d || d->d_size < 4 || ((const uint8_t *)d->d_buf)[0] != 1)
 		return;
@@ -1341,8 +1353,12 @@ static void find_eh_frame_from_hdr(Elf *elf, struct builder *b, const GElf_Phdr 
 
 		if (eh < l->p_vaddr || eh - l->p_vaddr >= l->p_filesz)
 			continue;
+		/* the rest of the segment, bounded: .eh_frame ends at its terminator well before */
 		d = elf_getdata_rawchunk(elf, (int64_t)(l->p_offset + (eh - l->p_vaddr)),
-					 l->p_filesz - (eh - l->p_vaddr), ELF_T_BYTE);
+					 l->p_filesz - (eh - l->p_vaddr) > MAX_CFI_BYTES
+						 ? MAX_CFI_BYTES
+						 : l->p_filesz - (eh - l->p_vaddr),
+					 ELF_T_BYTE);
 		if (!d || !d->d_buf)
 			return;
 		b->secs[0].data = d->d_buf;
@@ -1354,14 +1370,31 @@ static void find_eh_frame_from_hdr(Elf *elf, struct builder *b, const GElf_Phdr 
 	}
 }
 
-static Elf_Data *section_bytes(Elf_Scn *scn, const GElf_Shdr *sh)
+/* A CFI section's bytes, read with pread (never mmap: the owner of the file may truncate it under
+ * us). NULL for an empty, absent or unreadable section (its CFI is skipped, as before reading),
+ * with *ret_err = -E2BIG when it is over MAX_CFI_BYTES, compressed or not. */
+static Elf_Data *section_bytes(Elf_Scn *scn, const GElf_Shdr *sh, int *ret_err)
 {
+	GElf_Chdr ch = { 0 };
 	Elf_Data *d;
 
-	if (sh->sh_type == SHT_NOBITS)
+	if (sh->sh_type == SHT_NOBITS || !sh->sh_size)
 		return NULL;
-	if ((sh->sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+	if (sh->sh_size > MAX_CFI_BYTES) {
+		*ret_err = -E2BIG;
 		return NULL;
+	}
+	if (sh->sh_flags & SHF_COMPRESSED) {
+		/* the decompressed size is the file's claim: bound it before inflating */
+		if (!gelf_getchdr(scn, &ch))
+			return NULL;
+		if (ch.ch_size > MAX_CFI_BYTES) {
+			*ret_err = -E2BIG;
+			return NULL;
+		}
+		if (elf_compress(scn, 0, 0) < 0)
+			return NULL;
+	}
 	d = elf_getdata(scn, NULL);
 	return d && d->d_buf && d->d_size ? d : NULL;
 }
@@ -1378,7 +1411,7 @@ static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwi
 	uint64_t eh_addr = 0, dbg_addr = 0;
 	bool has_base = false, has_hdr = false;
 	Elf_Scn *scn = NULL;
-	int err;
+	int err = 0;
 
 	memset(&b, 0, sizeof(b));
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
@@ -1427,11 +1460,11 @@ static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwi
 			if (!name)
 				continue;
 			if (!strcmp(name, ".eh_frame") && !eh_data) {
-				eh_data = section_bytes(scn, &sh);
+				eh_data = section_bytes(scn, &sh, &err);
 				eh_addr = sh.sh_addr;
 			} else if (!strcmp(name, ".debug_frame") && !dbg_data &&
 				   !(opts && opts->sz >= sizeof(*opts) && opts->skip_debug_frame)) {
-				dbg_data = section_bytes(scn, &sh);
+				dbg_data = section_bytes(scn, &sh, &err);
 				dbg_addr = sh.sh_addr;
 			} else if (!strcmp(name, ".got.plt")) {
 				got_plt = sh.sh_addr;
@@ -1442,6 +1475,8 @@ static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwi
 			}
 		}
 	}
+	if (err) /* a CFI section over MAX_CFI_BYTES */
+		goto cleanup;
 	b.data_base = got_plt ? got_plt : got;
 	if (eh_data) {
 		b.secs[b.nsecs++] =
@@ -1483,10 +1518,33 @@ static struct unwind_table *build_and_end(Elf *elf, const struct unwind_table_op
 	return t;
 }
 
+/* Size and modification time: a file that changes while it is read gives no table. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 struct unwind_table *unwind_table__build_fd(int fd, const struct unwind_table_opts *opts)
 {
+	struct unwind_table *t;
+	struct stat before, after;
+
+	if (fstat(fd, &before))
+		return NULL;
 	elf_version(EV_CURRENT);
-	return build_and_end(elf_begin(fd, ELF_C_READ_MMAP, NULL), opts);
+	/* ELF_C_READ: libelf reads with pread into its own buffers. A mapping of a file another user
+	 * can truncate would SIGBUS flamed on the first access past the new end. */
+	t = build_and_end(elf_begin(fd, ELF_C_READ, NULL), opts);
+	if (t && (fstat(fd, &after) || !same_file(&before, &after))) {
+		unwind_table__free(t);
+		errno = EIO;
+		return NULL;
+	}
+	if (!t && errno != ENOMEM && errno != E2BIG && errno != ENOTSUP && !fstat(fd, &after) &&
+	    !same_file(&before, &after))
+		errno = EIO; /* truncated mid-read: say so rather than "not ELF" */
+	return t;
 }
 
 struct unwind_table *unwind_table__build_mem(const void *buf, size_t len,
@@ -1538,7 +1596,7 @@ int unwind_elf_build_id(int fd, uint8_t buf[UNWIND_BUILD_ID_MAX])
 	int len;
 
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(fd, ELF_C_READ, NULL); /* pread, not mmap: see unwind_table__build_fd */
 	if (!elf)
 		return -ENOEXEC;
 	if (elf_kind(elf) != ELF_K_ELF) {
@@ -1601,6 +1659,21 @@ const uint8_t *unwind_table__build_id(const struct unwind_table *t, size_t *ret_
 	if (ret_len)
 		*ret_len = t->build_id_len;
 	return t->build_id_len ? t->build_id : NULL;
+}
+
+uint64_t unwind_table__hash(const struct unwind_table *t)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ t->base ^ ((uint64_t)t->nr << 32), w;
+
+	/* FNV-1a over whole rows (8 bytes each), not bytes: 8x fewer steps on 1M-row tables */
+	for (size_t i = 0; i < t->nr; i++) {
+		memcpy(&w, &t->rows[i], sizeof(w));
+		h = (h ^ w) * 0x100000001b3ULL;
+	}
+	/* splitmix64 finaliser: FNV's low bits mix poorly on word input */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
 }
 
 size_t unwind_table__mem_bytes(const struct unwind_table *t)

@@ -9,27 +9,31 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
-/* How to compute the CFA (row kinds & 0x0f). Offsets are in units of UNWIND_OFF_SCALE bytes. */
+#include "flamed.h"
+
+/* How to compute the CFA (row kinds & 0x0f). Offsets are in units of UNWIND_OFF_SCALE bytes. The
+ * values are the BPF walker's (bpf/flamed.h): one list for both sides. */
 enum unwind_cfa_kind {
-	UNWIND_CFA_NONE = 0,	  /* gap: no FDE covers these addresses ("no row") */
-	UNWIND_CFA_RSP = 1,	  /* CFA = rsp + cfa_off */
-	UNWIND_CFA_RBP = 2,	  /* CFA = rbp + cfa_off */
-	UNWIND_CFA_PLT = 3,	  /* CFA = rsp + cfa_off + ((rip & 15) >= rbp_off ? 8 : 0) */
-	UNWIND_CFA_DEREF_RBP = 4, /* CFA = *(u64 *)(rbp + cfa_off): GCC stack realignment (DRAP) */
-	UNWIND_CFA_END = 5,	  /* outermost frame (return address undefined): stop, success */
-	UNWIND_CFA_UNSUPPORTED =
-		6, /* cannot unwind here; cfa_off holds an enum unwind_unsupported */
+	UNWIND_CFA_NONE = FLAMED_CFA_NONE, /* gap: no FDE covers these addresses ("no row") */
+	UNWIND_CFA_RSP = FLAMED_CFA_RSP,   /* CFA = rsp + cfa_off */
+	UNWIND_CFA_RBP = FLAMED_CFA_RBP,   /* CFA = rbp + cfa_off */
+	UNWIND_CFA_PLT = FLAMED_CFA_PLT, /* CFA = rsp + cfa_off + ((rip & 15) >= rbp_off ? 8 : 0) */
+	UNWIND_CFA_DEREF_RBP = FLAMED_CFA_DEREF_RBP, /* CFA = *(u64 *)(rbp + cfa_off): DRAP */
+	UNWIND_CFA_END = FLAMED_CFA_END, /* outermost frame (return address undefined): stop */
+	/* cannot unwind here; cfa_off holds an enum unwind_unsupported */
+	UNWIND_CFA_UNSUPPORTED = FLAMED_CFA_UNSUPPORTED,
 };
 
 /* Where the caller's rbp is (row kinds >> 4). */
 enum unwind_rbp_kind {
-	UNWIND_RBP_UNCHANGED = 0, /* caller's rbp == this frame's rbp */
-	UNWIND_RBP_AT_CFA = 1,	  /* saved at CFA + rbp_off */
-	UNWIND_RBP_AT_RBP = 2,	  /* saved at rbp + rbp_off (DRAP frames) */
-	UNWIND_RBP_UNDEFINED = 3, /* caller's rbp unknown (DW_CFA_undefined) */
-	UNWIND_RBP_UNSUPPORTED =
-		4, /* caller's rbp unknown (in a register, expression, bad offset) */
+	UNWIND_RBP_UNCHANGED = FLAMED_RBP_UNCHANGED, /* caller's rbp == this frame's rbp */
+	UNWIND_RBP_AT_CFA = FLAMED_RBP_AT_CFA,	     /* saved at CFA + rbp_off */
+	UNWIND_RBP_AT_RBP = FLAMED_RBP_AT_RBP,	     /* saved at rbp + rbp_off (DRAP frames) */
+	UNWIND_RBP_UNDEFINED = FLAMED_RBP_UNDEFINED, /* caller's rbp unknown (DW_CFA_undefined) */
+	/* caller's rbp unknown (in a register, expression, bad offset) */
+	UNWIND_RBP_UNSUPPORTED = FLAMED_RBP_UNSUPPORTED,
 };
 
 /* Why a row is UNWIND_CFA_UNSUPPORTED (stored in its cfa_off). */
@@ -107,12 +111,14 @@ struct unwind_table_stats {
 struct unwind_table;
 
 /* Build the table of the ELF file open on fd (owned by the caller; may be closed afterwards:
- * nothing refers to it). An ELF without CFI gives an empty table. Returns a new table or NULL with
- * errno: ENOEXEC (not ELF or malformed headers), ENOTSUP (not x86_64 ELF64 little-endian),
- * E2BIG (over opts->max_bytes), ENOMEM. opts may be NULL. */
+ * nothing refers to it). The file is read with pread, never mapped: whoever owns it may truncate
+ * it meanwhile. An ELF without CFI gives an empty table. Returns a new table or NULL with errno:
+ * ENOEXEC (not ELF or malformed headers), ENOTSUP (not x86_64 ELF64 little-endian), E2BIG (over
+ * opts->max_bytes, or a CFI section over 64 MiB), EIO (the file changed size or mtime while
+ * read), ENOMEM. opts may be NULL. */
 struct unwind_table *unwind_table__build_fd(int fd, const struct unwind_table_opts *opts);
 
-/* Same from an ELF image in memory (the buffer may be freed afterwards). */
+/* Same from an ELF image in memory (the buffer may be freed afterwards); no EIO. */
 struct unwind_table *unwind_table__build_mem(const void *buf, size_t len,
 					     const struct unwind_table_opts *opts);
 
@@ -143,6 +149,10 @@ uint64_t unwind_table__base(const struct unwind_table *t);
 
 /* GNU build-id bytes (borrowed) and their count in *ret_len; NULL when the file has none. */
 const uint8_t *unwind_table__build_id(const struct unwind_table *t, size_t *ret_len);
+
+/* A hash of the base and the rows, for indexing tables by content (not a proof of equality:
+ * compare the rows). */
+uint64_t unwind_table__hash(const struct unwind_table *t);
 
 /* Bytes held by this table (struct and rows). */
 size_t unwind_table__mem_bytes(const struct unwind_table *t);
