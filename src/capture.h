@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* One capture (--once, or a command after --): checks, BPF load and attach, the event loop that
- * drains samples and snapshots new processes, then profile building, output and the summary. */
+/* One capture (--once, or a command after -- without a sink): a session (session.h) for one
+ * window, its event loop, then the profile written to the -o files (and sent to the sinks when
+ * some are given) and the summary. */
 #ifndef FLAMED_CAPTURE_H
 #define FLAMED_CAPTURE_H
 

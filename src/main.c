@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* flamed: parse the command line, then run a capture (or a report on a pprof file). */
+/* flamed: parse the command line, then run a capture, the daemon, or a report on a pprof file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
 #include "cli.h"
+#include "daemon.h"
 #include "report.h"
 #include "util/log.h"
 
@@ -27,5 +28,5 @@ int main(int argc, char **argv)
 	}
 	if (cfg.verbose)
 		log_set_level(LOG_DEBUG);
-	return capture_run(&cfg);
+	return cfg.daemon ? daemon_run(&cfg) : capture_run(&cfg);
 }

@@ -349,6 +349,10 @@ static int on_count(const struct flamed_count_key *k, uint64_t count, void *ctx)
 	char name[FLAMED_COMM_LEN + 1];
 	struct builder *b;
 
+	/* nothing is held from the process table between two samples: the caller may drain and
+	 * take process events here */
+	if (bd->opts->yield && ++bd->calls % BUILD_YIELD_EVERY == 0)
+		bd->opts->yield(bd->opts->yield_ctx);
 	if (k->aspace) {
 		e = proc_table__find(bd->pt, k->tgid, k->aspace);
 		if (!e) /* its announcement was lost: try now */
@@ -361,10 +365,6 @@ static int on_count(const struct flamed_count_key *k, uint64_t count, void *ctx)
 	b = series_for(bd, name);
 	if (!b)
 		return -ENOMEM;
-	/* between samples nothing is held from the process table: the caller may drain and take
-	 * process events here */
-	if (bd->opts->yield && ++bd->calls % BUILD_YIELD_EVERY == 0)
-		bd->opts->yield(bd->opts->yield_ctx);
 	return add_sample(b, k, e, count);
 }
 

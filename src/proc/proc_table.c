@@ -50,6 +50,7 @@ struct file_key {
 struct entry_node {
 	struct entry_key key;
 	struct proc_entry e;
+	bool gone; /* a sweep found the process dead: freed at the next one */
 };
 
 /* Where a file was last seen mapped, to open it again after the budget closed it. */
@@ -670,6 +671,63 @@ const struct proc_map *proc_table__lookup(struct proc_table *t, struct proc_entr
 	return m;
 }
 
+/* Is e's process still the one that ran? Its pid exists with the same start time. */
+static bool entry_alive(const struct proc_entry *e)
+{
+	struct proc_stat st;
+	int err = proc_stat__read(e->tgid, &st);
+
+	if (err == -ESRCH)
+		return false;
+	if (err)
+		return true; /* unreadable now: keep it, ask again next time */
+	return !e->start_time || st.start_time == e->start_time;
+}
+
+static void entry_free(struct entry_node *n)
+{
+	proc_maps__free(n->e.maps);
+	free(n->e.files);
+	free(n);
+}
+
+size_t proc_table__sweep(struct proc_table *t)
+{
+	struct entry_node **doomed = NULL;
+	size_t nr = 0, cap = 0;
+
+	hashmap__for_each (&t->entries, he) {
+		struct entry_node *n = (void *)he->value;
+
+		if (!n->gone) {
+			n->gone = !entry_alive(&n->e);
+			continue;
+		}
+		if (nr == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct entry_node **d = realloc(doomed, ncap * sizeof(*d));
+
+			if (!d)
+				break; /* the rest waits for the next sweep */
+			doomed = d;
+			cap = ncap;
+		}
+		doomed[nr++] = n;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		hashmap__delete(&t->entries, (uintptr_t)&doomed[i]->key, NULL);
+		entry_free(doomed[i]);
+	}
+	free(doomed);
+	t->stats.swept += nr;
+	return nr;
+}
+
+size_t proc_table__nr_entries(const struct proc_table *t)
+{
+	return t->entries.len;
+}
+
 struct proc_table_stats proc_table__stats(const struct proc_table *t)
 {
 	return t->stats;
@@ -679,13 +737,8 @@ void proc_table__free(struct proc_table *t)
 {
 	if (!t)
 		return;
-	hashmap__for_each (&t->entries, he) {
-		struct entry_node *n = (void *)he->value;
-
-		proc_maps__free(n->e.maps);
-		free(n->e.files);
-		free(n);
-	}
+	hashmap__for_each (&t->entries, he)
+		entry_free((void *)he->value);
 	hashmap__for_each (&t->files, he) {
 		struct file_node *n = (void *)he->value;
 

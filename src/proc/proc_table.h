@@ -67,6 +67,7 @@ struct proc_table_stats {
 	uint64_t opens_deferred; /* opens beyond PROC_TABLE_OPENS_MAX a second: left for later */
 	uint64_t fds_peak;	 /* most file fds open at once */
 	uint64_t fd_budget;	 /* fds the table keeps open at most (beyond holds) */
+	uint64_t swept;		 /* entries of exited processes freed by proc_table__sweep */
 };
 
 /* New empty table; its fd budget is derived from RLIMIT_NOFILE as it is now (raise it first).
@@ -106,6 +107,15 @@ int proc_file__hold(const struct proc_file *f);
 
 /* Undo one proc_file__hold. NULL-safe. */
 void proc_file__release(const struct proc_file *f);
+
+/* Forget processes that are gone: one found dead (exited, or its pid reused) is kept through one
+ * more sweep, as samples it took before exiting may still be on their way into the next window,
+ * then freed. Call after each window is built. Returns the entries freed. Entries found by
+ * proc_table__find/__add before are invalid after it. */
+size_t proc_table__sweep(struct proc_table *t);
+
+/* Entries held now. */
+size_t proc_table__nr_entries(const struct proc_table *t);
 
 /* Statistics so far. */
 struct proc_table_stats proc_table__stats(const struct proc_table *t);

@@ -84,6 +84,36 @@ int hashmap__set(struct hashmap *map, uintptr_t key, uintptr_t value)
 	return 0;
 }
 
+bool hashmap__delete(struct hashmap *map, uintptr_t key, uintptr_t *ret_value)
+{
+	size_t mask, hole, j;
+	struct hashmap_entry *e;
+
+	if (!map->cap)
+		return false;
+	e = lookup_slot(map, key, entry_hash(map, key));
+	if (!e->hash)
+		return false;
+	if (ret_value)
+		*ret_value = e->value;
+	/* backward-shift deletion for linear probing: move each later entry of the run whose home
+	 * slot is not between the hole and itself into the hole, so every probe chain stays whole */
+	mask = map->cap - 1;
+	hole = (size_t)(e - map->slots);
+	for (j = (hole + 1) & mask; map->slots[j].hash; j = (j + 1) & mask) {
+		size_t home = map->slots[j].hash & mask;
+		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+
+		if (!stays) {
+			map->slots[hole] = map->slots[j];
+			hole = j;
+		}
+	}
+	map->slots[hole] = (struct hashmap_entry){ 0 };
+	map->len--;
+	return true;
+}
+
 void hashmap__clear(struct hashmap *map)
 {
 	if (!map)

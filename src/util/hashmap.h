@@ -46,6 +46,10 @@ void hashmap__clear(struct hashmap *map);
 	     (map)->slots && e < (map)->slots + (map)->cap; e++) \
 		if (e->hash)
 
+/* Remove key; *ret_value (may be NULL) gets its value. True if it was there. Entries move (no
+ * tombstones), so never delete while iterating with hashmap__for_each. */
+bool hashmap__delete(struct hashmap *map, uintptr_t key, uintptr_t *ret_value);
+
 /* Common hash and equality callbacks. */
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
 uint64_t hash_u64(uint64_t x);

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+/* The daemon front end: one epoll loop over the signals, the 1 s drain tick, the window timer,
+ * the ring buffer of process events and the upload loop. At each window's end the window is cut
+ * (a new collector starts at once), built while the drain keeps running (the builder yields to
+ * it), encoded once and handed to every sink. SIGTERM/SIGINT (or the command's exit) export the
+ * last, partial window and give the servers SINKS_FLUSH_MS before exiting 0. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "collect/builder.h"
+#include "collect/collector.h"
+#include "command.h"
+#include "daemon.h"
+#include "session.h"
+#include "sinks.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+struct daemon {
+	const struct config *cfg;
+	struct session *s;
+	struct sinks *sinks;
+	int epoll_fd, signal_fd, tick_fd, window_fd;
+	sigset_t old_mask;
+	int64_t window_start_wall_ns;
+	uint64_t window_start_mono_ns;
+	uint64_t prev_m[FLAMED_METRIC__MAX]; /* counters at the previous window's end */
+	uint64_t windows;
+	int err; /* a drain or event error met while building (yield) */
+};
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int add_fd(struct daemon *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd < 0)
+		return 0;
+	return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup_loop(struct daemon *d)
+{
+	const struct timespec tick = { .tv_sec = SESSION_DRAIN_MS / 1000,
+				       .tv_nsec = (SESSION_DRAIN_MS % 1000) * 1000000L };
+	const struct timespec win = { .tv_sec = d->cfg->interval_ns / 1000000000ULL,
+				      .tv_nsec = d->cfg->interval_ns % 1000000000ULL };
+	struct itimerspec t1 = { .it_interval = tick, .it_value = tick };
+	struct itimerspec t2 = { .it_interval = win, .it_value = win };
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->window_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->signal_fd < 0 || d->tick_fd < 0 || d->window_fd < 0 || d->epoll_fd < 0)
+		return -errno;
+	if (timerfd_settime(d->tick_fd, 0, &t1, NULL) ||
+	    timerfd_settime(d->window_fd, 0, &t2, NULL))
+		return -errno;
+	err = add_fd(d, d->signal_fd);
+	if (!err)
+		err = add_fd(d, d->tick_fd);
+	if (!err)
+		err = add_fd(d, d->window_fd);
+	if (!err)
+		err = add_fd(d, session__event_fd(d->s));
+	if (!err)
+		err = add_fd(d, sinks__fd(d->sinks));
+	return err;
+}
+
+/* A drain due while a window is being built: the BPF maps are sized for one second. */
+static void on_yield(void *ctx)
+{
+	struct daemon *d = ctx;
+	uint64_t expirations;
+	int err = 0;
+
+	if (read(d->tick_fd, &expirations, sizeof(expirations)) == sizeof(expirations))
+		err = session__drain(d->s);
+	if (!err)
+		err = session__poll_events(d->s);
+	if (err && !d->err)
+		d->err = err;
+	sinks__process(d->sinks);
+}
+
+/* One line per window: what was sampled and lost in it, and where the sinks stand. */
+static void log_window(struct daemon *d, const struct collector *w, const uint64_t *m,
+		       uint64_t dur_ns, size_t nr_series)
+{
+	uint64_t delta[FLAMED_METRIC__MAX];
+	char dur[32], sinks[1024];
+
+	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
+		delta[i] = m[i] - d->prev_m[i];
+	format_duration(dur_ns, dur, sizeof(dur));
+	sinks__status(d->sinks, sinks, sizeof(sinks));
+	log_info("window %llu (%s): %llu samples, %zu processes, %zu series; dropped %llu (count "
+		 "map "
+		 "full), stack map full %llu, lost process events %llu; %s",
+		 (unsigned long long)d->windows, dur, (unsigned long long)collector__samples(w),
+		 collector__nr_processes(w), nr_series,
+		 (unsigned long long)delta[FLAMED_METRIC_COUNT_MAP_FULL],
+		 (unsigned long long)delta[FLAMED_METRIC_STACK_MAP_FULL],
+		 (unsigned long long)delta[FLAMED_METRIC_PROC_EVENT_LOST], sinks);
+	memcpy(d->prev_m, m, sizeof(d->prev_m));
+}
+
+/* Cut the window, build it, hand it to the sinks. final: the last one (sampling stopped). */
+static int end_window(struct daemon *d, bool final)
+{
+	uint64_t m[FLAMED_METRIC__MAX] = { 0 }, now = mono_ns(),
+		 dur = now - d->window_start_mono_ns;
+	int64_t start = d->window_start_wall_ns, end = wall_ns();
+	struct build_series *series = NULL;
+	struct session_comments sc;
+	struct build_stats bs;
+	struct collector *w;
+	size_t nr = 0;
+	int err;
+
+	/* the window holds everything sampled until now */
+	err = session__drain(d->s);
+	if (err)
+		return err;
+	w = session__cut(d->s);
+	if (!w)
+		return -ENOMEM;
+	d->window_start_mono_ns = now;
+	d->window_start_wall_ns = end;
+	d->windows++;
+	session__metrics(d->s, m);
+	session__comments(d->s, m, dur, &sc);
+	err = session__build(d->s, w,
+			     &(struct build_opts){ .freq_hz = d->cfg->freq_hz,
+						   .time_nanos = start,
+						   .duration_nanos = end - start,
+						   .comments = sc.list,
+						   .by_process = d->cfg->series_by_process,
+						   .yield = final ? NULL : on_yield,
+						   .yield_ctx = d },
+			     &series, &nr, &bs);
+	if (err) {
+		log_error("window %llu: failed to build the profile: %s",
+			  (unsigned long long)d->windows, strerror(-err));
+	} else {
+		/* a sink's refusal is logged by it, and counted; the daemon goes on */
+		sinks__export(d->sinks, series, nr, start, end);
+		log_window(d, w, m, dur, nr);
+	}
+	build_series__free(series, nr);
+	collector__free(w);
+	session__end_window(d->s);
+	err = d->err;
+	d->err = 0;
+	return err;
+}
+
+/* Run until a signal or the command's exit. 0 or -errno. */
+static int run_loop(struct daemon *d)
+{
+	struct command *cmd = session__command(d->s);
+	bool done = false;
+	int err = 0;
+
+	while (!done) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(d->epoll_fd, evs, 8, sinks__timeout_ms(d->sinks));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			uint64_t expirations;
+
+			if (fd == d->signal_fd) {
+				struct signalfd_siginfo si;
+
+				while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD)
+						done |= d->cfg->cmd && command__reap(cmd);
+					else
+						done = true;
+				}
+			} else if (fd == d->tick_fd) {
+				if (read(d->tick_fd, &expirations, sizeof(expirations)) > 0)
+					err = session__drain(d->s);
+			} else if (fd == d->window_fd) {
+				if (read(d->window_fd, &expirations, sizeof(expirations)) > 0)
+					err = end_window(d, false);
+			} else if (fd == sinks__fd(d->sinks)) {
+				err = sinks__process(d->sinks);
+			} else {
+				err = session__poll_events(d->s);
+			}
+			if (err)
+				return err;
+		}
+		if (n == 0) /* a libcurl timer or a retry is due */
+			sinks__process(d->sinks);
+	}
+	return 0;
+}
+
+int daemon_run(const struct config *cfg)
+{
+	struct daemon d = {
+		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .window_fd = -1
+	};
+	const char *paths[SINKS_MAX_DIRS];
+	char every[32];
+	sigset_t mask;
+	int rc = 1, err;
+
+	/* signals arrive through signalfd; block them before any child exists */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &d.old_mask);
+
+	/* credentials and spool directories are read before privileges are dropped */
+	if (sinks__new(cfg, &d.sinks))
+		goto cleanup;
+	err = session__start(cfg, &d.old_mask, &d.s);
+	if (err) {
+		rc = err == SESSION_ERR_COMMAND ? 127 : 1;
+		goto cleanup;
+	}
+	d.window_start_mono_ns = mono_ns();
+	d.window_start_wall_ns = session__start_wall_ns(d.s);
+	err = session__drop_privileges(d.s, paths, sinks__dirs(d.sinks, paths, SINKS_MAX_DIRS),
+				       NULL);
+	if (err) {
+		log_error("cannot drop privileges: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = setup_loop(&d);
+	if (err) {
+		log_error("cannot set up the event loop: %s", strerror(-err));
+		goto cleanup;
+	}
+	format_duration(cfg->interval_ns, every, sizeof(every));
+	log_info("profiling %s at %d Hz, a profile every %s (SIGTERM or Ctrl-C to stop)",
+		 cfg->cmd	? cfg->cmd[0]
+		 : cfg->nr_pids ? "the given processes"
+				: "the whole host",
+		 cfg->freq_hz, every);
+	err = run_loop(&d);
+	if (err)
+		log_error("sampling failed: %s; sending what was collected", strerror(-err));
+	/* the last, partial window */
+	session__stop_sampling(d.s);
+	session__poll_events(d.s);
+	err = end_window(&d, true) || err;
+	command__stop(session__command(d.s));
+	sinks__finish(d.sinks, SINKS_FLUSH_MS);
+	rc = err ? 1 : 0;
+cleanup:
+	session__free(d.s);
+	sinks__free(d.sinks);
+	for (int *fd = &d.epoll_fd; fd <= &d.window_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	sigprocmask(SIG_SETMASK, &d.old_mask, NULL);
+	return rc;
+}

@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <bpf/libbpf.h>
+
+#include "bpf/sampler.h"
+#include "cli.h"
+#include "collect/builder.h"
+#include "collect/collector.h"
+#include "command.h"
+#include "output/output.h"
+#include "preflight.h"
+#include "privileges.h"
+#include "proc/proc_table.h"
+#include "profile/profile.h"
+#include "session.h"
+#include "symbolize/symbolizer.h"
+#include "unwind/unwind_loader.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+struct session {
+	const struct config *cfg;
+	struct sampler *sampler;
+	struct collector *coll; /* the current window */
+	struct proc_table *procs;
+	struct symbolizer *sym;
+	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
+	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
+	struct unwind_loader_mapping *umaps;
+	struct command cmd; /* the command after "--", if any */
+	int64_t start_wall_ns;
+	bool kernel_warned; /* "kernel symbols unavailable" said once */
+	int oom;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log_get_level() < LOG_DEBUG)
+		return 0;
+	if (level != LIBBPF_WARN && log_get_level() < LOG_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* -v names each binary whose table the row caps refused (unwind_loader.h). */
+static void on_unwind_refused(const struct unwind_loader_mapping *m, enum unwind_refusal why,
+			      uint64_t rows, uint32_t uid, void *ctx)
+{
+	const struct proc_file *f = m->file_id;
+
+	(void)ctx;
+	/* a table over the per-binary cap is not built to the end: its size is a lower bound */
+	log_debug(
+		"unwind table of %s refused: %s%llu rows over the per-%s cap (file owner uid %u); "
+		"frame pointers there",
+		f && f->path ? f->path : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
+		(unsigned long long)rows, unwind_refusal_str(why), uid);
+}
+
+/* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
+static void load_unwind(struct session *c, const struct proc_entry *e, bool after_remap)
+{
+	size_t n = 0;
+	int err;
+
+	if (!c->unwind || !e->maps)
+		return;
+	for (size_t i = 0; i < e->maps->nr && n < FLAMED_UNWIND_MAX_MAPPINGS; i++) {
+		const struct proc_map *m = &e->maps->maps[i];
+		const struct proc_file *f = e->files[i];
+		struct unwind_loader_mapping *um = &c->umaps[n++];
+		int fd;
+
+		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
+		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
+			continue;
+		/* held (not closed by the table's fd budget) until the description is made */
+		fd = proc_file__hold(f);
+		if (fd >= 0) {
+			um->fd = fd;
+			um->file_id = f;
+		}
+	}
+	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n, c->uproc);
+	for (size_t i = 0; i < n; i++)
+		if (c->umaps[i].fd >= 0)
+			proc_file__release(c->umaps[i].file_id);
+	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
+	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
+	c->uproc->remap_after_ns = mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL);
+	if (!err)
+		err = sampler__set_unwind_proc(c->sampler, e->tgid, c->uproc);
+	for (uint32_t i = 0; !err && i < c->uproc->nr && log_get_level() >= LOG_DEBUG; i++)
+		log_debug("unwind %u: %llx-%llx rows %u+%u", e->tgid,
+			  (unsigned long long)c->uproc->m[i].start,
+			  (unsigned long long)c->uproc->m[i].end, c->uproc->m[i].row_start,
+			  c->uproc->m[i].row_count);
+	if (err)
+		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
+}
+
+static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
+{
+	struct session *c = ctx;
+	char comm[FLAMED_COMM_LEN + 1];
+	struct proc_entry *e;
+
+	if (ev->type == FLAMED_EVENT_EXIT) {
+		/* the process table keeps its snapshot for symbolization; only tables go */
+		if (c->unwind) {
+			sampler__delete_unwind_proc(c->sampler, ev->tgid);
+			unwind_loader__forget(c->unwind, ev->tgid);
+		}
+		return;
+	}
+	e = proc_table__find(c->procs, ev->tgid, ev->aspace);
+	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
+	if (!e) {
+		e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
+		if (!e) {
+			c->oom = -ENOMEM;
+			return;
+		}
+	} else if (ev->type == FLAMED_EVENT_EXEC || ev->type == FLAMED_EVENT_REMAP) {
+		/* the exec finished after a sample announced it, or code outside the snapshot ran:
+		 * read the maps again (and the final name) */
+		bool exec = ev->type == FLAMED_EVENT_EXEC;
+
+		proc_table__refresh(c->procs, e, exec ? comm : NULL, exec);
+	} else {
+		return;
+	}
+	load_unwind(c, e, ev->type == FLAMED_EVENT_REMAP);
+}
+
+static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
+{
+	struct session *c = ctx;
+
+	return collector__add_stack(c->coll, hash, st);
+}
+
+static int on_count(const struct flamed_count_key *key, uint64_t count, void *ctx)
+{
+	struct session *c = ctx;
+
+	return collector__add_count(c->coll, key, count);
+}
+
+/* Every process's mapped files are opened: take the whole fd allowance (the hard limit) rather
+ * than the 1024 a shell gives, so the process table's fd budget (derived from it) is large. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_debug("cannot raise RLIMIT_NOFILE to %llu: %s", (unsigned long long)rl.rlim_max,
+			  strerror(errno));
+}
+
+int session__start(const struct config *cfg, const sigset_t *child_mask,
+		   struct session **ret_session)
+{
+	const char *btf = preflight_btf_path();
+	struct sampler_opts so = {
+		.btf_path = strcmp(btf, "/sys/kernel/btf/vmlinux") ? btf : NULL,
+		.freq_hz = cfg->freq_hz,
+		.filter = cfg->nr_pids > 0 || cfg->cmd,
+		.follow_forks = cfg->cmd != NULL,
+		.include_idle = cfg->include_idle,
+		.drain_ms = SESSION_DRAIN_MS,
+		.unwind_mode = cfg->unwind_mode,
+	};
+	struct session *c;
+	int err, max_hz = 0, tgid;
+
+	if (preflight_privileges()) {
+		log_error("needs root, or CAP_BPF and CAP_PERFMON (try: sudo flamed ...)");
+		return -EPERM;
+	}
+	err = preflight_btf(btf);
+	if (err) {
+		log_error("kernel BTF not found at %s (%s); a kernel built with "
+			  "CONFIG_DEBUG_INFO_BTF=y is needed",
+			  btf, strerror(-err));
+		return err;
+	}
+	if (preflight_freq(cfg->freq_hz, &max_hz)) {
+		log_error("-F %d is above kernel.perf_event_max_sample_rate (%d)", cfg->freq_hz,
+			  max_hz);
+		return -ERANGE;
+	}
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		if (preflight_pid(cfg->pids[i], &tgid)) {
+			log_error("no such process: %d", cfg->pids[i]);
+			return -ESRCH;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	c->cfg = cfg;
+	c->cmd = (struct command){ .go_fd = -1, .exec_fd = -1 };
+	libbpf_set_print(libbpf_print);
+	raise_nofile();
+	c->coll = collector__new();
+	c->procs = proc_table__new();
+	c->sym = symbolizer__new(NULL);
+	if (!c->coll || !c->procs || !c->sym) {
+		log_error("out of memory");
+		err = -ENOMEM;
+		goto fail;
+	}
+	c->sampler = sampler__load(&so, on_proc_event, c);
+	if (!c->sampler) {
+		err = -errno;
+		log_error("failed to load the BPF program: %s (run with -v for the verifier log)",
+			  strerror(errno));
+		goto fail;
+	}
+	if (cfg->unwind_mode != FLAMED_UNWIND_FP) {
+		uint32_t cap;
+		struct flamed_unwind_row *rows = sampler__unwind_rows(c->sampler, &cap);
+
+		c->unwind = unwind_loader__new(rows, cap);
+		if (c->unwind)
+			unwind_loader__on_refused(c->unwind, on_unwind_refused, c);
+		c->uproc = malloc(sizeof(*c->uproc));
+		c->umaps = calloc(FLAMED_UNWIND_MAX_MAPPINGS, sizeof(*c->umaps));
+		if (!c->unwind || !c->uproc || !c->umaps) {
+			log_error("out of memory");
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		preflight_pid(cfg->pids[i], &tgid);
+		if (tgid != cfg->pids[i])
+			log_info("%d is a thread of process %d: profiling the process",
+				 cfg->pids[i], tgid);
+		err = sampler__add_target(c->sampler, tgid);
+		if (err) {
+			log_error("failed to add target %d: %s", tgid, strerror(-err));
+			goto fail;
+		}
+	}
+	if (cfg->cmd) {
+		err = command__spawn(&c->cmd, cfg->cmd, child_mask);
+		if (!err)
+			err = sampler__add_target(c->sampler, c->cmd.pid);
+		if (err) {
+			log_error("failed to start '%s': %s", cfg->cmd[0], strerror(-err));
+			goto fail;
+		}
+	}
+	err = sampler__attach(c->sampler);
+	if (err) {
+		log_error("failed to attach to cpu-clock perf events: %s", strerror(-err));
+		goto fail;
+	}
+	{
+		struct timespec w;
+
+		clock_gettime(CLOCK_REALTIME, &w);
+		c->start_wall_ns = (int64_t)w.tv_sec * 1000000000LL + w.tv_nsec;
+	}
+	if (cfg->cmd) {
+		err = command__release(&c->cmd);
+		if (err) {
+			log_error("cannot run '%s': %s", cfg->cmd[0], strerror(-err));
+			err = SESSION_ERR_COMMAND;
+			goto fail;
+		}
+	}
+	*ret_session = c;
+	return 0;
+fail:
+	session__free(c);
+	return err;
+}
+
+/* Can the reduced set write there? A path ending in "/" is a directory to create files in. */
+static int check_writable(const char *path, const struct output_opts *oo)
+{
+	size_t len = strlen(path);
+
+	if (len && path[len - 1] == '/')
+		return faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) ? -errno : 0;
+	return output_check_writable(path, oo);
+}
+
+int session__drop_privileges(struct session *c, const char *const *paths, size_t nr_paths,
+			     const struct output_opts *oo)
+{
+	uint64_t keep = privileges_steady_set(), effective = 0, kept = 0;
+	char names[512];
+	int err;
+
+	err = privileges_get(&effective, NULL);
+	if (err)
+		return err;
+	if (c->cfg->cmd) /* it may change uid (runuser, su), and must still be stopped */
+		keep |= PRIV_CAP(CAP_KILL);
+	if (oo && oo->has_owner && (oo->uid != geteuid() || oo->gid != getegid()))
+		keep |= PRIV_CAP(CAP_CHOWN);
+	/* an output directory of another user (sudo in a home directory) is writable only with
+	 * CAP_DAC_OVERRIDE: try the outputs with the reduced set before committing to it */
+	err = privileges_lower_effective(keep);
+	for (size_t i = 0; !err && i < nr_paths; i++) {
+		int werr = check_writable(paths[i], oo);
+
+		if ((werr == -EACCES || werr == -EPERM) &&
+		    (effective & PRIV_CAP(CAP_DAC_OVERRIDE))) {
+			log_debug("privileges: keeping cap_dac_override, which '%s' needs",
+				  paths[i]);
+			keep |= PRIV_CAP(CAP_DAC_OVERRIDE);
+			break;
+		}
+	}
+	if (!err)
+		err = privileges_drop(keep, &kept);
+	if (err)
+		return err;
+	privileges_format(kept, names, sizeof(names));
+	log_debug("privileges: kept %s; dropped the rest, no new privileges", names);
+	return 0;
+}
+
+int session__event_fd(const struct session *s)
+{
+	return sampler__event_fd(s->sampler);
+}
+
+int session__poll_events(struct session *s)
+{
+	int err = sampler__poll_events(s->sampler);
+
+	if (err < 0)
+		return err;
+	return s->oom;
+}
+
+int session__drain(struct session *s)
+{
+	int err = sampler__drain(s->sampler, on_stack, on_count, s);
+
+	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
+		unwind_loader__tick(s->unwind);
+	return err ? err : s->oom;
+}
+
+void session__stop_sampling(struct session *s)
+{
+	sampler__detach(s->sampler);
+}
+
+struct collector *session__cut(struct session *s)
+{
+	struct collector *next = collector__new(), *done = s->coll;
+
+	if (!next)
+		return NULL;
+	s->coll = next;
+	return done;
+}
+
+int session__build(struct session *s, const struct collector *window, const struct build_opts *opts,
+		   struct build_series **ret_series, size_t *ret_nr, struct build_stats *ret_stats)
+{
+	struct symbolizer_stats ss;
+	struct build_stats bs = { 0 };
+	char quality[256];
+	int err;
+
+	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
+	if (err)
+		return err;
+	ss = symbolizer__stats(s->sym);
+	snprintf(quality, sizeof(quality),
+		 "flamed: %llu frames, %llu unsymbolized; %llu ELF files parsed, %llu unreadable",
+		 (unsigned long long)bs.frames, (unsigned long long)bs.frames_unsymbolized,
+		 (unsigned long long)ss.elf_parsed, (unsigned long long)ss.elf_failed);
+	for (size_t i = 0; i < *ret_nr; i++)
+		profile__add_comment((*ret_series)[i].profile, quality);
+	if (symbolizer__kernel_error(s->sym) && !s->kernel_warned) {
+		log_warn("kernel symbols unavailable (%s): kernel frames are addresses",
+			 strerror(-symbolizer__kernel_error(s->sym)));
+		s->kernel_warned = true;
+	}
+	if (ret_stats)
+		*ret_stats = bs;
+	return 0;
+}
+
+void session__comments(const struct session *s, const uint64_t *m, uint64_t duration_ns,
+		       struct session_comments *ret)
+{
+	char host[256] = "localhost", dur[32];
+	int mode = s->cfg->unwind_mode;
+
+	gethostname(host, sizeof(host) - 1);
+	format_duration(duration_ns, dur, sizeof(dur));
+	snprintf(ret->drops, sizeof(ret->drops),
+		 "flamed: dropped %llu (count map full); stack map full %llu, kernel stack errors "
+		 "%llu, user stack errors %llu",
+		 (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
+		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR]);
+	snprintf(ret->title, sizeof(ret->title),
+		 "flamed %s on %s, %s at %d Hz on %d CPUs, --unwind %s", FLAMED_VERSION, host, dur,
+		 s->cfg->freq_hz, sampler__nr_cpus(s->sampler),
+		 mode == FLAMED_UNWIND_FP      ? "fp"
+		 : mode == FLAMED_UNWIND_DWARF ? "dwarf"
+					       : "auto");
+	ret->list[0] = ret->title;
+	ret->list[1] = ret->drops;
+	ret->list[2] = NULL;
+}
+
+void session__end_window(struct session *s)
+{
+	proc_table__sweep(s->procs);
+}
+
+struct command *session__command(struct session *s)
+{
+	return &s->cmd;
+}
+
+int session__metrics(const struct session *s, uint64_t *m)
+{
+	return sampler__read_metrics(s->sampler, m);
+}
+
+size_t session__nr_processes(const struct session *s)
+{
+	return (size_t)proc_table__stats(s->procs).processes;
+}
+
+int session__nr_cpus(const struct session *s)
+{
+	return sampler__nr_cpus(s->sampler);
+}
+
+int64_t session__start_wall_ns(const struct session *s)
+{
+	return s->start_wall_ns;
+}
+
+int session__error(const struct session *s)
+{
+	return s->oom;
+}
+
+void session__log_summary(struct session *c, const struct collector *window, const uint64_t *m,
+			  const struct build_stats *bs)
+{
+	struct proc_table_stats ps = proc_table__stats(c->procs);
+	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL], refused;
+	double sym = bs->frames ? 100.0 * (bs->frames - bs->frames_unsymbolized) / bs->frames : 100;
+
+	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
+		 (unsigned long long)collector__samples(window), collector__nr_processes(window),
+		 (unsigned long long)dropped, (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL]);
+	log_info("stacks: %.1f%% of frames symbolized; stack map full %llu, kernel stack errors "
+		 "%llu, user stack errors %llu, no user stack %llu, truncated %llu; processes "
+		 "vanished before snapshot %llu, lost process events %llu",
+		 sym, (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
+		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR],
+		 (unsigned long long)bs->no_user_stack,
+		 (unsigned long long)(m[FLAMED_METRIC_KSTACK_TRUNCATED] +
+				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
+		 (unsigned long long)ps.vanished,
+		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	/* only when a process made flamed refuse or give up something (always with -v) */
+	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
+		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big +
+		  ps.files_over_cap + ps.opens_deferred;
+	if (refused || log_get_level() >= LOG_DEBUG)
+		log_info("process files: %llu opened, %llu could not be opened, %llu refused "
+			 "(not the mapped file), %llu lost after closing (fd budget %llu), "
+			 "%llu over the cap, %llu opens deferred; "
+			 "maps re-reads throttled %llu, mappings over the cap %llu, "
+			 "pids reused %llu, bad stat %llu, maps too big %llu",
+			 (unsigned long long)ps.files_open, (unsigned long long)ps.files_failed,
+			 (unsigned long long)ps.files_refused, (unsigned long long)ps.files_lost,
+			 (unsigned long long)ps.fd_budget, (unsigned long long)ps.files_over_cap,
+			 (unsigned long long)ps.opens_deferred,
+			 (unsigned long long)ps.refreshes_throttled,
+			 (unsigned long long)ps.mappings_dropped, (unsigned long long)ps.pid_reused,
+			 (unsigned long long)ps.stat_bad, (unsigned long long)ps.maps_too_big);
+	log_debug("process table: %llu processes, %llu files opened, %llu reopened, %llu closed "
+		  "for the fd budget of %llu (peak %llu open), %llu re-reads",
+		  (unsigned long long)ps.processes, (unsigned long long)ps.files_open,
+		  (unsigned long long)ps.files_reopened, (unsigned long long)ps.files_closed,
+		  (unsigned long long)ps.fd_budget, (unsigned long long)ps.fds_peak,
+		  (unsigned long long)ps.refreshes);
+	if (!collector__samples(window))
+		log_info("no samples: %s",
+			 c->cfg->nr_pids || c->cfg->cmd
+				 ? "the target used no CPU while sampled"
+				 : "every CPU was idle (idle time is left out; --idle keeps it)");
+	if (!c->unwind)
+		log_info("unwind: %llu user stacks walked with frame pointers only (where a chain "
+			 "ends early cannot be told; --unwind auto uses unwind tables)",
+			 (unsigned long long)m[FLAMED_METRIC_UNWIND_WALKS]);
+	else if (m[FLAMED_METRIC_UNWIND_WALKS]) {
+		uint64_t walks = m[FLAMED_METRIC_UNWIND_WALKS];
+
+		log_info(
+			"unwind: %.1f%% of %llu user stacks complete (unwound to the outermost "
+			"frame); stops: no mapping %llu, no row %llu, read fault %llu, depth %llu, "
+			"unsupported %llu, frame-pointer end %llu; %llu samples without tables",
+			walks ? 100.0 * m[FLAMED_METRIC_UNWIND_STOP_END] / walks : 0.0,
+			(unsigned long long)walks,
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_NO_ROW],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_READ_FAULT],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_DEPTH],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_STOP_FP_END],
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_NO_PROC]);
+	}
+	if (c->unwind) {
+		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
+
+		log_info("unwind tables: %llu binaries loaded, %llu released, %llu without CFI, "
+			 "%llu changed while read, %llu did not fit, refused over the caps: "
+			 "%llu per binary, %llu per process, %llu per owner; rows %.1f MiB at peak "
+			 "of %.1f MiB; built in %llu ms",
+			 (unsigned long long)us.tables_loaded, (unsigned long long)us.tables_freed,
+			 (unsigned long long)us.tables_failed,
+			 (unsigned long long)us.tables_changed, (unsigned long long)us.rows_full,
+			 (unsigned long long)us.refused[UNWIND_REFUSED_BINARY],
+			 (unsigned long long)us.refused[UNWIND_REFUSED_PROC],
+			 (unsigned long long)us.refused[UNWIND_REFUSED_OWNER],
+			 us.rows_peak * sizeof(struct flamed_unwind_row) / 1048576.0,
+			 us.rows_cap * sizeof(struct flamed_unwind_row) / 1048576.0,
+			 (unsigned long long)(us.build_ns / 1000000));
+	}
+	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
+		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
+	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",
+		  sampler__map_bytes(c->sampler) / 1024, collector__nr_stacks(window),
+		  collector__nr_keys(window));
+}
+
+void session__free(struct session *s)
+{
+	if (!s)
+		return;
+	command__stop(&s->cmd);
+	sampler__free(s->sampler);
+	unwind_loader__free(s->unwind);
+	free(s->uproc);
+	free(s->umaps);
+	symbolizer__free(s->sym);
+	proc_table__free(s->procs);
+	collector__free(s->coll);
+	free(s);
+}

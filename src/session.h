@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* The long-lived pipeline both front ends run on (capture.c for --once, daemon.c for the
+ * daemon): preflight checks, the BPF sampler, the process table, the unwind-table loader, the
+ * symbolizer, the command after "--", and the current window's collector. The front end owns
+ * the event loop: it calls session__drain every second, session__poll_events when the ring
+ * buffer fd is readable, and session__cut + session__build at the end of a window. Logs its
+ * errors as one line (it is part of the command-line layer), returns -errno. */
+#ifndef FLAMED_SESSION_H
+#define FLAMED_SESSION_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "flamed.h"
+
+struct build_opts;
+struct build_series;
+struct build_stats;
+struct collector;
+struct command;
+struct config;
+struct output_opts;
+
+#define SESSION_DRAIN_MS 1000 /* drain period: bounds the BPF map sizes (sampler.c) */
+
+/* session__start's error when the command after "--" could not be run (exit code 127). */
+#define SESSION_ERR_COMMAND (-ENOEXEC)
+
+struct session;
+
+/* Check privileges, BTF, -F and pids; load and attach the BPF program; start the command after
+ * "--" (with child_mask as its signal mask). 0 and *ret_session (free with session__free), or
+ * -errno after logging why (SESSION_ERR_COMMAND: the command could not be run). */
+int session__start(const struct config *cfg, const sigset_t *child_mask,
+		   struct session **ret_session);
+
+/* Keep only the capabilities the steady state needs (privileges.h): reading processes, plus
+ * CAP_CHOWN when oo gives files another owner, CAP_KILL with a command, and CAP_DAC_OVERRIDE
+ * only when one of the paths (files to write, or directories with a trailing "/") needs it.
+ * 0 or -errno. */
+int session__drop_privileges(struct session *s, const char *const *paths, size_t nr_paths,
+			     const struct output_opts *oo);
+
+/* The ring buffer fd to watch (process events). */
+int session__event_fd(const struct session *s);
+
+/* Handle the process events ready now. 0 or -errno. */
+int session__poll_events(struct session *s);
+
+/* Move what the BPF maps hold into the current window, and let the unwind loader reuse rows
+ * freed a drain ago. 0 or -errno. */
+int session__drain(struct session *s);
+
+/* Stop sampling (detach the perf events); a last session__drain collects what is left. */
+void session__stop_sampling(struct session *s);
+
+/* End the current window: it is returned (owned by the caller, collector__free) and an empty one
+ * starts. NULL with errno ENOMEM (the current window goes on). */
+struct collector *session__cut(struct session *s);
+
+/* Symbolize a window into profiles (collect/builder.h), each with a comment on how well it was
+ * symbolized; warns once when kernel symbols are unavailable. 0 or -errno. */
+int session__build(struct session *s, const struct collector *window, const struct build_opts *opts,
+		   struct build_series **ret_series, size_t *ret_nr, struct build_stats *ret_stats);
+
+/* After a window was built: forget processes that have exited and no window needs any more, so
+ * a daemon's memory stays flat. */
+void session__end_window(struct session *s);
+
+/* The command after "--" (borrowed; pid 0 when there is none). */
+struct command *session__command(struct session *s);
+
+/* The comments every profile of the session carries: what ran (version, host, duration, rate,
+ * CPUs, unwind mode) and the drop counters of m (session__metrics). */
+struct session_comments {
+	char title[512];
+	char drops[256];
+	const char *list[3]; /* NULL-terminated, for build_opts.comments */
+};
+void session__comments(const struct session *s, const uint64_t *m, uint64_t duration_ns,
+		       struct session_comments *ret);
+
+/* Sum of every per-CPU BPF counter (FLAMED_METRIC__MAX values). 0 or -errno. */
+int session__metrics(const struct session *s, uint64_t *m);
+
+/* Processes seen since the start. */
+size_t session__nr_processes(const struct session *s);
+
+/* CPUs sampled. */
+int session__nr_cpus(const struct session *s);
+
+/* Wall-clock start of sampling, ns since the epoch. */
+int64_t session__start_wall_ns(const struct session *s);
+
+/* An error the event handlers met (-ENOMEM), or 0. */
+int session__error(const struct session *s);
+
+/* The summary lines of a capture: samples and drops (m: session__metrics), stacks and
+ * symbolization (bs), process files, unwinding. window: what the samples were counted in. */
+void session__log_summary(struct session *s, const struct collector *window, const uint64_t *m,
+			  const struct build_stats *bs);
+
+/* Stops the command if it still runs, detaches, frees everything. NULL-safe. */
+void session__free(struct session *s);
+
+#endif /* FLAMED_SESSION_H */

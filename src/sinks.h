@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* The sinks a run sends its windows to, made from the command line (--output-dir, --pyroscope,
+ * --parca and their options): each window's profiles are encoded once (pprof, gzip) and handed
+ * to every sink (src/upload/), whose HTTP requests run on one libcurl loop the front end's event
+ * loop drives through sinks__fd / sinks__timeout_ms / sinks__process. Logs as a front end does. */
+#ifndef FLAMED_SINKS_H
+#define FLAMED_SINKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct build_series;
+struct config;
+struct sinks;
+
+#define SINKS_MAX_DIRS 2     /* directories the sinks write into: --output-dir, --spool-dir */
+#define SINKS_FLUSH_MS 10000 /* at exit, how long the servers get for what is queued */
+
+/* Sinks of cfg (at least one must be set), credentials read now. 0 and *ret_sinks (free with
+ * sinks__free), or -errno after logging why. */
+int sinks__new(const struct config *cfg, struct sinks **ret_sinks);
+
+/* The directories the sinks create files in, each with a trailing "/" (borrowed), into paths
+ * (at most max); returns how many. NULL-safe (0). */
+size_t sinks__dirs(const struct sinks *k, const char **paths, size_t max);
+
+/* The upload loop's epoll fd to watch, or -1 without HTTP sinks. */
+int sinks__fd(const struct sinks *k);
+
+/* Milliseconds until sinks__process is due without input: -1 = none. */
+int sinks__timeout_ms(struct sinks *k);
+
+/* Send, receive, retry what is ready. 0 or -errno. */
+int sinks__process(struct sinks *k);
+
+/* Hand one window to every sink: each series' profile (borrowed) encoded once, labelled with
+ * the host, --label, and service_name (--app-name, or the series' process name with
+ * --series-by process). 0, or -errno when a window could not be encoded or a sink refused it
+ * (logged; the other sinks still get it). */
+int sinks__export(struct sinks *k, const struct build_series *series, size_t nr, int64_t start_ns,
+		  int64_t end_ns);
+
+/* At exit: give the servers up to timeout_ms for what is queued (spooling what is left), then
+ * log each sink's totals. 0, or -ETIMEDOUT when windows were left undelivered. */
+int sinks__finish(struct sinks *k, int timeout_ms);
+
+/* One line of every sink's state ("pyroscope sent 4 queued 1 spooled 0 evicted 0 ...") into
+ * buf. */
+void sinks__status(const struct sinks *k, char *buf, size_t len);
+
+/* NULL-safe. */
+void sinks__free(struct sinks *k);
+
+#endif /* FLAMED_SINKS_H */
