@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,9 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		log_error("failed to attach to cpu-clock perf events: %s", strerror(-err));
 		goto fail;
 	}
+	/* libbpf parsed the kernel's BTF (several MB) to load the program: give that memory back,
+	 * so a daemon's resident size is what it uses, not its start-up peak */
+	malloc_trim(0);
 	{
 		struct timespec w;
 

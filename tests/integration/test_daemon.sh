@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The daemon feeding three sinks at once, through the real BPF path: --output-dir, Pyroscope
+# (Connect push, to a peer that is down for the first seconds) and Parca (gRPC h2c, Debian's
+# grpcio). Every window reaches every sink exactly once and in order (consecutive time ranges,
+# the same ones everywhere), with the series labels, the sample types and the workload's
+# functions; SIGTERM mid-window exports the partial window and exits 0 within the flush bound.
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_bpf
+PYD=/usr/bin/python3
+"$PYD" -c 'import grpc, google.protobuf' 2>/dev/null || skip "python3-grpcio/python3-protobuf missing"
+command -v protoc >/dev/null || skip "protoc missing"
+have_go || skip "go (golang-go) missing"
+
+SRC=$FLAMED_SOURCE_DIR
+mkdir -p "$TEST_TMP/pb" "$TEST_TMP/dir"
+protoc --python_out="$TEST_TMP/pb" -I "$SRC/proto" "$SRC/proto/pyroscope_types.proto" \
+	"$SRC/proto/pyroscope_push.proto" "$SRC/proto/parca_profilestore.proto"
+port() { "$PYD" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+HTTP=$(port)
+GRPC=$(port)
+peer() { # OUT ARGS...
+	local out=$1
+	shift
+	mkdir -p "$out"
+	bg_start "$out/peer.log" "$PYD" "$SRC/tests/upload/peer.py" --pb "$TEST_TMP/pb" --out "$out" "$@"
+	for _ in $(seq 100); do
+		grep -q "peer: ready" "$out/peer.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "peer did not start: $(cat "$out/peer.log")"
+}
+
+peer "$TEST_TMP/parca" --grpc "$GRPC"
+bg_start "$TEST_TMP/work.out" "$WORKLOAD_DIR/cpu_shares" 9
+cd "$TEST_TMP"
+"$FLAMED" --output-dir "$TEST_TMP/dir" --pyroscope "http://127.0.0.1:$HTTP" \
+	--parca "grpc://127.0.0.1:$GRPC" --interval 2s -F 99 --app-name itest --label env=ci \
+	--spool-dir "$TEST_TMP/spool" >"$TEST_TMP/d.out" 2>"$TEST_TMP/d.err" &
+DPID=$!
+BG_PIDS+=("$DPID")
+sleep 3 # Pyroscope is down for the first window: it must be retried, not lost
+peer "$TEST_TMP/pyro" --http "$HTTP"
+sleep 4.5 # then SIGTERM in the middle of the fourth window
+t0=$(now_ms)
+kill -TERM "$DPID"
+set +e
+wait "$DPID"
+rc=$?
+set -e
+t1=$(now_ms)
+sed 's/^/  | /' "$TEST_TMP/d.err"
+[ "$rc" = 0 ] || fail "daemon exited $rc after SIGTERM"
+[ $((t1 - t0)) -lt 12000 ] || fail "daemon took $((t1 - t0)) ms to exit after SIGTERM"
+grep -q "retry" "$TEST_TMP/d.err" || fail "no retry was logged while Pyroscope was down"
+
+note "every window at every sink, once, in order"
+"$PYD" - "$INTEGRATION_DIR" "$TEST_TMP" <<'PYEOF' || fail "windows"
+import glob, gzip, json, os, sys
+sys.path.insert(0, sys.argv[1])
+import flamed_check as fc
+tmp = sys.argv[2]
+
+def times(path):
+    top = fc.message(gzip.decompress(open(path, "rb").read()))
+    return fc.signed(fc.scalar(top, 9)), fc.signed(fc.scalar(top, 10))
+
+def from_peer(d):
+    reqs = [json.loads(l) for l in open(os.path.join(d, "requests.jsonl"))]
+    ok = [r for r in reqs if r["status"] == "ok"]
+    for r in ok:
+        lab = r["labels"]
+        assert lab.get("service_name") == "itest" and lab.get("env") == "ci" and lab.get("hostname"), lab
+    return [times(os.path.join(d, r["file"])) for r in ok]
+
+sinks = {
+    "file": [times(p) for p in sorted(glob.glob(os.path.join(tmp, "dir", "*.pb.gz")))],
+    "pyroscope": from_peer(os.path.join(tmp, "pyro")),
+    "parca": from_peer(os.path.join(tmp, "parca")),
+}
+for name, w in sinks.items():
+    print("%-9s %d windows: %s" % (name, len(w), " ".join("%.1fs" % (d / 1e9) for _, d in w)))
+ref = sinks["file"]
+assert len(ref) >= 4, "want >= 4 windows (3 full and the partial one), got %d" % len(ref)
+for name, w in sinks.items():
+    assert w == ref, "%s got other windows than the file sink" % name
+for (s0, d0), (s1, _) in zip(ref, ref[1:]):
+    assert s1 == s0 + d0, "windows not consecutive: %d + %d != %d" % (s0, d0, s1)
+assert all(abs(d - 2e9) < 0.3e9 for _, d in ref[:-1]), "full windows are not 2 s"
+assert ref[-1][1] < 1.9e9, "the last window is not the partial one"
+PYEOF
+
+note "contents: sample types and the workload's functions"
+latest=$(ls "$TEST_TMP"/parca/*.pb.gz | sort | sed -n 2p)
+go_pprof -raw "$latest" >"$TEST_TMP/raw.txt" || fail "go tool pprof -raw rejected a window"
+grep -q "samples/count cpu/nanoseconds" "$TEST_TMP/raw.txt" || fail "sample types: $(head -3 "$TEST_TMP/raw.txt")"
+check funcs "$latest" --comm cpu_shares --func burn_alpha --min-samples 5
+grep -q "window 1 (" "$TEST_TMP/d.err" || fail "no per-window status line"
+echo PASS
