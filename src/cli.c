@@ -230,6 +230,9 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 			    "-o needs --once (the daemon writes its windows with --output-dir)");
 	if (interval_given && !cfg->daemon)
 		return fail(err, err_len, "--interval is for the daemon (give a sink, not --once)");
+	if (cfg->series_by_process && !cfg->daemon)
+		return fail(err, err_len,
+			    "--series-by process is for the daemon (--once makes one profile)");
 	if (!freq_given)
 		cfg->freq_hz = cfg->daemon ? DEFAULT_DAEMON_HZ : DEFAULT_ONCE_HZ;
 	if ((k->compress_zstd || k->retain_bytes) && !k->output_dir)

@@ -203,6 +203,8 @@ static void usage_errors(void **state)
 		{ { "--once", "1s", "--app-name", "x" }, "need a sink" },
 		{ { "--pyroscope-api", "ingest", "--once", "1s" }, "needs --pyroscope" },
 		{ { "--interval", "10s" }, "nothing to do" },
+		{ { "--once", "1s", "--parca", "grpc://p:1", "--series-by", "process" },
+		  "for the daemon" },
 	};
 
 	(void)state;
