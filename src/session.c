@@ -162,7 +162,8 @@ static int on_count(const struct flamed_count_key *key, uint64_t count, void *ct
 }
 
 /* Every process's mapped files are opened: take the whole fd allowance (the hard limit) rather
- * than the 1024 a shell gives, so the process table's fd budget (derived from it) is large. */
+ * than the 1024 a shell gives, so the process table's fd budget (derived from it) is large.
+ * Only for flamed itself: the command after "--" is forked before. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
@@ -221,7 +222,6 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	c->cfg = cfg;
 	c->cmd = (struct command){ .go_fd = -1, .exec_fd = -1 };
 	libbpf_set_print(libbpf_print);
-	raise_nofile();
 	c->coll = collector__new();
 	c->procs = proc_table__new();
 	c->sym = symbolizer__new(NULL);
@@ -272,6 +272,9 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 			goto fail;
 		}
 	}
+	/* after the command is forked: it keeps the limit it was given (select() users) */
+	raise_nofile();
+	proc_table__set_fd_budget(c->procs, 0);
 	err = sampler__attach(c->sampler);
 	if (err) {
 		log_error("failed to attach to cpu-clock perf events: %s", strerror(-err));

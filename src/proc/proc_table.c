@@ -185,7 +185,7 @@ static void track_open(struct proc_table *t, struct file_node *n)
 
 void proc_table__set_fd_budget(struct proc_table *t, size_t budget)
 {
-	t->fd_budget = budget ? budget : 1;
+	t->fd_budget = budget ? budget : budget_from_rlimit();
 	t->stats.fd_budget = t->fd_budget;
 	trim_fds(t, t->fd_budget);
 }

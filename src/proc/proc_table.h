@@ -74,7 +74,8 @@ struct proc_table_stats {
  * NULL with errno. */
 struct proc_table *proc_table__new(void);
 
-/* Set the fd budget (at least 1): fds beyond it are closed, least recently used first. */
+/* Set the fd budget, or with 0 derive it again from RLIMIT_NOFILE: fds beyond it are closed,
+ * least recently used first. */
 void proc_table__set_fd_budget(struct proc_table *t, size_t budget);
 
 /* Entry for (tgid, aspace), snapshotting /proc/tgid/maps and opening its files on first sight.
