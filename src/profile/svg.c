@@ -880,9 +880,7 @@ static void emit_legend(struct fg_emit *e)
 			"fill=\"rgb(%d,%d,%d)\"/>",
 			x0 + i * STEP_W, Y - 10, STEP_W - 1, rgb[0], rgb[1], rgb[2]);
 	}
-	fprintf(e->out,
-		"<text x=\"%d\" y=\"%d\">+%.2f grew (points of the total; colour "
-		"saturates at the largest change)</text></g>\n",
+	fprintf(e->out, "<text x=\"%d\" y=\"%d\">+%.2f grew (points of the total)</text></g>\n",
 		x0 + STEPS * STEP_W + 5, Y, 100.0 * e->diff_scale);
 }
 
