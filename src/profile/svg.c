@@ -444,18 +444,21 @@ static double share_change(const struct fg_emit *e, int64_t value, int64_t base)
 	return now - before;
 }
 
-/* Grey for no change, red for a larger share in the new profile, blue for a smaller one, the
- * more saturated the larger the change (full at scale and beyond). */
+/* Grey for no change, blending into red for a larger share in the new profile or into blue for a
+ * smaller one, in proportion to the change (full colour at scale and beyond): a change too small
+ * to matter stays grey rather than taking a hue. */
 static void diff_colour(double change, double scale, int rgb[3])
 {
 	double s = scale > 0 ? fabs(change) / scale : 0;
-	int c = 225 - (int)(185 * (s < 1 ? s : 1) + 0.5);
+	int hue, rest;
 
-	rgb[0] = rgb[1] = rgb[2] = c;
-	if (change > 0)
-		rgb[0] = 255;
-	else if (change < 0)
-		rgb[2] = 255;
+	if (s > 1)
+		s = 1;
+	hue = 225 + (int)(30 * s + 0.5);   /* 225 -> 255 */
+	rest = 225 - (int)(185 * s + 0.5); /* 225 -> 40 */
+	rgb[0] = change > 0 ? hue : rest;
+	rgb[1] = rest;
+	rgb[2] = change < 0 ? hue : rest;
 }
 
 /* Largest change in share among frames with new samples (the drawn ones and their narrow

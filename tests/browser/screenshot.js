@@ -2,7 +2,7 @@
 // Picture of a flamed SVG as a browser shows it on open (how the README's pictures are taken).
 // Usage: node screenshot.js GRAPH.svg OUT.png [WIDTH [HEIGHT [HOVER_FRAME]]]
 // WIDTH x HEIGHT is the window (default 1200 x the graph's height, at most 900); HOVER_FRAME
-// names a frame to point at, so the details line shows its values.
+// names a frame to point at (the widest of that name), so the details line shows its values.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -33,7 +33,8 @@ async function main() {
 		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
 		await page.evaluate(() => fg_home());
 		if (hover) {
-			const r = await page.evaluateHandle((n) => fg.items.find((i) => i.name === n).r, hover);
+			const r = await page.evaluateHandle((n) => fg.items.filter((i) => i.name === n)
+				.sort((a, b) => b.w - a.w)[0].r, hover);
 			await r.hover();
 		}
 		await page.screenshot({ path: out });
