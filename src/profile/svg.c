@@ -509,7 +509,7 @@ static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_k
 			100.0 * share_change(e, value, base));
 	fputs(")</title>", out);
 	fprintf(out,
-		"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
+		"<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
 		"rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
 		x, y, w, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3, y + 10.5);
 	/* Label cut to what fits, ending in "..", and left out below 3 characters. */
@@ -647,9 +647,9 @@ static const char fg_script[] =
 	"    g.fg_index = i;\n"
 	"    fg.items.push({g: g, r: r, t: t, title: title, name: m ? m[1] : title,\n"
 	"      value: m ? +m[2] : 0, cls: g.getAttribute('class'), x: +r.getAttribute('x'),\n"
-	"      w: +r.getAttribute('width'), depth: Math.round((fg.H - fg.bottom - y + 1) / fg.fh) "
-	"- 1,\n"
-	"      fill: r.getAttribute('fill'), label: t.textContent, shown: ''});\n"
+	"      w: +r.getAttribute('width'), fill: r.getAttribute('fill'), label: t.textContent,\n"
+	"      depth: Math.round((fg.H - fg.bottom - y + 1) / fg.fh) - 1, shown: '',\n"
+	"      xs: r.getAttribute('x'), ws: r.getAttribute('width'), y: y});\n"
 	"    fg.items[i].agg = fg.items[i].cls == 'a';\n"
 	"  }\n"
 	"  frames.addEventListener('click', function (e) {\n"
@@ -715,12 +715,19 @@ static const char fg_script[] =
 	"  return fg.icicle ? fg.top + it.depth * fg.fh + 1 :\n"
 	"    fg.H - fg.bottom - (it.depth + 1) * fg.fh + 1;\n"
 	"}\n"
+	"/* attributes are written only when they change: big graphs have many frames */\n"
 	"function fg_place(it, x, w) {\n"
-	"  var y = fg_y(it), label = fg_label(it.name, w);\n"
-	"  it.r.setAttribute('x', x.toFixed(2)); it.r.setAttribute('width', w.toFixed(2));\n"
-	"  it.r.setAttribute('y', y); it.t.setAttribute('y', y + 10.5);\n"
-	"  it.t.setAttribute('x', (x + 3).toFixed(2));\n"
-	"  if (label !== it.label) { it.t.textContent = label; it.label = label; }\n"
+	"  var y = fg_y(it), s = x.toFixed(2), label;\n"
+	"  if (s !== it.xs) {\n"
+	"    it.xs = s; it.r.setAttribute('x', s); it.t.setAttribute('x', (x + 3).toFixed(2));\n"
+	"  }\n"
+	"  s = w.toFixed(2);\n"
+	"  if (s !== it.ws) {\n"
+	"    it.ws = s; it.r.setAttribute('width', s); label = fg_label(it.name, w);\n"
+	"    if (label !== it.label) { it.t.textContent = label; it.label = label; }\n"
+	"  }\n"
+	"  if (y !== it.y) { it.y = y; it.r.setAttribute('y', y); it.t.setAttribute('y', y + "
+	"10.5); }\n"
 	"}\n"
 	"function fg_show(it, cls) {\n"
 	"  if (cls === it.shown) return;\n"
