@@ -3,9 +3,9 @@
 // [SCREENSHOT.png]; DIR holds what test_svg_browser.sh made with make_pprof.js and flamed report:
 //   flame.svg + small.json  hover details, click to zoom, search with the matched share, reset;
 //   deep.svg               a deep whole-host graph: the root in view on open at 1300x900, the
-//                          graph as wide as the window (and after a resize), the bars kept on
-//                          screen, the icicle toggle and its URL fragment, zoom keeps the frame
-//                          in view;
+//                          graph as wide as the window (and after a resize; 1200 px as an
+//                          <img>), the bars kept on screen, the icicle toggle and its URL
+//                          fragment, zoom keeps the frame in view;
 //   diff.svg + base.json + new.json  the differential graph: colours, hover, legend.
 // The *.json files are what make_pprof.js printed (root-first stacks and counts).
 // Prints one "ok:"/"FAIL:" line per check and a closing "N passed, N failed"; exit 1 on failure.
@@ -204,6 +204,17 @@ async function deepGraph(page) {
 		JSON.stringify(info));
 	const root = await onScreen(page, 'all');
 	check('root frame in the viewport on open', inView(root, W, H), JSON.stringify(root));
+	// without its script (as an <img>) the file is a plain 1200 px wide flame graph
+	fs.writeFileSync(path.join(dir, 'img.html'), '<!DOCTYPE html><img id="g" src="deep.svg">');
+	await page.goto('file://' + path.resolve(dir, 'img.html'));
+	const img = await page.evaluate(async () => {
+		const g = document.getElementById('g');
+		await g.decode();
+		return { w: g.naturalWidth, h: g.naturalHeight };
+	});
+	check('as an <img>, the fixed 1200 px layout', img.w === 1200 && img.h === info.H,
+		JSON.stringify(img));
+	await loadGraph(page, 'deep.svg');
 	for (const comm of ['python3', 'cc1', 'node'])
 		check(`process frame ${comm} in the viewport on open`,
 			inView(await onScreen(page, comm), W, H));
