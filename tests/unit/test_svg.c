@@ -291,6 +291,9 @@ static void widths_match_counts(void **state)
 	parse(&s);
 	check_xml(&s);
 	assert_non_null(strstr(s.text, ">Flame Graph</text>"));
+	/* a fixed size for renderers without script: the viewer fits it to the window */
+	assert_non_null(strstr(s.text, " width=\"1200\" height=\"134\" viewBox=\"0 0 1200 134\""));
+	assert_null(strstr(s.text, "<g id=\"legend\">"));
 	assert_int_equal(s.total, 100);
 	check_widths(&s);
 	assert_non_null(strstr(s.text, " data-narrow=\"0\"")); /* search sees every frame */
@@ -788,7 +791,9 @@ static void diff_colours_follow_change(void **state)
 	assert_non_null(strstr(s.text,
 			       "<title>d (20 samples, 5.00%; base 100 samples, 25.00%; -20.00 "
 			       "points)</title>"));
-	/* the legend's ends are the largest change */
+	/* the legend's ends are the largest change; it takes a line under the title:
+	 * 3 levels * 16 + 36 + 20 above + 34 below */
+	assert_non_null(strstr(s.text, " width=\"1200\" height=\"138\" viewBox=\"0 0 1200 138\""));
 	assert_non_null(strstr(s.text, "<g id=\"legend\">"));
 	assert_non_null(strstr(s.text, "\xe2\x88\x92"
 				       "20.00</text>"));
