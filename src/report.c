@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* flamed report: pprof file in, flame graph / folded / top table / pprof out, with sample
- * filters; with --diff two files in, a differential flame graph or two-count folded stacks out. Filtering rebuilds the profile from the public stack walk, so the filtered pprof keeps
+ * filters; with --diff two files in, a differential flame graph or two-count folded stacks out.
+ * Filtering rebuilds the profile from the public stack walk, so the filtered pprof keeps
  * function names, frame kinds, inlining, labels and every value column, but not addresses, file
  * names or line numbers (the walk does not expose them). Unfiltered reports use the input as is. */
 #include <errno.h>
@@ -70,9 +71,9 @@ static const char usage[] =
 	"                         (default: samples when present, else the last type)\n"
 	"  --title TEXT           title line of the flame graph\n"
 	"  --diff                 compare BASE with NEW: a flame graph of NEW coloured by each\n"
-	"                         frame's change in share of the total (red grew, blue shrank),\n"
-	"                         or folded stacks with two counts (BASE NEW); filters apply to "
-	"both\n"
+	"                         frame's change in share of the total (red grew, blue\n"
+	"                         shrank), or folded stacks with two counts (BASE NEW);\n"
+	"                         the filters apply to both\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 success, 1 unreadable or invalid input or failed write, 2 usage error.\n";
