@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* flamed report: pprof file in, flame graph / folded / top table / pprof out, with sample
- * filters. Filtering rebuilds the profile from the public stack walk, so the filtered pprof keeps
+ * filters; with --diff two files in, a differential flame graph or two-count folded stacks out.
+ * Filtering rebuilds the profile from the public stack walk, so the filtered pprof keeps
  * function names, frame kinds, inlining, labels and every value column, but not addresses, file
  * names or line numbers (the walk does not expose them). Unfiltered reports use the input as is. */
 #include <errno.h>
@@ -38,6 +39,7 @@ struct report_output {
 
 struct report_opts {
 	const char *in;
+	const char *base; /* --diff: the first input, compared against in */
 	struct report_output outputs[REPORT_MAX_OUTPUTS];
 	size_t nr_outputs;
 	long long pids[REPORT_MAX_FILTERS];
@@ -53,6 +55,7 @@ struct report_opts {
 
 static const char usage[] =
 	"Usage: flamed report PROFILE -o OUT [-o OUT2]... [options]\n"
+	"       flamed report BASE NEW --diff -o OUT.svg|OUT.folded [options]\n"
 	"\n"
 	"Turn a pprof file (flamed's or Go's runtime/pprof; gzip, zstd or raw) into reports.\n"
 	"\n"
@@ -70,6 +73,10 @@ static const char usage[] =
 	"  --title TEXT           title line of the flame graph\n"
 	"  --output-mode MODE     permissions of the files written (octal; default 0600)\n"
 	"  --output-owner USER[:GROUP]  give the files written to USER\n"
+	"  --diff                 compare BASE with NEW: a flame graph of NEW coloured by each\n"
+	"                         frame's change in share of the total (red grew, blue\n"
+	"                         shrank), or folded stacks with two counts (BASE NEW);\n"
+	"                         the filters apply to both\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 success, 1 unreadable or invalid input or failed write, 2 usage error.\n";
@@ -103,7 +110,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		OPT_SAMPLE_INDEX,
 		OPT_TITLE,
 		OPT_OUTPUT_MODE,
-		OPT_OUTPUT_OWNER
+		OPT_OUTPUT_OWNER,
+		OPT_DIFF
 	};
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -114,10 +122,12 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
 		{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
+		{ "diff", no_argument, NULL, OPT_DIFF },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char msg[256];
+	bool diff = false;
 	int c, err;
 
 	opterr = 0; /* our own one-line messages */
@@ -192,6 +202,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			}
 			o->out_opts.has_owner = true;
 			break;
+		case OPT_DIFF:
+			diff = true;
+			break;
 		case ':':
 			log_error("report: option '%s' needs a value", argv[optind - 1]);
 			return -EINVAL;
@@ -209,12 +222,25 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		log_error("report: no input profile (usage: flamed report PROFILE -o OUT)");
 		return -EINVAL;
 	}
-	if (optind + 1 < argc) {
-		log_error("report: one input profile only, got '%s' and '%s'", argv[optind],
-			  argv[optind + 1]);
+	if (diff && optind + 2 != argc) {
+		log_error("report: --diff takes two input profiles, BASE and NEW");
 		return -EINVAL;
 	}
+	if (!diff && optind + 1 < argc) {
+		log_error("report: one input profile only, got '%s' and '%s' (--diff compares two)",
+			  argv[optind], argv[optind + 1]);
+		return -EINVAL;
+	}
+	if (diff)
+		o->base = argv[optind++];
 	o->in = argv[optind];
+	for (size_t i = 0; diff && i < o->nr_outputs; i++) {
+		if (o->outputs[i].kind != REPORT_STACKS) {
+			log_error("report: --diff writes .svg or .folded, not '%s'",
+				  o->outputs[i].path);
+			return -EINVAL;
+		}
+	}
 	if (!o->nr_outputs) {
 		log_error("report: no output (-o OUT.svg, .folded, .txt or .pb.gz)");
 		return -EINVAL;
@@ -536,6 +562,8 @@ cleanup:
 struct write_ctx {
 	const struct profile *p;
 	size_t value_idx;
+	const struct profile *base; /* --diff */
+	size_t base_idx;
 	const char *title;
 	enum report_kind kind;
 	enum output_format fmt;
@@ -547,6 +575,11 @@ static int write_to(FILE *out, void *ctx)
 
 	if (w->kind == REPORT_TOP)
 		return profile__write_top(w->p, w->value_idx, 0, out);
+	if (w->base && w->fmt == OUTPUT_SVG)
+		return profile__write_svg_diff(w->base, w->base_idx, w->p, w->value_idx, w->title,
+					       out);
+	if (w->base)
+		return profile__write_folded_diff(w->base, w->base_idx, w->p, w->value_idx, out);
 	if (w->fmt == OUTPUT_SVG)
 		return profile__write_svg(w->p, w->value_idx, w->title, out);
 	return profile__write_folded(w->p, w->value_idx, out);
@@ -614,7 +647,8 @@ static int default_title(const struct report_opts *o, const struct profile *p, s
 	if (o->nr_comms && len < sizeof(filters))
 		snprintf(filters + len, sizeof(filters) - len, "%scomm '%s'%s", len ? ", " : "",
 			 o->comms[0], o->nr_comms > 1 ? "..." : "");
-	if (asprintf(ret, "%s \xe2\x80\x94 %s%lld %s%s%s%s", base_name(o->in), dur,
+	if (asprintf(ret, "%s%s%s \xe2\x80\x94 %s%lld %s%s%s%s", o->base ? base_name(o->base) : "",
+		     o->base ? " \xe2\x86\x92 " : "", base_name(o->in), dur,
 		     (long long)profile__total(p, value_idx),
 		     strcmp(vt.unit ? vt.unit : "", "count") == 0 ? vt.type : vt.unit,
 		     filters[0] ? " (" : "", filters, filters[0] ? ")" : "") < 0)
@@ -622,14 +656,59 @@ static int default_title(const struct report_opts *o, const struct profile *p, s
 	return 0;
 }
 
+/* One input profile, read, with its value column picked and the filters applied. */
+struct report_input {
+	const char *path;
+	struct profile *in, *filtered; /* owned */
+	const struct profile *p;       /* what to report: filtered when filtering, else in */
+	size_t value_idx;
+};
+
+static void report_input__fini(struct report_input *r)
+{
+	profile__free(r->filtered);
+	profile__free(r->in);
+}
+
+/* Read r->path into r. 0, or the exit code after logging the error. */
+static int load_input(const struct report_opts *o, struct report_input *r)
+{
+	size_t kept = 0;
+	int err;
+
+	err = output_read_pprof(r->path, &r->in);
+	if (err) {
+		log_read_error(r->path, err);
+		return 1;
+	}
+	err = pick_value_index(r->in, o->sample_index, &r->value_idx);
+	if (err == -EINVAL) {
+		log_error("'%s' has no sample types", r->path);
+		return 1;
+	} else if (err) {
+		log_error("report: '%s' has no sample type '%s'", r->path, o->sample_index);
+		return 2;
+	}
+	r->p = r->in;
+	if (o->nr_pids || o->nr_comms || o->focus) {
+		err = filter_profile(r->in, o, &r->filtered, &kept);
+		if (err) {
+			log_error("cannot filter '%s': %s", r->path, strerror(-err));
+			return 1;
+		}
+		if (!kept)
+			log_warn("no sample of '%s' matches the filters", r->path);
+		r->p = r->filtered;
+	}
+	return 0;
+}
+
 int report_main(int argc, char **argv)
 {
 	struct report_opts o = { 0 };
-	struct profile *in = NULL, *filtered = NULL;
-	const struct profile *p;
+	struct report_input base = { 0 }, in = { 0 };
 	struct write_ctx w = { 0 };
 	char *title = NULL;
-	size_t value_idx = 0, kept = 0;
 	int err, ret = 1;
 
 	err = parse_args(argc, argv, &o);
@@ -644,40 +723,29 @@ int report_main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	err = output_read_pprof(o.in, &in);
-	if (err) {
-		log_read_error(o.in, err);
-		goto cleanup;
-	}
-	err = pick_value_index(in, o.sample_index, &value_idx);
-	if (err == -EINVAL) {
-		log_error("'%s' has no sample types", o.in);
-		goto cleanup;
-	} else if (err) {
-		log_error("report: '%s' has no sample type '%s'", o.in, o.sample_index);
-		ret = 2;
-		goto cleanup;
-	}
-	p = in;
-	if (o.nr_pids || o.nr_comms || o.focus) {
-		err = filter_profile(in, &o, &filtered, &kept);
-		if (err) {
-			log_error("cannot filter '%s': %s", o.in, strerror(-err));
+	base.path = o.base;
+	in.path = o.in;
+	if (base.path) {
+		ret = load_input(&o, &base);
+		if (ret)
 			goto cleanup;
-		}
-		if (!kept)
-			log_warn("no sample of '%s' matches the filters", o.in);
-		p = filtered;
+		ret = 1;
 	}
+	ret = load_input(&o, &in);
+	if (ret)
+		goto cleanup;
+	ret = 1;
 	if (!o.title) {
-		err = default_title(&o, p, value_idx, &title);
+		err = default_title(&o, in.p, in.value_idx, &title);
 		if (err) {
 			log_error("out of memory");
 			goto cleanup;
 		}
 	}
-	w = (struct write_ctx){ .p = p,
-				.value_idx = value_idx,
+	w = (struct write_ctx){ .p = in.p,
+				.value_idx = in.value_idx,
+				.base = base.p,
+				.base_idx = base.value_idx,
 				.title = o.title ? o.title : title };
 	for (size_t i = 0; i < o.nr_outputs; i++) {
 		err = write_output(&o.outputs[i], &w, &o.out_opts);
@@ -690,8 +758,8 @@ int report_main(int argc, char **argv)
 cleanup:
 	if (o.focus)
 		regfree(&o.focus_re);
-	profile__free(filtered);
-	profile__free(in);
+	report_input__fini(&base);
+	report_input__fini(&in);
 	free(title);
 	return ret;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Folded stacks (stackcollapse format): identical stacks aggregated, lines sorted so the output is
- * deterministic and diffable. */
+ * deterministic and diffable. The differential form walks a base profile into a second count. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,8 +12,10 @@ struct folded {
 	struct hashmap index; /* line text (owned, in keys) -> slot in counts */
 	char **keys;
 	int64_t *counts;
-	size_t nr, cap_keys, cap_counts;
-	char *buf; /* the line being built */
+	int64_t *base; /* differential: counts of the base profile, NULL otherwise */
+	size_t nr, cap_keys, cap_counts, cap_base;
+	bool to_base; /* the walk adds to base */
+	char *buf;    /* the line being built */
 	size_t len, cap;
 };
 
@@ -92,13 +94,17 @@ static int fold_stack(const struct profile_frame *frames, size_t nr_frames, int6
 	if (err)
 		return err;
 	if (hashmap__find(&f->index, (uintptr_t)f->buf, &slot)) {
-		f->counts[slot] = (int64_t)((uint64_t)f->counts[slot] + (uint64_t)value);
+		int64_t *c = f->to_base ? &f->base[slot] : &f->counts[slot];
+
+		*c = (int64_t)((uint64_t)*c + (uint64_t)value);
 		return 0;
 	}
 	err = profile_grow((void **)&f->keys, &f->cap_keys, f->nr + 1, sizeof(*f->keys));
 	if (!err)
 		err = profile_grow((void **)&f->counts, &f->cap_counts, f->nr + 1,
 				   sizeof(*f->counts));
+	if (!err && f->base)
+		err = profile_grow((void **)&f->base, &f->cap_base, f->nr + 1, sizeof(*f->base));
 	if (err)
 		return err;
 	key = strdup(f->buf);
@@ -110,7 +116,10 @@ static int fold_stack(const struct profile_frame *frames, size_t nr_frames, int6
 		return err;
 	}
 	f->keys[f->nr] = key;
-	f->counts[f->nr++] = value;
+	f->counts[f->nr] = f->to_base ? 0 : value;
+	if (f->base)
+		f->base[f->nr] = f->to_base ? value : 0;
+	f->nr++;
 	return 0;
 }
 
@@ -121,7 +130,9 @@ static int cmp_slots(const void *a, const void *b, void *ctx)
 	return strcmp(keys[*(const size_t *)a], keys[*(const size_t *)b]);
 }
 
-int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out)
+/* Folded stacks of p, or with base the two-count differential form. */
+static int write_folded(const struct profile *base, size_t base_idx, const struct profile *p,
+			size_t value_idx, FILE *out)
 {
 	struct folded f = { 0 };
 	size_t *order = NULL;
@@ -130,9 +141,21 @@ int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out)
 	if (!p || !out)
 		return -EINVAL;
 	hashmap__init(&f.index, hashmap_hash_str, hashmap_equal_str, NULL);
+	if (base) {
+		/* allocated up front so fold_stack knows to keep both columns */
+		err = profile_grow((void **)&f.base, &f.cap_base, 16, sizeof(*f.base));
+		if (err)
+			goto cleanup;
+	}
 	err = profile__for_each_stack(p, value_idx, true, fold_stack, &f);
 	if (err)
 		goto cleanup;
+	if (base) {
+		f.to_base = true;
+		err = profile__for_each_stack(base, base_idx, true, fold_stack, &f);
+		if (err)
+			goto cleanup;
+	}
 	if (f.nr) {
 		order = calloc(f.nr, sizeof(*order));
 		if (!order) {
@@ -146,10 +169,16 @@ int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out)
 		qsort_r(order, f.nr, sizeof(*order), cmp_slots, f.keys);
 	for (size_t i = 0; i < f.nr; i++) {
 		size_t s = order[i];
+		int n;
 
-		if (!f.counts[s])
+		if (!f.counts[s] && (!base || !f.base[s]))
 			continue;
-		if (fprintf(out, "%s %" PRId64 "\n", f.keys[s], f.counts[s]) < 0) {
+		if (base)
+			n = fprintf(out, "%s %" PRId64 " %" PRId64 "\n", f.keys[s], f.base[s],
+				    f.counts[s]);
+		else
+			n = fprintf(out, "%s %" PRId64 "\n", f.keys[s], f.counts[s]);
+		if (n < 0) {
 			err = -EIO;
 			goto cleanup;
 		}
@@ -162,8 +191,22 @@ cleanup:
 		free(f.keys[i]);
 	free(f.keys);
 	free(f.counts);
+	free(f.base);
 	free(f.buf);
 	free(order);
 	hashmap__clear(&f.index);
 	return err;
+}
+
+int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out)
+{
+	return write_folded(NULL, 0, p, value_idx, out);
+}
+
+int profile__write_folded_diff(const struct profile *base, size_t base_idx, const struct profile *p,
+			       size_t value_idx, FILE *out)
+{
+	if (!base)
+		return -EINVAL;
+	return write_folded(base, base_idx, p, value_idx, out);
 }

@@ -121,9 +121,22 @@ int profile__decode_pprof_limit(const uint8_t *buf, size_t len, size_t max_bytes
  * is the value of sample type value_idx. 0 or -errno (-EIO on write error). */
 int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out);
 
+/* Folded stacks of two profiles, "STACK BASE_COUNT COUNT" (difffolded.pl's format, which
+ * flamegraph.pl draws as a differential graph): the union of the stacks of base (sample type
+ * base_idx) and p (value_idx), lines as in profile__write_folded, skipped when both are zero.
+ * Both profiles borrowed. 0 or -errno. */
+int profile__write_folded_diff(const struct profile *base, size_t base_idx, const struct profile *p,
+			       size_t value_idx, FILE *out);
+
 /* SVG flame graph (flamegraph.pl layout) of sample type value_idx; title NULL = "Flame Graph".
  * 0 or -errno (-EIO on write error). Implemented in svg.c. */
 int profile__write_svg(const struct profile *p, size_t value_idx, const char *title, FILE *out);
+
+/* Differential SVG flame graph: frames and widths from p (sample type value_idx), each frame
+ * coloured by its change in share of the total from base (sample type base_idx) to p: red grew,
+ * blue shrank, grey unchanged; titles give both values. Both profiles borrowed. 0 or -errno. */
+int profile__write_svg_diff(const struct profile *base, size_t base_idx, const struct profile *p,
+			    size_t value_idx, const char *title, FILE *out);
 
 /* `go tool pprof -top`-style text table of sample type value_idx: flat, flat%, sum%, cum, cum% per
  * function (inlined frames as "NAME (inline)"), sorted by flat; max_rows 0 = all. 0 or -errno.

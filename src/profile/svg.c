@@ -3,9 +3,18 @@
  * sorted by name (the flamegraph.pl layout), then every frame wide enough to see is written as one
  * <g> with a <title> "NAME (N UNIT, P%)", a rect whose width is N / total of the drawable width, and
  * a label. Children too narrow to see are merged into one "[N narrow frames]" box per parent (or
- * left out when even that is too narrow); their samples always count in the parent's width. The
- * embedded script (no external resources) adds hover details, click to zoom, reset and search. */
+ * left out when even that is too narrow); their samples always count in the parent's width.
+ *
+ * The file is laid out for a fixed 1200 px width, root at the bottom, so it renders as it is where
+ * no script runs (<img>, image viewers). The embedded script (no external resources) then fits it
+ * to the window's width (again on resize), scrolls the root into view, keeps the title bar and the
+ * details line on screen while scrolling, and adds hover details, click to zoom, search and an
+ * icicle layout (root at the top; remembered in the URL fragment as #icicle).
+ *
+ * A differential graph walks a second (base) profile into the same tree: widths are the new
+ * profile's, the colour is each frame's change in share of the total (red grew, blue shrank). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +28,7 @@
 #define FG_FONT_SIZE	12
 #define FG_FONT_WIDTH	0.59 /* average Verdana glyph width per font size */
 #define FG_TOP_PAD	(3 * FG_FONT_SIZE)
+#define FG_LEGEND_PAD	20 /* a differential graph's legend line, under the title */
 #define FG_BOTTOM_PAD	(2 * FG_FONT_SIZE + 10)
 #define FG_MIN_WIDTH	0.1 /* px: narrower frames are merged */
 /* Bounds on drawn frames, so huge profiles stay a few MB and render quickly: beyond either the
@@ -30,10 +40,14 @@
 #define FG_MAX_MIN_WIDTH 2.0	   /* px */
 #define FG_NO_NODE	 UINT32_MAX
 #define FG_PROBE	 ((uintptr_t)-1) /* hash key standing for tree->probe */
+/* Differential colours saturate at the largest change drawn, but never below this change in share
+ * (1 point), so sampling noise between two like captures stays pale. */
+#define FG_DIFF_MIN_SCALE 0.01
 
 struct fg_node {
 	const char *name; /* canonical copy, owned by the names map */
 	int64_t value;	  /* cumulative: this frame and everything above it */
+	int64_t base;	  /* the same in the base profile of a differential graph */
 	uint32_t parent;
 	uint32_t first_child; /* index into tree->order */
 	uint32_t nr_children;
@@ -52,6 +66,7 @@ struct fg_tree {
 	uint32_t max_depth;
 	uint32_t *path; /* scratch: node of each frame of the current stack */
 	size_t cap_path;
+	bool to_base; /* the walk adds to base instead of value */
 };
 
 static struct fg_node *tree_key(const struct fg_tree *t, uintptr_t key)
@@ -200,6 +215,13 @@ static int add_stack(const struct profile_frame *frames, size_t nr_frames, int64
 			return err;
 		t->path[i] = node;
 	}
+	if (t->to_base) {
+		if (__builtin_add_overflow(t->nodes[0].base, value, &t->nodes[0].base))
+			return -EOVERFLOW;
+		for (size_t i = 0; i < nr_frames; i++)
+			t->nodes[t->path[i]].base += value;
+		return 0;
+	}
 	if (__builtin_add_overflow(t->nodes[0].value, value, &t->nodes[0].value))
 		return -EOVERFLOW;
 	/* Descendants never exceed the root, so these cannot overflow once the root did not. */
@@ -255,6 +277,10 @@ struct fg_emit {
 	double lo_width;  /* ...except those at least this wide up to depth lo_depth */
 	uint32_t lo_depth;
 	int64_t total;
+	bool diff;	    /* differential graph: colour from the change against base */
+	int64_t base_total; /* of the base profile */
+	double diff_scale;  /* change in share that gets the full colour */
+	size_t top;	    /* px above the frames: title bar, and the legend of a diff */
 	size_t nr_frames;
 	size_t nr_bytes;  /* estimate */
 	size_t nr_narrow; /* frames merged or left out: search can only see drawn frames */
@@ -409,9 +435,53 @@ static const char *kind_class(enum profile_frame_kind kind)
 	}
 }
 
-/* One frame group. name is NULL for the "[N narrow frames]" aggregate of nr_merged children. */
+/* Change in share of the total from base to new, as a fraction (+0.05 = 5 points more). */
+static double share_change(const struct fg_emit *e, int64_t value, int64_t base)
+{
+	double now = e->total ? (double)value / (double)e->total : 0;
+	double before = e->base_total ? (double)base / (double)e->base_total : 0;
+
+	return now - before;
+}
+
+/* Grey for no change, blending into red for a larger share in the new profile or into blue for a
+ * smaller one, in proportion to the change (full colour at scale and beyond): a change too small
+ * to matter stays grey rather than taking a hue. */
+static void diff_colour(double change, double scale, int rgb[3])
+{
+	double s = scale > 0 ? fabs(change) / scale : 0;
+	int hue, rest;
+
+	if (s > 1)
+		s = 1;
+	hue = 225 + (int)(30 * s + 0.5);   /* 225 -> 255 */
+	rest = 225 - (int)(185 * s + 0.5); /* 225 -> 40 */
+	rgb[0] = change > 0 ? hue : rest;
+	rgb[1] = rest;
+	rgb[2] = change < 0 ? hue : rest;
+}
+
+/* Largest change in share among frames with new samples (the drawn ones and their narrow
+ * siblings), but at least FG_DIFF_MIN_SCALE. */
+static double diff_scale(const struct fg_emit *e)
+{
+	double scale = FG_DIFF_MIN_SCALE;
+
+	for (size_t i = 0; i < e->tree->nr_nodes; i++) {
+		const struct fg_node *n = &e->tree->nodes[i];
+		double c = fabs(share_change(e, n->value, n->base));
+
+		if (n->value > 0 && c > scale)
+			scale = c;
+	}
+	return scale;
+}
+
+/* One frame group. name is NULL for the "[N narrow frames]" aggregate of nr_merged children; base
+ * is its value in the base profile (differential graphs only). */
 static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_kind kind,
-		       size_t nr_merged, uint32_t depth, int64_t offset, int64_t value)
+		       size_t nr_merged, uint32_t depth, int64_t offset, int64_t value,
+		       int64_t base)
 {
 	char agg_name[64];
 	double x = FG_XPAD + (double)offset * e->scale;
@@ -425,13 +495,21 @@ static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_k
 		snprintf(agg_name, sizeof(agg_name), "[%zu narrow frames]", nr_merged);
 		name = agg_name;
 	}
-	frame_colour(name, kind, name == agg_name, rgb);
+	if (e->diff)
+		diff_colour(share_change(e, value, base), e->diff_scale, rgb);
+	else
+		frame_colour(name, kind, name == agg_name, rgb);
 	fprintf(out, "<g class=\"%s\"><title>", name == agg_name ? "a" : kind_class(kind));
 	put_xml(out, name, SIZE_MAX);
-	fprintf(out, " (%lld %s, %.2f%%)</title>", (long long)value, e->unit,
+	fprintf(out, " (%lld %s, %.2f%%", (long long)value, e->unit,
 		e->total ? 100.0 * (double)value / (double)e->total : 0.0);
+	if (e->diff)
+		fprintf(out, "; base %lld %s, %.2f%%; %+.2f points", (long long)base, e->unit,
+			e->base_total ? 100.0 * (double)base / (double)e->base_total : 0.0,
+			100.0 * share_change(e, value, base));
+	fputs(")</title>", out);
 	fprintf(out,
-		"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
+		"<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
 		"rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
 		x, y, w, FG_FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2], x + 3, y + 10.5);
 	/* Label cut to what fits, ending in "..", and left out below 3 characters. */
@@ -500,20 +578,22 @@ static int emit_frames(struct fg_emit *e)
 	while (!err && e->nr_stack) {
 		struct fg_item it = e->stack[--e->nr_stack];
 		const struct fg_node *n = &t->nodes[it.node];
-		int64_t off = it.offset, narrow = 0;
+		int64_t off = it.offset, narrow = 0, narrow_base = 0;
 		size_t nr_narrow = 0;
 
 		note_frame(e, n->depth, n->name, n->value);
 		if (e->out)
-			emit_frame(e, n->name, n->kind, 0, n->depth, it.offset, n->value);
+			emit_frame(e, n->name, n->kind, 0, n->depth, it.offset, n->value, n->base);
 		/* Wide children keep their sorted order from the parent's left edge; the narrow
 		 * ones are summed into one box after them. */
 		for (size_t i = 0; i < n->nr_children; i++) {
 			const struct fg_node *c = &t->nodes[t->order[n->first_child + i]];
 
 			if (!is_wide(e, c)) {
+				/* frames only in the base of a diff have no width: not "narrow" */
 				narrow += c->value;
-				nr_narrow++;
+				narrow_base += c->base;
+				nr_narrow += c->value > 0;
 			} else {
 				off += c->value;
 			}
@@ -522,7 +602,8 @@ static int emit_frames(struct fg_emit *e)
 		if (nr_narrow && (double)narrow * e->scale >= e->min_width) {
 			note_frame(e, n->depth + 1, NULL, narrow);
 			if (e->out)
-				emit_frame(e, NULL, n->kind, nr_narrow, n->depth + 1, off, narrow);
+				emit_frame(e, NULL, n->kind, nr_narrow, n->depth + 1, off, narrow,
+					   narrow_base);
 		}
 		/* pushed in reverse so they pop in sorted order */
 		for (size_t i = n->nr_children; !err && i-- > 0;) {
@@ -540,27 +621,35 @@ static int emit_frames(struct fg_emit *e)
 /* The embedded viewer. Kept free of "]]>" and of any network access. */
 static const char fg_script[] =
 	"\"use strict\";\n"
-	"var fg = {items: [], zoomed: null, term: null, eps: 0.02};\n"
+	"var fg = {items: [], zoomed: null, term: null, icicle: false, eps: 0.02};\n"
 	"function fg_init(evt) {\n"
 	"  var doc = evt.target.ownerDocument || document, svg = doc.documentElement;\n"
 	"  var frames = doc.getElementById('frames');\n"
-	"  fg.W = +svg.getAttribute('width'); fg.xpad = +frames.getAttribute('data-xpad');\n"
-	"  fg.total = +frames.getAttribute('data-total'); fg.unit = "
-	"frames.getAttribute('data-unit');\n"
-	"  fg.fontw = +frames.getAttribute('data-fontw');\n"
+	"  var num = function (k) { return +frames.getAttribute('data-' + k); };\n"
+	"  fg.svg = svg; fg.W0 = +svg.getAttribute('width'); fg.W = fg.W0;\n"
+	"  fg.H = +svg.getAttribute('height'); fg.xpad = num('xpad'); fg.total = num('total');\n"
+	"  fg.unit = frames.getAttribute('data-unit'); fg.fontw = num('fontw');\n"
+	"  fg.fh = num('fh'); fg.top = num('top'); fg.bottom = num('bottom');\n"
 	"  fg.narrow = frames.getAttribute('data-narrow') != '0';\n"
-	"  fg.details = doc.getElementById('details'); fg.unzoom = doc.getElementById('unzoom');\n"
-	"  fg.search = doc.getElementById('search'); fg.matched = doc.getElementById('matched');\n"
+	"  ['details', 'unzoom', 'search', 'matched', 'orient', 'title', 'head', 'foot',\n"
+	"    'legend'].forEach(function (id) { fg[id] = doc.getElementById(id); });\n"
+	"  fg.right = [].map.call(doc.querySelectorAll('[data-right]'), function (el) {\n"
+	"    return {el: el, d: +el.getAttribute('data-right')};\n"
+	"  });\n"
+	"  fg.bars = [].slice.call(doc.querySelectorAll('.wide'));\n"
 	"  var gs = frames.getElementsByTagName('g');\n"
 	"  for (var i = 0; i < gs.length; i++) {\n"
 	"    var g = gs[i], r = g.getElementsByTagName('rect')[0];\n"
+	"    var t = g.getElementsByTagName('text')[0];\n"
 	"    var title = g.getElementsByTagName('title')[0].textContent;\n"
 	"    var m = /^([\\s\\S]*) \\((\\d+) [^(]*\\)$/.exec(title);\n"
+	"    var y = +r.getAttribute('y');\n"
 	"    g.fg_index = i;\n"
-	"    fg.items.push({g: g, r: r, t: g.getElementsByTagName('text')[0], title: title,\n"
-	"      name: m ? m[1] : title, value: m ? +m[2] : 0, cls: g.getAttribute('class'),\n"
-	"      x: +r.getAttribute('x'), w: +r.getAttribute('width'), y: +r.getAttribute('y'),\n"
-	"      fill: r.getAttribute('fill')});\n"
+	"    fg.items.push({g: g, r: r, t: t, title: title, name: m ? m[1] : title,\n"
+	"      value: m ? +m[2] : 0, cls: g.getAttribute('class'), x: +r.getAttribute('x'),\n"
+	"      w: +r.getAttribute('width'), fill: r.getAttribute('fill'), label: t.textContent,\n"
+	"      depth: Math.round((fg.H - fg.bottom - y + 1) / fg.fh) - 1, shown: '',\n"
+	"      xs: r.getAttribute('x'), ws: r.getAttribute('width'), y: y});\n"
 	"    fg.items[i].agg = fg.items[i].cls == 'a';\n"
 	"  }\n"
 	"  frames.addEventListener('click', function (e) {\n"
@@ -572,6 +661,7 @@ static const char fg_script[] =
 	"  });\n"
 	"  frames.addEventListener('mouseout', function () { fg.details.textContent = ' '; });\n"
 	"  fg.unzoom.addEventListener('click', fg_reset_zoom);\n"
+	"  fg.orient.addEventListener('click', function () { fg_orient(!fg.icicle, true); });\n"
 	"  fg.search.addEventListener('click', function () {\n"
 	"    if (fg.term === null) fg_search_prompt(); else fg_reset_search();\n"
 	"  });\n"
@@ -580,45 +670,131 @@ static const char fg_script[] =
 	"      e.preventDefault(); fg_search_prompt();\n"
 	"    } else if (e.keyCode == 27) { fg_reset_zoom(); fg_reset_search(); }\n"
 	"  });\n"
+	"  window.addEventListener('resize', function () {\n"
+	"    if (fg.queued) return;\n"
+	"    fg.queued = true;\n"
+	"    requestAnimationFrame(function () { fg.queued = false; fg_layout(false); });\n"
+	"  });\n"
+	"  window.addEventListener('scroll', fg_stick);\n"
+	"  window.addEventListener('hashchange', function () { fg_orient(fg_hash(), false); });\n"
+	"  if ('scrollRestoration' in history) history.scrollRestoration = 'manual';\n"
+	"  /* from here on the graph takes the window's width */\n"
+	"  svg.setAttribute('width', '100%');\n"
+	"  fg.icicle = fg_hash();\n"
+	"  fg.orient.textContent = fg.icicle ? 'Flame' : 'Icicle';\n"
+	"  fg_layout(fg.icicle);\n"
+	"  fg_home();\n"
 	"}\n"
+	"function fg_hash() { return location.hash == '#icicle'; }\n"
 	"function fg_item(el) {\n"
 	"  while (el && !(el.tagName == 'g' && el.fg_index !== undefined)) el = el.parentNode;\n"
 	"  return el ? fg.items[el.fg_index] : null;\n"
+	"}\n"
+	"/* The file is drawn for W0 px wide, root at the bottom: redraw for any other width. */\n"
+	"function fg_layout(force) {\n"
+	"  var W = fg.svg.getBoundingClientRect().width || fg.W0;\n"
+	"  W = Math.max(W, 2 * fg.xpad + 100);\n"
+	"  if (W != fg.W || force) {\n"
+	"    fg.W = W;\n"
+	"    fg.svg.setAttribute('viewBox', '0 0 ' + W + ' ' + fg.H);\n"
+	"    fg.right.forEach(function (r) { r.el.setAttribute('x', W - r.d); });\n"
+	"    fg.bars.forEach(function (b) { b.setAttribute('width', W); });\n"
+	"    fg.title.setAttribute('x', W / 2);\n"
+	"    if (fg.legend)\n"
+	"      fg.legend.setAttribute('transform', 'translate(' + (W - fg.W0) / 2 + ',0)');\n"
+	"    fg_draw();\n"
+	"  }\n"
+	"  fg_stick();\n"
 	"}\n"
 	"function fg_label(name, w) {\n"
 	"  var fit = Math.floor((w - 6) / fg.fontw);\n"
 	"  if (fit < 3) return '';\n"
 	"  return name.length <= fit ? name : name.substring(0, fit - 2) + '..';\n"
 	"}\n"
+	"function fg_y(it) {\n"
+	"  return fg.icicle ? fg.top + it.depth * fg.fh + 1 :\n"
+	"    fg.H - fg.bottom - (it.depth + 1) * fg.fh + 1;\n"
+	"}\n"
+	"/* attributes are written only when they change: big graphs have many frames */\n"
 	"function fg_place(it, x, w) {\n"
-	"  it.r.setAttribute('x', x.toFixed(2)); it.r.setAttribute('width', w.toFixed(2));\n"
-	"  it.t.setAttribute('x', (x + 3).toFixed(2)); it.t.textContent = fg_label(it.name, w);\n"
+	"  var y = fg_y(it), s = x.toFixed(2), label;\n"
+	"  if (s !== it.xs) {\n"
+	"    it.xs = s; it.r.setAttribute('x', s); it.t.setAttribute('x', (x + 3).toFixed(2));\n"
+	"  }\n"
+	"  s = w.toFixed(2);\n"
+	"  if (s !== it.ws) {\n"
+	"    it.ws = s; it.r.setAttribute('width', s); label = fg_label(it.name, w);\n"
+	"    if (label !== it.label) { it.t.textContent = label; it.label = label; }\n"
+	"  }\n"
+	"  if (y !== it.y) { it.y = y; it.r.setAttribute('y', y); it.t.setAttribute('y', y + "
+	"10.5); }\n"
 	"}\n"
 	"function fg_show(it, cls) {\n"
+	"  if (cls === it.shown) return;\n"
+	"  it.shown = cls;\n"
 	"  it.g.setAttribute('class', it.cls + (cls ? ' ' + cls : ''));\n"
 	"}\n"
+	"/* Place every frame for the window's width, the zoom and the orientation. */\n"
+	"function fg_draw() {\n"
+	"  var z = fg.zoomed, full = fg.W - 2 * fg.xpad, eps = fg.eps;\n"
+	"  var zx = z ? z.x : fg.xpad, ratio = full / (z ? z.w : fg.W0 - 2 * fg.xpad);\n"
+	"  fg.items.forEach(function (it) {\n"
+	"    var cls = '';\n"
+	"    if (z && it.depth <= z.depth) {\n"
+	"      if (it.x <= z.x + eps && it.x + it.w >= z.x + z.w - eps) {\n"
+	"        fg_place(it, fg.xpad, full); if (it !== z) cls = 'parent';\n"
+	"      } else {\n"
+	"        cls = 'hide';\n"
+	"      }\n"
+	"    } else if (!z || (it.x >= z.x - eps && it.x + it.w <= z.x + z.w + eps)) {\n"
+	"      fg_place(it, fg.xpad + (it.x - zx) * ratio, it.w * ratio);\n"
+	"    } else {\n"
+	"      cls = 'hide';\n"
+	"    }\n"
+	"    fg_show(it, cls);\n"
+	"  });\n"
+	"}\n"
+	"/* The title bar and the details line stay on screen while a tall graph scrolls. */\n"
+	"function fg_stick() {\n"
+	"  var top = window.pageYOffset || 0, vh = window.innerHeight || fg.H;\n"
+	"  var h = Math.max(0, Math.min(top, fg.H - fg.top)), f = Math.min(0, top + vh - fg.H);\n"
+	"  fg.head.setAttribute('transform', 'translate(0,' + h + ')');\n"
+	"  fg.head.setAttribute('class', h > 0 ? 'stuck' : '');\n"
+	"  fg.foot.setAttribute('transform', 'translate(0,' + f + ')');\n"
+	"  fg.foot.setAttribute('class', f < 0 ? 'stuck' : '');\n"
+	"}\n"
+	"/* Scroll it between the bars if it is not: just above the details line in a flame graph\n"
+	"   (its callees above it), just under the title bar in an icicle graph. */\n"
+	"function fg_reveal(it) {\n"
+	"  var y = fg_y(it), top = window.pageYOffset || 0, vh = window.innerHeight || fg.H;\n"
+	"  if (y >= top + fg.top && y + fg.fh <= top + vh - fg.bottom) return;\n"
+	"  window.scrollTo(0, fg.icicle ? y - fg.top - fg.fh : y + 2 * fg.fh + fg.bottom - vh);\n"
+	"  fg_stick();\n"
+	"}\n"
+	"/* The root (or the zoomed frame) in view. */\n"
+	"function fg_home() {\n"
+	"  if (fg.zoomed) fg_reveal(fg.zoomed); else window.scrollTo(0, fg.icicle ? 0 : fg.H);\n"
+	"  fg_stick();\n"
+	"}\n"
+	"function fg_orient(icicle, save) {\n"
+	"  if (icicle === fg.icicle) return;\n"
+	"  fg.icicle = icicle;\n"
+	"  fg.orient.textContent = icicle ? 'Flame' : 'Icicle';\n"
+	"  if (save) {\n"
+	"    var url = location.href.split('#')[0] + (icicle ? '#icicle' : '');\n"
+	"    try { history.replaceState(null, '', url); } catch (e) { location.replace(url); }\n"
+	"  }\n"
+	"  fg_draw(); fg_home();\n"
+	"}\n"
 	"function fg_zoom(z) {\n"
-	"  var full = fg.W - 2 * fg.xpad, ratio = full / z.w, eps = fg.eps;\n"
 	"  fg.zoomed = z;\n"
 	"  fg.unzoom.setAttribute('class', '');\n"
-	"  fg.items.forEach(function (it) {\n"
-	"    if (it.y >= z.y) {\n"
-	"      if (it.x <= z.x + eps && it.x + it.w >= z.x + z.w - eps) {\n"
-	"        fg_place(it, fg.xpad, full); fg_show(it, it === z ? '' : 'parent');\n"
-	"      } else {\n"
-	"        fg_show(it, 'hide');\n"
-	"      }\n"
-	"    } else if (it.x >= z.x - eps && it.x + it.w <= z.x + z.w + eps) {\n"
-	"      fg_place(it, fg.xpad + (it.x - z.x) * ratio, it.w * ratio); fg_show(it, '');\n"
-	"    } else {\n"
-	"      fg_show(it, 'hide');\n"
-	"    }\n"
-	"  });\n"
+	"  fg_draw(); fg_reveal(z);\n"
 	"}\n"
 	"function fg_reset_zoom() {\n"
 	"  fg.zoomed = null;\n"
 	"  fg.unzoom.setAttribute('class', 'hide');\n"
-	"  fg.items.forEach(function (it) { fg_place(it, it.x, it.w); fg_show(it, ''); });\n"
+	"  fg_draw();\n"
 	"}\n"
 	"function fg_search_prompt() {\n"
 	"  var term = prompt('Search for (regular expression or text):', fg.term || '');\n"
@@ -632,12 +808,13 @@ static const char fg_script[] =
 	"  }\n"
 	"  fg_reset_search();\n"
 	"  fg.items.forEach(function (it) {\n"
-	"    if (!it.agg && re.test(it.name)) { it.r.setAttribute('fill', 'rgb(230,0,230)'); "
-	"hits.push(it); }\n"
+	"    if (!it.agg && re.test(it.name)) {\n"
+	"      it.r.setAttribute('fill', 'rgb(230,0,230)'); hits.push(it);\n"
+	"    }\n"
 	"  });\n"
 	"  /* count each matched subtree once: outermost match first at each x. Frames too narrow\n"
 	"     to draw are not searchable, so with any of them the share is a lower bound. */\n"
-	"  hits.sort(function (a, b) { return a.x - b.x || b.y - a.y; });\n"
+	"  hits.sort(function (a, b) { return a.x - b.x || a.depth - b.depth; });\n"
 	"  hits.forEach(function (it) {\n"
 	"    if (it.x >= end - fg.eps) { sum += it.value; end = it.x + it.w; }\n"
 	"  });\n"
@@ -655,7 +832,7 @@ static const char fg_script[] =
 	"  fg.matched.textContent = ' ';\n"
 	"}\n";
 
-static void emit_header(struct fg_emit *e, const char *title)
+static void emit_header(struct fg_emit *e)
 {
 	FILE *out = e->out;
 	size_t h = e->height;
@@ -665,39 +842,90 @@ static void emit_header(struct fg_emit *e, const char *title)
 		"<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		"height=\"%zu\" viewBox=\"0 0 %d %zu\" onload=\"fg_init(evt)\">\n"
 		"<!-- Flame graph written by flamed. Click a frame to zoom in; Search (Ctrl-F) "
-		"highlights frames by regular expression; Escape resets. -->\n"
+		"highlights frames by regular expression; Escape resets; Icicle puts the root at "
+		"the top. -->\n"
 		"<defs><linearGradient id=\"background\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
 		"<stop stop-color=\"#eeeeee\" offset=\"5%%\"/>"
 		"<stop stop-color=\"#eeeeb0\" offset=\"95%%\"/></linearGradient></defs>\n"
 		"<style type=\"text/css\">\n"
 		"text { font-family: Verdana, sans-serif; font-size: %dpx; fill: #000; }\n"
 		"#title { text-anchor: middle; font-size: %dpx; }\n"
-		"#search, #matched { text-anchor: end; }\n"
+		"#search, #matched, #orient { text-anchor: end; }\n"
 		"#search { opacity: 0.1; cursor: pointer; }\n"
 		"#search:hover, #search.show { opacity: 1; }\n"
-		"#unzoom { cursor: pointer; }\n"
+		"#unzoom, #orient { cursor: pointer; }\n"
 		"#frames > g:hover > rect { stroke: #000; stroke-width: 0.5; cursor: pointer; }\n"
 		"#frames text { pointer-events: none; }\n"
+		"#legend text { font-size: %dpx; }\n"
+		".bar { fill-opacity: 0; }\n"
+		".stuck .bar { fill-opacity: 0.92; }\n"
 		".hide { display: none; }\n"
 		".parent { opacity: 0.5; }\n"
 		"</style>\n"
 		"<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n"
-		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%zu\" fill=\"url(#background)\"/>\n"
+		"<rect class=\"wide\" x=\"0\" y=\"0\" width=\"%d\" height=\"%zu\" "
+		"fill=\"url(#background)\"/>\n"
+		"<g id=\"frames\" data-total=\"%lld\" data-unit=\"%s\" data-xpad=\"%d\" "
+		"data-fontw=\"%.2f\" data-narrow=\"%zu\" data-fh=\"%d\" data-top=\"%zu\" "
+		"data-bottom=\"%d\">\n",
+		FG_WIDTH, h, FG_WIDTH, h, FG_FONT_SIZE, FG_FONT_SIZE + 5, FG_FONT_SIZE - 1,
+		fg_script, FG_WIDTH, h, (long long)e->total, e->unit, FG_XPAD,
+		FG_FONT_SIZE * FG_FONT_WIDTH, e->nr_narrow, FG_FRAME_HEIGHT, e->top, FG_BOTTOM_PAD);
+}
+
+/* A differential graph's colour scale, centred under the title. */
+static void emit_legend(struct fg_emit *e)
+{
+	enum { STEPS = 11, STEP_W = 20, Y = 2 * FG_FONT_SIZE + FG_LEGEND_PAD };
+	int x0 = FG_WIDTH / 2 - STEPS * STEP_W / 2, rgb[3];
+
+	fprintf(e->out,
+		"<g id=\"legend\"><text x=\"%d\" y=\"%d\" text-anchor=\"end\">base \xe2\x86\x92 "
+		"new: shrank \xe2\x88\x92%.2f</text>",
+		x0 - 6, Y, 100.0 * e->diff_scale);
+	for (int i = 0; i < STEPS; i++) {
+		diff_colour(e->diff_scale * (i - STEPS / 2) / (STEPS / 2), e->diff_scale, rgb);
+		fprintf(e->out,
+			"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"11\" "
+			"fill=\"rgb(%d,%d,%d)\"/>",
+			x0 + i * STEP_W, Y - 10, STEP_W - 1, rgb[0], rgb[1], rgb[2]);
+	}
+	fprintf(e->out, "<text x=\"%d\" y=\"%d\">+%.2f grew (points of the total)</text></g>\n",
+		x0 + STEPS * STEP_W + 5, Y, 100.0 * e->diff_scale);
+}
+
+/* Title bar and details line, after the frames so they paint over them when the viewer keeps them
+ * on screen. data-right: the viewer keeps the element that far from the right edge. */
+static void emit_bars(struct fg_emit *e, const char *title)
+{
+	FILE *out = e->out;
+	size_t h = e->height;
+
+	fprintf(out,
+		"<g id=\"head\"><rect class=\"bar wide\" x=\"0\" y=\"0\" width=\"%d\" "
+		"height=\"%zu\" fill=\"#eeeeee\"/>\n"
 		"<text id=\"title\" x=\"%d\" y=\"%d\">",
-		FG_WIDTH, h, FG_WIDTH, h, FG_FONT_SIZE, FG_FONT_SIZE + 5, fg_script, FG_WIDTH, h,
-		FG_WIDTH / 2, 2 * FG_FONT_SIZE);
+		FG_WIDTH, e->top, FG_WIDTH / 2, 2 * FG_FONT_SIZE);
 	put_xml(out, title, SIZE_MAX);
 	fprintf(out,
 		"</text>\n"
-		"<text id=\"details\" x=\"%d\" y=\"%zu\"> </text>\n"
 		"<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"%d\">Reset Zoom</text>\n"
-		"<text id=\"search\" x=\"%d\" y=\"%d\">Search</text>\n"
-		"<text id=\"matched\" x=\"%d\" y=\"%zu\"> </text>\n"
-		"<g id=\"frames\" data-total=\"%lld\" data-unit=\"%s\" data-xpad=\"%d\" "
-		"data-fontw=\"%.2f\" data-narrow=\"%zu\">\n",
-		FG_XPAD, h - FG_BOTTOM_PAD / 2, FG_XPAD, 2 * FG_FONT_SIZE, FG_WIDTH - FG_XPAD,
-		2 * FG_FONT_SIZE, FG_WIDTH - FG_XPAD, h - FG_BOTTOM_PAD / 2, (long long)e->total,
-		e->unit, FG_XPAD, FG_FONT_SIZE * FG_FONT_WIDTH, e->nr_narrow);
+		"<g><title>Root at the top (icicle) or at the bottom (flame)</title>"
+		"<text id=\"orient\" x=\"%d\" y=\"%d\" data-right=\"%d\">Icicle</text></g>\n"
+		"<text id=\"search\" x=\"%d\" y=\"%d\" data-right=\"%d\">Search</text>\n",
+		FG_XPAD, 2 * FG_FONT_SIZE, FG_WIDTH - FG_XPAD - 80, 2 * FG_FONT_SIZE, FG_XPAD + 80,
+		FG_WIDTH - FG_XPAD, 2 * FG_FONT_SIZE, FG_XPAD);
+	if (e->diff)
+		emit_legend(e);
+	fprintf(out,
+		"</g>\n"
+		"<g id=\"foot\"><rect class=\"bar wide\" x=\"0\" y=\"%zu\" width=\"%d\" "
+		"height=\"%d\" fill=\"#eeeeb0\"/>\n"
+		"<text id=\"details\" x=\"%d\" y=\"%zu\"> </text>\n"
+		"<text id=\"matched\" x=\"%d\" y=\"%zu\" data-right=\"%d\"> </text>\n"
+		"</g>\n",
+		h - FG_BOTTOM_PAD, FG_WIDTH, FG_BOTTOM_PAD, FG_XPAD, h - FG_BOTTOM_PAD / 2,
+		FG_WIDTH - FG_XPAD, h - FG_BOTTOM_PAD / 2, FG_XPAD);
 }
 
 /* Raise the narrow-frame threshold until the drawn frames fit the bounds. Widths often come in
@@ -758,7 +986,9 @@ static void count_name(const struct profile *p, size_t value_idx, char *buf, siz
 		snprintf(buf, len, "samples");
 }
 
-int profile__write_svg(const struct profile *p, size_t value_idx, const char *title, FILE *out)
+/* Flame graph of p, or with base a differential one. */
+static int write_graph(const struct profile *base, size_t base_idx, const struct profile *p,
+		       size_t value_idx, const char *title, FILE *out)
 {
 	struct fg_tree tree;
 	struct fg_emit e = { 0 };
@@ -767,7 +997,8 @@ int profile__write_svg(const struct profile *p, size_t value_idx, const char *ti
 
 	if (!p || !out)
 		return -EINVAL;
-	if (!profile__sample_type(p, value_idx).type)
+	if (!profile__sample_type(p, value_idx).type ||
+	    (base && !profile__sample_type(base, base_idx).type))
 		return -EINVAL;
 	err = tree_init(&tree);
 	if (err)
@@ -776,6 +1007,13 @@ int profile__write_svg(const struct profile *p, size_t value_idx, const char *ti
 	hashmap__clear(&tree.by_ptr); /* the walker's pointers die with the walk */
 	if (err)
 		goto cleanup;
+	if (base) {
+		tree.to_base = true;
+		err = profile__for_each_stack(base, base_idx, true, add_stack, &tree);
+		hashmap__clear(&tree.by_ptr);
+		if (err)
+			goto cleanup;
+	}
 	err = tree_sort(&tree);
 	if (err)
 		goto cleanup;
@@ -785,20 +1023,42 @@ int profile__write_svg(const struct profile *p, size_t value_idx, const char *ti
 	e.unit = unit;
 	e.total = tree.nodes[0].value;
 	e.scale = e.total ? (double)(FG_WIDTH - 2 * FG_XPAD) / (double)e.total : 0;
+	e.top = FG_TOP_PAD;
+	if (base) {
+		e.diff = true;
+		e.base_total = tree.nodes[0].base;
+		e.diff_scale = diff_scale(&e);
+		e.top += FG_LEGEND_PAD;
+	}
 	err = choose_threshold(&e);
 	if (err)
 		goto cleanup;
-	e.height = (size_t)(e.max_depth + 1) * FG_FRAME_HEIGHT + FG_TOP_PAD + FG_BOTTOM_PAD;
+	e.height = (size_t)(e.max_depth + 1) * FG_FRAME_HEIGHT + e.top + FG_BOTTOM_PAD;
 	e.out = out;
-	emit_header(&e, title ? title : "Flame Graph");
+	emit_header(&e);
 	err = emit_frames(&e);
 	if (err)
 		goto cleanup;
-	fputs("</g>\n</svg>\n", out);
+	fputs("</g>\n", out);
+	emit_bars(&e, title ? title : "Flame Graph");
+	fputs("</svg>\n", out);
 	if (fflush(out) || ferror(out))
 		err = -EIO;
 cleanup:
 	free(e.stack);
 	tree_fini(&tree);
 	return err;
+}
+
+int profile__write_svg(const struct profile *p, size_t value_idx, const char *title, FILE *out)
+{
+	return write_graph(NULL, 0, p, value_idx, title, out);
+}
+
+int profile__write_svg_diff(const struct profile *base, size_t base_idx, const struct profile *p,
+			    size_t value_idx, const char *title, FILE *out)
+{
+	if (!base)
+		return -EINVAL;
+	return write_graph(base, base_idx, p, value_idx, title, out);
 }

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Drive flamed's SVG flame graph in headless Chromium: hover details, click to zoom, search with
-// the matched percentage, reset. Usage: node svg_browser.js FLAMEGRAPH.svg STACKS_JSON
-// [SCREENSHOT.png]. STACKS_JSON is what make_pprof.js printed (root-first stacks and counts).
+// Drive flamed's SVG flame graphs in headless Chromium. Usage: node svg_browser.js DIR
+// [SCREENSHOT.png]; DIR holds what test_svg_browser.sh made with make_pprof.js and flamed report:
+//   flame.svg + small.json  hover details, click to zoom, search with the matched share, reset;
+//   deep.svg               a deep whole-host graph: the root in view on open at 1300x900, the
+//                          graph as wide as the window (and after a resize; 1200 px as an
+//                          <img>), the bars kept on screen, the icicle toggle and its URL
+//                          fragment, zoom keeps the frame in view;
+//   diff.svg + base.json + new.json  the differential graph: colours, hover, legend.
+// The *.json files are what make_pprof.js printed (root-first stacks and counts).
 // Prints one "ok:"/"FAIL:" line per check and a closing "N passed, N failed"; exit 1 on failure.
 'use strict';
 const fs = require('fs');
@@ -9,8 +15,10 @@ const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [svgPath, stacksJson, screenshot] = process.argv.slice(2);
-const stacks = JSON.parse(stacksJson);
+const [dir, screenshot] = process.argv.slice(2);
+const svgPath = path.join(dir, 'flame.svg');
+const readJson = (name) => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+const stacks = readJson('small.json');
 const XPAD = 10;
 const FULL = 1200 - 2 * XPAD;
 let passed = 0;
@@ -151,12 +159,188 @@ async function main() {
 			samplesUnder('main;beta') / total * FULL));
 		check('Escape resets the search', (await text('matched')).trim() === '');
 
+		await deepGraph(page);
+		await diffGraph(page);
+
 		check('no network requests', external.length === 0, external.join(' '));
 		check('no script errors', errors.length === 0, errors.join(' | '));
 	} finally {
 		await context.close();
 		fs.rmSync(userDataDir, { recursive: true, force: true });
 	}
+}
+
+// Geometry on screen (CSS px, relative to the viewport) of the first frame named name.
+const onScreen = (page, name) => page.evaluate((n) => {
+	const it = fg.items.find((i) => i.name === n);
+	const b = it.r.getBoundingClientRect();
+	return { top: b.top, bottom: b.bottom, left: b.left, right: b.right, w: b.width,
+		shown: getComputedStyle(it.g).display !== 'none', label: it.t.textContent,
+		textW: it.t.getComputedTextLength() };
+}, name);
+const inView = (b, vw, vh) => b.shown && b.top >= 0 && b.bottom <= vh && b.left >= 0 && b.right <= vw;
+const settle = (page) => page.evaluate(() => new Promise((r) =>
+	requestAnimationFrame(() => requestAnimationFrame(r))));
+const loadGraph = async (page, file, hash = '') => {
+	const t0 = Date.now();
+	await page.goto('file://' + path.resolve(dir, file) + hash);
+	await page.waitForFunction(() => typeof fg !== 'undefined' && fg.items.length > 0);
+	await settle(page);
+	return Date.now() - t0;
+};
+
+// A whole-host graph 1702 px tall, in a 1300x900 window.
+async function deepGraph(page) {
+	const W = 1300;
+	const H = 900;
+	await page.setViewportSize({ width: W, height: H });
+	const ms = await loadGraph(page, 'deep.svg');
+	const info = await page.evaluate(() => ({ H: fg.H, n: fg.items.length, maxDepth:
+		Math.max(...fg.items.map((i) => i.depth)), svgW: document.documentElement
+		.getBoundingClientRect().width, scrollY: window.pageYOffset }));
+	console.log(`deep graph: ${info.n} frames, ${info.maxDepth + 1} levels, ${info.H} px tall, ` +
+		`loaded in ${ms} ms`);
+	check('deep graph is taller than the window', info.H > 1.5 * H && info.maxDepth >= 99,
+		JSON.stringify(info));
+	const root = await onScreen(page, 'all');
+	check('root frame in the viewport on open', inView(root, W, H), JSON.stringify(root));
+	// without its script (as an <img>) the file is a plain 1200 px wide flame graph
+	fs.writeFileSync(path.join(dir, 'img.html'), '<!DOCTYPE html><img id="g" src="deep.svg">');
+	await page.goto('file://' + path.resolve(dir, 'img.html'));
+	const img = await page.evaluate(async () => {
+		const g = document.getElementById('g');
+		await g.decode();
+		return { w: g.naturalWidth, h: g.naturalHeight };
+	});
+	check('as an <img>, the fixed 1200 px layout', img.w === 1200 && img.h === info.H,
+		JSON.stringify(img));
+	await loadGraph(page, 'deep.svg');
+	for (const comm of ['python3', 'cc1', 'node'])
+		check(`process frame ${comm} in the viewport on open`,
+			inView(await onScreen(page, comm), W, H));
+	check('graph as wide as the window', near(info.svgW, W, 0.5) && near(root.w, W - 2 * XPAD, 0.5),
+		`svg ${info.svgW}, root ${root.w}`);
+	const title = await page.evaluate(() => document.getElementById('title').getBoundingClientRect());
+	check('title bar kept on screen while scrolled to the root', info.scrollY > 0 &&
+		title.top >= 0 && title.bottom <= H, JSON.stringify({ y: info.scrollY, top: title.top }));
+	await (await page.evaluateHandle(() => fg.items.find((i) => i.name === 'xz').r)).hover();
+	const details = await page.evaluate(() => [document.getElementById('details').textContent,
+		document.getElementById('details').getBoundingClientRect().bottom]);
+	check('hover details shown in the viewport', /^Function: xz \(/.test(details[0]) &&
+		details[1] <= H, JSON.stringify(details));
+
+	// The window gets narrower: so does the graph, and the labels fit again.
+	await page.setViewportSize({ width: 800, height: H });
+	await settle(page);
+	const svgW = await page.evaluate(() => document.documentElement.getBoundingClientRect().width);
+	const root8 = await onScreen(page, 'all');
+	check('after a resize to 800 px the graph is 800 px wide', near(svgW, 800, 0.5) &&
+		near(root8.w, 800 - 2 * XPAD, 0.5) && near(root8.left, XPAD, 0.5),
+		`svg ${svgW}, root ${JSON.stringify(root8)}`);
+	const overflow = await page.evaluate(() => fg.items.filter((i) => i.t.textContent &&
+		i.t.getComputedTextLength() > +i.r.getAttribute('width')).map((i) => i.name));
+	check('labels re-fit to the narrower frames', overflow.length === 0, overflow.slice(0, 5).join());
+	const search = await page.evaluate(() => document.getElementById('search').getBoundingClientRect());
+	check('Search button follows the right edge', search.right <= 800 && search.right > 700,
+		search.right);
+
+	// Zoom keeps the clicked frame in view: a frame ~60 levels up.
+	const deepName = 'method_3';
+	await page.evaluate((n) => {
+		const it = fg.items.filter((i) => i.name === n).sort((a, b) => b.w - a.w)[0];
+		it.r.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+	}, deepName);
+	await settle(page);
+	const zoomed = await page.evaluate(() => {
+		const b = fg.zoomed.r.getBoundingClientRect();
+		return { top: b.top, bottom: b.bottom, w: b.width, depth: fg.zoomed.depth };
+	});
+	check('zoomed frame spans the window and is in view', near(zoomed.w, 800 - 2 * XPAD, 0.5) &&
+		zoomed.top >= 0 && zoomed.bottom <= H, JSON.stringify(zoomed));
+
+	// Icicle: the root at the top, remembered in the URL fragment.
+	await page.keyboard.press('Escape');
+	await page.click('#orient');
+	await settle(page);
+	const ice = await page.evaluate(() => ({ hash: location.hash, y: window.pageYOffset,
+		label: document.getElementById('orient').textContent }));
+	const iceRoot = await onScreen(page, 'all');
+	const iceLeaf = await onScreen(page, 'bt_find_func');
+	check('icicle toggle sets #icicle', ice.hash === '#icicle' && ice.label === 'Flame',
+		JSON.stringify(ice));
+	check('icicle: root at the top, in view', inView(iceRoot, 800, H) && iceRoot.top < 60 &&
+		iceLeaf.top > iceRoot.top, JSON.stringify([iceRoot, iceLeaf]));
+	await page.reload();
+	await page.waitForFunction(() => typeof fg !== 'undefined' && fg.items.length > 0);
+	await settle(page);
+	const reRoot = await onScreen(page, 'all');
+	check('icicle layout remembered across a reload', await page.evaluate(() => fg.icicle) &&
+		inView(reRoot, 800, H) && reRoot.top < 60, JSON.stringify(reRoot));
+	// zoom on a deep frame in the icicle layout: it is scrolled into view
+	await page.evaluate((n) => {
+		const it = fg.items.filter((i) => i.name === n).sort((a, b) => b.depth - a.depth)[0];
+		it.r.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+	}, '_PyEval_EvalFrameDefault');
+	await settle(page);
+	const iz = await page.evaluate(() => {
+		const b = fg.zoomed.r.getBoundingClientRect();
+		return { top: b.top, bottom: b.bottom, depth: fg.zoomed.depth, y: window.pageYOffset };
+	});
+	check('icicle: zoom on a frame below the fold scrolls it into view', iz.depth > 60 &&
+		iz.y > 0 && iz.top >= 0 && iz.bottom <= H, JSON.stringify(iz));
+	await page.click('#orient');
+	await settle(page);
+	const back = await page.evaluate(() => ({ hash: location.hash, icicle: fg.icicle }));
+	const bz = await page.evaluate(() => {
+		const b = fg.zoomed.r.getBoundingClientRect();
+		return { top: b.top, bottom: b.bottom };
+	});
+	check('back to flame: fragment cleared, zoomed frame still in view', back.hash === '' &&
+		!back.icicle && bz.top >= 0 && bz.bottom <= H, JSON.stringify([back, bz]));
+}
+
+// The differential graph of make_pprof.js's base and new: slow_path does 3x the work.
+async function diffGraph(page) {
+	const base = readJson('base.json');
+	const now = readJson('new.json');
+	const sum = (st, prefix) => st.filter(([f]) => f === prefix || f.startsWith(prefix + ';'))
+		.reduce((n, [, c]) => n + c, 0);
+	const tb = sum(base, 'main');
+	const tn = sum(now, 'main');
+	await page.setViewportSize({ width: 1200, height: 600 });
+	await loadGraph(page, 'diff.svg');
+	const fill = (name) => page.evaluate((n) => fg.items.find((i) => i.name === n).fill, name);
+	const rgb = async (name) => (await fill(name)).match(/\d+/g).map(Number);
+	const change = (prefix) => sum(now, prefix) / tn - sum(base, prefix) / tb;
+	check('slow_path grew: red', change('main;run;slow_path') > 0 &&
+		(await rgb('slow_path'))[0] === 255 && (await rgb('slow_path'))[2] < 100, await fill('slow_path'));
+	check('parse shrank in share: blue', change('main;run;parse') < 0 &&
+		(await rgb('parse'))[2] > 225 && (await rgb('parse'))[0] < 225, await fill('parse'));
+	const [r1, r2] = [await rgb('tokenize'), await rgb('parse')];
+	check('smaller change, paler blue', r1[0] > r2[0], `${r1} vs ${r2}`);
+	const g = await rgb('main');
+	check('unchanged share: grey', g[0] === g[1] && g[1] === g[2], g.join());
+	const w = await page.evaluate(() => fg.items.find((i) => i.name === 'slow_path').w);
+	check('widths from NEW', near(w, sum(now, 'main;run;slow_path') / tn * FULL), w);
+	await (await page.evaluateHandle(() => fg.items.find((i) => i.name === 'slow_path').r)).hover();
+	const details = await page.evaluate(() => document.getElementById('details').textContent);
+	const pct = (n, t) => (100 * n / t).toFixed(2);
+	const want = `Function: slow_path (${sum(now, 'main;run;slow_path')} samples, ` +
+		`${pct(sum(now, 'main;run;slow_path'), tn)}%; base ${sum(base, 'main;run;slow_path')} ` +
+		`samples, ${pct(sum(base, 'main;run;slow_path'), tb)}%; +` +
+		`${(100 * change('main;run;slow_path')).toFixed(2)} points)`;
+	check('hover shows both values and the change', details === want, `${details} != ${want}`);
+	const legend = await page.evaluate(() => {
+		const l = document.getElementById('legend');
+		return l ? { rects: l.getElementsByTagName('rect').length, text: l.textContent,
+			box: l.getBoundingClientRect().width } : null;
+	});
+	check('legend shows the colour scale', legend && legend.rects >= 5 && /grew/.test(legend.text) &&
+		legend.box > 100, JSON.stringify(legend));
+	await page.click('#orient');
+	await settle(page);
+	const top = await onScreen(page, 'all');
+	check('differential graph in the icicle layout', top.top < 80 && top.shown, JSON.stringify(top));
 }
 
 main().then(() => {

@@ -3,7 +3,9 @@
 # `flamed report` on a CPU profile written by Go's runtime/pprof: every output format names the Go
 # functions, the filters (--focus, --comm, --pid; labels come from pprof.Do) change totals exactly
 # as the unfiltered folded stacks predict, a filtered .pb.gz is read back by flamed and by
-# `go tool pprof`, and bad input fails with a one-line error and exit code 1 or 2.
+# `go tool pprof`, --diff compares Go's profile with one flamed wrote (two-count folded stacks,
+# a differential SVG, filters applied to both), and bad input fails with a one-line error and
+# exit code 1 or 2.
 set -u
 
 FLAMED=${FLAMED:?FLAMED must point at the flamed binary}
@@ -154,6 +156,38 @@ fi
 check "empty result: empty folded" test "$(folded_total none.folded)" = 0
 check "empty result: warning on stderr" grep -q "^flamed: warning: " none.err
 
+# --- --diff: Go's profile as the base, flamed's filtered one (burnBeta only) as the new ---
+if "$FLAMED" report cpu.pprof focus.pb.gz --diff -o diff.folded -o diff.svg 2>diff.err; then
+	ok "--diff of Go's pprof and flamed's exits 0"
+else
+	fail "--diff run: $(cat diff.err)"
+fi
+col_total() { awk -v c="$2" '{ n += $(NF - c) } END { print n + 0 }' "$1"; }
+check "--diff folded: base column sums to the base total ($total)" \
+	test "$(col_total diff.folded 1)" = "$total"
+check "--diff folded: new column sums to the new total ($expect)" \
+	test "$(col_total diff.folded 0)" = "$expect"
+# every line: STACK BASE NEW, with BASE and NEW what the one-profile reports say
+awk 'NR == FNR { base[$1] = $2; next } FILENAME == "focus.folded" { new[$1] = $2; next }
+	{ if ($2 != base[$1] + 0 || $3 != new[$1] + 0) bad++ } END { exit bad > 0 }' \
+	out.folded focus.folded diff.folded
+check "--diff folded: each stack's counts match the single reports" test $? = 0
+if command -v xmllint >/dev/null 2>&1; then
+	check "diff.svg is well-formed XML" xmllint --noout diff.svg
+fi
+check "diff.svg widths from the new profile" test "$(svg_total diff.svg)" = "$expect"
+check "diff.svg has a legend" grep -q '<g id="legend">' diff.svg
+# burnBeta's share grew (to 100%): red
+check "diff.svg colours burnBeta red" \
+	grep -q '<title>main.burnBeta ([0-9]* samples, 100.00%; base [0-9]* samples, [0-9.]*%; +[0-9.]* points)</title><rect [^>]*fill="rgb(255,' diff.svg
+check "diff.svg default title names both inputs" \
+	grep -q "cpu.pprof $(printf '\xe2\x86\x92') focus.pb.gz" diff.svg
+# the filters apply to both inputs: the same profile twice is the same stacks twice
+"$FLAMED" report cpu.pprof cpu.pprof --diff --comm alpha -o same.folded 2>/dev/null
+check "--diff --comm: both columns filtered, equal, alpha's total" \
+	awk -v want="$alpha" '$(NF - 1) != $NF { bad++ } { n += $NF } END { exit bad || n != want }' \
+	same.folded
+
 # --- --sample-index ---
 "$FLAMED" report cpu.pprof --sample-index cpu -o cpu.svg -o cpu.txt 2>/dev/null
 check "--sample-index cpu draws nanoseconds" grep -q ' nanoseconds, 100.00%)</title>' cpu.svg
@@ -182,6 +216,10 @@ expect_error 2 "unknown output extension" cpu.pprof -o out.xyz
 expect_error 2 "no output" cpu.pprof
 expect_error 2 "no input" -o x.svg
 expect_error 2 "two inputs" cpu.pprof cpu.pprof -o x.svg
+expect_error 2 "--diff with one input" cpu.pprof --diff -o x.svg
+expect_error 2 "--diff with three inputs" cpu.pprof cpu.pprof cpu.pprof --diff -o x.svg
+expect_error 2 "--diff to a top table" cpu.pprof cpu.pprof --diff -o x.txt
+expect_error 1 "--diff with a bad base" garbage.pprof cpu.pprof --diff -o x.svg
 expect_error 2 "bad regex" cpu.pprof --focus '(' -o x.svg
 expect_error 2 "bad pid" cpu.pprof --pid abc -o x.svg
 expect_error 2 "unknown option" cpu.pprof --bogus -o x.svg

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* SVG flame graph and top table on hand-built profiles: the SVG is parsed back (one <g> per frame,
- * its <title> "NAME (N UNIT, P%)" and rect geometry) and checked against the sample counts. */
+/* SVG flame graph, differential graph, folded stacks and top table on hand-built profiles: the SVG
+ * is parsed back (one <g> per frame, its <title> "NAME (N UNIT, P%...)", rect geometry and fill)
+ * and checked against the sample counts. */
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -290,6 +291,9 @@ static void widths_match_counts(void **state)
 	parse(&s);
 	check_xml(&s);
 	assert_non_null(strstr(s.text, ">Flame Graph</text>"));
+	/* a fixed size for renderers without script: the viewer fits it to the window */
+	assert_non_null(strstr(s.text, " width=\"1200\" height=\"134\" viewBox=\"0 0 1200 134\""));
+	assert_null(strstr(s.text, "<g id=\"legend\">"));
 	assert_int_equal(s.total, 100);
 	check_widths(&s);
 	assert_non_null(strstr(s.text, " data-narrow=\"0\"")); /* search sees every frame */
@@ -706,6 +710,208 @@ static void wide_fanout_capped(void **state)
 	builder_fini(&b);
 }
 
+/* --- differential graphs --- */
+
+static int render_diff(const struct profile *base, const struct profile *p, struct svg *s)
+{
+	FILE *f;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	f = open_memstream(&s->text, &s->len);
+	assert_non_null(f);
+	err = profile__write_svg_diff(base, 0, p, 0, NULL, f);
+	assert_int_equal(fclose(f), 0);
+	return err;
+}
+
+static void fill_rgb(const struct frame *f, int rgb[3])
+{
+	assert_int_equal(sscanf(f->fill, "rgb(%d,%d,%d)", &rgb[0], &rgb[1], &rgb[2]), 3);
+}
+
+static bool is_grey(const struct frame *f)
+{
+	int c[3];
+
+	fill_rgb(f, c);
+	return c[0] == c[1] && c[1] == c[2];
+}
+
+/* Red for a larger share of the total, blue for a smaller one, grey for none; the larger the
+ * change, the deeper the colour, full at the largest change. */
+static void diff_colours_follow_change(void **state)
+{
+	struct builder base, now;
+	struct svg s;
+	int a[3], b[3], d[3];
+	const struct frame *fa, *fb, *fd;
+
+	(void)state;
+	builder_init(&base);
+	builder_init(&now);
+	/* shares: a 25% -> 42.5%, b 25% -> 27.5%, c 25% -> 25%, d 25% -> 5% */
+	stack(&base, "main;a", 100, NULL);
+	stack(&base, "main;b", 100, NULL);
+	stack(&base, "main;c", 100, NULL);
+	stack(&base, "main;d", 100, NULL);
+	stack(&now, "main;a", 170, NULL);
+	stack(&now, "main;b", 110, NULL);
+	stack(&now, "main;c", 100, NULL);
+	stack(&now, "main;d", 20, NULL);
+	assert_int_equal(render_diff(base.p, now.p, &s), 0);
+	parse(&s);
+	check_xml(&s);
+	check_widths(&s); /* widths from the new profile */
+	assert_int_equal(s.total, 400);
+	fa = must_find(&s, "a");
+	fb = must_find(&s, "b");
+	fd = must_find(&s, "d");
+	assert_int_equal(fa->value, 170);
+	fill_rgb(fa, a);
+	fill_rgb(fb, b);
+	fill_rgb(fd, d);
+	/* grew: red, the larger change the deeper (+17.5 and +2.5 of 20 points) */
+	assert_true(a[0] > a[1] && a[1] == a[2]);
+	assert_true(b[0] > b[1] && b[1] == b[2]);
+	assert_true(a[0] > b[0] && a[1] < b[1]);
+	assert_true(b[1] < 225 && b[0] > 225);
+	/* shrank the most: full blue */
+	assert_int_equal(d[0], 40);
+	assert_int_equal(d[1], 40);
+	assert_int_equal(d[2], 255);
+	/* unchanged share: grey, however many samples */
+	assert_true(is_grey(must_find(&s, "c")));
+	assert_true(is_grey(must_find(&s, "main")));
+	assert_true(is_grey(must_find(&s, "all")));
+	/* both values and the change in the title */
+	assert_non_null(strstr(s.text,
+			       "<title>a (170 samples, 42.50%; base 100 samples, 25.00%; +17.50 "
+			       "points)</title>"));
+	assert_non_null(strstr(s.text,
+			       "<title>d (20 samples, 5.00%; base 100 samples, 25.00%; -20.00 "
+			       "points)</title>"));
+	/* the legend's ends are the largest change; it takes a line under the title:
+	 * 3 levels * 16 + 36 + 20 above + 34 below */
+	assert_non_null(strstr(s.text, " width=\"1200\" height=\"138\" viewBox=\"0 0 1200 138\""));
+	assert_non_null(strstr(s.text, "<g id=\"legend\">"));
+	assert_non_null(strstr(s.text, "\xe2\x88\x92"
+				       "20.00</text>"));
+	svg_free(&s);
+
+	/* the change is in share of the total: twice the samples everywhere is no change */
+	builder_fini(&base);
+	builder_init(&base);
+	stack(&base, "main;a", 340, NULL);
+	stack(&base, "main;b", 220, NULL);
+	stack(&base, "main;c", 200, NULL);
+	stack(&base, "main;d", 40, NULL);
+	assert_int_equal(render_diff(base.p, now.p, &s), 0);
+	parse(&s);
+	assert_int_equal(s.nr, 6);
+	for (size_t i = 0; i < s.nr; i++)
+		assert_true(is_grey(&s.frames[i]));
+	svg_free(&s);
+
+	/* a frame only in base: no width, not "narrow"; the others' shares doubled */
+	stack(&base, "main;gone", 800, NULL);
+	assert_int_equal(render_diff(base.p, now.p, &s), 0);
+	parse(&s);
+	assert_int_equal(s.total, 400);
+	assert_null(find(&s, "gone", -1));
+	assert_non_null(strstr(s.text, " data-narrow=\"0\""));
+	/* a: 21.25% -> 42.5%, the largest change of the drawn frames: full red */
+	fill_rgb(must_find(&s, "a"), a);
+	assert_true(a[0] == 255 && a[1] == 40 && a[2] == 40);
+	assert_true(is_grey(must_find(&s, "main")));
+	svg_free(&s);
+
+	assert_int_equal(render_diff(NULL, now.p, &s), -EINVAL);
+	svg_free(&s);
+	builder_fini(&base);
+	builder_fini(&now);
+}
+
+/* Narrow frames merged in a differential graph: the box carries both totals and its colour. */
+static void diff_narrow_frames(void **state)
+{
+	struct builder base, now;
+	struct svg s;
+	const struct frame *agg;
+	int c[3];
+
+	(void)state;
+	builder_init(&base);
+	builder_init(&now);
+	stack(&base, "main;big", 100000, NULL);
+	stack(&now, "main;big", 100000, NULL);
+	for (int i = 0; i < 200; i++) {
+		char folded[64];
+
+		snprintf(folded, sizeof(folded), "main;tiny%03d", i);
+		stack(&now, folded, 5, NULL);
+		stack(&base, folded, 1, NULL);
+	}
+	assert_int_equal(render_diff(base.p, now.p, &s), 0);
+	parse(&s);
+	check_widths(&s);
+	agg = must_find(&s, "[200 narrow frames]");
+	assert_int_equal(agg->value, 1000);
+	/* 1000 / 101000 = 0.99%, 200 / 100200 = 0.20% */
+	assert_non_null(strstr(s.text, "<title>[200 narrow frames] (1000 samples, 0.99%; base 200 "
+				       "samples, 0.20%; +0.79 points)</title>"));
+	fill_rgb(agg, c);
+	assert_true(c[0] > c[1] && c[1] == c[2]);
+	svg_free(&s);
+	builder_fini(&base);
+	builder_fini(&now);
+}
+
+static char *folded_text(const struct profile *base, const struct profile *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	if (base)
+		assert_int_equal(profile__write_folded_diff(base, 0, p, 0, f), 0);
+	else
+		assert_int_equal(profile__write_folded(p, 0, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void folded_two_counts(void **state)
+{
+	struct builder base, now;
+	char *text;
+
+	(void)state;
+	builder_init(&base);
+	builder_init(&now);
+	stack(&base, "main;a", 10, "app");
+	stack(&base, "main;gone", 5, "app");
+	stack(&base, "main;k:sys_read", 3, NULL);
+	stack(&now, "main;a", 30, "app");
+	stack(&now, "main;new", 7, "app");
+	stack(&now, "main;k:sys_read", 3, NULL);
+	text = folded_text(base.p, now.p);
+	/* the union of the stacks, sorted, BASE then NEW */
+	assert_string_equal(text, "app;main;a 10 30\n"
+				  "app;main;gone 5 0\n"
+				  "app;main;new 0 7\n"
+				  "main;sys_read_[k] 3 3\n");
+	free(text);
+	/* and the one-count form is unchanged */
+	text = folded_text(NULL, now.p);
+	assert_string_equal(text, "app;main;a 30\napp;main;new 7\nmain;sys_read_[k] 3\n");
+	free(text);
+	assert_int_equal(profile__write_folded_diff(NULL, 0, now.p, 0, stdout), -EINVAL);
+	builder_fini(&base);
+	builder_fini(&now);
+}
+
 /* --- top table --- */
 
 struct top_row {
@@ -792,12 +998,21 @@ static void top_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(widths_match_counts),	cmocka_unit_test(children_sorted_by_name),
-		cmocka_unit_test(comm_root_and_kinds),	cmocka_unit_test(colours_stable),
-		cmocka_unit_test(names_escaped),	cmocka_unit_test(labels_fit),
-		cmocka_unit_test(narrow_frames_merged), cmocka_unit_test(empty_and_bad_arguments),
-		cmocka_unit_test(deep_stack),		cmocka_unit_test(large_profile_stays_small),
-		cmocka_unit_test(wide_fanout_capped),	cmocka_unit_test(top_table),
+		cmocka_unit_test(widths_match_counts),
+		cmocka_unit_test(children_sorted_by_name),
+		cmocka_unit_test(comm_root_and_kinds),
+		cmocka_unit_test(colours_stable),
+		cmocka_unit_test(names_escaped),
+		cmocka_unit_test(labels_fit),
+		cmocka_unit_test(narrow_frames_merged),
+		cmocka_unit_test(empty_and_bad_arguments),
+		cmocka_unit_test(deep_stack),
+		cmocka_unit_test(large_profile_stays_small),
+		cmocka_unit_test(wide_fanout_capped),
+		cmocka_unit_test(top_table),
+		cmocka_unit_test(diff_colours_follow_change),
+		cmocka_unit_test(diff_narrow_frames),
+		cmocka_unit_test(folded_two_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

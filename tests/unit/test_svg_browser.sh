@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# flamed's SVG flame graph in headless Chromium (Debian `chromium`, driven by the npm package
+# flamed's SVG flame graphs in headless Chromium (Debian `chromium`, driven by the npm package
 # playwright-core from tests/browser): hover details, click to zoom, search with the matched
-# percentage, reset. The SVG comes from `flamed report` on a pprof written by
-# tests/browser/make_pprof.js. SCREENSHOT=path.png also saves a picture of the graph.
+# percentage, reset; on a deep whole-host graph the root in view on open, the window's width,
+# the icicle layout; a differential graph's colours, hover and legend. The SVGs come from
+# `flamed report` on pprofs written by tests/browser/make_pprof.js. SCREENSHOT=path.png also
+# saves a picture of the small graph.
 # Setup (CI): apt-get install -y chromium nodejs npm && (cd tests/browser && npm ci)
 set -u
 
@@ -28,10 +30,16 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-stacks=$(node "$BROWSER_DIR/make_pprof.js" "$tmp/fixture.pb") || { echo "FAIL: make_pprof.js"; exit 1; }
-if ! "$FLAMED" report "$tmp/fixture.pb" -o "$tmp/flame.svg" --title "flamed browser test"; then
+node "$BROWSER_DIR/make_pprof.js" "$tmp/small.pb" >"$tmp/small.json" &&
+	node "$BROWSER_DIR/make_pprof.js" "$tmp/deep.pb" deep >"$tmp/deep.json" &&
+	node "$BROWSER_DIR/make_pprof.js" "$tmp/base.pb" base >"$tmp/base.json" &&
+	node "$BROWSER_DIR/make_pprof.js" "$tmp/new.pb" new >"$tmp/new.json" ||
+	{ echo "FAIL: make_pprof.js"; exit 1; }
+if ! "$FLAMED" report "$tmp/small.pb" -o "$tmp/flame.svg" --title "flamed browser test" ||
+	! "$FLAMED" report "$tmp/deep.pb" -o "$tmp/deep.svg" ||
+	! "$FLAMED" report "$tmp/base.pb" "$tmp/new.pb" --diff -o "$tmp/diff.svg"; then
 	echo "FAIL: flamed report"
 	exit 1
 fi
 export CHROMIUM
-exec node "$BROWSER_DIR/svg_browser.js" "$tmp/flame.svg" "$stacks" ${SCREENSHOT:+"$SCREENSHOT"}
+exec node "$BROWSER_DIR/svg_browser.js" "$tmp" ${SCREENSHOT:+"$SCREENSHOT"}
