@@ -5,9 +5,11 @@ from wait4's rusage, so the final symbolization and output are included), peak R
 i.e. VmHWM), and every INTERVAL seconds a curve point (VmRSS, VmHWM, CPU so far, open fds) read
 from /proc/PID. Standard library only.
 
-  flamed_monitor.py run --report FILE [--interval S] -- FLAMED ARGS...
+  flamed_monitor.py run --report FILE [--interval S] [--timeout S] -- FLAMED ARGS...
       runs FLAMED ARGS (stdin, stdout and stderr inherited), writes FILE (JSON), prints one
-      summary line and exits with flamed's exit status (128 + N when killed by signal N).
+      summary line and exits with flamed's exit status (128 + N when killed by signal N). With
+      --timeout, a flamed still running is sent SIGTERM (SIGKILL 5 s later), checked every
+      interval.
   flamed_monitor.py check FILE [--max-cpu-pct P] [--max-rss-mb M] [--flat-after S --flat-mb D]
       prints the numbers and the curve; exits 1 with "FAIL: ..." lines when a bound is exceeded.
 """
@@ -52,10 +54,17 @@ def cmd_run(args):
         finally:
             os._exit(127)
     curve = []
+    killed = []
     done = threading.Event()
 
     def sample():
         while not done.wait(args.interval):
+            elapsed = time.monotonic() - t0
+            if args.timeout and elapsed > args.timeout:
+                # a hung flamed: SIGTERM, and SIGKILL 5 s later; the exit status tells
+                sig = signal.SIGTERM if elapsed < args.timeout + 5 else signal.SIGKILL
+                killed.append(sig)
+                os.kill(pid, sig)
             point = read_proc(pid)
             if point:
                 curve.append([round(time.monotonic() - t0, 1)] + [round(x, 2) for x in point])
@@ -76,6 +85,7 @@ def cmd_run(args):
         "utime_s": round(ru.ru_utime, 2), "stime_s": round(ru.ru_stime, 2),
         "cpu_pct": round(100.0 * cpu / wall, 2) if wall > 0 else 0.0,
         "maxrss_mb": round(ru.ru_maxrss / 1024.0, 1),
+        "killed": [int(k) for k in killed],  # signals sent after --timeout
         "curve": curve,  # [seconds, VmRSS MB, VmHWM MB, CPU s, fds]
     }
     with open(args.report, "w") as f:
@@ -94,6 +104,8 @@ def cmd_check(args):
                                 r["stime_s"], r["maxrss_mb"]))
     print("  curve (s: VmRSS MB, VmHWM MB, CPU s, fds): " + ", ".join(
         "%g: %g, %g, %g, %d" % tuple(p) for p in r["curve"]))
+    if r.get("killed"):
+        fails.append("flamed was still running after --timeout: signals %s" % r["killed"])
     if args.max_cpu_pct is not None and r["cpu_pct"] > args.max_cpu_pct:
         fails.append("flamed used %.2f %% of a core (bound %g %%)" % (r["cpu_pct"],
                                                                       args.max_cpu_pct))
@@ -122,6 +134,7 @@ def main():
     p = sub.add_parser("run")
     p.add_argument("--report", required=True)
     p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--timeout", type=float, help="SIGTERM after this many seconds, then SIGKILL")
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(fn=cmd_run)
     p = sub.add_parser("check")

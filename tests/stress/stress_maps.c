@@ -3,7 +3,7 @@
  * stress_maps PAGES PERIOD_MS SECONDS: map churn. Writes a file of PAGES pages, each holding a
  * small function (a countdown loop, then ret); every PERIOD_MS it maps every page as its own
  * executable mapping (one page apart, so no two mappings merge) at a new place, runs code in all
- * of them for a fifth of the period, and unmaps them all. Places rotate through 16 layouts, so the
+ * of them for a tenth of the period, and unmaps them all. Places rotate through 16 layouts, so the
  * process's address space never looks like the previous snapshot: a profiler that re-reads
  * /proc/PID/maps sees PAGES new mappings each time, and samples land in code it has not seen.
  *
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
 	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
 		uint64_t start = workload_clock_ns(CLOCK_MONOTONIC);
-		uint64_t busy_until = start + (uint64_t)period_ms * 200000ULL; /* a fifth */
+		uint64_t busy_until = start + (uint64_t)period_ms * 100000ULL; /* a tenth */
 		int layout = (int)(cycles % (2 * REGIONS));
 		char *region = base + region_len * (size_t)(layout / 2);
 		struct timespec ts;
