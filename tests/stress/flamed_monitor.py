@@ -9,14 +9,16 @@ from /proc/PID. Standard library only.
       runs FLAMED ARGS (stdin, stdout and stderr inherited), writes FILE (JSON), prints one
       summary line and exits with flamed's exit status (128 + N when killed by signal N). With
       --timeout, a flamed still running is sent SIGTERM (SIGKILL 5 s later), checked every
-      interval.
+      interval, after its threads' states and gdb's backtrace are saved in FILE.hang.txt.
   flamed_monitor.py check FILE [--max-cpu-pct P] [--max-rss-mb M] [--flat-after S --flat-mb D]
       prints the numbers and the curve; exits 1 with "FAIL: ..." lines when a bound is exceeded.
 """
 import argparse
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -41,6 +43,31 @@ def read_proc(pid):
     return kb("VmRSS") / 1024.0, kb("VmHWM") / 1024.0, cpu, fds
 
 
+def dump_hang(pid, path):
+    """Where a hung pid is: each thread's state and kernel wait channel, and gdb's backtrace
+    when gdb is installed."""
+    lines = []
+    try:
+        for tid in sorted(os.listdir("/proc/%d/task" % pid), key=int):
+            base = "/proc/%d/task/%s/" % (pid, tid)
+            with open(base + "stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            with open(base + "wchan") as f:
+                lines.append("thread %s state %s wchan %s" % (tid, state, f.read()))
+    except OSError as e:
+        lines.append("reading /proc: %s" % e)
+    out = "\n".join(lines) + "\n"
+    gdb = shutil.which("gdb")
+    if gdb:
+        res = subprocess.run([gdb, "-q", "-batch", "-p", str(pid), "-ex", "thread apply all bt"],
+                             capture_output=True, text=True, timeout=60)
+        out += "".join(l + "\n" for l in res.stdout.splitlines() if l.startswith(("#", "Thread")))
+    with open(path, "w") as f:
+        f.write(out)
+    print("flamed_monitor: flamed hung; where it was: %s" % path, file=sys.stderr)
+    sys.stderr.write(out)
+
+
 def cmd_run(args):
     argv = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not argv:
@@ -61,7 +88,9 @@ def cmd_run(args):
         while not done.wait(args.interval):
             elapsed = time.monotonic() - t0
             if args.timeout and elapsed > args.timeout:
-                # a hung flamed: SIGTERM, and SIGKILL 5 s later; the exit status tells
+                # a hung flamed: where it is, then SIGTERM, and SIGKILL 5 s later
+                if not killed:
+                    dump_hang(pid, args.report + ".hang.txt")
                 sig = signal.SIGTERM if elapsed < args.timeout + 5 else signal.SIGKILL
                 killed.append(sig)
                 os.kill(pid, sig)

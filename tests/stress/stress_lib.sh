@@ -66,10 +66,15 @@ flamed_start()
 	shift 2
 	FLAMED_NAME=$name
 	FLAMED_T0=$(now_ms)
-	"$PY" "$MONITOR" run --report "$TEST_TMP/$name.json" --interval "${MONITOR_INTERVAL:-5}" \
-		--timeout $(($(parse_s "$duration") + ${FLAMED_GRACE:-60})) -- "$FLAMED" --once "$duration" \
-		-o "$TEST_TMP/$name.pb.gz" -o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" "$@" \
-		>"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
+	# a crash leaves a core in $TEST_TMP (core_pattern permitting), for the backtrace below
+	(
+		ulimit -c unlimited 2>/dev/null || true
+		exec "$PY" "$MONITOR" run --report "$TEST_TMP/$name.json" \
+			--interval "${MONITOR_INTERVAL:-5}" --timeout $(($(parse_s "$duration") + ${FLAMED_GRACE:-60})) \
+			-- "$FLAMED" --once "$duration" -o "$TEST_TMP/$name.pb.gz" \
+			-o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" "$@" \
+			>"$TEST_TMP/$name.stdout" 2>"$TEST_TMP/$name.err"
+	) &
 	FLAMED_MON=$!
 	BG_PIDS+=("$FLAMED_MON")
 }
@@ -97,6 +102,7 @@ flamed_wait()
 	if [ "$RC" != 0 ]; then
 		echo "  -> FAILED: flamed exited $RC"
 		FAILED+=("flamed exited $RC")
+		print_core_backtrace
 		return 0
 	fi
 	expect "outputs written" check_outputs_soft "$name"
@@ -105,6 +111,16 @@ flamed_wait()
 	if have_go; then
 		expect "go tool pprof -raw reads the profile" go_pprof_quiet "$TEST_TMP/$name.pb.gz"
 	fi
+}
+
+# After a crash: the backtrace from flamed's core, when there is one and gdb is installed.
+print_core_backtrace()
+{
+	local core
+	core=$(find "$TEST_TMP" -maxdepth 1 -name 'core*' -type f | head -n 1)
+	[ -n "$core" ] && command -v gdb >/dev/null || return 0
+	echo "backtrace from $core:"
+	gdb -q -batch -ex bt "$FLAMED" "$core" 2>/dev/null | grep -E '^#' | head -n 30 || true
 }
 
 check_outputs_soft()
