@@ -85,11 +85,11 @@ def cmd_names(args):
 
 
 def cmd_reuse(args):
-    """Two programs that ran, one after the other, under the same pids: every sample of program A
-    (by comm) has only A's functions, every sample of B only B's, and both reached main; and at
-    least MIN pids carry samples of both."""
+    """Two programs that ran, one after the other, under the same pids: no sample of program A
+    (by comm) has B's functions nor the reverse, enough are in the program's own functions
+    (--own-min) and reach main (--main-min), and at least MIN pids carry samples of both."""
     fails = fc.Failures()
-    samples = fc.load_pprof(args.pprof, fails)
+    samples = [s for s in fc.load_pprof(args.pprof, fails) if not args.pid or s.pid == args.pid]
     progs = {args.comm_a: set(args.funcs_a.split(",")), args.comm_b: set(args.funcs_b.split(","))}
     pids = {}
     for comm, own in progs.items():
@@ -108,6 +108,9 @@ def cmd_reuse(args):
                     % (comm, total, args.min_samples))
         fails.check(not wrong, "comm %s: %d samples symbolized with the other program's "
                     "functions" % (comm, wrong))
+        fails.check(100.0 * hot / max(total, 1) >= args.own_min,
+                    "comm %s: %.2f %% in its own functions (want >= %g %%)"
+                    % (comm, 100.0 * hot / max(total, 1), args.own_min))
         fails.check(100.0 * main / max(total, 1) >= args.main_min,
                     "comm %s: %.2f %% reach main (want >= %g %%)"
                     % (comm, 100.0 * main / max(total, 1), args.main_min))
@@ -147,6 +150,8 @@ def main():
     p.add_argument("--min-samples", type=int, default=50)
     p.add_argument("--min-pids", type=int, default=1)
     p.add_argument("--main-min", type=float, default=99.0)
+    p.add_argument("--own-min", type=float, default=0.0)
+    p.add_argument("--pid", help="only this pid's samples")
     p.set_defaults(fn=cmd_reuse)
     args = ap.parse_args()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
