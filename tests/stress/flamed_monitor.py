@@ -10,8 +10,10 @@ from /proc/PID. Standard library only.
       summary line and exits with flamed's exit status (128 + N when killed by signal N). With
       --timeout, a flamed still running is sent SIGTERM (SIGKILL 5 s later), checked every
       interval, after its threads' states and gdb's backtrace are saved in FILE.hang.txt.
-  flamed_monitor.py check FILE [--max-cpu-pct P] [--max-rss-mb M] [--flat-after S --flat-mb D]
-      prints the numbers and the curve; exits 1 with "FAIL: ..." lines when a bound is exceeded.
+  flamed_monitor.py check FILE [--duration S] [--max-cpu-pct P] [--max-rss-mb M]
+                                [--flat-after S --flat-mb D]
+      prints the numbers and the curve (CPU % over S seconds, the capture, when given, else over
+      flamed's whole life); exits 1 with "FAIL: ..." lines when a bound is exceeded.
 """
 import argparse
 import json
@@ -135,9 +137,14 @@ def cmd_check(args):
         "%g: %g, %g, %g, %d" % tuple(p) for p in r["curve"]))
     if r.get("killed"):
         fails.append("flamed was still running after --timeout: signals %s" % r["killed"])
-    if args.max_cpu_pct is not None and r["cpu_pct"] > args.max_cpu_pct:
-        fails.append("flamed used %.2f %% of a core (bound %g %%)" % (r["cpu_pct"],
-                                                                      args.max_cpu_pct))
+    pct = r["cpu_pct"]
+    if args.duration:
+        # over the capture's nominal length: a slow start (the BPF verifier waiting for a CPU on
+        # a busy machine) must not dilute the figure
+        pct = 100.0 * r["cpu_s"] / args.duration
+        print("  CPU over the %g s capture: %.2f %% of a core" % (args.duration, pct))
+    if args.max_cpu_pct is not None and pct > args.max_cpu_pct:
+        fails.append("flamed used %.2f %% of a core (bound %g %%)" % (pct, args.max_cpu_pct))
     if args.max_rss_mb is not None and r["maxrss_mb"] > args.max_rss_mb:
         fails.append("flamed peak RSS %.1f MB (bound %g MB)" % (r["maxrss_mb"], args.max_rss_mb))
     if args.flat_after is not None:
@@ -169,6 +176,7 @@ def main():
     p = sub.add_parser("check")
     p.add_argument("report")
     p.add_argument("--max-cpu-pct", type=float)
+    p.add_argument("--duration", type=float, help="the capture's length: CPU %% is over it")
     p.add_argument("--max-rss-mb", type=float)
     p.add_argument("--flat-after", type=float)
     p.add_argument("--flat-mb", type=float, default=8.0)

@@ -53,6 +53,22 @@ def cmd_valid(args):
     return fails.finish()
 
 
+def cmd_reach(args):
+    """Share of one pid's samples whose stacks hold every given frame, at least MIN_PCT."""
+    fails = fc.Failures()
+    samples = [s for s in fc.load_pprof(args.pprof, fails) if s.pid == args.pid]
+    total = sum(s.count for s in samples)
+    hit = sum(s.count for s in samples
+              if all(any(fc.bare(f) == name for f in s.frames) for name in args.frame))
+    print("pid %s: %d samples, %.2f %% hold %s" % (args.pid, total, 100.0 * hit / max(total, 1),
+                                                  " and ".join(args.frame)))
+    if fails.check(total >= args.min_samples, "only %d samples (want >= %d)"
+                   % (total, args.min_samples)):
+        fails.check(100.0 * hit / total >= args.min_pct, "only %.2f %% hold %s (want >= %g %%)"
+                    % (100.0 * hit / total, " and ".join(args.frame), args.min_pct))
+    return fails.finish()
+
+
 def cmd_threads(args):
     """A process's samples carry at least MIN distinct thread labels."""
     fails = fc.Failures()
@@ -66,21 +82,24 @@ def cmd_threads(args):
 
 def cmd_names(args):
     """Samples in FUNC come under at least MIN distinct comm labels, in pprof and folded alike,
-    each reaching main (a hostile name must not cost a process its samples or its stacks)."""
+    each reaching one of ROOTS (main, or start_thread for other threads): a hostile name must
+    not cost a process its samples or its stacks."""
     fails = fc.Failures()
     for path in (args.pprof, args.folded):
         samples = [s for s in fc.load(path, fails)
                    if any(fc.bare(f) == args.func for f in s.frames)]
         comms = {s.comm for s in samples}
         total = sum(s.count for s in samples)
-        main = sum(s.count for s in samples if any(fc.bare(f) == "main" for f in s.frames))
+        roots = set(args.roots.split(","))
+        main = sum(s.count for s in samples if any(fc.bare(f) in roots for f in s.frames))
         print("%s: %d samples in %s under %d comms: %s" % (
             path, total, args.func, len(comms), ", ".join(sorted(repr(c) for c in comms))))
         fails.check(len(comms) >= args.min, "%s: %d comms (want >= %d)" % (path, len(comms),
                                                                          args.min))
         fails.check(total and 100.0 * main / total >= args.main_min,
-                    "%s: %.2f %% of %s samples reach main (want >= %g %%)"
-                    % (path, 100.0 * main / max(total, 1), args.func, args.main_min))
+                    "%s: %.2f %% of %s samples reach %s (want >= %g %%)"
+                    % (path, 100.0 * main / max(total, 1), args.func, " or ".join(roots),
+                       args.main_min))
     return fails.finish()
 
 
@@ -129,6 +148,13 @@ def main():
     p.add_argument("pprof")
     p.add_argument("svg")
     p.set_defaults(fn=cmd_valid)
+    p = sub.add_parser("reach", help=cmd_reach.__doc__)
+    p.add_argument("pprof")
+    p.add_argument("--pid", required=True)
+    p.add_argument("--frame", action="append", required=True)
+    p.add_argument("--min-pct", type=float, default=99.0)
+    p.add_argument("--min-samples", type=int, default=200)
+    p.set_defaults(fn=cmd_reach)
     p = sub.add_parser("threads", help=cmd_threads.__doc__)
     p.add_argument("pprof")
     p.add_argument("--pid", required=True)
@@ -140,6 +166,7 @@ def main():
     p.add_argument("--func", required=True)
     p.add_argument("--min", type=int, required=True)
     p.add_argument("--main-min", type=float, default=99.0)
+    p.add_argument("--roots", default="main,start_thread")
     p.set_defaults(fn=cmd_names)
     p = sub.add_parser("reuse", help=cmd_reuse.__doc__)
     p.add_argument("pprof")

@@ -4,7 +4,8 @@
  * DIR, a fresh copy of it written to DIR and unlinked right after dlopen, so every load is a new
  * file, mapped as "... (deleted)"), burn about a millisecond in its stress_dl_burn_public, unload
  * it. After each load it burns a tenth of the period in its own code (so it is sampled whether
- * or not the library is mapped) and sleeps the rest.
+ * or not the library is mapped) and sleeps the rest. RATE 0 loads LIB once and keeps it, burning
+ * 2 ms in it every 20 ms.
  *
  * Output: "pid N" at start; at exit "loads N" and "failed N".
  */
@@ -73,6 +74,29 @@ static int load_once(const char *lib, int do_unlink)
 	return burn ? 0 : -1;
 }
 
+/* RATE 0: load lib once and keep it, 2 ms in stress_dl_burn_public every 20 ms. */
+static int hold(const char *lib, double seconds)
+{
+	uint64_t deadline = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	uint64_t (*burn)(uint64_t) = NULL;
+
+	if (h)
+		*(void **)&burn = dlsym(h, "stress_dl_burn_public");
+	if (!burn) {
+		fprintf(stderr, "stress_dlopen: %s: %s\n", lib, dlerror());
+		return 1;
+	}
+	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline) {
+		struct timespec ts = { .tv_nsec = 18000000L };
+
+		sink = burn(600000);
+		nanosleep(&ts, NULL);
+	}
+	printf("loads 1\nfailed 0\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t loads = 0, failed = 0, deadline, next, period_ns;
@@ -81,7 +105,7 @@ int main(int argc, char **argv)
 	char *content = NULL;
 	size_t len = 0;
 
-	if (argc < 4 || argc > 5 || (rate = strtod(argv[1], NULL)) <= 0 || rate > 10000 ||
+	if (argc < 4 || argc > 5 || (rate = strtod(argv[1], NULL)) < 0 || rate > 10000 ||
 	    workload_parse_seconds(argv[2], &seconds)) {
 		fprintf(stderr, "usage: %s RATE SECONDS LIB [DIR]\n", argv[0]);
 		return 2;
@@ -97,6 +121,8 @@ int main(int argc, char **argv)
 	}
 	printf("pid %d\n", (int)getpid());
 	fflush(stdout);
+	if (rate == 0)
+		return hold(lib, seconds);
 
 	period_ns = (uint64_t)(1e9 / rate);
 	next = workload_clock_ns(CLOCK_MONOTONIC);

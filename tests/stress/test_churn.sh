@@ -28,8 +28,8 @@ sleep 1
 note "flamed --once ${SECS}s on the whole host, victim unwind_nofp"
 if [ "$SECS" -ge 120 ]; then MONITOR_INTERVAL=10; fi
 flamed_start churn "${SECS}s"
-sleep 2
-victim_start unwind_nofp $((SECS - 5))
+flamed_attached
+victim_start unwind_nofp $((SECS - 3))
 victim_wait
 flamed_wait
 for pid in "${ATTACKERS[@]}"; do

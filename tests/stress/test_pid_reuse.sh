@@ -61,7 +61,7 @@ run_as_pid()
 SECS=$(awk -v c="$CYCLES" -v r="$RUN_S" 'BEGIN { printf "%d", c * 2 * (r + 0.1) + 6 }')
 note "flamed --once ${SECS}s; pid reuse, $CYCLES cycles of cpu_shares then unwind_nofp"
 flamed_start reuse "${SECS}s"
-sleep 2
+flamed_attached
 PID=$(pick_pid)
 HITS=0
 for ((i = 0; i < CYCLES; i++)); do

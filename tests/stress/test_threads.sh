@@ -19,8 +19,8 @@ sleep 1
 
 note "flamed --once ${SECS}s on the whole host, victim unwind_nofp"
 flamed_start threads "${SECS}s"
-sleep 2
-victim_start unwind_nofp $((SECS - 5))
+flamed_attached
+victim_start unwind_nofp $((SECS - 3))
 victim_wait
 flamed_wait
 wait "$ATT_PID" || echo "attacker: $(tail -n 2 "$TEST_TMP/threads.out")"
