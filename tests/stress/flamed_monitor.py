@@ -79,7 +79,7 @@ def cmd_run(args):
     pid = os.fork()
     if pid == 0:
         try:
-            os.execv(argv[0], argv)
+            os.execvp(argv[0], argv)
         finally:
             os._exit(127)
     curve = []

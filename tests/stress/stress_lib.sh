@@ -59,7 +59,8 @@ finish_stress()
 
 # flamed_start NAME DURATION [FLAMED ARGS...]: flamed --once DURATION on the whole host, writing
 # NAME.pb.gz, NAME.folded and NAME.svg in $TEST_TMP, under the monitor (report NAME.json, a curve
-# point every MONITOR_INTERVAL seconds). Runs in the background; flamed_wait collects it.
+# point every MONITOR_INTERVAL seconds). FLAMED_WRAP (an array) may hold a command that execs
+# flamed (setpriv). Runs in the background; flamed_wait collects it.
 flamed_start()
 {
 	local name=$1 duration=$2
@@ -72,7 +73,7 @@ flamed_start()
 		ulimit -c unlimited 2>/dev/null || true
 		exec "$PY" "$MONITOR" run --report "$TEST_TMP/$name.json" \
 			--interval "${MONITOR_INTERVAL:-5}" --timeout $((FLAMED_SECS + ${FLAMED_GRACE:-120})) \
-			-- "$FLAMED" --once "$duration" -o "$TEST_TMP/$name.pb.gz" \
+			-- ${FLAMED_WRAP[@]+"${FLAMED_WRAP[@]}"} "$FLAMED" --once "$duration" -o "$TEST_TMP/$name.pb.gz" \
 			-o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" "$@" \
 			>"$TEST_TMP/$name.stdout" 2>"$TEST_TMP/$name.err"
 	) &
@@ -151,6 +152,7 @@ flamed_attached()
 {
 	local i pid
 	for ((i = 0; i < 1200; i++)); do
+		kill -0 "$FLAMED_MON" 2>/dev/null || return 0 # ended already: flamed_wait tells
 		pid=$(pgrep -P "$FLAMED_MON" -x flamed || true)
 		if [ -n "$pid" ] && ls -l "/proc/$pid/fd" 2>/dev/null | grep -q perf_event; then
 			echo "flamed attached after $(($(now_ms) - FLAMED_T0)) ms"
