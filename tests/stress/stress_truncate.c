@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * stress_truncate FILE RATE SECONDS: a library truncated under its readers. A thread keeps
- * truncating FILE (which the caller owns) to zero and writing its content back, every 2 ms, while
- * RATE children a second each map FILE executable (whole, whatever its size at that moment; they
- * never touch it) and burn 5 ms of CPU in their own code. A profiler that announces the children
- * reads FILE while it shrinks: with FILE stripped of its build-id, every new size and mtime is a
+ * stress_truncate FILE RATE SECONDS [KEEP]: a library truncated under its readers. A thread keeps
+ * truncating FILE (which the caller owns) to KEEP bytes (default 0; the start of .eh_frame_hdr
+ * makes it short and quick to restore), leaving it so for 3 ms, and writing the rest back for
+ * 5 ms, while
+ * RATE children a second each map FILE's segments as the dynamic loader would (whatever its size
+ * at that moment; they never touch them), burn 5 ms of CPU in their own code and stay 300 ms. A
+ * profiler that announces the children reads FILE while it shrinks: with FILE stripped of its build-id, every new size and mtime is a
  * new binary to it, so it reads the file again for each child.
  *
  * Output: "pid N" at start; at exit "children N" and "truncations N".
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,9 +27,11 @@
 
 #include "workload.h"
 
+#define PAGE 4096
+
 static const char *file;
 static char *content;
-static size_t len;
+static size_t len, keep;
 static uint64_t deadline_ns, truncations;
 static volatile uint64_t sink;
 
@@ -38,13 +43,14 @@ static void *toggler(void *arg)
 	if (fd < 0)
 		return NULL;
 	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
-		struct timespec ts = { .tv_nsec = 2000000L };
+		struct timespec whole = { .tv_nsec = 5000000L }, cut = { .tv_nsec = 3000000L };
 
-		if (ftruncate(fd, 0) == 0)
+		if (ftruncate(fd, (off_t)keep) == 0)
 			truncations++;
-		if (pwrite(fd, content, len, 0) != (ssize_t)len)
+		nanosleep(&cut, NULL);
+		if (pwrite(fd, content + keep, len - keep, (off_t)keep) != (ssize_t)(len - keep))
 			break;
-		nanosleep(&ts, NULL);
+		nanosleep(&whole, NULL);
 	}
 	close(fd);
 	return NULL;
@@ -63,13 +69,44 @@ static NOINLINE void child_burn(void)
 	sink = x;
 }
 
+/* Map FILE's PT_LOAD segments as the dynamic loader would (an executable mapping at the text
+ * segment's offset, which a profiler can place), without relocating or touching them. */
 static void child(void)
 {
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)content;
+	const Elf64_Phdr *ph;
+	uint64_t span = 0;
+	char *base;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) == MAP_FAILED)
+	if (fd < 0 || len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(*ph) > len)
 		_exit(1);
+	ph = (const Elf64_Phdr *)(content + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr + ph[i].p_memsz > span)
+			span = ph[i].p_vaddr + ph[i].p_memsz;
+	base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		_exit(1);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		uint64_t skew = ph[i].p_vaddr % PAGE;
+		int prot = (ph[i].p_flags & PF_R ? PROT_READ : 0) |
+			   (ph[i].p_flags & PF_X ? PROT_EXEC : 0);
+
+		if (ph[i].p_type != PT_LOAD || !ph[i].p_filesz)
+			continue;
+		if (mmap(base + ph[i].p_vaddr - skew, ph[i].p_filesz + skew, prot,
+			 MAP_PRIVATE | MAP_FIXED, fd, (off_t)(ph[i].p_offset - skew)) == MAP_FAILED)
+			_exit(1);
+	}
 	child_burn();
+	/* stay a while, mapped: the profiler reads the maps of a process it sampled after the fact */
+	{
+		struct timespec ts = { .tv_nsec = 300000000L };
+
+		nanosleep(&ts, NULL);
+	}
 	_exit(0);
 }
 
@@ -81,9 +118,9 @@ int main(int argc, char **argv)
 	pthread_t t;
 	int fd;
 
-	if (argc != 4 || (rate = strtod(argv[2], NULL)) <= 0 || rate > 10000 ||
+	if (argc < 4 || argc > 5 || (rate = strtod(argv[2], NULL)) <= 0 || rate > 10000 ||
 	    workload_parse_seconds(argv[3], &seconds)) {
-		fprintf(stderr, "usage: %s FILE RATE SECONDS\n", argv[0]);
+		fprintf(stderr, "usage: %s FILE RATE SECONDS [KEEP]\n", argv[0]);
 		return 2;
 	}
 	file = argv[1];
@@ -95,6 +132,9 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	len = (size_t)st.st_size;
+	keep = argc == 5 ? strtoull(argv[4], NULL, 0) : 0;
+	if (keep > len)
+		keep = len;
 	printf("pid %d\n", (int)getpid());
 	fflush(stdout);
 	deadline_ns = workload_clock_ns(CLOCK_MONOTONIC) + (uint64_t)(seconds * 1e9);
