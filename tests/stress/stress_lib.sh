@@ -99,8 +99,14 @@ flamed_wait()
 	set -e
 	echo "flamed exit $RC after $(($(now_ms) - FLAMED_T0)) ms; stderr:"
 	sed 's/^/  | /' "$TEST_TMP/$name.err" | cut -c 1-300 | tail -n 40
-	"$PY" -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["killed"] else 0)' \
-		"$TEST_TMP/$name.json" || fail "flamed hung: signalled after the monitor's timeout"
+	if ! "$PY" -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["killed"] else 0)' \
+		"$TEST_TMP/$name.json"; then
+		# FLAMED_HUNG_OK: record it and go on to the other checks
+		[ -n "${FLAMED_HUNG_OK:-}" ] || fail "flamed hung: signalled after the monitor's timeout"
+		echo "  -> FAILED: flamed hung: signalled after the monitor's timeout"
+		FAILED+=("$name: flamed hung")
+		return 0
+	fi
 	if [ "$RC" != 0 ]; then
 		echo "  -> FAILED: flamed exited $RC"
 		FAILED+=("flamed exited $RC")

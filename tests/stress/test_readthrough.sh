@@ -11,23 +11,32 @@
 # The secret's symbol must appear in no output. Run twice: flamed as root, and flamed as uid 0
 # with only the capabilities README.md names (bpf, perfmon, sys_ptrace: no /proc/PID/map_files,
 # so every file is opened by path). As root the attackers' code must also be symbolized as what
-# really ran, stress_dl_burn_public.
+# really ran, stress_dl_burn_public. Two more captures, as root and with those capabilities:
+#   fifo    the mapped file is deleted and a FIFO takes its name: opening it blocks until a
+#           writer comes, so flamed must not open it (or not block): it must finish on time.
+#           One process holds the mapping; others (stress_flicker) map and unmap it every
+#           0.5 ms, so that as root too the mapping may be gone from /proc/PID/map_files by the
+#           time flamed opens it.
+# Captures of 10 s (x STRESS_SCALE); a hung flamed is killed 20 s after its capture should have
+# ended.
 # shellcheck source=stress_lib.sh
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
 
-SECS=$((12 * STRESS_SCALE))
+SECS=$((10 * STRESS_SCALE))
+FLAMED_GRACE=20
 cd "$TEST_TMP"
 SECRET_DIR="$TEST_TMP/secret"
 mkdir -m 700 "$SECRET_DIR"
 SECRET="$SECRET_DIR/libsecret.so"
 install -m 600 "$STRESS_DIR/libstress_dl_secret.so" "$SECRET"
-for way in swap suffix gone; do
+for way in swap suffix gone fifo; do
 	install -d -o $NOBODY -m 755 "$ATT_DIR/$way"
 done
 LIB_swap="$ATT_DIR/swap/libpub.so"
 LIB_suffix="$ATT_DIR/suffix/libpub.so (deleted)"
 LIB_gone="$ATT_DIR/gone/libpub.so"
+LIB_fifo="$ATT_DIR/fifo/libpub.so"
 
 attack()
 {
@@ -93,4 +102,19 @@ check_cost --max-cpu-pct 10 --max-rss-mb 64
 FLAMED_WRAP=(setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon,+sys_ptrace --)
 capture caps
 check_cost --max-cpu-pct 10 --max-rss-mb 64
+
+note "attackers (uid $NOBODY): fifo (a held mapping, and flickering ones)"
+as_nobody install -m 755 "$STRESS_DIR/libstress_dl_public.so" "$LIB_fifo"
+attacker_start rt-fifo "$STRESS_DIR/stress_dlopen" 0 $((SECS + 60)) "$LIB_fifo"
+ATTACKERS+=("$BG_PID")
+attacker_start rt-flicker "$STRESS_DIR/stress_flicker" "$LIB_fifo" 50 $((SECS + 60))
+ATTACKERS+=("$BG_PID")
+wait_for_line "$TEST_TMP/rt-flicker.out" '^ready$'
+sleep 1
+as_nobody rm "$LIB_fifo"
+as_nobody mkfifo "$LIB_fifo"
+FLAMED_WRAP=()
+FLAMED_HUNG_OK=1 capture fifo-root
+FLAMED_WRAP=(setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon,+sys_ptrace --)
+FLAMED_HUNG_OK=1 capture fifo-caps
 finish_stress
