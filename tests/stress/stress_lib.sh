@@ -160,7 +160,7 @@ flamed_attached()
 	for ((i = 0; i < 1200; i++)); do
 		kill -0 "$FLAMED_MON" 2>/dev/null || return 0 # ended already: flamed_wait tells
 		pid=$(pgrep -P "$FLAMED_MON" -x flamed || true)
-		if [ -n "$pid" ] && ls -l "/proc/$pid/fd" 2>/dev/null | grep -q perf_event; then
+		if [ -n "$pid" ] && find "/proc/$pid/fd" -lname '*perf_event*' 2>/dev/null | grep -q .; then
 			echo "flamed attached after $(($(now_ms) - FLAMED_T0)) ms"
 			return 0
 		fi

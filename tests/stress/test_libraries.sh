@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Libraries that are not what they claim, 12 s captures (x STRESS_SCALE) of the whole host, the
+# Libraries that are not what they claim, 10 s captures (x STRESS_SCALE) of the whole host, the
 # victim being unwind_lib (its hot code, without frame pointers, in libunwind_hot.so):
 #   build-id  an unprivileged user runs its own copy of the victim's program with a library of its
 #             own making (the same functions, compiled differently: other code, other unwind data)
@@ -14,7 +14,7 @@
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
 
-SECS=$((12 * STRESS_SCALE))
+SECS=$((10 * STRESS_SCALE))
 cd "$TEST_TMP"
 REAL="$WORKLOAD_DIR/libunwind_hot.so"
 build_id()

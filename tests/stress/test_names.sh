@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Hostile names, from an unprivileged user, while flamed profiles the whole host for 20 s
+# Hostile names, from an unprivileged user, while flamed profiles the whole host for 15 s
 # (x STRESS_SCALE): six processes whose names (and their threads' names) hold a newline, ") R 1 1",
 # ';', spaces, markup, format directives, control characters and bytes that are not UTF-8; and a
 # library whose file name has a space and ends in " (deleted)" while it is not deleted. flamed
@@ -11,7 +11,7 @@
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
 
-SECS=$((20 * STRESS_SCALE))
+SECS=$((15 * STRESS_SCALE))
 cd "$TEST_TMP"
 LIB="$ATT_DIR/lib x.so (deleted)"
 install -o $NOBODY -m 755 "$STRESS_DIR/libstress_dl_public.so" "$LIB"

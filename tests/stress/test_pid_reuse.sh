@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Pid reuse: two programs, cpu_shares and unwind_nofp, take turns under one pid, 8 times each
+# Pid reuse: two programs, cpu_shares and unwind_nofp, take turns under one pid, 6 times each
 # (x STRESS_SCALE), each run 1 s, as an unprivileged user, while flamed profiles the whole host.
 # The harness (root) steers the pid with /proc/sys/kernel/ns_last_pid; an unprivileged attacker
 # gets the same by cycling through pid_max pids, only slower. Every sample of each program must be
@@ -16,7 +16,7 @@ source "$(dirname "$0")/stress_lib.sh"
 require_stress
 [ -w /proc/sys/kernel/ns_last_pid ] || skip "/proc/sys/kernel/ns_last_pid not writable"
 
-CYCLES=$((8 * STRESS_SCALE))
+CYCLES=$((6 * STRESS_SCALE))
 RUN_S=1
 cd "$TEST_TMP"
 
@@ -73,8 +73,8 @@ echo "pid $PID: $HITS of $((2 * CYCLES)) runs got it"
 flamed_wait
 expect "the pid was reused" at_least "runs under pid $PID" "$HITS" "$CYCLES"
 # only the steered pid: other users of the host may run the same programs
-MIN_PIDS=1 PID_FILTER="--pid $PID"
-[ "${STRESS_PID_REUSE:-1}" != 0 ] || MIN_PIDS=0 PID_FILTER=
+MIN_PIDS=1 PID_FILTER=(--pid "$PID")
+[ "${STRESS_PID_REUSE:-1}" != 0 ] || MIN_PIDS=0 PID_FILTER=()
 
 print_summary_line
 if [ "$RC" = 0 ]; then
@@ -82,7 +82,7 @@ if [ "$RC" = 0 ]; then
 	expect "no mix-up between the programs" "$PY" "$STRESS_CHECK" reuse \
 		"$TEST_TMP/reuse.pb.gz" --comm-a cpu_shares --funcs-a burn_alpha,burn_beta,burn_gamma \
 		--comm-b unwind_nofp --funcs-b hot_add,hot_mul,hot_deep --min-samples 100 --min-pids $MIN_PIDS \
-		--main-min 0 --own-min 60 $PID_FILTER
+		--main-min 0 --own-min 60 ${PID_FILTER[@]+"${PID_FILTER[@]}"}
 fi
 note "flamed's cost"
 check_cost --max-cpu-pct 10 --max-rss-mb 64

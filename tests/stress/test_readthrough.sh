@@ -17,14 +17,14 @@
 #           One process holds the mapping; others (stress_flicker) map and unmap it every
 #           0.5 ms, so that as root too the mapping may be gone from /proc/PID/map_files by the
 #           time flamed opens it.
-# Captures of 10 s (x STRESS_SCALE); a hung flamed is killed 20 s after its capture should have
+# Captures of 8 s (x STRESS_SCALE); a hung flamed is killed 10 s after its capture should have
 # ended.
 # shellcheck source=stress_lib.sh
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
 
-SECS=$((10 * STRESS_SCALE))
-FLAMED_GRACE=20
+SECS=$((8 * STRESS_SCALE))
+FLAMED_GRACE=10
 cd "$TEST_TMP"
 SECRET_DIR="$TEST_TMP/secret"
 mkdir -m 700 "$SECRET_DIR"
@@ -33,9 +33,13 @@ install -m 600 "$STRESS_DIR/libstress_dl_secret.so" "$SECRET"
 for way in swap suffix gone fifo; do
 	install -d -o $NOBODY -m 755 "$ATT_DIR/$way"
 done
-LIB_swap="$ATT_DIR/swap/libpub.so"
-LIB_suffix="$ATT_DIR/suffix/libpub.so (deleted)"
+# read through ${!lib}
+# shellcheck disable=SC2034
+LIB_swap="$ATT_DIR/swap/libpub.so" LIB_suffix="$ATT_DIR/suffix/libpub.so (deleted)"
 LIB_gone="$ATT_DIR/gone/libpub.so"
+# uid 0 with only the capabilities README.md names
+# shellcheck disable=SC2054 # commas inside one argument
+CAPS_WRAP=(setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon,+sys_ptrace --)
 LIB_fifo="$ATT_DIR/fifo/libpub.so"
 
 attack()
@@ -99,7 +103,7 @@ if [ "$RC" = 0 ]; then
 fi
 check_cost --max-cpu-pct 10 --max-rss-mb 64
 
-FLAMED_WRAP=(setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon,+sys_ptrace --)
+FLAMED_WRAP=("${CAPS_WRAP[@]}")
 capture caps
 check_cost --max-cpu-pct 10 --max-rss-mb 64
 
@@ -115,6 +119,6 @@ as_nobody rm "$LIB_fifo"
 as_nobody mkfifo "$LIB_fifo"
 FLAMED_WRAP=()
 FLAMED_HUNG_OK=1 capture fifo-root
-FLAMED_WRAP=(setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon,+sys_ptrace --)
+FLAMED_WRAP=("${CAPS_WRAP[@]}")
 FLAMED_HUNG_OK=1 capture fifo-caps
 finish_stress

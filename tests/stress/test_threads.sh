@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # 1,000 threads in one unprivileged process (x STRESS_SCALE), each waking every 100 ms, while
-# flamed profiles the whole host for 20 s (x STRESS_SCALE) next to the victim unwind_nofp.
+# flamed profiles the whole host for 15 s (x STRESS_SCALE) next to the victim unwind_nofp.
 # flamed exits 0 with readable outputs, sees >= 500 of the threads (each label is a thread), stays
 # within 10 % of a core and 64 MB, and the victim keeps complete stacks and its shares.
 # shellcheck source=stress_lib.sh
@@ -9,7 +9,7 @@ source "$(dirname "$0")/stress_lib.sh"
 require_stress
 
 NTHREADS=$((1000 * STRESS_SCALE))
-SECS=$((20 * STRESS_SCALE))
+SECS=$((15 * STRESS_SCALE))
 cd "$TEST_TMP"
 note "attacker (uid $NOBODY): $NTHREADS threads for $((SECS + 4)) s"
 attacker_start threads "$STRESS_DIR/stress_threads" "$NTHREADS" $((SECS + 4))

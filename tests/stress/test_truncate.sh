@@ -6,16 +6,16 @@
 # while 50 children a second (x STRESS_SCALE) map it executable, so flamed reads the file again
 # and again as it shrinks. flamed must not crash
 # (SIGBUS from a mapped file that shrank), must exit 0 with readable outputs within its bounds,
-# and the victim must keep complete stacks and its shares. 20 s (x STRESS_SCALE).
+# and the victim must keep complete stacks and its shares. 15 s (x STRESS_SCALE).
 # shellcheck source=stress_lib.sh
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
 command -v objcopy >/dev/null || skip "objcopy missing (binutils)"
 # a library with a fair amount of unwind data (200 KB of .eh_frame), quick to rewrite (2 MB)
 BIG=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
-[ -n "$BIG" ] && [ -r "$BIG" ] || skip "no libstdc++.so.6 to copy"
+if [ -z "$BIG" ] || [ ! -r "$BIG" ]; then skip "no libstdc++.so.6 to copy"; fi
 
-SECS=$((20 * STRESS_SCALE))
+SECS=$((15 * STRESS_SCALE))
 RATE=$((50 * STRESS_SCALE))
 cd "$TEST_TMP"
 LIB="$ATT_DIR/big.so"
