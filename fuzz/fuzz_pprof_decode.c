@@ -52,6 +52,9 @@ static void decode_and_check(const uint8_t *data, size_t size)
 		(void)profile__write_folded(p, 0, devnull);
 		(void)profile__write_svg(p, 0, "fuzz", devnull);
 		(void)profile__write_top(p, 0, 20, devnull);
+		/* report --diff: the profile against its round-tripped self */
+		(void)profile__write_folded_diff(again, 0, p, 0, devnull);
+		(void)profile__write_svg_diff(again, 0, p, 0, "fuzz", devnull);
 		fclose(devnull);
 	}
 	free(buf);

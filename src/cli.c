@@ -22,6 +22,7 @@ static const char usage[] =
 	"       flamed SINK... [--interval DURATION] [options] [-- COMMAND [ARGS...]]\n"
 	"       flamed report PROFILE -o OUT [--pid PID] [--comm NAME] [--focus REGEX]\n"
 	"                     [--sample-index samples|cpu] [--title TEXT]\n"
+	"       flamed report BASE NEW --diff -o OUT.svg|OUT.folded [filters]\n"
 	"\n"
 	"Always-on eBPF CPU profiler. Samples kernel and user stacks of every CPU and writes\n"
 	"symbolized pprof profiles, folded stacks and flame graphs.\n"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and what CI runs): install dependencies, build from scratch, run every test:
 # README command 1 with only the build dependencies (test ones hidden), unit tests, fuzz corpus
-# replay and integration tests (real BPF, needs root) in a normal build, then unit and fuzz tests
-# again under ASan+UBSan, then the clang-format check.
+# replay, integration tests and the stress suite (real BPF, needs root) in a normal build, then
+# unit and fuzz tests again under ASan+UBSan, then the clang-format check.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${FLAMED_TEST_BUILD:-$src/build-test}
@@ -23,9 +23,11 @@ echo "== build (RelWithDebInfo)"
 cmake -S "$src" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$out" -j"$jobs"
 echo "== tests"
-(cd "$out" && ctest --no-tests=error --output-on-failure -j"$jobs" -LE integration)
-# integration tests measure CPU shares: run them one at a time so they do not skew each other
+(cd "$out" && ctest --no-tests=error --output-on-failure -j"$jobs" -LE 'integration|stress')
+# integration and stress tests measure CPU shares and flamed's own cost: one at a time, so they
+# do not skew each other
 (cd "$out" && ctest --no-tests=error --output-on-failure -L integration)
+(cd "$out" && ctest --no-tests=error --output-on-failure -L stress)
 
 echo "== build (ASan + UBSan)"
 cmake -S "$src" -B "$out-asan" -DCMAKE_BUILD_TYPE=Debug -DFLAMED_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
