@@ -8,7 +8,9 @@
 #   symlink: a symlink to a root-only ELF: its names must not appear in the profile.
 #   mountns: (own user and mount namespace) the library lives on a private tmpfs over a
 #            directory that, in flamed's namespace, holds the root-only ELF under the same name.
-# Several attackers run at once: each gets one chance at flamed's first look at its maps.
+# Several attackers run at once (each gets one chance at flamed's first look at its maps); they
+# live 60 s, as setting up 1,000 decoys each may take seconds on a loaded host, and are killed
+# after each case.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
@@ -42,7 +44,7 @@ start_attackers()
 			cp "$WORKLOAD_DIR/libattack_pub.so" "$lib"
 			chown $NOBODY "$lib"
 			bg_start "$TEST_TMP/$mode$i.out" setpriv --reuid=$NOBODY --regid=$NOBODY \
-				--clear-groups "$WORKLOAD_DIR/attack_swap" "$mode" "$lib" 12 \
+				--clear-groups "$WORKLOAD_DIR/attack_swap" "$mode" "$lib" 60 \
 				"$SECRET/libattack_pub.so"
 			;;
 		mountns)
@@ -50,7 +52,7 @@ start_attackers()
 			bg_start "$TEST_TMP/$mode$i.out" setpriv --reuid=$NOBODY --regid=$NOBODY \
 				--clear-groups unshare -Urm --propagation private sh -c \
 				'mount -t tmpfs none "$1" && cp "$2" "$1/libattack_pub.so" &&
-				 exec "$3" none "$1/libattack_pub.so" 12' \
+				 exec "$3" none "$1/libattack_pub.so" 60' \
 				sh "$SECRET" "$WORKLOAD_DIR/libattack_pub.so" "$WORKLOAD_DIR/attack_swap"
 			;;
 		esac
