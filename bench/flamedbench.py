@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Six figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Seven figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
@@ -10,6 +10,7 @@ as median [min..max] over several runs because the machine is shared and noisy:
   4 quality       % of samples reaching the root frame, % of frames symbolized, vs perf
   5 symbolize     addresses per second cold and warm, RSS (flamed_symbench on a big binary)
   6 e2e           wall time of --once 10s until the files are written
+  7 daemon        the daemon's start-up CPU, steady CPU % of a core, RSS curve, 19 and 99 Hz
 Nothing here passes or fails: it measures and prints.
 """
 
@@ -37,12 +38,15 @@ ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
 # quick: every figure, >= 3 runs, under 3 minutes on 2 CPUs; full: >= 5 runs, longer runs.
 PROFILES = {
     "quick": dict(runs=3, fig1_cpu_s=0.5, fig2_once_s=10, fig2_once_b_s=3, fig3_s=0.8,
-                  fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False),
+                  fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False,
+                  fig7_s=60, fig7_rss_every=10),
     "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60, fig3_s=4.0,
-                 fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True),
+                 fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True,
+                 fig7_s=1800, fig7_rss_every=60),
 }
 OVERHEAD_WORKLOAD = "burn_fp"  # fixed-work workload of figure 1 (see bench/workloads/burn.c)
 SLEEPERS = 200
+CHURN_EXEC_PER_S = 20  # figure 7: short processes started a second while the daemon runs
 
 
 def log(msg):
@@ -356,10 +360,6 @@ class Bench:
         rows.append(["`--once %ds` 19 Hz, %d busy CPUs + %d live sleeping processes"
                      % (sb, self.nproc, SLEEPERS), b["cpu_s"].fmt(2), b["cpu_pct"].fmt(2, unit="%"),
                      b["rss_mb"].fmt(1), b["wall_s"].fmt(2), b["samples"].fmt(0)])
-        daemon = "n/a: no daemon mode yet" if "daemon" not in self.help else \
-            "n/a: daemon mode exists but bench/ does not drive it yet"
-        rows.append(["daemon, 5 min at 19 Hz, %d busy CPUs + %d live processes"
-                     % (self.nproc, SLEEPERS), daemon, "", "", "", ""])
         self.fig2a = a
         title = ("2. Agent cost: flamed's own CPU (wait4, user+sys; BPF time is charged to the "
                  "sampled tasks, see 3) and peak RSS, whole host, %s, %d runs"
@@ -390,6 +390,93 @@ class Bench:
                                     bl.summarize([w / 10 for w in a["wall_s"].values]).fmt(3,
                                                                                          unit="x")]])
         return title, table
+
+    # --- figure 7: the daemon ----------------------------------------------------------------
+
+    @staticmethod
+    def proc_cpu_s(pid):
+        """utime + stime of a live process, in seconds (its own /proc/PID/stat)."""
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def proc_rss_mb(pid):
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+        return 0.0
+
+    def daemon_run(self, hz, seconds, every):
+        """The daemon on the whole host (the caller keeps the CPUs busy): start-up CPU (until the
+        first window is written), steady CPU % of one core after it, RSS every `every` s."""
+        outdir = os.path.join(self.tmp, "fig7-%d" % hz)
+        shutil.rmtree(outdir, ignore_errors=True)
+        os.makedirs(outdir)
+        err = open(os.path.join(self.work, "fig7-%d.err" % hz), "w")
+        argv = [self.args.flamed, "--output-dir", outdir, "--interval", "10s", "-F", str(hz)]
+        if self.modes[0] is not None:
+            argv += ["--unwind", self.modes[0]]
+        d = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+        try:
+            t0 = time.monotonic()
+            while not os.listdir(outdir):  # the first window: start-up is over
+                if d.poll() is not None or time.monotonic() - t0 > 60:
+                    raise RunError("the daemon wrote no window (exit %s)" % d.poll())
+                time.sleep(0.2)
+            startup_cpu, t1 = self.proc_cpu_s(d.pid), time.monotonic()
+            rss = [self.proc_rss_mb(d.pid)]
+            while time.monotonic() - t1 < seconds:
+                time.sleep(min(every, max(0.1, seconds - (time.monotonic() - t1))))
+                rss.append(self.proc_rss_mb(d.pid))
+            cpu, t2 = self.proc_cpu_s(d.pid), time.monotonic()
+            d.send_signal(signal.SIGTERM)
+            rc = d.wait(timeout=30)
+        finally:
+            if d.poll() is None:
+                d.kill()
+                d.wait()
+            err.close()
+        if rc != 0:
+            raise RunError("the daemon exited %d after SIGTERM" % rc)
+        return {"startup_cpu_s": startup_cpu, "steady_pct": 100.0 * (cpu - startup_cpu) / (t2 - t1),
+                "rss_mb": rss, "windows": len(os.listdir(outdir))}
+
+    def churn(self, seconds):
+        """CHURN_EXEC_PER_S short-lived processes a second (a shell loop of /bin/true)."""
+        script = ("end=$((SECONDS+%d)); while [ $SECONDS -lt $end ]; do /bin/true; sleep %.3f; "
+                  "done" % (seconds, 1.0 / CHURN_EXEC_PER_S))
+        return self.start_bg(["/bin/sh", "-c", script])
+
+    def fig7(self):
+        seconds, every = self.p["fig7_s"], self.p["fig7_rss_every"]
+        rows, curves = [], []
+        for hz in (19, 99):
+            sleepers = [self.start_bg(["sleep", "100000"]) for _ in range(SLEEPERS)]
+            bg = [self.busy(seconds + 120), self.churn(seconds + 120)]
+            try:
+                r = self.daemon_run(hz, seconds, every)
+            finally:
+                self.stop_bg(bg + sleepers)
+            self.results["fig7_%d" % hz] = r
+            target = 0.2 if hz == 19 else 0.5
+            rss = r["rss_mb"]
+            rows.append(["%d Hz" % hz, "%.2f" % r["startup_cpu_s"],
+                         "%.3f %% (target <= %.1f %%)" % (r["steady_pct"], target),
+                         "%.1f" % rss[0], "%.1f" % rss[-1], "%.1f" % max(rss),
+                         "%+.1f" % (rss[-1] - rss[min(len(rss) - 1, max(1, 60 // every))]),
+                         str(r["windows"])])
+            curves.append("%d Hz RSS MB every %d s: %s" % (hz, every,
+                                                          " ".join("%.1f" % v for v in rss)))
+        title = ("7. The daemon: `flamed --output-dir D --interval 10s`, whole host, %d busy CPUs, "
+                 "%d live processes, ~%d exec/s, %d s after the first window (own /proc/PID/stat)"
+                 % (self.nproc, SLEEPERS, CHURN_EXEC_PER_S, seconds))
+        table = bl.markdown_table(["rate", "start-up CPU s (to the first window)",
+                                   "steady CPU, % of one core", "RSS MB after start-up",
+                                   "RSS MB at the end", "RSS MB max",
+                                   "RSS growth after the first minute", "windows"], rows)
+        return title, table + "\n\n" + "\n".join("- " + c for c in curves)
 
     # --- figure 3: BPF cost ------------------------------------------------------------------
 
@@ -687,7 +774,7 @@ class Bench:
 
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
-                6: self.fig6}
+                6: self.fig6, 7: self.fig7}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -729,7 +816,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
     ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
-                    help="comma-separated figure numbers (1-6)")
+                    help="comma-separated figure numbers (1-7)")
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")

@@ -224,7 +224,8 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	const struct collector_stack *ks = collector__stack(b->c, k->kern_stack);
 	const struct collector_stack *us = collector__stack(b->c, k->user_stack);
 	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
-	struct profile_label labels[4];
+	struct profile_label labels[5];
+	size_t nr_labels = 4;
 	size_t n = 0, unsym_frames = 0;
 	bool unsym;
 	uint64_t id;
@@ -271,8 +272,11 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	labels[1] = (struct profile_label){ .key = "comm", .str = comm };
 	labels[2] = (struct profile_label){ .key = "thread", .str = tid };
 	labels[3] = (struct profile_label){ .key = "thread_name", .str = tcomm };
+	if (e && e->container_id[0])
+		labels[nr_labels++] =
+			(struct profile_label){ .key = "container_id", .str = e->container_id };
 	b->stats->samples += count;
-	return profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, 4);
+	return profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, nr_labels);
 }
 
 static void builder_free(struct builder *b)

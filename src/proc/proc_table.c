@@ -14,6 +14,7 @@
 #include "proc/proc_table.h"
 #include "util/clock.h"
 #include "util/hashmap.h"
+#include "util/readfile.h"
 
 #define DELETED_SUFFIX " (deleted)"
 #define FD_RESERVE     256 /* fds left to the sampler, outputs and the rest of flamed */
@@ -613,6 +614,22 @@ int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *
 	return err;
 }
 
+/* The container a process runs in, from its cgroup path ("" when none or unreadable). The file is
+ * procfs text the kernel writes, but the path in it is named by whoever made the cgroup: bounded
+ * read, strict parse (proc/cgroup.h). */
+static void read_container_id(uint32_t tgid, char *ret_id)
+{
+	char path[64], *text = NULL;
+	size_t len = 0;
+
+	ret_id[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", tgid);
+	if (read_path_all(path, 4096, 64 * 1024, &text, &len) == 0 &&
+	    cgroup__container_id(text, len, ret_id))
+		ret_id[0] = 0;
+	free(text);
+}
+
 struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t aspace,
 				   const char *comm)
 {
@@ -632,6 +649,7 @@ struct proc_entry *proc_table__add(struct proc_table *t, uint32_t tgid, uint64_t
 		snprintf(n->e.comm, sizeof(n->e.comm), "%s", comm);
 	else if (proc_comm__read(tgid, n->e.comm))
 		n->e.comm[0] = 0; /* unknown: samples keep the name the kernel gave them */
+	read_container_id(tgid, n->e.container_id);
 	if (hashmap__set(&t->entries, (uintptr_t)&n->key, (uintptr_t)n)) {
 		free(n);
 		errno = ENOMEM;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc/cgroup.h"
 #include "proc/proc_maps.h"
 #include "proc/proc_stat.h"
 
@@ -40,6 +41,7 @@ struct proc_entry {
 	uint32_t tgid;
 	uint64_t aspace;	  /* sampler's address-space cookie */
 	char comm[PROC_COMM_LEN]; /* process name; "" when unknown (the sample's own is used) */
+	char container_id[CGROUP_CONTAINER_ID_LEN + 1]; /* from /proc/PID/cgroup; "" = none */
 	struct proc_maps *maps;	  /* executable mappings; NULL when the snapshot failed */
 	struct proc_file **files; /* per mapping: borrowed from the table, NULL if none */
 	uint64_t start_time;	  /* clock ticks since boot, guards re-reads against pid reuse */
