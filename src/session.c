@@ -565,6 +565,16 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			 us.rows_cap * sizeof(struct flamed_unwind_row) / 1048576.0,
 			 (unsigned long long)(us.build_ns / 1000000));
 	}
+	{
+		struct symbolizer_stats ss = symbolizer__stats(c->sym);
+
+		log_debug("symbol cache: %llu hits, %llu misses, %llu evicted; %.1f MiB now, %.1f "
+			  "MiB "
+			  "at peak, budget %u MiB",
+			  (unsigned long long)ss.cache_hits, (unsigned long long)ss.cache_misses,
+			  (unsigned long long)ss.evicted, ss.cache_bytes / 1048576.0,
+			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20);
+	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
 	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",

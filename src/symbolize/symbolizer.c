@@ -15,6 +15,9 @@
 struct elf_pair {
 	struct elf_syms *es;  /* the file itself: segments, build-id, .dynsym (+ .symtab) */
 	struct elf_syms *dbg; /* /usr/lib/debug/.build-id/xx/yyyy.debug, or NULL */
+	const struct proc_file *key;
+	size_t bytes;		      /* memory of es + dbg */
+	struct elf_pair *prev, *next; /* LRU, most recently used first */
 };
 
 struct symbolizer {
@@ -26,8 +29,56 @@ struct symbolizer {
 	/* struct proc_file * -> struct elf_pair * (es NULL = not ELF). proc_file pointers are
 	 * unique per (dev, inode) for the proc table's life, which outlives every lookup. */
 	struct hashmap elves;
+	struct elf_pair *lru_head, *lru_tail;
+	size_t budget; /* bytes of parsed tables kept; least recently used evicted beyond */
 	struct symbolizer_stats stats;
 };
+
+static void lru_unlink(struct symbolizer *s, struct elf_pair *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		s->lru_head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		s->lru_tail = p->prev;
+	p->prev = p->next = NULL;
+}
+
+static void lru_push(struct symbolizer *s, struct elf_pair *p)
+{
+	p->prev = NULL;
+	p->next = s->lru_head;
+	if (s->lru_head)
+		s->lru_head->prev = p;
+	s->lru_head = p;
+	if (!s->lru_tail)
+		s->lru_tail = p;
+}
+
+static void pair_free(struct elf_pair *p)
+{
+	elf_syms__free(p->es);
+	elf_syms__free(p->dbg);
+	free(p);
+}
+
+/* Evict least recently used tables until the cache fits its budget, keeping keep (the one just
+ * parsed, even if alone it is over). */
+static void trim(struct symbolizer *s, const struct elf_pair *keep)
+{
+	while (s->stats.cache_bytes > s->budget && s->lru_tail && s->lru_tail != keep) {
+		struct elf_pair *p = s->lru_tail;
+
+		lru_unlink(s, p);
+		hashmap__delete(&s->elves, (uintptr_t)p->key, NULL);
+		s->stats.cache_bytes -= p->bytes;
+		s->stats.evicted++;
+		pair_free(p);
+	}
+}
 
 struct symbolizer *symbolizer__new(const char *kallsyms_path)
 {
@@ -44,6 +95,7 @@ struct symbolizer *symbolizer__new(const char *kallsyms_path)
 		return NULL;
 	}
 	hashmap__init(&s->elves, hashmap_hash_int, hashmap_equal_int, NULL);
+	s->budget = SYMBOLIZER_CACHE_BYTES;
 	return s;
 }
 
@@ -77,8 +129,14 @@ static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_fi
 
 	if (!f)
 		return NULL;
-	if (hashmap__find(&s->elves, (uintptr_t)f, &v))
-		return (const struct elf_pair *)v;
+	if (hashmap__find(&s->elves, (uintptr_t)f, &v)) {
+		pair = (struct elf_pair *)v;
+		s->stats.cache_hits++;
+		lru_unlink(s, pair);
+		lru_push(s, pair);
+		return pair;
+	}
+	s->stats.cache_misses++;
 	/* parsed once, so the fd is needed only now; the table may have closed it (fd budget) */
 	fd = proc_file__hold(f);
 	if (fd < 0)
@@ -99,12 +157,18 @@ static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_fi
 	} else {
 		s->stats.elf_failed++;
 	}
+	pair->key = f;
+	pair->bytes =
+		elf_syms__mem_bytes(pair->es) + elf_syms__mem_bytes(pair->dbg) + sizeof(*pair);
 	if (hashmap__set(&s->elves, (uintptr_t)f, (uintptr_t)pair)) {
-		elf_syms__free(pair->es);
-		elf_syms__free(pair->dbg);
-		free(pair);
+		pair_free(pair);
 		return NULL;
 	}
+	lru_push(s, pair);
+	s->stats.cache_bytes += pair->bytes;
+	if (s->stats.cache_bytes > s->stats.cache_peak)
+		s->stats.cache_peak = s->stats.cache_bytes;
+	trim(s, pair);
 	return pair;
 }
 
@@ -175,6 +239,12 @@ int symbolizer__kernel_error(const struct symbolizer *s)
 	return s->ks_err;
 }
 
+void symbolizer__set_cache_budget(struct symbolizer *s, size_t bytes)
+{
+	s->budget = bytes;
+	trim(s, NULL);
+}
+
 struct symbolizer_stats symbolizer__stats(const struct symbolizer *s)
 {
 	return s->stats;
@@ -184,13 +254,8 @@ void symbolizer__free(struct symbolizer *s)
 {
 	if (!s)
 		return;
-	hashmap__for_each (&s->elves, e) {
-		struct elf_pair *pair = (struct elf_pair *)e->value;
-
-		elf_syms__free(pair->es);
-		elf_syms__free(pair->dbg);
-		free(pair);
-	}
+	hashmap__for_each (&s->elves, e)
+		pair_free((struct elf_pair *)e->value);
 	hashmap__clear(&s->elves);
 	kallsyms__free(s->ks);
 	free(s->kallsyms_path);

@@ -17,17 +17,27 @@ struct symbolizer_stats {
 	uint64_t user_misses; /* no symbol for a user address (or its file unreadable) */
 	uint64_t kernel_lookups;
 	uint64_t kernel_misses;
-	uint64_t elf_parsed;  /* distinct files parsed */
-	uint64_t elf_failed;  /* files that are not readable ELF */
-	uint64_t debug_files; /* separate debug files found by build-id */
-	uint64_t elf_bytes;   /* memory held by parsed symbol tables */
+	uint64_t elf_parsed;   /* distinct files parsed */
+	uint64_t elf_failed;   /* files that are not readable ELF */
+	uint64_t debug_files;  /* separate debug files found by build-id */
+	uint64_t elf_bytes;    /* memory of every symbol table parsed (cumulative) */
+	uint64_t cache_hits;   /* lookups of a file whose tables were cached */
+	uint64_t cache_misses; /* files parsed (again, after an eviction) */
+	uint64_t evicted;      /* tables evicted to stay within the cache budget */
+	uint64_t cache_bytes;  /* memory of the tables cached now */
+	uint64_t cache_peak;   /* most ever cached at once */
 };
+
+/* Parsed symbol tables kept, least recently used evicted beyond it (a file parsed again later
+ * costs a re-read; a daemon's memory stays bounded whatever the host runs). */
+#define SYMBOLIZER_CACHE_BYTES (24u << 20)
 
 /* New symbolizer. kallsyms_path NULL = "/proc/kallsyms". NULL with errno. */
 struct symbolizer *symbolizer__new(const char *kallsyms_path);
 
 struct sym_user {
-	const char *name;     /* function, or NULL when unknown; borrowed until symbolizer__free */
+	const char *name;     /* function, or NULL when unknown; borrowed until the next call (a
+			       * later lookup may evict its file's tables) */
 	uint64_t offset;      /* address - function start */
 	const char *build_id; /* hex or NULL; borrowed */
 	uint64_t vaddr;	      /* ELF virtual address of the lookup */
@@ -44,7 +54,8 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 			  uint64_t *ret_bias);
 
-/* Build-id of the pinned file (hex, borrowed) or NULL; parses the file if needed. */
+/* Build-id of the pinned file (hex, borrowed until the next call) or NULL; parses the file if
+ * needed. */
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f);
 
 /* Kernel symbol name for addr (borrowed) or NULL; *ret_module (may be NULL) gets the module name or
@@ -53,6 +64,9 @@ const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char *
 
 /* Error of the kallsyms load (0 if loaded or not tried yet). */
 int symbolizer__kernel_error(const struct symbolizer *s);
+
+/* Change the cache budget (tests), evicting at once what is over it. */
+void symbolizer__set_cache_budget(struct symbolizer *s, size_t bytes);
 
 struct symbolizer_stats symbolizer__stats(const struct symbolizer *s);
 

@@ -160,12 +160,52 @@ static void no_file_no_symbol(void **state)
 	symbolizer__free(NULL);
 }
 
+/* A budget smaller than two files' tables: the least recently used is evicted, counted, and
+ * parsed again (with the same names) when it is needed again. */
+static void cache_budget_evicts(void **state)
+{
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	struct proc_map m1, m2;
+	struct proc_file f1, f2;
+	struct symbolizer *s;
+	struct symbolizer_stats st;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	map_fixture("elf_fixture_pie", &m1, &f1);
+	map_fixture("elf_fixture_stripped", &m2, &f2);
+	assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf");
+	st = symbolizer__stats(s);
+	assert_true(st.cache_bytes > 0);
+	/* room for about one file: the second parse evicts the first */
+	symbolizer__set_cache_budget(s, st.cache_bytes + 1);
+	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
+	st = symbolizer__stats(s);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.cache_misses, 2);
+	assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf"); /* parsed again */
+	st = symbolizer__stats(s);
+	assert_int_equal(st.cache_misses, 3);
+	assert_int_equal(st.evicted, 2);
+	assert_string_equal(resolve(s, &m1, &f1, leaf + 1), "flamed_fixture_leaf"); /* a hit */
+	assert_int_equal(symbolizer__stats(s).cache_hits, 1);
+	assert_true(symbolizer__stats(s).cache_bytes <= st.cache_peak);
+	symbolizer__set_cache_budget(s, 0); /* evicts everything */
+	assert_int_equal(symbolizer__stats(s).cache_bytes, 0);
+	symbolizer__free(s);
+	close(f1.fd);
+	close(f2.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stripped_without_debug_file),
 		cmocka_unit_test(stripped_with_debug_file),
 		cmocka_unit_test(no_file_no_symbol),
+		cmocka_unit_test(cache_budget_evicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
