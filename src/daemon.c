@@ -21,6 +21,7 @@
 #include "collect/collector.h"
 #include "command.h"
 #include "daemon.h"
+#include "output/output.h"
 #include "session.h"
 #include "sinks.h"
 #include "util/clock.h"
@@ -236,6 +237,7 @@ int daemon_run(const struct config *cfg)
 		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .window_fd = -1
 	};
 	const char *paths[SINKS_MAX_DIRS];
+	struct output_opts owner = { 0 };
 	char every[32];
 	sigset_t mask;
 	int rc = 1, err;
@@ -257,8 +259,11 @@ int daemon_run(const struct config *cfg)
 	}
 	d.window_start_mono_ns = mono_ns();
 	d.window_start_wall_ns = session__start_wall_ns(d.s);
+	/* --output-owner (checked by sinks__new) keeps CAP_CHOWN for the files of --output-dir */
+	if (cfg->output_owner && !output_parse_owner(cfg->output_owner, &owner.uid, &owner.gid))
+		owner.has_owner = true;
 	err = session__drop_privileges(d.s, paths, sinks__dirs(d.sinks, paths, SINKS_MAX_DIRS),
-				       NULL);
+				       &owner);
 	if (err) {
 		log_error("cannot drop privileges: %s", strerror(-err));
 		goto cleanup;

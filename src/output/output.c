@@ -406,13 +406,10 @@ int output_write_atomic(const char *path, const struct output_opts *opts, output
 		err = ef.fd;
 		goto cleanup;
 	}
-	/* the mode as asked, whatever the umask; then the owner, as once the file is another
-	 * user's, changing its mode would need CAP_FOWNER */
+	/* the mode as asked, whatever the umask; the owner only once the file is in place: linking
+	 * an unnamed file that belongs to another user is refused without CAP_FOWNER
+	 * (fs.protected_hardlinks), which a capture has dropped */
 	if (fchmod(ef.fd, mode)) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (opts && opts->has_owner && fchown(ef.fd, opts->uid, opts->gid)) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -435,6 +432,11 @@ int output_write_atomic(const char *path, const struct output_opts *opts, output
 		err = publish(dirfd, ef.fd, &tmp, base_name(path), opts);
 	if (err)
 		goto cleanup;
+	/* a failure leaves the file flamed's own (mode as asked), never someone else's */
+	if (opts && opts->has_owner && fchown(ef.fd, opts->uid, opts->gid)) {
+		err = -errno;
+		goto cleanup;
+	}
 	/* make the new name durable; a failure here does not undo a complete write */
 	(void)fsync(dirfd);
 

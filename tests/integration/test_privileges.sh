@@ -91,4 +91,11 @@ grep -q 'privileges: kept cap_chown,cap_dac_override,cap_dac_read_search,cap_sys
 	"$TEST_TMP/owner.err" || fail "cap_chown and cap_dac_override not kept for their directory"
 [ "$(stat -c %U:%a "$TEST_TMP/their_dir/x.folded")" = nobody:600 ] ||
 	fail "x.folded is $(stat -c %U:%a "$TEST_TMP/their_dir/x.folded"), want nobody:600"
+
+note "flamed's own directory, files given to another user (no cap_dac_override kept)"
+mkdir "$TEST_TMP/our_dir"
+run_flamed owner2 --once 1s --no-progress --output-owner nobody -o "$TEST_TMP/our_dir/x.pb.gz"
+[ "$RC" = 0 ] || fail "flamed -o our_dir/x.pb.gz --output-owner nobody exited $RC"
+[ "$(stat -c %U:%a "$TEST_TMP/our_dir/x.pb.gz")" = nobody:600 ] ||
+	fail "x.pb.gz is $(stat -c %U:%a "$TEST_TMP/our_dir/x.pb.gz"), want nobody:600"
 echo PASS
