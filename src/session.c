@@ -446,6 +446,9 @@ void session__comments(const struct session *s, const uint64_t *m, uint64_t dura
 void session__end_window(struct session *s)
 {
 	proc_table__sweep(s->procs);
+	/* a window's build allocates and frees its profile, caches and encodings: hand the freed
+	 * heap back, so the daemon's resident size follows what it holds, not the last peak */
+	malloc_trim(0);
 }
 
 struct command *session__command(struct session *s)
