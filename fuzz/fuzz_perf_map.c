@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "symbolize/perf_map.h"
+#include "proc/perf_map.h"
 
 #define MAX_PROBES 256
 

@@ -371,6 +371,8 @@ int session__drain(struct session *s)
 
 	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
 		unwind_loader__tick(s->unwind);
+	/* JIT names are read while the process lives: it may be gone when its window is built */
+	proc_table__poll_jit(s->procs);
 	return err ? err : s->oom;
 }
 
@@ -505,20 +507,23 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	/* only when a process made flamed refuse or give up something (always with -v) */
 	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
 		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big +
-		  ps.files_over_cap + ps.opens_deferred;
+		  ps.files_over_cap + ps.opens_deferred + ps.jit_maps_refused;
 	if (refused || log_get_level() >= LOG_DEBUG)
 		log_info("process files: %llu opened, %llu could not be opened, %llu refused "
 			 "(not the mapped file), %llu lost after closing (fd budget %llu), "
 			 "%llu over the cap, %llu opens deferred; "
 			 "maps re-reads throttled %llu, mappings over the cap %llu, "
-			 "pids reused %llu, bad stat %llu, maps too big %llu",
+			 "pids reused %llu, bad stat %llu, maps too big %llu; JIT perf maps read "
+			 "%llu, refused %llu (another user's, or too big)",
 			 (unsigned long long)ps.files_open, (unsigned long long)ps.files_failed,
 			 (unsigned long long)ps.files_refused, (unsigned long long)ps.files_lost,
 			 (unsigned long long)ps.fd_budget, (unsigned long long)ps.files_over_cap,
 			 (unsigned long long)ps.opens_deferred,
 			 (unsigned long long)ps.refreshes_throttled,
 			 (unsigned long long)ps.mappings_dropped, (unsigned long long)ps.pid_reused,
-			 (unsigned long long)ps.stat_bad, (unsigned long long)ps.maps_too_big);
+			 (unsigned long long)ps.stat_bad, (unsigned long long)ps.maps_too_big,
+			 (unsigned long long)ps.jit_maps_read,
+			 (unsigned long long)ps.jit_maps_refused);
 	log_debug("process table: %llu processes, %llu files opened, %llu reopened, %llu closed "
 		  "for the fd budget of %llu (peak %llu open), %llu re-reads",
 		  (unsigned long long)ps.processes, (unsigned long long)ps.files_open,

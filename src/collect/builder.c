@@ -211,6 +211,9 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 		/* a return address points after the call: look up the call itself */
 		symbolizer__user(b->sym, m, f, exact ? ip : ip - 1, &res);
 	}
+	/* code outside any file (a JIT's): the names it wrote in its perf map, if any */
+	if (!res.name && e && (!m || !f))
+		res.name = proc_table__jit_name(b->pt, e, exact ? ip : ip - 1);
 	*unsym = !res.name;
 	id = add_named_location(b, mapping_id, ip, res.name);
 	if (id && cache_put(&b->locs, &key, sizeof(key), id << 1 | *unsym))

@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/openat2.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include "proc/proc_root.h"
 #include "proc/proc_table.h"
 #include "util/clock.h"
 #include "util/hashmap.h"
@@ -211,38 +210,12 @@ static bool open_allowed(struct proc_table *t)
 
 /* --- opening a process's file --- */
 
-static int sys_openat2(int dirfd, const char *path, const struct open_how *how)
-{
-	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
-}
-
 /* O_PATH opens neither block (FIFOs, devices, leases) nor run a driver's open; the fd is only
  * read-opened once fstat shows the mapped regular file. */
 static bool is_mapped_file(int fd, const struct file_key *key, struct stat *ret_st)
 {
 	return !fstat(fd, ret_st) && S_ISREG(ret_st->st_mode) && ret_st->st_dev == key->dev &&
 	       ret_st->st_ino == key->inode;
-}
-
-/* An O_PATH fd on path, resolved inside the process's root: no symlink, no magic link, no ".."
- * out of it, and never a path in flamed's own mount namespace. */
-static int open_path_in_root(uint32_t tgid, const char *path)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
-	};
-	char root[64];
-	int dfd, fd;
-
-	snprintf(root, sizeof(root), "/proc/%u/root", tgid);
-	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	fd = sys_openat2(dfd, path, &how);
-	fd = fd >= 0 ? fd : -errno;
-	close(dfd);
-	return fd;
 }
 
 /* Open the file mapped at [s->start, s->end) in process s->tgid, as key names it: through
@@ -273,7 +246,7 @@ static int open_mapped_file(const struct sighting *s, const char *path, const st
 		names[1] = buf;
 	}
 	for (int i = 0; pfd < 0 && i < 2 && names[i] && names[i][0] == '/'; i++) {
-		pfd = open_path_in_root(s->tgid, names[i]);
+		pfd = proc_root__open_path(s->tgid, names[i]);
 		if (pfd >= 0 && !is_mapped_file(pfd, key, &st)) {
 			refused = true;
 			close(pfd);
@@ -518,6 +491,18 @@ static int keep_old(struct proc_table *t, struct proc_maps *fresh, struct proc_f
 	return 0;
 }
 
+/* Executable memory that is not a file: what a JIT compiles into. */
+static bool has_anon_exec(const struct proc_maps *maps)
+{
+	for (size_t i = 0; maps && i < maps->nr; i++) {
+		const char *p = maps->maps[i].path;
+
+		if (p[0] != '/' && strcmp(p, "[vdso]") && strcmp(p, "[vsyscall]"))
+			return true;
+	}
+	return false;
+}
+
 /* (Re)take the maps snapshot of e and open its files, keeping what an earlier snapshot saw unless
  * replace is set. When the pid now belongs to a process started later than e's, that is e only
  * if the caller knows (take_over: the sampler just saw (tgid, aspace) run). */
@@ -540,6 +525,10 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 		/* what was read before is another program's: none of it may be kept */
 		t->stats.pid_reused++;
 		replace = true;
+		perf_map__free(e->jit);
+		e->jit = NULL;
+		e->jit_read_ns = 0;
+		e->jit_size = 0;
 		snprintf(e->comm, sizeof(e->comm), "%s", st.comm);
 	}
 	start = st.start_time;
@@ -574,6 +563,7 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 	free(e->files);
 	e->maps = maps;
 	e->files = files;
+	e->jit_candidate = has_anon_exec(maps);
 	return 0;
 }
 
@@ -704,6 +694,7 @@ static bool entry_alive(const struct proc_entry *e)
 
 static void entry_free(struct entry_node *n)
 {
+	perf_map__free(n->e.jit);
 	proc_maps__free(n->e.maps);
 	free(n->e.files);
 	free(n);
@@ -739,6 +730,66 @@ size_t proc_table__sweep(struct proc_table *t)
 	free(doomed);
 	t->stats.swept += nr;
 	return nr;
+}
+
+/* (Re)read e's perf map. Keeps the old one when the new read fails (the process exited). */
+static void read_jit_map(struct proc_table *t, struct proc_entry *e)
+{
+	struct perf_map *pm;
+	char path[64], *text = NULL;
+	uint32_t nspid;
+	size_t len;
+	uid_t uid;
+	int err;
+
+	err = proc_root__ids(e->tgid, &nspid, &uid);
+	if (err)
+		return;
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", nspid);
+	err = proc_root__read_owned(e->tgid, path, uid, PROC_TABLE_JIT_MAX_BYTES, &text, &len,
+				    &e->jit_size);
+	if (err == -EPERM || err == -EFBIG || err == -EINVAL)
+		t->stats.jit_maps_refused++;
+	if (err)
+		return;
+	pm = perf_map__parse(text, len, PROC_TABLE_JIT_MAX_ENTRIES);
+	free(text);
+	if (!pm)
+		return;
+	t->stats.jit_maps_read++;
+	perf_map__free(e->jit);
+	e->jit = pm;
+}
+
+const char *proc_table__jit_name(struct proc_table *t, struct proc_entry *e, uint64_t addr)
+{
+	const char *name = e->jit ? perf_map__lookup(e->jit, addr, NULL) : NULL;
+	uint64_t now;
+
+	if (name)
+		return name;
+	now = mono_ns();
+	if (e->jit_read_ns && now - e->jit_read_ns < PROC_TABLE_JIT_REREAD_NS)
+		return NULL;
+	e->jit_read_ns = now;
+	read_jit_map(t, e);
+	return e->jit ? perf_map__lookup(e->jit, addr, NULL) : NULL;
+}
+
+void proc_table__poll_jit(struct proc_table *t)
+{
+	uint64_t now = mono_ns();
+
+	hashmap__for_each (&t->entries, he) {
+		struct entry_node *n = (void *)he->value;
+		struct proc_entry *e = &n->e;
+
+		if (n->gone || !e->jit_candidate ||
+		    (e->jit_read_ns && now - e->jit_read_ns < PROC_TABLE_JIT_REREAD_NS))
+			continue;
+		e->jit_read_ns = now;
+		read_jit_map(t, e);
+	}
 }
 
 size_t proc_table__nr_entries(const struct proc_table *t)

@@ -17,6 +17,7 @@
 
 #include "proc/cgroup.h"
 #include "proc/proc_maps.h"
+#include "proc/perf_map.h"
 #include "proc/proc_stat.h"
 
 #define PROC_TABLE_MAX_MAPPINGS 4096 /* executable mappings kept per process, old and new */
@@ -42,6 +43,10 @@ struct proc_entry {
 	uint64_t aspace;	  /* sampler's address-space cookie */
 	char comm[PROC_COMM_LEN]; /* process name; "" when unknown (the sample's own is used) */
 	char container_id[CGROUP_CONTAINER_ID_LEN + 1]; /* from /proc/PID/cgroup; "" = none */
+	struct perf_map *jit;	  /* /tmp/perf-PID.map as last read, or NULL */
+	uint64_t jit_read_ns;	  /* monotonic time it was last read (or tried) */
+	uint64_t jit_size;	  /* its size then */
+	bool jit_candidate;	  /* has anonymous executable memory: may be a JIT */
 	struct proc_maps *maps;	  /* executable mappings; NULL when the snapshot failed */
 	struct proc_file **files; /* per mapping: borrowed from the table, NULL if none */
 	uint64_t start_time;	  /* clock ticks since boot, guards re-reads against pid reuse */
@@ -70,6 +75,8 @@ struct proc_table_stats {
 	uint64_t fds_peak;	 /* most file fds open at once */
 	uint64_t fd_budget;	 /* fds the table keeps open at most (beyond holds) */
 	uint64_t swept;		 /* entries of exited processes freed by proc_table__sweep */
+	uint64_t jit_maps_read;	 /* perf-PID.map files read */
+	uint64_t jit_maps_refused; /* perf-PID.map not owned by the process's user, or too big */
 };
 
 /* New empty table; its fd budget is derived from RLIMIT_NOFILE as it is now (raise it first).
@@ -116,6 +123,23 @@ void proc_file__release(const struct proc_file *f);
  * then freed. Call after each window is built. Returns the entries freed. Entries found by
  * proc_table__find/__add before are invalid after it. */
 size_t proc_table__sweep(struct proc_table *t);
+
+/* JIT perf maps: at most this big, this many lines, re-read at most once a second. */
+#define PROC_TABLE_JIT_MAX_BYTES   (64u << 20)
+#define PROC_TABLE_JIT_MAX_ENTRIES 1000000
+#define PROC_TABLE_JIT_REREAD_NS   1000000000ULL
+
+/* Name of the JIT-compiled code at addr from the process's /tmp/perf-PID.map (Node
+ * --perf-basic-prof, .NET, LuaJIT, JVM agents, Python -X perf), PID as its own pid namespace
+ * numbers it, read inside its root; only a file owned by the process's user or root counts
+ * (another user could plant one in /tmp). Read on first use and again, at most once a second,
+ * when an address is not in it (the JIT appends). Borrowed until the next call for e or
+ * proc_table__sweep; NULL when unknown. */
+const char *proc_table__jit_name(struct proc_table *t, struct proc_entry *e, uint64_t addr);
+
+/* Read the perf maps of live processes with anonymous executable memory (JITs) that grew, at
+ * most once a second each: a process's names must be read before it exits. Call every drain. */
+void proc_table__poll_jit(struct proc_table *t);
 
 /* Entries held now. */
 size_t proc_table__nr_entries(const struct proc_table *t);

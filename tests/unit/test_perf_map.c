@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/perf_map.h"
+#include "proc/perf_map.h"
 
 static struct perf_map *parse(const char *text)
 {

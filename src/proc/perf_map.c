@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbolize/perf_map.h"
+#include "proc/perf_map.h"
 
 struct perf_map_entry {
 	uint64_t start;
