@@ -13,7 +13,8 @@ from /proc/PID. Standard library only.
   flamed_monitor.py check FILE [--duration S | --steady] [--max-cpu-pct P] [--max-rss-mb M]
                                 [--flat-after S --flat-mb D]
       prints the numbers and the curve (CPU % over S seconds, the capture, when given; with
-      --steady between the curve's first and last points; else over flamed's whole life); exits 1 with "FAIL: ..." lines when a bound is exceeded.
+      --steady between the curve's first and last points; else over flamed's whole life);
+      exits 1 with "FAIL: ..." lines when a bound is exceeded.
 """
 import argparse
 import json

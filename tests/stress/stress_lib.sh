@@ -59,8 +59,8 @@ finish_stress()
 
 # flamed_start NAME DURATION [FLAMED ARGS...]: flamed --once DURATION on the whole host, writing
 # NAME.pb.gz, NAME.folded and NAME.svg in $TEST_TMP, under the monitor (report NAME.json, a curve
-# point every MONITOR_INTERVAL seconds, default 5, or 2 for captures under 30 s). FLAMED_WRAP (an array) may hold a command that execs
-# flamed (setpriv). Runs in the background; flamed_wait collects it.
+# point every MONITOR_INTERVAL seconds, default 5, or 2 for captures under 30 s). FLAMED_WRAP
+# (an array) may hold a command that execs flamed (setpriv). Runs in the background; flamed_wait collects it.
 flamed_start()
 {
 	local name=$1 duration=$2
@@ -75,8 +75,8 @@ flamed_start()
 		ulimit -c unlimited 2>/dev/null || true
 		exec "$PY" "$MONITOR" run --report "$TEST_TMP/$name.json" \
 			--interval "${MONITOR_INTERVAL:-$interval}" --timeout $((FLAMED_SECS + ${FLAMED_GRACE:-120})) \
-			-- ${FLAMED_WRAP[@]+"${FLAMED_WRAP[@]}"} "$FLAMED" --once "$duration" -o "$TEST_TMP/$name.pb.gz" \
-			-o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" "$@" \
+			-- ${FLAMED_WRAP[@]+"${FLAMED_WRAP[@]}"} "$FLAMED" --once "$duration" \
+			-o "$TEST_TMP/$name.pb.gz" -o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" "$@" \
 			>"$TEST_TMP/$name.stdout" 2>"$TEST_TMP/$name.err"
 	) &
 	FLAMED_MON=$!
@@ -127,7 +127,7 @@ flamed_wait()
 print_core_backtrace()
 {
 	local core
-	core=$(find "$TEST_TMP" -maxdepth 1 -name 'core*' -type f | head -n 1)
+	core=$(find "$TEST_TMP" -maxdepth 1 -name 'core*' -type f -print -quit)
 	[ -n "$core" ] && command -v gdb >/dev/null || return 0
 	echo "backtrace from $core:"
 	gdb -q -batch -ex bt "$FLAMED" "$core" 2>/dev/null | grep -E '^#' | head -n 30 || true
@@ -166,7 +166,8 @@ flamed_attached()
 	for ((i = 0; i < 1200; i++)); do
 		kill -0 "$FLAMED_MON" 2>/dev/null || return 0 # ended already: flamed_wait tells
 		pid=$(pgrep -P "$FLAMED_MON" -x flamed || true)
-		if [ -n "$pid" ] && find "/proc/$pid/fd" -lname '*perf_event*' 2>/dev/null | grep -q .; then
+		if [ -n "$pid" ] &&
+			[ -n "$(find "/proc/$pid/fd" -lname '*perf_event*' -print -quit 2>/dev/null)" ]; then
 			echo "flamed attached after $(($(now_ms) - FLAMED_T0)) ms"
 			return 0
 		fi

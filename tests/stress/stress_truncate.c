@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * stress_truncate FILE RATE SECONDS [KEEP]: a library truncated under its readers. A thread keeps
- * truncating FILE (which the caller owns) to KEEP bytes (default 0; the start of .eh_frame_hdr
- * makes it short and quick to restore), leaving it so for 3 ms, and writing the rest back for
- * 5 ms, while
- * RATE children a second each map FILE's segments as the dynamic loader would (whatever its size
- * at that moment; they never touch them), burn 5 ms of CPU in their own code and stay 300 ms. A
- * profiler that announces the children reads FILE while it shrinks: with FILE stripped of its build-id, every new size and mtime is a
- * new binary to it, so it reads the file again for each child.
+ * truncating FILE (which the caller owns) to KEEP bytes (default 0; where its unwind data starts
+ * makes it quick to restore), leaving it so for 3 ms, then writing the rest back and leaving it
+ * whole for 5 ms. Meanwhile RATE children a second each map FILE's segments as the dynamic loader
+ * would (whatever its size at that moment; they never touch them), burn 5 ms of CPU in their own
+ * code and stay 300 ms. A profiler that announces the children reads FILE while it shrinks: with
+ * FILE stripped of its build-id, every new size and mtime is a new binary to it, so it reads the
+ * file again for each child.
  *
  * Output: "pid N" at start; at exit "children N" and "truncations N".
  */

@@ -8,8 +8,9 @@
 # three hot functions, and the pid must carry samples of both. Not 99 %: a 1 s program spends some
 # of its samples in exec and the dynamic loader, and its first milliseconds before its unwind
 # tables are loaded; on a loaded machine the control below measured 98.5-99.4 %, pid reuse
-# 11-63 %. The programs run at nice -5 (set by the harness) to get enough samples per run. STRESS_PID_REUSE=0 runs the same programs under fresh pids: the
-# control, to tell pid reuse from the programs' own short runs.
+# 11-63 %. The programs run at nice -5 (set by the harness) to get enough samples per run.
+# STRESS_PID_REUSE=0 runs the same programs under fresh pids: the control, to tell pid reuse
+# from the programs' own short runs.
 # shellcheck source=stress_lib.sh
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
@@ -31,8 +32,8 @@ pick_pid()
 	echo "$p"
 }
 
-# run_as_pid PID PROG: run PROG RUN_S seconds as nobody under PID (retrying when another process took
-# it first); prints "ok" or "missed".
+# run_as_pid PID PROG: run PROG RUN_S seconds as nobody under PID (retrying when another process
+# took it first); prints "ok" or "missed".
 run_as_pid()
 {
 	local want=$1 prog=$2 try pid

@@ -58,7 +58,7 @@ attack()
 	as_nobody ln -s "$SECRET" "$ATT_DIR/suffix/libpub.so"
 	as_nobody rm "$LIB_gone"
 	as_nobody ln -s "$SECRET" "$LIB_gone"
-	grep -h 'libpub' /proc/"$BG_PID"/maps | head -n 1
+	grep -m 1 'libpub' "/proc/$BG_PID/maps" || fail "the attacker did not map its library"
 }
 
 # capture NAME: a capture while the attackers run; the secret must not show.

@@ -12,7 +12,8 @@ source "$(dirname "$0")/stress_lib.sh"
 require_stress
 command -v objcopy >/dev/null || skip "objcopy missing (binutils)"
 # a library with a fair amount of unwind data (200 KB of .eh_frame), quick to rewrite (2 MB)
-BIG=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
+# (awk reads all its input: an early exit would SIGPIPE ldconfig and fail the pipeline)
+BIG=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !n++ { print $NF }')
 if [ -z "$BIG" ] || [ ! -r "$BIG" ]; then skip "no libstdc++.so.6 to copy"; fi
 
 SECS=$((15 * STRESS_SCALE))
@@ -22,7 +23,7 @@ LIB="$ATT_DIR/big.so"
 as_nobody cp "$BIG" "$LIB"
 as_nobody objcopy --remove-section=.note.gnu.build-id "$LIB"
 # cut where the unwind data (.eh_frame, .eh_frame_hdr) starts
-KEEP=$(readelf -SW "$LIB" | awk '$2 ~ /^\.eh_frame/ { print "0x" $5 }' | sort | head -n 1)
+KEEP=$(readelf -SW "$LIB" | awk '$2 ~ /^\.eh_frame/ { print "0x" $5 }' | sort | awk 'NR == 1')
 KEEP=$((KEEP / 4096 * 4096))
 echo "$BIG -> $LIB, $(stat -c %s "$LIB") bytes, build-id removed; truncated to $KEEP"
 
