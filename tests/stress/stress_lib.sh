@@ -60,7 +60,8 @@ finish_stress()
 # flamed_start NAME DURATION [FLAMED ARGS...]: flamed --once DURATION on the whole host, writing
 # NAME.pb.gz, NAME.folded and NAME.svg in $TEST_TMP, under the monitor (report NAME.json, a curve
 # point every MONITOR_INTERVAL seconds, default 5, or 2 for captures under 30 s). FLAMED_WRAP
-# (an array) may hold a command that execs flamed (setpriv). Runs in the background; flamed_wait collects it.
+# (an array) may hold a command that execs flamed (setpriv). Runs in the background; flamed_wait
+# collects it.
 flamed_start()
 {
 	local name=$1 duration=$2

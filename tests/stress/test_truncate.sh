@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # A library truncated while flamed reads it: an unprivileged user keeps truncating its own copy of
-# a large library (libstdc++, stripped of its build-id so every size and mtime is a new
-# binary to a cache) where its unwind data starts, for 3 ms, then whole for 5 ms, over and over,
-# while 50 children a second (x STRESS_SCALE) map it executable, so flamed reads the file again
-# and again as it shrinks. flamed must not crash
-# (SIGBUS from a mapped file that shrank), must exit 0 with readable outputs within its bounds,
-# and the victim must keep complete stacks and its shares. 15 s (x STRESS_SCALE).
+# a large library (libstdc++, stripped of its build-id so every size and mtime is a new binary to
+# a cache) where its unwind data starts, for 3 ms, then whole for 5 ms, over and over, while 50
+# children a second (x STRESS_SCALE) map it as the dynamic loader would, so flamed reads the file
+# again and again as it shrinks. flamed must not crash (SIGBUS from a mapped file that shrank),
+# must exit 0 with readable outputs within its bounds, and the victim must keep complete stacks
+# and its shares. 15 s (x STRESS_SCALE).
 # shellcheck source=stress_lib.sh
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
