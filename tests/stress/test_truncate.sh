@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# A library truncated while flamed reads it: an unprivileged user keeps truncating its own copy of
-# a large library (libstdc++, stripped of its build-id so every size and mtime is a new binary to
-# a cache) where its unwind data starts, for 3 ms, then whole for 5 ms, over and over, while 50
-# children a second (x STRESS_SCALE) map it as the dynamic loader would, so flamed reads the file
-# again and again as it shrinks. flamed must not crash (SIGBUS from a mapped file that shrank),
+# Libraries truncated while flamed reads them: an unprivileged user keeps truncating its own copy
+# of a large library (libstdc++, stripped of its build-id) where its unwind data starts, for 3 ms,
+# then whole for 5 ms, over and over, moving to a fresh copy (a new file to flamed) five times a
+# second, while 50 children a second (x STRESS_SCALE) map the current copy as the dynamic loader
+# would, so flamed reads each copy as it shrinks. flamed must not crash (SIGBUS from a mapped file that shrank),
 # must exit 0 with readable outputs within its bounds, and the victim must keep complete stacks
 # and its shares. 15 s (x STRESS_SCALE).
 # shellcheck source=stress_lib.sh
@@ -42,6 +42,7 @@ wait "$ATT_PID" || true
 echo "attacker: $(tr '\n' ' ' <"$TEST_TMP/trunc.out")"
 expect "the file was truncated" at_least truncations "$(attacker_value trunc truncations)" \
 	$((SECS * 25))
+expect "fresh copies made" at_least copies "$(attacker_value trunc copies)" $((SECS * 2))
 
 print_summary_line
 if [ "$RC" = 0 ]; then
