@@ -10,10 +10,11 @@ from /proc/PID. Standard library only.
       summary line and exits with flamed's exit status (128 + N when killed by signal N). With
       --timeout, a flamed still running is sent SIGTERM (SIGKILL 5 s later), checked every
       interval, after its threads' states and gdb's backtrace are saved in FILE.hang.txt.
-  flamed_monitor.py check FILE [--duration S] [--max-cpu-pct P] [--max-rss-mb M]
+  flamed_monitor.py check FILE [--duration S | --steady] [--max-cpu-pct P] [--max-rss-mb M]
                                 [--flat-after S --flat-mb D]
-      prints the numbers and the curve (CPU % over S seconds, the capture, when given, else over
-      flamed's whole life); exits 1 with "FAIL: ..." lines when a bound is exceeded.
+      prints the numbers and the curve (CPU % over S seconds, the capture, when given; with
+      --steady between the curve's first and last points; else over flamed's whole life);
+      exits 1 with "FAIL: ..." lines when a bound is exceeded.
 """
 import argparse
 import json
@@ -138,7 +139,16 @@ def cmd_check(args):
     if r.get("killed"):
         fails.append("flamed was still running after --timeout: signals %s" % r["killed"])
     pct = r["cpu_pct"]
-    if args.duration:
+    if args.steady:
+        # between the first and last curve points: the capture itself, without the fixed cost of
+        # starting (BPF load and verification, kallsyms) and of writing the outputs
+        pts = r["curve"]
+        if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+            fails.append("too few curve points for a steady CPU figure")
+        else:
+            pct = 100.0 * (pts[-1][3] - pts[0][3]) / (pts[-1][0] - pts[0][0])
+            print("  CPU from %g s to %g s: %.2f %% of a core" % (pts[0][0], pts[-1][0], pct))
+    elif args.duration:
         # over the capture's nominal length: a slow start (the BPF verifier waiting for a CPU on
         # a busy machine) must not dilute the figure
         pct = 100.0 * r["cpu_s"] / args.duration
@@ -177,6 +187,8 @@ def main():
     p.add_argument("report")
     p.add_argument("--max-cpu-pct", type=float)
     p.add_argument("--duration", type=float, help="the capture's length: CPU %% is over it")
+    p.add_argument("--steady", action="store_true",
+                   help="CPU %% between the first and last curve points instead")
     p.add_argument("--max-rss-mb", type=float)
     p.add_argument("--flat-after", type=float)
     p.add_argument("--flat-mb", type=float, default=8.0)

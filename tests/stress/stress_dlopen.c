@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 		if (dir) {
 			int fd;
 
-			snprintf(path, sizeof(path), "%s/dl-%llu.so", dir, (unsigned long long)loads);
+			snprintf(path, sizeof(path), "%s/dl-%llu.so", dir,
+				 (unsigned long long)loads);
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 			ok = fd >= 0 && write(fd, content, len) == (ssize_t)len;
 			if (fd >= 0)

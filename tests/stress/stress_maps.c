@@ -22,7 +22,7 @@
 
 #include "workload.h"
 
-#define PAGE 4096
+#define PAGE	4096
 #define REGIONS 8
 
 /* mov ecx, 2000; 1: dec ecx; jnz 1b; ret */
@@ -36,7 +36,7 @@ static int make_code_file(long pages)
 
 	if (fd < 0)
 		return -errno;
-	unlink(path); /* mapped as "/tmp/stress_maps.X (deleted)" */
+	unlink(path);			  /* mapped as "/tmp/stress_maps.X (deleted)" */
 	memset(page, 0xcc, sizeof(page)); /* int3 after the function */
 	memcpy(page, code, sizeof(code));
 	for (long i = 0; i < pages; i++) {
@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc != 4 || (pages = strtol(argv[1], NULL, 10)) < 1 || pages > 100000 ||
-	    (period_ms = strtol(argv[2], NULL, 10)) < 1 || workload_parse_seconds(argv[3], &seconds)) {
+	    (period_ms = strtol(argv[2], NULL, 10)) < 1 ||
+	    workload_parse_seconds(argv[3], &seconds)) {
 		fprintf(stderr, "usage: %s PAGES PERIOD_MS SECONDS\n", argv[0]);
 		return 2;
 	}
@@ -70,8 +71,8 @@ int main(int argc, char **argv)
 	}
 	/* REGIONS reserved areas of 2 * PAGES pages: page i of a layout goes to slot 2i or 2i+1 */
 	region_len = (size_t)pages * 2 * PAGE;
-	base = mmap(NULL, region_len * REGIONS, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		    -1, 0);
+	base = mmap(NULL, region_len * REGIONS, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	fn = calloc((size_t)pages, sizeof(*fn));
 	if (base == MAP_FAILED || !fn) {
 		fprintf(stderr, "stress_maps: reserve: %s\n", strerror(errno));
@@ -104,8 +105,8 @@ int main(int argc, char **argv)
 		} while (workload_clock_ns(CLOCK_MONOTONIC) < busy_until);
 		/* back to reserved PROT_NONE: the slots stay ours, the code is gone */
 		for (long i = 0; i < pages; i++)
-			mmap(fn[i], PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-			     -1, 0);
+			mmap(fn[i], PAGE, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 		cycles++;
 		start += (uint64_t)period_ms * 1000000ULL;
 		ts = (struct timespec){ .tv_sec = (time_t)(start / 1000000000ULL),

@@ -23,12 +23,12 @@
 #include "workload.h"
 
 static const char *const names[] = {
-	"nl\nname 99",	   /* a newline, then what looks like a folded count */
-	"x) R 1 1 1 1 1",  /* a fake end of the comm field in /proc/PID/stat */
-	"sp ace;semi",	   /* a space and the folded separator */
+	"nl\nname 99",	    /* a newline, then what looks like a folded count */
+	"x) R 1 1 1 1 1",   /* a fake end of the comm field in /proc/PID/stat */
+	"sp ace;semi",	    /* a space and the folded separator */
 	"\xff\xfe\x80\xc3", /* not UTF-8, and a truncated sequence at the end */
-	"<svg&\"'>%s%n",   /* markup and format directives */
-	"\t\r\x1b[2J",	   /* control characters, an ANSI escape */
+	"<svg&\"'>%s%n",    /* markup and format directives */
+	"\t\r\x1b[2J",	    /* control characters, an ANSI escape */
 };
 #define NR_NAMES (sizeof(names) / sizeof(names[0]))
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * stress_truncate FILE RATE SECONDS [KEEP]: a library truncated under its readers. A thread keeps
- * truncating FILE (which the caller owns) to KEEP bytes (default 0; the start of .eh_frame_hdr
- * makes it short and quick to restore), leaving it so for 3 ms, and writing the rest back for
- * 5 ms, while
- * RATE children a second each map FILE's segments as the dynamic loader would (whatever its size
- * at that moment; they never touch them), burn 5 ms of CPU in their own code and stay 300 ms. A
- * profiler that announces the children reads FILE while it shrinks: with FILE stripped of its build-id, every new size and mtime is a
- * new binary to it, so it reads the file again for each child.
+ * stress_truncate FILE RATE SECONDS [KEEP]: libraries truncated under their readers. A thread
+ * writes a copy of FILE next to it (FILE.N; FILE is left alone) and keeps truncating it to KEEP
+ * bytes (default 0; where its unwind data starts makes it quick to restore) for 3 ms, then
+ * writing the rest back and leaving it whole for 5 ms; every 200 ms it moves on to a fresh copy
+ * and unlinks the old one. Meanwhile RATE children a second each map the current copy's segments
+ * as the dynamic loader would (whatever its size at that moment; they never touch them), burn
+ * 5 ms of CPU in their own code and stay 300 ms. A profiler that announces the children reads
+ * the copies while they shrink, a new file (inode) five times a second; with FILE stripped of its
+ * build-id, each copy is also a new binary to a cache keyed by content.
  *
- * Output: "pid N" at start; at exit "children N" and "truncations N".
+ * Output: "pid N" at start; at exit "children N", "truncations N" and "copies N".
  */
 #include <elf.h>
 #include <errno.h>
@@ -30,19 +31,45 @@
 #define PAGE 4096
 
 static const char *file;
+static char current[4096]; /* the copy children map now; children get it at fork */
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *content;
 static size_t len, keep;
-static uint64_t deadline_ns, truncations;
+static uint64_t deadline_ns, truncations, copies;
 static volatile uint64_t sink;
 
+/* A fresh copy of FILE next to it (a new inode: a new file to whoever pins files by inode), open
+ * for writing; the previous copy is unlinked (its mappings live on). fd or -1. */
+static int new_copy(void)
+{
+	char path[sizeof(current)];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.%llu", file, (unsigned long long)copies);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0 || pwrite(fd, content, len, 0) != (ssize_t)len) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	pthread_mutex_lock(&current_lock);
+	if (copies)
+		unlink(current);
+	snprintf(current, sizeof(current), "%s", path);
+	copies++;
+	pthread_mutex_unlock(&current_lock);
+	return fd;
+}
+
+/* Cut the current copy to KEEP bytes for 3 ms, make it whole for 5 ms, over and over; every 25
+ * rounds (about 200 ms) move on to a fresh copy. */
 static void *toggler(void *arg)
 {
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	int fd = new_copy();
 
 	(void)arg;
-	if (fd < 0)
-		return NULL;
-	while (workload_clock_ns(CLOCK_MONOTONIC) < deadline_ns) {
+	for (unsigned round = 1; fd >= 0 && workload_clock_ns(CLOCK_MONOTONIC) < deadline_ns;
+	     round++) {
 		struct timespec whole = { .tv_nsec = 5000000L }, cut = { .tv_nsec = 3000000L };
 
 		if (ftruncate(fd, (off_t)keep) == 0)
@@ -51,8 +78,16 @@ static void *toggler(void *arg)
 		if (pwrite(fd, content + keep, len - keep, (off_t)keep) != (ssize_t)(len - keep))
 			break;
 		nanosleep(&whole, NULL);
+		if (round % 25 == 0) {
+			close(fd);
+			fd = new_copy();
+		}
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&current_lock);
+	unlink(current);
+	pthread_mutex_unlock(&current_lock);
 	return NULL;
 }
 
@@ -77,7 +112,7 @@ static void child(void)
 	const Elf64_Phdr *ph;
 	uint64_t span = 0;
 	char *base;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	int fd = open(current, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(*ph) > len)
@@ -146,10 +181,13 @@ int main(int argc, char **argv)
 	next = workload_clock_ns(CLOCK_MONOTONIC);
 	while (next < deadline_ns) {
 		struct timespec ts;
-		pid_t pid = fork();
+		pid_t pid;
 
+		pthread_mutex_lock(&current_lock); /* a whole path in the child */
+		pid = fork();
 		if (pid == 0)
 			child();
+		pthread_mutex_unlock(&current_lock);
 		children += pid > 0;
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
@@ -161,14 +199,7 @@ int main(int argc, char **argv)
 	pthread_join(t, NULL);
 	while (wait(NULL) > 0)
 		;
-	/* leave the file whole, as found */
-	fd = open(file, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (pwrite(fd, content, len, 0) != (ssize_t)len)
-			fprintf(stderr, "stress_truncate: cannot restore %s\n", file);
-		close(fd);
-	}
-	printf("children %llu\ntruncations %llu\n", (unsigned long long)children,
-	       (unsigned long long)truncations);
+	printf("children %llu\ntruncations %llu\ncopies %llu\n", (unsigned long long)children,
+	       (unsigned long long)truncations, (unsigned long long)copies);
 	return 0;
 }

@@ -35,7 +35,8 @@ data = open(path, "rb").read()
 assert len(old) == len(new) and data.count(old) == 1, "build-id not found once"
 open(path, "wb").write(data.replace(old, new))
 PYEOF
-[ "$(build_id "$POISON_DIR/libunwind_hot.so")" = "$(build_id "$REAL")" ] || fail "build-id not copied"
+[ "$(build_id "$POISON_DIR/libunwind_hot.so")" = "$(build_id "$REAL")" ] ||
+	fail "build-id not copied"
 cmp -s "$POISON_DIR/libunwind_hot.so" "$REAL" && fail "the poison is the real library"
 
 flamed_start buildid "${SECS}s"
@@ -43,7 +44,8 @@ flamed_attached
 attacker_start poisoner env LD_LIBRARY_PATH="$POISON_DIR" "$POISON_DIR/poisoner" $((SECS + 2))
 POISONER=$BG_PID
 sleep 2 # the attacker is sampled, its tables built, before the victim starts
-grep -q "$POISON_DIR/libunwind_hot.so" "/proc/$POISONER/maps" || fail "the poisoner did not map the poison"
+grep -q "$POISON_DIR/libunwind_hot.so" "/proc/$POISONER/maps" ||
+	fail "the poisoner did not map the poison"
 victim_start unwind_lib $((SECS - 4))
 wait_for_line "$VICTIM_OUT" '^pid [0-9]+$'
 grep -q "$REAL" "/proc/$VICTIM_PID/maps" || fail "the victim did not map $REAL"
@@ -63,7 +65,8 @@ bg_start "$VICTIM_OUT" nice -n -10 env LD_LIBRARY_PATH="$VLIB_DIR" "$WORKLOAD_DI
 	$((SECS + 4))
 VICTIM_PID=$BG_PID
 wait_for_line "$VICTIM_OUT" '^pid [0-9]+$'
-grep -q "$VLIB_DIR/libunwind_hot.so" "/proc/$VICTIM_PID/maps" || fail "the victim did not map its copy"
+grep -q "$VLIB_DIR/libunwind_hot.so" "/proc/$VICTIM_PID/maps" ||
+	fail "the victim did not map its copy"
 cp "$STRESS_DIR/libstress_poison.so" "$VLIB_DIR/new.so"
 mv -f "$VLIB_DIR/new.so" "$VLIB_DIR/libunwind_hot.so"
 flamed_start replaced "${SECS}s"

@@ -17,13 +17,13 @@
 #           One process holds the mapping; others (stress_flicker) map and unmap it every
 #           0.5 ms, so that as root too the mapping may be gone from /proc/PID/map_files by the
 #           time flamed opens it.
-# Captures of 8 s (x STRESS_SCALE); a hung flamed is killed 10 s after its capture should have
+# Captures of 6 s (x STRESS_SCALE); a hung flamed is killed 10 s after its capture should have
 # ended.
 # shellcheck source=stress_lib.sh
 source "$(dirname "$0")/stress_lib.sh"
 require_stress
 
-SECS=$((8 * STRESS_SCALE))
+SECS=$((6 * STRESS_SCALE))
 FLAMED_GRACE=10
 cd "$TEST_TMP"
 SECRET_DIR="$TEST_TMP/secret"
@@ -58,7 +58,7 @@ attack()
 	as_nobody ln -s "$SECRET" "$ATT_DIR/suffix/libpub.so"
 	as_nobody rm "$LIB_gone"
 	as_nobody ln -s "$SECRET" "$LIB_gone"
-	grep -h 'libpub' /proc/"$BG_PID"/maps | head -n 1
+	grep -m 1 'libpub' "/proc/$BG_PID/maps" || fail "the attacker did not map its library"
 }
 
 # capture NAME: a capture while the attackers run; the secret must not show.
