@@ -630,7 +630,6 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct aspace_key ak = {};
-	__u8 one = 1;
 
 	ak.tgid = BPF_CORE_READ(p, tgid);
 	if (cfg_filter && !bpf_map_lookup_elem(&targets, &ak.tgid))
@@ -638,8 +637,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	ak.aspace = aspace_cookie(p);
 	if (!ak.aspace || ak.tgid == cfg_self_tgid)
 		return 0;
-	if (send_event(FLAMED_EVENT_EXEC, ak.tgid, ak.aspace, p))
-		bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
+	/* not marked known: userspace reads a process only once a sample shows it runs (an exec
+	 * storm of processes never sampled costs no snapshots), then its first sample after the
+	 * exec announces it; this event only refreshes a process announced already */
+	send_event(FLAMED_EVENT_EXEC, ak.tgid, ak.aspace, p);
 	return 0;
 }
 

@@ -32,7 +32,8 @@
 struct session {
 	const struct config *cfg;
 	struct sampler *sampler;
-	struct collector *coll; /* the current window */
+	struct collector *coll;		  /* the current window */
+	const struct collector *building; /* a window being built (session__build), or NULL */
 	struct proc_table *procs;
 	struct symbolizer *sym;
 	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
@@ -120,16 +121,19 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 	struct proc_entry *e;
 
 	if (ev->type == FLAMED_EVENT_EXIT) {
-		/* the process table keeps its snapshot for symbolization; only tables go */
+		/* tables go now; the snapshot stays while a window holds samples of the process */
 		if (c->unwind) {
 			sampler__delete_unwind_proc(c->sampler, ev->tgid);
 			unwind_loader__forget(c->unwind, ev->tgid);
 		}
+		proc_table__exited(c->procs, ev->tgid);
 		return;
 	}
 	e = proc_table__find(c->procs, ev->tgid, ev->aspace);
 	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
 	if (!e) {
+		if (ev->type == FLAMED_EVENT_EXEC)
+			return; /* never sampled yet: its first sample announces it (flamed.bpf.c) */
 		e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
 		if (!e) {
 			c->oom = -ENOMEM;
@@ -365,6 +369,14 @@ int session__poll_events(struct session *s)
 	return s->oom;
 }
 
+static bool in_some_window(uint32_t tgid, void *ctx)
+{
+	struct session *s = ctx;
+
+	return collector__has_tgid(s->coll, tgid) ||
+	       (s->building && collector__has_tgid(s->building, tgid));
+}
+
 int session__drain(struct session *s)
 {
 	int err = sampler__drain(s->sampler, on_stack, on_count, s);
@@ -373,6 +385,9 @@ int session__drain(struct session *s)
 		unwind_loader__tick(s->unwind);
 	/* JIT names are read while the process lives: it may be gone when its window is built */
 	proc_table__poll_jit(s->procs);
+	/* processes that exited and that no window holds samples of: gone at once */
+	if (!err)
+		proc_table__reap(s->procs, in_some_window, s);
 	return err ? err : s->oom;
 }
 
@@ -399,7 +414,9 @@ int session__build(struct session *s, const struct collector *window, const stru
 	char quality[256];
 	int err;
 
+	s->building = window; /* drains while it builds (opts->yield) must not reap its processes */
 	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
+	s->building = NULL;
 	if (err)
 		return err;
 	ss = symbolizer__stats(s->sym);

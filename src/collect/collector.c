@@ -123,6 +123,11 @@ size_t collector__nr_keys(const struct collector *c)
 	return c->counts.len;
 }
 
+bool collector__has_tgid(const struct collector *c, uint32_t tgid)
+{
+	return hashmap__find(&c->tgids, tgid, NULL);
+}
+
 size_t collector__nr_processes(const struct collector *c)
 {
 	return c->tgids.len;

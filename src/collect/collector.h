@@ -5,6 +5,7 @@
 #ifndef FLAMED_COLLECTOR_H
 #define FLAMED_COLLECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -39,7 +40,8 @@ int collector__for_each_count(const struct collector *c, collector_count_fn fn, 
 uint64_t collector__samples(const struct collector *c); /* sum of counts */
 size_t collector__nr_stacks(const struct collector *c);
 size_t collector__nr_keys(const struct collector *c);
-size_t collector__nr_processes(const struct collector *c); /* distinct tgids */
+size_t collector__nr_processes(const struct collector *c);	    /* distinct tgids */
+bool collector__has_tgid(const struct collector *c, uint32_t tgid); /* a count of tgid is held */
 
 /* NULL-safe. */
 void collector__free(struct collector *c);

@@ -33,6 +33,13 @@ struct proc_table {
 	uint64_t opens_window_ns; /* start of the current second of the file open rate */
 	uint32_t window_opens;
 	size_t nr_files;
+	/* processes that exited, for proc_table__reap: (tgid, reap call it was told in) */
+	struct exited {
+		uint32_t tgid;
+		uint64_t seq;
+	} * exited;
+	size_t nr_exited, cap_exited;
+	uint64_t reap_seq;
 	struct proc_table_stats stats;
 };
 
@@ -792,6 +799,71 @@ void proc_table__poll_jit(struct proc_table *t)
 	}
 }
 
+void proc_table__exited(struct proc_table *t, uint32_t tgid)
+{
+	if (t->nr_exited == t->cap_exited) {
+		size_t cap = t->cap_exited ? t->cap_exited * 2 : 256;
+		struct exited *n = realloc(t->exited, cap * sizeof(*n));
+
+		if (!n)
+			return; /* left to proc_table__sweep */
+		t->exited = n;
+		t->cap_exited = cap;
+	}
+	t->exited[t->nr_exited++] = (struct exited){ .tgid = tgid, .seq = t->reap_seq };
+}
+
+size_t proc_table__reap(struct proc_table *t, bool (*in_use)(uint32_t tgid, void *ctx), void *ctx)
+{
+	struct hashmap doomed_tgids;
+	struct entry_node **doomed = NULL;
+	size_t keep = 0, nr = 0, cap = 0;
+
+	hashmap__init(&doomed_tgids, hashmap_hash_int, hashmap_equal_int, NULL);
+	for (size_t i = 0; i < t->nr_exited; i++) {
+		struct exited x = t->exited[i];
+
+		if (x.seq == t->reap_seq) {
+			t->exited[keep++] =
+				x; /* told since the last reap: its last samples may still
+						* be in the BPF maps until the next drain */
+			continue;
+		}
+		/* a window still refers to it: freed by the sweep after that window is built */
+		if (!in_use(x.tgid, ctx) && hashmap__set(&doomed_tgids, x.tgid, 1))
+			t->exited[keep++] = x;
+	}
+	t->nr_exited = keep;
+	t->reap_seq++;
+	if (!doomed_tgids.len)
+		goto cleanup;
+	hashmap__for_each (&t->entries, he) {
+		struct entry_node *n = (void *)he->value;
+
+		if (!hashmap__find(&doomed_tgids, n->e.tgid, NULL))
+			continue;
+		if (nr == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct entry_node **d = realloc(doomed, ncap * sizeof(*d));
+
+			if (!d)
+				break;
+			doomed = d;
+			cap = ncap;
+		}
+		doomed[nr++] = n;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		hashmap__delete(&t->entries, (uintptr_t)&doomed[i]->key, NULL);
+		entry_free(doomed[i]);
+	}
+	t->stats.swept += nr;
+cleanup:
+	hashmap__clear(&doomed_tgids);
+	free(doomed);
+	return nr;
+}
+
 size_t proc_table__nr_entries(const struct proc_table *t)
 {
 	return t->entries.len;
@@ -818,5 +890,6 @@ void proc_table__free(struct proc_table *t)
 	}
 	hashmap__clear(&t->entries);
 	hashmap__clear(&t->files);
+	free(t->exited);
 	free(t);
 }

@@ -74,7 +74,7 @@ struct proc_table_stats {
 	uint64_t opens_deferred; /* opens beyond PROC_TABLE_OPENS_MAX a second: left for later */
 	uint64_t fds_peak;	 /* most file fds open at once */
 	uint64_t fd_budget;	 /* fds the table keeps open at most (beyond holds) */
-	uint64_t swept;		 /* entries of exited processes freed by proc_table__sweep */
+	uint64_t swept;		 /* entries of exited processes freed (sweep and reap) */
 	uint64_t jit_maps_read;	 /* perf-PID.map files read */
 	uint64_t jit_maps_refused; /* perf-PID.map not owned by the process's user, or too big */
 };
@@ -140,6 +140,16 @@ const char *proc_table__jit_name(struct proc_table *t, struct proc_entry *e, uin
 /* Read the perf maps of live processes with anonymous executable memory (JITs) that grew, at
  * most once a second each: a process's names must be read before it exits. Call every drain. */
 void proc_table__poll_jit(struct proc_table *t);
+
+/* The process tgid exited (its last thread; the sampler's exit event): its entries can go once no
+ * window refers to it (proc_table__reap). */
+void proc_table__exited(struct proc_table *t, uint32_t tgid);
+
+/* Free the entries of processes that exited before the previous call (so at least one drain
+ * since) and that in_use says no window holds samples of. Call after each drain: a storm of
+ * short processes does not pile up entries until the window ends. Entries found before are
+ * invalid after it. Returns the entries freed. */
+size_t proc_table__reap(struct proc_table *t, bool (*in_use)(uint32_t tgid, void *ctx), void *ctx);
 
 /* Entries held now. */
 size_t proc_table__nr_entries(const struct proc_table *t);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "profile/profile_internal.h"
+#include "util/utf8.h"
 
 #define GROW(arr, cap, need) profile_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
@@ -48,6 +49,17 @@ int profile_intern(struct profile *p, const char *s, size_t *ret_idx)
 	if (hashmap__find(&p->str_index, (uintptr_t)s, &found)) {
 		*ret_idx = found;
 		return 0;
+	}
+	/* names come from other users' processes and binaries: a string that is not UTF-8 would
+	 * make pprof readers refuse the whole profile, so its bad bytes become U+FFFD */
+	if (!utf8_valid(s)) {
+		char *clean = utf8_sanitize(s);
+
+		if (!clean)
+			return -ENOMEM;
+		err = profile_intern(p, clean, ret_idx);
+		free(clean);
+		return err;
 	}
 	err = GROW(p->strs, p->cap_strs, p->nr_strs + 1);
 	if (err)
