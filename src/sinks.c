@@ -102,6 +102,7 @@ static int new_file(struct sinks *k)
 		.hostname = k->host,
 		.compress = cfg->sinks.compress_zstd ? UPLOAD_FILE_ZSTD : UPLOAD_FILE_GZIP,
 		.retain_bytes = cfg->sinks.retain_bytes,
+		.name_by_service = cfg->series_by_process,
 		.has_mode = cfg->has_output_mode,
 		.mode = cfg->output_mode,
 		.log = on_log,

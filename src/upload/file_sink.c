@@ -26,6 +26,7 @@ struct file_sink {
 	char *host;
 	enum upload_file_compress compress;
 	uint64_t retain_bytes;
+	bool name_by_service;
 	struct output_opts out; /* mode and owner of each file */
 };
 
@@ -155,7 +156,7 @@ static int file_submit(struct sink *s, const struct upload_window *w)
 	struct file_sink *fs = (struct file_sink *)s;
 	uint8_t *zst = NULL;
 	struct bytes b = { w->pprof, w->pprof_len };
-	char stamp[32], path[4096];
+	char stamp[32], path[4096], series[66] = "";
 	time_t t = (time_t)(w->start_ns / 1000000000);
 	struct tm tm;
 	int err;
@@ -163,8 +164,21 @@ static int file_submit(struct sink *s, const struct upload_window *w)
 	s->stats.submitted++;
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H-%M-%S", &tm);
-	if (snprintf(path, sizeof(path), "%s/%s_%sZ%s", fs->dir, fs->host, stamp, suffix(fs)) >=
-	    (int)sizeof(path)) {
+	if (fs->name_by_service && w->service_name) {
+		/* the process name picks part of a file name: keep it to a safe alphabet */
+		size_t n = 0;
+
+		series[n++] = '_';
+		for (const char *c = w->service_name; *c && n < sizeof(series) - 1; c++)
+			series[n++] = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+						      (*c >= '0' && *c <= '9') || *c == '-' ||
+						      *c == '.'
+					      ? *c
+					      : '_';
+		series[n] = 0;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s_%sZ%s%s", fs->dir, fs->host, stamp, series,
+		     suffix(fs)) >= (int)sizeof(path)) {
 		err = -ENAMETOOLONG;
 		goto cleanup;
 	}
@@ -227,6 +241,7 @@ int sink__new_file(const struct upload_file_opts *opts, struct sink **ret_sink)
 	fs->base.log_ctx = opts->log_ctx;
 	fs->compress = opts->compress;
 	fs->retain_bytes = opts->retain_bytes;
+	fs->name_by_service = opts->name_by_service;
 	fs->out = (struct output_opts){ .has_mode = opts->has_mode,
 					.mode = opts->mode,
 					.has_owner = opts->has_owner,

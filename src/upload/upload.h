@@ -138,6 +138,7 @@ struct upload_file_opts {
 	const char *hostname; /* file name prefix; NULL = "flamed" */
 	enum upload_file_compress compress;
 	uint64_t retain_bytes; /* total size kept, oldest deleted first; 0 = keep everything */
+	bool name_by_service;  /* several series a window: <host>_<start>Z_<service_name>.pb.gz */
 	bool has_mode;	       /* file mode below, else output's default (0600) */
 	unsigned int mode;     /* permission bits of each file, at most 0777 */
 	bool has_owner;	       /* chown each file to uid:gid */

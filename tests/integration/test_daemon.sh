@@ -97,4 +97,34 @@ go_pprof -raw "$latest" >"$TEST_TMP/raw.txt" || fail "go tool pprof -raw rejecte
 grep -q "samples/count cpu/nanoseconds" "$TEST_TMP/raw.txt" || fail "sample types: $(head -3 "$TEST_TMP/raw.txt")"
 check funcs "$latest" --comm cpu_shares --func burn_alpha --min-samples 5
 grep -q "window 1 (" "$TEST_TMP/d.err" || fail "no per-window status line"
+
+note "--series-by process: a profile per process name, each holding only that process's samples"
+mkdir "$TEST_TMP/series"
+bg_start "$TEST_TMP/work2.out" "$WORKLOAD_DIR/cpu_shares" 4
+"$FLAMED" --output-dir "$TEST_TMP/series" --series-by process --interval 1s -F 99 \
+	>"$TEST_TMP/s.out" 2>"$TEST_TMP/s.err" &
+SPID=$!
+BG_PIDS+=("$SPID")
+sleep 3.5
+kill -TERM "$SPID"
+wait "$SPID" || fail "daemon --series-by process exited $?"
+ls "$TEST_TMP/series" | head -20
+mine=$(ls "$TEST_TMP"/series/*_cpu_shares.pb.gz 2>/dev/null | head -1)
+[ -n "$mine" ] || fail "no file for the cpu_shares series"
+"$PYD" - "$INTEGRATION_DIR" "$TEST_TMP/series" <<'PYEOF' || fail "series files"
+import glob, gzip, os, sys
+sys.path.insert(0, sys.argv[1])
+import flamed_check as fc
+n = 0
+for path in glob.glob(os.path.join(sys.argv[2], "*.pb.gz")):
+    series = os.path.basename(path).split("Z_", 1)[1][:-len(".pb.gz")]
+    fails = fc.Failures()
+    comms = {s.comm for s in fc.load(path, fails)}
+    fails.finish()
+    # file names keep [A-Za-z0-9._-] of the process name, the rest become '_'
+    safe = {"".join(c if c.isalnum() or c in "._-" else "_" for c in comm) for comm in comms}
+    assert safe <= {series}, "%s holds %s" % (path, comms)
+    n += 1
+print("%d series files, each with one process name" % n)
+PYEOF
 echo PASS
