@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Demangled names for C++ (Itanium ABI) and Rust (legacy and v0) symbols, through libiberty's
- * demangler (the one binutils and GDB use). Symbol names come from other users' binaries:
- * lengths are capped and the demangler's own recursion limit stays on. */
+/* Demangled names for C++ (Itanium ABI) and Rust (legacy scheme; v0 names stay mangled, see
+ * demangle.c) symbols, through libiberty's demangler (the one binutils and GDB use). Symbol
+ * names come from other users' binaries: lengths are capped and the demangler's own recursion
+ * limit stays on. */
 #ifndef FLAMED_DEMANGLE_H
 #define FLAMED_DEMANGLE_H
 

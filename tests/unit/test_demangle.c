@@ -37,7 +37,8 @@ static void test_languages(void **state)
 	expect("_ZNSt6vectorIiSaIiEE9push_backERKi",
 	       "std::vector<int, std::allocator<int> >::push_back(int const&)");
 	expect("_ZN4core3fmt5write17h3b0c5c6bb8e0e1f5E", "core::fmt::write");
-	expect("_RNvCs15kBYyAo9fc_7mycrate7example", "mycrate::example");
+	/* Rust v0 stays mangled: libiberty's v0 demangler can be made to spin (demangle.c) */
+	expect("_RNvCs15kBYyAo9fc_7mycrate7example", NULL);
 }
 
 static void test_not_mangled(void **state)
