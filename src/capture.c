@@ -98,10 +98,7 @@ static int setup_loop(struct capture *c)
 	sigset_t mask;
 	int fds[4];
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
+	session_signal_mask(&mask);
 	c->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	c->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -178,16 +175,7 @@ static int run_loop(struct capture *c)
 			uint64_t expirations;
 
 			if (fd == c->signal_fd) {
-				struct signalfd_siginfo si;
-
-				while (read(c->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGCHLD) {
-						done |= command__reap(session__command(c->s));
-					} else {
-						c->interrupted = true;
-						done = true;
-					}
-				}
+				done |= session__read_signals(c->s, fd, &c->interrupted);
 			} else if (fd == c->tick_fd) {
 				if (read(c->tick_fd, &expirations, sizeof(expirations)) < 0)
 					continue;
@@ -286,10 +274,7 @@ int capture_run(const struct config *cfg)
 	int rc = 1, err;
 
 	/* signals arrive through signalfd; block them before any child exists */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
+	session_signal_mask(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &c.old_mask);
 
 	if (cli_has_sink(cfg) && sinks__new(cfg, &c.sinks))

@@ -69,10 +69,7 @@ static int setup_loop(struct daemon *d)
 	sigset_t mask;
 	int err;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
+	session_signal_mask(&mask);
 	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	d->window_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -185,8 +182,7 @@ static int end_window(struct daemon *d, bool final)
 /* Run until a signal or the command's exit. 0 or -errno. */
 static int run_loop(struct daemon *d)
 {
-	struct command *cmd = session__command(d->s);
-	bool done = false;
+	bool done = false, interrupted = false;
 	int err = 0;
 
 	while (!done) {
@@ -203,14 +199,7 @@ static int run_loop(struct daemon *d)
 			uint64_t expirations;
 
 			if (fd == d->signal_fd) {
-				struct signalfd_siginfo si;
-
-				while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-					if (si.ssi_signo == SIGCHLD)
-						done |= d->cfg->cmd && command__reap(cmd);
-					else
-						done = true;
-				}
+				done |= session__read_signals(d->s, fd, &interrupted);
 			} else if (fd == d->tick_fd) {
 				if (read(d->tick_fd, &expirations, sizeof(expirations)) > 0)
 					err = session__drain(d->s);
@@ -243,10 +232,7 @@ int daemon_run(const struct config *cfg)
 	int rc = 1, err;
 
 	/* signals arrive through signalfd; block them before any child exists */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
+	session_signal_mask(&mask);
 	sigprocmask(SIG_BLOCK, &mask, &d.old_mask);
 
 	/* credentials and spool directories are read before privileges are dropped */

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 
 #include <bpf/libbpf.h>
@@ -353,6 +354,30 @@ int session__drop_privileges(struct session *c, const char *const *paths, size_t
 	privileges_format(kept, names, sizeof(names));
 	log_debug("privileges: kept %s; dropped the rest, no new privileges", names);
 	return 0;
+}
+
+void session_signal_mask(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGCHLD);
+}
+
+bool session__read_signals(struct session *s, int signal_fd, bool *ret_interrupted)
+{
+	struct signalfd_siginfo si;
+	bool done = false;
+
+	while (read(signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			done |= command__reap(&s->cmd); /* false without a command (pid 0) */
+		} else {
+			*ret_interrupted = true;
+			done = true;
+		}
+	}
+	return done;
 }
 
 int session__event_fd(const struct session *s)

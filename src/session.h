@@ -32,6 +32,9 @@ struct output_opts;
 
 struct session;
 
+/* The signals both front ends take through a signalfd (SIGINT, SIGTERM, SIGCHLD), into mask. */
+void session_signal_mask(sigset_t *mask);
+
 /* Check privileges, BTF, -F and pids; load and attach the BPF program; start the command after
  * "--" (with child_mask as its signal mask). 0 and *ret_session (free with session__free), or
  * -errno after logging why (SESSION_ERR_COMMAND: the command could not be run). */
@@ -44,6 +47,10 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
  * 0 or -errno. */
 int session__drop_privileges(struct session *s, const char *const *paths, size_t nr_paths,
 			     const struct output_opts *oo);
+
+/* Read every signal signal_fd holds: true when the run is to end, on SIGINT/SIGTERM
+ * (*ret_interrupted set) or when the command after "--" exited (reaped). */
+bool session__read_signals(struct session *s, int signal_fd, bool *ret_interrupted);
 
 /* The ring buffer fd to watch (process events). */
 int session__event_fd(const struct session *s);
