@@ -44,6 +44,7 @@ struct session {
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
 	int oom;
+	struct session_costs costs;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -181,6 +182,34 @@ static void raise_nofile(void)
 			  strerror(errno));
 }
 
+/* Resident bytes of this process (/proc/self/statm), 0 when unknown. */
+static size_t resident_bytes(void)
+{
+	unsigned long long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* -v: what start-up cost (bench figure 8 measures the same from outside). */
+static void log_startup(const struct session *c)
+{
+	struct sampler_load_stats ls = sampler__load_stats(c->sampler);
+
+	log_debug("start-up: %.0f ms CPU, %.0f ms wall to the first sample; BPF object open %.1f "
+		  "ms, load %.1f ms (kernel %.1f ms: verifier, maps; libbpf %.1f ms: kernel BTF, "
+		  "relocations); resident %.1f MiB after start-up, %.1f MiB of it BPF maps mapped "
+		  "into flamed",
+		  c->costs.startup_cpu_ns / 1e6, c->costs.startup_wall_ns / 1e6, ls.open_ns / 1e6,
+		  ls.load_ns / 1e6, ls.load_sys_ns / 1e6, ls.load_user_ns / 1e6,
+		  c->costs.startup_rss / 1048576.0, ls.mapped_bytes / 1048576.0);
+}
+
 int session__start(const struct config *cfg, const sigset_t *child_mask,
 		   struct session **ret_session)
 {
@@ -194,6 +223,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		.drain_ms = SESSION_DRAIN_MS,
 		.unwind_mode = cfg->unwind_mode,
 	};
+	uint64_t wall0 = mono_ns();
 	struct session *c;
 	int err, max_hz = 0, tgid;
 
@@ -288,6 +318,10 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	/* libbpf parsed the kernel's BTF (several MB) to load the program: give that memory back,
 	 * so a daemon's resident size is what it uses, not its start-up peak */
 	malloc_trim(0);
+	c->costs.startup_cpu_ns = process_cpu_ns();
+	c->costs.startup_wall_ns = mono_ns() - wall0;
+	c->costs.startup_rss = resident_bytes();
+	log_startup(c);
 	{
 		struct timespec w;
 
@@ -387,8 +421,10 @@ int session__event_fd(const struct session *s)
 
 int session__poll_events(struct session *s)
 {
+	uint64_t t0 = process_cpu_ns();
 	int err = sampler__poll_events(s->sampler);
 
+	s->costs.events_cpu_ns += process_cpu_ns() - t0;
 	if (err < 0)
 		return err;
 	return s->oom;
@@ -404,7 +440,11 @@ static bool in_some_window(uint32_t tgid, void *ctx)
 
 int session__drain(struct session *s)
 {
+	uint64_t t0 = process_cpu_ns();
 	int err = sampler__drain(s->sampler, on_stack, on_count, s);
+
+	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
+	s->costs.drains++;
 
 	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
 		unwind_loader__tick(s->unwind);
@@ -439,9 +479,14 @@ int session__build(struct session *s, const struct collector *window, const stru
 	char quality[256];
 	int err;
 
+	uint64_t t0 = process_cpu_ns(), nested0 = s->costs.drain_cpu_ns + s->costs.events_cpu_ns;
+
 	s->building = window; /* drains while it builds (opts->yield) must not reap its processes */
 	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
 	s->building = NULL;
+	s->costs.build_cpu_ns +=
+		process_cpu_ns() - t0 - (s->costs.drain_cpu_ns + s->costs.events_cpu_ns - nested0);
+	s->costs.symbolize_ns += bs.symbolize_ns;
 	if (err)
 		return err;
 	ss = symbolizer__stats(s->sym);
@@ -459,6 +504,35 @@ int session__build(struct session *s, const struct collector *window, const stru
 	if (ret_stats)
 		*ret_stats = bs;
 	return 0;
+}
+
+struct session_costs session__costs(const struct session *s)
+{
+	struct session_costs c = s->costs;
+
+	c.total_cpu_ns = process_cpu_ns();
+	return c;
+}
+
+void session__add_encode_cost(struct session *s, uint64_t cpu_ns)
+{
+	s->costs.encode_cpu_ns += cpu_ns;
+}
+
+void session_costs__format(const struct session_costs *now, const struct session_costs *prev,
+			   char *buf, size_t size)
+{
+	static const struct session_costs zero;
+	const struct session_costs *p = prev ? prev : &zero;
+#define MS(field) ((now->field - p->field) / 1e6)
+
+	snprintf(buf, size,
+		 "agent %.1f ms CPU (drain %.1f in %llu, events %.1f, build %.1f (names %.1f), "
+		 "encode %.1f)",
+		 MS(total_cpu_ns) - (prev ? 0 : now->startup_cpu_ns / 1e6), MS(drain_cpu_ns),
+		 (unsigned long long)(now->drains - p->drains), MS(events_cpu_ns), MS(build_cpu_ns),
+		 MS(symbolize_ns), MS(encode_cpu_ns));
+#undef MS
 }
 
 void session__comments(const struct session *s, const uint64_t *m, uint64_t duration_ns,
@@ -624,6 +698,15 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			  (unsigned long long)ss.cache_hits, (unsigned long long)ss.cache_misses,
 			  (unsigned long long)ss.evicted, ss.cache_bytes / 1048576.0,
 			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20);
+	}
+	log_startup(c);
+	{
+		struct session_costs now = session__costs(c);
+		char line[256];
+
+		session_costs__format(&now, NULL, line, sizeof(line));
+		log_debug("after start-up: %s; resident now %.1f MiB", line,
+			  resident_bytes() / 1048576.0);
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);

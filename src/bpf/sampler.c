@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 
 #include "bpf/sampler.h"
 #include "flamed.skel.h"
+#include "util/clock.h"
 
 struct sampler {
 	struct flamed_bpf *skel;
@@ -31,6 +33,7 @@ struct sampler {
 	/* drain buffers, sized to map_entries */
 	void *keys;
 	void *values;
+	struct sampler_load_stats load_stats;
 };
 
 static const char *const metric_names[FLAMED_METRIC__MAX] = {
@@ -90,6 +93,19 @@ static uint32_t map_entries_for(int nr_cpus, int freq_hz, uint32_t drain_ms)
 	if (n > (1u << 17))
 		n = 1u << 17;
 	return n;
+}
+
+/* Entries a drain reads per batch call: a whole map would need a map-sized buffer (a stack is
+ * 1 KiB: 16 MiB on a big host), resident once touched; 256 keeps it to 264 KiB for a few more
+ * system calls. The kernel copies whole hash buckets, far smaller than this. */
+static uint32_t drain_batch(const struct sampler *s)
+{
+	return s->map_entries < 256 ? s->map_entries : 256;
+}
+
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000ULL;
 }
 
 static int on_ringbuf(void *ctx, void *data, size_t size)
@@ -174,8 +190,10 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 
 	{
 		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
+		uint64_t t0 = mono_ns();
 
 		s->skel = flamed_bpf__open_opts(&oo);
+		s->load_stats.open_ns = mono_ns() - t0;
 	}
 	if (!s->skel) {
 		err = -errno;
@@ -216,7 +234,17 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 			goto cleanup;
 	}
 
-	err = flamed_bpf__load(s->skel);
+	{
+		struct rusage r0, r1;
+		uint64_t t0 = mono_ns();
+
+		getrusage(RUSAGE_SELF, &r0);
+		err = flamed_bpf__load(s->skel);
+		getrusage(RUSAGE_SELF, &r1);
+		s->load_stats.load_ns = mono_ns() - t0;
+		s->load_stats.load_user_ns = timeval_ns(&r1.ru_utime) - timeval_ns(&r0.ru_utime);
+		s->load_stats.load_sys_ns = timeval_ns(&r1.ru_stime) - timeval_ns(&r0.ru_stime);
+	}
 	if (err)
 		goto cleanup;
 
@@ -229,15 +257,19 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 			goto cleanup;
 		}
 		s->rows = p;
+		s->load_stats.mapped_bytes += (size_t)s->nr_rows * sizeof(*s->rows);
 	}
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
 	if (!s->events) {
 		err = -errno;
 		goto cleanup;
 	}
-	/* one buffer big enough for a whole map of either kind */
-	s->keys = calloc(s->map_entries, sizeof(struct flamed_count_key));
-	s->values = calloc(s->map_entries, sizeof(struct flamed_stack));
+	/* the ring buffer's data pages are mapped twice (reads wrap), plus its header pages */
+	s->load_stats.mapped_bytes += 2 * (size_t)bpf_map__max_entries(s->skel->maps.events) +
+				      2 * (size_t)sysconf(_SC_PAGESIZE);
+	/* one buffer for a batch of either kind: the drain reads a map in batches of this size */
+	s->keys = calloc(drain_batch(s), sizeof(struct flamed_count_key));
+	s->values = calloc(drain_batch(s), sizeof(struct flamed_stack));
 	if (!s->keys || !s->values) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -346,7 +378,7 @@ static int drain_map(struct sampler *s, struct bpf_map *map, size_t key_sz, size
 	bool first = true;
 
 	for (;;) {
-		__u32 n = s->map_entries;
+		__u32 n = drain_batch(s);
 		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch,
 							  s->keys, s->values, &n, &opts);
 		int saved = err ? -errno : 0;
@@ -453,6 +485,11 @@ int sampler__read_metrics(const struct sampler *s, uint64_t *out)
 int sampler__nr_cpus(const struct sampler *s)
 {
 	return s->nr_attached;
+}
+
+struct sampler_load_stats sampler__load_stats(const struct sampler *s)
+{
+	return s->load_stats;
 }
 
 size_t sampler__map_bytes(const struct sampler *s)

@@ -27,6 +27,18 @@ struct sampler_opts {
 	uint32_t unwind_procs; /* processes with tables; 0 = 4096 */
 };
 
+/* What loading cost (sampler__load): wall time of opening the object (parsing its ELF and BTF)
+ * and of loading it (CO-RE against the kernel's BTF, creating the maps, the verifier), the load's
+ * CPU split into user (libbpf: BTF, relocations) and system (the kernel: verifier, maps), and
+ * the bytes of BPF maps mapped into this process (resident: they count in its RSS). */
+struct sampler_load_stats {
+	uint64_t open_ns;
+	uint64_t load_ns;
+	uint64_t load_user_ns;
+	uint64_t load_sys_ns;
+	size_t mapped_bytes;
+};
+
 /* Called for each new (process, address space) the BPF program announces. */
 typedef void (*sampler_event_fn)(const struct flamed_proc_event *ev, void *ctx);
 /* Called for each drained stack (borrowed for the call) and count entry. */
@@ -77,6 +89,9 @@ int sampler__read_metrics(const struct sampler *s, uint64_t *out);
 
 /* Name of a metric for summaries ("count_map_full"). Static string. */
 const char *sampler_metric_name(enum flamed_metric m);
+
+/* What sampler__load cost. */
+struct sampler_load_stats sampler__load_stats(const struct sampler *s);
 
 /* Number of CPUs sampled after attach. */
 int sampler__nr_cpus(const struct sampler *s);
