@@ -117,7 +117,7 @@ struct session_costs {
 	uint64_t drains;
 	uint64_t events_cpu_ns; /* process events: /proc snapshots, unwind tables */
 	uint64_t build_cpu_ns;	/* windows built into profiles, symbolization included */
-	uint64_t symbolize_ns;	/* of the builds, wall time looking names up (build_stats) */
+	uint64_t symbolize_ns;	/* of the builds, CPU looking names up (build_stats) */
 	uint64_t encode_cpu_ns; /* profiles encoded and written or handed to sinks */
 	uint64_t total_cpu_ns;	/* everything, at the time of the call */
 };

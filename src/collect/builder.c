@@ -159,9 +159,9 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, bo
 		if (!b->kernel_mapping)
 			return 0;
 	}
-	t0 = mono_ns();
+	t0 = thread_cpu_ns();
 	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, NULL);
-	b->stats->symbolize_ns += mono_ns() - t0;
+	b->stats->symbolize_ns += thread_cpu_ns() - t0;
 	*unsym = !name;
 	id = add_named_location(b, b->kernel_mapping, ip, name);
 	if (id && cache_put(&b->locs, &key, sizeof(key), id << 1 | *unsym))
@@ -208,13 +208,13 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	if (e)
 		m = proc_table__lookup(b->pt, e, ip, &f);
 	if (m) {
-		t0 = mono_ns(); /* the mapping's build-id opens the file too */
+		t0 = thread_cpu_ns(); /* the mapping's build-id opens the file too */
 		mapping_id = user_mapping(b, e, m, f);
 		if (!mapping_id)
 			return 0;
 		/* a return address points after the call: look up the call itself */
 		symbolizer__user(b->sym, m, f, exact ? ip : ip - 1, &res);
-		b->stats->symbolize_ns += mono_ns() - t0;
+		b->stats->symbolize_ns += thread_cpu_ns() - t0;
 	}
 	/* code outside any file (a JIT's): the names it wrote in its perf map, if any */
 	if (!res.name && e && (!m || !f))

@@ -44,7 +44,7 @@ struct build_stats {
 	uint64_t frames_unsymbolized; /* of those, without a function name */
 	uint64_t stacks_missing;      /* a count referred to a stack hash never drained */
 	uint64_t no_user_stack;	      /* samples of user processes without a user stack */
-	uint64_t symbolize_ns;	      /* wall time in the symbolizer (names of new addresses) */
+	uint64_t symbolize_ns;	      /* CPU in the symbolizer (names of new addresses) */
 };
 
 /* Build the profile. pt and sym are updated (maps refreshed on misses, caches filled). Returns 0

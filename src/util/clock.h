@@ -24,4 +24,14 @@ static inline uint64_t process_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* CPU time of the calling thread, in ns: a part of the process's work measured without the
+ * time other processes had the CPU (a system call: for spans, not per sample). */
+static inline uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 #endif /* FLAMED_CLOCK_H */

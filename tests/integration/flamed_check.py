@@ -532,9 +532,11 @@ def cmd_costs(args):
     for total, drain, drains, events, build, names, encode in agents:
         print("agent %.1f ms: drain %.1f (%d), events %.1f, build %.1f (names %.1f), encode %.1f"
               % (total, drain, drains, events, build, names, encode))
-        # the activities are parts of the total (the rest: the loop, sinks, timers)
+        # the activities are parts of the total (the rest: the loop, sinks, timers), names a
+        # part of the build
         fails.check(drain + events + build + encode <= total + 1,
                     "the activities add up to more than the total %.1f ms" % total)
+        fails.check(names <= build + 1, "names %.1f ms > build %.1f ms" % (names, build))
         fails.check(drains >= args.min_drains, "%d drains, want >= %d" % (drains,
                                                                         args.min_drains))
     return fails.finish()
