@@ -348,6 +348,24 @@ def parse_schedstat_ns(text):
     return int(parts[0])
 
 
+_AGENT_RE = re.compile(
+    r"agent ([0-9.]+) ms CPU \(drain ([0-9.]+) in ([0-9]+), events ([0-9.]+), build ([0-9.]+) "
+    r"\(names ([0-9.]+)\), encode ([0-9.]+)\)")
+
+
+def parse_agent_costs(text):
+    """Sum of flamed's 'agent N ms CPU (drain .., events .., build .. (names ..), encode ..)'
+    lines (the daemon's status lines) in seconds by activity, or None when there is none (a
+    flamed that does not print them)."""
+    keys = ("total", "drain", "drains", "events", "build", "names", "encode")
+    out = None
+    for m in _AGENT_RE.finditer(text):
+        out = out or dict.fromkeys(keys, 0.0)
+        for k, v in zip(keys, m.groups()):
+            out[k] += float(v) if k == "drains" else float(v) / 1000.0
+    return out
+
+
 def direct_cost_pct(agent_cpu_s, bpf_s, host_busy_s):
     """Direct cost of a profiler in % of the work it profiled: (its own CPU + its BPF program's
     run time) / the host's busy CPU in the same interval without those two (the BPF time is

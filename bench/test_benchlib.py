@@ -281,6 +281,17 @@ class TestProc(unittest.TestCase):
         with self.assertRaises(ValueError):
             bl.direct_cost_pct(1.0, 0.5, 1.2)
 
+    def test_agent_costs(self):
+        text = ("flamed: window 1 (10.0s): ...; agent 34.0 ms CPU (drain 1.3 in 11, events 23.0, "
+                "build 1.6 (names 0.3), encode 1.7)\n"
+                "flamed: window 2 (1.2s): ...; agent 6.0 ms CPU (drain 0.2 in 2, events 3.0, "
+                "build 0.4 (names 0.1), encode 1.3)\n")
+        c = bl.parse_agent_costs(text)
+        self.assertAlmostEqual(c["total"], 0.040)
+        self.assertAlmostEqual(c["events"], 0.026)
+        self.assertEqual(c["drains"], 13)
+        self.assertIsNone(bl.parse_agent_costs("flamed: window 1 (10.0s): 375 samples\n"))
+
 def make_elf(sections):
     """A minimal ELF64 LE header + section header table: sections = [(sh_type, size, entsize)]."""
     shentsize, shnum = 64, len(sections)
