@@ -498,7 +498,8 @@ size_t sampler__map_bytes(const struct sampler *s)
 			 (sizeof(struct flamed_count_key) + 8 + 8 + sizeof(struct flamed_stack));
 
 	return 2 * per_gen + 256 * 1024 /* events */ + (size_t)s->nr_rows * 8 +
-	       16384 * 24 /* known */ + 2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
+	       16384 * 24 /* known */ +
+	       (256 /* known_recent */ + 2 * sizeof(struct flamed_stack)) * s->nr_possible_cpus;
 }
 
 void sampler__detach(struct sampler *s)
