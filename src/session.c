@@ -18,6 +18,7 @@
 #include "collect/builder.h"
 #include "collect/collector.h"
 #include "command.h"
+#include "elf/elf_file.h"
 #include "output/output.h"
 #include "preflight.h"
 #include "privileges.h"
@@ -88,7 +89,9 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		int fd;
 
 		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
-		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
+		/* the file's ELF headers only (shared with the symbolizer), no symbol table */
+		if (!f || elf_file__load_bias(proc_file__elf(f), m->start, m->end, m->pgoff,
+					      m->prot_exec, &um->load_bias))
 			continue;
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
