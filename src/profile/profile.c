@@ -380,6 +380,21 @@ cleanup:
 	return 0;
 }
 
+int profile__set_location_name(struct profile *p, uint64_t location_id, const char *name)
+{
+	if (!p || !location_id || location_id > p->nr_locations)
+		return -EINVAL;
+	return profile_intern(p, name, &p->locations[location_id - 1].display_name);
+}
+
+int profile__set_mapping_has_functions(struct profile *p, uint64_t mapping_id, bool value)
+{
+	if (!p || !mapping_id || mapping_id > p->nr_mappings)
+		return -EINVAL;
+	p->mappings[mapping_id - 1].has_functions = value;
+	return 0;
+}
+
 static void add_values(int64_t *dst, const int64_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -579,7 +594,8 @@ struct walker {
 	size_t cap_labels;
 };
 
-/* "[basename]" of the mapping file, or the address: what perf shows for unsymbolized frames. */
+/* The location's display name (profile__set_location_name), else "[basename]" of the mapping
+ * file, or the address: what perf shows for unsymbolized frames. */
 static const char *location_name(struct walker *w, size_t loc_idx)
 {
 	const struct profile *p = w->p;
@@ -594,6 +610,8 @@ static const char *location_name(struct walker *w, size_t loc_idx)
 	}
 	if (w->loc_names[loc_idx])
 		return w->loc_names[loc_idx];
+	if (loc->display_name)
+		return profile_str(p, loc->display_name);
 	if (loc->mapping_id)
 		file = profile_str(p, p->mappings[loc->mapping_id - 1].filename);
 	base = strrchr(file, '/');

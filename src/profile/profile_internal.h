@@ -44,6 +44,7 @@ struct profile_location_rec {
 	uint64_t address;
 	size_t line_off; /* first Line in profile.lines */
 	size_t nr_lines;
+	size_t display_name; /* string index: folded/SVG name without Lines; 0 = none (not pprof) */
 };
 
 /* All fields 64-bit so the record has no padding and can be compared and hashed as words. */
