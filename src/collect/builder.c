@@ -113,17 +113,42 @@ static uint64_t function_id(struct builder *b, const char *symbol)
 	return id;
 }
 
-static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
-				   const char *name)
+/* Function id of a kernel module's symbol: "nf_hook_slow [nf_conntrack]" as the name, so every
+ * output says which module the code is in (perf shows the module as the frame's DSO), and the
+ * bare symbol as system_name. */
+static uint64_t module_function_id(struct builder *b, const char *symbol, const char *module)
+{
+	char name[512];
+	uintptr_t id;
+
+	snprintf(name, sizeof(name), "%s [%s]", symbol, module);
+	if (hashmap__find(&b->funcs, (uintptr_t)name, &id)) /* no symbol has a space: no clash */
+		return id;
+	id = profile__intern_function(b->p, name, symbol, NULL, 0);
+	if (id && cache_put(&b->funcs, name, strlen(name) + 1, id))
+		return 0;
+	return id;
+}
+
+/* A location of one Line naming symbol (of kernel module module, or NULL), or of none. */
+static uint64_t add_named_location_in(struct builder *b, uint64_t mapping_id, uint64_t addr,
+				      const char *name, const char *module)
 {
 	struct profile_line line = { 0 };
 
 	if (name) {
-		line.function_id = function_id(b, name);
+		line.function_id =
+			module ? module_function_id(b, name, module) : function_id(b, name);
 		if (!line.function_id)
 			return 0;
 	}
 	return profile__add_location(b->p, mapping_id, addr, &line, name ? 1 : 0);
+}
+
+static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
+				   const char *name)
+{
+	return add_named_location_in(b, mapping_id, addr, name, NULL);
 }
 
 /* What a location's frame counts as in build_stats. */
@@ -144,7 +169,7 @@ static uint64_t cached_location(struct builder *b, const struct loc_key *key, un
 static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, unsigned *unsym)
 {
 	struct loc_key key = { .owner = NULL, .addr = ip, .adjust = !is_leaf };
-	const char *name;
+	const char *name, *module = NULL;
 	uint64_t id;
 
 	id = cached_location(b, &key, unsym);
@@ -162,9 +187,9 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, un
 		if (!b->kernel_mapping)
 			return 0;
 	}
-	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, NULL);
+	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, &module);
 	*unsym = name ? 0 : LOC_UNSYM;
-	id = add_named_location(b, b->kernel_mapping, ip, name);
+	id = add_named_location_in(b, b->kernel_mapping, ip, name, module);
 	if (id && !name)
 		profile__set_mapping_has_functions(b->p, b->kernel_mapping, false);
 	if (id && cache_put(&b->locs, &key, sizeof(key), id << 2 | *unsym))
