@@ -17,10 +17,9 @@ struct elf_seg {
 	uint32_t flags; /* PF_X, PF_W, PF_R */
 };
 
+/* One block: the struct, nr_segs segments, then the build-id's hex (sized to it). */
 struct elf_file {
-	size_t build_id_len;
-	uint8_t build_id[ELF_BUILD_ID_MAX];
-	char build_id_hex[2 * ELF_BUILD_ID_MAX + 1];
+	const char *build_id; /* lower-case hex inside this block, or NULL */
 	size_t nr_segs;
 	struct elf_seg segs[]; /* PT_LOAD with file bytes, in program header order */
 };
@@ -114,8 +113,9 @@ static bool tables_complete(Elf *elf, const GElf_Ehdr *ehdr)
 struct elf_file *elf_file__from_elf(Elf *elf)
 {
 	struct elf_seg segs[ELF_FILE_MAX_LOADS];
+	uint8_t id[ELF_BUILD_ID_MAX];
+	size_t phnum, nr = 0, id_len;
 	struct elf_file *ef;
-	size_t phnum, nr = 0;
 	GElf_Ehdr ehdr;
 
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr) ||
@@ -144,20 +144,25 @@ struct elf_file *elf_file__from_elf(Elf *elf)
 			.flags = ph.p_flags,
 		};
 	}
-	ef = calloc(1, sizeof(*ef) + nr * sizeof(ef->segs[0]));
+	/* a malformed note is not fatal: the file just has no build-id */
+	id_len = elf_read_build_id(elf, id);
+	ef = calloc(1, sizeof(*ef) + nr * sizeof(ef->segs[0]) + (id_len ? 2 * id_len + 1 : 0));
 	if (!ef) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	ef->nr_segs = nr;
 	memcpy(ef->segs, segs, nr * sizeof(segs[0]));
-	/* a malformed note is not fatal: the file just has no build-id */
-	ef->build_id_len = elf_read_build_id(elf, ef->build_id);
-	for (size_t i = 0; i < ef->build_id_len; i++) {
-		static const char hex[] = "0123456789abcdef";
+	if (id_len) {
+		static const char digits[] = "0123456789abcdef";
+		char *hex = (char *)&ef->segs[nr];
 
-		ef->build_id_hex[2 * i] = hex[ef->build_id[i] >> 4];
-		ef->build_id_hex[2 * i + 1] = hex[ef->build_id[i] & 0xf];
+		for (size_t i = 0; i < id_len; i++) {
+			hex[2 * i] = digits[id[i] >> 4];
+			hex[2 * i + 1] = digits[id[i] & 0xf];
+		}
+		hex[2 * id_len] = '\0';
+		ef->build_id = hex;
 	}
 	return ef;
 }
@@ -232,14 +237,7 @@ struct elf_file *elf_file__open_mem(const void *buf, size_t len)
 
 const char *elf_file__build_id(const struct elf_file *ef)
 {
-	return ef && ef->build_id_len ? ef->build_id_hex : NULL;
-}
-
-const uint8_t *elf_file__build_id_bytes(const struct elf_file *ef, size_t *ret_len)
-{
-	if (ret_len)
-		*ret_len = ef ? ef->build_id_len : 0;
-	return ef && ef->build_id_len ? ef->build_id : NULL;
+	return ef ? ef->build_id : NULL;
 }
 
 int elf_file__offset_to_vaddr(const struct elf_file *ef, uint64_t offset, uint64_t *ret_vaddr)
@@ -287,7 +285,10 @@ size_t elf_file__nr_loads(const struct elf_file *ef)
 
 size_t elf_file__mem_bytes(const struct elf_file *ef)
 {
-	return ef ? sizeof(*ef) + ef->nr_segs * sizeof(ef->segs[0]) : 0;
+	if (!ef)
+		return 0;
+	return sizeof(*ef) + ef->nr_segs * sizeof(ef->segs[0]) +
+	       (ef->build_id ? strlen(ef->build_id) + 1 : 0);
 }
 
 void elf_file__free(struct elf_file *ef)

@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELF_BUILD_ID_MAX   64 /* bytes; GNU ld emits 16 (md5/uuid) or 20 (sha1) */
-#define ELF_FILE_MAX_LOADS 64 /* PT_LOAD segments kept; a file with more is refused (ENOEXEC) */
+#define ELF_BUILD_ID_MAX 64 /* bytes; GNU ld emits 16 (md5/uuid) or 20 (sha1) */
+/* PT_LOAD segments kept; a file with more is refused (ENOEXEC). Real files have 2-6: the bound
+ * keeps what a hostile file makes flamed hold per mapped file small (one object per file). */
+#define ELF_FILE_MAX_LOADS 16
 
 struct elf_file;
 
@@ -46,9 +48,6 @@ struct elf_file *elf_file__open_mem(const void *buf, size_t len);
 
 /* Lower-case hex of the build-id, or NULL. Borrowed. */
 const char *elf_file__build_id(const struct elf_file *ef);
-
-/* Build-id bytes (borrowed) and their count in *ret_len (may be NULL), or NULL. */
-const uint8_t *elf_file__build_id_bytes(const struct elf_file *ef, size_t *ret_len);
 
 /* Translate a file offset (mapping pgoff + (addr - mapping start)) to an ELF virtual address using
  * the PT_LOAD segment that holds it. Works for PIE, non-PIE and shared libraries.
