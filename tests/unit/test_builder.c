@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* The profile builder's kernel frames over a kallsyms fixture: a module's function is named with
- * its module in every output ("nf_hook_slow [nf_conntrack]"), with the bare symbol kept as the
- * pprof system_name; core kernel functions stay bare; an address no symbol covers makes the
- * kernel mapping's has_functions false. */
+/* Names in the outputs. The profile builder's kernel frames over a kallsyms fixture: a module's
+ * function is named with its module in every output ("nf_hook_slow [nf_conntrack]"), with the
+ * bare symbol kept as the pprof system_name; core kernel functions stay bare; an address no
+ * symbol covers makes the kernel mapping's has_functions false. A location's display name (a
+ * stripped binary's function by its start) groups addresses in folded output and never reaches
+ * pprof. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,12 +166,55 @@ static void module_names_in_pprof(void **state)
 	free(buf);
 }
 
+/* Two addresses of one stripped function share its display name (one folded line); a third
+ * without one is the mapping's "[basename]"; pprof has the addresses and not the name. */
+static void display_names(void **state)
+{
+	struct profile_mapping pm = { .filename = "/usr/lib/liblzma.so.5", .build_id = "ab12" };
+	struct profile *p = profile__new_cpu(99), *back = NULL;
+	uint64_t m, l1, l2, l3;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *out;
+
+	(void)state;
+	assert_non_null(p);
+	m = profile__add_mapping(p, &pm);
+	l1 = profile__add_location(p, m, 0x7f0000015b20, NULL, 0);
+	l2 = profile__add_location(p, m, 0x7f0000015b48, NULL, 0);
+	l3 = profile__add_location(p, m, 0x7f0000099000, NULL, 0);
+	assert_true(m && l1 && l2 && l3);
+	assert_int_equal(profile__set_location_name(p, l1, "liblzma.so.5+0x15b10"), 0);
+	assert_int_equal(profile__set_location_name(p, l2, "liblzma.so.5+0x15b10"), 0);
+	assert_int_equal(profile__set_location_name(p, 99, "x"), -EINVAL);
+	assert_int_equal(profile__set_mapping_has_functions(p, m, false), 0);
+	assert_int_equal(profile__add_cpu_sample(p, &l1, 1, 2, NULL, 0), 0);
+	assert_int_equal(profile__add_cpu_sample(p, &l2, 1, 3, NULL, 0), 0);
+	assert_int_equal(profile__add_cpu_sample(p, &l3, 1, 1, NULL, 0), 0);
+	out = folded(p);
+	assert_string_equal(out, "[liblzma.so.5] 1\nliblzma.so.5+0x15b10 5\n");
+	free(out);
+	assert_int_equal(profile__encode_pprof(p, &buf, &len), 0);
+	assert_null(memmem(buf, len, "+0x15b10", 8));
+	assert_int_equal(profile__decode_pprof(buf, len, &back), 0);
+	out = folded(back); /* read back: the addresses, under the mapping's name */
+	assert_string_equal(out, "[liblzma.so.5] 6\n");
+	free(out);
+	profile__free(back);
+	profile__free(p);
+	free(buf);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest kernel[] = {
 		cmocka_unit_test(module_names_in_folded),
 		cmocka_unit_test(module_names_in_pprof),
 	};
+	const struct CMUnitTest profile[] = {
+		cmocka_unit_test(display_names),
+	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(kernel, setup, teardown) |
+	       cmocka_run_group_tests(profile, NULL, NULL);
 }
