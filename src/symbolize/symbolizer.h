@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Address -> function name, for user addresses (through the mapped file's ELF symbols, and its
- * separate debug file under $FLAMED_DEBUG_DIR or /usr/lib/debug/.build-id/ when installed) and
- * kernel addresses (kallsyms). Parsed ELF files are cached by (dev, inode), so a library mapped by many
+ * separate debug file under $FLAMED_DEBUG_DIR or /usr/lib/debug/.build-id/ when installed; where
+ * no symbol covers an address, the start of its function from .eh_frame) and kernel addresses
+ * (kallsyms). Segments and build-id come from the file's ELF object (proc_file__elf); symbol
+ * tables are parsed on first lookup and cached by (dev, inode), so a library mapped by many
  * processes is parsed once; kallsyms is loaded on first use. */
 #ifndef FLAMED_SYMBOLIZER_H
 #define FLAMED_SYMBOLIZER_H

@@ -210,6 +210,8 @@ static void cache_budget_evicts(void **state)
 	symbolizer__set_cache_budget(s, 0); /* evicts everything */
 	assert_int_equal(symbolizer__stats(s).cache_bytes, 0);
 	symbolizer__free(s);
+	proc_file__drop_elf(&f1);
+	proc_file__drop_elf(&f2);
 	close(f1.fd);
 	close(f2.fd);
 }
