@@ -34,13 +34,21 @@
 #define HDR_MIN		  12 /* .eh_frame_hdr: version, 3 encodings, eh_frame_ptr (sdata4 or udata4) */
 #define SHT_X86_64_UNWIND 0x70000001
 
+/* An FDE's range while walking. */
 struct func {
 	uint64_t start;
 	uint64_t end; /* exclusive */
 };
 
+/* As kept: 8 bytes a function (libLLVM: ~95k functions, 0.7 MiB). */
+struct span {
+	uint32_t off; /* start - base */
+	uint32_t size;
+};
+
 struct elf_funcs {
-	struct func *v; /* sorted by start, then end */
+	uint64_t base;	/* lowest start */
+	struct span *v; /* sorted by start */
 	size_t nr;
 };
 
@@ -214,12 +222,38 @@ static int func_cmp(const void *a, const void *b)
 	return x->end < y->end ? -1 : x->end > y->end;
 }
 
+/* Sorted, one entry per start (the widest), compacted into f: a function more than 4 GiB above
+ * the lowest one or 4 GiB long is not real code and is dropped. */
+static int keep(struct elf_funcs *f, struct func *v, size_t nr)
+{
+	size_t out = 0;
+
+	qsort(v, nr, sizeof(*v), func_cmp);
+	f->v = calloc(nr, sizeof(*f->v));
+	if (!f->v)
+		return -ENOMEM;
+	f->base = v[0].start;
+	for (size_t i = 0; i < nr; i++) { /* sorted by end within a start: the last is widest */
+		uint64_t off = v[i].start - f->base, size = v[i].end - v[i].start;
+
+		if (off > UINT32_MAX || size > UINT32_MAX)
+			continue;
+		if (out && f->v[out - 1].off == off)
+			out--;
+		f->v[out++] = (struct span){ (uint32_t)off, (uint32_t)size };
+	}
+	f->nr = out;
+	return 0;
+}
+
 static struct elf_funcs *walk(const uint8_t *sec, size_t len, uint64_t vaddr, unsigned ptr_size)
 {
 	struct elf_funcs *f = calloc(1, sizeof(*f));
-	size_t off = 0, cap = 0, cie_off = SIZE_MAX, out = 0;
+	size_t off = 0, nr = 0, cap = 0, cie_off = SIZE_MAX;
+	struct func *v = NULL;
 	uint8_t enc = 0;
 	bool cie_ok = false;
+	int err = 0;
 
 	if (!f) {
 		errno = ENOMEM;
@@ -227,7 +261,7 @@ static struct elf_funcs *walk(const uint8_t *sec, size_t len, uint64_t vaddr, un
 	}
 	if (!sec)
 		len = 0;
-	while (len - off >= 8) {
+	while (len - off >= 8 && !err) {
 		struct cursor r = { .p = sec + off, .end = sec + len };
 		uint64_t length = cur_u(&r, 4), id, start, range;
 		size_t entry_end, id_pos;
@@ -252,28 +286,15 @@ static struct elf_funcs *walk(const uint8_t *sec, size_t len, uint64_t vaddr, un
 		/* zero-start or empty FDEs are what linkers leave of discarded sections */
 		if (!start || !range || start > UINT64_MAX - range)
 			continue;
-		if (push(&f->v, &f->nr, &cap, start, start + range)) {
-			elf_funcs__free(f);
-			errno = ENOMEM;
-			return NULL;
-		}
+		err = push(&v, &nr, &cap, start, start + range);
 	}
-	if (!f->nr)
-		return f;
-	qsort(f->v, f->nr, sizeof(*f->v), func_cmp);
-	/* one entry per start, the widest (sorted by end within a start: the last) */
-	for (size_t i = 0; i < f->nr; i++) {
-		if (out && f->v[out - 1].start == f->v[i].start)
-			f->v[out - 1] = f->v[i];
-		else
-			f->v[out++] = f->v[i];
-	}
-	f->nr = out;
-	if (out < cap) {
-		struct func *tmp = reallocarray(f->v, out, sizeof(*tmp));
-
-		if (tmp) /* shrinking: on failure the larger block is still valid */
-			f->v = tmp;
+	if (!err && nr)
+		err = keep(f, v, nr);
+	free(v);
+	if (err) {
+		elf_funcs__free(f);
+		errno = -err;
+		return NULL;
 	}
 	return f;
 }
@@ -387,23 +408,27 @@ struct elf_funcs *elf_funcs__open_mem(const void *buf, size_t len)
 int elf_funcs__lookup(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_start)
 {
 	size_t lo = 0, hi;
+	uint64_t off;
 
-	if (!f || !f->nr)
+	if (!f || !f->nr || vaddr < f->base)
 		return -ENOENT;
+	off = vaddr - f->base;
 	hi = f->nr;
 	while (lo < hi) { /* first entry starting after vaddr */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (f->v[mid].start <= vaddr)
+		if (f->v[mid].off <= off)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	/* the nearest start below; a few steps back catch an FDE that encloses another */
 	for (size_t i = lo, steps = 0; i > 0 && steps < LOOKUP_BACK; i--, steps++) {
-		if (vaddr < f->v[i - 1].end) {
+		const struct span *sp = &f->v[i - 1];
+
+		if (off - sp->off < sp->size) {
 			if (ret_start)
-				*ret_start = f->v[i - 1].start;
+				*ret_start = f->base + sp->off;
 			return 0;
 		}
 	}

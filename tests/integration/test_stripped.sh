@@ -22,10 +22,11 @@ readelf -nW shares_stripped >stripped.notes
 nm shares_stripped 2>&1 | grep -q 'no symbols' || fail "strip left a symbol table"
 
 run_flamed stripped --once 40s -F 499 -v -o "$TEST_TMP/stripped.folded" \
-	-o "$TEST_TMP/stripped.pb.gz" -- \
+	-o "$TEST_TMP/stripped.pb.gz" -o "$TEST_TMP/stripped.svg" -- \
 	sh -c "./shares_full $SECS >full.out & ./shares_stripped $SECS >stripped.out; wait"
 [ "$RC" = 0 ] || fail "flamed exited $RC"
-check_outputs stripped "$TEST_TMP/stripped.folded" "$TEST_TMP/stripped.pb.gz"
+check_outputs stripped "$TEST_TMP/stripped.folded" "$TEST_TMP/stripped.pb.gz" \
+	"$TEST_TMP/stripped.svg"
 grep -E '^flamed: stacks: .* by function start' stripped.err ||
 	fail "no share of frames named by function start in the summary"
 
@@ -34,4 +35,9 @@ grep -E '^flamed: stacks: .* by function start' stripped.err ||
 	--full shares_full --stripped-out stripped.out \
 	--func burn_alpha --func burn_beta --func burn_gamma ||
 	fail "stripped frames are not one per function, or pprof lost what a server needs"
+note "the flame graph has the same boxes"
+for f in burn_alpha burn_beta burn_gamma; do
+	addr=$(awk -v f="$f" '$4 == f {print $1}' full.nm | sed 's/^0*//')
+	grep -q "shares_stripped+0x$addr" stripped.svg || fail "no box shares_stripped+0x$addr ($f) in the SVG"
+done
 echo PASS
