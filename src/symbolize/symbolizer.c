@@ -15,12 +15,12 @@
  * (Debian's -dbgsym packages, libc6-dbg): the debug file's .symtab names the static functions the
  * stripped binary only has addresses for. */
 struct elf_pair {
-	struct elf_syms *es;	 /* the file itself: segments, build-id, .dynsym (+ .symtab) */
+	struct elf_syms *es;	 /* the file itself: .dynsym (+ .symtab) */
 	struct elf_syms *dbg;	 /* /usr/lib/debug/.build-id/xx/yyyy.debug, or NULL */
 	struct elf_funcs *funcs; /* .eh_frame function ranges, read on the first unnamed address */
 	bool funcs_tried;
 	const struct proc_file *key;
-	size_t bytes;		      /* memory of es + dbg */
+	size_t bytes;		      /* memory of es + dbg + funcs */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
 };
 
