@@ -19,6 +19,7 @@ ROOT_FRAMES = frozenset(
 
 _HEX_RE = re.compile(r"0x[0-9a-fA-F]+")
 _BRACKET_RE = re.compile(r"\[[^\]]*\]")
+_BY_START_RE = re.compile(r"[^\s;]+\+0x[0-9a-f]+")  # a stripped function: "libz.so.1+0x2a40"
 _NO_USER_STACK = "[no user stack]"
 
 
@@ -110,9 +111,11 @@ def folded_user_frames(frames):
 
 
 def flamed_frame_symbolized(frame):
-    """flamed names a frame it could not symbolize by its address (0x...) or by its mapping in
-    brackets ([libc.so.6], [unknown])."""
-    return not (_HEX_RE.fullmatch(frame) or _BRACKET_RE.fullmatch(frame))
+    """flamed names a frame it could not symbolize by its address (0x...), by its mapping in
+    brackets ([libc.so.6], [unknown]), or in a stripped file by its function's start
+    (liblzma.so.5+0x15b10: one box per function, but no name)."""
+    return not (_HEX_RE.fullmatch(frame) or _BRACKET_RE.fullmatch(frame)
+                or _BY_START_RE.fullmatch(frame))
 
 
 _SUMMARY_RE = re.compile(r"flamed: (\d+) samples, (\d+) processes, (\d+) dropped")

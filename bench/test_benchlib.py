@@ -83,7 +83,7 @@ class TestFolded(unittest.TestCase):
     def test_symbolized(self):
         self.assertTrue(bl.flamed_frame_symbolized("main"))
         self.assertTrue(bl.flamed_frame_symbolized("std::vector<int>::at[abi:cxx11]"))
-        for f in ("0x7f00deadbeef", "0x0", "[libc.so.6]", "[unknown]"):
+        for f in ("0x7f00deadbeef", "0x0", "[libc.so.6]", "[unknown]", "liblzma.so.5+0x15b10"):
             self.assertFalse(bl.flamed_frame_symbolized(f), f)
 
     def test_quality(self):

@@ -18,6 +18,7 @@
 #include "collect/builder.h"
 #include "collect/collector.h"
 #include "command.h"
+#include "elf/elf_file.h"
 #include "output/output.h"
 #include "preflight.h"
 #include "privileges.h"
@@ -89,7 +90,9 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		int fd;
 
 		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
-		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
+		/* the file's ELF headers only (shared with the symbolizer), no symbol table */
+		if (!f || elf_file__load_bias(proc_file__elf(f), m->start, m->end, m->pgoff,
+					      m->prot_exec, &um->load_bias))
 			continue;
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
@@ -491,9 +494,11 @@ int session__build(struct session *s, const struct collector *window, const stru
 		return err;
 	ss = symbolizer__stats(s->sym);
 	snprintf(quality, sizeof(quality),
-		 "flamed: %llu frames, %llu unsymbolized; %llu ELF files parsed, %llu unreadable",
+		 "flamed: %llu frames, %llu unsymbolized (%llu of them named by function start); "
+		 "%llu ELF files parsed, %llu unreadable",
 		 (unsigned long long)bs.frames, (unsigned long long)bs.frames_unsymbolized,
-		 (unsigned long long)ss.elf_parsed, (unsigned long long)ss.elf_failed);
+		 (unsigned long long)bs.frames_by_start, (unsigned long long)ss.elf_parsed,
+		 (unsigned long long)ss.elf_failed);
 	for (size_t i = 0; i < *ret_nr; i++)
 		profile__add_comment((*ret_series)[i].profile, quality);
 	if (symbolizer__kernel_error(s->sym) && !s->kernel_warned) {
@@ -605,21 +610,23 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	struct proc_table_stats ps = proc_table__stats(c->procs);
 	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL], refused;
 	double sym = bs->frames ? 100.0 * (bs->frames - bs->frames_unsymbolized) / bs->frames : 100;
+	double by_start = bs->frames ? 100.0 * bs->frames_by_start / bs->frames : 0;
 
 	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
 		 (unsigned long long)collector__samples(window), collector__nr_processes(window),
 		 (unsigned long long)dropped, (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL]);
-	log_info("stacks: %.1f%% of frames symbolized; stack map full %llu, kernel stack errors "
-		 "%llu, user stack errors %llu, no user stack %llu, truncated %llu; processes "
-		 "vanished before snapshot %llu, lost process events %llu",
-		 sym, (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
-		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
-		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR],
-		 (unsigned long long)bs->no_user_stack,
-		 (unsigned long long)(m[FLAMED_METRIC_KSTACK_TRUNCATED] +
-				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
-		 (unsigned long long)ps.vanished,
-		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	log_info(
+		"stacks: %.1f%% of frames symbolized (+%.1f%% by function start); stack map full "
+		"%llu, kernel stack errors %llu, user stack errors %llu, no user stack %llu, "
+		"truncated %llu; processes vanished before snapshot %llu, lost process events %llu",
+		sym, by_start, (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
+		(unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
+		(unsigned long long)m[FLAMED_METRIC_USTACK_ERR],
+		(unsigned long long)bs->no_user_stack,
+		(unsigned long long)(m[FLAMED_METRIC_KSTACK_TRUNCATED] +
+				     m[FLAMED_METRIC_USTACK_TRUNCATED]),
+		(unsigned long long)ps.vanished,
+		(unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
 	/* only when a process made flamed refuse or give up something (always with -v) */
 	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
 		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big +
@@ -693,11 +700,13 @@ void session__log_summary(struct session *c, const struct collector *window, con
 		struct symbolizer_stats ss = symbolizer__stats(c->sym);
 
 		log_debug("symbol cache: %llu hits, %llu misses, %llu evicted; %.1f MiB now, %.1f "
-			  "MiB "
-			  "at peak, budget %u MiB",
+			  "MiB at peak, budget %u MiB; %llu addresses named by function start "
+			  "(.eh_frame of %llu stripped files)",
 			  (unsigned long long)ss.cache_hits, (unsigned long long)ss.cache_misses,
 			  (unsigned long long)ss.evicted, ss.cache_bytes / 1048576.0,
-			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20);
+			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20,
+			  (unsigned long long)ss.user_synthetic,
+			  (unsigned long long)ss.funcs_parsed);
 	}
 	log_startup(c);
 	{

@@ -114,34 +114,63 @@ static uint64_t function_id(struct builder *b, const char *symbol)
 	return id;
 }
 
-static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
-				   const char *name)
+/* Function id of a kernel module's symbol: "nf_hook_slow [nf_conntrack]" as the name, so every
+ * output says which module the code is in (perf shows the module as the frame's DSO), and the
+ * bare symbol as system_name. */
+static uint64_t module_function_id(struct builder *b, const char *symbol, const char *module)
+{
+	char name[512];
+	uintptr_t id;
+
+	snprintf(name, sizeof(name), "%s [%s]", symbol, module);
+	if (hashmap__find(&b->funcs, (uintptr_t)name, &id)) /* no symbol has a space: no clash */
+		return id;
+	id = profile__intern_function(b->p, name, symbol, NULL, 0);
+	if (id && cache_put(&b->funcs, name, strlen(name) + 1, id))
+		return 0;
+	return id;
+}
+
+/* A location of one Line naming symbol (of kernel module module, or NULL), or of none. */
+static uint64_t add_named_location_in(struct builder *b, uint64_t mapping_id, uint64_t addr,
+				      const char *name, const char *module)
 {
 	struct profile_line line = { 0 };
 
 	if (name) {
-		line.function_id = function_id(b, name);
+		line.function_id =
+			module ? module_function_id(b, name, module) : function_id(b, name);
 		if (!line.function_id)
 			return 0;
 	}
 	return profile__add_location(b->p, mapping_id, addr, &line, name ? 1 : 0);
 }
 
-/* Location ids are cached as (id << 1 | unsymbolized). */
-static uint64_t cached_location(struct builder *b, const struct loc_key *key, bool *unsym)
+static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
+				   const char *name)
+{
+	return add_named_location_in(b, mapping_id, addr, name, NULL);
+}
+
+/* What a location's frame counts as in build_stats. */
+#define LOC_UNSYM    1u /* no function name in pprof */
+#define LOC_BY_START 2u /* ... but named after its function's start in folded/SVG */
+
+/* Location ids are cached as (id << 2 | LOC_* flags). */
+static uint64_t cached_location(struct builder *b, const struct loc_key *key, unsigned *flags)
 {
 	uintptr_t v;
 
 	if (!hashmap__find(&b->locs, (uintptr_t)key, &v))
 		return 0;
-	*unsym = v & 1;
-	return v >> 1;
+	*flags = v & 3;
+	return v >> 2;
 }
 
-static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, bool *unsym)
+static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, unsigned *unsym)
 {
 	struct loc_key key = { .owner = NULL, .addr = ip, .adjust = !is_leaf };
-	const char *name;
+	const char *name, *module = NULL;
 	uint64_t id, t0;
 
 	id = cached_location(b, &key, unsym);
@@ -160,11 +189,13 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, bo
 			return 0;
 	}
 	t0 = thread_cpu_ns();
-	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, NULL);
+	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, &module);
 	b->stats->symbolize_ns += thread_cpu_ns() - t0;
-	*unsym = !name;
-	id = add_named_location(b, b->kernel_mapping, ip, name);
-	if (id && cache_put(&b->locs, &key, sizeof(key), id << 1 | *unsym))
+	*unsym = name ? 0 : LOC_UNSYM;
+	id = add_named_location_in(b, b->kernel_mapping, ip, name, module);
+	if (id && !name)
+		profile__set_mapping_has_functions(b->p, b->kernel_mapping, false);
+	if (id && cache_put(&b->locs, &key, sizeof(key), id << 2 | *unsym))
 		return 0;
 	return id;
 }
@@ -193,8 +224,27 @@ static uint64_t user_mapping(struct builder *b, struct proc_entry *e, const stru
 	return id;
 }
 
+/* A location without a name: its mapping no longer has functions for every location (pprof
+ * readers that symbolize then try), and when the function around it is known from .eh_frame (a
+ * stripped file), folded and SVG show "binary+0xSTART", one box per function. pprof keeps only the
+ * address and the mapping's build-id: Parca symbolizes exactly the locations without Lines, so a
+ * made-up Function would stop it (docs/DESIGN.md, stripped binaries). -ENOMEM or 0. */
+static int synthetic_name(struct builder *b, uint64_t loc_id, uint64_t mapping_id,
+			  const struct proc_map *m, uint64_t func_start)
+{
+	const char *base = m->path ? strrchr(m->path, '/') : NULL;
+	char name[512];
+
+	profile__set_mapping_has_functions(b->p, mapping_id, false);
+	if (!func_start)
+		return 0;
+	base = base && base[1] ? base + 1 : m->path && m->path[0] ? m->path : "?";
+	snprintf(name, sizeof(name), "%s+0x%llx", base, (unsigned long long)func_start);
+	return profile__set_location_name(b->p, loc_id, name) ? -ENOMEM : 0;
+}
+
 static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t ip, bool exact,
-			      bool *unsym)
+			      unsigned *unsym)
 {
 	struct loc_key key = { .owner = e, .addr = ip, .adjust = !exact };
 	const struct proc_map *m = NULL;
@@ -219,9 +269,14 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	/* code outside any file (a JIT's): the names it wrote in its perf map, if any */
 	if (!res.name && e && (!m || !f))
 		res.name = proc_table__jit_name(b->pt, e, exact ? ip : ip - 1);
-	*unsym = !res.name;
+	*unsym = res.name ? 0 : LOC_UNSYM;
 	id = add_named_location(b, mapping_id, ip, res.name);
-	if (id && cache_put(&b->locs, &key, sizeof(key), id << 1 | *unsym))
+	if (id && *unsym && mapping_id) {
+		if (synthetic_name(b, id, mapping_id, m, res.func_start))
+			return 0;
+		*unsym |= res.func_start ? LOC_BY_START : 0;
+	}
+	if (id && cache_put(&b->locs, &key, sizeof(key), id << 2 | *unsym))
 		return 0;
 	return id;
 }
@@ -234,8 +289,8 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
 	struct profile_label labels[5];
 	size_t nr_labels = 4;
-	size_t n = 0, unsym_frames = 0;
-	bool unsym;
+	size_t n = 0, unsym_frames = 0, start_frames = 0;
+	unsigned unsym;
 	uint64_t id;
 
 	if ((k->kern_stack && !ks) || (k->user_stack && !us))
@@ -249,19 +304,21 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 		id = user_location(b, e, us->ips[i], i == 0 && !ks, &unsym);
 		if (!id)
 			return -ENOMEM;
-		unsym_frames += unsym;
+		unsym_frames += unsym & LOC_UNSYM;
+		start_frames += !!(unsym & LOC_BY_START);
 		b->ids[n + i] = id;
 	}
 	for (uint32_t i = 0; ks && i < ks->nr; i++) {
 		id = kernel_location(b, ks->ips[i], i == 0, &unsym);
 		if (!id)
 			return -ENOMEM;
-		unsym_frames += unsym;
+		unsym_frames += unsym & LOC_UNSYM;
 		b->ids[i] = id;
 	}
 	n += us ? us->nr : 0;
 	b->stats->frames += n * count;
 	b->stats->frames_unsymbolized += unsym_frames * count;
+	b->stats->frames_by_start += start_frames * count;
 	if (k->aspace && !us) {
 		/* keep the sample, but say where its user part went */
 		b->stats->no_user_stack += count;

@@ -42,6 +42,8 @@ struct build_stats {
 	uint64_t samples;
 	uint64_t frames;	      /* user + kernel frames in all samples (weighted by count) */
 	uint64_t frames_unsymbolized; /* of those, without a function name */
+	uint64_t frames_by_start;     /* of those, named after their function's start (stripped
+				       * binaries: "lib.so+0x1a2b0" in folded/SVG, an address in pprof) */
 	uint64_t stacks_missing;      /* a count referred to a stack hash never drained */
 	uint64_t no_user_stack;	      /* samples of user processes without a user stack */
 	uint64_t symbolize_ns;	      /* CPU in the symbolizer (names of new addresses) */

@@ -886,6 +886,7 @@ void proc_table__free(struct proc_table *t)
 		if (n->f.fd >= 0)
 			close(n->f.fd);
 		free(n->f.path);
+		elf_file__free(n->f.elf);
 		free(n);
 	}
 	hashmap__clear(&t->entries);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "elf/elf_file.h"
 #include "proc/cgroup.h"
 #include "proc/proc_maps.h"
 #include "proc/perf_map.h"
@@ -36,6 +37,8 @@ struct proc_file {
 	int fd;			  /* O_RDONLY, or -1 (closed, or could not be opened) */
 	char *path;		  /* path as the process that mapped it last saw it */
 	struct proc_table *table; /* owner, or NULL */
+	struct elf_file *elf;	  /* its ELF headers once read (proc_file__elf), or NULL */
+	int elf_err;		  /* 0, or -errno of that read: not tried again */
 };
 
 struct proc_entry {
@@ -117,6 +120,15 @@ int proc_file__hold(const struct proc_file *f);
 
 /* Undo one proc_file__hold. NULL-safe. */
 void proc_file__release(const struct proc_file *f);
+
+/* The ELF headers of f (build-id, PT_LOAD segments: elf/elf_file.h), read on first use and kept
+ * with f, shared by unwinding and symbolization. Borrowed, valid while f is; NULL when f is not a
+ * readable ELF (then not tried again) or cannot be opened now (tried again later). */
+const struct elf_file *proc_file__elf(const struct proc_file *f);
+
+/* Free what proc_file__elf kept for a file made by hand (table NULL); the table frees its own.
+ * NULL-safe. */
+void proc_file__drop_elf(struct proc_file *f);
 
 /* Forget processes that are gone: one found dead (exited, or its pid reused) is kept through one
  * more sweep, as samples it took before exiting may still be on their way into the next window,

@@ -154,6 +154,7 @@ struct profile *profile__new(const struct profile_value_type *sample_types, size
 	hashmap__init(&p->str_index, hashmap_hash_str, hashmap_equal_str, NULL);
 	hashmap__init(&p->function_index, function_hash, function_equal, p);
 	hashmap__init(&p->sample_index, sample_hash, sample_equal, p);
+	hashmap__init(&p->loc_display, hashmap_hash_int, hashmap_equal_int, NULL);
 
 	err = profile_intern(p, "", &idx); /* string_table[0] = "" */
 	if (err)
@@ -380,6 +381,34 @@ cleanup:
 	return 0;
 }
 
+int profile__set_location_name(struct profile *p, uint64_t location_id, const char *name)
+{
+	uintptr_t old = 0;
+	char *copy;
+
+	if (!p || !location_id || location_id > p->nr_locations || !name)
+		return -EINVAL;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	if (hashmap__find(&p->loc_display, location_id, &old))
+		free((void *)old);
+	if (hashmap__set(&p->loc_display, location_id, (uintptr_t)copy)) {
+		hashmap__delete(&p->loc_display, location_id, NULL); /* old was freed */
+		free(copy);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int profile__set_mapping_has_functions(struct profile *p, uint64_t mapping_id, bool value)
+{
+	if (!p || !mapping_id || mapping_id > p->nr_mappings)
+		return -EINVAL;
+	p->mappings[mapping_id - 1].has_functions = value;
+	return 0;
+}
+
 static void add_values(int64_t *dst, const int64_t *src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -565,6 +594,9 @@ void profile__free(struct profile *p)
 	free(p->sample_labels);
 	free(p->values);
 	hashmap__clear(&p->sample_index);
+	hashmap__for_each (&p->loc_display, e)
+		free((void *)e->value);
+	hashmap__clear(&p->loc_display);
 	free(p);
 }
 
@@ -579,12 +611,14 @@ struct walker {
 	size_t cap_labels;
 };
 
-/* "[basename]" of the mapping file, or the address: what perf shows for unsymbolized frames. */
+/* The location's display name (profile__set_location_name), else "[basename]" of the mapping
+ * file, or the address: what perf shows for unsymbolized frames. */
 static const char *location_name(struct walker *w, size_t loc_idx)
 {
 	const struct profile *p = w->p;
 	const struct profile_location_rec *loc = &p->locations[loc_idx];
 	const char *file = "", *base;
+	uintptr_t display;
 	int n;
 
 	if (!w->loc_names) {
@@ -594,6 +628,8 @@ static const char *location_name(struct walker *w, size_t loc_idx)
 	}
 	if (w->loc_names[loc_idx])
 		return w->loc_names[loc_idx];
+	if (hashmap__find(&p->loc_display, loc_idx + 1, &display))
+		return (const char *)display;
 	if (loc->mapping_id)
 		file = profile_str(p, p->mappings[loc->mapping_id - 1].filename);
 	base = strrchr(file, '/');

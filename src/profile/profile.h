@@ -71,6 +71,17 @@ uint64_t profile__intern_function(struct profile *p, const char *name, const cha
 uint64_t profile__add_location(struct profile *p, uint64_t mapping_id, uint64_t address,
 			       const struct profile_line *lines, size_t nr_lines);
 
+/* Name that folded, SVG and top output show for location_id while it has no Lines, instead of
+ * "[mapping basename]": e.g. "liblzma.so.5.4.1+0x1a2b0", a stripped binary's function by its
+ * start. Not written to pprof, where the location stays an address (with its mapping's build-id)
+ * for a symbolizing server to name. Copied. 0 or -errno (-EINVAL unknown id). */
+int profile__set_location_name(struct profile *p, uint64_t location_id, const char *name);
+
+/* Change mapping_id's has_functions (pprof: whether its locations carry function names); cleared
+ * by whoever adds a location without one to it, so readers that symbolize (go tool pprof) know to
+ * try. 0 or -EINVAL. */
+int profile__set_mapping_has_functions(struct profile *p, uint64_t mapping_id, bool value);
+
 /* Add a sample: location ids leaf first, one value per sample type, labels copied. Identical
  * samples (same locations and labels) are merged by adding values. 0 or -errno (-EINVAL for an
  * unknown location id). */

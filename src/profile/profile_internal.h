@@ -89,6 +89,9 @@ struct profile {
 	size_t nr_locations, cap_locations;
 	struct profile_line *lines; /* Lines of all locations, back to back */
 	size_t nr_lines, cap_lines;
+	/* location id -> char * (owned): the name folded/SVG/top show for a location without Lines
+	 * (profile__set_location_name); kept out of the string table so pprof never carries it */
+	struct hashmap loc_display;
 
 	struct profile_sample_rec *samples;
 	size_t nr_samples, cap_samples;

@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: MIT
-/* Function symbols, PT_LOAD segments and build-id of one ELF file, copied out of libelf so the
- * file can be closed. Every libelf failure is treated as a malformed file (ENOEXEC). */
+/* Function symbols of one ELF file (its headers through elf/elf_file.h), copied out of libelf so
+ * the file can be closed. Every libelf failure is treated as a malformed file (ENOEXEC). */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "elf/elf_file.h"
 #include "symbolize/elf_syms.h"
 
-#define BUILD_ID_MAX	64 /* bytes; GNU ld emits 16 (md5/uuid) or 20 (sha1) */
-#define LOOKUP_MAX_BACK 8  /* nested symbols: how far back lookup looks for an enclosing one */
+#define LOOKUP_MAX_BACK 8 /* nested symbols: how far back lookup looks for an enclosing one */
 
 struct elf_sym {
 	uint64_t addr;
@@ -21,21 +20,12 @@ struct elf_sym {
 	uint32_t name_off;
 };
 
-struct elf_seg {
-	uint64_t offset;
-	uint64_t filesz;
-	uint64_t vaddr;
-	uint32_t flags; /* PF_X, PF_W, PF_R */
-};
-
 struct elf_syms {
 	struct elf_sym *syms; /* sorted by addr, one per address */
 	size_t nr;
-	struct elf_seg *segs; /* PT_LOAD, in program header order */
-	size_t nr_segs;
 	char *arena; /* NUL-terminated names */
 	size_t arena_len;
-	char *build_id; /* lower-case hex, or NULL */
+	struct elf_file *ef; /* segments and build-id */
 };
 
 /* A symbol before deduplication; name points into libelf's data (valid until elf_end). */
@@ -54,14 +44,6 @@ struct cand_vec {
 	struct sym_cand *v;
 	size_t nr, cap;
 };
-
-static pthread_once_t libelf_once = PTHREAD_ONCE_INIT;
-static bool libelf_ok;
-
-static void libelf_init(void)
-{
-	libelf_ok = elf_version(EV_CURRENT) != EV_NONE;
-}
 
 static int cand_push(struct cand_vec *c, const struct sym_cand *s)
 {
@@ -272,149 +254,22 @@ cleanup:
 	return err;
 }
 
-static int collect_segments(struct elf_syms *es, Elf *elf)
-{
-	size_t phnum;
-
-	if (elf_getphdrnum(elf, &phnum))
-		return -ENOEXEC;
-	if (!phnum)
-		return 0;
-	es->segs = calloc(phnum, sizeof(*es->segs));
-	if (!es->segs)
-		return -ENOMEM;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr phdr;
-
-		if (!gelf_getphdr(elf, (int)i, &phdr))
-			return -ENOEXEC;
-		if (phdr.p_type != PT_LOAD || !phdr.p_filesz ||
-		    phdr.p_offset > UINT64_MAX - phdr.p_filesz)
-			continue;
-		es->segs[es->nr_segs++] = (struct elf_seg){
-			.offset = phdr.p_offset,
-			.filesz = phdr.p_filesz,
-			.vaddr = phdr.p_vaddr,
-			.flags = phdr.p_flags,
-		};
-	}
-	if (!es->nr_segs) {
-		free(es->segs);
-		es->segs = NULL;
-	} else if (es->nr_segs < phnum) {
-		struct elf_seg *tmp = reallocarray(es->segs, es->nr_segs, sizeof(*tmp));
-
-		if (tmp) /* shrinking: on failure the larger block is still valid */
-			es->segs = tmp;
-	}
-	return 0;
-}
-
-/* Look for NT_GNU_BUILD_ID in one note data block. Returns 1 when found. */
-static int build_id_from_notes(struct elf_syms *es, Elf_Data *data)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t off = 0, next, name_off, desc_off;
-	GElf_Nhdr nhdr;
-
-	if (!data || !data->d_buf)
-		return 0;
-	while ((next = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
-		const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
-		const char *name = (const char *)data->d_buf + name_off;
-
-		off = next;
-		if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != sizeof("GNU") ||
-		    memcmp(name, "GNU", sizeof("GNU")) || !nhdr.n_descsz ||
-		    nhdr.n_descsz > BUILD_ID_MAX)
-			continue;
-		es->build_id = malloc(2 * nhdr.n_descsz + 1);
-		if (!es->build_id)
-			return -ENOMEM;
-		for (size_t i = 0; i < nhdr.n_descsz; i++) {
-			es->build_id[2 * i] = hex[desc[i] >> 4];
-			es->build_id[2 * i + 1] = hex[desc[i] & 0xf];
-		}
-		es->build_id[2 * nhdr.n_descsz] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
-/* Build-id from SHT_NOTE sections, else from PT_NOTE segments (files without section headers). A
- * malformed note is not fatal: the file just has no build-id. */
-static int collect_build_id(struct elf_syms *es, Elf *elf)
-{
-	Elf_Scn *scn = NULL;
-	size_t phnum;
-	int ret;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr shdr;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
-			continue;
-		ret = build_id_from_notes(es, elf_getdata(scn, NULL));
-		if (ret)
-			return ret < 0 ? ret : 0;
-	}
-	if (elf_getphdrnum(elf, &phnum))
-		return 0;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr phdr;
-
-		if (!gelf_getphdr(elf, (int)i, &phdr) || phdr.p_type != PT_NOTE)
-			continue;
-		ret = build_id_from_notes(
-			es, elf_getdata_rawchunk(elf, (int64_t)phdr.p_offset, phdr.p_filesz,
-						 phdr.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR));
-		if (ret)
-			return ret < 0 ? ret : 0;
-	}
-	return 0;
-}
-
-/* libelf silently shrinks header tables that run past the end of the file (a truncated file then
- * looks like one without sections). Compare with what the ELF header promised. */
-static bool tables_complete(Elf *elf, const GElf_Ehdr *ehdr)
-{
-	size_t shnum, phnum;
-
-	if (elf_getshdrnum(elf, &shnum) || elf_getphdrnum(elf, &phnum))
-		return false;
-	if (ehdr->e_shoff && !shnum)
-		return false;
-	/* e_shnum 0 and e_phnum PN_XNUM mean "the count is in section 0" */
-	if (ehdr->e_shnum && shnum != ehdr->e_shnum)
-		return false;
-	if (ehdr->e_phnum != PN_XNUM && phnum != ehdr->e_phnum)
-		return false;
-	return true;
-}
-
 static struct elf_syms *elf_syms_from_elf(Elf *elf)
 {
 	struct elf_syms *es = NULL;
-	GElf_Ehdr ehdr;
 	int err;
 
-	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr) ||
-	    (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) || !tables_complete(elf, &ehdr)) {
-		err = -ENOEXEC;
-		goto cleanup;
-	}
 	es = calloc(1, sizeof(*es));
 	if (!es) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = collect_segments(es, elf);
-	if (err)
+	es->ef = elf_file__from_elf(elf);
+	if (!es->ef) {
+		err = -errno;
 		goto cleanup;
+	}
 	err = collect_symbols(es, elf);
-	if (err)
-		goto cleanup;
-	err = collect_build_id(es, elf);
 
 cleanup:
 	if (err) {
@@ -425,69 +280,20 @@ cleanup:
 	return es;
 }
 
+static void *from_elf(Elf *elf, void *arg)
+{
+	(void)arg;
+	return elf_syms_from_elf(elf);
+}
+
 struct elf_syms *elf_syms__open_fd(int fd)
 {
-	struct elf_syms *es;
-	Elf *elf;
-	int err;
-
-	(void)pthread_once(&libelf_once, libelf_init);
-	if (!libelf_ok) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	if (fd < 0) {
-		errno = EBADF;
-		return NULL;
-	}
-	/* ELF_C_READ (not mmap): sections are read on demand with pread, so a file truncated
-	 * underneath us gives an error rather than SIGBUS */
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	es = elf_syms_from_elf(elf);
-	err = errno;
-	elf_end(elf);
-	errno = err;
-	return es;
+	return elf_with_fd(fd, from_elf, NULL);
 }
 
 struct elf_syms *elf_syms__open_mem(const void *buf, size_t len)
 {
-	struct elf_syms *es = NULL;
-	char *copy = NULL;
-	Elf *elf = NULL;
-	int err = 0;
-
-	(void)pthread_once(&libelf_once, libelf_init);
-	if (!libelf_ok || !buf || !len) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	/* libelf may convert data in place and wants aligned memory: give it a private copy */
-	copy = malloc(len);
-	if (!copy) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	memcpy(copy, buf, len);
-	elf = elf_memory(copy, len);
-	if (!elf) {
-		err = ENOEXEC;
-		goto cleanup;
-	}
-	es = elf_syms_from_elf(elf);
-	if (!es)
-		err = errno;
-
-cleanup:
-	elf_end(elf);
-	free(copy);
-	if (err)
-		errno = err;
-	return es;
+	return elf_with_mem(buf, len, from_elf, NULL);
 }
 
 struct elf_syms *elf_syms__open_path(const char *path)
@@ -511,40 +317,13 @@ struct elf_syms *elf_syms__open_path(const char *path)
 
 int elf_syms__offset_to_vaddr(const struct elf_syms *es, uint64_t offset, uint64_t *ret_vaddr)
 {
-	if (!es)
-		return -EINVAL;
-	for (size_t i = 0; i < es->nr_segs; i++) {
-		const struct elf_seg *s = &es->segs[i];
-
-		if (offset >= s->offset && offset - s->offset < s->filesz) {
-			if (ret_vaddr)
-				*ret_vaddr = offset - s->offset + s->vaddr;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return es ? elf_file__offset_to_vaddr(es->ef, offset, ret_vaddr) : -EINVAL;
 }
 
 int elf_syms__load_bias(const struct elf_syms *es, uint64_t start, uint64_t end, uint64_t pgoff,
 			bool exec, uint64_t *ret_bias)
 {
-	const struct elf_seg *best = NULL;
-
-	if (!es || end <= start)
-		return -EINVAL;
-	for (size_t i = 0; i < es->nr_segs; i++) {
-		const struct elf_seg *s = &es->segs[i];
-
-		/* the segment's file bytes overlap the mapping's [pgoff, pgoff + length) */
-		if (s->offset >= pgoff + (end - start) || s->offset + s->filesz <= pgoff)
-			continue;
-		if (!best || (exec && (s->flags & PF_X) && !(best->flags & PF_X)))
-			best = s;
-	}
-	if (!best)
-		return -ENOENT;
-	*ret_bias = start + best->offset - pgoff - best->vaddr;
-	return 0;
+	return es ? elf_file__load_bias(es->ef, start, end, pgoff, exec, ret_bias) : -EINVAL;
 }
 
 const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset)
@@ -577,7 +356,7 @@ const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t
 
 const char *elf_syms__build_id(const struct elf_syms *es)
 {
-	return es ? es->build_id : NULL;
+	return es ? elf_file__build_id(es->ef) : NULL;
 }
 
 size_t elf_syms__count(const struct elf_syms *es)
@@ -589,8 +368,8 @@ size_t elf_syms__mem_bytes(const struct elf_syms *es)
 {
 	if (!es)
 		return 0;
-	return sizeof(*es) + es->nr * sizeof(*es->syms) + es->nr_segs * sizeof(*es->segs) +
-	       es->arena_len + (es->build_id ? strlen(es->build_id) + 1 : 0);
+	return sizeof(*es) + es->nr * sizeof(*es->syms) + es->arena_len +
+	       elf_file__mem_bytes(es->ef);
 }
 
 void elf_syms__free(struct elf_syms *es)
@@ -598,8 +377,7 @@ void elf_syms__free(struct elf_syms *es)
 	if (!es)
 		return;
 	free(es->syms);
-	free(es->segs);
 	free(es->arena);
-	free(es->build_id);
+	elf_file__free(es->ef);
 	free(es);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* One ELF file's function symbols (.symtab and .dynsym), PT_LOAD segments and build-id, via libelf.
+/* One ELF file's function symbols (.symtab and .dynsym), via libelf, with its headers (PT_LOAD
+ * segments, build-id: elf/elf_file.h) for the translations below.
  * Parses outside input: malformed files give an error, never a crash (fuzzed). */
 #ifndef FLAMED_ELF_SYMS_H
 #define FLAMED_ELF_SYMS_H

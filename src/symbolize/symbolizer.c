@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf/elf_file.h"
+#include "elf/elf_funcs.h"
 #include "symbolize/elf_syms.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
@@ -13,10 +15,12 @@
  * (Debian's -dbgsym packages, libc6-dbg): the debug file's .symtab names the static functions the
  * stripped binary only has addresses for. */
 struct elf_pair {
-	struct elf_syms *es;  /* the file itself: segments, build-id, .dynsym (+ .symtab) */
-	struct elf_syms *dbg; /* /usr/lib/debug/.build-id/xx/yyyy.debug, or NULL */
+	struct elf_syms *es;	 /* the file itself: .dynsym (+ .symtab) */
+	struct elf_syms *dbg;	 /* /usr/lib/debug/.build-id/xx/yyyy.debug, or NULL */
+	struct elf_funcs *funcs; /* .eh_frame function ranges, read on the first unnamed address */
+	bool funcs_tried;
 	const struct proc_file *key;
-	size_t bytes;		      /* memory of es + dbg */
+	size_t bytes;		      /* memory of es + dbg + funcs */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
 };
 
@@ -62,6 +66,7 @@ static void pair_free(struct elf_pair *p)
 {
 	elf_syms__free(p->es);
 	elf_syms__free(p->dbg);
+	elf_funcs__free(p->funcs);
 	free(p);
 }
 
@@ -121,7 +126,7 @@ static struct elf_syms *debug_file_for(struct symbolizer *s, const struct elf_sy
 	return dbg;
 }
 
-static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
+static struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
 {
 	struct elf_pair *pair;
 	uintptr_t v;
@@ -172,21 +177,47 @@ static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_fi
 	return pair;
 }
 
+/* Function ranges of pair's file from its .eh_frame, read once (a stripped file: the functions
+ * its symbol tables do not name). NULL when it has none or cannot be read. */
+static const struct elf_funcs *funcs_for(struct symbolizer *s, struct elf_pair *pair,
+					 const struct proc_file *f)
+{
+	size_t bytes;
+	int fd;
+
+	if (pair->funcs_tried)
+		return pair->funcs;
+	pair->funcs_tried = true;
+	fd = proc_file__hold(f);
+	if (fd < 0)
+		return NULL;
+	pair->funcs = elf_funcs__open_fd(fd);
+	proc_file__release(f);
+	if (!pair->funcs)
+		return NULL;
+	bytes = elf_funcs__mem_bytes(pair->funcs);
+	s->stats.funcs_parsed++;
+	s->stats.elf_bytes += bytes;
+	pair->bytes += bytes;
+	s->stats.cache_bytes += bytes;
+	if (s->stats.cache_bytes > s->stats.cache_peak)
+		s->stats.cache_peak = s->stats.cache_bytes;
+	trim(s, pair);
+	return pair->funcs;
+}
+
 int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 		     uint64_t addr, struct sym_user *res)
 {
-	const struct elf_pair *pair = elf_for(s, f);
+	struct elf_pair *pair = elf_for(s, f);
+	const struct elf_file *ef = proc_file__elf(f);
 	uint64_t off = addr - m->start + m->pgoff;
 
 	memset(res, 0, sizeof(*res));
 	s->stats.user_lookups++;
-	if (!pair || !pair->es) {
-		s->stats.user_misses++;
-		return -ENOENT;
-	}
-	res->build_id = elf_syms__build_id(pair->es);
+	res->build_id = elf_file__build_id(ef);
 	/* the file's own segments place the address: a debug file's may have no file bytes */
-	if (elf_syms__offset_to_vaddr(pair->es, off, &res->vaddr)) {
+	if (!ef || elf_file__offset_to_vaddr(ef, off, &res->vaddr) || !pair || !pair->es) {
 		s->stats.user_misses++;
 		return -ENOENT;
 	}
@@ -194,28 +225,22 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 		res->name = elf_syms__lookup(pair->dbg, res->vaddr, &res->offset);
 	if (!res->name)
 		res->name = elf_syms__lookup(pair->es, res->vaddr, &res->offset);
-	if (!res->name) {
+	if (res->name)
+		return 0;
+	/* no symbol covers it: the function around it, by its .eh_frame FDE */
+	if (!elf_funcs__lookup(funcs_for(s, pair, f), res->vaddr, &res->func_start)) {
+		res->offset = res->vaddr - res->func_start;
+		s->stats.user_synthetic++;
+	} else {
 		s->stats.user_misses++;
-		return -ENOENT;
 	}
-	return 0;
-}
-
-int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
-			  uint64_t *ret_bias)
-{
-	const struct elf_pair *pair = elf_for(s, f);
-
-	if (!pair || !pair->es)
-		return -ENOENT;
-	return elf_syms__load_bias(pair->es, m->start, m->end, m->pgoff, m->prot_exec, ret_bias);
+	return -ENOENT;
 }
 
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f)
 {
-	const struct elf_pair *pair = elf_for(s, f);
-
-	return pair && pair->es ? elf_syms__build_id(pair->es) : NULL;
+	(void)s;
+	return elf_file__build_id(proc_file__elf(f));
 }
 
 const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char **ret_module)

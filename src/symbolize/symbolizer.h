@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Address -> function name, for user addresses (through the mapped file's ELF symbols, and its
- * separate debug file under $FLAMED_DEBUG_DIR or /usr/lib/debug/.build-id/ when installed) and
- * kernel addresses (kallsyms). Parsed ELF files are cached by (dev, inode), so a library mapped by many
+ * separate debug file under $FLAMED_DEBUG_DIR or /usr/lib/debug/.build-id/ when installed; where
+ * no symbol covers an address, the start of its function from .eh_frame) and kernel addresses
+ * (kallsyms). Segments and build-id come from the file's ELF object (proc_file__elf); symbol
+ * tables are parsed on first lookup and cached by (dev, inode), so a library mapped by many
  * processes is parsed once; kallsyms is loaded on first use. */
 #ifndef FLAMED_SYMBOLIZER_H
 #define FLAMED_SYMBOLIZER_H
@@ -14,7 +16,9 @@ struct symbolizer;
 
 struct symbolizer_stats {
 	uint64_t user_lookups;
-	uint64_t user_misses; /* no symbol for a user address (or its file unreadable) */
+	uint64_t user_misses; /* no symbol nor function for a user address (or file unreadable) */
+	uint64_t user_synthetic; /* no symbol, but a function start from .eh_frame (stripped) */
+	uint64_t funcs_parsed;	 /* files whose .eh_frame function ranges were read */
 	uint64_t kernel_lookups;
 	uint64_t kernel_misses;
 	uint64_t elf_parsed;   /* distinct files parsed */
@@ -41,21 +45,18 @@ struct sym_user {
 	uint64_t offset;      /* address - function start */
 	const char *build_id; /* hex or NULL; borrowed */
 	uint64_t vaddr;	      /* ELF virtual address of the lookup */
+	uint64_t func_start;  /* name NULL: ELF address of the function around vaddr from its
+			       * .eh_frame FDE (a stripped file), or 0 when unknown */
 };
 
 /* Resolve addr, which lies in mapping m of a process, with the file pinned in f (may be NULL).
- * Returns 0 when a symbol was found, -ENOENT when not (res->build_id may still be set), -errno
- * otherwise. */
+ * Returns 0 when a symbol was found, -ENOENT when not (res->build_id and res->func_start may still
+ * be set), -errno otherwise. */
 int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 		     uint64_t addr, struct sym_user *res);
 
-/* Load bias of mapping m (runtime address - ELF virtual address), from the PT_LOAD segment that
- * holds m's file offset. 0 and *ret_bias, or -ENOENT (no readable ELF / no segment). */
-int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
-			  uint64_t *ret_bias);
-
-/* Build-id of the pinned file (hex, borrowed until the next call) or NULL; parses the file if
- * needed. */
+/* Build-id of the pinned file (hex, borrowed while f is) or NULL; from its ELF headers
+ * (proc_file__elf), no symbol table read. */
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f);
 
 /* Kernel symbol name for addr (borrowed) or NULL; *ret_module (may be NULL) gets the module name or

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "unwind/unwind_table.h"
+#include "util/cursor.h"
 
 /* DWARF pointer encodings (DW_EH_PE_*), defined here so no dwarf.h is needed. */
 #define PE_ABSPTR   0x00
@@ -87,77 +88,6 @@ enum {
 #define MAX_CFI_BYTES (64u << 20)
 /* Largest note section or segment searched for the build-id: real ones are a few hundred bytes. */
 #define MAX_NOTE_BYTES (1u << 20)
-
-/* ---- bounds-checked little-endian reader ---- */
-
-struct cursor {
-	const uint8_t *p;
-	const uint8_t *end;
-	bool bad; /* set on any read past end; reads then return 0 */
-};
-
-static bool cur_need(struct cursor *c, size_t n)
-{
-	if (c->bad || (size_t)(c->end - c->p) < n) {
-		c->bad = true;
-		c->p = c->end;
-		return false;
-	}
-	return true;
-}
-
-static uint64_t cur_u(struct cursor *c, size_t n)
-{
-	uint64_t v = 0;
-
-	if (!cur_need(c, n))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)c->p[i] << (8 * i);
-	c->p += n;
-	return v;
-}
-
-static uint64_t cur_uleb(struct cursor *c)
-{
-	uint64_t v = 0;
-	unsigned int shift = 0;
-
-	while (!c->bad && c->p < c->end) {
-		uint8_t b = *c->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80))
-			return v;
-		if (shift < 64)
-			shift += 7;
-	}
-	c->bad = true;
-	return 0;
-}
-
-static int64_t cur_sleb(struct cursor *c)
-{
-	uint64_t v = 0;
-	unsigned int shift = 0;
-
-	while (!c->bad && c->p < c->end) {
-		uint8_t b = *c->p++;
-
-		if (shift < 64)
-			v |= (uint64_t)(b & 0x7f) << shift;
-		if (shift < 64)
-			shift += 7;
-		if (!(b & 0x80)) {
-			if (shift < 64 && (b & 0x40))
-				v |= ~0ULL << shift;
-			return (int64_t)v;
-		}
-	}
-	c->bad = true;
-	return 0;
-}
 
 /* A uleb-prefixed block (DWARF expression): returns its start and advances past it. */
 static const uint8_t *cur_block(struct cursor *c, size_t *ret_len)
@@ -1272,58 +1202,6 @@ struct unwind_table *unwind_table__build_cfi(const void *eh_frame, size_t eh_len
 
 /* ---- ELF ---- */
 
-/* First NT_GNU_BUILD_ID note in data; returns its length or 0. */
-static size_t note_build_id(Elf_Data *data, uint8_t buf[UNWIND_BUILD_ID_MAX])
-{
-	GElf_Nhdr nh;
-	size_t off = 0, next, name_off, desc_off;
-
-	if (!data || !data->d_buf)
-		return 0;
-	while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		if (nh.n_type == NT_BUILD_ID && nh.n_namesz == 4 &&
-		    !memcmp((const char *)data->d_buf + name_off, "GNU", 4) && nh.n_descsz > 0 &&
-		    nh.n_descsz <= UNWIND_BUILD_ID_MAX) {
-			memcpy(buf, (const char *)data->d_buf + desc_off, nh.n_descsz);
-			return nh.n_descsz;
-		}
-		off = next;
-	}
-	return 0;
-}
-
-static size_t elf_find_build_id(Elf *elf, uint8_t buf[UNWIND_BUILD_ID_MAX])
-{
-	Elf_Scn *scn = NULL;
-	size_t n = 0, len;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
-		    sh.sh_size <= MAX_NOTE_BYTES) {
-			len = note_build_id(elf_getdata(scn, NULL), buf);
-			if (len)
-				return len;
-		}
-	}
-	if (elf_getphdrnum(elf, &n))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
-		    ph.p_filesz > MAX_NOTE_BYTES)
-			continue;
-		len = note_build_id(
-			elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR),
-			buf);
-		if (len)
-			return len;
-	}
-	return 0;
-}
-
 /* Without section headers: .eh_frame_hdr (PT_GNU_EH_FRAME) points at .eh_frame, which runs to its
  * zero terminator inside the same PT_LOAD. */
 static void find_eh_frame_from_hdr(Elf *elf, struct builder *b, const GElf_Phdr *hdr,
@@ -1488,7 +1366,7 @@ static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwi
 		b.secs[b.nsecs++] =
 			(struct frame_sec){ dbg_data->d_buf, dbg_data->d_size, dbg_addr, false };
 
-	t->build_id_len = elf_find_build_id(elf, t->build_id);
+	t->build_id_len = elf_read_build_id(elf, t->build_id);
 	err = builder_run(&b, t);
 	if (err)
 		goto cleanup;
@@ -1500,17 +1378,11 @@ cleanup:
 	return err;
 }
 
-static struct unwind_table *build_and_end(Elf *elf, const struct unwind_table_opts *opts)
+static void *build_cb(Elf *elf, void *opts)
 {
 	struct unwind_table *t = NULL;
-	int err;
+	int err = build_elf(elf, opts, &t);
 
-	if (!elf) {
-		errno = ENOEXEC;
-		return NULL;
-	}
-	err = build_elf(elf, opts, &t);
-	elf_end(elf);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -1532,10 +1404,9 @@ struct unwind_table *unwind_table__build_fd(int fd, const struct unwind_table_op
 
 	if (fstat(fd, &before))
 		return NULL;
-	elf_version(EV_CURRENT);
-	/* ELF_C_READ: libelf reads with pread into its own buffers. A mapping of a file another user
-	 * can truncate would SIGBUS flamed on the first access past the new end. */
-	t = build_and_end(elf_begin(fd, ELF_C_READ, NULL), opts);
+	/* pread into libelf's own buffers: a mapping of a file another user can truncate would
+	 * SIGBUS flamed on the first access past the new end */
+	t = elf_with_fd(fd, build_cb, (void *)opts);
 	if (t && (fstat(fd, &after) || !same_file(&before, &after))) {
 		unwind_table__free(t);
 		errno = EIO;
@@ -1550,28 +1421,9 @@ struct unwind_table *unwind_table__build_fd(int fd, const struct unwind_table_op
 struct unwind_table *unwind_table__build_mem(const void *buf, size_t len,
 					     const struct unwind_table_opts *opts)
 {
-	struct unwind_table *t;
-	char *copy;
-	int saved;
-
-	if (!buf || !len) {
-		errno = ENOEXEC;
-		return NULL;
-	}
 	/* libelf treats a memory image as writable (elf_compress rewrites section headers in place
-	 * when .debug_frame is compressed), so it gets a private copy, freed once built */
-	copy = malloc(len);
-	if (!copy) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	memcpy(copy, buf, len);
-	elf_version(EV_CURRENT);
-	t = build_and_end(elf_memory(copy, len), opts);
-	saved = errno;
-	free(copy);
-	errno = saved;
-	return t;
+	 * when .debug_frame is compressed): elf_with_mem gives it a private copy */
+	return elf_with_mem(buf, len, build_cb, (void *)opts);
 }
 
 struct unwind_table *unwind_table__build_path(const char *path,
@@ -1588,24 +1440,6 @@ struct unwind_table *unwind_table__build_path(const char *path,
 	close(fd);
 	errno = saved;
 	return t;
-}
-
-int unwind_elf_build_id(int fd, uint8_t buf[UNWIND_BUILD_ID_MAX])
-{
-	Elf *elf;
-	int len;
-
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL); /* pread, not mmap: see unwind_table__build_fd */
-	if (!elf)
-		return -ENOEXEC;
-	if (elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		return -ENOEXEC;
-	}
-	len = (int)elf_find_build_id(elf, buf);
-	elf_end(elf);
-	return len;
 }
 
 long unwind_table__find(const struct unwind_table *t, uint64_t vaddr)

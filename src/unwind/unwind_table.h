@@ -7,6 +7,7 @@
 #ifndef FLAMED_UNWIND_TABLE_H
 #define FLAMED_UNWIND_TABLE_H
 
+#include "elf/elf_file.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -106,7 +107,7 @@ struct unwind_table_stats {
 	uint64_t end_rows;			 /* raw rows of kind UNWIND_CFA_END */
 };
 
-#define UNWIND_BUILD_ID_MAX 64
+#define UNWIND_BUILD_ID_MAX ELF_BUILD_ID_MAX /* the note is read by elf/elf_file.h */
 
 struct unwind_table;
 
@@ -159,10 +160,6 @@ size_t unwind_table__mem_bytes(const struct unwind_table *t);
 
 /* Build statistics. Borrowed. */
 const struct unwind_table_stats *unwind_table__stats(const struct unwind_table *t);
-
-/* Read the GNU build-id of the ELF open on fd into buf (at most UNWIND_BUILD_ID_MAX bytes).
- * Returns its length, 0 when there is none, or a negative errno (-ENOEXEC not ELF). */
-int unwind_elf_build_id(int fd, uint8_t buf[UNWIND_BUILD_ID_MAX]);
 
 /* Static name of a reason ("cfa-reg", ...) or of a kind, for reports. */
 const char *unwind_unsupported_str(unsigned int reason);

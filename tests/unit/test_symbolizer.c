@@ -84,6 +84,7 @@ static void stripped_without_debug_file(void **state)
 	struct proc_map m;
 	struct proc_file f;
 	struct symbolizer *s;
+	struct sym_user res;
 	const char *name;
 
 	(void)state;
@@ -95,7 +96,19 @@ static void stripped_without_debug_file(void **state)
 	name = resolve(s, &m, &f, helper);
 	assert_true(!name || strcmp(name, "flamed_fixture_static_helper") != 0);
 	assert_int_equal(symbolizer__stats(s).debug_files, 0);
+	/* a static function has no symbol left, but its .eh_frame FDE gives its start */
+	assert_int_equal(symbolizer__user(s, &m, &f, BIAS + helper + 2, &res), -ENOENT);
+	assert_null(res.name);
+	assert_true(res.func_start == helper);
+	assert_int_equal(res.offset, 2);
+	assert_non_null(res.build_id);
+	assert_int_equal(symbolizer__stats(s).user_synthetic, 2); /* resolve() above, and this */
+	assert_int_equal(symbolizer__stats(s).funcs_parsed, 1);
+	/* an exported one keeps its .dynsym name and no function start */
+	assert_int_equal(symbolizer__user(s, &m, &f, BIAS + leaf + 2, &res), 0);
+	assert_int_equal(res.func_start, 0);
 	symbolizer__free(s);
+	proc_file__drop_elf(&f);
 	close(f.fd);
 }
 
@@ -131,9 +144,11 @@ static void stripped_with_debug_file(void **state)
 	map_fixture("elf_fixture_stripped", &m, &f);
 	assert_string_equal(resolve(s, &m, &f, helper), "flamed_fixture_static_helper");
 	assert_int_equal(symbolizer__stats(s).debug_files, 1);
-	assert_int_equal(symbolizer__load_bias(s, &m, &f, &bias), 0);
+	assert_int_equal(
+		elf_file__load_bias(proc_file__elf(&f), m.start, m.end, m.pgoff, true, &bias), 0);
 	assert_true(bias == BIAS);
 	symbolizer__free(s);
+	proc_file__drop_elf(&f);
 	close(f.fd);
 
 	unlink(link);
@@ -195,6 +210,8 @@ static void cache_budget_evicts(void **state)
 	symbolizer__set_cache_budget(s, 0); /* evicts everything */
 	assert_int_equal(symbolizer__stats(s).cache_bytes, 0);
 	symbolizer__free(s);
+	proc_file__drop_elf(&f1);
+	proc_file__drop_elf(&f2);
 	close(f1.fd);
 	close(f2.fd);
 }
