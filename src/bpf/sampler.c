@@ -292,14 +292,17 @@ int sampler__add_target(struct sampler *s, uint32_t tgid)
 	return 0;
 }
 
+/* cpu-clock counts nanoseconds, so the rate is a fixed period: in frequency mode the kernel
+ * starts each event at a period of 10 us and re-estimates it every tick, and on a loaded host
+ * that burst ran the program 4x as often as asked for seconds (16248 samples in 2 s at 999 Hz on
+ * 2 CPUs), over-weighting those seconds and costing as much. */
 static int perf_event_open_cpu(int cpu, int freq_hz)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.freq = 1,
-		.sample_freq = freq_hz,
+		.sample_period = 1000000000ULL / (unsigned)freq_hz,
 	};
 	int fd;
 

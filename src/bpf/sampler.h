@@ -53,7 +53,7 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 /* Add a target process (before or after attach). 0 or -errno. */
 int sampler__add_target(struct sampler *s, uint32_t tgid);
 
-/* Open the perf events and attach. 0 or -errno (-EINVAL for a frequency the kernel refuses). */
+/* Open the perf events (a fixed period of 1/freq_hz s of CPU clock) and attach. 0 or -errno. */
 int sampler__attach(struct sampler *s);
 
 /* Stop sampling (destroy the perf events); maps stay readable for a final drain. NULL-safe. */
