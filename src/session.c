@@ -24,11 +24,15 @@
 #include "proc/proc_table.h"
 #include "profile/profile.h"
 #include "session.h"
+#include "symbolize/debuginfod_fetch.h"
 #include "symbolize/symbolizer.h"
 #include "unwind/unwind_loader.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
+
+/* How long a one-shot run waits, before its only build, for debuginfod downloads in flight. */
+#define SESSION_DEBUGINFOD_WAIT_MS 20000
 
 struct session {
 	const struct config *cfg;
@@ -90,6 +94,7 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
 		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
 			continue;
+		symbolizer__prefetch(c->sym, e->tgid, f); /* debuginfod, while the process runs */
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
 		if (fd >= 0) {
@@ -234,6 +239,13 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		log_error("out of memory");
 		err = -ENOMEM;
 		goto fail;
+	}
+	if (cfg->debuginfod || (getenv("DEBUGINFOD_URLS") && *getenv("DEBUGINFOD_URLS"))) {
+		/* before other threads start: it may set DEBUGINFOD_* in the environment */
+		if (dfetch__configure())
+			log_warn("--debuginfod: no server (set DEBUGINFOD_URLS): not fetching");
+		else if (symbolizer__enable_debuginfod(c->sym))
+			log_warn("--debuginfod: cannot start its thread: %s", strerror(errno));
 	}
 	c->sampler = sampler__load(&so, on_proc_event, c);
 	if (!c->sampler) {
@@ -439,6 +451,11 @@ int session__build(struct session *s, const struct collector *window, const stru
 	char quality[256];
 	int err;
 
+	/* a one-shot run builds once: give downloads started while it ran a moment to land */
+	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
+		log_warn("debuginfod: downloads still running after %d s: their frames have no "
+			 "lines",
+			 SESSION_DEBUGINFOD_WAIT_MS / 1000);
 	s->building = window; /* drains while it builds (opts->yield) must not reap its processes */
 	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
 	s->building = NULL;

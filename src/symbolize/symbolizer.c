@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "symbolize/debuginfod_fetch.h"
+#include "symbolize/dwarf_lines.h"
 #include "symbolize/elf_syms.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
@@ -16,13 +18,29 @@ struct elf_pair {
 	struct elf_syms *es;  /* the file itself: segments, build-id, .dynsym (+ .symtab) */
 	struct elf_syms *dbg; /* /usr/lib/debug/.build-id/xx/yyyy.debug, or NULL */
 	const struct proc_file *key;
-	size_t bytes;		      /* memory of es + dbg */
+	/* DWARF, opened on the first frame lookup; WAITING: a debuginfod download is pending */
+	enum { DW_UNTRIED, DW_OPEN, DW_WAITING } dw_state;
+	struct dwarf_lines *dw;
+	struct hashmap frames; /* ELF vaddr -> struct frames_blob *: each address resolved once */
+	size_t blob_bytes;     /* frames cached */
+	size_t dw_bytes;       /* DWARF estimate + blob_bytes, included in bytes */
+	size_t bytes;	       /* memory of es + dbg + dw_bytes */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
+};
+
+/* An address's frames as cached: names and files borrowed from the pair's tables. */
+struct frames_blob {
+	size_t nr;
+	struct sym_frame f[];
 };
 
 struct symbolizer {
 	char *kallsyms_path;
 	char *debug_dir;
+	char *flamed_debug_dir; /* $FLAMED_DEBUG_DIR or NULL */
+	struct dfetch *fetch;	/* debuginfod, or NULL when off */
+	struct dwarf_frame scratch[SYM_MAX_FRAMES];
+	struct sym_frame out[SYM_MAX_FRAMES]; /* frames answered without a cache entry */
 	struct kallsyms *ks;
 	int ks_err;
 	bool ks_tried;
@@ -58,8 +76,19 @@ static void lru_push(struct symbolizer *s, struct elf_pair *p)
 		s->lru_tail = p;
 }
 
+static void pair_drop_dwarf(struct elf_pair *p)
+{
+	hashmap__for_each (&p->frames, e)
+		free((void *)e->value);
+	hashmap__clear(&p->frames);
+	p->blob_bytes = 0;
+	dwarf_lines__free(p->dw);
+	p->dw = NULL;
+}
+
 static void pair_free(struct elf_pair *p)
 {
+	pair_drop_dwarf(p);
 	elf_syms__free(p->es);
 	elf_syms__free(p->dbg);
 	free(p);
@@ -75,6 +104,7 @@ static void trim(struct symbolizer *s, const struct elf_pair *keep)
 		lru_unlink(s, p);
 		hashmap__delete(&s->elves, (uintptr_t)p->key, NULL);
 		s->stats.cache_bytes -= p->bytes;
+		s->stats.dwarf_bytes -= p->dw_bytes;
 		s->stats.evicted++;
 		pair_free(p);
 	}
@@ -89,7 +119,8 @@ struct symbolizer *symbolizer__new(const char *kallsyms_path)
 		return NULL;
 	s->kallsyms_path = strdup(kallsyms_path ? kallsyms_path : "/proc/kallsyms");
 	s->debug_dir = strdup(dbg && *dbg ? dbg : "/usr/lib/debug");
-	if (!s->kallsyms_path || !s->debug_dir) {
+	s->flamed_debug_dir = dbg && *dbg ? strdup(dbg) : NULL;
+	if (!s->kallsyms_path || !s->debug_dir || (dbg && *dbg && !s->flamed_debug_dir)) {
 		symbolizer__free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -146,6 +177,7 @@ static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_fi
 		proc_file__release(f);
 		return NULL;
 	}
+	hashmap__init(&pair->frames, hashmap_hash_int, hashmap_equal_int, NULL);
 	pair->es = elf_syms__open_fd(fd);
 	proc_file__release(f);
 	if (pair->es) {
@@ -172,10 +204,9 @@ static const struct elf_pair *elf_for(struct symbolizer *s, const struct proc_fi
 	return pair;
 }
 
-int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
-		     uint64_t addr, struct sym_user *res)
+static int user_lookup(struct symbolizer *s, const struct elf_pair *pair, const struct proc_map *m,
+		       uint64_t addr, struct sym_user *res)
 {
-	const struct elf_pair *pair = elf_for(s, f);
 	uint64_t off = addr - m->start + m->pgoff;
 
 	memset(res, 0, sizeof(*res));
@@ -199,6 +230,184 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
+		     uint64_t addr, struct sym_user *res)
+{
+	return user_lookup(s, elf_for(s, f), m, addr, res);
+}
+
+/* Re-count a pair's DWARF memory after it grew (or was dropped), evicting others if over. */
+static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
+{
+	size_t now = dwarf_lines__mem_bytes(pair->dw) + pair->blob_bytes;
+
+	s->stats.cache_bytes = s->stats.cache_bytes - pair->dw_bytes + now;
+	s->stats.dwarf_bytes = s->stats.dwarf_bytes - pair->dw_bytes + now;
+	pair->bytes = pair->bytes - pair->dw_bytes + now;
+	pair->dw_bytes = now;
+	if (s->stats.cache_bytes > s->stats.cache_peak)
+		s->stats.cache_peak = s->stats.cache_bytes;
+	trim(s, pair);
+}
+
+static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgid,
+		       const struct proc_file *f, const char *given)
+{
+	struct dwarf_search where = {
+		.tgid = tgid,
+		.path = f->path,
+		.debug_dir = s->flamed_debug_dir,
+		.host_debug = "/usr/lib/debug",
+		.given = given,
+	};
+	int fd = proc_file__hold(f);
+
+	pair_drop_dwarf(pair);
+	pair->dw = dwarf_lines__open(fd, &where);
+	if (fd >= 0)
+		proc_file__release(f);
+	s->stats.dwarf_opened++;
+	s->stats.dwarf_found += dwarf_lines__source(pair->dw) != DWARF_NONE;
+	pair->dw_state = DW_OPEN;
+}
+
+/* The pair's DWARF (NULL-free object: it may have none), opening it or picking up a finished
+ * debuginfod download; NULL while one is pending. */
+static struct dwarf_lines *dwarf_for(struct symbolizer *s, struct elf_pair *pair, uint32_t tgid,
+				     const struct proc_file *f)
+{
+	const char *bid = elf_syms__build_id(pair->es);
+	char path[4096];
+	int ret;
+
+	if (pair->dw_state == DW_OPEN)
+		return pair->dw;
+	if (pair->dw_state == DW_UNTRIED) {
+		open_dwarf(s, pair, tgid, f, NULL);
+		if (!s->fetch || !bid || dwarf_lines__source(pair->dw) != DWARF_NONE)
+			goto out;
+	}
+	/* nothing local: debuginfod, without waiting */
+	ret = dfetch__get(s->fetch, bid, path, sizeof(path));
+	if (ret == -EAGAIN) {
+		pair->dw_state = DW_WAITING;
+		goto out;
+	}
+	if (ret == 0)
+		open_dwarf(s, pair, tgid, f, path);
+	pair->dw_state = DW_OPEN;
+out:
+	account_dwarf(s, pair);
+	return pair->dw_state == DW_OPEN ? pair->dw : NULL;
+}
+
+int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_map *m,
+		       const struct proc_file *f, uint64_t addr, struct sym_user *res,
+		       const struct sym_frame **ret_frames, size_t *ret_nr)
+{
+	struct elf_pair *pair = (struct elf_pair *)elf_for(s, f);
+	struct frames_blob *blob;
+	struct dwarf_lines *dw;
+	const char *name;
+	size_t n, cost;
+	uintptr_t v;
+	int err;
+
+	*ret_frames = NULL;
+	*ret_nr = 0;
+	err = user_lookup(s, pair, m, addr, res);
+	if (!pair || !pair->es || !res->vaddr)
+		return err;
+	dw = dwarf_for(s, pair, tgid, f);
+	s->stats.frame_lookups++;
+	if (dw && hashmap__find(&pair->frames, res->vaddr, &v)) {
+		blob = (struct frames_blob *)v;
+		s->stats.frame_hits++;
+		goto done;
+	}
+	n = dwarf_lines__lookup(dw ? dw : pair->dw, res->vaddr, s->scratch, SYM_MAX_FRAMES);
+	for (size_t i = 0; i < n; i++)
+		s->out[i] = (struct sym_frame){
+			.name = s->scratch[i].name,
+			.file = s->scratch[i].file,
+			.line = s->scratch[i].line,
+			.decl_file = s->scratch[i].decl_file,
+			.decl_line = s->scratch[i].decl_line,
+			.inlined = s->scratch[i].inlined,
+		};
+	/* the physical function keeps its ELF name (".cold" parts, clones), when there is one */
+	name = res->name ? res->name : dwarf_lines__symbol(pair->dw, res->vaddr);
+	if (!n && name)
+		s->out[n++] = (struct sym_frame){ .name = name };
+	else if (n && name)
+		s->out[n - 1].name = name;
+	for (size_t i = 0; i + 1 < n; i++)
+		s->stats.inline_frames += s->out[i].inlined;
+	if (!dw) { /* a download pending: not cached, a later window asks again */
+		*ret_frames = s->out;
+		*ret_nr = n;
+		goto named;
+	}
+	cost = sizeof(*blob) + n * sizeof(blob->f[0]);
+	blob = malloc(cost);
+	if (!blob || hashmap__set(&pair->frames, res->vaddr, (uintptr_t)blob)) {
+		free(blob);
+		*ret_frames = s->out;
+		*ret_nr = n;
+		goto named;
+	}
+	blob->nr = n;
+	memcpy(blob->f, s->out, n * sizeof(blob->f[0]));
+	/* the frames, plus the map's slot (key, value, hash) */
+	pair->blob_bytes += cost + 3 * sizeof(uintptr_t);
+	account_dwarf(s, pair);
+done:
+	*ret_frames = blob->f;
+	*ret_nr = blob->nr;
+named:
+	if (!res->name && *ret_nr && (*ret_frames)[*ret_nr - 1].name) {
+		res->name = (*ret_frames)[*ret_nr - 1].name;
+		s->stats.user_misses--; /* counted by user_lookup, named after all */
+		err = 0;
+	}
+	return err;
+}
+
+bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
+{
+	struct elf_pair *pair = (struct elf_pair *)elf_for(s, f);
+	struct dwarf_lines *dw;
+
+	if (!pair || !pair->es)
+		return false;
+	dw = dwarf_for(s, pair, tgid, f);
+	return dw && dwarf_lines__source(dw) != DWARF_NONE;
+}
+
+void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
+{
+	struct elf_pair *pair;
+
+	if (!s->fetch)
+		return;
+	pair = (struct elf_pair *)elf_for(s, f);
+	if (pair && pair->es)
+		dwarf_for(s, pair, tgid, f);
+}
+
+int symbolizer__enable_debuginfod(struct symbolizer *s)
+{
+	if (s->fetch)
+		return 0;
+	s->fetch = dfetch__new();
+	return s->fetch ? 0 : -errno;
+}
+
+int symbolizer__wait_downloads(struct symbolizer *s, int timeout_ms)
+{
+	return dfetch__drain(s->fetch, timeout_ms);
 }
 
 int symbolizer__load_bias(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
@@ -247,7 +456,13 @@ void symbolizer__set_cache_budget(struct symbolizer *s, size_t bytes)
 
 struct symbolizer_stats symbolizer__stats(const struct symbolizer *s)
 {
-	return s->stats;
+	struct symbolizer_stats st = s->stats;
+	struct dfetch_stats fs = dfetch__stats(s->fetch);
+
+	st.debuginfod_queued = fs.queued;
+	st.debuginfod_fetched = fs.fetched;
+	st.debuginfod_failed = fs.failed + fs.refused;
+	return st;
 }
 
 void symbolizer__free(struct symbolizer *s)
@@ -258,7 +473,9 @@ void symbolizer__free(struct symbolizer *s)
 		pair_free((struct elf_pair *)e->value);
 	hashmap__clear(&s->elves);
 	kallsyms__free(s->ks);
+	dfetch__free(s->fetch);
 	free(s->kallsyms_path);
 	free(s->debug_dir);
+	free(s->flamed_debug_dir);
 	free(s);
 }

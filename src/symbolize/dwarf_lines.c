@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: MIT
+/* Lines and inline scopes through libdwfl, with flamed's own find_debuginfo callback: libdwfl's
+ * standard one searches flamed's file system by the binary's path (the wrong mount namespace) and
+ * may block on debuginfod. Ours looks in the places struct dwarf_search names and nowhere else. */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proc/proc_root.h"
+#include "symbolize/debuglink.h"
+#include "symbolize/dwarf_lines.h"
+#include "util/hashmap.h"
+
+#define BUILD_ID_MAX 64
+#define PATH_LEN     4096
+/* memory estimates of libdw's lazily built tables (measured against RSS in bench/) */
+#define COST_OPEN     (16u << 10) /* Dwfl, module, ELF headers, section table */
+#define COST_ARANGE   32u	  /* one address range of the unit index */
+#define COST_UNIT     1024u	  /* a unit's abbreviations and file table */
+#define COST_LINE_ROW 48u	  /* one row of a unit's line table (Dwarf_Line) */
+
+/* The debug file we handed libdwfl, kept to find its dwz alternate file the same way. */
+struct found {
+	bool in_root; /* path is inside the process's root, else a host path */
+	char path[PATH_LEN];
+	char alt_name[PATH_LEN]; /* its .gnu_debugaltlink, "" none */
+	uint8_t alt_id[BUILD_ID_MAX];
+	size_t alt_id_len;
+};
+
+struct dwarf_lines {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	enum dwarf_source source;
+	uint32_t tgid;
+	char *path, *debug_dir, *host_debug, *given;
+	bool main_has_dwarf;
+	bool minidebuginfo; /* the file has .gnu_debugdata: libdwfl's symbols read it */
+	bool gave_debug; /* a debug file was returned for the main file: the next call is the alt */
+	struct found found;
+	struct hashmap units; /* unit DIE offsets touched (for the memory estimate) */
+	size_t bytes;
+};
+
+const char *dwarf_source__name(enum dwarf_source src)
+{
+	switch (src) {
+	case DWARF_EMBEDDED:
+		return "embedded";
+	case DWARF_BUILD_ID:
+		return "build-id";
+	case DWARF_DEBUGLINK:
+		return "debuglink";
+	case DWARF_DEBUGINFOD:
+		return "debuginfod";
+	default:
+		return "none";
+	}
+}
+
+static int open_host(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int open_in(const struct dwarf_lines *dl, bool in_root, const char *path)
+{
+	if (!in_root)
+		return open_host(path);
+	if (!dl->tgid)
+		return -1;
+	return proc_root__open_file(dl->tgid, path);
+}
+
+/* Contents of section name of elf, or NULL. */
+static Elf_Data *section_data(Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+			continue;
+		n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (n && !strcmp(n, name))
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+static bool has_dwarf(Elf *elf)
+{
+	Elf_Data *d = section_data(elf, ".debug_info");
+
+	if (!d)
+		d = section_data(elf, ".zdebug_info");
+	return d && d->d_size;
+}
+
+/* Remember elf's .gnu_debugaltlink in f. */
+static void note_alt(struct found *f, Elf *elf)
+{
+	Elf_Data *d = section_data(elf, ".gnu_debugaltlink");
+	const uint8_t *id;
+	const char *name;
+	size_t len;
+
+	f->alt_name[0] = '\0';
+	if (!d || !d->d_buf || debuglink__parse_alt(d->d_buf, d->d_size, &name, &id, &len))
+		return;
+	snprintf(f->alt_name, sizeof(f->alt_name), "%s", name);
+	memcpy(f->alt_id, id, len);
+	f->alt_id_len = len;
+}
+
+/* Does the file on fd carry build-id (id, len), with DWARF? Notes its alt link in f. */
+static bool file_matches(int fd, const uint8_t *id, size_t len, struct found *f)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	const void *bits;
+	bool ok = false;
+	ssize_t n;
+
+	if (!elf)
+		return false;
+	n = dwelf_elf_gnu_build_id(elf, &bits);
+	if (n > 0 && (size_t)n == len && !memcmp(bits, id, len) && has_dwarf(elf)) {
+		ok = true;
+		if (f)
+			note_alt(f, elf);
+	}
+	elf_end(elf);
+	return ok;
+}
+
+static void hex(const uint8_t *id, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+/* Try one candidate: open, verify, remember where. The fd or -1. */
+static int try_file(struct dwarf_lines *dl, bool in_root, const char *path, const uint8_t *id,
+		    size_t id_len, bool check_crc, uint32_t crc, struct found *f)
+{
+	uint32_t got;
+	int fd = open_in(dl, in_root, path);
+
+	if (fd < 0)
+		return -1;
+	if (check_crc && (debuglink__crc32_fd(fd, &got) || got != crc))
+		goto reject;
+	if (id_len && !file_matches(fd, id, id_len, f))
+		goto reject;
+	if (f) {
+		f->in_root = in_root;
+		snprintf(f->path, sizeof(f->path), "%s", path);
+	}
+	return fd;
+reject:
+	close(fd);
+	return -1;
+}
+
+/* .build-id/xx/rest.debug under flamed's debug dir, the host's /usr/lib/debug, then the
+ * process's own /usr/lib/debug. */
+static int by_build_id(struct dwarf_lines *dl, const uint8_t *id, size_t len, struct found *f)
+{
+	const char *bases[] = { dl->debug_dir, dl->host_debug, "/usr/lib/debug" };
+	char h[2 * BUILD_ID_MAX + 1], path[PATH_LEN];
+	int fd;
+
+	if (len < 2 || len > BUILD_ID_MAX)
+		return -1;
+	hex(id, len, h);
+	for (size_t i = 0; i < 3; i++) {
+		if (!bases[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", bases[i], h, h + 2);
+		fd = try_file(dl, i == 2, path, id, len, false, 0, f);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* .gnu_debuglink: in the binary's own root (its dir, its dir's .debug/, /usr/lib/debug/DIR),
+ * then the host's /usr/lib/debug/DIR and flamed's debug dir (DIR/NAME, then NAME). The CRC is
+ * checked: a stale or foreign file of that name is not taken. */
+static int by_debuglink(struct dwarf_lines *dl, Elf *main_elf, struct found *f)
+{
+	Elf_Data *d = section_data(main_elf, ".gnu_debuglink");
+	char dir[PATH_LEN], path[PATH_LEN];
+	const char *name, *slash;
+	uint32_t crc;
+	int fd = -1;
+
+	if (!d || !d->d_buf || !dl->path || dl->path[0] != '/')
+		return -1;
+	if (debuglink__parse(d->d_buf, d->d_size,
+			     elf_getident(main_elf, NULL)[EI_DATA] == ELFDATA2LSB, &name, &crc))
+		return -1;
+	slash = strrchr(dl->path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - dl->path), dl->path);
+	struct {
+		bool in_root;
+		const char *base, *dir, *sub;
+	} c[] = {
+		{ true, "", dir, "" },
+		{ true, "", dir, "/.debug" },
+		{ true, "/usr/lib/debug", dir, "" },
+		{ false, dl->host_debug, dir, "" },
+		{ false, dl->debug_dir, dir, "" },
+		{ false, dl->debug_dir, "", "" },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]) && fd < 0; i++) {
+		if (!c[i].base)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s/%s", c[i].base, c[i].dir, c[i].sub,
+				     name) >= sizeof(path))
+			continue;
+		/* the binary itself carries the link: never take it as its own debug file */
+		if (c[i].in_root && !strcmp(path, dl->path))
+			continue;
+		fd = try_file(dl, c[i].in_root, path, NULL, 0, true, crc, f);
+	}
+	return fd;
+}
+
+/* dwz's alternate file, named by the debug file (or the binary) we gave libdwfl: by its
+ * build-id, else by its path next to where that file was found. */
+static int find_alt(struct dwarf_lines *dl)
+{
+	struct found *f = &dl->found;
+	char path[PATH_LEN], dir[PATH_LEN];
+	const char *prefix = "/usr/lib/debug/", *slash;
+	int fd;
+
+	if (!f->alt_name[0])
+		return -1;
+	fd = by_build_id(dl, f->alt_id, f->alt_id_len, NULL);
+	if (fd >= 0)
+		return fd;
+	if (f->alt_name[0] == '/') {
+		if (!strncmp(f->alt_name, prefix, strlen(prefix))) {
+			const char *rest = f->alt_name + strlen(prefix) - 1;
+			const char *bases[] = { dl->debug_dir, dl->host_debug };
+
+			for (size_t i = 0; i < 2; i++) {
+				if (!bases[i])
+					continue;
+				snprintf(path, sizeof(path), "%s%s", bases[i], rest);
+				fd = try_file(dl, false, path, f->alt_id, f->alt_id_len, false, 0,
+					      NULL);
+				if (fd >= 0)
+					return fd;
+			}
+		}
+		return try_file(dl, f->in_root, f->alt_name, f->alt_id, f->alt_id_len, false, 0,
+				NULL);
+	}
+	/* relative to the directory of the file that names it */
+	slash = strrchr(f->path, '/');
+	if (!slash)
+		return -1;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->path), f->path);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, f->alt_name) >= sizeof(path))
+		return -1;
+	return try_file(dl, f->in_root, path, f->alt_id, f->alt_id_len, false, 0, NULL);
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct dwarf_lines *dl = *userdata;
+	const unsigned char *id = NULL;
+	GElf_Addr id_vaddr, bias;
+	Elf *main_elf;
+	int fd, len;
+
+	(void)modname, (void)base, (void)file_name, (void)debuglink_file, (void)debuglink_crc;
+	*debuginfo_file_name = NULL;
+	if (!dl)
+		return -1;
+	/* libdwfl asks again, for the alternate file, once it has DWARF */
+	if (dl->main_has_dwarf || dl->gave_debug)
+		return find_alt(dl);
+	main_elf = dwfl_module_getelf(mod, &bias);
+	len = dwfl_module_build_id(mod, &id, &id_vaddr);
+	if (dl->given && len > 0) {
+		fd = try_file(dl, false, dl->given, id, (size_t)len, false, 0, &dl->found);
+		if (fd >= 0) {
+			dl->source = DWARF_DEBUGINFOD;
+			goto found;
+		}
+	}
+	if (len > 0) {
+		fd = by_build_id(dl, id, (size_t)len, &dl->found);
+		if (fd >= 0) {
+			dl->source = DWARF_BUILD_ID;
+			goto found;
+		}
+	}
+	if (main_elf) {
+		fd = by_debuglink(dl, main_elf, &dl->found);
+		if (fd >= 0) {
+			/* note_alt was skipped (no build-id check): read it now */
+			Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+
+			if (e && has_dwarf(e)) {
+				note_alt(&dl->found, e);
+				elf_end(e);
+				dl->source = DWARF_DEBUGLINK;
+				goto found;
+			}
+			elf_end(e);
+			close(fd);
+		}
+	}
+	return -1;
+found:
+	dl->gave_debug = true;
+	return fd;
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = NULL, /* the file is reported by fd */
+	.find_debuginfo = find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
+{
+	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
+	Dwarf_Aranges *ar;
+	Dwarf_Addr bias;
+	size_t nr_ar = 0;
+	void **ud;
+	Dwarf *dw;
+	Elf *elf;
+	int dfd;
+
+	if (!dl)
+		return NULL;
+	hashmap__init(&dl->units, hashmap_hash_int, hashmap_equal_int, NULL);
+	dl->bytes = sizeof(*dl) + COST_OPEN;
+	if (where) {
+		dl->tgid = where->tgid;
+		dl->path = where->path ? strdup(where->path) : NULL;
+		dl->debug_dir = where->debug_dir ? strdup(where->debug_dir) : NULL;
+		dl->host_debug = where->host_debug ? strdup(where->host_debug) : NULL;
+		dl->given = where->given ? strdup(where->given) : NULL;
+	}
+	dl->dwfl = dwfl_begin(&callbacks);
+	dfd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (!dl->dwfl || dfd < 0) {
+		if (dfd >= 0)
+			close(dfd);
+		return dl; /* no DWARF */
+	}
+	/* base 0 without p_vaddr: module addresses are the ELF's virtual addresses */
+	dl->mod = dwfl_report_elf(dl->dwfl, "flamed", "flamed", dfd, 0, false);
+	dwfl_report_end(dl->dwfl, NULL, NULL);
+	if (!dl->mod) { /* on success libdwfl owns dfd, on failure we do */
+		close(dfd);
+		return dl;
+	}
+	dwfl_module_info(dl->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	*ud = dl;
+	elf = dwfl_module_getelf(dl->mod, &bias);
+	dl->minidebuginfo = elf && section_data(elf, ".gnu_debugdata");
+	if (elf && has_dwarf(elf)) {
+		dl->main_has_dwarf = true;
+		dl->source = DWARF_EMBEDDED;
+		snprintf(dl->found.path, sizeof(dl->found.path), "%s", dl->path ? dl->path : "");
+		dl->found.in_root = true;
+		note_alt(&dl->found, elf);
+	}
+	/* opens the debug file (and its alt) now, through find_debuginfo */
+	dw = dwfl_module_getdwarf(dl->mod, &bias);
+	if (!dw) {
+		dl->source = DWARF_NONE;
+		return dl;
+	}
+	if (!dwarf_getaranges(dw, &ar, &nr_ar))
+		dl->bytes += nr_ar * COST_ARANGE;
+	return dl;
+}
+
+/* Name of a function DIE: its linkage name (mangled: the builder demangles) through
+ * DW_AT_abstract_origin and DW_AT_specification, else its plain name. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+/* Call site (file, line) of an inlined subroutine DIE, in its own unit's file table. */
+static void call_site(Dwarf_Die *die, const char **file, uint32_t *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word idx = 0, l = 0;
+	Dwarf_Files *files;
+	Dwarf_Die cu;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &l) == 0 && l <= UINT32_MAX)
+		*line = (uint32_t)l;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) == 0 &&
+	    dwarf_diecu(die, &cu, NULL, NULL) && dwarf_getsrcfiles(&cu, &files, &nfiles) == 0 &&
+	    idx < nfiles)
+		*file = dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/* Account a unit's tables the first time an address of it is looked up. */
+static void touch_unit(struct dwarf_lines *dl, Dwarf_Die *cudie)
+{
+	uintptr_t off = (uintptr_t)dwarf_dieoffset(cudie);
+	Dwarf_Lines *lines;
+	size_t nlines = 0;
+
+	if (hashmap__find(&dl->units, off, NULL))
+		return;
+	if (hashmap__set(&dl->units, off, 1))
+		return;
+	if (dwarf_getsrclines(cudie, &lines, &nlines))
+		nlines = 0;
+	dl->bytes += COST_UNIT + nlines * COST_LINE_ROW + 2 * sizeof(uintptr_t);
+}
+
+size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
+			   size_t max)
+{
+	Dwarf_Die *cudie, *scopes = NULL;
+	const char *file = NULL;
+	uint32_t line = 0;
+	Dwarf_Addr bias;
+	Dwarf_Line *row;
+	size_t n = 0;
+	int nscopes;
+
+	if (!dl || !dl->mod || dl->source == DWARF_NONE || !max)
+		return 0;
+	cudie = dwfl_module_addrdie(dl->mod, vaddr, &bias);
+	if (!cudie)
+		return 0;
+	touch_unit(dl, cudie);
+	row = dwarf_getsrc_die(cudie, vaddr - bias);
+	if (row) {
+		int l = 0;
+
+		file = dwarf_linesrc(row, NULL, NULL);
+		if (dwarf_lineno(row, &l) == 0 && l > 0)
+			line = (uint32_t)l;
+	}
+	/* the innermost function-like scope of the address; past an inlined one, dwarf_getscopes
+	 * goes on with its abstract definition's scopes, so the concrete callers come from
+	 * dwarf_getscopes_die (the DIEs that lexically hold it, itself first), as eu-stack does */
+	nscopes = dwarf_getscopes(cudie, vaddr - bias, &scopes);
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
+			Dwarf_Die inner = scopes[i];
+
+			free(scopes);
+			scopes = NULL;
+			nscopes = dwarf_getscopes_die(&inner, &scopes);
+			break;
+		}
+		if (i == nscopes - 1)
+			nscopes = 0;
+	}
+	for (int i = 0; i < nscopes; i++) {
+		Dwarf_Die *die = &scopes[i];
+		int tag = dwarf_tag(die), decl = 0;
+		struct dwarf_frame *fr;
+
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		/* too deep: drop the innermost callee, the physical function must stay last */
+		if (n == max)
+			memmove(frames, frames + 1, --n * sizeof(*frames));
+		fr = &frames[n++];
+		*fr = (struct dwarf_frame){
+			.name = die_name(die),
+			.file = file,
+			.line = line,
+			.decl_file = dwarf_decl_file(die),
+			.inlined = tag == DW_TAG_inlined_subroutine,
+		};
+		if (dwarf_decl_line(die, &decl) == 0 && decl > 0)
+			fr->decl_line = (uint32_t)decl;
+		if (tag == DW_TAG_subprogram)
+			break;
+		call_site(die, &file, &line);
+	}
+	free(scopes);
+	/* a unit with lines but no function DIE (assembly): the address's line alone */
+	if (!n && (file || line)) {
+		frames[0] = (struct dwarf_frame){ .file = file, .line = line };
+		n = 1;
+	}
+	if (n && frames[n - 1].inlined)
+		frames[n - 1].inlined = false; /* the scope chain ended without its subprogram */
+	return n;
+}
+
+const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr)
+{
+	/* only for MiniDebugInfo: elsewhere the ELF symbols were read already, and libdwfl's
+	 * nearest-symbol answer for a stripped file would name the wrong function */
+	if (!dl || !dl->mod || !dl->minidebuginfo)
+		return NULL;
+	return dwfl_module_addrname(dl->mod, vaddr);
+}
+
+enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl)
+{
+	return dl ? dl->source : DWARF_NONE;
+}
+
+size_t dwarf_lines__mem_bytes(const struct dwarf_lines *dl)
+{
+	return dl ? dl->bytes : 0;
+}
+
+void dwarf_lines__free(struct dwarf_lines *dl)
+{
+	if (!dl)
+		return;
+	dwfl_end(dl->dwfl);
+	hashmap__clear(&dl->units);
+	free(dl->path);
+	free(dl->debug_dir);
+	free(dl->host_debug);
+	free(dl->given);
+	free(dl);
+}
