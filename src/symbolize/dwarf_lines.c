@@ -529,6 +529,8 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 		};
 		if (dwarf_decl_line(die, &decl) == 0 && decl > 0)
 			fr->decl_line = (uint32_t)decl;
+		if (!fr->decl_file) /* e.g. a lambda's operator(): the file its code is in */
+			fr->decl_file = file;
 		if (tag == DW_TAG_subprogram)
 			break;
 		call_site(die, &file, &line);
