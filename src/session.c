@@ -25,6 +25,7 @@
 #include "profile/profile.h"
 #include "session.h"
 #include "symbolize/debuginfod_fetch.h"
+#include "symbolize/dwarf_lines.h"
 #include "symbolize/symbolizer.h"
 #include "unwind/unwind_loader.h"
 #include "util/clock.h"
@@ -641,6 +642,26 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			  (unsigned long long)ss.cache_hits, (unsigned long long)ss.cache_misses,
 			  (unsigned long long)ss.evicted, ss.cache_bytes / 1048576.0,
 			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20);
+	}
+	{
+		struct symbolizer_stats ss = symbolizer__stats(c->sym);
+		const uint64_t *by = ss.dwarf_by_source;
+
+		log_info(
+			"debug info: %llu of %llu files with DWARF (embedded %llu, build-id %llu, "
+			"debuglink %llu, debuginfod %llu); %llu inline frames; %llu addresses "
+			"resolved, %llu from cache; DWARF %.1f MiB cached; debuginfod: %llu asked, "
+			"%llu found, %llu not",
+			(unsigned long long)ss.dwarf_found, (unsigned long long)ss.dwarf_opened,
+			(unsigned long long)by[DWARF_EMBEDDED],
+			(unsigned long long)by[DWARF_BUILD_ID],
+			(unsigned long long)by[DWARF_DEBUGLINK],
+			(unsigned long long)by[DWARF_DEBUGINFOD],
+			(unsigned long long)ss.inline_frames, (unsigned long long)ss.frame_lookups,
+			(unsigned long long)ss.frame_hits, ss.dwarf_bytes / 1048576.0,
+			(unsigned long long)ss.debuginfod_queued,
+			(unsigned long long)ss.debuginfod_fetched,
+			(unsigned long long)ss.debuginfod_failed);
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);

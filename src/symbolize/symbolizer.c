@@ -270,6 +270,7 @@ static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgi
 		proc_file__release(f);
 	s->stats.dwarf_opened++;
 	s->stats.dwarf_found += dwarf_lines__source(pair->dw) != DWARF_NONE;
+	s->stats.dwarf_by_source[dwarf_lines__source(pair->dw)]++;
 	pair->dw_state = DW_OPEN;
 }
 

@@ -29,6 +29,7 @@ struct symbolizer_stats {
 	uint64_t cache_peak;   /* most ever cached at once */
 	uint64_t dwarf_opened; /* files whose DWARF was looked for (lazily, on first lookup) */
 	uint64_t dwarf_found;  /* ... and found: embedded, build-id, debuglink or debuginfod */
+	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (dwarf_lines.h), [0] none */
 	uint64_t dwarf_bytes; /* estimated memory of the DWARF tables cached now (in cache_bytes) */
 	uint64_t frame_lookups; /* addresses resolved to frames (each distinct one once per file) */
 	uint64_t frame_hits;	/* ... answered from the per-file address cache */
