@@ -389,11 +389,8 @@ bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct pro
 
 void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
 {
-	struct elf_pair *pair;
+	struct elf_pair *pair = (struct elf_pair *)elf_for(s, f);
 
-	if (!s->fetch)
-		return;
-	pair = (struct elf_pair *)elf_for(s, f);
 	if (pair && pair->es)
 		dwarf_for(s, pair, tgid, f);
 }

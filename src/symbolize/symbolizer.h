@@ -90,8 +90,9 @@ bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct pro
  * dfetch__configure first. 0 or -errno. */
 int symbolizer__enable_debuginfod(struct symbolizer *s);
 
-/* Start looking for f's debug info now (a debuginfod download, if enabled and needed), before any
- * sample needs it. */
+/* Look for f's debug info now, while the process that maps it is alive: a .gnu_debuglink target
+ * is looked for in the process's root, gone once it exits; a debuginfod download (if enabled and
+ * needed) starts. */
 void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
 
 /* Wait up to timeout_ms for debuginfod downloads in flight (a one-shot run before its only
