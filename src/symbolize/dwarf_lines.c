@@ -28,6 +28,13 @@
 #define COST_UNIT     1024u	  /* a unit's abbreviations and file table */
 #define COST_LINE_ROW 48u	  /* one row of a unit's line table (Dwarf_Line) */
 
+/* An address range of a unit, for files without .debug_aranges (clang's default), where
+ * libdwfl 0.188 finds no unit for any address. */
+struct unit_range {
+	uint64_t lo, hi; /* [lo, hi) in DWARF addresses */
+	uint64_t off;	 /* the unit DIE's offset */
+};
+
 /* The debug file we handed libdwfl, kept to find its dwz alternate file the same way. */
 struct found {
 	bool in_root; /* path is inside the process's root, else a host path */
@@ -47,7 +54,10 @@ struct dwarf_lines {
 	bool minidebuginfo; /* the file has .gnu_debugdata: libdwfl's symbols read it */
 	bool gave_debug; /* a debug file was returned for the main file: the next call is the alt */
 	struct found found;
-	struct hashmap units; /* unit DIE offsets touched (for the memory estimate) */
+	struct hashmap units;	   /* unit DIE offsets touched (for the memory estimate) */
+	struct unit_range *ranges; /* built on the first address libdwfl finds no unit for */
+	size_t nr_ranges;
+	bool ranges_built;
 	size_t bytes;
 };
 
@@ -450,6 +460,79 @@ static void call_site(Dwarf_Die *die, const char **file, uint32_t *line)
 		*file = dwarf_filesrc(files, idx, NULL, NULL);
 }
 
+static int range_cmp(const void *a, const void *b)
+{
+	const struct unit_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Every unit's address ranges (DW_AT_low_pc/high_pc or DW_AT_ranges), sorted. */
+static void build_ranges(struct dwarf_lines *dl, Dwarf *dw)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, cap = 0;
+
+	dl->ranges_built = true;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Addr base, lo, hi;
+		Dwarf_Die cu;
+		ptrdiff_t r = 0;
+
+		if (!dwarf_offdie(dw, off + hsize, &cu))
+			break;
+		while ((r = dwarf_ranges(&cu, r, &base, &lo, &hi)) > 0) {
+			if (hi <= lo)
+				continue;
+			if (dl->nr_ranges == cap) {
+				size_t ncap = cap ? 2 * cap : 64;
+				struct unit_range *t = reallocarray(dl->ranges, ncap, sizeof(*t));
+
+				if (!t)
+					goto done;
+				dl->ranges = t;
+				cap = ncap;
+			}
+			dl->ranges[dl->nr_ranges++] =
+				(struct unit_range){ .lo = lo, .hi = hi, .off = off + hsize };
+		}
+		off = next;
+	}
+done:
+	qsort(dl->ranges, dl->nr_ranges, sizeof(*dl->ranges), range_cmp);
+	dl->bytes += cap * sizeof(*dl->ranges);
+}
+
+/* The unit holding vaddr: libdwfl's (from .debug_aranges), else ours. */
+static Dwarf_Die *unit_of(struct dwarf_lines *dl, uint64_t vaddr, Dwarf_Die *mem, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(dl->mod, vaddr, bias);
+	size_t lo = 0, hi;
+	Dwarf *dw;
+
+	if (cu)
+		return cu;
+	dw = dwfl_module_getdwarf(dl->mod, bias);
+	if (!dw)
+		return NULL;
+	if (!dl->ranges_built)
+		build_ranges(dl, dw);
+	hi = dl->nr_ranges;
+	while (lo < hi) { /* the first range starting above the address */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dl->ranges[mid].lo <= vaddr - *bias)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ranges may nest or overlap: look back a few */
+	for (size_t i = lo, steps = 0; i > 0 && steps < 8; i--, steps++)
+		if (vaddr - *bias < dl->ranges[i - 1].hi)
+			return dwarf_offdie(dw, dl->ranges[i - 1].off, mem);
+	return NULL;
+}
+
 /* Account a unit's tables the first time an address of it is looked up. */
 static void touch_unit(struct dwarf_lines *dl, Dwarf_Die *cudie)
 {
@@ -469,7 +552,7 @@ static void touch_unit(struct dwarf_lines *dl, Dwarf_Die *cudie)
 size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
 			   size_t max)
 {
-	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Die *cudie, *scopes = NULL, cu_mem;
 	const char *file = NULL;
 	uint32_t line = 0;
 	Dwarf_Addr bias;
@@ -479,7 +562,7 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 
 	if (!dl || !dl->mod || dl->source == DWARF_NONE || !max)
 		return 0;
-	cudie = dwfl_module_addrdie(dl->mod, vaddr, &bias);
+	cudie = unit_of(dl, vaddr, &cu_mem, &bias);
 	if (!cudie)
 		return 0;
 	touch_unit(dl, cudie);
@@ -571,6 +654,7 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 		return;
 	dwfl_end(dl->dwfl);
 	hashmap__clear(&dl->units);
+	free(dl->ranges);
 	free(dl->path);
 	free(dl->debug_dir);
 	free(dl->host_debug);
