@@ -54,7 +54,7 @@ struct dwarf_lines {
 	bool minidebuginfo; /* the file has .gnu_debugdata: libdwfl's symbols read it */
 	bool gave_debug; /* a debug file was returned for the main file: the next call is the alt */
 	struct found found;
-	struct hashmap units;	   /* unit DIE offsets touched (for the memory estimate) */
+	struct hashmap units;	   /* unit DIE offset -> struct unit_index * (built on first use) */
 	struct unit_range *ranges; /* built on the first address libdwfl finds no unit for */
 	size_t nr_ranges;
 	bool ranges_built;
@@ -533,39 +533,238 @@ static Dwarf_Die *unit_of(struct dwarf_lines *dl, uint64_t vaddr, Dwarf_Die *mem
 	return NULL;
 }
 
-/* Account a unit's tables the first time an address of it is looked up. */
-static void touch_unit(struct dwarf_lines *dl, Dwarf_Die *cudie)
+/* A unit's function index, built by one walk of its DIE tree the first time an address of it is
+ * looked up: libdw's dwarf_getscopes walks the whole unit for every address (milliseconds per
+ * address in a big unit such as CPython's ceval.c), this is a binary search. Nodes are the
+ * subprograms and inlined subroutines with code, in DIE order, each with its enclosing one;
+ * ranges are their address ranges sorted by start. Well-formed DWARF nests them: the innermost
+ * function holding an address is an ancestor (or itself) of the last range starting at or before
+ * it. */
+struct fn_node {
+	uint64_t die;	/* DIE offset */
+	int32_t parent; /* enclosing node, -1 none */
+	uint32_t first; /* its ranges: own[first .. first + count) */
+	uint16_t count;
+	uint16_t depth;
+	bool inlined;
+};
+
+struct fn_range {
+	uint64_t lo, hi; /* [lo, hi) */
+	uint32_t node;
+	uint32_t depth; /* ties on lo: the outer first */
+};
+
+struct unit_index {
+	struct fn_node *nodes;
+	size_t nr_nodes, cap_nodes;
+	struct fn_range *ranges; /* sorted by (lo, depth) */
+	struct fn_range *own;	 /* per node, in node order */
+	size_t nr_ranges, cap_ranges;
+};
+
+#define INDEX_MAX_DEPTH	 128	    /* DIE nesting walked (malformed input stops there) */
+#define INDEX_MAX_RANGES (1u << 24) /* ranges per unit */
+
+static void unit_index_free(struct unit_index *ui)
 {
-	uintptr_t off = (uintptr_t)dwarf_dieoffset(cudie);
+	if (!ui)
+		return;
+	free(ui->nodes);
+	free(ui->ranges);
+	free(ui->own);
+	free(ui);
+}
+
+static int index_add(struct unit_index *ui, Dwarf_Die *die, int32_t parent, uint16_t depth,
+		     bool inlined, int32_t *ret_node)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t r = 0;
+	uint32_t first = (uint32_t)ui->nr_ranges;
+
+	*ret_node = parent;
+	if (ui->nr_nodes == ui->cap_nodes) {
+		size_t cap = ui->cap_nodes ? 2 * ui->cap_nodes : 64;
+		struct fn_node *t = reallocarray(ui->nodes, cap, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		ui->nodes = t;
+		ui->cap_nodes = cap;
+	}
+	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
+		if (hi <= lo)
+			continue;
+		if (ui->nr_ranges >= INDEX_MAX_RANGES || ui->nr_ranges - first >= UINT16_MAX)
+			break;
+		if (ui->nr_ranges == ui->cap_ranges) {
+			size_t cap = ui->cap_ranges ? 2 * ui->cap_ranges : 64;
+			struct fn_range *t = reallocarray(ui->own, cap, sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			ui->own = t;
+			ui->cap_ranges = cap;
+		}
+		ui->own[ui->nr_ranges++] = (struct fn_range){
+			.lo = lo, .hi = hi, .node = (uint32_t)ui->nr_nodes, .depth = depth
+		};
+	}
+	if (ui->nr_ranges == first)
+		return 0; /* no code (an abstract instance, a declaration): not a node */
+	ui->nodes[ui->nr_nodes] = (struct fn_node){
+		.die = dwarf_dieoffset(die),
+		.parent = parent,
+		.first = first,
+		.count = (uint16_t)(ui->nr_ranges - first),
+		.depth = depth,
+		.inlined = inlined,
+	};
+	*ret_node = (int32_t)ui->nr_nodes++;
+	return 0;
+}
+
+static int fn_range_cmp(const void *a, const void *b)
+{
+	const struct fn_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->depth < y->depth ? -1 : x->depth > y->depth;
+}
+
+/* Walk the unit's DIE tree once (iteratively, depth-capped). */
+static struct unit_index *index_build(Dwarf_Die *cudie)
+{
+	struct unit_index *ui = calloc(1, sizeof(*ui));
+	Dwarf_Die stack[INDEX_MAX_DEPTH];
+	int32_t node_at[INDEX_MAX_DEPTH]; /* enclosing function node at each level */
+	int top = 0;
+
+	if (!ui)
+		return NULL;
+	if (dwarf_child(cudie, &stack[0]) != 0)
+		goto sort;
+	node_at[0] = -1;
+	for (;;) {
+		Dwarf_Die *die = &stack[top];
+		int tag = dwarf_tag(die);
+		int32_t node = node_at[top];
+		Dwarf_Die child;
+
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
+			if (index_add(ui, die, node_at[top], (uint16_t)top,
+				      tag == DW_TAG_inlined_subroutine, &node))
+				goto fail;
+		}
+		if (dwarf_haschildren(die) > 0 && top + 1 < INDEX_MAX_DEPTH &&
+		    dwarf_child(die, &child) == 0) {
+			stack[++top] = child;
+			node_at[top] = node;
+			continue;
+		}
+		/* next sibling, else climb */
+		while (dwarf_siblingof(&stack[top], &stack[top]) != 0) {
+			if (top == 0)
+				goto sort;
+			top--;
+		}
+	}
+sort:
+	if (ui->nr_ranges) {
+		ui->ranges = malloc(ui->nr_ranges * sizeof(*ui->ranges));
+		if (!ui->ranges)
+			goto fail;
+		memcpy(ui->ranges, ui->own, ui->nr_ranges * sizeof(*ui->ranges));
+		qsort(ui->ranges, ui->nr_ranges, sizeof(*ui->ranges), fn_range_cmp);
+	}
+	return ui;
+fail:
+	unit_index_free(ui);
+	return NULL;
+}
+
+static bool node_holds(const struct unit_index *ui, int32_t node, uint64_t pc)
+{
+	const struct fn_node *n = &ui->nodes[node];
+
+	for (uint32_t i = 0; i < n->count; i++)
+		if (pc >= ui->own[n->first + i].lo && pc < ui->own[n->first + i].hi)
+			return true;
+	return false;
+}
+
+/* Innermost function node holding pc, or -1. */
+static int32_t index_find(const struct unit_index *ui, uint64_t pc)
+{
+	size_t lo = 0, hi = ui->nr_ranges;
+	int32_t node;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ui->ranges[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -1;
+	/* ancestors only go up: bounded by the depth even for malformed input */
+	for (node = (int32_t)ui->ranges[lo - 1].node; node >= 0; node = ui->nodes[node].parent)
+		if (node_holds(ui, node, pc))
+			return node;
+	return -1;
+}
+
+/* The unit's index, built on first use and accounted with its line table. */
+static struct unit_index *unit_index(struct dwarf_lines *dl, Dwarf_Die *cudie)
+{
+	uintptr_t off = (uintptr_t)dwarf_dieoffset(cudie), v;
+	struct unit_index *ui;
 	Dwarf_Lines *lines;
 	size_t nlines = 0;
 
-	if (hashmap__find(&dl->units, off, NULL))
-		return;
-	if (hashmap__set(&dl->units, off, 1))
-		return;
+	if (hashmap__find(&dl->units, off, &v))
+		return (struct unit_index *)v;
+	ui = index_build(cudie);
+	if (!ui)
+		return NULL;
+	if (hashmap__set(&dl->units, off, (uintptr_t)ui)) {
+		unit_index_free(ui);
+		return NULL;
+	}
 	if (dwarf_getsrclines(cudie, &lines, &nlines))
 		nlines = 0;
-	dl->bytes += COST_UNIT + nlines * COST_LINE_ROW + 2 * sizeof(uintptr_t);
+	dl->bytes += COST_UNIT + nlines * COST_LINE_ROW + 3 * sizeof(uintptr_t) + sizeof(*ui) +
+		     ui->cap_nodes * sizeof(*ui->nodes) +
+		     (ui->cap_ranges + ui->nr_ranges) * sizeof(*ui->ranges);
+	return ui;
 }
 
 size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
 			   size_t max)
 {
-	Dwarf_Die *cudie, *scopes = NULL, cu_mem;
+	Dwarf_Die *cudie, cu_mem;
+	struct unit_index *ui;
 	const char *file = NULL;
 	uint32_t line = 0;
 	Dwarf_Addr bias;
 	Dwarf_Line *row;
 	size_t n = 0;
-	int nscopes;
+	int32_t node;
+	Dwarf *dw;
 
 	if (!dl || !dl->mod || dl->source == DWARF_NONE || !max)
 		return 0;
 	cudie = unit_of(dl, vaddr, &cu_mem, &bias);
 	if (!cudie)
 		return 0;
-	touch_unit(dl, cudie);
+	dw = dwfl_module_getdwarf(dl->mod, &bias);
+	ui = unit_index(dl, cudie);
+	if (!dw || !ui)
+		return 0;
 	row = dwarf_getsrc_die(cudie, vaddr - bias);
 	if (row) {
 		int l = 0;
@@ -574,58 +773,42 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 		if (dwarf_lineno(row, &l) == 0 && l > 0)
 			line = (uint32_t)l;
 	}
-	/* the innermost function-like scope of the address; past an inlined one, dwarf_getscopes
-	 * goes on with its abstract definition's scopes, so the concrete callers come from
-	 * dwarf_getscopes_die (the DIEs that lexically hold it, itself first), as eu-stack does */
-	nscopes = dwarf_getscopes(cudie, vaddr - bias, &scopes);
-	for (int i = 0; i < nscopes; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-
-		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
-			Dwarf_Die inner = scopes[i];
-
-			free(scopes);
-			scopes = NULL;
-			nscopes = dwarf_getscopes_die(&inner, &scopes);
-			break;
-		}
-		if (i == nscopes - 1)
-			nscopes = 0;
-	}
-	for (int i = 0; i < nscopes; i++) {
-		Dwarf_Die *die = &scopes[i];
-		int tag = dwarf_tag(die), decl = 0;
+	/* innermost inlined callee first, out to the physical function; each caller's position is
+	 * the call site of the callee below it */
+	for (node = index_find(ui, vaddr - bias); node >= 0; node = ui->nodes[node].parent) {
+		const struct fn_node *fn = &ui->nodes[node];
 		struct dwarf_frame *fr;
+		Dwarf_Die die;
+		int decl = 0;
 
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
-			continue;
+		if (!dwarf_offdie(dw, fn->die, &die))
+			break;
 		/* too deep: drop the innermost callee, the physical function must stay last */
 		if (n == max)
 			memmove(frames, frames + 1, --n * sizeof(*frames));
 		fr = &frames[n++];
 		*fr = (struct dwarf_frame){
-			.name = die_name(die),
+			.name = die_name(&die),
 			.file = file,
 			.line = line,
-			.decl_file = dwarf_decl_file(die),
-			.inlined = tag == DW_TAG_inlined_subroutine,
+			.decl_file = dwarf_decl_file(&die),
+			.inlined = fn->inlined,
 		};
-		if (dwarf_decl_line(die, &decl) == 0 && decl > 0)
+		if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
 			fr->decl_line = (uint32_t)decl;
 		if (!fr->decl_file) /* e.g. a lambda's operator(): the file its code is in */
 			fr->decl_file = file;
-		if (tag == DW_TAG_subprogram)
+		if (!fn->inlined)
 			break;
-		call_site(die, &file, &line);
+		call_site(&die, &file, &line);
 	}
-	free(scopes);
 	/* a unit with lines but no function DIE (assembly): the address's line alone */
 	if (!n && (file || line)) {
 		frames[0] = (struct dwarf_frame){ .file = file, .line = line };
 		n = 1;
 	}
 	if (n && frames[n - 1].inlined)
-		frames[n - 1].inlined = false; /* the scope chain ended without its subprogram */
+		frames[n - 1].inlined = false; /* the chain ended without its subprogram */
 	return n;
 }
 
@@ -653,6 +836,8 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 	if (!dl)
 		return;
 	dwfl_end(dl->dwfl);
+	hashmap__for_each (&dl->units, e)
+		unit_index_free((struct unit_index *)e->value);
 	hashmap__clear(&dl->units);
 	free(dl->ranges);
 	free(dl->path);

@@ -321,6 +321,15 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 	err = user_lookup(s, pair, m, addr, res);
 	if (!pair || !pair->es || !res->vaddr)
 		return err;
+	/* one file's DWARF grew past half the budget (every unit of a huge library touched): start
+	 * it over, keeping only what is used from now on. Here, not when it grew: the frames of the
+	 * last call borrow its strings until this one. */
+	if (pair->dw_state == DW_OPEN && pair->dw_bytes > s->budget / 2) {
+		pair_drop_dwarf(pair);
+		pair->dw_state = DW_UNTRIED;
+		account_dwarf(s, pair);
+		s->stats.dwarf_restarted++;
+	}
 	dw = dwarf_for(s, pair, tgid, f);
 	s->stats.frame_lookups++;
 	if (dw && hashmap__find(&pair->frames, res->vaddr, &v)) {

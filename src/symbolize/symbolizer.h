@@ -31,6 +31,7 @@ struct symbolizer_stats {
 	uint64_t dwarf_found;  /* ... and found: embedded, build-id, debuglink or debuginfod */
 	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (dwarf_lines.h), [0] none */
 	uint64_t dwarf_bytes; /* estimated memory of the DWARF tables cached now (in cache_bytes) */
+	uint64_t dwarf_restarted; /* a file's DWARF dropped for taking over half the budget */
 	uint64_t frame_lookups; /* addresses resolved to frames (each distinct one once per file) */
 	uint64_t frame_hits;	/* ... answered from the per-file address cache */
 	uint64_t inline_frames; /* inlined frames returned */
