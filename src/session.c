@@ -95,7 +95,7 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
 		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
 			continue;
-		symbolizer__prefetch(c->sym, e->tgid, f); /* while the process runs */
+		symbolizer__prefetch(c->sym, e->tgid, f); /* debuginfod, while it runs */
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
 		if (fd >= 0) {

@@ -18,6 +18,7 @@
 #include "proc/proc_root.h"
 #include "symbolize/debuglink.h"
 #include "symbolize/dwarf_lines.h"
+#include "symbolize/fault_guard.h"
 #include "util/hashmap.h"
 
 #define BUILD_ID_MAX 64
@@ -55,6 +56,8 @@ struct dwarf_lines {
 	bool gave_debug; /* a debug file was returned for the main file: the next call is the alt */
 	struct found found;
 	struct hashmap units;	   /* unit DIE offset -> struct unit_index * (built on first use) */
+	struct hashmap strings;	   /* string in a mapped section -> our copy (see intern) */
+	bool poisoned;		   /* a SIGBUS while reading it: libdw is never called again */
 	struct unit_range *ranges; /* built on the first address libdwfl finds no unit for */
 	size_t nr_ranges;
 	bool ranges_built;
@@ -119,6 +122,27 @@ static Elf_Data *section_data(Elf *elf, const char *name)
 			return elf_getdata(scn, NULL);
 	}
 	return NULL;
+}
+
+/* A .debug_info section by name only (no data read). */
+static bool has_dwarf_name(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS || !shdr.sh_size)
+			continue;
+		n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (n && (!strcmp(n, ".debug_info") || !strcmp(n, ".zdebug_info")))
+			return true;
+	}
+	return false;
 }
 
 static bool has_dwarf(Elf *elf)
@@ -368,9 +392,25 @@ static const Dwfl_Callbacks callbacks = {
 	.section_address = dwfl_offline_section_address,
 };
 
-struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
+bool dwarf_lines__file_has_dwarf(int fd)
 {
-	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
+	Elf *elf;
+	bool ret;
+
+	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	/* ELF_C_READ: section headers and names read with pread, nothing mapped */
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf)
+		return false;
+	ret = has_dwarf_name(elf);
+	elf_end(elf);
+	return ret;
+}
+
+/* Report the file to libdwfl and find its DWARF (through find_debuginfo); under the guard. */
+static void open_guarded(struct dwarf_lines *dl, int fd)
+{
 	Dwarf_Aranges *ar;
 	Dwarf_Addr bias;
 	size_t nr_ar = 0;
@@ -379,30 +419,19 @@ struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
 	Elf *elf;
 	int dfd;
 
-	if (!dl)
-		return NULL;
-	hashmap__init(&dl->units, hashmap_hash_int, hashmap_equal_int, NULL);
-	dl->bytes = sizeof(*dl) + COST_OPEN;
-	if (where) {
-		dl->tgid = where->tgid;
-		dl->path = where->path ? strdup(where->path) : NULL;
-		dl->debug_dir = where->debug_dir ? strdup(where->debug_dir) : NULL;
-		dl->host_debug = where->host_debug ? strdup(where->host_debug) : NULL;
-		dl->given = where->given ? strdup(where->given) : NULL;
-	}
 	dl->dwfl = dwfl_begin(&callbacks);
 	dfd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
 	if (!dl->dwfl || dfd < 0) {
 		if (dfd >= 0)
 			close(dfd);
-		return dl; /* no DWARF */
+		return; /* no DWARF */
 	}
 	/* base 0 without p_vaddr: module addresses are the ELF's virtual addresses */
 	dl->mod = dwfl_report_elf(dl->dwfl, "flamed", "flamed", dfd, 0, false);
 	dwfl_report_end(dl->dwfl, NULL, NULL);
 	if (!dl->mod) { /* on success libdwfl owns dfd, on failure we do */
 		close(dfd);
-		return dl;
+		return;
 	}
 	dwfl_module_info(dl->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
 	*ud = dl;
@@ -419,11 +448,63 @@ struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
 	dw = dwfl_module_getdwarf(dl->mod, &bias);
 	if (!dw) {
 		dl->source = DWARF_NONE;
-		return dl;
+		return;
 	}
 	if (!dwarf_getaranges(dw, &ar, &nr_ar))
 		dl->bytes += nr_ar * COST_ARANGE;
+}
+
+struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
+{
+	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
+	sigjmp_buf env;
+
+	if (!dl)
+		return NULL;
+	hashmap__init(&dl->units, hashmap_hash_int, hashmap_equal_int, NULL);
+	hashmap__init(&dl->strings, hashmap_hash_int, hashmap_equal_int, NULL);
+	dl->bytes = sizeof(*dl) + COST_OPEN;
+	if (where) {
+		dl->tgid = where->tgid;
+		dl->path = where->path ? strdup(where->path) : NULL;
+		dl->debug_dir = where->debug_dir ? strdup(where->debug_dir) : NULL;
+		dl->host_debug = where->host_debug ? strdup(where->host_debug) : NULL;
+		dl->given = where->given ? strdup(where->given) : NULL;
+	}
+	if (fault_guard__install())
+		return dl; /* without the guard, a truncated file would crash flamed: no DWARF */
+	if (sigsetjmp(env, 1)) {
+		dl->poisoned = true;
+		dl->source = DWARF_NONE;
+		return dl;
+	}
+	fault_guard__enter(&env);
+	open_guarded(dl, fd);
+	fault_guard__leave();
 	return dl;
+}
+
+/* Our copy of a string libdw hands out: most point into mmapped sections (.debug_str), which a
+ * truncated file turns into SIGBUS for whoever reads them later, outside the guard. Copied once
+ * per distinct string (keyed by its address), freed with the object. */
+static const char *intern(struct dwarf_lines *dl, const char *str)
+{
+	uintptr_t v;
+	char *copy;
+
+	if (!str)
+		return NULL;
+	if (hashmap__find(&dl->strings, (uintptr_t)str, &v))
+		return (const char *)v;
+	copy = strdup(str);
+	if (!copy)
+		return NULL;
+	if (hashmap__set(&dl->strings, (uintptr_t)str, (uintptr_t)copy)) {
+		free(copy);
+		return NULL;
+	}
+	dl->bytes += strlen(copy) + 1 + 3 * sizeof(uintptr_t);
+	return copy;
 }
 
 /* Name of a function DIE: its linkage name (mangled: the builder demangles) through
@@ -499,7 +580,8 @@ static void build_ranges(struct dwarf_lines *dl, Dwarf *dw)
 		off = next;
 	}
 done:
-	qsort(dl->ranges, dl->nr_ranges, sizeof(*dl->ranges), range_cmp);
+	if (dl->nr_ranges)
+		qsort(dl->ranges, dl->nr_ranges, sizeof(*dl->ranges), range_cmp);
 	dl->bytes += cap * sizeof(*dl->ranges);
 }
 
@@ -743,8 +825,8 @@ static struct unit_index *unit_index(struct dwarf_lines *dl, Dwarf_Die *cudie)
 	return ui;
 }
 
-size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
-			   size_t max)
+static size_t lookup_guarded(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
+			     size_t max)
 {
 	Dwarf_Die *cudie, cu_mem;
 	struct unit_index *ui;
@@ -756,8 +838,6 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 	int32_t node;
 	Dwarf *dw;
 
-	if (!dl || !dl->mod || dl->source == DWARF_NONE || !max)
-		return 0;
 	cudie = unit_of(dl, vaddr, &cu_mem, &bias);
 	if (!cudie)
 		return 0;
@@ -769,7 +849,7 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 	if (row) {
 		int l = 0;
 
-		file = dwarf_linesrc(row, NULL, NULL);
+		file = intern(dl, dwarf_linesrc(row, NULL, NULL));
 		if (dwarf_lineno(row, &l) == 0 && l > 0)
 			line = (uint32_t)l;
 	}
@@ -788,10 +868,10 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 			memmove(frames, frames + 1, --n * sizeof(*frames));
 		fr = &frames[n++];
 		*fr = (struct dwarf_frame){
-			.name = die_name(&die),
+			.name = intern(dl, die_name(&die)),
 			.file = file,
 			.line = line,
-			.decl_file = dwarf_decl_file(&die),
+			.decl_file = intern(dl, dwarf_decl_file(&die)),
 			.inlined = fn->inlined,
 		};
 		if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
@@ -801,6 +881,7 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 		if (!fn->inlined)
 			break;
 		call_site(&die, &file, &line);
+		file = intern(dl, file);
 	}
 	/* a unit with lines but no function DIE (assembly): the address's line alone */
 	if (!n && (file || line)) {
@@ -812,13 +893,41 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 	return n;
 }
 
+size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
+			   size_t max)
+{
+	sigjmp_buf env;
+	size_t n;
+
+	if (!dl || !dl->mod || dl->poisoned || dl->source == DWARF_NONE || !max)
+		return 0;
+	if (sigsetjmp(env, 1)) {
+		dl->poisoned = true;
+		return 0;
+	}
+	fault_guard__enter(&env);
+	n = lookup_guarded(dl, vaddr, frames, max);
+	fault_guard__leave();
+	return n;
+}
+
 const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr)
 {
+	const char *volatile name = NULL;
+	sigjmp_buf env;
+
 	/* only for MiniDebugInfo: elsewhere the ELF symbols were read already, and libdwfl's
 	 * nearest-symbol answer for a stripped file would name the wrong function */
-	if (!dl || !dl->mod || !dl->minidebuginfo)
+	if (!dl || !dl->mod || dl->poisoned || !dl->minidebuginfo)
 		return NULL;
-	return dwfl_module_addrname(dl->mod, vaddr);
+	if (sigsetjmp(env, 1)) {
+		dl->poisoned = true;
+		return NULL;
+	}
+	fault_guard__enter(&env);
+	name = intern(dl, dwfl_module_addrname(dl->mod, vaddr));
+	fault_guard__leave();
+	return name;
 }
 
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl)
@@ -835,7 +944,11 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 {
 	if (!dl)
 		return;
-	dwfl_end(dl->dwfl);
+	if (!dl->poisoned) /* else libdw's state is unknown (locks held?): leaked */
+		dwfl_end(dl->dwfl);
+	hashmap__for_each (&dl->strings, e)
+		free((void *)e->value);
+	hashmap__clear(&dl->strings);
 	hashmap__for_each (&dl->units, e)
 		unit_index_free((struct unit_index *)e->value);
 	hashmap__clear(&dl->units);

@@ -58,6 +58,9 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
  * has none); borrowed. */
 const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr);
 
+/* Whether the ELF file on fd has its own .debug_info (section headers read, nothing mapped). */
+bool dwarf_lines__file_has_dwarf(int fd);
+
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl);
 const char *dwarf_source__name(enum dwarf_source src);
 

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "symbolize/debuginfod_fetch.h"
 #include "symbolize/dwarf_lines.h"
 #include "symbolize/elf_syms.h"
+#include "symbolize/fault_guard.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
@@ -398,10 +400,32 @@ bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct pro
 
 void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
 {
-	struct elf_pair *pair = (struct elf_pair *)elf_for(s, f);
+	const struct elf_pair *pair;
+	const char *bid;
+	char path[4096];
+	int fd;
 
-	if (pair && pair->es)
-		dwarf_for(s, pair, tgid, f);
+	(void)tgid;
+	if (!s->fetch)
+		return;
+	pair = elf_for(s, f);
+	bid = pair && pair->es ? elf_syms__build_id(pair->es) : NULL;
+	if (!bid || strlen(bid) < 3 || pair->dw_state != DW_UNTRIED)
+		return;
+	/* cheap checks only (this runs as processes are met): its own DWARF, or a debug file
+	 * installed under a .build-id directory, and nothing is asked */
+	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", s->debug_dir, bid, bid + 2);
+	if (!access(path, R_OK))
+		return;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", bid, bid + 2);
+	if (!access(path, R_OK))
+		return;
+	fd = proc_file__hold(f);
+	if (fd < 0)
+		return;
+	if (!dwarf_lines__file_has_dwarf(fd))
+		(void)dfetch__get(s->fetch, bid, path, sizeof(path));
+	proc_file__release(f);
 }
 
 int symbolizer__enable_debuginfod(struct symbolizer *s)
@@ -466,6 +490,7 @@ struct symbolizer_stats symbolizer__stats(const struct symbolizer *s)
 	struct symbolizer_stats st = s->stats;
 	struct dfetch_stats fs = dfetch__stats(s->fetch);
 
+	st.dwarf_faults = fault_guard__caught();
 	st.debuginfod_queued = fs.queued;
 	st.debuginfod_fetched = fs.fetched;
 	st.debuginfod_failed = fs.failed + fs.refused;

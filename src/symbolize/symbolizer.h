@@ -32,6 +32,7 @@ struct symbolizer_stats {
 	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (dwarf_lines.h), [0] none */
 	uint64_t dwarf_bytes; /* estimated memory of the DWARF tables cached now (in cache_bytes) */
 	uint64_t dwarf_restarted; /* a file's DWARF dropped for taking over half the budget */
+	uint64_t dwarf_faults;	  /* files truncated while read (SIGBUS caught): abandoned */
 	uint64_t frame_lookups; /* addresses resolved to frames (each distinct one once per file) */
 	uint64_t frame_hits;	/* ... answered from the per-file address cache */
 	uint64_t inline_frames; /* inlined frames returned */
@@ -91,9 +92,9 @@ bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct pro
  * dfetch__configure first. 0 or -errno. */
 int symbolizer__enable_debuginfod(struct symbolizer *s);
 
-/* Look for f's debug info now, while the process that maps it is alive: a .gnu_debuglink target
- * is looked for in the process's root, gone once it exits; a debuginfod download (if enabled and
- * needed) starts. */
+/* With debuginfod on: start downloading f's debug info now, as its process is met, when f has no
+ * DWARF of its own and no debug file is installed by build-id (cheap checks: section headers and
+ * two paths; nothing is mapped or parsed). */
 void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
 
 /* Wait up to timeout_ms for debuginfod downloads in flight (a one-shot run before its only

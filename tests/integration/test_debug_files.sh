@@ -32,12 +32,22 @@ stripped_copy()
 	return 0
 }
 
-# Profile binary $2 as run $1 and check the inline frame at the hot line.
+# Profile binary $2 as run $1 and check the inline frame at the hot line. With PROFILE_PID=1
+# the binary runs first and flamed attaches with -p (the process is still alive when the profile
+# is built: a .gnu_debuglink target is looked for inside the process's own root).
 profile_and_check()
 {
 	local name=$1 bin=$2
 	shift 2
-	run_flamed "$name" --once 10s -F 499 -o "$name.folded" -o "$name.pb.gz" "$@" -- "$bin" 3
+	if [ -n "${PROFILE_PID:-}" ]; then
+		bg_start "$TEST_TMP/$name.work" "$bin" 8
+		wait_for_line "$TEST_TMP/$name.work" '^pid [0-9]+$'
+		run_flamed "$name" --once 3s -F 499 -p "$BG_PID" -o "$name.folded" -o "$name.pb.gz" \
+			"$@"
+	else
+		run_flamed "$name" --once 10s -F 499 -o "$name.folded" -o "$name.pb.gz" "$@" -- \
+			"$bin" 3
+	fi
 	[ "$RC" = 0 ] || fail "$name: flamed exited $RC"
 	grep -F 'debug info:' "$name.err"
 	"$PY" "$CHECK" lines "$name.pb.gz" --func "$relax" --inline "$mix" --file cpp_lines.cpp \
@@ -53,13 +63,15 @@ grep -q 'embedded 0, build-id [1-9]' bid.err || fail "build-id: not counted as f
 note "2. .gnu_debuglink next to the binary, CRC checked"
 stripped_copy link cpp_lines link/cpp_lines.dbg
 objcopy --add-gnu-debuglink=link/cpp_lines.dbg link/cpp_lines
-profile_and_check link "$TEST_TMP/link/cpp_lines"
+PROFILE_PID=1 profile_and_check link "$TEST_TMP/link/cpp_lines"
 grep -q 'debuglink 1,' link.err || fail "debuglink: not counted as found by debuglink"
 # the same link to a file whose CRC differs (one byte appended): refused, no lines
 stripped_copy badcrc cpp_lines badcrc/cpp_lines.dbg
 objcopy --add-gnu-debuglink=badcrc/cpp_lines.dbg badcrc/cpp_lines
 printf x >>badcrc/cpp_lines.dbg
-run_flamed badcrc --once 10s -F 499 -o badcrc.pb.gz -- "$TEST_TMP/badcrc/cpp_lines" 1
+bg_start "$TEST_TMP/badcrc.work" "$TEST_TMP/badcrc/cpp_lines" 5
+wait_for_line "$TEST_TMP/badcrc.work" '^pid [0-9]+$'
+run_flamed badcrc --once 2s -F 499 -p "$BG_PID" -o badcrc.pb.gz
 [ "$RC" = 0 ] || fail "badcrc: flamed exited $RC"
 grep -q 'debuglink 0,' badcrc.err || fail "a debug file with the wrong CRC was taken"
 "$PY" "$CHECK" lines badcrc.pb.gz --func "$relax" --inline "$mix" --file cpp_lines.cpp \
