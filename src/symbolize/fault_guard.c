@@ -9,8 +9,7 @@
 
 static __thread sigjmp_buf *guard_env;
 static struct sigaction previous;
-static pthread_once_t install_once = PTHREAD_ONCE_INIT;
-static int install_err;
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t caught;
 
 static void on_sigbus(int sig, siginfo_t *info, void *uctx)
@@ -36,22 +35,25 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx)
 	raise(sig);
 }
 
-static void install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &previous))
-		install_err = -errno;
-}
-
 int fault_guard__install(void)
 {
-	(void)pthread_once(&install_once, install);
-	return install_err;
+	struct sigaction sa, cur;
+	int err = 0;
+
+	pthread_mutex_lock(&install_lock);
+	/* again if someone replaced it since (a test harness does, per test) */
+	if (sigaction(SIGBUS, NULL, &cur)) {
+		err = -errno;
+	} else if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_sigbus) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigbus;
+		sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGBUS, &sa, &previous))
+			err = -errno;
+	}
+	pthread_mutex_unlock(&install_lock);
+	return err;
 }
 
 void fault_guard__enter(sigjmp_buf *env)

@@ -11,7 +11,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 
-/* Install the handler once (thread-safe). 0 or -errno. */
+/* Install the handler, unless it is in place (thread-safe; one sigaction call when it is).
+ * 0 or -errno. */
 int fault_guard__install(void);
 
 /* Guard this thread's reads until fault_guard__leave; env was just set by sigsetjmp(env, 1). */

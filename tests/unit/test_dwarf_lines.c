@@ -23,6 +23,7 @@
 #include "symbolize/debuglink.h"
 #include "symbolize/dwarf_lines.h"
 #include "symbolize/elf_syms.h"
+#include "symbolize/fault_guard.h"
 #include "symbolize/symbolizer.h"
 
 #define DATA_DIR FLAMED_TEST_DATA_DIR
@@ -279,6 +280,37 @@ static void malformed(void **state)
 	}
 }
 
+/* The file is truncated after it was opened (its owner may do that): the reads of mapped pages
+ * past the new end raise SIGBUS, caught; the object gives no frames from then on. */
+static void truncated_under_us(void **state)
+{
+	char dir[] = "/tmp/flamed-dwarf.XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	uint64_t before = fault_guard__caught(), start, end;
+	struct dwarf_frame fr[8];
+	struct dwarf_lines *dl;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dwarf_fixture", dir);
+	snprintf(src, sizeof(src), "%s/dwarf_fixture", DATA_DIR);
+	copy_file(src, path, NULL);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	dl = dwarf_lines__open(fd, NULL);
+	assert_int_equal(dwarf_lines__source(dl), DWARF_EMBEDDED);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	outer_range(&start, &end);
+	for (uint64_t a = start; a < end; a++)
+		(void)dwarf_lines__lookup(dl, a, fr, 8);
+	assert_true(fault_guard__caught() > before);
+	assert_int_equal(dwarf_lines__lookup(dl, start, fr, 8), 0);
+	dwarf_lines__free(dl);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void parse_debuglink(void **state)
 {
 	static const char ok[] = "foo.debug\0\0\0\x78\x56\x34\x12";
@@ -392,6 +424,7 @@ int main(void)
 		cmocka_unit_test(debuglink_crc_mismatch),
 		cmocka_unit_test(by_build_id_and_given),
 		cmocka_unit_test(malformed),
+		cmocka_unit_test(truncated_under_us),
 		cmocka_unit_test(parse_debuglink),
 		cmocka_unit_test(parse_altlink),
 		cmocka_unit_test(crc_of_file),
