@@ -460,6 +460,7 @@ int session__build(struct session *s, const struct collector *window, const stru
 	s->building = window; /* drains while it builds (opts->yield) must not reap its processes */
 	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
 	s->building = NULL;
+	symbolizer__release_pages(s->sym);
 	if (err)
 		return err;
 	ss = symbolizer__stats(s->sym);
@@ -647,21 +648,24 @@ void session__log_summary(struct session *c, const struct collector *window, con
 		struct symbolizer_stats ss = symbolizer__stats(c->sym);
 		const uint64_t *by = ss.dwarf_by_source;
 
-		log_info(
-			"debug info: %llu of %llu files with DWARF (embedded %llu, build-id %llu, "
-			"debuglink %llu, debuginfod %llu); %llu inline frames; %llu addresses "
-			"resolved, %llu from cache; DWARF %.1f MiB cached; debuginfod: %llu asked, "
-			"%llu found, %llu not",
-			(unsigned long long)ss.dwarf_found, (unsigned long long)ss.dwarf_opened,
-			(unsigned long long)by[DWARF_EMBEDDED],
-			(unsigned long long)by[DWARF_BUILD_ID],
-			(unsigned long long)by[DWARF_DEBUGLINK],
-			(unsigned long long)by[DWARF_DEBUGINFOD],
-			(unsigned long long)ss.inline_frames, (unsigned long long)ss.frame_lookups,
-			(unsigned long long)ss.frame_hits, ss.dwarf_bytes / 1048576.0,
-			(unsigned long long)ss.debuginfod_queued,
-			(unsigned long long)ss.debuginfod_fetched,
-			(unsigned long long)ss.debuginfod_failed);
+		log_info("debug info: %llu of %llu files with DWARF (embedded %llu, build-id %llu, "
+			 "debuglink %llu, debuginfod %llu); %llu inline frames; %llu addresses "
+			 "resolved, %llu from cache; DWARF %.1f MiB cached, %llu restarted, %llu "
+			 "too "
+			 "big, %llu truncated while read; debuginfod: %llu asked, %llu found, %llu "
+			 "not",
+			 (unsigned long long)ss.dwarf_found, (unsigned long long)ss.dwarf_opened,
+			 (unsigned long long)by[DWARF_EMBEDDED],
+			 (unsigned long long)by[DWARF_BUILD_ID],
+			 (unsigned long long)by[DWARF_DEBUGLINK],
+			 (unsigned long long)by[DWARF_DEBUGINFOD],
+			 (unsigned long long)ss.inline_frames, (unsigned long long)ss.frame_lookups,
+			 (unsigned long long)ss.frame_hits, ss.dwarf_bytes / 1048576.0,
+			 (unsigned long long)ss.dwarf_restarted,
+			 (unsigned long long)ss.dwarf_too_big, (unsigned long long)ss.dwarf_faults,
+			 (unsigned long long)ss.debuginfod_queued,
+			 (unsigned long long)ss.debuginfod_fetched,
+			 (unsigned long long)ss.debuginfod_failed);
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,12 @@ struct dwarf_lines {
 	bool main_has_dwarf;
 	bool minidebuginfo; /* the file has .gnu_debugdata: libdwfl's symbols read it */
 	bool gave_debug; /* a debug file was returned for the main file: the next call is the alt */
+	bool alt_given;	 /* find_alt returned the dwz file */
+	uint64_t max_inflate; /* compressed DWARF inflating to more is refused (0: no limit) */
+	uint64_t inflate;     /* what the DWARF taken inflates to */
+	bool too_big;
+	const char *info; /* .debug_info as mapped by libelf (NULL: compressed, i.e. heap) */
+	size_t info_size;
 	struct found found;
 	struct hashmap units;	   /* unit DIE offset -> struct unit_index * (built on first use) */
 	struct hashmap strings;	   /* string in a mapped section -> our copy (see intern) */
@@ -147,11 +154,51 @@ static bool has_dwarf_name(Elf *elf)
 
 static bool has_dwarf(Elf *elf)
 {
-	Elf_Data *d = section_data(elf, ".debug_info");
+	return has_dwarf_name(elf);
+}
 
-	if (!d)
-		d = section_data(elf, ".zdebug_info");
-	return d && d->d_size;
+/* Bytes libelf would allocate to decompress elf's compressed debug sections (SHF_COMPRESSED, or
+ * the old .zdebug_* with its "ZLIB" + big-endian size header): libdw inflates every one of them
+ * when it opens the file, so this is heap, all at once (Debian's debug files and Go binaries
+ * are compressed). */
+static uint64_t inflated_size(Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	uint64_t total = 0;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr shdr;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+			continue;
+		n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (!n)
+			continue;
+		if ((shdr.sh_flags & SHF_COMPRESSED) && !strncmp(n, ".debug_", 7)) {
+			/* the header from the raw bytes: gelf_getchdr makes libelf convert the
+			 * whole section (a private copy of every page of it) */
+			Elf_Data *raw = elf_rawdata(scn, NULL);
+			Elf64_Chdr chdr;
+
+			if (gelf_getclass(elf) == ELFCLASS64 && raw && raw->d_buf &&
+			    raw->d_size >= sizeof(chdr)) {
+				memcpy(&chdr, raw->d_buf, sizeof(chdr));
+				total += chdr.ch_size;
+			}
+		} else if (!strncmp(n, ".zdebug_", 8)) {
+			Elf_Data *raw = elf_rawdata(scn, NULL);
+			const unsigned char *p = raw ? raw->d_buf : NULL;
+
+			if (p && raw->d_size >= 12 && !memcmp(p, "ZLIB", 4))
+				for (int i = 4; i < 12; i++)
+					total = total + ((uint64_t)p[i] << (8 * (11 - i)));
+		}
+	}
+	return total;
 }
 
 /* Remember elf's .gnu_debugaltlink in f. */
@@ -346,8 +393,11 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 	if (!dl)
 		return -1;
 	/* libdwfl asks again, for the alternate file, once it has DWARF */
-	if (dl->main_has_dwarf || dl->gave_debug)
-		return find_alt(dl);
+	if (dl->main_has_dwarf || dl->gave_debug) {
+		fd = find_alt(dl);
+		dl->alt_given = fd >= 0;
+		return fd;
+	}
 	main_elf = dwfl_module_getelf(mod, &bias);
 	len = dwfl_module_build_id(mod, &id, &id_vaddr);
 	if (dl->given && len > 0) {
@@ -382,6 +432,19 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 	}
 	return -1;
 found:
+	/* headers only (ELF_C_READ: nothing mapped): what opening it would inflate */
+	{
+		Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+
+		dl->inflate = e ? inflated_size(e) : 0;
+		elf_end(e);
+	}
+	if (dl->max_inflate && dl->inflate > dl->max_inflate) {
+		dl->too_big = true;
+		dl->source = DWARF_NONE;
+		close(fd);
+		return -1;
+	}
 	dl->gave_debug = true;
 	return fd;
 }
@@ -406,6 +469,48 @@ bool dwarf_lines__file_has_dwarf(int fd)
 	ret = has_dwarf_name(elf);
 	elf_end(elf);
 	return ret;
+}
+
+/* Where .debug_info is mapped, for giving a unit's pages back once it is indexed. */
+static void note_info_mapping(struct dwarf_lines *dl, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *n;
+		GElf_Shdr shdr;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS ||
+		    (shdr.sh_flags & SHF_COMPRESSED))
+			continue;
+		n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (!n || strcmp(n, ".debug_info"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (d && d->d_buf && elf_rawfile(elf, NULL)) {
+			dl->info = d->d_buf;
+			dl->info_size = d->d_size;
+		}
+		return;
+	}
+}
+
+/* madvise(MADV_PAGEOUT) the whole pages of [p, p + len). */
+static void pageout_range(const char *p, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start, end;
+
+	if (!p || !len || page <= 0)
+		return;
+	start = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	end = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_PAGEOUT);
 }
 
 /* Report the file to libdwfl and find its DWARF (through find_debuginfo); under the guard. */
@@ -440,6 +545,12 @@ static void open_guarded(struct dwarf_lines *dl, int fd)
 	if (elf && has_dwarf(elf)) {
 		dl->main_has_dwarf = true;
 		dl->source = DWARF_EMBEDDED;
+		dl->inflate = inflated_size(elf);
+		if (dl->max_inflate && dl->inflate > dl->max_inflate) {
+			dl->too_big = true;
+			dl->source = DWARF_NONE;
+			return; /* libdw is never asked: nothing inflated */
+		}
 		snprintf(dl->found.path, sizeof(dl->found.path), "%s", dl->path ? dl->path : "");
 		dl->found.in_root = true;
 		note_alt(&dl->found, elf);
@@ -450,8 +561,18 @@ static void open_guarded(struct dwarf_lines *dl, int fd)
 		dl->source = DWARF_NONE;
 		return;
 	}
+	/* an alt file we did not find is looked for by libdw itself when a lookup needs it: by
+	 * build-id under the host's /usr/lib/debug (fine), then at the path the file names, on the
+	 * host. A path outside /usr/lib/debug is not for a binary to choose: no DWARF then. */
+	if (dl->found.alt_name[0] == '/' && !dl->alt_given &&
+	    strncmp(dl->found.alt_name, "/usr/lib/debug/", strlen("/usr/lib/debug/"))) {
+		dl->source = DWARF_NONE;
+		return;
+	}
 	if (!dwarf_getaranges(dw, &ar, &nr_ar))
 		dl->bytes += nr_ar * COST_ARANGE;
+	dl->bytes += dl->inflate;
+	note_info_mapping(dl, dwarf_getelf(dw));
 }
 
 struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
@@ -470,6 +591,7 @@ struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
 		dl->debug_dir = where->debug_dir ? strdup(where->debug_dir) : NULL;
 		dl->host_debug = where->host_debug ? strdup(where->host_debug) : NULL;
 		dl->given = where->given ? strdup(where->given) : NULL;
+		dl->max_inflate = where->max_inflate;
 	}
 	if (fault_guard__install())
 		return dl; /* without the guard, a truncated file would crash flamed: no DWARF */
@@ -817,6 +939,17 @@ static struct unit_index *unit_index(struct dwarf_lines *dl, Dwarf_Die *cudie)
 		unit_index_free(ui);
 		return NULL;
 	}
+	/* the walk read every DIE of the unit: those file pages leave our RSS now (a lookup reads
+	 * back the few it names) */
+	if (dl->info) {
+		Dwarf_Off hdr = dwarf_dieoffset(cudie) - dwarf_cuoffset(cudie), next;
+
+		if (hdr < dl->info_size &&
+		    !dwarf_nextcu(dwarf_cu_getdwarf(cudie->cu), hdr, &next, NULL, NULL, NULL,
+				  NULL) &&
+		    next > hdr && next <= dl->info_size)
+			pageout_range(dl->info + hdr, next - hdr);
+	}
 	if (dwarf_getsrclines(cudie, &lines, &nlines))
 		nlines = 0;
 	dl->bytes += COST_UNIT + nlines * COST_LINE_ROW + 3 * sizeof(uintptr_t) + sizeof(*ui) +
@@ -928,6 +1061,37 @@ const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr)
 	name = intern(dl, dwfl_module_addrname(dl->mod, vaddr));
 	fault_guard__leave();
 	return name;
+}
+
+static void pageout(Elf *elf)
+{
+	size_t size = 0;
+	char *base = elf ? elf_rawfile(elf, &size) : NULL;
+
+	pageout_range(base, size);
+}
+
+void dwarf_lines__release_pages(struct dwarf_lines *dl)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw, *alt;
+	Elf *main_elf;
+
+	if (!dl || !dl->mod || dl->poisoned)
+		return;
+	main_elf = dwfl_module_getelf(dl->mod, &bias);
+	pageout(main_elf);
+	dw = dl->source != DWARF_NONE ? dwfl_module_getdwarf(dl->mod, &bias) : NULL;
+	if (dw && dwarf_getelf(dw) != main_elf)
+		pageout(dwarf_getelf(dw));
+	alt = dw && dl->alt_given ? dwarf_getalt(dw) : NULL; /* set: no lookup */
+	if (alt)
+		pageout(dwarf_getelf(alt));
+}
+
+bool dwarf_lines__too_big(const struct dwarf_lines *dl)
+{
+	return dl && dl->too_big;
 }
 
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl)

@@ -21,6 +21,8 @@ struct dwarf_search {
 	const char *debug_dir;	/* $FLAMED_DEBUG_DIR: .build-id/xx/rest.debug and debuglink dirs */
 	const char *host_debug; /* the host's /usr/lib/debug */
 	const char *given;	/* a debug file already fetched (debuginfod cache), host path */
+	uint64_t max_inflate;	/* refuse DWARF whose compressed sections inflate to more (0: no
+				 * limit): libdw inflates them all into the heap at once */
 };
 
 /* Where the DWARF came from. */
@@ -61,8 +63,16 @@ const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr);
 /* Whether the ELF file on fd has its own .debug_info (section headers read, nothing mapped). */
 bool dwarf_lines__file_has_dwarf(int fd);
 
+/* The DWARF found was refused for inflating past max_inflate. */
+bool dwarf_lines__too_big(const struct dwarf_lines *dl);
+
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl);
 const char *dwarf_source__name(enum dwarf_source src);
+
+/* Give back the file pages read so far (madvise MADV_PAGEOUT on the mappings libelf made): they
+ * count in flamed's RSS though the page cache holds them; later lookups fault in what they need.
+ * Heap is untouched. */
+void dwarf_lines__release_pages(struct dwarf_lines *dl);
 
 /* Estimated bytes held (libdw's per-unit tables grow as units are touched). */
 size_t dwarf_lines__mem_bytes(const struct dwarf_lines *dl);

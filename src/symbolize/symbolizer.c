@@ -12,6 +12,7 @@
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
+#include "util/log.h"
 
 /* A mapped file's symbols, and those of its separate debug file when one is installed
  * (Debian's -dbgsym packages, libc6-dbg): the debug file's .symtab names the static functions the
@@ -263,6 +264,8 @@ static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgi
 		.debug_dir = s->flamed_debug_dir,
 		.host_debug = "/usr/lib/debug",
 		.given = given,
+		/* a file's inflated DWARF may take half the budget, as its tables may */
+		.max_inflate = s->budget / 2,
 	};
 	int fd = proc_file__hold(f);
 
@@ -273,6 +276,10 @@ static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgi
 	s->stats.dwarf_opened++;
 	s->stats.dwarf_found += dwarf_lines__source(pair->dw) != DWARF_NONE;
 	s->stats.dwarf_by_source[dwarf_lines__source(pair->dw)]++;
+	s->stats.dwarf_too_big += dwarf_lines__too_big(pair->dw);
+	if (dwarf_lines__source(pair->dw) != DWARF_NONE)
+		log_debug("DWARF of %s: %s", f->path ? f->path : "?",
+			  dwarf_source__name(dwarf_lines__source(pair->dw)));
 	pair->dw_state = DW_OPEN;
 }
 
@@ -385,6 +392,12 @@ named:
 		err = 0;
 	}
 	return err;
+}
+
+void symbolizer__release_pages(struct symbolizer *s)
+{
+	for (struct elf_pair *p = s->lru_head; p; p = p->next)
+		dwarf_lines__release_pages(p->dw);
 }
 
 bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)

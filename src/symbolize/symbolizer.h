@@ -32,6 +32,7 @@ struct symbolizer_stats {
 	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (dwarf_lines.h), [0] none */
 	uint64_t dwarf_bytes; /* estimated memory of the DWARF tables cached now (in cache_bytes) */
 	uint64_t dwarf_restarted; /* a file's DWARF dropped for taking over half the budget */
+	uint64_t dwarf_too_big;	  /* compressed DWARF inflating past half the budget: not read */
 	uint64_t dwarf_faults;	  /* files truncated while read (SIGBUS caught): abandoned */
 	uint64_t frame_lookups; /* addresses resolved to frames (each distinct one once per file) */
 	uint64_t frame_hits;	/* ... answered from the per-file address cache */
@@ -87,6 +88,10 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 /* Whether the file's DWARF was found (opening it if needed): its frames have files, lines and
  * inline frames. False while a debuginfod download is pending. */
 bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
+
+/* After a build: the file pages of every open DWARF object leave flamed's RSS (see
+ * dwarf_lines__release_pages). */
+void symbolizer__release_pages(struct symbolizer *s);
 
 /* Ask debuginfod servers for debug files not found locally (see debuginfod_fetch.h); call
  * dfetch__configure first. 0 or -errno. */
