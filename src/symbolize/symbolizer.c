@@ -26,6 +26,7 @@ struct elf_pair {
 	struct dwarf_lines *dw;
 	struct hashmap frames; /* ELF vaddr -> struct frames_blob *: each address resolved once */
 	size_t blob_bytes;     /* frames cached */
+	size_t dw_open_bytes;  /* what the DWARF took when opened (inflated sections...) */
 	size_t dw_bytes;       /* DWARF estimate + blob_bytes, included in bytes */
 	size_t bytes;	       /* memory of es + dbg + dw_bytes */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
@@ -271,6 +272,7 @@ static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgi
 
 	pair_drop_dwarf(pair);
 	pair->dw = dwarf_lines__open(fd, &where);
+	pair->dw_open_bytes = dwarf_lines__mem_bytes(pair->dw);
 	if (fd >= 0)
 		proc_file__release(f);
 	s->stats.dwarf_opened++;
@@ -333,7 +335,8 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 	/* one file's DWARF grew past half the budget (every unit of a huge library touched): start
 	 * it over, keeping only what is used from now on. Here, not when it grew: the frames of the
 	 * last call borrow its strings until this one. */
-	if (pair->dw_state == DW_OPEN && pair->dw_bytes > s->budget / 2) {
+	if (pair->dw_state == DW_OPEN && pair->dw_bytes > s->budget / 2 &&
+	    pair->dw_bytes > 2 * pair->dw_open_bytes) { /* else starting over gains nothing */
 		pair_drop_dwarf(pair);
 		pair->dw_state = DW_UNTRIED;
 		account_dwarf(s, pair);

@@ -400,12 +400,13 @@ static void symbolizer_frames(void **state)
 	assert_int_equal(st.frame_hits, end - start); /* the second round, from the cache */
 	assert_int_equal(st.dwarf_found, 1);
 	assert_true(st.dwarf_bytes > 0 && st.dwarf_bytes <= st.cache_bytes);
-	/* a file whose DWARF takes over half the budget starts over at its next lookup */
+	/* over half the budget, but mostly what opening took (the lookups added little): starting
+	 * over would take as much again, so it is kept */
 	symbolizer__set_cache_budget(s, st.cache_bytes);
 	assert_int_equal(symbolizer__frames(s, 0, &m, &f, BIAS + start, &res, &fr, &n), 0);
 	assert_string_equal(fr[n - 1].name, "outer");
 	st = symbolizer__stats(s);
-	assert_int_equal(st.dwarf_restarted, 1);
+	assert_int_equal(st.dwarf_restarted, 0);
 	assert_int_equal(st.evicted, 0);
 	symbolizer__set_cache_budget(s, 0);
 	st = symbolizer__stats(s);
