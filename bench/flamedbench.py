@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Seven figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Eight figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
