@@ -37,7 +37,7 @@ DATA = bytes(range(256)) * 256
 
 
 def phase_fib():
-    return fib(21)
+    return fib(23)
 
 
 def phase_area():
