@@ -457,7 +457,10 @@ static bool in_some_window(uint32_t tgid, void *ctx)
 
 int session__drain(struct session *s)
 {
-	int err = sampler__drain(s->sampler, on_stack, on_count, s);
+	int err;
+
+	py_procs__tick(s->py);
+	err = sampler__drain(s->sampler, on_stack, on_count, s);
 
 	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
 		unwind_loader__tick(s->unwind);
@@ -690,7 +693,7 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			"%llu Python frames shown; no thread state %llu, no Python frame %llu, "
 			"read faults %llu, bad pointers %llu, truncated %llu, stale %llu, frames "
 			"not linked %llu; code objects read %llu, unreadable %llu, over the %u MiB "
-			"budget %llu, frames unnamed %llu",
+			"budget %llu, replaced at their address %llu, frames unnamed %llu",
 			(unsigned long long)py.processes, (unsigned long long)py.unknown_version,
 			(unsigned long long)m[FLAMED_METRIC_PY_WALKS],
 			(unsigned long long)bs->python_frames,
@@ -703,6 +706,7 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			(unsigned long long)bs->python_missing, (unsigned long long)py.code_read,
 			(unsigned long long)py.code_failed, PY_PROCS_CACHE_BYTES >> 20,
 			(unsigned long long)py.code_over_budget,
+			(unsigned long long)py.code_replaced,
 			(unsigned long long)py.frames_unnamed);
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)

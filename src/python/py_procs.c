@@ -28,8 +28,10 @@ struct py_bin {
 };
 
 struct py_code {
-	char *name;	/* "module.qualname" */
-	char *qualname; /* NULL when unreadable: the frame is "[python]" */
+	uint64_t ident[4]; /* type, name, file and line table pointers: what makes it this code */
+	uint64_t epoch;	   /* the drain it was last checked in */
+	char *name;	   /* "module.qualname" */
+	char *qualname;	   /* NULL when unreadable: the frame is "[python]" */
 	char *file;
 	int64_t first_line;
 	uint8_t *table;
@@ -50,6 +52,7 @@ struct py_proc {
 struct py_procs {
 	struct hashmap bins;  /* struct py_bin * (key: itself, by dev and inode) */
 	struct hashmap procs; /* tgid -> struct py_proc * */
+	uint64_t epoch;	      /* drains so far (py_procs__tick) */
 	struct py_procs_stats stats;
 };
 
@@ -482,30 +485,45 @@ static void module_of(const char *file, char *out, size_t sz)
 	snprintf(out, sz, "%.*s", (int)n, base);
 }
 
+#define PY_CODE_HEAD 256 /* bytes of a code object read: every field used is in them */
+
+/* The fields that make a code object what it is; false when unreadable. */
+static bool code_ident(const struct py_proc *p, uint64_t addr, uint8_t *obj, uint64_t ident[4])
+{
+	const struct py_offsets *o = p->off;
+
+	if (read_mem(p->tgid, addr, obj, PY_CODE_HEAD))
+		return false;
+	ident[0] = word_at(obj, PY_CODE_HEAD, o->object_type);
+	ident[1] = word_at(obj, PY_CODE_HEAD,
+			   o->code_qualname != FLAMED_PY_NONE ? o->code_qualname : o->code_name);
+	ident[2] = word_at(obj, PY_CODE_HEAD, o->code_filename);
+	ident[3] = word_at(obj, PY_CODE_HEAD, o->code_linetable);
+	return ident[0] == p->code_type;
+}
+
 static struct py_code *code_read(struct py_procs *pp, const struct py_proc *p, uint64_t addr)
 {
 	const struct py_offsets *o = p->off;
 	struct py_code *pc = calloc(1, sizeof(*pc));
-	uint8_t obj[256];
+	uint8_t obj[PY_CODE_HEAD];
 	char module[PY_PROCS_MAX_NAME * 4 + 1];
 	int32_t first = 0;
 	uint64_t qn;
 
 	if (!pc)
 		return NULL;
-	if (read_mem(p->tgid, addr, obj, sizeof(obj)) ||
-	    word_at(obj, sizeof(obj), o->object_type) != p->code_type)
+	pc->epoch = pp->epoch;
+	if (!code_ident(p, addr, obj, pc->ident))
 		goto bad;
-	qn = word_at(obj, sizeof(obj),
-		     o->code_qualname != FLAMED_PY_NONE ? o->code_qualname : o->code_name);
+	qn = pc->ident[1];
 	pc->qualname = read_str(p->tgid, o, qn);
-	pc->file = read_str(p->tgid, o, word_at(obj, sizeof(obj), o->code_filename));
+	pc->file = read_str(p->tgid, o, pc->ident[2]);
 	if (!pc->qualname || !pc->file)
 		goto bad;
 	memcpy(&first, obj + o->code_firstlineno, sizeof(first));
 	pc->first_line = first > 0 ? first : 0;
-	pc->table = read_bytes(p->tgid, o, word_at(obj, sizeof(obj), o->code_linetable),
-			       &pc->table_len);
+	pc->table = read_bytes(p->tgid, o, pc->ident[3], &pc->table_len);
 	module_of(pc->file, module, sizeof(module));
 	if (asprintf(&pc->name, "%s%s%s", module, module[0] ? "." : "", pc->qualname) < 0) {
 		pc->name = NULL;
@@ -523,14 +541,35 @@ bad:
 	return pc;
 }
 
-/* The code object at addr of p, read on first use; NULL when over budget or out of memory. */
-static struct py_code *code_get(struct py_procs *pp, struct py_proc *p, uint64_t addr)
+/* Drop the cached code object at addr of p: its memory now holds another one. */
+static void code_forget(struct py_procs *pp, struct py_proc *p, uint64_t addr, struct py_code *pc)
+{
+	hashmap__delete(&p->codes, addr, NULL);
+	p->bytes -= pc->bytes;
+	pp->stats.cache_bytes -= pc->bytes;
+	pp->stats.code_replaced++;
+	code_free(pc);
+}
+
+/* The code object at addr of p, read on first use; with check, once per drain its identity is
+ * read again, since a freed code object's memory is reused by the next (a module's body after
+ * its import). NULL when over budget or out of memory. */
+static struct py_code *code_get(struct py_procs *pp, struct py_proc *p, uint64_t addr, bool check)
 {
 	struct py_code *pc;
+	uint64_t ident[4];
+	uint8_t obj[PY_CODE_HEAD];
 	uintptr_t v;
 
-	if (hashmap__find(&p->codes, addr, &v))
-		return (struct py_code *)v;
+	if (hashmap__find(&p->codes, addr, &v)) {
+		pc = (struct py_code *)v;
+		if (!check || pc->epoch == pp->epoch)
+			return pc;
+		pc->epoch = pp->epoch;
+		if (!code_ident(p, addr, obj, ident) || !memcmp(ident, pc->ident, sizeof(ident)))
+			return pc; /* gone with its process, or still the same */
+		code_forget(pp, p, addr, pc);
+	}
 	if (pp->stats.cache_bytes >= PY_PROCS_CACHE_BYTES ||
 	    p->bytes >= PY_PROCS_PROC_CACHE_BYTES) {
 		pp->stats.code_over_budget++;
@@ -563,7 +602,7 @@ void py_procs__prefetch(struct py_procs *pp, uint32_t tgid, uint64_t aspace, con
 	struct py_proc *p = proc_find(pp, tgid, aspace);
 
 	for (uint32_t i = 0; p && i < nr; i++)
-		code_get(pp, p, words[i] & FLAMED_PY_CODE_MASK);
+		code_get(pp, p, words[i] & FLAMED_PY_CODE_MASK, true);
 }
 
 bool py_procs__is_eval(const struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_t ip)
@@ -587,7 +626,7 @@ int py_procs__frame(struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_
 		pp->stats.frames_unnamed++;
 		return -ENOENT;
 	}
-	pc = code_get(pp, p, word & FLAMED_PY_CODE_MASK);
+	pc = code_get(pp, p, word & FLAMED_PY_CODE_MASK, false);
 	if (!pc || !pc->qualname) {
 		pp->stats.frames_unnamed++;
 		return 0;
@@ -628,6 +667,11 @@ size_t py_procs__sweep(struct py_procs *pp,
 		total += n;
 	} while (n == 256);
 	return total;
+}
+
+void py_procs__tick(struct py_procs *pp)
+{
+	pp->epoch++;
 }
 
 struct py_procs_stats py_procs__stats(const struct py_procs *pp)

@@ -33,6 +33,7 @@ struct py_procs_stats {
 	uint64_t code_read;	   /* code objects read */
 	uint64_t code_failed;	   /* ... unreadable (process gone, not a code object) */
 	uint64_t code_over_budget; /* not kept: the byte budget was reached */
+	uint64_t code_replaced;	   /* cached, then found replaced by another at its address */
 	uint64_t cache_bytes;	   /* bytes held now */
 	uint64_t frames_unnamed;   /* Python frames shown as "[python]" */
 };
@@ -63,9 +64,14 @@ int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct symbolize
 		     struct flamed_py_proc *ret, struct py_detect *what);
 
 /* Read the code objects of a stack of Python frames (FLAMED_STACK_PY_FRAMES words) of process
- * (tgid, aspace) now, while it lives, so a later build finds them cached. */
+ * (tgid, aspace) now, while it lives, so a later build finds them cached; one cached already
+ * is checked (once per drain) to still be the object at its address, and read again if not.
+ * A window's samples are named by what their addresses hold at its last drain. */
 void py_procs__prefetch(struct py_procs *pp, uint32_t tgid, uint64_t aspace, const uint64_t *words,
 			uint32_t nr);
+
+/* A drain begins: cached code objects met again are checked once more (py_procs__prefetch). */
+void py_procs__tick(struct py_procs *pp);
 
 /* Whether ip is inside _PyEval_EvalFrameDefault of process (tgid, aspace)'s interpreter. */
 bool py_procs__is_eval(const struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_t ip);
