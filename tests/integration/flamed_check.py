@@ -600,6 +600,39 @@ def cmd_python(args):
     return fails.finish()
 
 
+def cmd_pyworkers(args):
+    """tests/workloads/python/py_workers.py: each thread's ("thread NAME TID" lines) or each
+    forked worker's ("child PID" lines) samples hold its own Python function, and no other's."""
+    fails = Failures()
+    samples = load(args.profile, fails)
+    want = []
+    with open(args.expect) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "thread":
+                want.append(("thread", parts[2], "py_workers.work_" + parts[1]))
+            elif len(parts) == 2 and parts[0] == "child":
+                want.append(("pid", parts[1], "py_workers.work_child"))
+    fails.check(len(want) >= args.min_workers, "%d workers in %s (want >= %d)"
+                % (len(want), args.expect, args.min_workers))
+    others = {fn for _, _, fn in want}
+    for kind, ident, fn in want:
+        mine = [s for s in samples if (s.tid if kind == "thread" else s.pid) == ident]
+        n = sum(s.count for s in mine)
+        py = [[bare(f) for f in s.frames if f.endswith("_[py]")] for s in mine]
+        hit = sum(s.count for s, p in zip(mine, py) if fn in p)
+        wrong = sum(s.count for s, p in zip(mine, py) if any(o in p for o in others - {fn}))
+        print("  %s %s: %d samples, %d (%.1f %%) in %s, %d in another worker's function"
+              % (kind, ident, n, hit, 100.0 * hit / max(n, 1), fn, wrong))
+        fails.check(n >= args.min_samples, "%s %s: %d samples (want >= %d)"
+                    % (kind, ident, n, args.min_samples))
+        fails.check(100.0 * hit / max(n, 1) >= args.min_pct, "%s %s: only %.1f %% in %s"
+                    % (kind, ident, 100.0 * hit / max(n, 1), fn))
+        fails.check(wrong == 0, "%s %s: %d samples name another worker's function"
+                    % (kind, ident, wrong))
+    return fails.finish()
+
+
 def cmd_dump(args):
     fails = Failures()
     for s in load(args.profile, fails):
@@ -637,6 +670,14 @@ def main():
     p.add_argument("--min-ext-pct", type=float, default=50.0, help="... in the C extension")
     p.add_argument("--min-samples", type=int, default=1000)
     p.set_defaults(fn=cmd_python)
+
+    p = sub.add_parser("pyworkers", help=cmd_pyworkers.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--expect", required=True, help="the script's stdout")
+    p.add_argument("--min-workers", type=int, default=2)
+    p.add_argument("--min-samples", type=int, default=100)
+    p.add_argument("--min-pct", type=float, default=90.0)
+    p.set_defaults(fn=cmd_pyworkers)
 
     p = sub.add_parser("reach", help=cmd_reach.__doc__)
     p.add_argument("profile")
