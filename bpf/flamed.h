@@ -156,6 +156,7 @@ struct flamed_unwind_proc {
 #define FLAMED_PY_INSTR_MAX   0xffffULL
 #define FLAMED_PY_ENTRY	      (1ULL << 63)
 #define FLAMED_PY_MAX_THREADS 256    /* thread states searched for the sampled thread */
+#define FLAMED_PY_FRAME_READ  128    /* most bytes of a frame read (one read per frame) */
 #define FLAMED_PY_NONE	      0xffff /* offset absent in this version */
 
 #define FLAMED_PY_INSTR_LASTI 0 /* frame_instr: int f_lasti (3.8-3.10) */
@@ -179,9 +180,11 @@ struct flamed_py_proc {
 	__u16 code_adaptive;	/* PyCodeObject -> co_code_adaptive (3.11+) */
 	__u8 instr_kind;	/* FLAMED_PY_INSTR_* */
 	__u8 cstack_owner;	/* owner value of a C-stack shim frame (3.12+), 0xff none */
+	__u16 frame_size; /* bytes of a frame read at once: past its last field used, <= 128 */
+	__u16 pad[3];
 };
 
-_Static_assert(sizeof(struct flamed_py_proc) == 40, "flamed_py_proc layout");
+_Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");
 _Static_assert(sizeof(struct flamed_unwind_row) == 8, "flamed_unwind_row layout");
 _Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mapping layout");
 

@@ -48,6 +48,7 @@ struct py_vars {
 struct py_scratch {
 	struct flamed_stack st; /* the Python frames being recorded */
 	struct py_vars v;
+	__u8 frame[FLAMED_PY_FRAME_READ]; /* the frame at the cursor, read at once */
 };
 
 /* Per-CPU: one sample at a time per CPU (perf_event programs do not nest). */
@@ -77,13 +78,26 @@ static __always_inline __u64 py_read_u64(struct py_vars *v, __u64 addr)
 	return val;
 }
 
-static __always_inline __u8 py_read_u8(struct py_vars *v, __u64 addr)
+/* Fields of the frame copy; offsets come from userspace, so they are bounded here. */
+static __always_inline __u64 frame_u64(const struct py_scratch *s, __u32 off)
 {
-	__u8 val = 0;
+	if (off > FLAMED_PY_FRAME_READ - 8)
+		return 0;
+	return *(const __u64 *)&s->frame[off];
+}
 
-	if (bpf_probe_read_user(&val, sizeof(val), (void *)addr))
-		v->stop = FLAMED_METRIC_PY_READ_FAULT;
-	return val;
+static __always_inline __s32 frame_s32(const struct py_scratch *s, __u32 off)
+{
+	if (off > FLAMED_PY_FRAME_READ - 4)
+		return 0;
+	return *(const __s32 *)&s->frame[off];
+}
+
+static __always_inline __u8 frame_u8(const struct py_scratch *s, __u32 off)
+{
+	if (off > FLAMED_PY_FRAME_READ - 1)
+		return 0;
+	return s->frame[off];
 }
 
 /* bpf_loop callback: is the thread state at the cursor the sampled thread's? */
@@ -112,6 +126,7 @@ static long py_frame_step(__u32 idx, void *arg)
 	struct py_vars *v = &c->s->v;
 	__u64 frame = v->frame, code, instr, word;
 	__u32 n = st->nr;
+	__u32 size = p->frame_size;
 	bool entry = false;
 
 	if (!frame)
@@ -120,35 +135,39 @@ static long py_frame_step(__u32 idx, void *arg)
 		v->stop = FLAMED_METRIC_PY_BAD_POINTER;
 		return 1;
 	}
-	v->frame = py_read_u64(v, frame + p->frame_back);
-	if (p->frame_owner != FLAMED_PY_NONE &&
-	    py_read_u8(v, frame + p->frame_owner) == p->cstack_owner) {
+	/* one read per frame: every field used sits in its first frame_size bytes */
+	if (size > FLAMED_PY_FRAME_READ)
+		size = FLAMED_PY_FRAME_READ;
+	if (bpf_probe_read_user(c->s->frame, size, (void *)frame)) {
+		v->stop = FLAMED_METRIC_PY_READ_FAULT;
+		return 1;
+	}
+	v->frame = frame_u64(c->s, p->frame_back);
+	if (p->cstack_owner != 0xff && frame_u8(c->s, p->frame_owner) == p->cstack_owner) {
 		/* 3.12+: the shim an eval call pushes below its first frame: that frame, recorded
 		 * last, was the outermost of the call */
 		if (n > 0 && n <= FLAMED_MAX_FRAMES)
 			st->ips[n - 1] |= FLAMED_PY_ENTRY;
-		return v->stop ? 1 : 0;
+		return 0;
 	}
 	if (n >= FLAMED_MAX_FRAMES) {
 		v->stop = FLAMED_METRIC_PY_TRUNCATED;
 		return 1;
 	}
-	code = py_read_u64(v, frame + p->frame_code);
+	code = frame_u64(c->s, p->frame_code);
 	if (p->instr_kind == FLAMED_PY_INSTR_PTR) {
 		__u64 base = code + p->code_adaptive;
 
-		instr = py_read_u64(v, frame + p->frame_instr);
+		instr = frame_u64(c->s, p->frame_instr);
 		instr = instr >= base ? (instr - base) / 2 : 0; /* 2-byte code units */
 	} else {
-		__s32 lasti = 0;
+		__s32 lasti = frame_s32(c->s, p->frame_instr);
 
-		if (bpf_probe_read_user(&lasti, sizeof(lasti), (void *)(frame + p->frame_instr)))
-			v->stop = FLAMED_METRIC_PY_READ_FAULT;
 		instr = lasti > 0 ? lasti : 0;
 		entry = true; /* up to 3.10 every Python call is its own eval call */
 	}
 	if (p->frame_is_entry != FLAMED_PY_NONE)
-		entry = py_read_u8(v, frame + p->frame_is_entry) != 0;
+		entry = frame_u8(c->s, p->frame_is_entry) != 0;
 	if (v->stop)
 		return 1;
 	if (!code || code > FLAMED_PY_CODE_MASK) {

@@ -126,6 +126,8 @@ static void load_python(struct session *c, struct proc_entry *e)
 	struct py_detect what;
 	int err, lo, hi;
 
+	if (c->cfg->no_python)
+		return;
 	err = py_procs__detect(c->py, e, c->sym, &pyp, &what);
 	if (err == -ENOTSUP && what.first_report) {
 		py_offsets__range(&lo, &hi);

@@ -254,6 +254,22 @@ static bool python_named(const char *path)
 	return strstr(base, "python") != NULL;
 }
 
+/* Bytes of a frame the walker reads at once: up to the end of the last field it uses. */
+static uint16_t frame_size(const struct py_offsets *o)
+{
+	uint32_t end = o->frame_back + 8;
+
+	if (o->frame_code + 8u > end)
+		end = o->frame_code + 8u;
+	if (o->frame_instr + (o->instr_kind == FLAMED_PY_INSTR_PTR ? 8u : 4u) > end)
+		end = o->frame_instr + (o->instr_kind == FLAMED_PY_INSTR_PTR ? 8u : 4u);
+	if (o->frame_owner != FLAMED_PY_NONE && o->frame_owner + 1u > end)
+		end = o->frame_owner + 1u;
+	if (o->frame_is_entry != FLAMED_PY_NONE && o->frame_is_entry + 1u > end)
+		end = o->frame_is_entry + 1u;
+	return (uint16_t)end;
+}
+
 int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct symbolizer *sym,
 		     struct flamed_py_proc *ret, struct py_detect *what)
 {
@@ -284,6 +300,8 @@ int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct symbolize
 	what->minor = b->minor;
 	what->path = e->maps->maps[i].path;
 	off = py_offsets__find(b->major, b->minor);
+	if (off && frame_size(off) > FLAMED_PY_FRAME_READ)
+		off = NULL; /* a layout the one-read walker cannot take */
 	if (!off) {
 		what->first_report = !b->reported;
 		b->reported = true;
@@ -336,6 +354,7 @@ int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct symbolize
 		.code_adaptive = off->code_adaptive,
 		.instr_kind = off->instr_kind,
 		.cstack_owner = off->cstack_owner,
+		.frame_size = frame_size(off),
 	};
 	return 0;
 }
