@@ -21,12 +21,17 @@ struct {
 } py_procs SEC(".maps");
 
 struct py_thread {
-	__u64 aspace; /* the image the thread state belongs to */
-	__u64 tstate; /* its PyThreadState */
+	__u64 aspace;	/* the image the thread state belongs to */
+	__u64 tstate;	/* its PyThreadState; 0: the thread has none (a native thread) */
+	__u64 retry_ns; /* with tstate 0: no new search before this bpf_ktime_get_ns() */
 };
 
+/* A thread without a thread state (a native thread of a Python process, e.g. a BLAS worker) is
+ * searched for again only this often, not on each of its samples. */
+#define PY_NO_THREAD_RETRY_NS 200000000ULL
+
 /* Per thread id: its PyThreadState, so the thread list is searched once per thread, not per
- * sample; checked on every use (thread_id must still be the fs base). LRU: an evicted thread is
+ * sample; checked on every use (thread_id must still be the fs base); or that it has none. LRU: an evicted thread is
  * searched again. 16384 covers the Python threads of a busy host. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -198,6 +203,9 @@ static __always_inline void py_find_thread(struct py_ctx *c, __u32 tid, __u64 as
 		if (py_read_u64(v, v->tstate + p->tstate_thread_id) == v->fsbase && !v->stop)
 			return;
 		v->stop = 0; /* a stale entry: search again */
+	} else if (t && t->aspace == aspace && bpf_ktime_get_ns() < t->retry_ns) {
+		v->tstate = 0; /* searched recently, not found */
+		return;
 	}
 	v->tstate = 0;
 	v->found = 0;
@@ -208,7 +216,9 @@ static __always_inline void py_find_thread(struct py_ctx *c, __u32 tid, __u64 as
 	bpf_loop(FLAMED_PY_MAX_THREADS, py_thread_step, c, 0);
 	if (!v->found) {
 		v->tstate = 0;
-		return;
+		if (v->stop)
+			return; /* a fault is no answer: try again at the next sample */
+		nt.retry_ns = bpf_ktime_get_ns() + PY_NO_THREAD_RETRY_NS;
 	}
 	nt.tstate = v->tstate;
 	bpf_map_update_elem(&py_threads, &tid, &nt, BPF_ANY);

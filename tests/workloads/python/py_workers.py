@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Python threads and processes for flamed's Python frames: `py_workers.py threads SECONDS`
-runs two threads (work_alpha, work_beta) beside the main thread (work_main), each printing
-"thread NAME TID"; `py_workers.py procs SECONDS` forks two multiprocessing workers (work_child),
+runs two threads (work_alpha, work_beta) beside the main thread (work_main) and prints
+"thread NAME TID" for each; `py_workers.py procs SECONDS` forks two multiprocessing workers (work_child),
 each printing "child PID"."""
 import multiprocessing
 import sys
@@ -19,17 +19,14 @@ def spin(seconds):
 
 
 def work_alpha(seconds):
-    print("thread alpha %d" % threading.get_native_id(), flush=True)
     return spin(seconds)
 
 
 def work_beta(seconds):
-    print("thread beta %d" % threading.get_native_id(), flush=True)
     return spin(seconds)
 
 
 def work_main(seconds):
-    print("thread main %d" % threading.get_native_id(), flush=True)
     return spin(seconds)
 
 
@@ -41,7 +38,10 @@ def work_child(seconds):
 def threads(seconds):
     ts = [threading.Thread(target=f, args=(seconds,)) for f in (work_alpha, work_beta)]
     for t in ts:
-        t.start()
+        t.start()  # returns once the thread runs: its native_id is known
+    # one write for all: the lines are out before any SIGTERM at the capture's end
+    print("thread alpha %d\nthread beta %d\nthread main %d"
+          % (ts[0].native_id, ts[1].native_id, threading.get_native_id()), flush=True)
     work_main(seconds)
     for t in ts:
         t.join()
