@@ -46,12 +46,15 @@ static bool read_varint(const uint8_t *t, size_t len, size_t *i, uint64_t *ret)
 	uint8_t b;
 
 	do {
-		if (*i >= len || shift > 60)
+		if (*i >= len || shift > 30)
 			return false;
 		b = t[(*i)++];
 		v |= (uint64_t)(b & 63) << shift;
 		shift += 6;
 	} while (b & 64);
+	/* CPython writes 32-bit values; bigger ones are forged, and could overflow the line sum */
+	if (v >> 32)
+		return false;
 	*ret = v;
 	return true;
 }
