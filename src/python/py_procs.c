@@ -10,6 +10,7 @@
 
 #include "proc/proc_table.h"
 #include "python/py_linetable.h"
+#include "python/py_names.h"
 #include "python/py_offsets.h"
 #include "python/py_procs.h"
 #include "symbolize/symbolizer.h"
@@ -384,33 +385,6 @@ static uint64_t word_at(const uint8_t *buf, size_t len, size_t off)
 	return v;
 }
 
-/* Append code point cp as UTF-8; control characters and invalid ones become '?'. */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x20 || cp == 0x7f || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
-		cp = '?';
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 63));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 63));
-		out[2] = (char)(0x80 | (cp & 63));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 63));
-	out[2] = (char)(0x80 | (cp >> 6 & 63));
-	out[3] = (char)(0x80 | (cp & 63));
-	return 4;
-}
-
 /* A str object as UTF-8 (compact strings only, as code objects' names are), at most
  * PY_PROCS_MAX_NAME characters; NULL when unreadable. */
 static char *read_str(uint32_t pid, const struct py_offsets *o, uint64_t addr)
@@ -418,7 +392,7 @@ static char *read_str(uint32_t pid, const struct py_offsets *o, uint64_t addr)
 	uint8_t head[96], data[PY_PROCS_MAX_NAME * 4];
 	uint32_t state, kind;
 	uint64_t len;
-	size_t doff, n = 0;
+	size_t doff;
 	char *out;
 
 	if (read_mem(pid, addr, head, sizeof(head)))
@@ -434,20 +408,8 @@ static char *read_str(uint32_t pid, const struct py_offsets *o, uint64_t addr)
 	if (len && read_mem(pid, addr + doff, data, len * kind))
 		return NULL;
 	out = malloc(len * 4 + 1);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		uint32_t cp = 0;
-
-		if (kind == 1)
-			cp = data[i];
-		else if (kind == 2)
-			cp = (uint32_t)data[2 * i] | (uint32_t)data[2 * i + 1] << 8;
-		else
-			memcpy(&cp, data + 4 * i, 4);
-		n += put_utf8(out + n, cp);
-	}
-	out[n] = '\0';
+	if (out)
+		py_names__utf8(kind, data, len, out);
 	return out;
 }
 
@@ -472,36 +434,6 @@ static uint8_t *read_bytes(uint32_t pid, const struct py_offsets *o, uint64_t ad
 	}
 	*ret_len = len;
 	return out;
-}
-
-/* "pkg/mod.py" -> "mod", "pkg/__init__.py" -> "pkg", "<frozen importlib._bootstrap>" ->
- * "importlib._bootstrap", "<string>" -> "". */
-static void module_of(const char *file, char *out, size_t sz)
-{
-	const char *base = strrchr(file, '/'), *end;
-	size_t n;
-
-	out[0] = '\0';
-	if (!strncmp(file, "<frozen ", 8)) {
-		end = strchr(file + 8, '>');
-		n = end ? (size_t)(end - file - 8) : 0;
-		snprintf(out, sz, "%.*s", (int)n, file + 8);
-		return;
-	}
-	if (file[0] == '<')
-		return;
-	base = base ? base + 1 : file;
-	if (!strcmp(base, "__init__.py") && base > file + 1) {
-		const char *dir = base - 1;
-
-		while (dir > file && dir[-1] != '/')
-			dir--;
-		snprintf(out, sz, "%.*s", (int)(base - 1 - dir), dir);
-		return;
-	}
-	end = strrchr(base, '.');
-	n = end ? (size_t)(end - base) : strlen(base);
-	snprintf(out, sz, "%.*s", (int)n, base);
 }
 
 #define PY_CODE_HEAD 256 /* bytes of a code object read: every field used is in them */
@@ -543,7 +475,7 @@ static struct py_code *code_read(struct py_procs *pp, const struct py_proc *p, u
 	memcpy(&first, obj + o->code_firstlineno, sizeof(first));
 	pc->first_line = first > 0 ? first : 0;
 	pc->table = read_bytes(p->tgid, o, pc->ident[3], &pc->table_len);
-	module_of(pc->file, module, sizeof(module));
+	py_names__module(pc->file, module, sizeof(module));
 	if (asprintf(&pc->name, "%s%s%s", module, module[0] ? "." : "", pc->qualname) < 0) {
 		pc->name = NULL;
 		goto bad;
