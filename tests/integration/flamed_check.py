@@ -668,14 +668,14 @@ def main():
     p.add_argument("--tolerance", type=float, default=2.0)
     p.add_argument("--min-pct", type=float, default=95.0, help="phase samples with the target")
     p.add_argument("--min-ext-pct", type=float, default=50.0, help="... in the C extension")
-    p.add_argument("--min-samples", type=int, default=1000)
+    p.add_argument("--min-samples", type=int, default=400)
     p.set_defaults(fn=cmd_python)
 
     p = sub.add_parser("pyworkers", help=cmd_pyworkers.__doc__)
     p.add_argument("profile")
     p.add_argument("--expect", required=True, help="the script's stdout")
     p.add_argument("--min-workers", type=int, default=2)
-    p.add_argument("--min-samples", type=int, default=100)
+    p.add_argument("--min-samples", type=int, default=50)
     # the main thread's start-up (imports, starting the others) is outside its function
     p.add_argument("--min-pct", type=float, default=80.0)
     p.set_defaults(fn=cmd_pyworkers)
