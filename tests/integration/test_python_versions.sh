@@ -5,7 +5,8 @@
 # py_shapes.py under `flamed -- python`: its recursive function, class method, imported module's
 # function and zlib call appear by name, in order under <module>, with file and line; each
 # phase's share within 2 points of what the script timed itself. Also: the offsets table is
-# what the interpreters' headers say (tools/py_offsets.sh).
+# what the interpreters' headers say (tools/py_offsets.sh) and, for 3.13, what the interpreter
+# publishes in _PyRuntime.debug_offsets.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
@@ -19,6 +20,13 @@ if command -v cc >/dev/null && command -v clang-format >/dev/null; then
 		fail "src/python/py_offsets_table.h differs from tools/py_offsets.sh's output"
 	echo "same as generated from $(grep -c major "$TEST_TMP/table.h") versions' headers"
 fi
+
+for p in /root/.pyenv/versions/3.1[3-9].*/bin/python3.1[3-9]; do
+	[ -x "$p" ] || continue
+	note "offsets table = what $p publishes in _PyRuntime.debug_offsets"
+	"$p" "$INTEGRATION_DIR/py_debug_offsets.py" "$FLAMED_SOURCE_DIR/src/python/py_offsets_table.h" ||
+		fail "the offsets table differs from $p's own debug offsets"
+done
 
 pythons=(/usr/bin/python3.11)
 for v in 3.8 3.9 3.10 3.11 3.12 3.13; do
