@@ -135,8 +135,12 @@ static void load_python(struct session *c, struct proc_entry *e)
 			 "its Python frames are not shown, only native ones",
 			 what.path, e->tgid, what.major, what.minor, lo, hi);
 	}
-	if (err)
+	if (err) {
+		/* an exec into something else: the walker must not keep the old image's state */
+		if (py_procs__forget(c->py, e->tgid))
+			sampler__delete_py_proc(c->sampler, e->tgid);
 		return;
+	}
 	err = sampler__set_py_proc(c->sampler, e->tgid, &pyp);
 	if (err)
 		log_debug("no Python frames for %u: %s", e->tgid, strerror(-err));

@@ -620,6 +620,16 @@ size_t py_procs__sweep(struct py_procs *pp,
 	return total;
 }
 
+bool py_procs__forget(struct py_procs *pp, uint32_t tgid)
+{
+	uintptr_t v;
+
+	if (!hashmap__delete(&pp->procs, tgid, &v))
+		return false;
+	proc_free(pp, (struct py_proc *)v);
+	return true;
+}
+
 void py_procs__tick(struct py_procs *pp)
 {
 	pp->epoch++;

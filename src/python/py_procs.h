@@ -63,6 +63,10 @@ struct py_procs *py_procs__new(void);
 int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct symbolizer *sym,
 		     struct flamed_py_proc *ret, struct py_detect *what);
 
+/* Forget process tgid now (it exec'd into something that runs no CPython). True if it was
+ * registered. */
+bool py_procs__forget(struct py_procs *pp, uint32_t tgid);
+
 /* Read the code objects of a stack of Python frames (FLAMED_STACK_PY_FRAMES words) of process
  * (tgid, aspace) now, while it lives, so a later build finds them cached; one cached already
  * is checked (once per drain) to still be the object at its address, and read again if not.
