@@ -147,20 +147,27 @@ struct flamed_unwind_proc {
 
 /* A user stack with FLAMED_STACK_PYTHON ends in one extra word: the hash, in the same stacks
  * map, of a stack flagged FLAMED_STACK_PY_FRAMES that holds the thread's Python frames (leaf
- * first), each one word: the code object's address (user space is below 2^47), the instruction
- * offset (in the units of the version's line table, saturated), and whether the frame is the
- * outermost of its native _PyEval_EvalFrameDefault call. Python frames thus never take room from
- * native ones, and deduplicate on their own. */
-#define FLAMED_PY_CODE_MASK   ((1ULL << 47) - 1)
-#define FLAMED_PY_INSTR_SHIFT 47
-#define FLAMED_PY_INSTR_MAX   0xffffULL
-#define FLAMED_PY_ENTRY	      (1ULL << 63)
-#define FLAMED_PY_MAX_THREADS 256    /* thread states searched for the sampled thread */
-#define FLAMED_PY_FRAME_READ  128    /* most bytes of a frame read (one read per frame) */
-#define FLAMED_PY_NONE	      0xffff /* offset absent in this version */
+ * first), one word each:
+ *   bits  0-42  the code object's address >> 4 (user space is below 2^47; code objects are
+ *               16-byte aligned, as CPython's allocators align every object)
+ *   bits 43-56  the instruction offset, in the units of the version's line table, saturated
+ *   bits 57-62  co_firstlineno & 63: a freed code object's address is soon another's, and
+ *               userspace reads the object up to a second later; a tag that differs is caught
+ *   bit  63     the frame is the outermost of its native _PyEval_EvalFrameDefault call
+ * Python frames thus never take room from native ones, and deduplicate on their own. */
+#define FLAMED_PY_CODE_MASK    ((1ULL << 47) - 1) /* user addresses are at most this */
+#define FLAMED_PY_WORD_CODE(w) (((w) & ((1ULL << 43) - 1)) << 4)
+#define FLAMED_PY_INSTR_SHIFT  43
+#define FLAMED_PY_INSTR_MAX    0x3fffULL
+#define FLAMED_PY_TAG_SHIFT    57
+#define FLAMED_PY_TAG_MASK     63ULL
+#define FLAMED_PY_ENTRY	       (1ULL << 63)
+#define FLAMED_PY_MAX_THREADS  256    /* thread states searched for the sampled thread */
+#define FLAMED_PY_FRAME_READ   128    /* most bytes of a frame read (one read per frame) */
+#define FLAMED_PY_NONE	       0xffff /* offset absent in this version */
 
-#define FLAMED_PY_INSTR_LASTI 0 /* frame_instr: int f_lasti (3.8-3.10) */
-#define FLAMED_PY_INSTR_PTR   1 /* frame_instr: pointer into co_code_adaptive (3.11+) */
+#define FLAMED_PY_INSTR_LASTI  0 /* frame_instr: int f_lasti (3.8-3.10) */
+#define FLAMED_PY_INSTR_PTR    1 /* frame_instr: pointer into co_code_adaptive (3.11+) */
 
 /* Value of the "py_procs" map, per tgid: where the interpreter is and the version's offsets
  * (src/python/py_offsets.c), all that the walker needs, so it knows no version. */
@@ -181,7 +188,8 @@ struct flamed_py_proc {
 	__u8 instr_kind;	/* FLAMED_PY_INSTR_* */
 	__u8 cstack_owner;	/* owner value of a C-stack shim frame (3.12+), 0xff none */
 	__u16 frame_size; /* bytes of a frame read at once: past its last field used, <= 128 */
-	__u16 pad[3];
+	__u16 code_firstlineno; /* PyCodeObject -> co_firstlineno (int): the frame tag */
+	__u16 pad[2];
 };
 
 _Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");

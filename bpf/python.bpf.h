@@ -132,6 +132,7 @@ static long py_frame_step(__u32 idx, void *arg)
 	__u64 frame = v->frame, code, instr, word;
 	__u32 n = st->nr;
 	__u32 size = p->frame_size;
+	__s32 first = 0;
 	bool entry = false;
 
 	if (!frame)
@@ -175,13 +176,18 @@ static long py_frame_step(__u32 idx, void *arg)
 		entry = frame_u8(c->s, p->frame_is_entry) != 0;
 	if (v->stop)
 		return 1;
-	if (!code || code > FLAMED_PY_CODE_MASK) {
+	if (!code || code > FLAMED_PY_CODE_MASK || (code & 15)) {
 		v->stop = FLAMED_METRIC_PY_BAD_POINTER;
 		return 1;
 	}
 	if (instr > FLAMED_PY_INSTR_MAX)
 		instr = FLAMED_PY_INSTR_MAX;
-	word = code | instr << FLAMED_PY_INSTR_SHIFT;
+	if (bpf_probe_read_user(&first, sizeof(first), (void *)(code + p->code_firstlineno))) {
+		v->stop = FLAMED_METRIC_PY_READ_FAULT;
+		return 1;
+	}
+	word = code >> 4 | instr << FLAMED_PY_INSTR_SHIFT |
+	       ((__u64)first & FLAMED_PY_TAG_MASK) << FLAMED_PY_TAG_SHIFT;
 	if (entry)
 		word |= FLAMED_PY_ENTRY;
 	st->ips[n] = word;

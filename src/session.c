@@ -699,7 +699,9 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			"%llu Python frames shown; no thread state %llu, no Python frame %llu, "
 			"read faults %llu, bad pointers %llu, truncated %llu, stale %llu, frames "
 			"not linked %llu; code objects read %llu, unreadable %llu, over the %u MiB "
-			"budget %llu, replaced at their address %llu, frames unnamed %llu",
+			"budget %llu, replaced at their address %llu, frames unnamed %llu (of "
+			"which not the "
+			"object sampled %llu)",
 			(unsigned long long)py.processes, (unsigned long long)py.unknown_version,
 			(unsigned long long)m[FLAMED_METRIC_PY_WALKS],
 			(unsigned long long)bs->python_frames,
@@ -712,8 +714,8 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			(unsigned long long)bs->python_missing, (unsigned long long)py.code_read,
 			(unsigned long long)py.code_failed, PY_PROCS_CACHE_BYTES >> 20,
 			(unsigned long long)py.code_over_budget,
-			(unsigned long long)py.code_replaced,
-			(unsigned long long)py.frames_unnamed);
+			(unsigned long long)py.code_replaced, (unsigned long long)py.frames_unnamed,
+			(unsigned long long)py.frames_mismatched);
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);

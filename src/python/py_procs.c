@@ -35,6 +35,7 @@ struct py_code {
 	char *qualname;	   /* NULL when unreadable: the frame is "[python]" */
 	char *file;
 	int64_t first_line;
+	uint32_t tag; /* co_firstlineno & FLAMED_PY_TAG_MASK */
 	uint8_t *table;
 	size_t table_len;
 	size_t bytes;
@@ -356,6 +357,7 @@ int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct symbolize
 		.instr_kind = off->instr_kind,
 		.cstack_owner = off->cstack_owner,
 		.frame_size = frame_size(off),
+		.code_firstlineno = off->code_firstlineno,
 	};
 	return 0;
 }
@@ -474,6 +476,7 @@ static struct py_code *code_read(struct py_procs *pp, const struct py_proc *p, u
 		goto bad;
 	memcpy(&first, obj + o->code_firstlineno, sizeof(first));
 	pc->first_line = first > 0 ? first : 0;
+	pc->tag = (uint32_t)first & FLAMED_PY_TAG_MASK; /* as the walker tags its frames */
 	pc->table = read_bytes(p->tgid, o, pc->ident[3], &pc->table_len);
 	py_names__module(pc->file, module, sizeof(module));
 	if (asprintf(&pc->name, "%s%s%s", module, module[0] ? "." : "", pc->qualname) < 0) {
@@ -553,7 +556,7 @@ void py_procs__prefetch(struct py_procs *pp, uint32_t tgid, uint64_t aspace, con
 	struct py_proc *p = proc_find(pp, tgid, aspace);
 
 	for (uint32_t i = 0; p && i < nr; i++)
-		code_get(pp, p, words[i] & FLAMED_PY_CODE_MASK, true);
+		code_get(pp, p, FLAMED_PY_WORD_CODE(words[i]), true);
 }
 
 bool py_procs__is_eval(const struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_t ip)
@@ -571,24 +574,31 @@ int py_procs__frame(struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_
 {
 	struct py_proc *p = proc_find(pp, tgid, aspace);
 	struct py_code *pc;
+	uint32_t instr;
 
 	*ret = (struct py_frame){ .name = "[python]" };
 	if (!p) {
 		pp->stats.frames_unnamed++;
 		return -ENOENT;
 	}
-	pc = code_get(pp, p, word & FLAMED_PY_CODE_MASK, false);
+	pc = code_get(pp, p, FLAMED_PY_WORD_CODE(word), false);
 	if (!pc || !pc->qualname) {
 		pp->stats.frames_unnamed++;
+		return 0;
+	}
+	if (pc->tag != (word >> FLAMED_PY_TAG_SHIFT & FLAMED_PY_TAG_MASK)) {
+		/* the object read is not the one sampled: its address was reused */
+		pp->stats.frames_mismatched++;
 		return 0;
 	}
 	ret->name = pc->name;
 	ret->qualname = pc->qualname;
 	ret->file = pc->file;
 	ret->first_line = pc->first_line;
-	ret->line = py_linetable__line(
-		p->off->minor, pc->table, pc->table_len, pc->first_line,
-		(uint32_t)((word >> FLAMED_PY_INSTR_SHIFT) & FLAMED_PY_INSTR_MAX));
+	instr = (uint32_t)(word >> FLAMED_PY_INSTR_SHIFT & FLAMED_PY_INSTR_MAX);
+	if (instr < FLAMED_PY_INSTR_MAX) /* saturated: somewhere past it, no line */
+		ret->line = py_linetable__line(p->off->minor, pc->table, pc->table_len,
+					       pc->first_line, instr);
 	return 0;
 }
 

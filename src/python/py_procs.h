@@ -28,14 +28,15 @@ struct symbolizer;
 #define PY_PROCS_MAX_NAME	  256	       /* characters kept of a name or a file */
 
 struct py_procs_stats {
-	uint64_t processes;	   /* CPython processes registered for the walker */
-	uint64_t unknown_version;  /* processes with a CPython flamed does not know */
-	uint64_t code_read;	   /* code objects read */
-	uint64_t code_failed;	   /* ... unreadable (process gone, not a code object) */
-	uint64_t code_over_budget; /* not kept: the byte budget was reached */
-	uint64_t code_replaced;	   /* cached, then found replaced by another at its address */
-	uint64_t cache_bytes;	   /* bytes held now */
-	uint64_t frames_unnamed;   /* Python frames shown as "[python]" */
+	uint64_t processes;	    /* CPython processes registered for the walker */
+	uint64_t unknown_version;   /* processes with a CPython flamed does not know */
+	uint64_t code_read;	    /* code objects read */
+	uint64_t code_failed;	    /* ... unreadable (process gone, not a code object) */
+	uint64_t code_over_budget;  /* not kept: the byte budget was reached */
+	uint64_t code_replaced;	    /* cached, then found replaced by another at its address */
+	uint64_t cache_bytes;	    /* bytes held now */
+	uint64_t frames_unnamed;    /* Python frames shown as "[python]" */
+	uint64_t frames_mismatched; /* ... of those: the code object read was not the one sampled */
 };
 
 /* What the builder shows for one Python frame; strings borrowed until py_procs__sweep. */
