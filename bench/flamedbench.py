@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Eight figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Nine figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
@@ -12,7 +12,8 @@ as median [min..max] over several runs because the machine is shared and noisy:
   5 symbolize     addresses per second cold and warm, RSS (flamed_symbench on a big binary)
   6 e2e           wall time of --once 10s until the files are written
   7 daemon        the daemon's start-up CPU, steady CPU % of a core, RSS curve, 19 and 99 Hz
-  8 direct cost   (flamed's CPU + its BPF run time) / the work it profiled, --once and the
+  8 dwarf         DWARF frames per second cold/warm/cached vs symtab, memory (symbench -d)
+  9 direct cost   (flamed's CPU + its BPF run time) / the work it profiled, --once and the
                   daemon, start-up apart
 Nothing here passes or fails: it measures and prints.
 """
@@ -35,6 +36,8 @@ import benchlib as bl  # noqa: E402
 # flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind (a flamed
 # without the flag runs once, as "fp").
 UNWIND_MODES = ["auto", "dwarf", "fp"]
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+PYTHON = "/usr/bin/python3.11"  # figure 3's CPython rows: Debian's interpreter
 FREQS = [19, 99, 999]
 ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
 
@@ -43,11 +46,13 @@ PROFILES = {
     "quick": dict(runs=3, fig1_cpu_s=0.5, fig2_once_s=10, fig2_once_b_s=3,
                   fig3_s={19: 10, 99: 4, 999: 2},
                   fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False,
-                  fig7_s=60, fig7_rss_every=10, fig8_once_s=20, fig8_daemon_s=60),
+                  fig7_s=60, fig7_rss_every=10, fig8_cold=5000, fig8_warm=50000,
+                  fig9_once_s=20, fig9_daemon_s=60),
     "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60,
                  fig3_s={19: 30, 99: 10, 999: 4},
                  fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True,
-                 fig7_s=1800, fig7_rss_every=60, fig8_once_s=20, fig8_daemon_s=300),
+                 fig7_s=1800, fig7_rss_every=60, fig8_cold=20000, fig8_warm=200000,
+                 fig9_once_s=20, fig9_daemon_s=300),
 }
 OVERHEAD_WORKLOAD = "burn_fp"  # fixed-work workload of figure 1 (see bench/workloads/burn.c)
 SLEEPERS = 200
@@ -564,7 +569,7 @@ class Bench:
         return "?"
 
     def table_modes(self):
-        """The unwinders figures 3 and 8 compare: tables (auto) and frame pointers."""
+        """The unwinders figures 3 and 9 compare: tables (auto) and frame pointers."""
         return [m for m in self.modes if m in ("auto", "fp", None)] or self.modes[:1]
 
     def fig3(self):
@@ -575,6 +580,8 @@ class Bench:
         configs = [(hz, 20) for hz in FREQS] + [(99, 100)]
         modes = self.table_modes()
         keys = [(hz, d, m) for hz, d in configs for m in modes]
+        # CPython (Debian's 3.11, bench/workloads/deep.py): Python frames walked, and not
+        keys += [(99, 20, "python"), (99, 20, "no-python")]
         ns, cnt, share, seen = ({k: [] for k in keys} for _ in range(4))
         folded = os.path.join(self.tmp, "fig3.folded")
         old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
@@ -585,18 +592,28 @@ class Bench:
                 order = keys[r % len(keys):] + keys[:r % len(keys)]
                 for hz, d, mode in order:
                     sec = secs[hz]
-                    load = self.start_bg([self.bin("deep"), "-d", str(d), "-t", str(self.nproc),
-                                          "-s", str(sec + 10)])
+                    py = mode in ("python", "no-python")
+                    if py:
+                        wl = [PYTHON, os.path.join(BENCH_DIR, "workloads", "deep.py"), str(d),
+                              str(self.nproc), str(sec + 10)]
+                        comm, fmode = os.path.basename(PYTHON)[:15], self.modes[0]
+                        extra = ["--no-python"] if mode == "no-python" else []
+                    else:
+                        wl = [self.bin("deep"), "-d", str(d), "-t", str(self.nproc), "-s",
+                              str(sec + 10)]
+                        comm, fmode, extra = "deep", mode, []
+                    load = self.start_bg(wl)
                     try:
-                        time.sleep(0.2)
-                        argv = self.flamed_argv(hz, [folded], mode, ["--once", "%gs" % sec])
+                        time.sleep(0.5 if py else 0.2)
+                        argv = self.flamed_argv(hz, [folded], fmode,
+                                                extra + ["--once", "%gs" % sec])
                         _, _, t, _ = self.bpf_run(argv, "fig3", parse=False)
                     finally:
                         self.stop_bg([load])
                     with open(folded) as f:
                         stacks = bl.parse_folded(f.read())
                     total = sum(c for _, _, c in stacks)
-                    ds = bl.folded_depths(stacks, "deep")
+                    ds = bl.folded_depths(stacks, comm)
                     k = (hz, d, mode)
                     ns[k].append(bl.ns_per_run(*t.last))
                     cnt[k].append(t.last[1])
@@ -611,7 +628,11 @@ class Bench:
             k = (hz, d, mode)
             s = {n: bl.summarize(v[k]) for n, v in
                  (("ns", ns), ("runs", cnt), ("share", share), ("seen", seen))}
-            rows.append([str(hz), self.mode_label(mode), str(d), s["ns"].fmt(0),
+            label = self.mode_label(mode)
+            if mode in ("python", "no-python"):
+                label = "CPython 3.11, %s%s" % (self.mode_label(self.modes[0]),
+                                                " --no-python" if mode == "no-python" else "")
+            rows.append([str(hz), label, str(d), s["ns"].fmt(0),
                          s["runs"].fmt(0), s["share"].fmt(1, unit="%"), s["seen"].fmt(0)])
             raw["%d Hz depth %d %s" % k] = {n: v.as_dict() for n, v in s.items()}
         self.results["fig3"] = raw
@@ -622,7 +643,10 @@ class Bench:
                  "%d runs, CPU %s. At 19 and 99 Hz the program's maps are cold between two "
                  "samples of a CPU (fleet rates); 999 Hz is the warm case. 'deep's share' is "
                  "the part of the samples that were the workload's (the rest: other processes "
-                 "on the host)"
+                 "on the host). The CPython rows run bench/workloads/deep.py (Python "
+                 "recursion depth 20, one process per CPU) under /usr/bin/python3.11, with "
+                 "Python frames walked and with --no-python; their share and frames are the "
+                 "interpreter's samples"
                  % (self.nproc, "/".join("%g" % secs[h] for h in FREQS), runs,
                     self.cpu_model()))
         table = bl.markdown_table(["Hz", "unwinder", "recursion depth", "ns per sample",
@@ -630,14 +654,14 @@ class Bench:
                                    "user frames/sample of deep"], rows)
         return title, table
 
-    # --- figure 8: direct cost ---------------------------------------------------------------
+    # --- figure 9: direct cost ---------------------------------------------------------------
 
     def once_cost(self, hz, mode, seconds):
         """One `flamed --once` on the whole host (CPUs kept busy by the caller): start-up, then
         the run's direct cost over the host's work while it sampled."""
-        out = os.path.join(self.tmp, "fig8.pb.gz")
+        out = os.path.join(self.tmp, "fig9.pb.gz")
         argv = self.flamed_argv(hz, [out], mode, ["--once", "%ds" % seconds])
-        res, _, t, host_end = self.bpf_run(argv, "fig8", parse=False)
+        res, _, t, host_end = self.bpf_run(argv, "fig9", parse=False)
         first = t.first
         startup = first["agent_ns"] / 1e9
         bpf = t.last[0] / 1e9
@@ -651,13 +675,13 @@ class Bench:
     def daemon_cost(self, hz, mode, seconds):
         """The daemon (`--output-dir`, 10 s windows) for `seconds` after its start-up, CPUs kept
         busy by the caller; its steady direct cost between the start-up snapshot and the end."""
-        outdir = os.path.join(self.tmp, "fig8-daemon")
+        outdir = os.path.join(self.tmp, "fig9-daemon")
         shutil.rmtree(outdir, ignore_errors=True)
         os.makedirs(outdir)
         argv = [self.args.flamed, "--output-dir", outdir, "--interval", "10s", "-F", str(hz)]
         if mode is not None:
             argv += ["--unwind", mode]
-        err = open(os.path.join(self.work, "fig8-daemon.err"), "w")
+        err = open(os.path.join(self.work, "fig9-daemon.err"), "w")
         d = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
         t = BpfPoller(d.pid)
         t.start()
@@ -683,7 +707,7 @@ class Bench:
         first = t.first
         agent = (end["agent_ns"] - first["agent_ns"]) / 1e9
         bpf = (end["bpf"][0] - first["bpf"][0]) / 1e9
-        with open(os.path.join(self.work, "fig8-daemon.err"), errors="replace") as f:
+        with open(os.path.join(self.work, "fig9-daemon.err"), errors="replace") as f:
             parts = bl.parse_agent_costs(f.read())
         runs = end["bpf"][1] - first["bpf"][1]
         host = end["host_s"] - first["host_s"]
@@ -699,9 +723,9 @@ class Bench:
                 "events_s": parts["events"] if parts else None,
                 "windows_s": parts["drain"] + parts["build"] + parts["encode"] if parts else None}
 
-    def fig8(self):
+    def fig9(self):
         runs = self.p["runs"]
-        once_s, daemon_s = self.p["fig8_once_s"], self.p["fig8_daemon_s"]
+        once_s, daemon_s = self.p["fig9_once_s"], self.p["fig9_daemon_s"]
         cases = [("`--once %ds` 99 Hz" % once_s, "once", 99, m) for m in self.table_modes()]
         cases.append(("daemon 19 Hz, %d s after start-up" % daemon_s, "daemon", 19,
                       self.modes[0]))
@@ -720,9 +744,9 @@ class Bench:
                     else:
                         v = self.daemon_cost(hz, mode, daemon_s)
                     got[c].append(v)
-                    log("figure 8: %s %s: %.3f %% steady, start-up %.3f CPU-s"
+                    log("figure 9: %s %s: %.3f %% steady, start-up %.3f CPU-s"
                         % (label, self.mode_label(mode), v["steady_pct"], v["startup_cpu_s"]))
-                log("figure 8: round %d/%d done" % (r + 1, runs))
+                log("figure 9: round %d/%d done" % (r + 1, runs))
         finally:
             self.stop_bg([load])
             with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
@@ -745,8 +769,8 @@ class Bench:
                          s["rss_startup_mb"].fmt(1), s["rss_peak_mb"].fmt(1)])
             raw["%s %s" % (label, self.mode_label(mode))] = {k: v.as_dict()
                                                               for k, v in s.items()}
-        self.results["fig8"] = raw
-        title = ("8. Direct cost: (flamed's own CPU + its BPF program's run time) / the work it "
+        self.results["fig9"] = raw
+        title = ("9. Direct cost: (flamed's own CPU + its BPF program's run time) / the work it "
                  "profiled (the host's busy CPU while it sampled, without those two), whole "
                  "host, %d CPUs kept busy by burn_nofp, kernel.bpf_stats_enabled=1, %d runs, "
                  "CPU %s. Start-up = flamed's CPU until its program first ran (open, BTF, "
@@ -902,6 +926,89 @@ class Bench:
                                   rows)
         return title, table
 
+    # --- figure 8: DWARF frames --------------------------------------------------------------
+
+    def find_dwarf_binaries(self):
+        """ELF files >= 8 MB under /usr, /opt and pyenv's Pythons with a .debug_info section, as
+        (path, .debug_info bytes, file size), largest .debug_info first."""
+        found = []
+        for root in ("/usr", "/opt", "/root/.pyenv/versions"):
+            for dp, _, files in os.walk(root):
+                for fn in files:
+                    path = os.path.join(dp, fn)
+                    try:
+                        st = os.lstat(path)
+                        if (st.st_mode & 0o170000) != 0o100000 or st.st_size < (8 << 20):
+                            continue
+                        with open(path, "rb") as f:
+                            if f.read(4) != b"\x7fELF":
+                                continue
+                    except OSError:
+                        continue
+                    out = subprocess.run(["readelf", "-SW", path], capture_output=True,
+                                         text=True).stdout
+                    for line in out.splitlines():
+                        cols = line.replace("[ ", "[").split()
+                        if len(cols) > 5 and cols[1] == ".debug_info":
+                            found.append((path, int(cols[5], 16), st.st_size))
+        return sorted(found, key=lambda t: -t[1])
+
+    def fig8(self):
+        runs = self.p["runs"]
+        if self.args.dwarf_binary:
+            st = os.stat(self.args.dwarf_binary)
+            targets = [("given", self.args.dwarf_binary, 0, st.st_size)]
+        else:
+            found = self.find_dwarf_binaries()
+            if not found:
+                raise RunError("no ELF file >= 8 MB with DWARF under /usr, /opt, pyenv")
+            targets = [("most DWARF", *found[0])]
+            biggest = max(found, key=lambda t: t[2])
+            if biggest[0] != found[0][0]:
+                targets.append(("largest file with DWARF", *biggest))
+        rows, raw = [], {}
+        for why, path, dinfo, size in targets:
+            keys = ("cold_addr_per_s", "warm_addr_per_s", "dwarf_open_s", "dwarf_cold_addr_per_s",
+                    "dwarf_warm_addr_per_s", "dwarf_cached_addr_per_s", "dwarf_line_pct",
+                    "dwarf_inline_pct", "dwarf_bytes", "dwarf_anon_kb", "dwarf_rss_kb", "hwm_kb")
+            vals = {k: [] for k in keys + ("cold_ratio", "warm_ratio")}
+            for r in range(runs):
+                argv = [self.args.symbench, path, "-d", "-n", str(self.p["fig8_cold"]), "-w",
+                        str(self.p["fig8_warm"]), "-s", str(r + 1)]
+                res = self.check(self.run_proc(argv, name="fig8"), "flamed_symbench -d")
+                kv = bl.parse_kv(res.out)
+                for k in keys:
+                    vals[k].append(kv[k])
+                vals["cold_ratio"].append(kv["cold_addr_per_s"] / kv["dwarf_cold_addr_per_s"])
+                vals["warm_ratio"].append(kv["warm_addr_per_s"] / kv["dwarf_warm_addr_per_s"])
+            s = {k: bl.summarize(v) for k, v in vals.items()}
+            rows.append(["%s: `%s` (%.0f MB, .debug_info %.1f MB)"
+                         % (why, path, size / 1048576.0, dinfo / 1048576.0),
+                         s["dwarf_open_s"].fmt(3),
+                         s["dwarf_cold_addr_per_s"].fmt(0, scale=1e-3, unit="k"),
+                         s["dwarf_warm_addr_per_s"].fmt(1, scale=1e-3, unit="k"),
+                         s["dwarf_cached_addr_per_s"].fmt(2, scale=1e-6, unit="M"),
+                         s["cold_addr_per_s"].fmt(0, scale=1e-3, unit="k"),
+                         s["warm_addr_per_s"].fmt(2, scale=1e-6, unit="M"),
+                         s["cold_ratio"].fmt(0, unit="x"), s["warm_ratio"].fmt(0, unit="x"),
+                         s["dwarf_line_pct"].fmt(1, unit="%"), s["dwarf_inline_pct"].fmt(1, unit="%"),
+                         s["dwarf_bytes"].fmt(1, scale=1.0 / 1048576), s["dwarf_anon_kb"].fmt(1, scale=1.0 / 1024),
+                         s["dwarf_rss_kb"].fmt(1, scale=1.0 / 1024), s["hwm_kb"].fmt(1, scale=1.0 / 1024)])
+            raw[path] = {k: v.as_dict() for k, v in s.items()}
+        self.results["fig8"] = raw
+        title = ("8. DWARF frames (file:line + inline frames) through the symbolizer "
+                 "(bench/symbench.c -d): cold = open + first %d addresses, warm = %d new "
+                 "addresses (tables of the units met kept), cached = the first %d again; "
+                 "baseline = ELF symtab lookups (elf_syms) in the same process; addresses "
+                 "uniform over the executable segments (every unit touched: a worst case); "
+                 "%d runs" % (self.p["fig8_cold"], self.p["fig8_warm"], self.p["fig8_cold"], runs))
+        table = bl.markdown_table(
+            ["binary", "open s", "DWARF cold addr/s", "DWARF warm addr/s", "cached addr/s",
+             "symtab cold addr/s", "symtab warm addr/s", "symtab/DWARF cold", "symtab/DWARF warm",
+             "with a line", "with inline frames", "estimated MB", "heap growth MB",
+             "RSS growth MB", "peak RSS MB"], rows)
+        return title, table
+
     # --- driver ------------------------------------------------------------------------------
 
     def header(self):
@@ -952,7 +1059,7 @@ class Bench:
 
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
-                6: self.fig6, 7: self.fig7, 8: self.fig8}
+                6: self.fig6, 7: self.fig7, 8: self.fig8, 9: self.fig9}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -994,10 +1101,11 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
     ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
-                    help="comma-separated figure numbers (1-8)")
+                    help="comma-separated figure numbers (1-9)")
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")
+    ap.add_argument("--dwarf-binary", help="ELF file for figure 8 (default: searched)")
     ap.add_argument("--flamed", required=True)
     ap.add_argument("--symbench", required=True)
     ap.add_argument("--bindir", required=True, help="built bench workloads")

@@ -36,6 +36,7 @@ static const char usage[] =
 	"  --idle              keep samples of idle CPUs (pid 0)\n"
 	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
+	"  --no-python         show CPython's interpreter frames, not Python functions\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output PATH   write PATH; the format comes from the name (repeatable):\n"
@@ -68,6 +69,9 @@ static const char usage[] =
 	"  (-F defaults to 19 Hz in the daemon)\n"
 	"\n"
 	"Common:\n"
+	"  --debuginfod        fetch missing debug info (file:line, inline frames) from the\n"
+	"                      DEBUGINFOD_URLS servers in the background (also on when that\n"
+	"                      variable is set); cached in DEBUGINFOD_CACHE_PATH\n"
 	"  --no-progress       no live status line on a terminal\n"
 	"  -v, --verbose       debug messages (libbpf included)\n"
 	"  -h, --help          this help\n"
@@ -84,6 +88,7 @@ static const char usage[] =
 enum {
 	OPT_ONCE = 0x100,
 	OPT_IDLE,
+	OPT_NO_PYTHON,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
 	OPT_OUTPUT_MODE,
@@ -107,6 +112,7 @@ enum {
 	OPT_INSECURE_SKIP_VERIFY,
 	OPT_SPOOL_DIR,
 	OPT_SPOOL_MAX_BYTES,
+	OPT_DEBUGINFOD,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +123,7 @@ static const struct option long_opts[] = {
 	{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
 	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 	{ "idle", no_argument, NULL, OPT_IDLE },
+	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
@@ -138,6 +145,7 @@ static const struct option long_opts[] = {
 	{ "insecure-skip-verify", no_argument, NULL, OPT_INSECURE_SKIP_VERIFY },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+	{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -348,8 +356,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 					    "invalid --unwind '%s' (use auto, dwarf or fp)",
 					    optarg);
 			break;
+		case OPT_DEBUGINFOD:
+			cfg->debuginfod = true;
+			break;
 		case OPT_IDLE:
 			cfg->include_idle = true;
+			break;
+		case OPT_NO_PYTHON:
+			cfg->no_python = true;
 			break;
 		case OPT_OUTPUT_DIR:
 			if (!optarg[0] || !set_once(&k->output_dir, optarg))
