@@ -263,7 +263,7 @@ static size_t resident_bytes(void)
 	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* -v: what start-up cost (bench figure 8 measures the same from outside). */
+/* -v: what start-up cost (bench figure 9 measures the same from outside). */
 static void log_startup(const struct session *c)
 {
 	struct sampler_load_stats ls = sampler__load_stats(c->sampler);
