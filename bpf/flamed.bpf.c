@@ -525,8 +525,8 @@ static __always_inline void announce(__u32 tgid, __u64 aspace, struct task_struc
 	__u8 one = 1;
 	struct known_recent *recent = bpf_map_lookup_elem(&known_recent, &zero);
 
-	/* the pair this CPU saw known last for this slot: no hash lookup (bench figure 3: the
-	 * lookup in "known" cost ~2 us of a cold sample) */
+	/* the pair this CPU saw known last for this slot: no hash lookup (whole host at 99 Hz,
+	 * cold, the lookup in "known" cost ~1.2 us of a sample; bench/RESULTS.md, issue 13) */
 	if (recent) {
 		slot = &recent->pairs[tgid & (KNOWN_RECENT_SLOTS - 1)];
 		if (slot->tgid == tgid && slot->aspace == aspace)
