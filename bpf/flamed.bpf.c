@@ -75,16 +75,17 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
-/* Unwind rows of every loaded table, back to back; userspace writes them through mmap and hands
- * out ranges per file (src/bpf/sampler.c). 8 bytes a row; sized at load time (2M rows = 16 MiB
- * by default, 1 row with --unwind fp). */
+/* The unwind tables of every loaded binary, in blocks of 496 elements (flamed.h). Not
+ * preallocated: memory follows the tables loaded, up to --unwind-memory (max_entries is set from
+ * it at load time; src/unwind/ evicts cached tables before it is reached). Only userspace
+ * writes it; a deleted block is freed once no program in flight uses it. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct flamed_unwind_row);
-} unwind_rows SEC(".maps");
+	__type(key, struct flamed_unwind_block_key);
+	__type(value, struct flamed_unwind_block);
+} unwind_blocks SEC(".maps");
 
 /* Per process (tgid): its executable mappings and their table ranges. Values are 8 KiB, so the
  * map is not preallocated: memory follows the number of processes with tables. Only userspace
@@ -132,18 +133,36 @@ static __always_inline void count(__u32 metric)
 	add(metric, 1);
 }
 
+struct hash_ctx {
+	const struct flamed_stack *st;
+	__u64 h;
+};
+
+/* bpf_loop callback: mix in frame i. A callback is verified once, where an open loop over 127
+ * frames was verified frame by frame at each of its call sites. */
+static long hash_step(__u32 i, void *arg)
+{
+	struct hash_ctx *c = arg;
+	__u32 k = i;
+
+	if (i >= c->st->nr)
+		return 1;
+	barrier_var(k); /* check the register used as index, not a copy of it */
+	if (k >= FLAMED_MAX_FRAMES)
+		return 1;
+	c->h ^= c->st->ips[k];
+	c->h *= 0x100000001b3ULL;
+	c->h ^= c->h >> 29;
+	return 0;
+}
+
 static __always_inline __u64 stack_hash(const struct flamed_stack *st, __u64 seed)
 {
-	__u64 h = 0xcbf29ce484222325ULL ^ seed;
+	struct hash_ctx c = { .st = st, .h = 0xcbf29ce484222325ULL ^ seed };
+	__u64 h;
 
-	for (__u32 i = 0; i < FLAMED_MAX_FRAMES; i++) {
-		if (i >= st->nr)
-			break;
-		h ^= st->ips[i];
-		h *= 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	h ^= st->nr;
+	bpf_loop(FLAMED_MAX_FRAMES, hash_step, &c, 0);
+	h = c.h ^ st->nr;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 31;
 	return h ? h : 1; /* 0 means "no stack" in flamed_count_key */
@@ -196,10 +215,10 @@ static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ct
 
 /* --- user stack walking: unwind tables, frame pointers where there are none --- */
 
-/* Walker variables live in map memory, not on the BPF stack: the verifier does not track values
- * loaded from maps, so the states of successive search and walk iterations look alike and are
- * pruned, instead of multiplying (bounded loops with precise stack scalars blow past the
- * verifier's 1M-instruction budget). */
+/* Walker variables live in map memory, not on the BPF stack, and the searches read them back
+ * through volatile loads: the verifier does not track values loaded from maps, so the states of
+ * successive search and walk iterations look alike and are pruned, instead of multiplying
+ * (bounded loops over precisely tracked bounds cost the verifier 100k instructions). */
 struct walk_vars {
 	__u64 pc;
 	__u64 sp;
@@ -212,7 +231,11 @@ struct walk_vars {
 	__u32 unknown_pc;   /* a pc fell outside every known mapping: the snapshot is behind */
 	__u32 dwarf_frames; /* frames unwound with a table row, this walk */
 	__u32 fp_frames;    /* frames unwound with frame pointers, this walk */
+	__u32 pending;	    /* a mapping's table was not there yet */
+	__u32 last_m;	    /* mapping of the previous frame: callers are mostly in the same one */
+	__u32 block;	    /* block of the row search's block pointer */
 	__u32 pad;
+	__u64 row; /* the row found (struct flamed_unwind_row) */
 };
 
 /* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
@@ -231,17 +254,26 @@ struct walk_ctx {
 };
 
 #define NOT_FOUND 0xffffffffu
+#define VLOAD(x)  (*(volatile __u32 *)&(x))
 
-/* Index of the mapping of proc containing pc, or NOT_FOUND. */
+/* Index of the mapping of proc containing pc, or NOT_FOUND. The previous frame's mapping is
+ * tried first: a walk mostly stays in one binary. */
 static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
 					  struct walk_vars *v, __u64 pc)
 {
+	__u32 last = VLOAD(v->last_m);
+	const struct flamed_unwind_mapping *m;
+
+	if (last < FLAMED_UNWIND_MAX_MAPPINGS) {
+		m = &proc->m[last];
+		if (pc >= m->start && pc < m->end)
+			return last;
+	}
 	v->lo = 0;
 	v->hi = proc->nr;
 	v->found = NOT_FOUND;
-	for (int i = 0; i < 10; i++) { /* log2(256) + 1 */
-		__u32 lo = v->lo, hi = v->hi, mid;
-		const struct flamed_unwind_mapping *m;
+	for (int i = 0; i < 9; i++) { /* log2(256) + 1 */
+		__u32 lo = VLOAD(v->lo), hi = VLOAD(v->hi), mid;
 
 		if (lo >= hi)
 			break;
@@ -255,37 +287,67 @@ static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
 			v->lo = mid + 1;
 		} else {
 			v->found = mid;
+			v->last_m = mid;
 			break;
 		}
 	}
-	return v->found;
+	return VLOAD(v->found);
 }
 
-/* Index (into unwind_rows) of the last row of the table [start, start + count) whose pc <= rel,
- * or NOT_FOUND. */
-static __always_inline __u32 find_row(struct walk_vars *v, __u32 start, __u32 count, __u32 rel)
+/* Copy the row of table for rel into v->row, through the table's page index: false when rel
+ * has none. The block holding the current element is kept across steps: the rows of one page
+ * are adjacent, so a lookup mostly reads one index block and one row block. */
+static __always_inline bool find_row(struct walk_vars *v, __u32 table, __u32 pages, __u64 rel)
 {
-	v->lo = start;
-	v->hi = start + count;
+	struct flamed_unwind_block_key k = { .table = table };
+	const struct flamed_unwind_block *b;
+	const struct flamed_unwind_page *pg;
+	__u32 page, idx;
+
+	if (rel >> FLAMED_UNWIND_PAGE_SHIFT >= pages)
+		return false;
+	page = (__u32)(rel >> FLAMED_UNWIND_PAGE_SHIFT);
+	k.block = page / FLAMED_UNWIND_BLOCK_ELEMS;
+	b = bpf_map_lookup_elem(&unwind_blocks, &k);
+	if (!b)
+		return false;
+	idx = page % FLAMED_UNWIND_BLOCK_ELEMS;
+	barrier_var(idx);
+	if (idx >= FLAMED_UNWIND_BLOCK_ELEMS)
+		return false;
+	pg = (const struct flamed_unwind_page *)&b->e[idx];
+	v->lo = pg->lo;
+	v->hi = pg->hi;
+	v->block = k.block;
 	v->found = NOT_FOUND;
 	for (int i = 0; i < FLAMED_UNWIND_SEARCH_STEPS; i++) {
-		__u32 lo = v->lo, hi = v->hi, mid;
+		__u32 lo = VLOAD(v->lo), hi = VLOAD(v->hi), mid;
 		const struct flamed_unwind_row *r;
 
 		if (lo >= hi)
 			break;
 		mid = lo + (hi - lo) / 2;
-		r = bpf_map_lookup_elem(&unwind_rows, &mid);
-		if (!r)
+		k.block = mid / FLAMED_UNWIND_BLOCK_ELEMS;
+		if (k.block != VLOAD(v->block)) {
+			b = bpf_map_lookup_elem(&unwind_blocks, &k);
+			if (!b)
+				break;
+			v->block = k.block;
+		}
+		idx = mid % FLAMED_UNWIND_BLOCK_ELEMS;
+		barrier_var(idx);
+		if (idx >= FLAMED_UNWIND_BLOCK_ELEMS)
 			break;
-		if (r->pc <= rel) {
+		r = (const struct flamed_unwind_row *)&b->e[idx];
+		if (r->pc <= (__u32)rel) {
 			v->found = mid;
+			v->row = b->e[idx];
 			v->lo = mid + 1;
 		} else {
 			v->hi = mid;
 		}
 	}
-	return v->found;
+	return VLOAD(v->found) != NOT_FOUND;
 }
 
 /* One frame-pointer step: the fallback where no table covers pc, and all of --unwind fp. Like the
@@ -314,9 +376,9 @@ static long unwind_step(__u32 idx, void *arg)
 	struct flamed_stack *st = w->st;
 	struct walk_vars *v = w->v;
 	const struct flamed_unwind_mapping *m = NULL;
-	const struct flamed_unwind_row *row = NULL;
+	struct flamed_unwind_row rowv, *row = NULL;
 	__u64 lookup_pc, cfa, ra, rel, bp;
-	__u32 n = st->nr, mi, ri;
+	__u32 n = st->nr, mi, table_id;
 	__s64 off;
 
 	if (n >= FLAMED_MAX_FRAMES) {
@@ -336,10 +398,12 @@ static long unwind_step(__u32 idx, void *arg)
 	if (mi < FLAMED_UNWIND_MAX_MAPPINGS) {
 		m = &w->proc->m[mi];
 		rel = lookup_pc - m->pc_sub;
-		if (m->row_count && rel <= 0xffffffffULL) {
-			ri = find_row(v, m->row_start, m->row_count, (__u32)rel);
-			if (ri != NOT_FOUND)
-				row = bpf_map_lookup_elem(&unwind_rows, &ri);
+		table_id = m->table;
+		if (table_id == FLAMED_UNWIND_TABLE_PENDING) {
+			v->pending = 1;
+		} else if (table_id && find_row(v, table_id, m->pages, rel)) {
+			__builtin_memcpy(&rowv, &v->row, sizeof(rowv));
+			row = &rowv;
 		}
 	}
 	if (!row || (row->kinds & 0xf) == FLAMED_CFA_NONE) {
@@ -435,6 +499,8 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	w.v->unknown_pc = 0;
 	w.v->dwarf_frames = 0;
 	w.v->fp_frames = 0;
+	w.v->pending = 0;
+	w.v->last_m = NOT_FOUND;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	if ((cs & 3) == 3) { /* the sample hit user mode: its registers are exact */
@@ -459,6 +525,8 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 		count(w.v->stop);
 	add(FLAMED_METRIC_UNWIND_FRAMES_DWARF, w.v->dwarf_frames);
 	add(FLAMED_METRIC_UNWIND_FRAMES_FP, w.v->fp_frames);
+	if (w.v->pending)
+		count(FLAMED_METRIC_UNWIND_TABLE_PENDING);
 	if (w.v->stop == FLAMED_METRIC_UNWIND_STOP_DEPTH) {
 		w.st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_USTACK_TRUNCATED);

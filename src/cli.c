@@ -36,6 +36,9 @@ static const char usage[] =
 	"  --idle              keep samples of idle CPUs (pid 0)\n"
 	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
+	"  --unwind-memory SIZE  kernel memory for unwind tables (default 256M, or 1/8 of RAM\n"
+	"                      if less); past it, unused cached tables are evicted, then new\n"
+	"                      binaries fall back to frame pointers (named under -v)\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output PATH   write PATH; the format comes from the name (repeatable):\n"
@@ -86,6 +89,7 @@ enum {
 	OPT_IDLE,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
+	OPT_UNWIND_MEMORY,
 	OPT_OUTPUT_MODE,
 	OPT_OUTPUT_OWNER,
 	OPT_OUTPUT_DIR,
@@ -118,6 +122,7 @@ static const struct option long_opts[] = {
 	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 	{ "idle", no_argument, NULL, OPT_IDLE },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -347,6 +352,15 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 				return fail(err, err_len,
 					    "invalid --unwind '%s' (use auto, dwarf or fp)",
 					    optarg);
+			break;
+		case OPT_UNWIND_MEMORY:
+			/* below 1 MiB not even a small program's libc fits */
+			if (parse_size_bytes(optarg, &cfg->unwind_memory) ||
+			    cfg->unwind_memory < (1u << 20))
+				return fail(
+					err, err_len,
+					"invalid --unwind-memory '%s' (at least 1M; e.g. 64M, 1G)",
+					optarg);
 			break;
 		case OPT_IDLE:
 			cfg->include_idle = true;

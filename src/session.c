@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -40,6 +41,7 @@ struct session {
 	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;
+	int epoll_fd;	    /* the ring buffer's and the unwind builds' fds */
 	struct command cmd; /* the command after "--", if any */
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
@@ -58,19 +60,54 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* -v names each binary whose table the row caps refused (unwind_loader.h). */
-static void on_unwind_refused(const struct unwind_loader_mapping *m, enum unwind_refusal why,
-			      uint64_t rows, uint32_t uid, void *ctx)
+/* -v names each binary whose table was refused (unwind_loader.h). */
+static void on_unwind_refused(const char *name, enum unwind_refusal why, uint64_t bytes,
+			      uint32_t uid, void *ctx)
 {
-	const struct proc_file *f = m->file_id;
-
 	(void)ctx;
 	/* a table over the per-binary cap is not built to the end: its size is a lower bound */
-	log_debug(
-		"unwind table of %s refused: %s%llu rows over the per-%s cap (file owner uid %u); "
-		"frame pointers there",
-		f && f->path ? f->path : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
-		(unsigned long long)rows, unwind_refusal_str(why), uid);
+	log_debug("unwind table of %s refused: %s%.1f MiB over the %s%s (file owner uid %u); "
+		  "frame pointers there",
+		  name ? name : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
+		  bytes / 1048576.0, why == UNWIND_REFUSED_MEMORY ? "" : "per-",
+		  why == UNWIND_REFUSED_MEMORY ? "--unwind-memory bound" : unwind_refusal_str(why),
+		  uid);
+	if (why == UNWIND_REFUSED_MEMORY)
+		log_debug("(the unwind_tables line of the summary says how much is in use)");
+}
+
+static int unwind_table_add(void *ctx, uint32_t slot, const void *elems, uint32_t nr,
+			    size_t *ret_bytes)
+{
+	struct session *c = ctx;
+	int err = sampler__add_unwind_table(c->sampler, slot, elems, nr, ret_bytes);
+
+	if (err)
+		log_debug("unwind table of %u elements not loaded: %s", nr, strerror(-err));
+	return err;
+}
+
+static void unwind_table_del(void *ctx, uint32_t id, uint32_t nr)
+{
+	struct session *c = ctx;
+
+	sampler__delete_unwind_table(c->sampler, id, nr);
+}
+
+static int unwind_publish(void *ctx, uint32_t tgid, const struct flamed_unwind_proc *p)
+{
+	struct session *c = ctx;
+
+	return sampler__set_unwind_proc(c->sampler, tgid, p);
+}
+
+/* --unwind-memory's default: 256 MiB, or an eighth of RAM on small hosts. */
+static uint64_t default_unwind_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ram = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+
+	return ram && ram / 8 < UNWIND_MEMORY_DEFAULT ? ram / 8 : UNWIND_MEMORY_DEFAULT;
 }
 
 /* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
@@ -87,30 +124,31 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		struct unwind_loader_mapping *um = &c->umaps[n++];
 		int fd;
 
-		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
+		*um = (struct unwind_loader_mapping){
+			.start = m->start, .end = m->end, .fd = -1, .name = f ? f->path : NULL
+		};
 		if (!f || symbolizer__load_bias(c->sym, m, f, &um->load_bias))
 			continue;
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
-		if (fd >= 0) {
+		if (fd >= 0)
 			um->fd = fd;
-			um->file_id = f;
-		}
 	}
-	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n, c->uproc);
-	for (size_t i = 0; i < n; i++)
-		if (c->umaps[i].fd >= 0)
-			proc_file__release(c->umaps[i].file_id);
 	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
 	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
-	c->uproc->remap_after_ns = mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL);
+	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n,
+				      mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL),
+				      c->uproc);
+	for (size_t i = 0; i < n; i++) /* umaps[i] is maps[i]'s */
+		if (c->umaps[i].fd >= 0)
+			proc_file__release(e->files[i]);
 	if (!err)
 		err = sampler__set_unwind_proc(c->sampler, e->tgid, c->uproc);
 	for (uint32_t i = 0; !err && i < c->uproc->nr && log_get_level() >= LOG_DEBUG; i++)
-		log_debug("unwind %u: %llx-%llx rows %u+%u", e->tgid,
+		log_debug("unwind %u: %llx-%llx table %d, %u pages", e->tgid,
 			  (unsigned long long)c->uproc->m[i].start,
-			  (unsigned long long)c->uproc->m[i].end, c->uproc->m[i].row_start,
-			  c->uproc->m[i].row_count);
+			  (unsigned long long)c->uproc->m[i].end, (int)c->uproc->m[i].table,
+			  c->uproc->m[i].pages);
 	if (err)
 		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
 }
@@ -181,6 +219,26 @@ static void raise_nofile(void)
 			  strerror(errno));
 }
 
+/* One fd for the front ends' loops: readable when process events or finished unwind builds
+ * wait (session__poll_events handles both). */
+static int make_epoll(struct session *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epoll_fd < 0)
+		return -errno;
+	ev.data.fd = sampler__event_fd(c->sampler);
+	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	if (c->unwind) {
+		ev.data.fd = unwind_loader__fd(c->unwind);
+		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+	}
+	return 0;
+}
+
 int session__start(const struct config *cfg, const sigset_t *child_mask,
 		   struct session **ret_session)
 {
@@ -193,6 +251,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		.include_idle = cfg->include_idle,
 		.drain_ms = SESSION_DRAIN_MS,
 		.unwind_mode = cfg->unwind_mode,
+		.unwind_memory = cfg->unwind_memory ? cfg->unwind_memory : default_unwind_memory(),
 	};
 	struct session *c;
 	int err, max_hz = 0, tgid;
@@ -225,6 +284,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		return -ENOMEM;
 	}
 	c->cfg = cfg;
+	c->epoll_fd = -1;
 	c->cmd = (struct command){ .go_fd = -1, .exec_fd = -1 };
 	libbpf_set_print(libbpf_print);
 	c->coll = collector__new();
@@ -243,10 +303,14 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		goto fail;
 	}
 	if (cfg->unwind_mode != FLAMED_UNWIND_FP) {
-		uint32_t cap;
-		struct flamed_unwind_row *rows = sampler__unwind_rows(c->sampler, &cap);
+		struct unwind_loader_ops ops = {
+			.table_add = unwind_table_add,
+			.table_del = unwind_table_del,
+			.publish = unwind_publish,
+			.ctx = c,
+		};
 
-		c->unwind = unwind_loader__new(rows, cap);
+		c->unwind = unwind_loader__new(&ops, so.unwind_memory);
 		if (c->unwind)
 			unwind_loader__on_refused(c->unwind, on_unwind_refused, c);
 		c->uproc = malloc(sizeof(*c->uproc));
@@ -256,6 +320,11 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 			err = -ENOMEM;
 			goto fail;
 		}
+	}
+	err = make_epoll(c);
+	if (err) {
+		log_error("epoll: %s", strerror(-err));
+		goto fail;
 	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		preflight_pid(cfg->pids[i], &tgid);
@@ -382,7 +451,7 @@ bool session__read_signals(struct session *s, int signal_fd, bool *ret_interrupt
 
 int session__event_fd(const struct session *s)
 {
-	return sampler__event_fd(s->sampler);
+	return s->epoll_fd;
 }
 
 int session__poll_events(struct session *s)
@@ -391,6 +460,11 @@ int session__poll_events(struct session *s)
 
 	if (err < 0)
 		return err;
+	if (s->unwind) {
+		err = unwind_loader__poll(s->unwind);
+		if (err < 0)
+			return err;
+	}
 	return s->oom;
 }
 
@@ -601,19 +675,27 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	if (c->unwind) {
 		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
 
-		log_info("unwind tables: %llu binaries loaded, %llu released, %llu without CFI, "
-			 "%llu changed while read, %llu did not fit, refused over the caps: "
-			 "%llu per binary, %llu per process, %llu per owner; rows %.1f MiB at peak "
-			 "of %.1f MiB; built in %llu ms",
-			 (unsigned long long)us.tables_loaded, (unsigned long long)us.tables_freed,
-			 (unsigned long long)us.tables_failed,
-			 (unsigned long long)us.tables_changed, (unsigned long long)us.rows_full,
-			 (unsigned long long)us.refused[UNWIND_REFUSED_BINARY],
-			 (unsigned long long)us.refused[UNWIND_REFUSED_PROC],
-			 (unsigned long long)us.refused[UNWIND_REFUSED_OWNER],
-			 us.rows_peak * sizeof(struct flamed_unwind_row) / 1048576.0,
-			 us.rows_cap * sizeof(struct flamed_unwind_row) / 1048576.0,
-			 (unsigned long long)(us.build_ns / 1000000));
+		log_info(
+			"unwind tables: %llu built (%llu ms, longest %llu ms), %llu reused (%llu "
+			"from the cache of exited processes), %llu evicted; %llu without CFI, %llu "
+			"changed while read, %llu could not be loaded, %llu builds deferred; "
+			"refused over the caps: %llu per binary, %llu per process, %llu per owner, "
+			"%llu over --unwind-memory; %.1f MiB at peak of %.1f MiB, %.1f MiB in %llu "
+			"tables now; %llu samples met a table still building",
+			(unsigned long long)us.tables_built,
+			(unsigned long long)(us.build_ns / 1000000),
+			(unsigned long long)(us.build_max_ns / 1000000),
+			(unsigned long long)us.cache_hits, (unsigned long long)us.cached_reuses,
+			(unsigned long long)us.tables_evicted, (unsigned long long)us.tables_failed,
+			(unsigned long long)us.tables_changed, (unsigned long long)us.load_failed,
+			(unsigned long long)us.deferred,
+			(unsigned long long)us.refused[UNWIND_REFUSED_BINARY],
+			(unsigned long long)us.refused[UNWIND_REFUSED_PROC],
+			(unsigned long long)us.refused[UNWIND_REFUSED_OWNER],
+			(unsigned long long)us.refused[UNWIND_REFUSED_MEMORY],
+			us.bytes_peak / 1048576.0, us.bytes_bound / 1048576.0,
+			us.bytes_used / 1048576.0, (unsigned long long)us.tables_now,
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_TABLE_PENDING]);
 	}
 	{
 		struct symbolizer_stats ss = symbolizer__stats(c->sym);
@@ -627,6 +709,14 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
+	{
+		struct sampler_load_stats ls = sampler__load_stats(c->sampler);
+
+		log_debug("BPF program loaded in %.1f ms; verifier %.1f ms, %llu instructions "
+			  "processed",
+			  ls.load_ns / 1e6, ls.verifier_us / 1e3,
+			  (unsigned long long)ls.verifier_insns);
+	}
 	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",
 		  sampler__map_bytes(c->sampler) / 1024, collector__nr_stacks(window),
 		  collector__nr_keys(window));
@@ -637,8 +727,10 @@ void session__free(struct session *s)
 	if (!s)
 		return;
 	command__stop(&s->cmd);
+	unwind_loader__free(s->unwind); /* stops its worker: nothing else uses the sampler */
 	sampler__free(s->sampler);
-	unwind_loader__free(s->unwind);
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
 	free(s->uproc);
 	free(s->umaps);
 	symbolizer__free(s->sym);
