@@ -171,8 +171,11 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 	e = proc_table__find(c->procs, ev->tgid, ev->aspace);
 	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
 	if (!e) {
-		if (ev->type == FLAMED_EVENT_EXEC)
-			return; /* never sampled yet: its first sample announces it (flamed.bpf.c) */
+		/* whole host: a process never sampled yet is read at its first sample (an exec
+		 * storm costs no snapshots); a target is read at once, so that a compiler of a build
+		 * has its tables (from the cache) before its first sample */
+		if (ev->type == FLAMED_EVENT_EXEC && !c->cfg->cmd && !c->cfg->nr_pids)
+			return;
 		e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
 		if (!e) {
 			c->oom = -ENOMEM;

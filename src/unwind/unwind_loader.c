@@ -86,6 +86,7 @@ struct unwind_loader {
 	uint32_t *free_slots, nr_free;	 /* usable now */
 	uint32_t *cool_slots, nr_cool;	 /* freed since the last tick */
 	uint64_t free_gen;		 /* bumped whenever memory is given back */
+	uint64_t cached_bytes;		 /* of loaded tables in the LRU: evictable */
 	uint32_t trusted_uid;		 /* flamed's own: not capped per owner */
 	struct table **scratch;		 /* FLAMED_UNWIND_MAX_MAPPINGS entries */
 	struct flamed_unwind_proc *desc; /* scratch for publishing */
@@ -168,10 +169,12 @@ static bool in_lru(const struct table *t)
 	return t->lru_next != NULL;
 }
 
-static void lru_remove(struct table *t)
+static void lru_remove(struct unwind_loader *l, struct table *t)
 {
 	if (!in_lru(t))
 		return;
+	if (t->state == T_READY)
+		l->cached_bytes -= t->bytes;
 	t->lru_prev->lru_next = t->lru_next;
 	t->lru_next->lru_prev = t->lru_prev;
 	t->lru_next = t->lru_prev = NULL;
@@ -179,6 +182,8 @@ static void lru_remove(struct table *t)
 
 static void lru_push(struct unwind_loader *l, struct table *t)
 {
+	if (t->state == T_READY)
+		l->cached_bytes += t->bytes;
 	t->lru_prev = l->lru.lru_prev;
 	t->lru_next = &l->lru;
 	l->lru.lru_prev->lru_next = t;
@@ -209,6 +214,8 @@ static void unload(struct unwind_loader *l, struct table *t)
 {
 	if (t->state != T_READY)
 		return;
+	if (in_lru(t))
+		l->cached_bytes -= t->bytes;
 	l->ops.table_del(l->ops.ctx, t->slot, t->nr);
 	l->cool_slots[l->nr_cool++] = t->slot;
 	charge(l, t, -1);
@@ -225,7 +232,7 @@ static void drop(struct unwind_loader *l, struct table *t)
 	if (t->state == T_READY)
 		l->stats.tables_evicted++;
 	unload(l, t);
-	lru_remove(t);
+	lru_remove(l, t);
 	hashmap__delete(&l->by_file, (uintptr_t)&t->key, NULL);
 	l->nr_records--;
 	free(t->name);
@@ -311,8 +318,10 @@ static struct table *record_for(struct unwind_loader *l, const struct unwind_loa
 			*ret_known = true;
 			l->stats.cached_reuses += t->state == T_READY && !t->refs;
 		}
-		if (t->state == T_REFUSED && t->free_gen != l->free_gen) {
-			/* memory was given back since: try again */
+		if (t->state == T_REFUSED &&
+		    (t->free_gen != l->free_gen ||
+		     l->stats.bytes_used - l->cached_bytes + t->bytes <= l->stats.bytes_bound)) {
+			/* memory was given back since, or the cache can make room: try again */
 			if (!queue_build(l, t, m->fd))
 				return t;
 		}
@@ -474,9 +483,9 @@ static struct proc *proc_of(struct unwind_loader *l, uint32_t tgid, bool create)
 	return pr;
 }
 
-static void hold(struct table *t)
+static void hold(struct unwind_loader *l, struct table *t)
 {
-	lru_remove(t);
+	lru_remove(l, t);
 	t->refs++;
 }
 
@@ -539,7 +548,7 @@ int unwind_loader__describe(struct unwind_loader *l, uint32_t tgid, uint64_t asp
 				;
 			if (j == n) { /* the new references first: a table both use stays */
 				l->stats.cache_hits += known;
-				hold(t);
+				hold(l, t);
 			}
 		}
 		m[n++].t = t;
