@@ -113,6 +113,7 @@ static uint64_t default_unwind_memory(void)
 /* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
 static void load_unwind(struct session *c, const struct proc_entry *e, bool after_remap)
 {
+	uint64_t t0 = mono_ns();
 	size_t n = 0;
 	int err;
 
@@ -151,6 +152,7 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 			  c->uproc->m[i].pages);
 	if (err)
 		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
+	log_debug("unwind %u: described in %.2f ms", e->tgid, (mono_ns() - t0) / 1e6);
 }
 
 static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)

@@ -17,7 +17,7 @@ struct unwind_worker {
 	pthread_mutex_t lock;
 	pthread_cond_t work; /* a job was queued, or stop */
 	pthread_cond_t idle; /* a job finished */
-	struct unwind_job *queue, **queue_tail;
+	struct unwind_job *queue; /* by file size */
 	struct unwind_job *done, **done_tail;
 	unsigned int in_flight; /* queued or being built */
 	bool stop;
@@ -85,8 +85,6 @@ static void *run(void *arg)
 			break;
 		job = w->queue;
 		w->queue = job->next;
-		if (!w->queue)
-			w->queue_tail = &w->queue;
 		pthread_mutex_unlock(&w->lock);
 		build(job);
 		pthread_mutex_lock(&w->lock);
@@ -110,7 +108,6 @@ struct unwind_worker *unwind_worker__new(void)
 
 	if (!w)
 		return NULL;
-	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->efd < 0) {
@@ -138,9 +135,14 @@ int unwind_worker__push(struct unwind_worker *w, struct unwind_job *job)
 	if (w->in_flight >= UNWIND_WORKER_QUEUE_MAX) {
 		err = -EAGAIN;
 	} else {
-		job->next = NULL;
-		*w->queue_tail = job;
-		w->queue_tail = &job->next;
+		struct unwind_job **at = &w->queue;
+
+		/* smallest file first: most processes get all their tables while a huge library is
+		 * still waiting, rather than after it */
+		while (*at && (*at)->size <= job->size)
+			at = &(*at)->next;
+		job->next = *at;
+		*at = job;
 		w->in_flight++;
 		pthread_cond_signal(&w->work);
 	}

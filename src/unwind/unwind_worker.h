@@ -34,8 +34,8 @@ struct unwind_worker;
 /* Start the thread. NULL with errno. */
 struct unwind_worker *unwind_worker__new(void);
 
-/* Queue job (owned by the worker until it comes back done). 0, or -EAGAIN when the queue is
- * full (the job stays the caller's). */
+/* Queue job (owned by the worker until it comes back done), smallest file first. 0, or -EAGAIN
+ * when the queue is full (the job stays the caller's). */
 int unwind_worker__push(struct unwind_worker *w, struct unwind_job *job);
 
 /* Finished jobs, oldest first (a list through ->next, the caller's now), or NULL. Never blocks. */
