@@ -22,7 +22,7 @@ _Static_assert(offsetof(struct unwind_row, kinds) == offsetof(struct flamed_unwi
 	       "row layout");
 
 /* Caps, as fractions of the memory bound (256 MiB by default). The largest legitimate table seen
- * is libLLVM's, ~950k rows, 7.6 MiB: 5/8 of even a 16 MiB bound. A process may use 3/4 (a
+ * is libLLVM's, ~950k rows, 8.0 MiB: under 5/8 of even a 16 MiB bound. A process may use 3/4 (a
  * compiler and all it maps), so a quarter is left to the others. Files not owned by flamed's
  * own user may hold 3/4 in all, across all their processes: an unprivileged user writing
  * crafted libraries cannot starve the system's binaries or other users'. */

@@ -15,8 +15,8 @@
 struct unwind_worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t work; /* a job was queued, or stop */
-	pthread_cond_t idle; /* a job finished */
+	pthread_cond_t work;	  /* a job was queued, or stop */
+	pthread_cond_t idle;	  /* a job finished */
 	struct unwind_job *queue; /* by file size */
 	struct unwind_job *done, **done_tail;
 	unsigned int in_flight; /* queued or being built */
