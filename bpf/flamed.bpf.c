@@ -87,6 +87,25 @@ struct {
 	__type(value, struct flamed_unwind_block);
 } unwind_blocks SEC(".maps");
 
+/* Rows found recently, by (table id, pc): most return addresses of a workload recur sample after
+ * sample (main, the dispatch loops, the callers of its hot functions), and at 19-99 Hz a hit is
+ * one cache miss where a table lookup is several (two block lookups and the rows). Direct
+ * mapped, shared by all CPUs: an entry written by two CPUs at once may be torn, so it carries a
+ * check word over its key and row and is used only when they agree. Table ids are never reused,
+ * so an entry cannot outlive its table's meaning. 32768 entries, 768 KiB. */
+struct row_cache_entry {
+	__u64 key; /* table id << 32 | pc offset */
+	__u64 row; /* struct flamed_unwind_row */
+	__u64 check;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FLAMED_UNWIND_ROW_CACHE);
+	__type(key, __u32);
+	__type(value, struct row_cache_entry);
+} row_cache SEC(".maps");
+
 /* Per process (tgid): its executable mappings and their table ranges. Values are 8 KiB, so the
  * map is not preallocated: memory follows the number of processes with tables. Only userspace
  * writes it, so the program never allocates here. Sized at load time (default 4096). */
@@ -339,6 +358,13 @@ static __always_inline bool find_row(struct walk_vars *v, __u32 table, __u32 pag
 	return VLOAD(v->found) != NOT_FOUND;
 }
 
+static __always_inline __u64 row_check(__u64 key, __u64 row)
+{
+	__u64 h = (key ^ 0x5851f42d4c957f2dULL) * 0xbf58476d1ce4e5b9ULL;
+
+	return (h ^ row ^ (h >> 31)) * 0x94d049bb133111ebULL;
+}
+
 /* One frame-pointer step: the fallback where no table covers pc, and all of --unwind fp. Like the
  * kernel's user callchain walker, a return address is kept even when the saved rbp beside it is
  * no frame pointer (code built without them): the chain then ends at the next step. */
@@ -390,11 +416,28 @@ static long unwind_step(__u32 idx, void *arg)
 		table_id = m->table;
 		if (table_id == FLAMED_UNWIND_TABLE_PENDING) {
 			v->pending = 1;
-		} else if (table_id && find_row(v, table_id, m->pages, rel)) {
-			__builtin_memcpy(&rowv, &v->row, sizeof(rowv));
+		} else if (table_id && rel >> FLAMED_UNWIND_PAGE_SHIFT < m->pages) {
+			__u64 key = (__u64)table_id << 32 | (__u32)rel, r;
+			__u32 slot = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> 49);
+			struct row_cache_entry *ce = bpf_map_lookup_elem(&row_cache, &slot);
+
+			if (ce && ce->key == key && ce->check == row_check(key, ce->row)) {
+				r = ce->row;
+			} else if (find_row(v, table_id, m->pages, rel)) {
+				r = v->row;
+				if (ce) {
+					ce->key = key;
+					ce->row = r;
+					ce->check = row_check(key, r);
+				}
+			} else {
+				goto no_row;
+			}
+			__builtin_memcpy(&rowv, &r, sizeof(rowv));
 			row = &rowv;
 		}
 	}
+no_row:
 	if (!row || (row->kinds & 0xf) == FLAMED_CFA_NONE) {
 		if (cfg_unwind_mode == FLAMED_UNWIND_DWARF) {
 			v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW

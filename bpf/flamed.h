@@ -82,7 +82,7 @@ struct flamed_proc_event {
 /* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
 
 #define FLAMED_UNWIND_MAX_MAPPINGS 256	 /* executable mappings per process with a table */
-#define FLAMED_UNWIND_MAX_TABLES   16384 /* table ids: binaries with a table loaded at once */
+#define FLAMED_UNWIND_ROW_CACHE	   32768 /* entries of the walker's row cache (24 bytes each) */
 /* The page index: one entry per 1 KiB of text. A page holds at most 1024 rows (their pcs are
  * distinct) plus the one covering its start, so 11 binary-search steps always suffice. */
 #define FLAMED_UNWIND_PAGE_SHIFT    10
@@ -148,7 +148,7 @@ struct flamed_unwind_mapping {
 	__u64 start; /* runtime [start, end) */
 	__u64 end;
 	__u64 pc_sub; /* row pc = runtime pc - pc_sub (load bias + table base) */
-	__u32 table;  /* table id (1 ..< FLAMED_UNWIND_MAX_TABLES); 0: no table, frame pointers;
+	__u32 table;  /* table id, never reused; 0: no table, frame pointers;
 		       * FLAMED_UNWIND_TABLE_PENDING: being built (frame pointers meanwhile) */
 	__u32 pages;  /* entries of its page index: pcs at or beyond pages << SHIFT have no row */
 };

@@ -485,8 +485,6 @@ int session__drain(struct session *s)
 {
 	int err = sampler__drain(s->sampler, on_stack, on_count, s);
 
-	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
-		unwind_loader__tick(s->unwind);
 	/* JIT names are read while the process lives: it may be gone when its window is built */
 	proc_table__poll_jit(s->procs);
 	/* processes that exited and that no window holds samples of: gone at once */

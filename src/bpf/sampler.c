@@ -230,6 +230,7 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 		bpf_program__set_autoload(s->skel->progs.on_fork, false);
 	if (opts->unwind_mode == FLAMED_UNWIND_FP) {
 		bpf_map__set_max_entries(s->skel->maps.unwind_blocks, 1);
+		bpf_map__set_max_entries(s->skel->maps.row_cache, 1);
 	} else {
 		uint64_t bytes = opts->unwind_memory ? opts->unwind_memory : 256ULL << 20;
 
@@ -556,7 +557,8 @@ size_t sampler__map_bytes(const struct sampler *s)
 
 	return 2 * per_gen + 256 * 1024 /* events */ +
 	       /* unwind_blocks: in the unwind_loader stats */
-	       16384 * 24 /* known */ + 2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
+	       (s->tables ? (size_t)FLAMED_UNWIND_ROW_CACHE * 24 : 0) + 16384 * 24 /* known */ +
+	       2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
 }
 
 void sampler__detach(struct sampler *s)

@@ -83,12 +83,12 @@ struct unwind_loader {
 	struct hashmap owners;	/* uid -> bytes loaded from that user's files */
 	struct table lru;	/* list head: least recently used first */
 	uint64_t nr_records;
-	uint32_t *free_slots, nr_free;	 /* usable now */
-	uint32_t *cool_slots, nr_cool;	 /* freed since the last tick */
-	uint64_t free_gen;		 /* bumped whenever memory is given back */
-	uint64_t cached_bytes;		 /* of loaded tables in the LRU: evictable */
-	uint32_t trusted_uid;		 /* flamed's own: not capped per owner */
-	struct table **scratch;		 /* FLAMED_UNWIND_MAX_MAPPINGS entries */
+	uint32_t next_id;	/* table ids are never reused (the walker's row cache is keyed by
+			   * them); 2^32 loads before they wrap */
+	uint64_t free_gen;	/* bumped whenever memory is given back */
+	uint64_t cached_bytes;	/* of loaded tables in the LRU: evictable */
+	uint32_t trusted_uid;	/* flamed's own: not capped per owner */
+	struct table **scratch; /* FLAMED_UNWIND_MAX_MAPPINGS entries */
 	struct flamed_unwind_proc *desc; /* scratch for publishing */
 	unwind_loader_refused_fn on_refused;
 	void *on_refused_ctx;
@@ -127,15 +127,10 @@ struct unwind_loader *unwind_loader__new(const struct unwind_loader_ops *ops, ui
 	hashmap__init(&l->by_file, hash_key, equal_key, NULL);
 	hashmap__init(&l->procs, hashmap_hash_int, hashmap_equal_int, NULL);
 	hashmap__init(&l->owners, hashmap_hash_int, hashmap_equal_int, NULL);
-	l->free_slots = malloc(FLAMED_UNWIND_MAX_TABLES * sizeof(*l->free_slots));
-	l->cool_slots = malloc(FLAMED_UNWIND_MAX_TABLES * sizeof(*l->cool_slots));
 	l->scratch = calloc(FLAMED_UNWIND_MAX_MAPPINGS, sizeof(*l->scratch));
 	l->desc = malloc(sizeof(*l->desc));
-	if (!l->free_slots || !l->cool_slots || !l->scratch || !l->desc)
+	if (!l->scratch || !l->desc)
 		goto fail;
-	/* slot 0 means "no table"; the lowest slots are handed out first */
-	for (uint32_t s = FLAMED_UNWIND_MAX_TABLES - 1; s >= 1; s--)
-		l->free_slots[l->nr_free++] = s;
 	l->worker = unwind_worker__new();
 	if (!l->worker)
 		goto fail;
@@ -217,7 +212,6 @@ static void unload(struct unwind_loader *l, struct table *t)
 	if (in_lru(t))
 		l->cached_bytes -= t->bytes;
 	l->ops.table_del(l->ops.ctx, t->slot, t->nr);
-	l->cool_slots[l->nr_cool++] = t->slot;
 	charge(l, t, -1);
 	t->slot = 0;
 	t->state = T_REFUSED; /* loaded again when a process maps it and memory allows */
@@ -239,10 +233,9 @@ static void drop(struct unwind_loader *l, struct table *t)
 	free(t);
 }
 
-/* Evict unused loaded tables, least recently used first (of owner uid only unless uid is
- * UINT32_MAX), until need bytes fit under limit for what used() says. */
-static bool evict_for(struct unwind_loader *l, uint64_t need, uint64_t limit, uint32_t uid,
-		      bool need_slot)
+/* Evict unused loaded tables, least recently used first, until need more bytes fit under limit:
+ * the tables of owner uid against its charge, or (uid UINT32_MAX) all against the total. */
+static bool evict_for(struct unwind_loader *l, uint64_t need, uint64_t limit, uint32_t uid)
 {
 	struct table *t = l->lru.lru_next, *next;
 
@@ -250,13 +243,12 @@ static bool evict_for(struct unwind_loader *l, uint64_t need, uint64_t limit, ui
 		uint64_t used = uid == UINT32_MAX ? l->stats.bytes_used : owner_bytes(l, uid);
 
 		next = t->lru_next;
-		if (used + need <= limit && (!need_slot || l->nr_free))
+		if (used + need <= limit)
 			return true;
 		if (t->state == T_READY && (uid == UINT32_MAX || t->owner == uid))
 			drop(l, t);
 	}
-	return (uid == UINT32_MAX ? l->stats.bytes_used : owner_bytes(l, uid)) + need <= limit &&
-	       (!need_slot || l->nr_free);
+	return (uid == UINT32_MAX ? l->stats.bytes_used : owner_bytes(l, uid)) + need <= limit;
 }
 
 /* --- building --- */
@@ -383,19 +375,20 @@ static void finish(struct unwind_loader *l, struct unwind_job *job)
 	t->state = T_REFUSED;
 	t->free_gen = l->free_gen;
 	if (t->owner != l->trusted_uid &&
-	    !evict_for(l, t->bytes, CAP_OWNER(l->stats.bytes_bound), t->owner, false)) {
+	    !evict_for(l, t->bytes, CAP_OWNER(l->stats.bytes_bound), t->owner)) {
 		refuse(l, t, UNWIND_REFUSED_OWNER);
 		return;
 	}
-	if (!evict_for(l, t->bytes, l->stats.bytes_bound, UINT32_MAX, true)) {
+	if (!evict_for(l, t->bytes, l->stats.bytes_bound, UINT32_MAX)) {
 		t->free_gen = l->free_gen; /* evicting may have moved it */
 		refuse(l, t, UNWIND_REFUSED_MEMORY);
 		return;
 	}
-	t->slot = l->free_slots[--l->nr_free];
+	do /* 0 and FLAMED_UNWIND_TABLE_PENDING mean something else */
+		t->slot = ++l->next_id;
+	while (!t->slot || t->slot == FLAMED_UNWIND_TABLE_PENDING);
 	err = l->ops.table_add(l->ops.ctx, t->slot, job->elems, job->nr, &bytes);
 	if (err) {
-		l->free_slots[l->nr_free++] = t->slot;
 		t->slot = 0;
 		l->stats.load_failed++;
 		return;
@@ -616,12 +609,6 @@ int unwind_loader__wait(struct unwind_loader *l)
 	return unwind_loader__poll(l);
 }
 
-void unwind_loader__tick(struct unwind_loader *l)
-{
-	while (l->nr_cool)
-		l->free_slots[l->nr_free++] = l->cool_slots[--l->nr_cool];
-}
-
 struct unwind_loader_stats unwind_loader__stats(const struct unwind_loader *l)
 {
 	return l->stats;
@@ -701,8 +688,6 @@ void unwind_loader__free(struct unwind_loader *l)
 	hashmap__clear(&l->by_file);
 	hashmap__clear(&l->procs);
 	hashmap__clear(&l->owners);
-	free(l->free_slots);
-	free(l->cool_slots);
 	free(l->scratch);
 	free(l->desc);
 	free(l);

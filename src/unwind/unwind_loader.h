@@ -113,10 +113,6 @@ int unwind_loader__poll(struct unwind_loader *l);
 /* Wait until every queued build has finished, then poll (tests, and a final summary). */
 int unwind_loader__wait(struct unwind_loader *l);
 
-/* Table ids freed before the previous tick become reusable. Call periodically (the drain tick):
- * one period is the grace for BPF programs still reading a description that named a freed id. */
-void unwind_loader__tick(struct unwind_loader *l);
-
 struct unwind_loader_stats unwind_loader__stats(const struct unwind_loader *l);
 
 /* Static name of a refusal reason ("binary", "process", "owner", "memory"). */

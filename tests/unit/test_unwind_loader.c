@@ -86,9 +86,11 @@ static struct unwind_loader_mapping mapping_of(int fd)
 
 /* ---- the fake table store: what sampler.c does with BPF maps ---- */
 
+#define FAKE_IDS 64 /* table ids a test hands out */
+
 struct fake {
-	uint64_t *elems[FLAMED_UNWIND_MAX_TABLES];
-	uint32_t nr[FLAMED_UNWIND_MAX_TABLES];
+	uint64_t *elems[FAKE_IDS];
+	uint32_t nr[FAKE_IDS];
 	int tables;    /* loaded now */
 	int publishes; /* descriptions published after a build */
 	uint32_t last_tgid;
@@ -100,8 +102,8 @@ static int fake_add(void *ctx, uint32_t id, const void *elems, uint32_t nr, size
 {
 	struct fake *f = ctx;
 
-	assert_true(id > 0 && id < FLAMED_UNWIND_MAX_TABLES);
-	assert_null(f->elems[id]); /* a live id is never handed out twice */
+	assert_true(id > 0 && id < FAKE_IDS);
+	assert_null(f->elems[id]); /* an id is never handed out twice */
 	if (f->fail_add) {
 		int err = f->fail_add;
 
@@ -149,7 +151,7 @@ static struct fake *fake_new(void)
 
 static void fake_free(struct fake *f)
 {
-	for (uint32_t i = 0; i < FLAMED_UNWIND_MAX_TABLES; i++)
+	for (uint32_t i = 0; i < FAKE_IDS; i++)
 		free(f->elems[i]);
 	free(f);
 }
@@ -199,7 +201,7 @@ static const uint64_t *table_of(const struct fake *f, const struct flamed_unwind
 {
 	uint32_t id = p->m[i].table;
 
-	assert_true(id > 0 && id < FLAMED_UNWIND_MAX_TABLES);
+	assert_true(id > 0 && id < FAKE_IDS);
 	assert_non_null(f->elems[id]);
 	return f->elems[id];
 }
@@ -342,7 +344,6 @@ static void pending_then_published_shared_cached(void **state)
 	unwind_loader__forget(l, 1);
 	unwind_loader__forget(l, 2);
 	unwind_loader__forget(l, 99); /* unknown: no effect */
-	unwind_loader__tick(l);
 	st = unwind_loader__stats(l);
 	assert_int_equal(st.tables_now, 2);
 	assert_int_equal(f->tables, 2);
@@ -396,7 +397,6 @@ static void lru_eviction_under_the_bound(void **state)
 	assert_int_equal(f->last.m[0].table, 0); /* frame pointers */
 	/* b's process exits: memory is given back, and the next process of a gets a table */
 	unwind_loader__forget(l, 2);
-	unwind_loader__tick(l);
 	assert_int_equal(unwind_loader__describe(l, 4, 4, &ma, 1, 0, p), 0);
 	unwind_loader__wait(l);
 	assert_true(f->last_tgid == 4 && f->last.m[0].table != 0);
@@ -609,7 +609,6 @@ static void caps_binary_process_owner(void **state)
 		assert_true(f->last_tgid == 3 && f->last.m[0].table > 0);
 		/* the user's first process exits: its cached table is evicted for the user's next */
 		unwind_loader__forget(l, 1);
-		unwind_loader__tick(l);
 		assert_int_equal(unwind_loader__describe(l, 4, 4, &mob, 1, 0, p), 0);
 		unwind_loader__wait(l);
 		assert_true(f->last_tgid == 4 && f->last.m[0].table > 0);
