@@ -21,6 +21,14 @@
 #include "unwind/unwind_loader.h"
 #include "unwind/unwind_table.h"
 
+/* the BPF walker's own lookup code (bpf/flamed_lookup.h), over the fake store below */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#define barrier_var(x) __asm__ volatile("" : "+r"(x))
+static void *bpf_map_lookup_elem(void *map, const void *key);
+#include "flamed_lookup.h"
+
 #define DATA_DIR FLAMED_TEST_DATA_DIR
 
 static int open_fixture(const char *name)
@@ -110,7 +118,9 @@ static int fake_add(void *ctx, uint32_t id, const void *elems, uint32_t nr, size
 		f->fail_add = 0;
 		return err;
 	}
-	f->elems[id] = malloc((size_t)nr * 8);
+	/* whole zero-padded blocks, as in the kernel's map */
+	f->elems[id] = calloc((nr + FLAMED_UNWIND_BLOCK_ELEMS - 1) / FLAMED_UNWIND_BLOCK_ELEMS,
+			      sizeof(struct flamed_unwind_block));
 	assert_non_null(f->elems[id]);
 	memcpy(f->elems[id], elems, (size_t)nr * 8);
 	f->nr[id] = nr;
@@ -167,54 +177,41 @@ static struct unwind_loader *loader_new(struct fake *f, uint64_t bytes)
 	return l;
 }
 
-/* The BPF walker's lookup (flamed.bpf.c find_row), over the fake store's copy: the row for rel
- * (row pc units), or NULL. Fails the test when the search needs more than the walker's steps. */
-static const struct flamed_unwind_row *walker_lookup(const uint64_t *elems, uint32_t pages,
-						     uint64_t rel)
+/* The unwind_blocks map of the fake store: block k.block of table k.table. */
+static void *bpf_map_lookup_elem(void *map, const void *key)
 {
-	const struct flamed_unwind_page *pg;
-	uint32_t lo, hi, found = UINT32_MAX;
-	int steps = 0;
+	const struct flamed_unwind_block_key *k = key;
+	struct fake *f = map;
 
-	if (rel >> FLAMED_UNWIND_PAGE_SHIFT >= pages)
+	if (k->table >= FAKE_IDS || !f->elems[k->table] ||
+	    (uint64_t)k->block * FLAMED_UNWIND_BLOCK_ELEMS >= f->nr[k->table])
 		return NULL;
-	pg = (const struct flamed_unwind_page *)&elems[rel >> FLAMED_UNWIND_PAGE_SHIFT];
-	lo = pg->lo;
-	hi = pg->hi;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		const struct flamed_unwind_row *r = (const void *)&elems[mid];
-
-		assert_true(++steps <= FLAMED_UNWIND_SEARCH_STEPS);
-		if (r->pc <= rel) {
-			found = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	return found == UINT32_MAX ? NULL : (const void *)&elems[found];
+	return &f->elems[k->table][(size_t)k->block * FLAMED_UNWIND_BLOCK_ELEMS];
 }
 
-/* The table of the one mapping of p, in the fake store. */
-static const uint64_t *table_of(const struct fake *f, const struct flamed_unwind_proc *p, int i)
+/* The row the BPF walker finds for rel (row pc units) in table id, or NULL: find_row() of
+ * bpf/flamed_lookup.h itself. */
+static const struct flamed_unwind_row *walker_lookup(struct fake *f, uint32_t id, uint32_t pages,
+						     uint64_t rel)
 {
-	uint32_t id = p->m[i].table;
+	static struct walk_vars v;
 
-	assert_true(id > 0 && id < FAKE_IDS);
-	assert_non_null(f->elems[id]);
-	return f->elems[id];
+	memset(&v, 0, sizeof(v));
+	if (!find_row(f, &v, id, pages, rel))
+		return NULL;
+	return (const struct flamed_unwind_row *)&v.row;
 }
 
 /* Every address of the table's span: the walker's lookup through the page index gives the row
- * unwind_table__find gives (gaps included), in at most FLAMED_UNWIND_SEARCH_STEPS steps. */
+ * unwind_table__find gives (gaps included), within the walker's search steps. */
 static void check_encoding(int fd)
 {
 	struct unwind_table *t = unwind_table__build_fd(fd, NULL);
 	const struct unwind_row *rows;
+	struct fake *f = fake_new();
 	uint32_t nr, pages;
 	uint64_t *e, span;
-	size_t n;
+	size_t n, bytes;
 
 	assert_non_null(t);
 	rows = unwind_table__rows(t);
@@ -223,9 +220,16 @@ static void check_encoding(int fd)
 	e = unwind_loader_encode((const struct flamed_unwind_row *)rows, n, &nr, &pages);
 	assert_non_null(e);
 	assert_int_equal(nr, pages + n);
+	for (uint32_t p = 0; p < pages; p++) { /* no page needs more steps than the walker has */
+		const struct flamed_unwind_page *pg = (const void *)&e[p];
+
+		assert_true(pg->lo < pg->hi &&
+			    pg->hi - pg->lo < (1u << FLAMED_UNWIND_SEARCH_STEPS));
+	}
+	assert_int_equal(fake_add(f, 1, e, nr, &bytes), 0);
 	span = (uint64_t)pages << FLAMED_UNWIND_PAGE_SHIFT;
 	for (uint64_t rel = 0; rel < span + 64; rel++) {
-		const struct flamed_unwind_row *got = walker_lookup(e, pages, rel);
+		const struct flamed_unwind_row *got = walker_lookup(f, 1, pages, rel);
 		long want = unwind_table__find(t, rel + unwind_table__base(t));
 
 		/* no row and a gap row both mean "no row" (the table ends with a gap row) */
@@ -237,6 +241,7 @@ static void check_encoding(int fd)
 		assert_memory_equal(got, &rows[want], sizeof(*got));
 	}
 	free(e);
+	fake_free(f);
 	unwind_table__free(t);
 }
 
@@ -321,7 +326,7 @@ static void pending_then_published_shared_cached(void **state)
 		struct unwind_table *t = unwind_table__build_fd(exe, NULL);
 		const struct unwind_row *r0 = unwind_table__rows(t);
 		const struct flamed_unwind_row *got =
-			walker_lookup(table_of(f, &f->last, 0), f->last.m[0].pages, r0->pc);
+			walker_lookup(f, f->last.m[0].table, f->last.m[0].pages, r0->pc);
 
 		assert_non_null(got);
 		assert_memory_equal(got, r0, sizeof(*got));
@@ -452,7 +457,7 @@ static void forged_build_id_not_shared(void **state)
 	vr = unwind_table__rows(vt);
 	for (size_t i = 0; i < unwind_table__nr(vt); i++) {
 		const struct flamed_unwind_row *got =
-			walker_lookup(table_of(f, &f->last, 0), f->last.m[0].pages, vr[i].pc);
+			walker_lookup(f, f->last.m[0].table, f->last.m[0].pages, vr[i].pc);
 
 		assert_non_null(got);
 		assert_memory_equal(got, &vr[i], sizeof(*got));
