@@ -48,16 +48,16 @@ struct file_key {
 struct table {
 	struct file_key key;
 	enum state state;
-	uint32_t slot;	   /* T_READY */
-	uint32_t pages;	   /* page index entries */
-	uint32_t nr;	   /* elements (index and rows) while loaded */
-	uint64_t base;	   /* row pc = ELF vaddr - base */
-	uint64_t bytes;	   /* kernel memory while loaded; the last known size otherwise */
-	uint32_t refs;	   /* processes whose description uses it */
-	uint32_t owner;	   /* uid of the file: pays for the memory */
-	uint8_t refused;   /* bit per enum unwind_refusal already told */
-	uint64_t free_gen; /* T_REFUSED: l->free_gen when refused (retried once it moves) */
-	char *name;	   /* for reports */
+	uint32_t slot;	    /* T_READY */
+	uint32_t pages;	    /* page index entries */
+	uint32_t nr;	    /* elements (index and rows) while loaded */
+	uint64_t base;	    /* row pc = ELF vaddr - base */
+	uint64_t bytes;	    /* kernel memory while loaded; the last known size otherwise */
+	uint32_t refs;	    /* processes whose description uses it */
+	uint32_t owner;	    /* uid of the file: pays for the memory */
+	uint8_t refused;    /* bit per enum unwind_refusal already told */
+	uint64_t avail_gen; /* T_REFUSED: l->avail_gen when refused (retried once it moves) */
+	char *name;	    /* for reports */
 	struct table *lru_prev, *lru_next; /* in l->lru while refs == 0 and not building */
 };
 
@@ -83,12 +83,12 @@ struct unwind_loader {
 	struct hashmap owners;	/* uid -> bytes loaded from that user's files */
 	struct table lru;	/* list head: least recently used first */
 	uint64_t nr_records;
-	uint32_t next_id;	/* table ids are never reused (the walker's row cache is keyed by
+	uint32_t next_id;     /* table ids are never reused (the walker's row cache is keyed by
 			   * them); 2^32 loads before they wrap */
-	uint64_t free_gen;	/* bumped whenever memory is given back */
-	uint64_t cached_bytes;	/* of loaded tables in the LRU: evictable */
-	uint32_t trusted_uid;	/* flamed's own: not capped per owner */
-	struct table **scratch; /* FLAMED_UNWIND_MAX_MAPPINGS entries */
+	uint64_t avail_gen;   /* bumped whenever memory is given back or a table becomes evictable:
+			     * only then may a refused table fit */
+	uint32_t trusted_uid; /* flamed's own: not capped per owner */
+	struct table **scratch;		 /* FLAMED_UNWIND_MAX_MAPPINGS entries */
 	struct flamed_unwind_proc *desc; /* scratch for publishing */
 	unwind_loader_refused_fn on_refused;
 	void *on_refused_ctx;
@@ -168,8 +168,6 @@ static void lru_remove(struct unwind_loader *l, struct table *t)
 {
 	if (!in_lru(t))
 		return;
-	if (t->state == T_READY)
-		l->cached_bytes -= t->bytes;
 	t->lru_prev->lru_next = t->lru_next;
 	t->lru_next->lru_prev = t->lru_prev;
 	t->lru_next = t->lru_prev = NULL;
@@ -178,7 +176,7 @@ static void lru_remove(struct unwind_loader *l, struct table *t)
 static void lru_push(struct unwind_loader *l, struct table *t)
 {
 	if (t->state == T_READY)
-		l->cached_bytes += t->bytes;
+		l->avail_gen++;
 	t->lru_prev = l->lru.lru_prev;
 	t->lru_next = &l->lru;
 	l->lru.lru_prev->lru_next = t;
@@ -209,14 +207,11 @@ static void unload(struct unwind_loader *l, struct table *t)
 {
 	if (t->state != T_READY)
 		return;
-	if (in_lru(t))
-		l->cached_bytes -= t->bytes;
 	l->ops.table_del(l->ops.ctx, t->slot, t->nr);
 	charge(l, t, -1);
 	t->slot = 0;
 	t->state = T_REFUSED; /* loaded again when a process maps it and memory allows */
-	t->free_gen = 0;
-	l->free_gen++;
+	l->avail_gen++;
 	l->stats.tables_now--;
 }
 
@@ -310,10 +305,8 @@ static struct table *record_for(struct unwind_loader *l, const struct unwind_loa
 			*ret_known = true;
 			l->stats.cached_reuses += t->state == T_READY && !t->refs;
 		}
-		if (t->state == T_REFUSED &&
-		    (t->free_gen != l->free_gen ||
-		     l->stats.bytes_used - l->cached_bytes + t->bytes <= l->stats.bytes_bound)) {
-			/* memory was given back since, or the cache can make room: try again */
+		if (t->state == T_REFUSED && t->avail_gen != l->avail_gen) {
+			/* memory was given back or became evictable since: try again */
 			if (!queue_build(l, t, m->fd))
 				return t;
 		}
@@ -356,7 +349,7 @@ static void finish(struct unwind_loader *l, struct unwind_job *job)
 			l->stats.tables_changed++;
 		} else if (job->err == -ENOMEM) {
 			t->state = T_REFUSED; /* not for good */
-			t->free_gen = l->free_gen;
+			t->avail_gen = l->avail_gen;
 		} else {
 			l->stats.tables_failed++;
 		}
@@ -372,15 +365,15 @@ static void finish(struct unwind_loader *l, struct unwind_job *job)
 		refuse(l, t, UNWIND_REFUSED_BINARY);
 		return;
 	}
-	t->state = T_REFUSED;
-	t->free_gen = l->free_gen;
+	t->state = T_REFUSED; /* until loaded below */
 	if (t->owner != l->trusted_uid &&
 	    !evict_for(l, t->bytes, CAP_OWNER(l->stats.bytes_bound), t->owner)) {
+		t->avail_gen = l->avail_gen; /* after the evictions: they do not help */
 		refuse(l, t, UNWIND_REFUSED_OWNER);
 		return;
 	}
 	if (!evict_for(l, t->bytes, l->stats.bytes_bound, UINT32_MAX)) {
-		t->free_gen = l->free_gen; /* evicting may have moved it */
+		t->avail_gen = l->avail_gen;
 		refuse(l, t, UNWIND_REFUSED_MEMORY);
 		return;
 	}
@@ -390,6 +383,7 @@ static void finish(struct unwind_loader *l, struct unwind_job *job)
 	err = l->ops.table_add(l->ops.ctx, t->slot, job->elems, job->nr, &bytes);
 	if (err) {
 		t->slot = 0;
+		t->avail_gen = l->avail_gen;
 		l->stats.load_failed++;
 		return;
 	}
