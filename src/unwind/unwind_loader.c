@@ -164,7 +164,7 @@ static bool in_lru(const struct table *t)
 	return t->lru_next != NULL;
 }
 
-static void lru_remove(struct unwind_loader *l, struct table *t)
+static void lru_remove(struct table *t)
 {
 	if (!in_lru(t))
 		return;
@@ -221,7 +221,7 @@ static void drop(struct unwind_loader *l, struct table *t)
 	if (t->state == T_READY)
 		l->stats.tables_evicted++;
 	unload(l, t);
-	lru_remove(l, t);
+	lru_remove(t);
 	hashmap__delete(&l->by_file, (uintptr_t)&t->key, NULL);
 	l->nr_records--;
 	free(t->name);
@@ -472,7 +472,7 @@ static struct proc *proc_of(struct unwind_loader *l, uint32_t tgid, bool create)
 
 static void hold(struct unwind_loader *l, struct table *t)
 {
-	lru_remove(l, t);
+	lru_remove(t);
 	t->refs++;
 }
 
