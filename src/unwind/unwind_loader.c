@@ -470,7 +470,7 @@ static struct proc *proc_of(struct unwind_loader *l, uint32_t tgid, bool create)
 	return pr;
 }
 
-static void hold(struct unwind_loader *l, struct table *t)
+static void hold(struct table *t)
 {
 	lru_remove(t);
 	t->refs++;
@@ -535,7 +535,7 @@ int unwind_loader__describe(struct unwind_loader *l, uint32_t tgid, uint64_t asp
 				;
 			if (j == n) { /* the new references first: a table both use stays */
 				l->stats.cache_hits += known;
-				hold(l, t);
+				hold(t);
 			}
 		}
 		m[n++].t = t;
