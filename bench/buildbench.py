@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """The "build" figure: profiling a C++ build, flamed against perf --call-graph dwarf.
 
-    bench/buildbench.py --flamed build/flamed [--runs 3] [--hz 99] [--compiles 12] [--record]
+    bench/buildbench.py --flamed build/flamed [--flamed OLD] [--runs 3] [--hz 99] [--compiles 12]
+                        [--record]
 
 The build (run as root, in a scratch directory): COMPILES sequential `g++ -O2 -c` of this
 repository's tests/workloads/cpp_names.cpp, then `make -j2` of four copies of it. Each run
@@ -11,7 +12,8 @@ profiles the build twice, once under `flamed --once -- ./build.sh` and once unde
 the share of its samples whose stack reaches `main` (a complete stack), per compiler process
 (median and lowest process) and overall; for flamed, the table memory at peak, the tables built
 against those reused (the cache), and the samples that met a table still building.
-Every figure: median [min..max] over the runs.
+Several --flamed binaries (this one against an older build, say) each get a row; the table
+figures come from the first. Every figure: median [min..max] over the runs.
 """
 
 import argparse
@@ -85,7 +87,7 @@ def run_flamed(flamed, build, work, hz):
     peak = re.search(r"([0-9.]+) MiB at peak of", line)
     pend = re.search(r"(\d+) samples met a table still building", line)
     if not (m and peak and pend):
-        raise ValueError("no unwind tables summary in flamed's stderr")
+        return samples, None  # an older flamed: its summary said other things
     return samples, {"built": int(m.group(1)), "reused": int(m.group(2)),
                      "cached": int(m.group(3)), "peak_mib": float(peak.group(1)),
                      "pending": int(pend.group(1))}
@@ -117,7 +119,7 @@ def run_perf(build, work, hz):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flamed", required=True)
+    ap.add_argument("--flamed", action="append", required=True)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--hz", type=int, default=99)
     ap.add_argument("--compiles", type=int, default=12)
@@ -128,21 +130,21 @@ def main():
     have_perf = shutil.which("perf") is not None
     work = tempfile.mkdtemp(prefix="flamed-buildbench-")
     build = write_build(work, args.compiles)
-    rows = {k: [] for k in ("f_med", "f_min", "f_all", "f_n", "p_med", "p_min", "p_all",
-                            "built", "reused", "cached", "peak", "pending")}
+    keys = ["p_med", "p_min", "p_all", "built", "reused", "cached", "peak", "pending"]
+    for i in range(len(args.flamed)):
+        keys += ["f%d_%s" % (i, k) for k in ("med", "min", "all", "n")]
+    rows = {k: [] for k in keys}
     try:
         for r in range(args.runs):
-            samples, st = run_flamed(args.flamed, build, work, args.hz)
-            med, low, overall, n = summarize_pids(shares_by_pid(samples))
-            rows["f_med"].append(med)
-            rows["f_min"].append(low)
-            rows["f_all"].append(overall)
-            rows["f_n"].append(n)
-            rows["built"].append(st["built"])
-            rows["reused"].append(st["reused"])
-            rows["cached"].append(st["cached"])
-            rows["peak"].append(st["peak_mib"])
-            rows["pending"].append(st["pending"])
+            for i, flamed in enumerate(args.flamed):
+                samples, st = run_flamed(flamed, build, work, args.hz)
+                med, low, overall, n = summarize_pids(shares_by_pid(samples))
+                for k, v in (("med", med), ("min", low), ("all", overall), ("n", n)):
+                    rows["f%d_%s" % (i, k)].append(v)
+                if i == 0 and st:
+                    for k, sk in (("built", "built"), ("reused", "reused"), ("cached", "cached"),
+                                  ("peak", "peak_mib"), ("pending", "pending")):
+                        rows[k].append(st[sk])
             if have_perf:
                 med, low, overall, _ = summarize_pids(shares_by_pid(run_perf(build, work,
                                                                              args.hz)))
@@ -162,12 +164,13 @@ def main():
     table = bl.markdown_table(
         ["profiler", "per process (median)", "lowest process", "all cc1plus samples",
          "compiler processes"],
-        [["flamed --once -- ./build.sh", f("f_med", unit="%"), f("f_min", unit="%"),
-          f("f_all", unit="%"), f("f_n", 0)],
-         ["perf record --call-graph dwarf", f("p_med", unit="%"), f("p_min", unit="%"),
+        [["flamed --once -- ./build.sh (%s)" % os.path.relpath(b), f("f%d_med" % i, unit="%"),
+          f("f%d_min" % i, unit="%"), f("f%d_all" % i, unit="%"), f("f%d_n" % i, 0)]
+         for i, b in enumerate(args.flamed)] +
+        [["perf record --call-graph dwarf", f("p_med", unit="%"), f("p_min", unit="%"),
           f("p_all", unit="%"), ""]])
     tables = bl.markdown_table(
-        ["unwind tables (flamed)", "value"],
+        ["unwind tables (%s)" % os.path.relpath(args.flamed[0]), "value"],
         [["built (cold)", f("built", 0)], ["reused by a process", f("reused", 0)],
          ["of those, from the cache of exited processes", f("cached", 0)],
          ["memory at peak (MiB)", f("peak", 1)],

@@ -340,8 +340,11 @@ static long unwind_step(__u32 idx, void *arg)
 			__u32 slot = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> 49);
 			struct row_cache_entry *ce = bpf_map_lookup_elem(&row_cache, &slot);
 
-			if (ce && ce->key == key && ce->check == row_check(key, ce->row)) {
-				r = ce->row;
+			/* each word read once: the row used is the row checked */
+			if (ce && *(volatile __u64 *)&ce->key == key &&
+			    (r = *(volatile __u64 *)&ce->row,
+			     *(volatile __u64 *)&ce->check == row_check(key, r))) {
+				/* r: a row cached for this very pc */
 			} else if (find_row(&unwind_blocks, v, table_id, m->pages, rel)) {
 				r = v->row;
 				if (ce) {
