@@ -9,7 +9,9 @@ Load: two busy `deep -d 20` processes (bench/workloads/deep.c, built next to thi
 bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
 stacks, ~25 frames, spread over a 24 MiB binary). Per binary: run_time_ns / run_cnt of its own
 on_cpu_sample (kernel.bpf_stats_enabled=1, restored afterwards), and the verifier's time from
-flamed -v ("BPF program loaded in ..."); median [min..max] over the rounds. As root.
+flamed -v ("BPF program loaded in ..."), the user frames per walk and the share of complete
+stacks (more frames unwound cost more: read the columns together); median [min..max] over the
+rounds. As root.
 """
 
 import argparse
@@ -60,7 +62,12 @@ def one(binary, args, work):
     if p.returncode or poll.last is None:
         raise RuntimeError("%s failed (exit %d): %s" % (binary, p.returncode, err[-1000:]))
     m = re.search(r"verifier ([0-9.]+) ms", err)
-    return bl.ns_per_run(*poll.last), float(m.group(1)) if m else None
+    met = dict((k, int(v)) for k, v in re.findall(r"metric (\w+) = (\d+)", err))
+    walks = met.get("unwind_walks", 0)
+    frames = met.get("unwind_frames_dwarf", 0) + met.get("unwind_frames_fp", 0)
+    complete = re.search(r"unwind: ([0-9.]+)% of", err)
+    return (bl.ns_per_run(*poll.last), float(m.group(1)) if m else None,
+            frames / walks if walks else None, float(complete.group(1)) if complete else None)
 
 
 def main():
@@ -77,6 +84,8 @@ def main():
     work = tempfile.mkdtemp(prefix="flamed-bpf-ab-")
     ns = {b: [] for b in args.binaries}
     ver = {b: [] for b in args.binaries}
+    fpw = {b: [] for b in args.binaries}
+    done = {b: [] for b in args.binaries}
     stats = "/proc/sys/kernel/bpf_stats_enabled"
     old = open(stats).read().strip()
     try:
@@ -84,19 +93,24 @@ def main():
             f.write("1")
         for r in range(args.rounds):
             for b in args.binaries:
-                n, v = one(b, args, work)
+                n, v, f, c = one(b, args, work)
                 ns[b].append(n)
-                if v is not None:
-                    ver[b].append(v)
+                for lst, x in ((ver[b], v), (fpw[b], f), (done[b], c)):
+                    if x is not None:
+                        lst.append(x)
             print("bpf_ab: round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
     finally:
         with open(stats, "w") as f:
             f.write(old)
-    rows = [[b, bl.summarize(ns[b]).fmt(0), bl.summarize(ver[b]).fmt(1) if ver[b] else "n/a"]
+    def fmt(v, d, unit=""):
+        return bl.summarize(v).fmt(d, unit=unit) if v else "n/a"
+
+    rows = [[b, fmt(ns[b], 0), fmt(fpw[b], 1), fmt(done[b], 1, "%"), fmt(ver[b], 1)]
             for b in args.binaries]
     print("BPF ns per run of on_cpu_sample, whole host, %d Hz, --unwind %s, load %s, %d x %d s"
           % (args.hz, args.mode, args.load, args.rounds, args.secs))
-    print(bl.markdown_table(["flamed", "ns per run", "verifier ms"], rows))
+    print(bl.markdown_table(["flamed", "ns per run", "user frames per walk",
+                             "stacks complete", "verifier ms"], rows))
 
 
 if __name__ == "__main__":

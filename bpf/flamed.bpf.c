@@ -277,6 +277,15 @@ static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
 	return VLOAD(v->found);
 }
 
+/* find_row() of flamed_lookup.h as a global function: the verifier checks its search loop once,
+ * on its own, instead of at every state in which the walker's callback reaches it. */
+__noinline bool find_row_global(struct walk_vars *v, __u32 table, __u32 pages, __u64 rel)
+{
+	if (!v)
+		return false;
+	return find_row(&unwind_blocks, v, table, pages, rel);
+}
+
 static __always_inline __u64 row_check(__u64 key, __u64 row)
 {
 	__u64 h = (key ^ 0x5851f42d4c957f2dULL) * 0xbf58476d1ce4e5b9ULL;
@@ -345,7 +354,7 @@ static long unwind_step(__u32 idx, void *arg)
 			    (r = *(volatile __u64 *)&ce->row,
 			     *(volatile __u64 *)&ce->check == row_check(key, r))) {
 				/* r: a row cached for this very pc */
-			} else if (find_row(&unwind_blocks, v, table_id, m->pages, rel)) {
+			} else if (find_row_global(v, table_id, m->pages, rel)) {
 				r = v->row;
 				if (ce) {
 					ce->key = key;
