@@ -277,6 +277,7 @@ static bool queue_build(struct unwind_loader *l, struct table *t, int fd)
 	job->size = t->key.size;
 	job->mtime_ns = t->key.mtime_ns;
 	job->ctime_ns = t->key.ctime_ns;
+	job->untrusted = t->owner != l->trusted_uid;
 	job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (job->fd < 0 || unwind_worker__push(l->worker, job)) {
 		unwind_job__free(job);

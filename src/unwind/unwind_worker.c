@@ -12,14 +12,26 @@
 #include "unwind/unwind_worker.h"
 #include "util/clock.h"
 
-struct unwind_worker {
+/* Two threads: one builds the system's files (flamed's own user's), the other everybody else's,
+ * so that a user mapping huge crafted libraries never holds up the tables of other processes. */
+enum { LANE_TRUSTED, LANE_UNTRUSTED, LANES };
+
+struct lane {
+	struct unwind_worker *w;
+	bool untrusted;
+	bool started;
 	pthread_t thread;
+};
+
+struct unwind_worker {
+	struct lane lanes[LANES];
 	pthread_mutex_t lock;
 	pthread_cond_t work;	  /* a job was queued, or stop */
 	pthread_cond_t idle;	  /* a job finished */
 	struct unwind_job *queue; /* by file size */
 	struct unwind_job *done, **done_tail;
 	unsigned int in_flight; /* queued or being built */
+	unsigned int untrusted; /* of which untrusted */
 	bool stop;
 	int efd;
 };
@@ -70,21 +82,34 @@ static void build(struct unwind_job *job)
 	job->ns = mono_ns() - t0;
 }
 
+/* The first queued job of this lane, unlinked; NULL if none. */
+static struct unwind_job *take_for(struct unwind_worker *w, bool untrusted)
+{
+	for (struct unwind_job **at = &w->queue; *at; at = &(*at)->next) {
+		struct unwind_job *job = *at;
+
+		if (job->untrusted == untrusted) {
+			*at = job->next;
+			return job;
+		}
+	}
+	return NULL;
+}
+
 static void *run(void *arg)
 {
-	struct unwind_worker *w = arg;
+	struct lane *lane = arg;
+	struct unwind_worker *w = lane->w;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		struct unwind_job *job;
+		struct unwind_job *job = NULL;
 
-		while (!w->queue && !w->stop)
+		while (!w->stop && !(job = take_for(w, lane->untrusted)))
 			pthread_cond_wait(&w->work, &w->lock);
-		if (w->stop)
+		if (w->stop) /* nothing was taken: stop is checked first */
 			break;
-		job = w->queue;
-		w->queue = job->next;
 		pthread_mutex_unlock(&w->lock);
 		build(job);
 		pthread_mutex_lock(&w->lock);
@@ -92,6 +117,7 @@ static void *run(void *arg)
 		*w->done_tail = job;
 		w->done_tail = &job->next;
 		w->in_flight--;
+		w->untrusted -= job->untrusted;
 		pthread_cond_broadcast(&w->idle);
 		/* a full counter only means a wakeup is pending already */
 		if (write(w->efd, &one, sizeof(one)) < 0) {
@@ -117,12 +143,15 @@ struct unwind_worker *unwind_worker__new(void)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->idle, NULL);
-	err = pthread_create(&w->thread, NULL, run, w);
-	if (err) {
-		close(w->efd);
-		free(w);
-		errno = err;
-		return NULL;
+	for (int i = 0; i < LANES; i++) {
+		w->lanes[i] = (struct lane){ .w = w, .untrusted = i == LANE_UNTRUSTED };
+		err = pthread_create(&w->lanes[i].thread, NULL, run, &w->lanes[i]);
+		if (err) {
+			unwind_worker__free(w);
+			errno = err;
+			return NULL;
+		}
+		w->lanes[i].started = true;
 	}
 	return w;
 }
@@ -132,19 +161,22 @@ int unwind_worker__push(struct unwind_worker *w, struct unwind_job *job)
 	int err = 0;
 
 	pthread_mutex_lock(&w->lock);
-	if (w->in_flight >= UNWIND_WORKER_QUEUE_MAX) {
+	if (w->in_flight >= UNWIND_WORKER_QUEUE_MAX ||
+	    (job->untrusted && w->untrusted >= UNWIND_WORKER_UNTRUSTED_MAX)) {
 		err = -EAGAIN;
 	} else {
 		struct unwind_job **at = &w->queue;
 
-		/* smallest file first: most processes get all their tables while a huge library is
-		 * still waiting, rather than after it */
-		while (*at && (*at)->size <= job->size)
+		/* the system's files first, then the smallest: most processes get all their tables
+		 * while a huge library is still waiting, rather than after it */
+		while (*at && ((*at)->untrusted < job->untrusted ||
+			       ((*at)->untrusted == job->untrusted && (*at)->size <= job->size)))
 			at = &(*at)->next;
 		job->next = *at;
 		*at = job;
 		w->in_flight++;
-		pthread_cond_signal(&w->work);
+		w->untrusted += job->untrusted;
+		pthread_cond_broadcast(&w->work); /* the lane's thread among them */
 	}
 	pthread_mutex_unlock(&w->lock);
 	return err;
@@ -187,9 +219,11 @@ void unwind_worker__free(struct unwind_worker *w)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
-	pthread_cond_signal(&w->work);
+	pthread_cond_broadcast(&w->work);
 	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	for (int i = 0; i < LANES; i++)
+		if (w->lanes[i].started)
+			pthread_join(w->lanes[i].thread, NULL);
 	for (job = w->queue; job; job = next) {
 		next = job->next;
 		unwind_job__free(job);

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* The unwind loader's build thread: takes jobs (a file to build a table of), builds and encodes
+/* The unwind loader's build threads (one for the system's files, one for other users'): take jobs (a file to build a table of), builds and encodes
  * the table off the caller's thread, and hands finished jobs back through an eventfd, so a cold
  * build of a large binary (tens of ms) never stalls the drain. The queue is bounded: each queued
- * job holds an fd. */
+ * job holds an fd. The caller's thread and the worker share only the queues (under a lock). */
 #ifndef FLAMED_UNWIND_WORKER_H
 #define FLAMED_UNWIND_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define UNWIND_WORKER_QUEUE_MAX 256 /* jobs queued or being built */
+/* of which untrusted ones (files of users other than flamed's own) at most: the system's files
+ * always find room, whatever other users map */
+#define UNWIND_WORKER_UNTRUSTED_MAX (UNWIND_WORKER_QUEUE_MAX / 2)
 
 struct unwind_job {
 	struct unwind_job *next;
@@ -19,6 +23,7 @@ struct unwind_job {
 	uint64_t size;	   /* the file as the caller keyed it: a file that differs once built */
 	uint64_t mtime_ns; /* gives -EIO (its table may be another content's) */
 	uint64_t ctime_ns;
+	bool untrusted; /* a file of another user than flamed's: queued after the system's */
 	/* results */
 	int err;	 /* 0 or a negative errno (-E2BIG, -EIO: the file changed, ...) */
 	uint64_t *elems; /* encoded table (unwind_loader_encode), owned by the job */
@@ -31,11 +36,12 @@ struct unwind_job {
 
 struct unwind_worker;
 
-/* Start the thread. NULL with errno. */
+/* Start the threads. NULL with errno. */
 struct unwind_worker *unwind_worker__new(void);
 
-/* Queue job (owned by the worker until it comes back done), smallest file first. 0, or -EAGAIN
- * when the queue is full (the job stays the caller's). */
+/* Queue job (owned by the worker until it comes back done): the system's files first, then the
+ * smallest first, so that a user mapping huge crafted libraries delays only their own tables.
+ * 0, or -EAGAIN when the queue (or its untrusted share) is full (the job stays the caller's). */
 int unwind_worker__push(struct unwind_worker *w, struct unwind_job *job);
 
 /* Finished jobs, oldest first (a list through ->next, the caller's now), or NULL. Never blocks. */
@@ -50,7 +56,7 @@ int unwind_worker__fd(const struct unwind_worker *w);
 /* Free a job: its fd and its table. NULL-safe. */
 void unwind_job__free(struct unwind_job *job);
 
-/* Stop the thread; jobs not taken are freed. NULL-safe. */
+/* Stop the threads (a build in progress finishes first); jobs not taken are freed. NULL-safe. */
 void unwind_worker__free(struct unwind_worker *w);
 
 #endif /* FLAMED_UNWIND_WORKER_H */
