@@ -329,6 +329,57 @@ def parse_proc_stat_cpu(text, clk_tck):
     return (int(fields[11]) + int(fields[12])) / float(clk_tck)
 
 
+def parse_host_busy_ticks(text):
+    """/proc/stat: clock ticks every CPU spent busy (user, nice, system, irq, softirq; guest time
+    is inside user), from the aggregate 'cpu' line. Idle, iowait and steal (another guest's time)
+    are not work done on this host."""
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "cpu":
+            if len(parts) < 8:
+                raise ValueError("short 'cpu' line in /proc/stat")
+            user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in parts[1:8])
+            return user + nice + system + irq + softirq
+    raise ValueError("no 'cpu' line in /proc/stat")
+
+
+def parse_schedstat_ns(text):
+    """/proc/PID/task/TID/schedstat ('run_ns wait_ns timeslices'): ns the thread ran."""
+    parts = text.split()
+    if len(parts) < 1 or not parts[0].isdigit():
+        raise ValueError("not a schedstat line: %r" % text[:40])
+    return int(parts[0])
+
+
+_AGENT_RE = re.compile(
+    r"agent ([0-9.]+) ms CPU \(drain ([0-9.]+) in ([0-9]+), events ([0-9.]+), build ([0-9.]+) "
+    r"\(names ([0-9.]+)\), encode ([0-9.]+)\)")
+
+
+def parse_agent_costs(text):
+    """Sum of flamed's 'agent N ms CPU (drain .., events .., build .. (names ..), encode ..)'
+    lines (the daemon's status lines) in seconds by activity, or None when there is none (a
+    flamed that does not print them)."""
+    keys = ("total", "drain", "drains", "events", "build", "names", "encode")
+    out = None
+    for m in _AGENT_RE.finditer(text):
+        out = out or dict.fromkeys(keys, 0.0)
+        for k, v in zip(keys, m.groups()):
+            out[k] += float(v) if k == "drains" else float(v) / 1000.0
+    return out
+
+
+def direct_cost_pct(agent_cpu_s, bpf_s, host_busy_s):
+    """Direct cost of a profiler in % of the work it profiled: (its own CPU + its BPF program's
+    run time) / the host's busy CPU in the same interval without those two (the BPF time is
+    charged to the interrupted tasks, so it is inside the host's busy time)."""
+    work = host_busy_s - agent_cpu_s - bpf_s
+    if work <= 0:
+        raise ValueError("no work on the host (busy %.3f s, agent %.3f s, BPF %.3f s)"
+                         % (host_busy_s, agent_cpu_s, bpf_s))
+    return 100.0 * (agent_cpu_s + bpf_s) / work
+
+
 def parse_status_kb(text, key):
     """A 'VmHWM:  1234 kB' value of /proc/PID/status, in kB."""
     for line in text.splitlines():

@@ -9,7 +9,7 @@ Load: two busy `deep -d 20` processes (bench/workloads/deep.c, built next to thi
 bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
 stacks, ~25 frames, spread over a 24 MiB binary). Per binary: run_time_ns / run_cnt of its own
 on_cpu_sample (kernel.bpf_stats_enabled=1, restored afterwards), and the verifier's time from
-flamed -v ("BPF program loaded in ..."), the user frames per walk and the share of complete
+flamed -v (the "start-up:" line), the user frames per walk and the share of complete
 stacks (more frames unwound cost more: read the columns together); median [min..max] over the
 rounds. As root.
 """

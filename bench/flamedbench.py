@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Eight figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Nine figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
-  3 bpf           ns per run of on_cpu_sample (kernel.bpf_stats_enabled), by stack depth
+  3 bpf           ns per sample of on_cpu_sample (kernel.bpf_stats_enabled), whole host, 19, 99
+                  and 999 Hz, tables and frame pointers
   4 quality       % of samples reaching the root frame, % of frames symbolized, vs perf
   5 symbolize     addresses per second cold and warm, RSS (flamed_symbench on a big binary)
   6 e2e           wall time of --once 10s until the files are written
   7 daemon        the daemon's start-up CPU, steady CPU % of a core, RSS curve, 19 and 99 Hz
   8 dwarf         DWARF frames per second cold/warm/cached vs symtab, memory (symbench -d)
+  9 direct cost   (flamed's CPU + its BPF run time) / the work it profiled, --once and the
+                  daemon, start-up apart
 Nothing here passes or fails: it measures and prints.
 """
 
@@ -40,12 +43,16 @@ ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
 
 # quick: every figure, >= 3 runs, under 3 minutes on 2 CPUs; full: >= 5 runs, longer runs.
 PROFILES = {
-    "quick": dict(runs=3, fig1_cpu_s=0.5, fig2_once_s=10, fig2_once_b_s=3, fig3_s=0.8,
+    "quick": dict(runs=3, fig1_cpu_s=0.5, fig2_once_s=10, fig2_once_b_s=3,
+                  fig3_s={19: 10, 99: 4, 999: 2},
                   fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False,
-                  fig7_s=60, fig7_rss_every=10, fig8_cold=5000, fig8_warm=50000),
-    "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60, fig3_s=4.0,
+                  fig7_s=60, fig7_rss_every=10, fig8_cold=5000, fig8_warm=50000,
+                  fig9_once_s=20, fig9_daemon_s=60),
+    "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60,
+                 fig3_s={19: 30, 99: 10, 999: 4},
                  fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True,
-                 fig7_s=1800, fig7_rss_every=60, fig8_cold=20000, fig8_warm=200000),
+                 fig7_s=1800, fig7_rss_every=60, fig8_cold=20000, fig8_warm=200000,
+                 fig9_once_s=20, fig9_daemon_s=300),
 }
 OVERHEAD_WORKLOAD = "burn_fp"  # fixed-work workload of figure 1 (see bench/workloads/burn.c)
 SLEEPERS = 200
@@ -67,18 +74,40 @@ class Proc:
         self.__dict__.update(kw)
 
 
+def agent_cpu_ns(pid):
+    """ns every thread of a live process has run (its tasks' schedstat): finer than the clock
+    ticks of /proc/PID/stat, which matters for a start-up of ~0.1 s."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += bl.parse_schedstat_ns(f.read())
+        except (OSError, ValueError):
+            continue  # a thread that just ended
+    return total
+
+
+def host_busy_s():
+    with open("/proc/stat") as f:
+        return bl.parse_host_busy_ticks(f.read()) / os.sysconf("SC_CLK_TCK")
+
+
 class BpfPoller(threading.Thread):
-    """Reads /proc/PID/fdinfo of a running flamed every 100 ms and keeps the last run_time_ns and
-    run_cnt of its program named `name` (found by prog_id through bpftool). The fdinfo of our own
-    flamed is used, not `bpftool prog show name`, because other flamed instances may be running
-    on this shared machine."""
+    """Watches a running flamed: reads /proc/PID/fdinfo of its program named `name` (found once by
+    prog_id through bpftool, then that fd alone) and keeps the last run_time_ns and run_cnt. The
+    fdinfo of our own flamed is used, not `bpftool prog show name`, because other flamed
+    instances may be running on this shared machine. `first` is a snapshot taken when the
+    program has first run (start-up is over): flamed's CPU ns, the BPF counters, the host's busy
+    CPU seconds, VmRSS kB and the time."""
 
     def __init__(self, pid, name="on_cpu_sample"):
         super().__init__(daemon=True)
         self.pid, self.name = pid, name
         self.stop = threading.Event()
         self.names = {}
+        self.fd = None
         self.last = None  # (run_time_ns, run_cnt)
+        self.first = None
         self.error = None
 
     def prog_name(self, prog_id):
@@ -93,25 +122,46 @@ class BpfPoller(threading.Thread):
                 self.names[prog_id] = None
         return self.names[prog_id]
 
-    def poll_once(self):
-        base = "/proc/%d/fdinfo" % self.pid
+    def read_fd(self, fd):
         try:
-            fds = os.listdir(base)
+            with open("/proc/%d/fdinfo/%s" % (self.pid, fd)) as f:
+                return bl.fdinfo_bpf_prog(bl.parse_fdinfo(f.read()))
+        except OSError:
+            return None
+
+    def poll_once(self):
+        if self.fd is not None:
+            prog = self.read_fd(self.fd)
+            if prog:
+                self.last = (prog[1], prog[2])
+            return
+        try:
+            fds = os.listdir("/proc/%d/fdinfo" % self.pid)
         except OSError:
             return
         for fd in fds:
-            try:
-                with open(os.path.join(base, fd)) as f:
-                    info = bl.parse_fdinfo(f.read())
-            except OSError:
-                continue
-            prog = bl.fdinfo_bpf_prog(info)
+            prog = self.read_fd(fd)
             if prog and self.prog_name(prog[0]) == self.name:
-                self.last = (prog[1], prog[2])
+                self.fd, self.last = fd, (prog[1], prog[2])
+                return
+
+    def snapshot(self):
+        """flamed's CPU, BPF counters, host busy CPU, RSS and time now (the process lives)."""
+        self.poll_once()
+        with open("/proc/%d/status" % self.pid) as f:
+            rss = bl.parse_status_kb(f.read(), "VmRSS")
+        return {"agent_ns": agent_cpu_ns(self.pid), "bpf": self.last, "host_s": host_busy_s(),
+                "rss_kb": rss, "t": time.monotonic()}
 
     def run(self):
-        while not self.stop.wait(0.1):
+        # fast polls until sampling starts (the start-up snapshot), then every 100 ms
+        while not self.stop.wait(0.1 if self.first else 0.01):
             self.poll_once()
+            if self.first is None and self.last and self.last[1] > 0:
+                try:
+                    self.first = self.snapshot()
+                except (OSError, ValueError):
+                    pass
 
 
 class Bench:
@@ -483,7 +533,9 @@ class Bench:
 
     # --- figure 3: BPF cost ------------------------------------------------------------------
 
-    def bpf_run(self, argv, name):
+    def bpf_run(self, argv, name, parse=True):
+        """Runs flamed to its end while a BpfPoller watches it. (wait4 result, parsed summary or
+        None, poller, host busy CPU seconds at the exit)."""
         poller = {}
 
         def on_start(pid):
@@ -492,131 +544,247 @@ class Bench:
             t.start()
 
             def done():
+                poller["host_end_s"] = host_busy_s()
                 t.stop.set()
                 t.join()
             return done
 
         res = self.check(self.run_proc(argv, on_start=on_start, name=name), "flamed")
         t = poller["t"]
-        if t.last is None:
-            raise RunError("never saw flamed's on_cpu_sample program in /proc/%d/fdinfo%s"
+        if t.last is None or t.last[1] <= 0:
+            raise RunError("never saw flamed's on_cpu_sample program run in /proc/%d/fdinfo%s"
                            % (t.pid, " (%s)" % t.error if t.error else ""))
-        s = bl.parse_flamed_stderr(res.err)
-        return res, s, bl.ns_per_run(*t.last), t.last[1]
+        if t.first is None:
+            raise RunError("flamed ended before its start-up snapshot")
+        return res, bl.parse_flamed_stderr(res.err) if parse else None, t, poller["host_end_s"]
+
+    def cpu_model(self):
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "?"
+
+    def table_modes(self):
+        """The unwinders figures 3 and 9 compare: tables (auto) and frame pointers."""
+        return [m for m in self.modes if m in ("auto", "fp", None)] or self.modes[:1]
 
     def fig3(self):
-        runs, secs = self.p["runs"], self.p["fig3_s"]
-        depths = [20, 100]
-        keys = [(m, d) for m in self.modes for d in depths]
-        cheap = []
-        keys += [("python", depths[0]), ("no-python", depths[0])]
-        rawns, net, walked, seen = ({k: [] for k in keys} for _ in range(4))
-        per_frame = {m: [] for m in self.modes}
+        """BPF ns per sample, whole host, at each rate: at 19 and 99 Hz the program's maps and
+        the rows it reads are cold between two samples of a CPU, at 999 Hz they stay warm."""
+        runs = self.p["runs"]
+        secs = self.p["fig3_s"]
+        configs = [(hz, 20) for hz in FREQS] + [(99, 100)]
+        modes = self.table_modes()
+        keys = [(hz, d, m) for hz, d in configs for m in modes]
+        # CPython (Debian's 3.11, bench/workloads/deep.py): Python frames walked, and not
+        keys += [(99, 20, "python"), (99, 20, "no-python")]
+        ns, cnt, share, seen = ({k: [] for k in keys} for _ in range(4))
         folded = os.path.join(self.tmp, "fig3.folded")
         old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
         try:
             with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
                 f.write("1")
             for r in range(runs):
-                # baseline: every sample exits early (the only target never runs), CPUs busy;
-                # the early exit comes before any unwinding, so one baseline serves every mode
-                sleeper = self.start_bg(["sleep", "100000"])
-                load = self.start_bg([self.bin("deep"), "-d", "20", "-t", str(self.nproc),
-                                      "-s", str(secs + 5)])
-                try:
-                    argv = self.flamed_argv(999, [folded], self.modes[0],
-                                            ["-v", "--once", "%gs" % secs, "-p",
-                                             str(sleeper.pid)])
-                    _, s, ns, cnt = self.bpf_run(argv, "fig3")
-                finally:
-                    self.stop_bg([load, sleeper])
-                if s["metrics"].get("counted", 0):
-                    raise RunError("baseline run counted samples: -p filter not applied?")
-                cheap.append(ns)
-                for mode in self.modes:
-                    got = {}
-                    for d in depths:
+                order = keys[r % len(keys):] + keys[:r % len(keys)]
+                for hz, d, mode in order:
+                    sec = secs[hz]
+                    py = mode in ("python", "no-python")
+                    if py:
+                        wl = [PYTHON, os.path.join(BENCH_DIR, "workloads", "deep.py"), str(d),
+                              str(self.nproc), str(sec + 10)]
+                        comm, fmode = os.path.basename(PYTHON)[:15], self.modes[0]
+                        extra = ["--no-python"] if mode == "no-python" else []
+                    else:
                         wl = [self.bin("deep"), "-d", str(d), "-t", str(self.nproc), "-s",
-                              str(secs)]
-                        argv = self.flamed_argv(999, [folded], mode,
-                                                ["-v", "--once", "1h", "--"] + wl)
-                        _, s, ns, cnt = self.bpf_run(argv, "fig3")
-                        m = s["metrics"]
-                        if not m.get("samples") or not m.get("counted"):
-                            raise RunError("no BPF metrics in flamed -v output")
-                        frac = m["counted"] / m["samples"]
-                        with open(folded) as f:
-                            # all stacks: under `-- CMD` every sample is the command's
-                            ds = bl.folded_depths(bl.parse_folded(f.read()))
-                        got[d] = bl.net_ns_per_walk(ns, frac, cheap[-1])
-                        rawns[(mode, d)].append(ns)
-                        walked[(mode, d)].append(100 * frac)
-                        net[(mode, d)].append(got[d])
-                        seen[(mode, d)].append(bl.summarize(ds).median if ds else 0)
-                    per_frame[mode].append((got[depths[1]] - got[depths[0]]) /
-                                           (depths[1] - depths[0]))
-                # CPython (Debian's 3.11): Python frames walked, and the same without them
-                for label, extra in (("python", []), ("no-python", ["--no-python"])):
-                    wl = [PYTHON, os.path.join(BENCH_DIR, "workloads", "deep.py"),
-                          str(depths[0]), str(self.nproc), str(secs)]
-                    argv = self.flamed_argv(999, [folded], self.modes[0],
-                                            ["-v", "--once", "1h"] + extra + ["--"] + wl)
-                    _, s, ns, cnt = self.bpf_run(argv, "fig3")
-                    m = s["metrics"]
-                    frac = m["counted"] / m["samples"]
-                    k = (label, depths[0])
-                    rawns[k].append(ns)
-                    walked[k].append(100 * frac)
-                    net[k].append(bl.net_ns_per_walk(ns, frac, cheap[-1]))
-                    seen[k].append(m.get("python_frames", 0) / max(m.get("python_walks", 1), 1))
+                              str(sec + 10)]
+                        comm, fmode, extra = "deep", mode, []
+                    load = self.start_bg(wl)
+                    try:
+                        time.sleep(0.5 if py else 0.2)
+                        argv = self.flamed_argv(hz, [folded], fmode,
+                                                extra + ["--once", "%gs" % sec])
+                        _, _, t, _ = self.bpf_run(argv, "fig3", parse=False)
+                    finally:
+                        self.stop_bg([load])
+                    with open(folded) as f:
+                        stacks = bl.parse_folded(f.read())
+                    total = sum(c for _, _, c in stacks)
+                    ds = bl.folded_depths(stacks, comm)
+                    k = (hz, d, mode)
+                    ns[k].append(bl.ns_per_run(*t.last))
+                    cnt[k].append(t.last[1])
+                    share[k].append(100.0 * len(ds) / total if total else 0.0)
+                    seen[k].append(bl.summarize(ds).median if ds else 0)
                 log("figure 3: round %d/%d done" % (r + 1, runs))
         finally:
             with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
                 f.write(old)
-        c = bl.summarize(cheap)
-        rows = [["any", "early exit (sample of a non-target)", c.fmt(0), "", "0%", ""]]
-        raw = {"early_exit_ns": c.as_dict()}
-        for mode in self.modes:
-            for d in depths:
-                k = (mode, d)
-                rows.append([self.mode_label(mode), "recursion depth %d" % d,
-                             bl.summarize(rawns[k]).fmt(0), bl.summarize(net[k]).fmt(0),
-                             bl.summarize(walked[k]).fmt(1, unit="%"),
-                             bl.summarize(seen[k]).fmt(0)])
-                raw["%s depth %d" % (mode, d)] = {
-                    "raw_ns": bl.summarize(rawns[k]).as_dict(),
-                    "walk_ns": bl.summarize(net[k]).as_dict(),
-                    "walked_pct": bl.summarize(walked[k]).as_dict(),
-                    "frames_seen": bl.summarize(seen[k]).as_dict()}
-            pf = bl.summarize(per_frame[mode])
-            rows.append([self.mode_label(mode), "per extra frame (depth 100 vs 20)", "",
-                         pf.fmt(1), "", ""])
-            raw["%s per_frame_ns" % mode] = pf.as_dict()
-        for label in ("python", "no-python"):
-            k = (label, depths[0])
-            rows.append(["flamed --unwind %s%s" % (self.modes[0], " --no-python"
-                                                   if label == "no-python" else ""),
-                         "CPython 3.11, Python recursion depth %d" % depths[0],
-                         bl.summarize(rawns[k]).fmt(0), bl.summarize(net[k]).fmt(0),
-                         bl.summarize(walked[k]).fmt(1, unit="%"),
-                         bl.summarize(seen[k]).fmt(0) if label == "python" else ""])
-            raw["%s depth %d" % (label, depths[0])] = {
-                "raw_ns": bl.summarize(rawns[k]).as_dict(),
-                "walk_ns": bl.summarize(net[k]).as_dict(),
-                "walked_pct": bl.summarize(walked[k]).as_dict(),
-                "python_frames": bl.summarize(seen[k]).as_dict()}
+        rows, raw = [], {}
+        for hz, d, mode in keys:
+            k = (hz, d, mode)
+            s = {n: bl.summarize(v[k]) for n, v in
+                 (("ns", ns), ("runs", cnt), ("share", share), ("seen", seen))}
+            label = self.mode_label(mode)
+            if mode in ("python", "no-python"):
+                label = "CPython 3.11, %s%s" % (self.mode_label(self.modes[0]),
+                                                " --no-python" if mode == "no-python" else "")
+            rows.append([str(hz), label, str(d), s["ns"].fmt(0),
+                         s["runs"].fmt(0), s["share"].fmt(1, unit="%"), s["seen"].fmt(0)])
+            raw["%d Hz depth %d %s" % k] = {n: v.as_dict() for n, v in s.items()}
         self.results["fig3"] = raw
-        title = ("3. BPF cost of on_cpu_sample at 999 Hz (run_time_ns / run_cnt from the fdinfo of "
-                 "flamed's own program fd, kernel.bpf_stats_enabled=1), %d threads of bench/"
-                 "workloads/deep.c, %d runs. Other processes' samples exit early; 'ns per walking "
-                 "sample' removes them using the early-exit cost measured in the same round. The "
-                 "CPython rows run bench/workloads/deep.py under /usr/bin/python3.11 (%d "
-                 "processes); their last column is Python frames per walked sample; --no-python "
-                 "is the same run with native frames only"
-                 % (self.nproc, runs, self.nproc))
-        table = bl.markdown_table(["unwinder", "workload", "ns per run (all)",
-                                   "ns per walking sample", "walking share",
-                                   "user frames/sample seen"], rows)
+        title = ("3. BPF cost of on_cpu_sample per sample, whole host (every process's samples "
+                 "walked, as a fleet runs it), at 19, 99 and 999 Hz: run_time_ns / run_cnt "
+                 "from the fdinfo of flamed's own program fd (kernel.bpf_stats_enabled=1), "
+                 "%d threads of bench/workloads/deep.c (frame pointers; %s s at 19/99/999 Hz), "
+                 "%d runs, CPU %s. At 19 and 99 Hz the program's maps are cold between two "
+                 "samples of a CPU (fleet rates); 999 Hz is the warm case. 'deep's share' is "
+                 "the part of the samples that were the workload's (the rest: other processes "
+                 "on the host). The CPython rows run bench/workloads/deep.py (Python "
+                 "recursion depth 20, one process per CPU) under /usr/bin/python3.11, with "
+                 "Python frames walked and with --no-python; their share and frames are the "
+                 "interpreter's samples"
+                 % (self.nproc, "/".join("%g" % secs[h] for h in FREQS), runs,
+                    self.cpu_model()))
+        table = bl.markdown_table(["Hz", "unwinder", "recursion depth", "ns per sample",
+                                   "samples measured", "deep's share",
+                                   "user frames/sample of deep"], rows)
+        return title, table
+
+    # --- figure 9: direct cost ---------------------------------------------------------------
+
+    def once_cost(self, hz, mode, seconds):
+        """One `flamed --once` on the whole host (CPUs kept busy by the caller): start-up, then
+        the run's direct cost over the host's work while it sampled."""
+        out = os.path.join(self.tmp, "fig9.pb.gz")
+        argv = self.flamed_argv(hz, [out], mode, ["--once", "%ds" % seconds])
+        res, _, t, host_end = self.bpf_run(argv, "fig9", parse=False)
+        first = t.first
+        startup = first["agent_ns"] / 1e9
+        bpf = t.last[0] / 1e9
+        host = host_end - first["host_s"]
+        return {"startup_cpu_s": startup, "agent_cpu_s": res.cpu, "bpf_s": bpf,
+                "bpf_ns_per_sample": bl.ns_per_run(*t.last), "work_s": host - res.cpu + startup
+                - bpf, "total_pct": bl.direct_cost_pct(res.cpu, bpf, host + startup),
+                "steady_pct": bl.direct_cost_pct(res.cpu - startup, bpf, host),
+                "rss_startup_mb": first["rss_kb"] / 1024.0, "rss_peak_mb": res.maxrss_kb / 1024.0}
+
+    def daemon_cost(self, hz, mode, seconds):
+        """The daemon (`--output-dir`, 10 s windows) for `seconds` after its start-up, CPUs kept
+        busy by the caller; its steady direct cost between the start-up snapshot and the end."""
+        outdir = os.path.join(self.tmp, "fig9-daemon")
+        shutil.rmtree(outdir, ignore_errors=True)
+        os.makedirs(outdir)
+        argv = [self.args.flamed, "--output-dir", outdir, "--interval", "10s", "-F", str(hz)]
+        if mode is not None:
+            argv += ["--unwind", mode]
+        err = open(os.path.join(self.work, "fig9-daemon.err"), "w")
+        d = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL)
+        t = BpfPoller(d.pid)
+        t.start()
+        try:
+            t0 = time.monotonic()
+            while t.first is None:
+                if d.poll() is not None or time.monotonic() - t0 > 60:
+                    raise RunError("the daemon never sampled (exit %s)" % d.poll())
+                time.sleep(0.05)
+            time.sleep(max(0.0, seconds - (time.monotonic() - t.first["t"])))
+            end = t.snapshot()
+            d.send_signal(signal.SIGTERM)
+            rc = d.wait(timeout=30)
+        finally:
+            t.stop.set()
+            t.join()
+            if d.poll() is None:
+                d.kill()
+                d.wait()
+            err.close()
+        if rc != 0:
+            raise RunError("the daemon exited %d after SIGTERM" % rc)
+        first = t.first
+        agent = (end["agent_ns"] - first["agent_ns"]) / 1e9
+        bpf = (end["bpf"][0] - first["bpf"][0]) / 1e9
+        with open(os.path.join(self.work, "fig9-daemon.err"), errors="replace") as f:
+            parts = bl.parse_agent_costs(f.read())
+        runs = end["bpf"][1] - first["bpf"][1]
+        host = end["host_s"] - first["host_s"]
+        return {"startup_cpu_s": first["agent_ns"] / 1e9, "agent_cpu_s": agent, "bpf_s": bpf,
+                "bpf_ns_per_sample": bpf * 1e9 / runs if runs > 0 else 0.0,
+                "work_s": host - agent - bpf, "total_pct": None,
+                "steady_pct": bl.direct_cost_pct(agent, bpf, host),
+                "agent_pct_of_core": 100.0 * agent / (end["t"] - first["t"]),
+                "rss_startup_mb": first["rss_kb"] / 1024.0, "rss_peak_mb": end["rss_kb"] / 1024.0,
+                "windows": len(os.listdir(outdir)),
+                # flamed's own account (status lines): process events (maps, unwind tables)
+                # against the windows' drain, build and encoding
+                "events_s": parts["events"] if parts else None,
+                "windows_s": parts["drain"] + parts["build"] + parts["encode"] if parts else None}
+
+    def fig9(self):
+        runs = self.p["runs"]
+        once_s, daemon_s = self.p["fig9_once_s"], self.p["fig9_daemon_s"]
+        cases = [("`--once %ds` 99 Hz" % once_s, "once", 99, m) for m in self.table_modes()]
+        cases.append(("daemon 19 Hz, %d s after start-up" % daemon_s, "daemon", 19,
+                      self.modes[0]))
+        got = {c: [] for c in cases}
+        old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
+        load = self.busy(runs * (len(cases) * (max(once_s, daemon_s) + 30)) + 60)
+        try:
+            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+                f.write("1")
+            time.sleep(0.5)
+            for r in range(runs):
+                for c in cases[r % len(cases):] + cases[:r % len(cases)]:
+                    label, kind, hz, mode = c
+                    if kind == "once":
+                        v = self.once_cost(hz, mode, once_s)
+                    else:
+                        v = self.daemon_cost(hz, mode, daemon_s)
+                    got[c].append(v)
+                    log("figure 9: %s %s: %.3f %% steady, start-up %.3f CPU-s"
+                        % (label, self.mode_label(mode), v["steady_pct"], v["startup_cpu_s"]))
+                log("figure 9: round %d/%d done" % (r + 1, runs))
+        finally:
+            self.stop_bg([load])
+            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+                f.write(old)
+        rows, raw = [], {}
+        for c in cases:
+            label, kind, hz, mode = c
+            vals = got[c]
+            s = {k: bl.summarize([v[k] for v in vals]) for k in vals[0]
+                 if all(v.get(k) is not None for v in vals)}
+            target = "<= 0.5 %" if kind == "once" else "<= 0.2 %"
+            split = ""
+            if "events_s" in s:
+                split = "events %s, windows %s" % (s["events_s"].fmt(3), s["windows_s"].fmt(3))
+            rows.append([label, self.mode_label(mode), s["startup_cpu_s"].fmt(3),
+                         s["agent_cpu_s"].fmt(3), split, s["bpf_s"].fmt(3),
+                         s["bpf_ns_per_sample"].fmt(0), s["work_s"].fmt(1),
+                         s["total_pct"].fmt(3, unit=" %") if "total_pct" in s else "",
+                         s["steady_pct"].fmt(3, unit=" %") + " (target %s)" % target,
+                         s["rss_startup_mb"].fmt(1), s["rss_peak_mb"].fmt(1)])
+            raw["%s %s" % (label, self.mode_label(mode))] = {k: v.as_dict()
+                                                              for k, v in s.items()}
+        self.results["fig9"] = raw
+        title = ("9. Direct cost: (flamed's own CPU + its BPF program's run time) / the work it "
+                 "profiled (the host's busy CPU while it sampled, without those two), whole "
+                 "host, %d CPUs kept busy by burn_nofp, kernel.bpf_stats_enabled=1, %d runs, "
+                 "CPU %s. Start-up = flamed's CPU until its program first ran (open, BTF, "
+                 "verifier, maps, attach). --once: 'agent CPU' is the whole process (start-up "
+                 "and the final build included); 'total' counts it all, 'after start-up' the "
+                 "rest. The daemon: CPU and BPF time between the start-up snapshot and the end "
+                 "(its windows built and written every 10 s); its status lines split its CPU "
+                 "into process events (/proc snapshots, unwind tables of new processes) and "
+                 "the windows (drains, builds, encoding)"
+                 % (self.nproc, runs, self.cpu_model()))
+        table = bl.markdown_table(["run", "unwinder", "start-up CPU s", "agent CPU s",
+                                   "of which (flamed's status lines), s", "BPF s", "BPF ns/sample", "work CPU-s",
+                                   "direct cost, total", "direct cost after start-up",
+                                   "RSS MB after start-up", "RSS MB peak / at the end"], rows)
         return title, table
 
     # --- figure 4: stack quality -------------------------------------------------------------
@@ -891,7 +1059,7 @@ class Bench:
 
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
-                6: self.fig6, 7: self.fig7, 8: self.fig8}
+                6: self.fig6, 7: self.fig7, 8: self.fig8, 9: self.fig9}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -933,7 +1101,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
     ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
-                    help="comma-separated figure numbers (1-7)")
+                    help="comma-separated figure numbers (1-9)")
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")

@@ -257,6 +257,41 @@ class TestProc(unittest.TestCase):
             bl.parse_status_kb(text, "VmSwap")
 
 
+    def test_host_busy(self):
+        text = ("cpu  100 5 50 1000 20 3 2 7 0 0\ncpu0 50 5 25 500 10 1 1 3 0 0\n"
+                "intr 12345\n")
+        # user + nice + system + irq + softirq; idle, iowait and steal left out
+        self.assertEqual(bl.parse_host_busy_ticks(text), 160)
+        with open("/proc/stat") as f:
+            self.assertGreaterEqual(bl.parse_host_busy_ticks(f.read()), 0)
+        for bad in ("", "cpu 1 2 3\n", "cpu0 1 2 3 4 5 6 7 8\n"):
+            with self.assertRaises(ValueError):
+                bl.parse_host_busy_ticks(bad)
+
+    def test_schedstat(self):
+        self.assertEqual(bl.parse_schedstat_ns("123456789 2000 17\n"), 123456789)
+        with open("/proc/self/schedstat") as f:
+            self.assertGreater(bl.parse_schedstat_ns(f.read()), 0)
+        with self.assertRaises(ValueError):
+            bl.parse_schedstat_ns("")
+
+    def test_direct_cost(self):
+        # 0.1 s agent + 0.02 s BPF over 40 busy CPU-s: 0.12 / 39.88
+        self.assertAlmostEqual(bl.direct_cost_pct(0.1, 0.02, 40.0), 100 * 0.12 / 39.88)
+        with self.assertRaises(ValueError):
+            bl.direct_cost_pct(1.0, 0.5, 1.2)
+
+    def test_agent_costs(self):
+        text = ("flamed: window 1 (10.0s): ...; agent 34.0 ms CPU (drain 1.3 in 11, events 23.0, "
+                "build 1.6 (names 0.3), encode 1.7)\n"
+                "flamed: window 2 (1.2s): ...; agent 6.0 ms CPU (drain 0.2 in 2, events 3.0, "
+                "build 0.4 (names 0.1), encode 1.3)\n")
+        c = bl.parse_agent_costs(text)
+        self.assertAlmostEqual(c["total"], 0.040)
+        self.assertAlmostEqual(c["events"], 0.026)
+        self.assertEqual(c["drains"], 13)
+        self.assertIsNone(bl.parse_agent_costs("flamed: window 1 (10.0s): 375 samples\n"))
+
 def make_elf(sections):
     """A minimal ELF64 LE header + section header table: sections = [(sh_type, size, entsize)]."""
     shentsize, shnum = 64, len(sections)

@@ -206,6 +206,7 @@ static int finish(struct capture *c, const struct collector *window)
 	struct command *cmd = session__command(c->s);
 	char host[256] = "localhost", dur[32], title[512];
 	size_t nr = 0;
+	uint64_t t0;
 	int err, rc = 0;
 
 	session__metrics(c->s, m);
@@ -228,6 +229,7 @@ static int finish(struct capture *c, const struct collector *window)
 		 host, dur, c->cfg->freq_hz, (unsigned long long)collector__samples(window),
 		 (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
 		 c->interrupted ? " (cut short)" : "");
+	t0 = process_cpu_ns();
 	for (int i = 0; i < c->nr_outputs; i++) {
 		const struct cli_output *o = &c->outputs[i];
 		struct output_opts oo = c->out_opts;
@@ -249,6 +251,7 @@ static int finish(struct capture *c, const struct collector *window)
 		if (sinks__finish(c->sinks, SINKS_FLUSH_MS))
 			rc = 1;
 	}
+	session__add_encode_cost(c->s, process_cpu_ns() - t0);
 	session__log_summary(c->s, window, m, &bs);
 	if (c->interrupted)
 		log_info("capture cut short after %s", dur);

@@ -38,7 +38,8 @@ struct daemon {
 	uint64_t window_start_mono_ns;
 	uint64_t prev_m[FLAMED_METRIC__MAX]; /* counters at the previous window's end */
 	uint64_t windows;
-	int err; /* a drain or event error met while building (yield) */
+	struct session_costs prev_costs; /* at the previous window's end */
+	int err;			 /* a drain or event error met while building (yield) */
 };
 
 static int64_t wall_ns(void)
@@ -112,20 +113,24 @@ static void log_window(struct daemon *d, const struct collector *w, const uint64
 		       uint64_t dur_ns, size_t nr_series)
 {
 	uint64_t delta[FLAMED_METRIC__MAX];
-	char dur[32], sinks[1024];
+	struct session_costs now = session__costs(d->s);
+	char dur[32], sinks[1024], cost[256];
 
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		delta[i] = m[i] - d->prev_m[i];
 	format_duration(dur_ns, dur, sizeof(dur));
 	sinks__status(d->sinks, sinks, sizeof(sinks));
+	/* the first window's CPU leaves the start-up out (-v logs it when sampling starts) */
+	session_costs__format(&now, d->windows > 1 ? &d->prev_costs : NULL, cost, sizeof(cost));
+	d->prev_costs = now;
 	log_info("window %llu (%s): %llu samples, %zu processes, %zu series; dropped %llu (count "
 		 "map "
-		 "full), stack map full %llu, lost process events %llu; %s",
+		 "full), stack map full %llu, lost process events %llu; %s; %s",
 		 (unsigned long long)d->windows, dur, (unsigned long long)collector__samples(w),
 		 collector__nr_processes(w), nr_series,
 		 (unsigned long long)delta[FLAMED_METRIC_COUNT_MAP_FULL],
 		 (unsigned long long)delta[FLAMED_METRIC_STACK_MAP_FULL],
-		 (unsigned long long)delta[FLAMED_METRIC_PROC_EVENT_LOST], sinks);
+		 (unsigned long long)delta[FLAMED_METRIC_PROC_EVENT_LOST], sinks, cost);
 	memcpy(d->prev_m, m, sizeof(d->prev_m));
 }
 
@@ -167,8 +172,11 @@ static int end_window(struct daemon *d, bool final)
 		log_error("window %llu: failed to build the profile: %s",
 			  (unsigned long long)d->windows, strerror(-err));
 	} else {
+		uint64_t t0 = process_cpu_ns();
+
 		/* a sink's refusal is logged by it, and counted; the daemon goes on */
 		sinks__export(d->sinks, series, nr, start, end);
+		session__add_encode_cost(d->s, process_cpu_ns() - t0);
 		log_window(d, w, m, dur, nr);
 	}
 	build_series__free(series, nr);

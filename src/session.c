@@ -55,6 +55,7 @@ struct session {
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
 	int oom;
+	struct session_costs costs;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -311,6 +312,35 @@ static int make_epoll(struct session *c)
 	return 0;
 }
 
+/* Resident bytes of this process (/proc/self/statm), 0 when unknown. */
+static size_t resident_bytes(void)
+{
+	unsigned long long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* -v: what start-up cost (bench figure 8 measures the same from outside). */
+static void log_startup(const struct session *c)
+{
+	struct sampler_load_stats ls = sampler__load_stats(c->sampler);
+
+	log_debug("start-up: %.0f ms CPU, %.0f ms wall to the first sample; BPF object open %.1f "
+		  "ms, load %.1f ms (kernel %.1f ms: verifier, maps; libbpf %.1f ms: kernel BTF, "
+		  "relocations); resident %.1f MiB after start-up, %.1f MiB of it BPF maps mapped "
+		  "into flamed; on_cpu_sample's verifier %.1f ms, %llu instructions processed",
+		  c->costs.startup_cpu_ns / 1e6, c->costs.startup_wall_ns / 1e6, ls.open_ns / 1e6,
+		  ls.load_ns / 1e6, ls.load_sys_ns / 1e6, ls.load_user_ns / 1e6,
+		  c->costs.startup_rss / 1048576.0, ls.mapped_bytes / 1048576.0,
+		  ls.verifier_us / 1e3, (unsigned long long)ls.verifier_insns);
+}
+
 int session__start(const struct config *cfg, const sigset_t *child_mask,
 		   struct session **ret_session)
 {
@@ -325,6 +355,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		.unwind_mode = cfg->unwind_mode,
 		.unwind_memory = cfg->unwind_memory ? cfg->unwind_memory : default_unwind_memory(),
 	};
+	uint64_t wall0 = mono_ns();
 	struct session *c;
 	int err, max_hz = 0, tgid;
 
@@ -437,6 +468,10 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	/* libbpf parsed the kernel's BTF (several MB) to load the program: give that memory back,
 	 * so a daemon's resident size is what it uses, not its start-up peak */
 	malloc_trim(0);
+	c->costs.startup_cpu_ns = process_cpu_ns();
+	c->costs.startup_wall_ns = mono_ns() - wall0;
+	c->costs.startup_rss = resident_bytes();
+	log_startup(c);
 	{
 		struct timespec w;
 
@@ -536,8 +571,10 @@ int session__event_fd(const struct session *s)
 
 int session__poll_events(struct session *s)
 {
+	uint64_t t0 = process_cpu_ns();
 	int err = sampler__poll_events(s->sampler);
 
+	s->costs.events_cpu_ns += process_cpu_ns() - t0;
 	if (err < 0)
 		return err;
 	if (s->unwind) {
@@ -558,11 +595,14 @@ static bool in_some_window(uint32_t tgid, void *ctx)
 
 int session__drain(struct session *s)
 {
+	uint64_t t0 = process_cpu_ns();
 	int err;
 
 	py_procs__tick(s->py);
 	err = sampler__drain(s->sampler, on_stack, on_count, s);
 
+	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
+	s->costs.drains++;
 	/* JIT names are read while the process lives: it may be gone when its window is built */
 	proc_table__poll_jit(s->procs);
 	/* processes that exited and that no window holds samples of: gone at once */
@@ -595,6 +635,8 @@ int session__build(struct session *s, const struct collector *window, const stru
 	char quality[256];
 	int err;
 
+	uint64_t t0 = process_cpu_ns(), nested0 = s->costs.drain_cpu_ns + s->costs.events_cpu_ns;
+
 	o.py = s->py;
 	/* a one-shot run builds once: give downloads started while it ran a moment to land */
 	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
@@ -605,6 +647,9 @@ int session__build(struct session *s, const struct collector *window, const stru
 	err = build_profiles(window, s->procs, s->sym, &o, ret_series, ret_nr, &bs);
 	s->building = NULL;
 	symbolizer__release_pages(s->sym);
+	s->costs.build_cpu_ns +=
+		process_cpu_ns() - t0 - (s->costs.drain_cpu_ns + s->costs.events_cpu_ns - nested0);
+	s->costs.symbolize_ns += bs.symbolize_ns;
 	if (err)
 		return err;
 	ss = symbolizer__stats(s->sym);
@@ -624,6 +669,35 @@ int session__build(struct session *s, const struct collector *window, const stru
 	if (ret_stats)
 		*ret_stats = bs;
 	return 0;
+}
+
+struct session_costs session__costs(const struct session *s)
+{
+	struct session_costs c = s->costs;
+
+	c.total_cpu_ns = process_cpu_ns();
+	return c;
+}
+
+void session__add_encode_cost(struct session *s, uint64_t cpu_ns)
+{
+	s->costs.encode_cpu_ns += cpu_ns;
+}
+
+void session_costs__format(const struct session_costs *now, const struct session_costs *prev,
+			   char *buf, size_t size)
+{
+	static const struct session_costs zero;
+	const struct session_costs *p = prev ? prev : &zero;
+#define MS(field) ((now->field - p->field) / 1e6)
+
+	snprintf(buf, size,
+		 "agent %.1f ms CPU (drain %.1f in %llu, events %.1f, build %.1f (names %.1f), "
+		 "encode %.1f)",
+		 MS(total_cpu_ns) - (prev ? 0 : now->startup_cpu_ns / 1e6), MS(drain_cpu_ns),
+		 (unsigned long long)(now->drains - p->drains), MS(events_cpu_ns), MS(build_cpu_ns),
+		 MS(symbolize_ns), MS(encode_cpu_ns));
+#undef MS
 }
 
 void session__comments(const struct session *s, const uint64_t *m, uint64_t duration_ns,
@@ -852,16 +926,17 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			(unsigned long long)py.code_replaced, (unsigned long long)py.frames_unnamed,
 			(unsigned long long)py.frames_mismatched);
 	}
+	log_startup(c);
+	{
+		struct session_costs now = session__costs(c);
+		char line[256];
+
+		session_costs__format(&now, NULL, line, sizeof(line));
+		log_debug("after start-up: %s; resident now %.1f MiB", line,
+			  resident_bytes() / 1048576.0);
+	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
-	{
-		struct sampler_load_stats ls = sampler__load_stats(c->sampler);
-
-		log_debug("BPF program loaded in %.1f ms; verifier %.1f ms, %llu instructions "
-			  "processed",
-			  ls.load_ns / 1e6, ls.verifier_us / 1e3,
-			  (unsigned long long)ls.verifier_insns);
-	}
 	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",
 		  sampler__map_bytes(c->sampler) / 1024, collector__nr_stacks(window),
 		  collector__nr_keys(window));

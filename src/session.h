@@ -106,6 +106,31 @@ int64_t session__start_wall_ns(const struct session *s);
 /* An error the event handlers met (-ENOMEM), or 0. */
 int session__error(const struct session *s);
 
+/* CPU time flamed spent, by activity, since it started (ns, cumulative: a front end shows a
+ * window's share as the difference of two readings). Activities nested in a build (the daemon's
+ * drains while it builds) count as themselves, not as the build. */
+struct session_costs {
+	uint64_t startup_cpu_ns; /* exec to the first sample: loading, BPF open/load/attach */
+	uint64_t startup_wall_ns;
+	size_t startup_rss;    /* resident bytes once sampling started */
+	uint64_t drain_cpu_ns; /* moving the BPF maps into the window */
+	uint64_t drains;
+	uint64_t events_cpu_ns; /* process events: /proc snapshots, unwind tables */
+	uint64_t build_cpu_ns;	/* windows built into profiles, symbolization included */
+	uint64_t symbolize_ns;	/* of the builds, CPU looking names up (build_stats) */
+	uint64_t encode_cpu_ns; /* profiles encoded and written or handed to sinks */
+	uint64_t total_cpu_ns;	/* everything, at the time of the call */
+};
+struct session_costs session__costs(const struct session *s);
+
+/* The front end encoded and wrote a window's profiles: cpu_ns of process CPU. */
+void session__add_encode_cost(struct session *s, uint64_t cpu_ns);
+
+/* One line of what a window cost (now minus prev, session__costs), for status lines:
+ * "agent 12.3 ms CPU (drain 1.0, events 0.5, build 8.1 (names 2.0), encode 2.2)". */
+void session_costs__format(const struct session_costs *now, const struct session_costs *prev,
+			   char *buf, size_t size);
+
 /* The summary lines of a capture: samples and drops (m: session__metrics), stacks and
  * symbolization (bs), process files, unwinding. window: what the samples were counted in. */
 void session__log_summary(struct session *s, const struct collector *window, const uint64_t *m,

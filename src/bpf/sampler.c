@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
@@ -15,6 +16,7 @@
 #include "bpf/sampler.h"
 #include "util/clock.h"
 #include "flamed.skel.h"
+#include "util/clock.h"
 
 struct sampler {
 	struct flamed_bpf *skel;
@@ -101,6 +103,19 @@ static uint32_t map_entries_for(int nr_cpus, int freq_hz, uint32_t drain_ms)
 	if (n > (1u << 17))
 		n = 1u << 17;
 	return n;
+}
+
+/* Entries a drain reads per batch call: a whole map would need a map-sized buffer (a stack is
+ * 1 KiB: 16 MiB on a big host), resident once touched; 256 keeps it to 264 KiB for a few more
+ * system calls. The kernel copies whole hash buckets, far smaller than this. */
+static uint32_t drain_batch(const struct sampler *s)
+{
+	return s->map_entries < 256 ? s->map_entries : 256;
+}
+
+static uint64_t timeval_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000ULL;
 }
 
 static int on_ringbuf(void *ctx, void *data, size_t size)
@@ -205,7 +220,9 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	{
 		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
 
+		t0 = mono_ns();
 		s->skel = flamed_bpf__open_opts(&oo);
+		s->load_stats.open_ns = mono_ns() - t0;
 	}
 	if (!s->skel) {
 		err = -errno;
@@ -260,9 +277,17 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 					 VERIFIER_LOG_BYTES);
 		bpf_program__set_log_level(s->skel->progs.on_cpu_sample, 4);
 	}
-	t0 = mono_ns();
-	err = flamed_bpf__load(s->skel);
-	s->load_stats.load_ns = mono_ns() - t0;
+	{
+		struct rusage r0, r1;
+
+		t0 = mono_ns();
+		getrusage(RUSAGE_SELF, &r0);
+		err = flamed_bpf__load(s->skel);
+		getrusage(RUSAGE_SELF, &r1);
+		s->load_stats.load_ns = mono_ns() - t0;
+		s->load_stats.load_user_ns = timeval_ns(&r1.ru_utime) - timeval_ns(&r0.ru_utime);
+		s->load_stats.load_sys_ns = timeval_ns(&r1.ru_stime) - timeval_ns(&r0.ru_stime);
+	}
 	if (err)
 		goto cleanup;
 	parse_verifier_stats(s->verifier_log, &s->load_stats);
@@ -274,9 +299,12 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 		err = -errno;
 		goto cleanup;
 	}
-	/* one buffer big enough for a whole map of either kind */
-	s->keys = calloc(s->map_entries, sizeof(struct flamed_count_key));
-	s->values = calloc(s->map_entries, sizeof(struct flamed_stack));
+	/* the ring buffer's data pages are mapped twice (reads wrap), plus its header pages */
+	s->load_stats.mapped_bytes += 2 * (size_t)bpf_map__max_entries(s->skel->maps.events) +
+				      2 * (size_t)sysconf(_SC_PAGESIZE);
+	/* one buffer for a batch of either kind: the drain reads a map in batches of this size */
+	s->keys = calloc(drain_batch(s), sizeof(struct flamed_count_key));
+	s->values = calloc(drain_batch(s), sizeof(struct flamed_stack));
 	if (!s->keys || !s->values) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -299,14 +327,17 @@ int sampler__add_target(struct sampler *s, uint32_t tgid)
 	return 0;
 }
 
+/* cpu-clock counts nanoseconds, so the rate is a fixed period: in frequency mode the kernel
+ * starts each event at a period of 10 us and re-estimates it every tick, and on a loaded host
+ * that burst ran the program 4x as often as asked for seconds (16248 samples in 2 s at 999 Hz on
+ * 2 CPUs), over-weighting those seconds and costing as much. */
 static int perf_event_open_cpu(int cpu, int freq_hz)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.freq = 1,
-		.sample_freq = freq_hz,
+		.sample_period = 1000000000ULL / (unsigned)freq_hz,
 	};
 	int fd;
 
@@ -385,7 +416,7 @@ static int drain_map(struct sampler *s, struct bpf_map *map, size_t key_sz, size
 	bool first = true;
 
 	for (;;) {
-		__u32 n = s->map_entries;
+		__u32 n = drain_batch(s);
 		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch,
 							  s->keys, s->values, &n, &opts);
 		int saved = err ? -errno : 0;
@@ -581,7 +612,7 @@ size_t sampler__map_bytes(const struct sampler *s)
 	return 2 * per_gen + 256 * 1024 /* events */ +
 	       /* unwind_blocks: in the unwind_loader stats */
 	       (s->tables ? (size_t)FLAMED_UNWIND_ROW_CACHE * 24 : 0) + 16384 * 24 /* known */ +
-	       2 * sizeof(struct flamed_stack) * s->nr_possible_cpus;
+	       (256 /* known_recent */ + 2 * sizeof(struct flamed_stack)) * s->nr_possible_cpus;
 }
 
 void sampler__detach(struct sampler *s)

@@ -27,6 +27,21 @@ struct sampler_opts {
 	uint64_t unwind_memory; /* bytes of unwind tables at most; 0 = 256 MiB */
 };
 
+/* What loading cost (sampler__load): wall time of opening the object (parsing its ELF and BTF)
+ * and of loading it (CO-RE against the kernel's BTF, creating the maps, the verifier), the load's
+ * CPU split into user (libbpf: BTF, relocations) and system (the kernel: verifier, maps), and
+ * the bytes of BPF maps mapped into this process (resident: they count in its RSS). */
+/* What sampler__load cost (for the -v summary). */
+struct sampler_load_stats {
+	uint64_t open_ns;	 /* bpf_object open (BTF parse) */
+	uint64_t load_ns;	 /* time to load the object (verifier included) */
+	uint64_t load_user_ns;	 /* ... of it flamed's CPU in user mode (libbpf) */
+	uint64_t load_sys_ns;	 /* ... and in the kernel (verifier, maps) */
+	uint64_t verifier_us;	 /* the kernel's verification time of on_cpu_sample */
+	uint64_t verifier_insns; /* instructions the verifier processed for it */
+	size_t mapped_bytes;	 /* BPF map memory mapped into flamed (counts in its RSS) */
+};
+
 /* Called for each new (process, address space) the BPF program announces. */
 typedef void (*sampler_event_fn)(const struct flamed_proc_event *ev, void *ctx);
 /* Called for each drained stack (borrowed for the call) and count entry. */
@@ -41,7 +56,7 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 /* Add a target process (before or after attach). 0 or -errno. */
 int sampler__add_target(struct sampler *s, uint32_t tgid);
 
-/* Open the perf events and attach. 0 or -errno (-EINVAL for a frequency the kernel refuses). */
+/* Open the perf events (a fixed period of 1/freq_hz s of CPU clock) and attach. 0 or -errno. */
 int sampler__attach(struct sampler *s);
 
 /* Stop sampling (destroy the perf events); maps stay readable for a final drain. NULL-safe. */
@@ -85,20 +100,14 @@ int sampler__set_py_proc(struct sampler *s, uint32_t tgid, const struct flamed_p
 /* Forget process tgid's interpreter. 0 or -errno (-ENOENT if unknown). */
 int sampler__delete_py_proc(struct sampler *s, uint32_t tgid);
 
-struct sampler_load_stats {
-	uint64_t load_ns;	 /* time to load the object (verifier included) */
-	uint64_t verifier_us;	 /* the kernel's verification time of on_cpu_sample */
-	uint64_t verifier_insns; /* instructions the verifier processed for it */
-};
-
-/* How the load went (for the -v summary). */
-struct sampler_load_stats sampler__load_stats(const struct sampler *s);
-
 /* Sum of each metric over all CPUs into out[FLAMED_METRIC__MAX]. 0 or -errno. */
 int sampler__read_metrics(const struct sampler *s, uint64_t *out);
 
 /* Name of a metric for summaries ("count_map_full"). Static string. */
 const char *sampler_metric_name(enum flamed_metric m);
+
+/* What sampler__load cost. */
+struct sampler_load_stats sampler__load_stats(const struct sampler *s);
 
 /* Number of CPUs sampled after attach. */
 int sampler__nr_cpus(const struct sampler *s);

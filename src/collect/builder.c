@@ -11,6 +11,7 @@
 #include "python/py_procs.h"
 #include "symbolize/demangle.h"
 #include "symbolize/symbolizer.h"
+#include "util/clock.h"
 #include "util/hashmap.h"
 
 /* Cache keys: a location is per (owner, address, return-address adjustment), where owner is the
@@ -218,7 +219,7 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, un
 {
 	struct loc_key key = { .owner = NULL, .addr = ip, .adjust = !is_leaf };
 	const char *name, *module = NULL;
-	uint64_t id;
+	uint64_t id, t0;
 
 	id = cached_location(b, &key, unsym);
 	if (id)
@@ -235,7 +236,9 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, un
 		if (!b->kernel_mapping)
 			return 0;
 	}
+	t0 = thread_cpu_ns();
 	name = symbolizer__kernel(b->sym, is_leaf ? ip : ip - 1, &module);
+	b->stats->symbolize_ns += thread_cpu_ns() - t0;
 	*unsym = name ? 0 : LOC_UNSYM;
 	id = add_named_location_in(b, b->kernel_mapping, ip, name, module);
 	if (id && !name)
@@ -297,7 +300,7 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	struct loc_key key = { .owner = e, .addr = ip, .adjust = !exact };
 	const struct proc_map *m = NULL;
 	struct proc_file *f = NULL;
-	uint64_t mapping_id = 0, id;
+	uint64_t mapping_id = 0, id, t0;
 	struct sym_user res = { 0 };
 	const struct sym_frame *frames = NULL;
 	size_t nr_frames = 0;
@@ -308,12 +311,14 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	if (e)
 		m = proc_table__lookup(b->pt, e, ip, &f);
 	if (m) {
+		t0 = thread_cpu_ns(); /* the mapping's build-id opens the file too */
 		mapping_id = user_mapping(b, e, m, f);
 		if (!mapping_id)
 			return 0;
 		/* a return address points after the call: look up the call itself */
 		symbolizer__frames(b->sym, e->tgid, m, f, exact ? ip : ip - 1, &res, &frames,
 				   &nr_frames);
+		b->stats->symbolize_ns += thread_cpu_ns() - t0;
 	}
 	/* code outside any file (a JIT's): the names it wrote in its perf map, if any */
 	if (!res.name && e && (!m || !f))

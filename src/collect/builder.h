@@ -52,6 +52,7 @@ struct build_stats {
 	uint64_t no_user_stack;	      /* samples of user processes without a user stack */
 	uint64_t python_frames;	      /* Python frames shown (weighted by count) */
 	uint64_t python_missing;      /* samples whose Python frames' stack was never drained */
+	uint64_t symbolize_ns;	      /* CPU in the symbolizer (names of new addresses) */
 };
 
 /* Build the profile. pt and sym are updated (maps refreshed on misses, caches filled). Returns 0

@@ -571,6 +571,49 @@ def cmd_reach(args):
     return fails.finish()
 
 
+STARTUP_RE = re.compile(
+    r"start-up: ([0-9.]+) ms CPU, ([0-9.]+) ms wall to the first sample; BPF object open "
+    r"([0-9.]+) ms, load ([0-9.]+) ms \(kernel ([0-9.]+) ms: verifier, maps; libbpf ([0-9.]+) ms"
+    r": kernel BTF, relocations\); resident ([0-9.]+) MiB after start-up, ([0-9.]+) MiB of it")
+AGENT_RE = re.compile(
+    r"agent ([0-9.]+) ms CPU \(drain ([0-9.]+) in ([0-9]+), events ([0-9.]+), build ([0-9.]+) "
+    r"\(names ([0-9.]+)\), encode ([0-9.]+)\)")
+
+
+def cmd_costs(args):
+    """the -v cost lines (start-up, agent CPU by activity) are there and add up"""
+    fails = Failures()
+    with open(args.stderr, errors="replace") as f:
+        text = f.read()
+    st = STARTUP_RE.search(text)
+    agents = [tuple(float(v) for v in m.groups()) for m in AGENT_RE.finditer(text)]
+    if args.startup and fails.check(st, "no start-up line"):
+        cpu, wall, opn, load, kern, user, rss, mapped = (float(v) for v in st.groups())
+        print("start-up: %.0f ms CPU, %.0f ms wall, load %.1f ms (kernel %.1f, libbpf %.1f), "
+              "%.1f MiB resident, %.1f MiB mapped" % (cpu, wall, load, kern, user, rss, mapped))
+        fails.check(load > 0 and kern > 0, "the BPF load took no time")
+        # the load's CPU is part of the start-up's, and a single thread's CPU fits in its wall
+        fails.check(kern + user <= cpu + 5, "load CPU %.1f ms > start-up CPU %.1f ms"
+                    % (kern + user, cpu))
+        fails.check(cpu <= wall + 5, "start-up CPU %.1f ms > its wall %.1f ms" % (cpu, wall))
+        fails.check(opn + load <= wall + 1, "open + load > the start-up's wall time")
+        fails.check(0 < mapped < rss < args.max_rss_mib,
+                    "resident %.1f MiB / mapped %.1f MiB out of (0, %d)" % (rss, mapped,
+                                                                           args.max_rss_mib))
+    fails.check(len(agents) >= args.min_lines, "%d agent cost lines, want >= %d"
+                % (len(agents), args.min_lines))
+    for total, drain, drains, events, build, names, encode in agents:
+        print("agent %.1f ms: drain %.1f (%d), events %.1f, build %.1f (names %.1f), encode %.1f"
+              % (total, drain, drains, events, build, names, encode))
+        # the activities are parts of the total (the rest: the loop, sinks, timers), names a
+        # part of the build
+        fails.check(drain + events + build + encode <= total + 1,
+                    "the activities add up to more than the total %.1f ms" % total)
+        fails.check(names <= build + 1, "names %.1f ms > build %.1f ms" % (names, build))
+        fails.check(drains >= args.min_drains, "%d drains, want >= %d" % (drains,
+                                                                        args.min_drains))
+
+
 def def_lines(path):
     """{function name: (def line, last line)} of a Python source file, by indentation."""
     out, cur = {}, None
@@ -797,6 +840,14 @@ def main():
     p.add_argument("--min-pids", type=int, default=0)
     p.add_argument("--max-raw-pct", type=float, default=100.0)
     p.set_defaults(fn=cmd_funcs)
+
+    p = sub.add_parser("costs", help=cmd_costs.__doc__)
+    p.add_argument("stderr", help="flamed's stderr")
+    p.add_argument("--startup", action="store_true", help="require the start-up line")
+    p.add_argument("--min-lines", type=int, default=1, help="agent cost lines at least")
+    p.add_argument("--min-drains", type=int, default=1, help="drains per line at least")
+    p.add_argument("--max-rss-mib", type=int, default=256)
+    p.set_defaults(fn=cmd_costs)
 
     p = sub.add_parser("dump", help="print every sample, root first")
     p.add_argument("profile")

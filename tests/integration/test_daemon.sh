@@ -97,6 +97,8 @@ go_pprof -raw "$latest" >"$TEST_TMP/raw.txt" || fail "go tool pprof -raw rejecte
 grep -q "samples/count cpu/nanoseconds" "$TEST_TMP/raw.txt" || fail "sample types: $(head -3 "$TEST_TMP/raw.txt")"
 check funcs "$latest" --comm cpu_shares --func burn_alpha --min-samples 5
 grep -q "window 1 (" "$TEST_TMP/d.err" || fail "no per-window status line"
+# each status line says what the window cost flamed (drains every second: >= 1 in a 2 s window)
+check costs "$TEST_TMP/d.err" --min-lines 2 --min-drains 1
 
 note "--series-by process: a profile per process name, each holding only that process's samples"
 mkdir "$TEST_TMP/series"

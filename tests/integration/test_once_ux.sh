@@ -60,4 +60,9 @@ check_outputs int "$TEST_TMP/int.pb.gz" "$TEST_TMP/int.svg" "$TEST_TMP/int.folde
 if have_go; then
 	go_pprof -raw "$TEST_TMP/int.pb.gz" >/dev/null || fail "go tool pprof rejects the cut-short profile"
 fi
+
+note "-v: what start-up and the run cost flamed, and the parts add up"
+run_flamed costs -v --once 2s -o "$TEST_TMP/costs.pb.gz"
+[ "$RC" = 0 ] || fail "flamed -v exited $RC"
+check costs "$TEST_TMP/costs.err" --startup --min-lines 1 --min-drains 2
 echo PASS
