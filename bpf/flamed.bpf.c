@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "flamed.h"
+#include "flamed_lookup.h"
 
 #define EEXIST 17 /* vmlinux.h has no errno values */
 
@@ -75,16 +76,36 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
-/* Unwind rows of every loaded table, back to back; userspace writes them through mmap and hands
- * out ranges per file (src/bpf/sampler.c). 8 bytes a row; sized at load time (2M rows = 16 MiB
- * by default, 1 row with --unwind fp). */
+/* The unwind tables of every loaded binary, in blocks of 496 elements (flamed.h). Not
+ * preallocated: memory follows the tables loaded, up to --unwind-memory (max_entries is set from
+ * it at load time; src/unwind/ evicts cached tables before it is reached). Only userspace
+ * writes it; a deleted block is freed once no program in flight uses it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__type(key, struct flamed_unwind_block_key);
+	__type(value, struct flamed_unwind_block);
+} unwind_blocks SEC(".maps");
+
+/* Rows found recently, by (table id, pc): most return addresses of a workload recur sample after
+ * sample (main, the dispatch loops, the callers of its hot functions), and at 19-99 Hz a hit is
+ * one cache miss where a table lookup is several (two block lookups and the rows). Direct
+ * mapped, shared by all CPUs: an entry written by two CPUs at once may be torn, so it carries a
+ * check word over its key and row and is used only when they agree. Table ids are never reused,
+ * so an entry cannot outlive its table's meaning. 32768 entries, 768 KiB. */
+struct row_cache_entry {
+	__u64 key; /* table id << 32 | pc offset */
+	__u64 row; /* struct flamed_unwind_row */
+	__u64 check;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
+	__uint(max_entries, FLAMED_UNWIND_ROW_CACHE);
 	__type(key, __u32);
-	__type(value, struct flamed_unwind_row);
-} unwind_rows SEC(".maps");
+	__type(value, struct row_cache_entry);
+} row_cache SEC(".maps");
 
 /* Per process (tgid): its executable mappings and their table ranges. Values are 8 KiB, so the
  * map is not preallocated: memory follows the number of processes with tables. Only userspace
@@ -146,18 +167,25 @@ static __always_inline void count(__u32 metric)
 	add(metric, 1);
 }
 
-static __always_inline __u64 stack_hash(const struct flamed_stack *st, __u64 seed)
+/* A global function: the verifier checks it once, on its own, where an inlined loop over 127
+ * frames was checked frame by frame at each call site (20k instructions); and unlike a
+ * bpf_loop callback it costs no indirect call per frame. */
+__noinline __u64 stack_hash(const struct flamed_stack *st, __u64 seed)
 {
 	__u64 h = 0xcbf29ce484222325ULL ^ seed;
+	__u32 nr;
 
+	if (!st)
+		return 1;
+	nr = st->nr;
 	for (__u32 i = 0; i < FLAMED_MAX_FRAMES; i++) {
-		if (i >= st->nr)
+		if (i >= nr)
 			break;
 		h ^= st->ips[i];
 		h *= 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
-	h ^= st->nr;
+	h ^= nr;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 31;
 	return h ? h : 1; /* 0 means "no stack" in flamed_count_key */
@@ -212,25 +240,6 @@ static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ct
 
 /* --- user stack walking: unwind tables, frame pointers where there are none --- */
 
-/* Walker variables live in map memory, not on the BPF stack: the verifier does not track values
- * loaded from maps, so the states of successive search and walk iterations look alike and are
- * pruned, instead of multiplying (bounded loops with precise stack scalars blow past the
- * verifier's 1M-instruction budget). */
-struct walk_vars {
-	__u64 pc;
-	__u64 sp;
-	__u64 bp;
-	__u32 stop;  /* metric id of the reason the walk ended; 0 while walking */
-	__u32 exact; /* the first pc is exact (sample in user mode), not a return address */
-	__u32 lo;    /* binary search bounds and result */
-	__u32 hi;
-	__u32 found;
-	__u32 unknown_pc;   /* a pc fell outside every known mapping: the snapshot is behind */
-	__u32 dwarf_frames; /* frames unwound with a table row, this walk */
-	__u32 fp_frames;    /* frames unwound with frame pointers, this walk */
-	__u32 pad;
-};
-
 /* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -246,18 +255,24 @@ struct walk_ctx {
 	struct walk_vars *v;
 };
 
-#define NOT_FOUND 0xffffffffu
-
-/* Index of the mapping of proc containing pc, or NOT_FOUND. */
+/* Index of the mapping of proc containing pc, or NOT_FOUND. The previous frame's mapping is
+ * tried first: a walk mostly stays in one binary. */
 static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
 					  struct walk_vars *v, __u64 pc)
 {
+	__u32 last = VLOAD(v->last_m);
+	const struct flamed_unwind_mapping *m;
+
+	if (last < FLAMED_UNWIND_MAX_MAPPINGS) {
+		m = &proc->m[last];
+		if (pc >= m->start && pc < m->end)
+			return last;
+	}
 	v->lo = 0;
 	v->hi = proc->nr;
 	v->found = NOT_FOUND;
-	for (int i = 0; i < 10; i++) { /* log2(256) + 1 */
-		__u32 lo = v->lo, hi = v->hi, mid;
-		const struct flamed_unwind_mapping *m;
+	for (int i = 0; i < 9; i++) { /* log2(256) + 1 */
+		__u32 lo = VLOAD(v->lo), hi = VLOAD(v->hi), mid;
 
 		if (lo >= hi)
 			break;
@@ -271,37 +286,27 @@ static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
 			v->lo = mid + 1;
 		} else {
 			v->found = mid;
+			v->last_m = mid;
 			break;
 		}
 	}
-	return v->found;
+	return VLOAD(v->found);
 }
 
-/* Index (into unwind_rows) of the last row of the table [start, start + count) whose pc <= rel,
- * or NOT_FOUND. */
-static __always_inline __u32 find_row(struct walk_vars *v, __u32 start, __u32 count, __u32 rel)
+/* find_row() of flamed_lookup.h as a global function: the verifier checks its search loop once,
+ * on its own, instead of at every state in which the walker's callback reaches it. */
+__noinline bool find_row_global(struct walk_vars *v, __u32 table, __u32 pages, __u64 rel)
 {
-	v->lo = start;
-	v->hi = start + count;
-	v->found = NOT_FOUND;
-	for (int i = 0; i < FLAMED_UNWIND_SEARCH_STEPS; i++) {
-		__u32 lo = v->lo, hi = v->hi, mid;
-		const struct flamed_unwind_row *r;
+	if (!v)
+		return false;
+	return find_row(&unwind_blocks, v, table, pages, rel);
+}
 
-		if (lo >= hi)
-			break;
-		mid = lo + (hi - lo) / 2;
-		r = bpf_map_lookup_elem(&unwind_rows, &mid);
-		if (!r)
-			break;
-		if (r->pc <= rel) {
-			v->found = mid;
-			v->lo = mid + 1;
-		} else {
-			v->hi = mid;
-		}
-	}
-	return v->found;
+static __always_inline __u64 row_check(__u64 key, __u64 row)
+{
+	__u64 h = (key ^ 0x5851f42d4c957f2dULL) * 0xbf58476d1ce4e5b9ULL;
+
+	return (h ^ row ^ (h >> 31)) * 0x94d049bb133111ebULL;
 }
 
 /* One frame-pointer step: the fallback where no table covers pc, and all of --unwind fp. Like the
@@ -330,9 +335,9 @@ static long unwind_step(__u32 idx, void *arg)
 	struct flamed_stack *st = w->st;
 	struct walk_vars *v = w->v;
 	const struct flamed_unwind_mapping *m = NULL;
-	const struct flamed_unwind_row *row = NULL;
+	struct flamed_unwind_row rowv, *row = NULL;
 	__u64 lookup_pc, cfa, ra, rel, bp;
-	__u32 n = st->nr, mi, ri;
+	__u32 n = st->nr, mi, table_id;
 	__s64 off;
 
 	if (n >= FLAMED_MAX_FRAMES) {
@@ -352,12 +357,34 @@ static long unwind_step(__u32 idx, void *arg)
 	if (mi < FLAMED_UNWIND_MAX_MAPPINGS) {
 		m = &w->proc->m[mi];
 		rel = lookup_pc - m->pc_sub;
-		if (m->row_count && rel <= 0xffffffffULL) {
-			ri = find_row(v, m->row_start, m->row_count, (__u32)rel);
-			if (ri != NOT_FOUND)
-				row = bpf_map_lookup_elem(&unwind_rows, &ri);
+		table_id = m->table;
+		if (table_id == FLAMED_UNWIND_TABLE_PENDING) {
+			v->pending = 1;
+		} else if (table_id && rel >> FLAMED_UNWIND_PAGE_SHIFT < m->pages) {
+			__u64 key = (__u64)table_id << 32 | (__u32)rel, r;
+			__u32 slot = (__u32)((key * 0x9e3779b97f4a7c15ULL) >> 49);
+			struct row_cache_entry *ce = bpf_map_lookup_elem(&row_cache, &slot);
+
+			/* each word read once: the row used is the row checked */
+			if (ce && *(volatile __u64 *)&ce->key == key &&
+			    (r = *(volatile __u64 *)&ce->row,
+			     *(volatile __u64 *)&ce->check == row_check(key, r))) {
+				/* r: a row cached for this very pc */
+			} else if (find_row_global(v, table_id, m->pages, rel)) {
+				r = v->row;
+				if (ce) {
+					ce->key = key;
+					ce->row = r;
+					ce->check = row_check(key, r);
+				}
+			} else {
+				goto no_row;
+			}
+			__builtin_memcpy(&rowv, &r, sizeof(rowv));
+			row = &rowv;
 		}
 	}
+no_row:
 	if (!row || (row->kinds & 0xf) == FLAMED_CFA_NONE) {
 		if (cfg_unwind_mode == FLAMED_UNWIND_DWARF) {
 			v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW
@@ -451,6 +478,8 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	w.v->unknown_pc = 0;
 	w.v->dwarf_frames = 0;
 	w.v->fp_frames = 0;
+	w.v->pending = 0;
+	w.v->last_m = NOT_FOUND;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	if ((cs & 3) == 3) { /* the sample hit user mode: its registers are exact */
@@ -475,6 +504,8 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 		count(w.v->stop);
 	add(FLAMED_METRIC_UNWIND_FRAMES_DWARF, w.v->dwarf_frames);
 	add(FLAMED_METRIC_UNWIND_FRAMES_FP, w.v->fp_frames);
+	if (w.v->pending)
+		count(FLAMED_METRIC_UNWIND_TABLE_PENDING);
 	if (w.v->stop == FLAMED_METRIC_UNWIND_STOP_DEPTH) {
 		w.st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_USTACK_TRUNCATED);

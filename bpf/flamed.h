@@ -48,6 +48,9 @@ enum flamed_metric {
 	FLAMED_METRIC_PY_BAD_POINTER, /* a code object pointer outside user space: walk cut */
 	FLAMED_METRIC_PY_TRUNCATED,   /* FLAMED_MAX_FRAMES Python frames: the outermost cut */
 	FLAMED_METRIC_PY_STALE,	      /* registration of an older image (exec): not walked */
+	FLAMED_METRIC_UNWIND_TABLE_PENDING, /* walks that met a mapping whose table is still
+						* being built (or was just evicted): frame
+						* pointers there */
 	FLAMED_METRIC__MAX,
 };
 
@@ -90,8 +93,13 @@ struct flamed_proc_event {
 
 /* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
 
-#define FLAMED_UNWIND_MAX_MAPPINGS 256 /* executable mappings per process with a table */
-#define FLAMED_UNWIND_SEARCH_STEPS 24  /* binary-search steps: tables up to 16M rows */
+#define FLAMED_UNWIND_MAX_MAPPINGS 256	 /* executable mappings per process with a table */
+#define FLAMED_UNWIND_ROW_CACHE	   32768 /* entries of the walker's row cache (24 bytes each) */
+/* The page index: one entry per 1 KiB of text. A page holds at most 1024 rows (their pcs are
+ * distinct) plus the one covering its start, so 11 binary-search steps always suffice. */
+#define FLAMED_UNWIND_PAGE_SHIFT    10
+#define FLAMED_UNWIND_SEARCH_STEPS  11
+#define FLAMED_UNWIND_TABLE_PENDING 0xffffffffu /* flamed_unwind_mapping.table: being built */
 
 enum flamed_unwind_mode {
 	FLAMED_UNWIND_FP = 0,	 /* frame pointers only (the walker in flamed.bpf.c) */
@@ -106,6 +114,29 @@ struct flamed_unwind_row {
 	__s16 cfa_off; /* in units of 8 bytes */
 	__u8 kinds;
 	__s8 rbp_off; /* in units of 8 bytes; PLT rows: the rip & 15 threshold */
+};
+
+/* A table is one sequence of 8-byte elements: first the page index (element p for text page
+ * p = pc >> FLAMED_UNWIND_PAGE_SHIFT), then the rows. The row for pc is the last one with
+ * row.pc <= pc among elements [lo, hi) of its page's entry: a lookup touches one index element
+ * and a few adjacent rows instead of a binary search over the whole table. The elements are
+ * stored in blocks of the "unwind_blocks" hash map, allocated as tables are loaded (no fixed
+ * array to fill up, and no map to create: flamed drops CAP_BPF after start-up). */
+struct flamed_unwind_page {
+	__u32 lo; /* element of the row covering the page's first byte (or of the first row) */
+	__u32 hi; /* one past the element of the last row starting in the page */
+};
+
+/* 496 elements: key, value and the kernel's element header fit one 4 KiB allocation. */
+#define FLAMED_UNWIND_BLOCK_ELEMS 496
+
+struct flamed_unwind_block_key {
+	__u32 table; /* table id (flamed_unwind_mapping.table) */
+	__u32 block; /* element / FLAMED_UNWIND_BLOCK_ELEMS */
+};
+
+struct flamed_unwind_block {
+	__u64 e[FLAMED_UNWIND_BLOCK_ELEMS]; /* struct flamed_unwind_page or flamed_unwind_row */
 };
 
 /* CFA kinds (kinds & 0xf) and rbp kinds (kinds >> 4): the one list; src/unwind/unwind_table.h
@@ -124,13 +155,14 @@ struct flamed_unwind_row {
 #define FLAMED_RBP_UNDEFINED   3
 #define FLAMED_RBP_UNSUPPORTED 4
 
-/* One executable mapping of a process, and where its table sits in "unwind_rows". */
+/* One executable mapping of a process, and which table unwinds it. */
 struct flamed_unwind_mapping {
 	__u64 start; /* runtime [start, end) */
 	__u64 end;
-	__u64 pc_sub;	 /* row pc = runtime pc - pc_sub (load bias + table base) */
-	__u32 row_start; /* first row in unwind_rows */
-	__u32 row_count; /* 0: no table, frame pointers here */
+	__u64 pc_sub; /* row pc = runtime pc - pc_sub (load bias + table base) */
+	__u32 table;  /* table id, never reused; 0: no table, frame pointers;
+		       * FLAMED_UNWIND_TABLE_PENDING: being built (frame pointers meanwhile) */
+	__u32 pages;  /* entries of its page index: pcs at or beyond pages << SHIFT have no row */
 };
 
 /* Value of the "unwind_procs" map: a process's mappings, sorted by start. */
@@ -194,6 +226,7 @@ struct flamed_py_proc {
 
 _Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");
 _Static_assert(sizeof(struct flamed_unwind_row) == 8, "flamed_unwind_row layout");
+_Static_assert(sizeof(struct flamed_unwind_page) == 8, "flamed_unwind_page layout");
 _Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mapping layout");
 
 _Static_assert(sizeof(struct flamed_count_key) == 48, "flamed_count_key layout changed");

@@ -37,6 +37,9 @@ static const char usage[] =
 	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
 	"  --no-python         show CPython's interpreter frames, not Python functions\n"
+	"  --unwind-memory SIZE  kernel memory for unwind tables (default 256M, or 1/8 of RAM\n"
+	"                      if less); past it, unused cached tables are evicted, then new\n"
+	"                      binaries fall back to frame pointers (named under -v)\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output PATH   write PATH; the format comes from the name (repeatable):\n"
@@ -91,6 +94,7 @@ enum {
 	OPT_NO_PYTHON,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
+	OPT_UNWIND_MEMORY,
 	OPT_OUTPUT_MODE,
 	OPT_OUTPUT_OWNER,
 	OPT_OUTPUT_DIR,
@@ -125,6 +129,7 @@ static const struct option long_opts[] = {
 	{ "idle", no_argument, NULL, OPT_IDLE },
 	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -358,6 +363,15 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			break;
 		case OPT_DEBUGINFOD:
 			cfg->debuginfod = true;
+			break;
+		case OPT_UNWIND_MEMORY:
+			/* below 1 MiB not even a small program's libc fits */
+			if (parse_size_bytes(optarg, &cfg->unwind_memory) ||
+			    cfg->unwind_memory < (1u << 20))
+				return fail(
+					err, err_len,
+					"invalid --unwind-memory '%s' (at least 1M; e.g. 64M, 1G)",
+					optarg);
 			break;
 		case OPT_IDLE:
 			cfg->include_idle = true;

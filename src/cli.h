@@ -61,7 +61,8 @@ struct config {
 	bool no_python;	 /* --no-python: CPython processes are not walked for Python frames */
 	bool progress;	 /* live status line (auto: stderr is a terminal) */
 	int verbose;
-	int unwind_mode; /* enum flamed_unwind_mode */
+	int unwind_mode;	/* enum flamed_unwind_mode */
+	uint64_t unwind_memory; /* --unwind-memory; 0 = default (session.c) */
 	int nr_pids;
 	int pids[CLI_MAX_PIDS];
 	int nr_outputs;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -49,6 +50,7 @@ struct session {
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;
 	struct py_procs *py; /* CPython processes and their code objects */
+	int epoll_fd;	     /* the ring buffer's and the unwind builds' fds */
 	struct command cmd;  /* the command after "--", if any */
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
@@ -68,24 +70,60 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* -v names each binary whose table the row caps refused (unwind_loader.h). */
-static void on_unwind_refused(const struct unwind_loader_mapping *m, enum unwind_refusal why,
-			      uint64_t rows, uint32_t uid, void *ctx)
+/* -v names each binary whose table was refused (unwind_loader.h). */
+static void on_unwind_refused(const char *name, enum unwind_refusal why, uint64_t bytes,
+			      uint32_t uid, void *ctx)
 {
-	const struct proc_file *f = m->file_id;
-
 	(void)ctx;
 	/* a table over the per-binary cap is not built to the end: its size is a lower bound */
-	log_debug(
-		"unwind table of %s refused: %s%llu rows over the per-%s cap (file owner uid %u); "
-		"frame pointers there",
-		f && f->path ? f->path : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
-		(unsigned long long)rows, unwind_refusal_str(why), uid);
+	log_debug("unwind table of %s refused: %s%.1f MiB over the %s%s (file owner uid %u); "
+		  "frame pointers there",
+		  name ? name : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
+		  bytes / 1048576.0, why == UNWIND_REFUSED_MEMORY ? "" : "per-",
+		  why == UNWIND_REFUSED_MEMORY ? "--unwind-memory bound" : unwind_refusal_str(why),
+		  uid);
+	if (why == UNWIND_REFUSED_MEMORY)
+		log_debug("(the unwind_tables line of the summary says how much is in use)");
+}
+
+static int unwind_table_add(void *ctx, uint32_t slot, const void *elems, uint32_t nr,
+			    size_t *ret_bytes)
+{
+	struct session *c = ctx;
+	int err = sampler__add_unwind_table(c->sampler, slot, elems, nr, ret_bytes);
+
+	if (err)
+		log_debug("unwind table of %u elements not loaded: %s", nr, strerror(-err));
+	return err;
+}
+
+static void unwind_table_del(void *ctx, uint32_t id, uint32_t nr)
+{
+	struct session *c = ctx;
+
+	sampler__delete_unwind_table(c->sampler, id, nr);
+}
+
+static int unwind_publish(void *ctx, uint32_t tgid, const struct flamed_unwind_proc *p)
+{
+	struct session *c = ctx;
+
+	return sampler__set_unwind_proc(c->sampler, tgid, p);
+}
+
+/* --unwind-memory's default: 256 MiB, or an eighth of RAM on small hosts. */
+static uint64_t default_unwind_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t ram = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+
+	return ram && ram / 8 < UNWIND_MEMORY_DEFAULT ? ram / 8 : UNWIND_MEMORY_DEFAULT;
 }
 
 /* Describe a process's executable mappings to the BPF walker, loading their unwind tables. */
 static void load_unwind(struct session *c, const struct proc_entry *e, bool after_remap)
 {
+	uint64_t t0 = mono_ns();
 	size_t n = 0;
 	int err;
 
@@ -97,7 +135,9 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		struct unwind_loader_mapping *um = &c->umaps[n++];
 		int fd;
 
-		*um = (struct unwind_loader_mapping){ .start = m->start, .end = m->end, .fd = -1 };
+		*um = (struct unwind_loader_mapping){
+			.start = m->start, .end = m->end, .fd = -1, .name = f ? f->path : NULL
+		};
 		/* the file's ELF headers only (shared with the symbolizer), no symbol table */
 		if (!f || elf_file__load_bias(proc_file__elf(f), m->start, m->end, m->pgoff,
 					      m->prot_exec, &um->load_bias))
@@ -105,27 +145,27 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		symbolizer__prefetch(c->sym, e->tgid, f); /* debuginfod, while it runs */
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
-		if (fd >= 0) {
+		if (fd >= 0)
 			um->fd = fd;
-			um->file_id = f;
-		}
 	}
-	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n, c->uproc);
-	for (size_t i = 0; i < n; i++)
-		if (c->umaps[i].fd >= 0)
-			proc_file__release(c->umaps[i].file_id);
 	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
 	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
-	c->uproc->remap_after_ns = mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL);
+	err = unwind_loader__describe(c->unwind, e->tgid, e->aspace, c->umaps, n,
+				      mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL),
+				      c->uproc);
+	for (size_t i = 0; i < n; i++) /* umaps[i] is maps[i]'s */
+		if (c->umaps[i].fd >= 0)
+			proc_file__release(e->files[i]);
 	if (!err)
 		err = sampler__set_unwind_proc(c->sampler, e->tgid, c->uproc);
 	for (uint32_t i = 0; !err && i < c->uproc->nr && log_get_level() >= LOG_DEBUG; i++)
-		log_debug("unwind %u: %llx-%llx rows %u+%u", e->tgid,
+		log_debug("unwind %u: %llx-%llx table %d, %u pages", e->tgid,
 			  (unsigned long long)c->uproc->m[i].start,
-			  (unsigned long long)c->uproc->m[i].end, c->uproc->m[i].row_start,
-			  c->uproc->m[i].row_count);
+			  (unsigned long long)c->uproc->m[i].end, (int)c->uproc->m[i].table,
+			  c->uproc->m[i].pages);
 	if (err)
 		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
+	log_debug("unwind %u: described in %.2f ms", e->tgid, (mono_ns() - t0) / 1e6);
 }
 
 /* A process running a CPython flamed knows gets its Python frames walked; one it does not know
@@ -192,8 +232,11 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 	e = proc_table__find(c->procs, ev->tgid, ev->aspace);
 	snprintf(comm, sizeof(comm), "%.*s", FLAMED_COMM_LEN, ev->comm);
 	if (!e) {
-		if (ev->type == FLAMED_EVENT_EXEC)
-			return; /* never sampled yet: its first sample announces it (flamed.bpf.c) */
+		/* whole host: a process never sampled yet is read at its first sample (an exec
+		 * storm costs no snapshots); a target is read at once, so that a compiler of a build
+		 * has its tables (from the cache) before its first sample */
+		if (ev->type == FLAMED_EVENT_EXEC && !c->cfg->cmd && !c->cfg->nr_pids)
+			return;
 		e = proc_table__add(c->procs, ev->tgid, ev->aspace, comm);
 		if (!e) {
 			c->oom = -ENOMEM;
@@ -249,6 +292,26 @@ static void raise_nofile(void)
 			  strerror(errno));
 }
 
+/* One fd for the front ends' loops: readable when process events or finished unwind builds
+ * wait (session__poll_events handles both). */
+static int make_epoll(struct session *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epoll_fd < 0)
+		return -errno;
+	ev.data.fd = sampler__event_fd(c->sampler);
+	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	if (c->unwind) {
+		ev.data.fd = unwind_loader__fd(c->unwind);
+		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Resident bytes of this process (/proc/self/statm), 0 when unknown. */
 static size_t resident_bytes(void)
 {
@@ -271,10 +334,11 @@ static void log_startup(const struct session *c)
 	log_debug("start-up: %.0f ms CPU, %.0f ms wall to the first sample; BPF object open %.1f "
 		  "ms, load %.1f ms (kernel %.1f ms: verifier, maps; libbpf %.1f ms: kernel BTF, "
 		  "relocations); resident %.1f MiB after start-up, %.1f MiB of it BPF maps mapped "
-		  "into flamed",
+		  "into flamed; on_cpu_sample's verifier %.1f ms, %llu instructions processed",
 		  c->costs.startup_cpu_ns / 1e6, c->costs.startup_wall_ns / 1e6, ls.open_ns / 1e6,
 		  ls.load_ns / 1e6, ls.load_sys_ns / 1e6, ls.load_user_ns / 1e6,
-		  c->costs.startup_rss / 1048576.0, ls.mapped_bytes / 1048576.0);
+		  c->costs.startup_rss / 1048576.0, ls.mapped_bytes / 1048576.0,
+		  ls.verifier_us / 1e3, (unsigned long long)ls.verifier_insns);
 }
 
 int session__start(const struct config *cfg, const sigset_t *child_mask,
@@ -289,6 +353,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		.include_idle = cfg->include_idle,
 		.drain_ms = SESSION_DRAIN_MS,
 		.unwind_mode = cfg->unwind_mode,
+		.unwind_memory = cfg->unwind_memory ? cfg->unwind_memory : default_unwind_memory(),
 	};
 	uint64_t wall0 = mono_ns();
 	struct session *c;
@@ -322,6 +387,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		return -ENOMEM;
 	}
 	c->cfg = cfg;
+	c->epoll_fd = -1;
 	c->cmd = (struct command){ .go_fd = -1, .exec_fd = -1 };
 	libbpf_set_print(libbpf_print);
 	c->coll = collector__new();
@@ -348,10 +414,14 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		goto fail;
 	}
 	if (cfg->unwind_mode != FLAMED_UNWIND_FP) {
-		uint32_t cap;
-		struct flamed_unwind_row *rows = sampler__unwind_rows(c->sampler, &cap);
+		struct unwind_loader_ops ops = {
+			.table_add = unwind_table_add,
+			.table_del = unwind_table_del,
+			.publish = unwind_publish,
+			.ctx = c,
+		};
 
-		c->unwind = unwind_loader__new(rows, cap);
+		c->unwind = unwind_loader__new(&ops, so.unwind_memory);
 		if (c->unwind)
 			unwind_loader__on_refused(c->unwind, on_unwind_refused, c);
 		c->uproc = malloc(sizeof(*c->uproc));
@@ -361,6 +431,11 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 			err = -ENOMEM;
 			goto fail;
 		}
+	}
+	err = make_epoll(c);
+	if (err) {
+		log_error("epoll: %s", strerror(-err));
+		goto fail;
 	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		preflight_pid(cfg->pids[i], &tgid);
@@ -491,7 +566,7 @@ bool session__read_signals(struct session *s, int signal_fd, bool *ret_interrupt
 
 int session__event_fd(const struct session *s)
 {
-	return sampler__event_fd(s->sampler);
+	return s->epoll_fd;
 }
 
 int session__poll_events(struct session *s)
@@ -502,6 +577,11 @@ int session__poll_events(struct session *s)
 	s->costs.events_cpu_ns += process_cpu_ns() - t0;
 	if (err < 0)
 		return err;
+	if (s->unwind) {
+		err = unwind_loader__poll(s->unwind);
+		if (err < 0)
+			return err;
+	}
 	return s->oom;
 }
 
@@ -523,9 +603,6 @@ int session__drain(struct session *s)
 
 	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
 	s->costs.drains++;
-
-	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
-		unwind_loader__tick(s->unwind);
 	/* JIT names are read while the process lives: it may be gone when its window is built */
 	proc_table__poll_jit(s->procs);
 	/* processes that exited and that no window holds samples of: gone at once */
@@ -766,19 +843,27 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	if (c->unwind) {
 		struct unwind_loader_stats us = unwind_loader__stats(c->unwind);
 
-		log_info("unwind tables: %llu binaries loaded, %llu released, %llu without CFI, "
-			 "%llu changed while read, %llu did not fit, refused over the caps: "
-			 "%llu per binary, %llu per process, %llu per owner; rows %.1f MiB at peak "
-			 "of %.1f MiB; built in %llu ms",
-			 (unsigned long long)us.tables_loaded, (unsigned long long)us.tables_freed,
-			 (unsigned long long)us.tables_failed,
-			 (unsigned long long)us.tables_changed, (unsigned long long)us.rows_full,
-			 (unsigned long long)us.refused[UNWIND_REFUSED_BINARY],
-			 (unsigned long long)us.refused[UNWIND_REFUSED_PROC],
-			 (unsigned long long)us.refused[UNWIND_REFUSED_OWNER],
-			 us.rows_peak * sizeof(struct flamed_unwind_row) / 1048576.0,
-			 us.rows_cap * sizeof(struct flamed_unwind_row) / 1048576.0,
-			 (unsigned long long)(us.build_ns / 1000000));
+		log_info(
+			"unwind tables: %llu built (%llu ms, longest %llu ms), %llu reused (%llu "
+			"from the cache of exited processes), %llu evicted; %llu without CFI, %llu "
+			"changed while read, %llu could not be loaded, %llu builds deferred; "
+			"refused over the caps: %llu per binary, %llu per process, %llu per owner, "
+			"%llu over --unwind-memory; %.1f MiB at peak of %.1f MiB, %.1f MiB in %llu "
+			"tables now; %llu samples met a table still building",
+			(unsigned long long)us.tables_built,
+			(unsigned long long)(us.build_ns / 1000000),
+			(unsigned long long)(us.build_max_ns / 1000000),
+			(unsigned long long)us.cache_hits, (unsigned long long)us.cached_reuses,
+			(unsigned long long)us.tables_evicted, (unsigned long long)us.tables_failed,
+			(unsigned long long)us.tables_changed, (unsigned long long)us.load_failed,
+			(unsigned long long)us.deferred,
+			(unsigned long long)us.refused[UNWIND_REFUSED_BINARY],
+			(unsigned long long)us.refused[UNWIND_REFUSED_PROC],
+			(unsigned long long)us.refused[UNWIND_REFUSED_OWNER],
+			(unsigned long long)us.refused[UNWIND_REFUSED_MEMORY],
+			us.bytes_peak / 1048576.0, us.bytes_bound / 1048576.0,
+			us.bytes_used / 1048576.0, (unsigned long long)us.tables_now,
+			(unsigned long long)m[FLAMED_METRIC_UNWIND_TABLE_PENDING]);
 	}
 	{
 		struct symbolizer_stats ss = symbolizer__stats(c->sym);
@@ -862,8 +947,10 @@ void session__free(struct session *s)
 	if (!s)
 		return;
 	command__stop(&s->cmd);
+	unwind_loader__free(s->unwind); /* stops its worker: nothing else uses the sampler */
 	sampler__free(s->sampler);
-	unwind_loader__free(s->unwind);
+	if (s->epoll_fd >= 0)
+		close(s->epoll_fd);
 	free(s->uproc);
 	free(s->umaps);
 	symbolizer__free(s->sym);

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/sampler.h"
+#include "util/clock.h"
 #include "flamed.skel.h"
 #include "util/clock.h"
 
@@ -28,12 +29,12 @@ struct sampler {
 	int freq_hz;
 	sampler_event_fn on_event;
 	void *event_ctx;
-	struct flamed_unwind_row *rows; /* mmap of unwind_rows, or NULL */
-	uint32_t nr_rows;
+	bool tables; /* unwind tables in use (not --unwind fp) */
+	struct sampler_load_stats load_stats;
+	char *verifier_log; /* stats-only verifier log of on_cpu_sample (log level 4) */
 	/* drain buffers, sized to map_entries */
 	void *keys;
 	void *values;
-	struct sampler_load_stats load_stats;
 };
 
 static const char *const metric_names[FLAMED_METRIC__MAX] = {
@@ -72,6 +73,7 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_PY_BAD_POINTER] = "python_bad_pointer",
 	[FLAMED_METRIC_PY_TRUNCATED] = "python_truncated",
 	[FLAMED_METRIC_PY_STALE] = "python_stale",
+	[FLAMED_METRIC_UNWIND_TABLE_PENDING] = "unwind_table_pending",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
@@ -174,12 +176,31 @@ out:
 	return 0;
 }
 
+#define VERIFIER_LOG_BYTES 4096
+
+/* "verification time 12345 usec" and "processed 678 insns" of a log-level-4 verifier log. */
+static void parse_verifier_stats(const char *log, struct sampler_load_stats *ret)
+{
+	const char *p;
+	unsigned long long v;
+
+	if (!log)
+		return;
+	p = strstr(log, "verification time ");
+	if (p && sscanf(p, "verification time %llu usec", &v) == 1)
+		ret->verifier_us = v;
+	p = strstr(log, "processed ");
+	if (p && sscanf(p, "processed %llu insns", &v) == 1)
+		ret->verifier_insns = v;
+}
+
 struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn on_event,
 			      void *event_ctx)
 {
 	struct sampler *s = NULL;
 	struct bpf_map *counts[2], *stacks[2];
 	int err, nr_cpus;
+	uint64_t t0;
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -198,8 +219,8 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 
 	{
 		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
-		uint64_t t0 = mono_ns();
 
+		t0 = mono_ns();
 		s->skel = flamed_bpf__open_opts(&oo);
 		s->load_stats.open_ns = mono_ns() - t0;
 	}
@@ -232,9 +253,16 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	}
 	if (!opts->follow_forks)
 		bpf_program__set_autoload(s->skel->progs.on_fork, false);
-	if (opts->unwind_mode != FLAMED_UNWIND_FP) {
-		s->nr_rows = opts->unwind_rows ? opts->unwind_rows : 2u << 20;
-		err = bpf_map__set_max_entries(s->skel->maps.unwind_rows, s->nr_rows);
+	if (opts->unwind_mode == FLAMED_UNWIND_FP) {
+		bpf_map__set_max_entries(s->skel->maps.unwind_blocks, 1);
+		bpf_map__set_max_entries(s->skel->maps.row_cache, 1);
+	} else {
+		uint64_t bytes = opts->unwind_memory ? opts->unwind_memory : 256ULL << 20;
+
+		s->tables = true;
+		/* one 4 KiB block per entry; not preallocated: max_entries is only the bound */
+		err = bpf_map__set_max_entries(s->skel->maps.unwind_blocks,
+					       (uint32_t)(bytes / 4096 + 16));
 		if (!err && opts->unwind_procs)
 			err = bpf_map__set_max_entries(s->skel->maps.unwind_procs,
 						       opts->unwind_procs);
@@ -242,10 +270,17 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 			goto cleanup;
 	}
 
+	/* log level 4: the verifier's statistics only (a few lines), kept to report its time */
+	s->verifier_log = calloc(1, VERIFIER_LOG_BYTES);
+	if (s->verifier_log) {
+		bpf_program__set_log_buf(s->skel->progs.on_cpu_sample, s->verifier_log,
+					 VERIFIER_LOG_BYTES);
+		bpf_program__set_log_level(s->skel->progs.on_cpu_sample, 4);
+	}
 	{
 		struct rusage r0, r1;
-		uint64_t t0 = mono_ns();
 
+		t0 = mono_ns();
 		getrusage(RUSAGE_SELF, &r0);
 		err = flamed_bpf__load(s->skel);
 		getrusage(RUSAGE_SELF, &r1);
@@ -255,18 +290,10 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	}
 	if (err)
 		goto cleanup;
+	parse_verifier_stats(s->verifier_log, &s->load_stats);
+	free(s->verifier_log);
+	s->verifier_log = NULL;
 
-	if (s->nr_rows) {
-		void *p = mmap(NULL, (size_t)s->nr_rows * sizeof(*s->rows), PROT_READ | PROT_WRITE,
-			       MAP_SHARED, bpf_map__fd(s->skel->maps.unwind_rows), 0);
-
-		if (p == MAP_FAILED) {
-			err = -errno;
-			goto cleanup;
-		}
-		s->rows = p;
-		s->load_stats.mapped_bytes += (size_t)s->nr_rows * sizeof(*s->rows);
-	}
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
 	if (!s->events) {
 		err = -errno;
@@ -452,10 +479,69 @@ int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_f
 			 &d);
 }
 
-struct flamed_unwind_row *sampler__unwind_rows(const struct sampler *s, uint32_t *ret_cap)
+#define BATCH_BLOCKS 256 /* blocks per update syscall: a 1 MiB staging buffer */
+
+int sampler__add_unwind_table(struct sampler *s, uint32_t table, const void *elems, uint32_t nr,
+			      size_t *ret_bytes)
 {
-	*ret_cap = s->rows ? s->nr_rows : 0;
-	return s->rows;
+	const uint32_t per = FLAMED_UNWIND_BLOCK_ELEMS;
+	uint32_t blocks = (nr + per - 1) / per, done = 0;
+	struct flamed_unwind_block_key *keys = NULL;
+	struct flamed_unwind_block *vals = NULL;
+	int fd, err = 0;
+
+	if (!s->tables || !nr)
+		return -EINVAL;
+	fd = bpf_map__fd(s->skel->maps.unwind_blocks);
+	keys = calloc(BATCH_BLOCKS, sizeof(*keys));
+	vals = calloc(BATCH_BLOCKS, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (done < blocks) {
+		LIBBPF_OPTS(bpf_map_batch_opts, bo, .elem_flags = BPF_ANY);
+		uint32_t n = blocks - done < BATCH_BLOCKS ? blocks - done : BATCH_BLOCKS;
+		__u32 count = n;
+
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t first = (uint64_t)(done + i) * per;
+			uint64_t len = nr - first < per ? nr - first : per;
+
+			keys[i] = (struct flamed_unwind_block_key){ .table = table,
+								    .block = done + i };
+			memset(&vals[i], 0, sizeof(vals[i]));
+			memcpy(vals[i].e, (const uint64_t *)elems + first, len * sizeof(uint64_t));
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &count, &bo)) {
+			err = -errno;
+			done += count;
+			break;
+		}
+		done += n;
+	}
+	if (err) /* none of it is referred to yet */
+		sampler__delete_unwind_table(s, table, done * per);
+	else if (ret_bytes) /* the kernel's 4 KiB allocation per block */
+		*ret_bytes = (size_t)blocks * 4096;
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int sampler__delete_unwind_table(struct sampler *s, uint32_t table, uint32_t nr)
+{
+	uint32_t blocks = (nr + FLAMED_UNWIND_BLOCK_ELEMS - 1) / FLAMED_UNWIND_BLOCK_ELEMS;
+	int fd = bpf_map__fd(s->skel->maps.unwind_blocks), err = 0;
+
+	for (uint32_t b = 0; b < blocks; b++) {
+		struct flamed_unwind_block_key k = { .table = table, .block = b };
+
+		if (bpf_map_delete_elem(fd, &k) && errno != ENOENT)
+			err = -errno;
+	}
+	return err;
 }
 
 int sampler__set_unwind_proc(struct sampler *s, uint32_t tgid,
@@ -489,6 +575,11 @@ int sampler__delete_py_proc(struct sampler *s, uint32_t tgid)
 	return 0;
 }
 
+struct sampler_load_stats sampler__load_stats(const struct sampler *s)
+{
+	return s->load_stats;
+}
+
 int sampler__read_metrics(const struct sampler *s, uint64_t *out)
 {
 	int fd = bpf_map__fd(s->skel->maps.metrics);
@@ -513,18 +604,14 @@ int sampler__nr_cpus(const struct sampler *s)
 	return s->nr_attached;
 }
 
-struct sampler_load_stats sampler__load_stats(const struct sampler *s)
-{
-	return s->load_stats;
-}
-
 size_t sampler__map_bytes(const struct sampler *s)
 {
 	size_t per_gen = (size_t)s->map_entries *
 			 (sizeof(struct flamed_count_key) + 8 + 8 + sizeof(struct flamed_stack));
 
-	return 2 * per_gen + 256 * 1024 /* events */ + (size_t)s->nr_rows * 8 +
-	       16384 * 24 /* known */ +
+	return 2 * per_gen + 256 * 1024 /* events */ +
+	       /* unwind_blocks: in the unwind_loader stats */
+	       (s->tables ? (size_t)FLAMED_UNWIND_ROW_CACHE * 24 : 0) + 16384 * 24 /* known */ +
 	       (256 /* known_recent */ + 2 * sizeof(struct flamed_stack)) * s->nr_possible_cpus;
 }
 
@@ -545,9 +632,8 @@ void sampler__free(struct sampler *s)
 	sampler__detach(s);
 	free(s->links);
 	ring_buffer__free(s->events);
-	if (s->rows)
-		munmap(s->rows, (size_t)s->nr_rows * sizeof(*s->rows));
 	flamed_bpf__destroy(s->skel);
+	free(s->verifier_log);
 	free(s->keys);
 	free(s->values);
 	free(s);

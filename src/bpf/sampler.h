@@ -15,28 +15,31 @@
 struct sampler;
 
 struct sampler_opts {
-	const char *btf_path;  /* kernel BTF for CO-RE; NULL = the running kernel's */
-	int freq_hz;	       /* samples per second per CPU */
-	bool filter;	       /* only processes added with sampler__add_target */
-	bool follow_forks;     /* children of targets become targets (needs filter) */
-	bool include_idle;     /* keep samples of the idle task */
-	uint32_t drain_ms;     /* how often the caller drains; sizes the maps */
-	uint32_t max_targets;  /* 0 = 8192 */
-	int unwind_mode;       /* enum flamed_unwind_mode */
-	uint32_t unwind_rows;  /* rows of table space; 0 = 2M (16 MiB); unused with FP */
-	uint32_t unwind_procs; /* processes with tables; 0 = 4096 */
+	const char *btf_path;	/* kernel BTF for CO-RE; NULL = the running kernel's */
+	int freq_hz;		/* samples per second per CPU */
+	bool filter;		/* only processes added with sampler__add_target */
+	bool follow_forks;	/* children of targets become targets (needs filter) */
+	bool include_idle;	/* keep samples of the idle task */
+	uint32_t drain_ms;	/* how often the caller drains; sizes the maps */
+	uint32_t max_targets;	/* 0 = 8192 */
+	int unwind_mode;	/* enum flamed_unwind_mode */
+	uint32_t unwind_procs;	/* processes with tables; 0 = 4096 */
+	uint64_t unwind_memory; /* bytes of unwind tables at most; 0 = 256 MiB */
 };
 
 /* What loading cost (sampler__load): wall time of opening the object (parsing its ELF and BTF)
  * and of loading it (CO-RE against the kernel's BTF, creating the maps, the verifier), the load's
  * CPU split into user (libbpf: BTF, relocations) and system (the kernel: verifier, maps), and
  * the bytes of BPF maps mapped into this process (resident: they count in its RSS). */
+/* What sampler__load cost (for the -v summary). */
 struct sampler_load_stats {
-	uint64_t open_ns;
-	uint64_t load_ns;
-	uint64_t load_user_ns;
-	uint64_t load_sys_ns;
-	size_t mapped_bytes;
+	uint64_t open_ns;	 /* bpf_object open (BTF parse) */
+	uint64_t load_ns;	 /* time to load the object (verifier included) */
+	uint64_t load_user_ns;	 /* ... of it flamed's CPU in user mode (libbpf) */
+	uint64_t load_sys_ns;	 /* ... and in the kernel (verifier, maps) */
+	uint64_t verifier_us;	 /* the kernel's verification time of on_cpu_sample */
+	uint64_t verifier_insns; /* instructions the verifier processed for it */
+	size_t mapped_bytes;	 /* BPF map memory mapped into flamed (counts in its RSS) */
 };
 
 /* Called for each new (process, address space) the BPF program announces. */
@@ -71,10 +74,16 @@ int sampler__poll_events(struct sampler *s);
 int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_fn on_count,
 		   void *ctx);
 
-/* The unwind-row array, mapped writable into this process (NULL with FP unwinding); *ret_cap gets
- * its number of rows. Borrowed until sampler__free. Rows a process refers to must be written
- * before sampler__set_unwind_proc publishes them. */
-struct flamed_unwind_row *sampler__unwind_rows(const struct sampler *s, uint32_t *ret_cap);
+/* Load a table (flamed.h: page index then rows, nr 8-byte elements, borrowed) under id table
+ * (its blocks in unwind_blocks); *ret_bytes (may be NULL) gets the kernel memory it takes.
+ * Process descriptions may refer to the id once this returns. 0 or -errno (-EINVAL with --unwind
+ * fp, -E2BIG past --unwind-memory). */
+int sampler__add_unwind_table(struct sampler *s, uint32_t table, const void *elems, uint32_t nr,
+			      size_t *ret_bytes);
+
+/* Delete the table of nr elements loaded under id table; the kernel frees each block once no
+ * program in flight uses it. 0 or -errno. */
+int sampler__delete_unwind_table(struct sampler *s, uint32_t table, uint32_t nr);
 
 /* Publish (or replace) the mappings of process tgid for the BPF walker. 0 or -errno (-E2BIG when
  * the map is full). */

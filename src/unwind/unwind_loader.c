@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Tables are found per file first (the caller's file_id), then by content: a new file's table is
- * built and compared row by row with the loaded ones, so only identical tables are shared. The
- * build-id plays no part in that: any unprivileged user can link a library with another binary's
- * build-id and CFI of their choosing. Loading a table charges its rows to the process and to the
- * file's owner; the caps below keep one binary, one process or one user from taking the array. */
+/* Table records are keyed by file identity and live until evicted: built (or failed, or
+ * refused) once per file, whatever the number of processes. Records no process uses sit in an
+ * LRU list; loaded ones there are the cache. Memory is charged per loaded table (the kernel's
+ * pages), to the bound, and to the file's owner unless it is flamed's own user (root's files
+ * are the system's). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,116 +13,132 @@
 
 #include "unwind/unwind_loader.h"
 #include "unwind/unwind_table.h"
-#include "util/clock.h"
+#include "unwind/unwind_worker.h"
 #include "util/hashmap.h"
-#include "util/range_alloc.h"
 
 _Static_assert(sizeof(struct unwind_row) == sizeof(struct flamed_unwind_row),
 	       "src/unwind rows and the BPF ABI rows must match");
 _Static_assert(offsetof(struct unwind_row, kinds) == offsetof(struct flamed_unwind_row, kinds),
 	       "row layout");
 
-/* Caps, as fractions of the row array (2M rows by default). The largest legitimate table seen is
- * libLLVM's, ~950k rows (libLLVM-14 on Debian 12): 5/8 of 2M rows is 1.31M, room for it and its
- * growth, while two such tables cannot be held by one binary's say-so. A process may use 3/4 of
- * the array (libLLVM and everything a compiler maps beside it fit), so at least a quarter is left
- * to the others. Files not owned by flamed's own user (root) may hold 3/4 in all, across all
- * their processes: an unprivileged user writing crafted libraries cannot starve the binaries of
- * the system or of other users. Root's files are the system's and are not capped per owner. */
-#define CAP_BINARY(cap) ((uint64_t)(cap)*5 / 8)
-#define CAP_PROC(cap)	((uint64_t)(cap)*3 / 4)
-#define CAP_OWNER(cap)	((uint64_t)(cap)*3 / 4)
+/* Caps, as fractions of the memory bound (256 MiB by default). The largest legitimate table seen
+ * is libLLVM's, ~950k rows, 8.0 MiB: under 5/8 of even a 16 MiB bound. A process may use 3/4 (a
+ * compiler and all it maps), so a quarter is left to the others. Files not owned by flamed's
+ * own user may hold 3/4 in all, across all their processes: an unprivileged user writing
+ * crafted libraries cannot starve the system's binaries or other users'. */
+#define CAP_BINARY(b) ((b)*5 / 8)
+#define CAP_PROC(b)   ((b)*3 / 4)
+#define CAP_OWNER(b)  ((b)*3 / 4)
 
-/* One table, and where it sits in the row array while loaded. */
-struct loaded {
-	uint64_t hash; /* of base and rows, for the by-rows index */
-	uint64_t base; /* row pc = ELF vaddr - base */
-	uint32_t nr;   /* rows of the table as last built */
-	uint32_t row_start;
-	uint32_t row_count; /* rows in the array; 0 while not loaded */
-	uint32_t refs;	    /* processes whose description uses the rows */
-	uint32_t owner;	    /* uid owning the file the table was built from: pays for the rows */
-	uint8_t refused;    /* bit per enum unwind_refusal already counted */
-	bool no_cfi;	    /* building failed for good (not ELF, no CFI, changed): never retried */
-	bool too_big;	    /* over the per-binary cap: never retried */
-	const struct unwind_row *pending; /* rows being compared, before they are loaded */
-	struct loaded *all_next;
+/* Records kept at most (loaded, failed or refused): a user creating files without end cannot
+ * grow flamed's memory without end; the least recently used unused records go first. */
+#define MAX_RECORDS 65536
+
+enum state {
+	T_BUILDING, /* queued or in the worker */
+	T_READY,    /* in its slot */
+	T_FAILED,   /* no usable CFI, changed while read, or over the per-binary cap: for good */
+	T_REFUSED,  /* over the owner cap or the memory bound: retried once memory is freed */
 };
 
-/* The tables a process's current description uses. */
-struct proc_refs {
+struct file_key {
+	uint64_t dev, ino, size, mtime_ns, ctime_ns;
+};
+
+struct table {
+	struct file_key key;
+	enum state state;
+	uint32_t slot;	    /* T_READY */
+	uint32_t pages;	    /* page index entries */
+	uint32_t nr;	    /* elements (index and rows) while loaded */
+	uint64_t base;	    /* row pc = ELF vaddr - base */
+	uint64_t bytes;	    /* kernel memory while loaded; the last known size otherwise */
+	uint32_t refs;	    /* processes whose description uses it */
+	uint32_t owner;	    /* uid of the file: pays for the memory */
+	uint8_t refused;    /* bit per enum unwind_refusal already told */
+	uint64_t avail_gen; /* T_REFUSED: l->avail_gen when refused (retried once it moves) */
+	char *name;	    /* for reports */
+	struct table *lru_prev, *lru_next; /* in l->lru while refs == 0 and not building */
+};
+
+struct pmap {
+	uint64_t start, end, load_bias;
+	struct table *t; /* NULL: frame pointers */
+};
+
+struct proc {
+	uint32_t tgid;
+	uint64_t aspace;
+	uint64_t remap_after_ns;
 	uint32_t nr;
-	struct loaded **tables;
+	struct pmap *m;
+	bool waiting; /* a mapping's table is building: published again when it is loaded */
 };
-
-/* What files without usable ELF map to: "no table here". */
-static struct loaded no_table = { .no_cfi = true };
 
 struct unwind_loader {
-	struct flamed_unwind_row *rows;
-	struct range_alloc ra;
-	struct hashmap
-		by_rows; /* struct loaded * (its content) -> itself; loaded ones only match */
-	struct hashmap by_file;	 /* file_id -> struct loaded * */
-	struct hashmap procs;	 /* tgid -> struct proc_refs * */
-	struct hashmap owners;	 /* uid -> rows loaded from that user's files */
-	struct loaded *all;	 /* every record, for freeing */
-	struct loaded **scratch; /* FLAMED_UNWIND_MAX_MAPPINGS entries */
-	uint32_t trusted_uid;	 /* flamed's own: its files are not capped per owner */
+	struct unwind_loader_ops ops;
+	struct unwind_worker *worker;
+	struct hashmap by_file; /* struct file_key * (in its table) -> struct table * */
+	struct hashmap procs;	/* tgid -> struct proc * */
+	struct hashmap owners;	/* uid -> bytes loaded from that user's files */
+	struct table lru;	/* list head: least recently used first */
+	uint64_t nr_records;
+	uint32_t next_id;     /* table ids are never reused (the walker's row cache is keyed by
+			   * them); 2^32 loads before they wrap */
+	uint64_t avail_gen;   /* bumped whenever memory is given back or a table becomes evictable:
+			     * only then may a refused table fit */
+	uint32_t trusted_uid; /* flamed's own: not capped per owner */
+	struct table **scratch;		 /* FLAMED_UNWIND_MAX_MAPPINGS entries */
+	struct flamed_unwind_proc *desc; /* scratch for publishing */
 	unwind_loader_refused_fn on_refused;
 	void *on_refused_ctx;
 	struct unwind_loader_stats stats;
 };
 
-static const struct unwind_row *rows_of(const struct unwind_loader *l, const struct loaded *ld)
+static uint64_t hash_key(uintptr_t k, void *ctx)
 {
-	if (ld->pending)
-		return ld->pending;
-	return ld->row_count ? (const struct unwind_row *)(l->rows + ld->row_start) : NULL;
+	const struct file_key *f = (const void *)k;
+	uint64_t h = f->dev * 0x9e3779b97f4a7c15ULL;
+
+	(void)ctx;
+	h ^= f->ino + 0x632be59bd9b4e019ULL + (h << 6) + (h >> 2);
+	h ^= f->size + (h << 6) + (h >> 2);
+	h ^= f->mtime_ns + (h << 6) + (h >> 2);
+	h ^= f->ctime_ns + (h << 6) + (h >> 2);
+	return h;
 }
 
-static uint64_t hash_rows_key(uintptr_t k, void *ctx)
+static bool equal_key(uintptr_t a, uintptr_t b, void *ctx)
 {
 	(void)ctx;
-	return ((const struct loaded *)k)->hash;
+	return !memcmp((const void *)a, (const void *)b, sizeof(struct file_key));
 }
 
-/* Equal only when both tables are at hand and identical, row for row: a hash is not a proof. */
-static bool equal_rows_key(uintptr_t a, uintptr_t b, void *ctx)
-{
-	const struct loaded *x = (const void *)a, *y = (const void *)b;
-	const struct unwind_row *rx, *ry;
-
-	if (x->hash != y->hash || x->base != y->base || x->nr != y->nr)
-		return false;
-	rx = rows_of(ctx, x);
-	ry = rows_of(ctx, y);
-	return rx && ry && !memcmp(rx, ry, (size_t)x->nr * sizeof(*rx));
-}
-
-struct unwind_loader *unwind_loader__new(struct flamed_unwind_row *rows, uint32_t cap)
+struct unwind_loader *unwind_loader__new(const struct unwind_loader_ops *ops, uint64_t bytes)
 {
 	struct unwind_loader *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
-	l->rows = rows;
-	l->stats.rows_cap = cap;
-	l->stats.cap_binary = CAP_BINARY(cap);
-	l->stats.cap_proc = CAP_PROC(cap);
-	l->stats.cap_owner = CAP_OWNER(cap);
+	l->ops = *ops;
+	l->stats.bytes_bound = bytes ? bytes : UNWIND_MEMORY_DEFAULT;
 	l->trusted_uid = (uint32_t)geteuid();
-	hashmap__init(&l->by_rows, hash_rows_key, equal_rows_key, l);
-	hashmap__init(&l->by_file, hashmap_hash_int, hashmap_equal_int, NULL);
+	l->lru.lru_next = l->lru.lru_prev = &l->lru;
+	hashmap__init(&l->by_file, hash_key, equal_key, NULL);
 	hashmap__init(&l->procs, hashmap_hash_int, hashmap_equal_int, NULL);
 	hashmap__init(&l->owners, hashmap_hash_int, hashmap_equal_int, NULL);
 	l->scratch = calloc(FLAMED_UNWIND_MAX_MAPPINGS, sizeof(*l->scratch));
-	if (!l->scratch || range_alloc__init(&l->ra, cap)) {
-		unwind_loader__free(l);
-		errno = ENOMEM;
-		return NULL;
-	}
+	l->desc = malloc(sizeof(*l->desc));
+	if (!l->scratch || !l->desc)
+		goto fail;
+	l->worker = unwind_worker__new();
+	if (!l->worker)
+		goto fail;
 	return l;
+fail:
+	unwind_loader__free(l);
+	errno = ENOMEM;
+	return NULL;
 }
 
 void unwind_loader__on_refused(struct unwind_loader *l, unwind_loader_refused_fn fn, void *ctx)
@@ -130,229 +147,257 @@ void unwind_loader__on_refused(struct unwind_loader *l, unwind_loader_refused_fn
 	l->on_refused_ctx = ctx;
 }
 
-/* Build the table of fd, stopping early past the per-binary cap (-E2BIG). NULL with errno. */
-static struct unwind_table *build(struct unwind_loader *l, int fd)
+static void refuse(struct unwind_loader *l, struct table *t, enum unwind_refusal why)
 {
-	struct unwind_table_opts o = {
-		.sz = sizeof(o),
-		.max_bytes = (l->stats.cap_binary + 1) * sizeof(struct unwind_row),
-	};
-	uint64_t t0 = mono_ns();
-	struct unwind_table *t = unwind_table__build_fd(fd, &o);
-	int saved = errno;
-
-	l->stats.build_ns += mono_ns() - t0;
-	errno = saved;
-	return t;
-}
-
-static void describe_table(struct loaded *ld, const struct unwind_table *t)
-{
-	ld->nr = (uint32_t)unwind_table__nr(t);
-	ld->base = unwind_table__base(t);
-	ld->hash = unwind_table__hash(t);
-}
-
-static void refuse(struct unwind_loader *l, const struct unwind_loader_mapping *m,
-		   struct loaded *ld, enum unwind_refusal why)
-{
-	if (ld->refused & (1u << why))
+	if (t->refused & (1u << why))
 		return;
-	ld->refused |= 1u << why;
+	t->refused |= 1u << why;
 	l->stats.refused[why]++;
 	if (l->on_refused)
-		l->on_refused(m, why, ld->nr, ld->owner, l->on_refused_ctx);
+		l->on_refused(t->name, why, t->bytes, t->owner, l->on_refused_ctx);
 }
 
-/* Why the table cannot be built: remembered for the file, so it is not built again. */
-static struct loaded *unusable(struct unwind_loader *l, const struct unwind_loader_mapping *m,
-			       struct loaded *ld)
+/* --- the LRU of unused records --- */
+
+static bool in_lru(const struct table *t)
 {
-	if (errno == ENOMEM)
-		return ld ? ld : &no_table; /* not for good: tried again next time */
-	if (errno == EIO)
-		l->stats.tables_changed++;
-	else
-		l->stats.tables_failed++;
-	if (!ld)
-		ld = &no_table;
-	else
-		ld->no_cfi = true;
-	if (m->file_id && hashmap__set(&l->by_file, (uintptr_t)m->file_id, (uintptr_t)ld))
-		return NULL;
-	return ld;
+	return t->lru_next != NULL;
 }
 
-/* The record for m's file. A file seen before keeps its record (not rebuilt here). A new file's
- * table is built: if identical to a loaded table, that one is returned; otherwise a new record,
- * with the built table in *ret_t (the caller's) for loading. NULL on ENOMEM. */
-static struct loaded *record_for(struct unwind_loader *l, const struct unwind_loader_mapping *m,
-				 struct unwind_table **ret_t)
+static void lru_remove(struct table *t)
 {
-	struct unwind_table *t;
-	struct loaded q = { 0 }, *ld;
-	struct stat st;
-	uintptr_t v;
-
-	*ret_t = NULL;
-	if (m->file_id && hashmap__find(&l->by_file, (uintptr_t)m->file_id, &v))
-		return (struct loaded *)v;
-	t = build(l, m->fd);
-	if (!t && errno == E2BIG) {
-		q.nr = (uint32_t)(l->stats.cap_binary + 1); /* at least */
-		q.too_big = true;
-	} else if (!t || !unwind_table__nr(t)) {
-		if (t)
-			errno = ENOEXEC; /* no CFI */
-		unwind_table__free(t);
-		return unusable(l, m, NULL);
-	} else {
-		describe_table(&q, t);
-		q.pending = unwind_table__rows(t);
-		if (hashmap__find(&l->by_rows, (uintptr_t)&q, &v)) {
-			/* the same rows, loaded for another file (a copy, another container) */
-			unwind_table__free(t);
-			ld = (struct loaded *)v;
-			goto found;
-		}
-		q.pending = NULL;
-	}
-	ld = malloc(sizeof(*ld));
-	if (!ld) {
-		unwind_table__free(t);
-		return NULL;
-	}
-	*ld = q;
-	ld->owner = fstat(m->fd, &st) ? UINT32_MAX : (uint32_t)st.st_uid;
-	ld->all_next = l->all;
-	l->all = ld;
-	*ret_t = t;
-found:
-	if (m->file_id && hashmap__set(&l->by_file, (uintptr_t)m->file_id, (uintptr_t)ld)) {
-		unwind_table__free(*ret_t);
-		*ret_t = NULL;
-		return NULL;
-	}
-	return ld;
+	if (!in_lru(t))
+		return;
+	t->lru_prev->lru_next = t->lru_next;
+	t->lru_next->lru_prev = t->lru_prev;
+	t->lru_next = t->lru_prev = NULL;
 }
 
-static uint64_t owner_rows(const struct unwind_loader *l, uint32_t uid)
+static void lru_push(struct unwind_loader *l, struct table *t)
+{
+	if (t->state == T_READY)
+		l->avail_gen++;
+	t->lru_prev = l->lru.lru_prev;
+	t->lru_next = &l->lru;
+	l->lru.lru_prev->lru_next = t;
+	l->lru.lru_prev = t;
+}
+
+static uint64_t owner_bytes(const struct unwind_loader *l, uint32_t uid)
 {
 	uintptr_t v;
 
 	return hashmap__find(&l->owners, uid, &v) ? v : 0;
 }
 
-/* Refuse ld for a process already using proc_rows rows when a cap says so. */
-static bool over_caps(struct unwind_loader *l, const struct unwind_loader_mapping *m,
-		      struct loaded *ld, uint64_t proc_rows)
+static void charge(struct unwind_loader *l, struct table *t, int64_t sign)
 {
-	if (ld->too_big || ld->nr > l->stats.cap_binary) {
-		ld->too_big = true;
-		refuse(l, m, ld, UNWIND_REFUSED_BINARY);
-		return true;
-	}
-	if (proc_rows + ld->nr > l->stats.cap_proc) {
-		refuse(l, m, ld, UNWIND_REFUSED_PROC);
-		return true;
-	}
-	if (!ld->row_count && ld->owner != l->trusted_uid &&
-	    owner_rows(l, ld->owner) + ld->nr > l->stats.cap_owner) {
-		refuse(l, m, ld, UNWIND_REFUSED_OWNER);
-		return true;
-	}
-	return false;
+	uint64_t owned = owner_bytes(l, t->owner);
+
+	l->stats.bytes_used += sign * (int64_t)t->bytes;
+	owned = sign > 0 ? owned + t->bytes : owned > t->bytes ? owned - t->bytes : 0;
+	/* on ENOMEM the owner keeps the old charge: the safe side either way */
+	(void)hashmap__set(&l->owners, t->owner, owned);
+	if (l->stats.bytes_used > l->stats.bytes_peak)
+		l->stats.bytes_peak = l->stats.bytes_used;
 }
 
-/* Copy t's rows into a free range of the row array and index them. -ENOSPC when they do not
- * fit (tried again when another process maps the binary), -ENOMEM. */
-static int load(struct unwind_loader *l, struct loaded *ld, const struct unwind_table *t)
+/* Give a loaded table's slot and memory back (its record stays). */
+static void unload(struct unwind_loader *l, struct table *t)
 {
-	uint32_t start;
+	if (t->state != T_READY)
+		return;
+	l->ops.table_del(l->ops.ctx, t->slot, t->nr);
+	charge(l, t, -1);
+	t->slot = 0;
+	t->state = T_REFUSED; /* loaded again when a process maps it and memory allows */
+	l->avail_gen++;
+	l->stats.tables_now--;
+}
 
-	if (range_alloc__alloc(&l->ra, ld->nr, &start)) {
-		l->stats.rows_full++;
-		return -ENOSPC;
+/* Drop an unused record entirely. */
+static void drop(struct unwind_loader *l, struct table *t)
+{
+	if (t->state == T_READY)
+		l->stats.tables_evicted++;
+	unload(l, t);
+	lru_remove(t);
+	hashmap__delete(&l->by_file, (uintptr_t)&t->key, NULL);
+	l->nr_records--;
+	free(t->name);
+	free(t);
+}
+
+/* Evict unused loaded tables, least recently used first, until need more bytes fit under limit:
+ * the tables of owner uid against its charge, or (uid UINT32_MAX) all against the total. */
+static bool evict_for(struct unwind_loader *l, uint64_t need, uint64_t limit, uint32_t uid)
+{
+	struct table *t = l->lru.lru_next, *next;
+
+	for (; t != &l->lru; t = next) {
+		uint64_t used = uid == UINT32_MAX ? l->stats.bytes_used : owner_bytes(l, uid);
+
+		next = t->lru_next;
+		if (used + need <= limit)
+			return true;
+		if (t->state == T_READY && (uid == UINT32_MAX || t->owner == uid))
+			drop(l, t);
 	}
-	/* rows are written before any process description refers to them */
-	memcpy(l->rows + start, unwind_table__rows(t), (size_t)ld->nr * sizeof(*l->rows));
-	ld->row_start = start;
-	ld->row_count = ld->nr;
-	if (hashmap__set(&l->owners, ld->owner, owner_rows(l, ld->owner) + ld->nr) ||
-	    hashmap__set(&l->by_rows, (uintptr_t)ld, (uintptr_t)ld)) {
-		range_alloc__free(&l->ra, start, ld->nr); /* never referred to: no grace needed */
-		ld->row_count = 0;
-		return -ENOMEM;
-	}
-	l->stats.tables_loaded++;
-	l->stats.rows_used = l->ra.used;
-	if (l->ra.used > l->stats.rows_peak)
-		l->stats.rows_peak = l->ra.used;
+	return (uid == UINT32_MAX ? l->stats.bytes_used : owner_bytes(l, uid)) + need <= limit;
+}
+
+/* --- building --- */
+
+static int key_of(int fd, struct file_key *k, uint32_t *ret_uid)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return -ENOENT;
+	*k = (struct file_key){
+		.dev = st.st_dev,
+		.ino = st.st_ino,
+		.size = (uint64_t)st.st_size,
+		.mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec,
+		.ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000ULL + st.st_ctim.tv_nsec,
+	};
+	*ret_uid = st.st_uid;
 	return 0;
 }
 
-/* m's table, loaded for a process already using the nr_used tables in used[] (proc_rows rows):
- * its record, or &no_table when there is none or it is refused for this process; NULL on
- * ENOMEM. */
-static struct loaded *table_for(struct unwind_loader *l, const struct unwind_loader_mapping *m,
-				struct loaded *const *used, uint32_t nr_used, uint64_t proc_rows)
+/* Queue a build of t from fd. false when it could not be queued (tried again later). */
+static bool queue_build(struct unwind_loader *l, struct table *t, int fd)
 {
-	struct unwind_table *t = NULL;
-	struct loaded *ld = record_for(l, m, &t);
-	int err = 0;
+	struct unwind_job *job = calloc(1, sizeof(*job));
 
-	if (!ld || ld->no_cfi)
-		goto out;
-	for (uint32_t j = 0; j < nr_used; j++) {
-		if (used[j] == ld)
-			goto out; /* a binary mapped twice (two executable segments) counts once */
+	if (!job)
+		return false;
+	job->tag = t;
+	job->max_bytes = CAP_BINARY(l->stats.bytes_bound);
+	job->size = t->key.size;
+	job->mtime_ns = t->key.mtime_ns;
+	job->ctime_ns = t->key.ctime_ns;
+	job->untrusted = t->owner != l->trusted_uid;
+	job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (job->fd < 0 || unwind_worker__push(l->worker, job)) {
+		unwind_job__free(job);
+		l->stats.deferred++;
+		return false;
 	}
-	/* the caps are checked on the size last built before building again, so that a table
-	 * refused once does not cost a build per process that maps it */
-	if (over_caps(l, m, ld, proc_rows)) {
-		ld = &no_table;
-		goto out;
-	}
-	if (ld->row_count) {
-		l->stats.tables_shared++;
-		goto out;
-	}
-	if (!t) { /* freed since, or refused or did not fit before */
-		t = build(l, m->fd);
-		if (!t || !unwind_table__nr(t)) {
-			if (t)
-				errno = ENOEXEC;
-			ld = unusable(l, m, ld);
-			goto out;
-		}
-		describe_table(ld, t); /* the file may have changed: its rows are what counts */
-		if (over_caps(l, m, ld, proc_rows)) {
-			ld = &no_table;
-			goto out;
-		}
-	}
-	err = load(l, ld, t);
-out:
-	unwind_table__free(t);
-	return err == -ENOMEM ? NULL : ld;
+	t->state = T_BUILDING;
+	return true;
 }
 
-/* Drop one process's reference; the last one gives the rows back (after the grace period). */
-static void release(struct unwind_loader *l, struct loaded *ld)
+/* The record of m's file, created (and its build queued) if new; NULL when there is none to be
+ * had now (not a regular file, out of memory, queue full). */
+static struct table *record_for(struct unwind_loader *l, const struct unwind_loader_mapping *m,
+				bool *ret_known)
 {
-	uint64_t owned;
+	struct file_key k;
+	struct table *t;
+	uint32_t uid;
+	uintptr_t v;
 
-	if (!ld->refs || --ld->refs)
+	if (key_of(m->fd, &k, &uid))
+		return NULL;
+	if (hashmap__find(&l->by_file, (uintptr_t)&k, &v)) {
+		t = (struct table *)v;
+		if (t->state == T_READY || t->state == T_BUILDING) {
+			*ret_known = true;
+			l->stats.cached_reuses += t->state == T_READY && !t->refs;
+		}
+		if (t->state == T_REFUSED && t->avail_gen != l->avail_gen) {
+			/* memory was given back or became evictable since: try again */
+			if (!queue_build(l, t, m->fd))
+				return t;
+		}
+		return t;
+	}
+	while (l->nr_records >= MAX_RECORDS && l->lru.lru_next != &l->lru)
+		drop(l, l->lru.lru_next);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->key = k;
+	t->owner = uid;
+	t->name = m->name ? strdup(m->name) : NULL;
+	if (!queue_build(l, t, m->fd) ||
+	    hashmap__set(&l->by_file, (uintptr_t)&t->key, (uintptr_t)t)) {
+		free(t->name);
+		free(t);
+		return NULL;
+	}
+	l->nr_records++;
+	return t;
+}
+
+/* A finished build: load it (evicting cached tables if need be) or refuse it. */
+static void finish(struct unwind_loader *l, struct unwind_job *job)
+{
+	struct table *t = job->tag;
+	size_t bytes = 0;
+	int err;
+
+	l->stats.build_ns += job->ns;
+	if (job->ns > l->stats.build_max_ns)
+		l->stats.build_max_ns = job->ns;
+	if (job->err) {
+		t->state = T_FAILED;
+		if (job->err == -E2BIG) {
+			t->bytes = CAP_BINARY(l->stats.bytes_bound) + 1; /* at least */
+			refuse(l, t, UNWIND_REFUSED_BINARY);
+		} else if (job->err == -EIO) {
+			l->stats.tables_changed++;
+		} else if (job->err == -ENOMEM) {
+			t->state = T_REFUSED; /* not for good */
+			t->avail_gen = l->avail_gen;
+		} else {
+			l->stats.tables_failed++;
+		}
 		return;
-	range_alloc__free(&l->ra, ld->row_start, ld->row_count);
-	owned = owner_rows(l, ld->owner);
-	/* on ENOMEM (the map may grow even to replace) the owner stays charged: the safe side */
-	(void)hashmap__set(&l->owners, ld->owner,
-			   owned > ld->row_count ? owned - ld->row_count : 0);
-	ld->row_start = 0;
-	ld->row_count = 0;
-	l->stats.tables_freed++;
+	}
+	t->base = job->base;
+	t->pages = job->pages;
+	/* the kernel's: 4 KiB blocks of FLAMED_UNWIND_BLOCK_ELEMS (exact from table_add) */
+	t->bytes = ((uint64_t)job->nr + FLAMED_UNWIND_BLOCK_ELEMS - 1) / FLAMED_UNWIND_BLOCK_ELEMS *
+		   4096;
+	if (t->bytes > CAP_BINARY(l->stats.bytes_bound)) {
+		t->state = T_FAILED;
+		refuse(l, t, UNWIND_REFUSED_BINARY);
+		return;
+	}
+	t->state = T_REFUSED; /* until loaded below */
+	if (t->owner != l->trusted_uid &&
+	    !evict_for(l, t->bytes, CAP_OWNER(l->stats.bytes_bound), t->owner)) {
+		t->avail_gen = l->avail_gen; /* after the evictions: they do not help */
+		refuse(l, t, UNWIND_REFUSED_OWNER);
+		return;
+	}
+	if (!evict_for(l, t->bytes, l->stats.bytes_bound, UINT32_MAX)) {
+		t->avail_gen = l->avail_gen;
+		refuse(l, t, UNWIND_REFUSED_MEMORY);
+		return;
+	}
+	do /* 0 and FLAMED_UNWIND_TABLE_PENDING mean something else */
+		t->slot = ++l->next_id;
+	while (!t->slot || t->slot == FLAMED_UNWIND_TABLE_PENDING);
+	err = l->ops.table_add(l->ops.ctx, t->slot, job->elems, job->nr, &bytes);
+	if (err) {
+		t->slot = 0;
+		t->avail_gen = l->avail_gen;
+		l->stats.load_failed++;
+		return;
+	}
+	if (bytes)
+		t->bytes = bytes;
+	t->nr = job->nr;
+	t->state = T_READY;
+	charge(l, t, +1);
+	l->stats.tables_built++;
+	l->stats.tables_now++;
 }
+
+/* --- descriptions --- */
 
 static int cmp_mapping(const void *a, const void *b)
 {
@@ -361,13 +406,60 @@ static int cmp_mapping(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static struct proc_refs *refs_of(struct unwind_loader *l, uint32_t tgid, bool create)
+/* Fill l->desc from pr; the per-process cap is applied here, in mapping order. */
+static void fill(struct unwind_loader *l, struct proc *pr)
 {
-	struct proc_refs *pr;
+	struct flamed_unwind_proc *p = l->desc;
+	struct table **seen = l->scratch;
+	uint32_t nr_seen = 0;
+	uint64_t proc_bytes = 0;
+
+	memset(p, 0, offsetof(struct flamed_unwind_proc, m));
+	p->aspace = pr->aspace;
+	p->remap_after_ns = pr->remap_after_ns;
+	pr->waiting = false;
+	for (uint32_t i = 0; i < pr->nr; i++) {
+		struct flamed_unwind_mapping *out = &p->m[p->nr++];
+		struct table *t = pr->m[i].t;
+		uint32_t j;
+
+		*out = (struct flamed_unwind_mapping){ .start = pr->m[i].start,
+						       .end = pr->m[i].end };
+		if (!t)
+			continue;
+		if (t->state == T_BUILDING) {
+			out->table = FLAMED_UNWIND_TABLE_PENDING;
+			pr->waiting = true;
+			continue;
+		}
+		if (t->state != T_READY)
+			continue;
+		for (j = 0; j < nr_seen && seen[j] != t; j++)
+			;
+		if (j == nr_seen) { /* a binary mapped twice counts once */
+			if (proc_bytes + t->bytes > CAP_PROC(l->stats.bytes_bound)) {
+				refuse(l, t, UNWIND_REFUSED_PROC);
+				continue;
+			}
+			proc_bytes += t->bytes;
+			seen[nr_seen++] = t;
+		}
+		out->table = t->slot;
+		out->pages = t->pages;
+		out->pc_sub = pr->m[i].load_bias + t->base;
+	}
+	qsort(p->m, p->nr, sizeof(p->m[0]), cmp_mapping);
+	if (pr->waiting)
+		l->stats.pending_waits++;
+}
+
+static struct proc *proc_of(struct unwind_loader *l, uint32_t tgid, bool create)
+{
+	struct proc *pr;
 	uintptr_t v;
 
 	if (hashmap__find(&l->procs, tgid, &v))
-		return (struct proc_refs *)v;
+		return (struct proc *)v;
 	if (!create)
 		return NULL;
 	pr = calloc(1, sizeof(*pr));
@@ -375,89 +467,141 @@ static struct proc_refs *refs_of(struct unwind_loader *l, uint32_t tgid, bool cr
 		free(pr);
 		return NULL;
 	}
+	pr->tgid = tgid;
 	return pr;
+}
+
+static void hold(struct table *t)
+{
+	lru_remove(t);
+	t->refs++;
+}
+
+static void release(struct unwind_loader *l, struct table *t)
+{
+	if (!t->refs || --t->refs)
+		return;
+	if (t->state != T_BUILDING) /* the worker holds a building one: pushed once built */
+		lru_push(l, t);	    /* loaded: now the cache */
+}
+
+/* Drop pr's references, each distinct table once. */
+static void release_all(struct unwind_loader *l, struct proc *pr)
+{
+	for (uint32_t i = 0; i < pr->nr; i++) {
+		struct table *t = pr->m[i].t;
+		uint32_t j;
+
+		if (!t)
+			continue;
+		for (j = 0; j < i && pr->m[j].t != t; j++)
+			;
+		if (j == i)
+			release(l, t);
+	}
+	free(pr->m);
+	pr->m = NULL;
+	pr->nr = 0;
 }
 
 int unwind_loader__describe(struct unwind_loader *l, uint32_t tgid, uint64_t aspace,
 			    const struct unwind_loader_mapping *maps, size_t nr,
-			    struct flamed_unwind_proc *ret_proc)
+			    uint64_t remap_after_ns, struct flamed_unwind_proc *ret_proc)
 {
-	struct flamed_unwind_proc *p = ret_proc;
-	struct proc_refs *pr = refs_of(l, tgid, true);
-	struct loaded **used = l->scratch, **keep;
-	uint32_t nr_used = 0;
-	uint64_t proc_rows = 0; /* rows of the distinct tables in used[] */
+	struct proc *pr = proc_of(l, tgid, true);
+	struct pmap *m;
+	uint32_t n = 0;
 
 	if (!pr)
 		return -ENOMEM;
-	memset(p, 0, sizeof(*p));
-	p->aspace = aspace;
+	if (nr > FLAMED_UNWIND_MAX_MAPPINGS) {
+		l->stats.mappings_capped += nr - FLAMED_UNWIND_MAX_MAPPINGS;
+		nr = FLAMED_UNWIND_MAX_MAPPINGS;
+	}
+	m = calloc(nr ? nr : 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
 	for (size_t i = 0; i < nr; i++) {
-		const struct unwind_loader_mapping *m = &maps[i];
-		struct flamed_unwind_mapping *out;
-		struct loaded *ld = NULL;
+		struct table *t = NULL;
+		bool known = false;
 		uint32_t j;
 
-		if (p->nr == FLAMED_UNWIND_MAX_MAPPINGS) {
-			l->stats.mappings_capped++;
-			continue;
+		m[n] = (struct pmap){ .start = maps[i].start,
+				      .end = maps[i].end,
+				      .load_bias = maps[i].load_bias };
+		if (maps[i].fd >= 0)
+			t = record_for(l, &maps[i], &known);
+		if (t) {
+			for (j = 0; j < n && m[j].t != t; j++)
+				;
+			if (j == n) { /* the new references first: a table both use stays */
+				l->stats.cache_hits += known;
+				hold(t);
+			}
 		}
-		out = &p->m[p->nr++];
-		out->start = m->start;
-		out->end = m->end;
-		if (m->fd < 0)
-			continue;
-		ld = table_for(l, m, used, nr_used, proc_rows);
-		if (!ld)
-			return -ENOMEM;
-		if (!ld->row_count)
-			continue;
-		for (j = 0; j < nr_used && used[j] != ld; j++)
-			;
-		if (j == nr_used) {
-			used[nr_used++] = ld;
-			proc_rows += ld->row_count;
-		}
-		out->pc_sub = m->load_bias + ld->base;
-		out->row_start = ld->row_start;
-		out->row_count = ld->row_count;
+		m[n++].t = t;
 	}
-	qsort(p->m, p->nr, sizeof(p->m[0]), cmp_mapping);
-
-	/* take the new references before dropping the old: a table both use stays loaded */
-	keep = malloc((nr_used ? nr_used : 1) * sizeof(*keep));
-	if (!keep)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < nr_used; i++) {
-		used[i]->refs++;
-		keep[i] = used[i];
-	}
-	for (uint32_t i = 0; i < pr->nr; i++)
-		release(l, pr->tables[i]);
-	free(pr->tables);
-	pr->tables = keep;
-	pr->nr = nr_used;
+	release_all(l, pr);
+	pr->m = m;
+	pr->nr = n;
+	pr->aspace = aspace;
+	pr->remap_after_ns = remap_after_ns;
+	fill(l, pr);
+	memcpy(ret_proc, l->desc, sizeof(*ret_proc));
 	l->stats.procs++;
 	return 0;
 }
 
 void unwind_loader__forget(struct unwind_loader *l, uint32_t tgid)
 {
-	struct proc_refs *pr = refs_of(l, tgid, false);
+	struct proc *pr = proc_of(l, tgid, false);
 
 	if (!pr)
 		return;
-	for (uint32_t i = 0; i < pr->nr; i++)
-		release(l, pr->tables[i]);
-	free(pr->tables);
-	pr->tables = NULL;
-	pr->nr = 0; /* the map has no delete: the empty record is reused if the pid comes back */
+	release_all(l, pr);
+	pr->waiting = false;
+	hashmap__delete(&l->procs, tgid, NULL);
+	free(pr);
 }
 
-void unwind_loader__tick(struct unwind_loader *l)
+int unwind_loader__fd(const struct unwind_loader *l)
 {
-	range_alloc__recycle(&l->ra);
-	l->stats.rows_used = l->ra.used;
+	return unwind_worker__fd(l->worker);
+}
+
+int unwind_loader__poll(struct unwind_loader *l)
+{
+	struct unwind_job *job = unwind_worker__take(l->worker), *next;
+	int n = 0;
+
+	for (; job; job = next) {
+		struct table *t = job->tag;
+
+		next = job->next;
+		finish(l, job);
+		unwind_job__free(job);
+		if (!t->refs && !in_lru(t))
+			lru_push(l, t); /* built for a process that is gone: cached all the same */
+		n++;
+	}
+	if (!n)
+		return 0;
+	/* publish the processes that waited for a table */
+	hashmap__for_each (&l->procs, e) {
+		struct proc *pr = (struct proc *)e->value;
+
+		if (!pr->waiting)
+			continue;
+		fill(l, pr);
+		l->ops.publish(l->ops.ctx, pr->tgid, l->desc);
+	}
+	return n;
+}
+
+int unwind_loader__wait(struct unwind_loader *l)
+{
+	unwind_worker__wait_idle(l->worker);
+	return unwind_loader__poll(l);
 }
 
 struct unwind_loader_stats unwind_loader__stats(const struct unwind_loader *l)
@@ -471,32 +615,75 @@ const char *unwind_refusal_str(enum unwind_refusal why)
 		[UNWIND_REFUSED_BINARY] = "binary",
 		[UNWIND_REFUSED_PROC] = "process",
 		[UNWIND_REFUSED_OWNER] = "owner",
+		[UNWIND_REFUSED_MEMORY] = "memory",
 	};
 
 	return (unsigned int)why < UNWIND_REFUSED__MAX ? names[why] : "unknown";
 }
 
+uint64_t *unwind_loader_encode(const struct flamed_unwind_row *rows, size_t nr, uint32_t *ret_nr,
+			       uint32_t *ret_pages)
+{
+	uint64_t pages, total;
+	uint64_t *out;
+	size_t r = 0;
+
+	if (!nr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pages = ((uint64_t)rows[nr - 1].pc >> FLAMED_UNWIND_PAGE_SHIFT) + 1;
+	total = pages + nr;
+	if (total > UINT32_MAX) {
+		errno = E2BIG;
+		return NULL;
+	}
+	out = malloc(total * sizeof(*out));
+	if (!out)
+		return NULL;
+	for (uint64_t p = 0; p < pages; p++) {
+		uint64_t first = p << FLAMED_UNWIND_PAGE_SHIFT;
+		uint64_t next = first + (1ULL << FLAMED_UNWIND_PAGE_SHIFT);
+		struct flamed_unwind_page pg;
+		size_t hi;
+
+		/* lo: the last row starting at or before the page (or the first row); hi: one past
+		 * the last row starting in it */
+		while (r + 1 < nr && rows[r + 1].pc <= first)
+			r++;
+		for (hi = r; hi + 1 < nr && rows[hi + 1].pc < next; hi++)
+			;
+		pg.lo = (uint32_t)(pages + r);
+		pg.hi = (uint32_t)(pages + hi + 1);
+		memcpy(&out[p], &pg, sizeof(pg));
+	}
+	memcpy(out + pages, rows, nr * sizeof(*rows));
+	*ret_nr = (uint32_t)total;
+	*ret_pages = (uint32_t)pages;
+	return out;
+}
+
 void unwind_loader__free(struct unwind_loader *l)
 {
-	struct loaded *ld, *next;
-
 	if (!l)
 		return;
-	for (ld = l->all; ld; ld = next) {
-		next = ld->all_next;
-		free(ld);
-	}
+	unwind_worker__free(l->worker); /* first: jobs refer to records */
 	hashmap__for_each (&l->procs, e) {
-		struct proc_refs *pr = (struct proc_refs *)e->value;
+		struct proc *pr = (struct proc *)e->value;
 
-		free(pr->tables);
+		free(pr->m);
 		free(pr);
 	}
-	hashmap__clear(&l->by_rows);
+	hashmap__for_each (&l->by_file, e) {
+		struct table *t = (struct table *)e->value;
+
+		free(t->name);
+		free(t);
+	}
 	hashmap__clear(&l->by_file);
 	hashmap__clear(&l->procs);
 	hashmap__clear(&l->owners);
-	range_alloc__destroy(&l->ra);
 	free(l->scratch);
+	free(l->desc);
 	free(l);
 }

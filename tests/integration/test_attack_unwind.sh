@@ -7,9 +7,9 @@
 #  2. poison: a library carrying the victim library's build-id and "return address undefined"
 #     over its code, mapped before the victim starts. The victim's stacks must still reach main
 #     (>= 99 %), as in test_unwind.sh.
-#  3. fill: libraries with ~3M rows in all (one of 1.4M) against the 2M-row array, mapped before
-#     the victim starts. The victim must keep its tables (reach main >= 99 %) and the summary
-#     must count the refusals.
+#  3. fill: libraries with ~3M rows in all (one of 1.4M, 11 MiB) against --unwind-memory 16M,
+#     mapped before the victim starts. The victim must keep its tables (reach main >= 99 %) and
+#     the summary must count the refusals.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
@@ -32,7 +32,8 @@ attack()
 	local name=$1
 	shift
 	# shellcheck disable=SC2016 # expanded by the scenario's shell
-	run_flamed "$name" --once 40s -F 999 -v -o "$TEST_TMP/$name.folded" \
+	run_flamed "$name" --once 40s -F 999 -v ${UNWIND_MEMORY:+--unwind-memory "$UNWIND_MEMORY"} \
+		-o "$TEST_TMP/$name.folded" \
 		-o "$TEST_TMP/$name.pb.gz" -- bash -c '
 		atk=$1 victim=$2
 		shift 2
@@ -70,7 +71,7 @@ attack poison "$WORKLOAD_DIR/unwind_attacker" map 9 "$ATK/libpoison.so"
 check reach "$TEST_TMP/poison.folded" --comm unwind_lib --frame main --frame __libc_start_main \
 	--min-pct 99
 
-note "3. libraries whose tables would fill the row array"
+note "3. libraries whose tables would fill the table memory"
 # dlopen order: smallest first. Mappings go top-down, so flamed, reading /proc/PID/maps in
 # address order, meets the largest first: the fill leaves no gap a victim's table would fit in.
 libs=()
@@ -86,14 +87,14 @@ for lib in "${libs[@]}"; do
 	"${AS_NOBODY[@]}" cp "$lib" "$ATK/"
 	own+=("$ATK/$(basename "$lib")")
 done
-attack fill "$WORKLOAD_DIR/unwind_attacker" map 9 "${own[@]}"
+UNWIND_MEMORY=16M attack fill "$WORKLOAD_DIR/unwind_attacker" map 9 "${own[@]}"
 check reach "$TEST_TMP/fill.folded" --comm unwind_lib --frame main --frame __libc_start_main \
 	--min-pct 99
 summary=$(grep '^flamed: unwind tables: ' "$TEST_TMP/fill.err") || fail "no unwind tables summary line"
 per_binary=$(sed -En 's/.*refused over the caps: ([0-9]+) per binary.*/\1/p' <<<"$summary")
 per_proc=$(sed -En 's/.*, ([0-9]+) per process, ([0-9]+) per owner.*/\1 + \2/p' <<<"$summary")
 [ "${per_binary:-0}" -ge 1 ] || fail "atk_huge.so (1.4M rows) not refused per binary: $summary"
-# one process of one user: whichever of the two caps (both 3/4 of the array) trips first
+# one process of one user: whichever of the two caps (both 3/4 of the bound) trips first
 [ $((${per_proc:-0})) -ge 1 ] || fail "no table refused over the per-process or per-owner cap: $summary"
 grep -q "unwind table of $ATK/atk_huge.so refused" "$TEST_TMP/fill.err" ||
 	fail "-v does not name the refused atk_huge.so"

@@ -45,6 +45,7 @@ static void once_defaults(void **state)
 	assert_null(cfg.cmd);
 	assert_false(cfg.has_output_mode); /* files are 0600 unless asked */
 	assert_null(cfg.output_owner);
+	assert_true(cfg.unwind_memory == 0); /* the session's default: 256 MiB or RAM / 8 */
 }
 
 static void every_flag(void **state)
@@ -56,7 +57,8 @@ static void every_flag(void **state)
 	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "500ms", "-F", "999", "-p", "1",
 			       "--pid", "42", "-o", "a.pb.gz", "--output", "b.folded", "-o", "c.pb",
 			       "-o", "d.svg", "-o", "e.pb.zst", "--idle", "-v", "--no-progress",
-			       "--output-mode", "0640", "--output-owner", "alice:staff", NULL),
+			       "--output-mode", "0640", "--output-owner", "alice:staff",
+			       "--unwind-memory", "64M", NULL),
 			 CLI_RUN);
 	assert_true(cfg.duration_ns == 500000000ULL);
 	assert_int_equal(cfg.freq_hz, 999);
@@ -76,6 +78,7 @@ static void every_flag(void **state)
 	assert_true(cfg.has_output_mode);
 	assert_int_equal(cfg.output_mode, 0640);
 	assert_string_equal(cfg.output_owner, "alice:staff"); /* resolved at start, not here */
+	assert_true(cfg.unwind_memory == 64ULL << 20);
 }
 
 static void command_after_dashdash(void **state)
@@ -171,6 +174,8 @@ static void usage_errors(void **state)
 		{ { "--once", "1s", "-F", "abc" }, "invalid frequency" },
 		{ { "--once", "1s", "-F", "100000" }, "invalid frequency" },
 		{ { "--once", "1s", "-p", "abc" }, "invalid pid 'abc'" },
+		{ { "--once", "1s", "--unwind-memory", "lots" }, "invalid --unwind-memory 'lots'" },
+		{ { "--once", "1s", "--unwind-memory", "512K" }, "invalid --unwind-memory" },
 		{ { "--once", "1s", "-p", "-5" }, "invalid pid" },
 		{ { "--once", "1s", "-o", "x.txt" }, "unknown output format for 'x.txt'" },
 		{ { "--once", "1s", "-o", "" }, "empty output path" },

@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Before/after BPF cost of two (or more) flamed binaries, cold caches: whole host at a fleet
+rate (99 Hz by default), alternating the binaries round by round on the same load.
+
+    bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp] [--load deep|build] BIN...
+
+Load: two busy `deep -d 20` processes (bench/workloads/deep.c, built next to this script's
+bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
+stacks, ~25 frames, spread over a 24 MiB binary). Per binary: run_time_ns / run_cnt of its own
+on_cpu_sample (kernel.bpf_stats_enabled=1, restored afterwards), and the verifier's time from
+flamed -v (the "start-up:" line), the user frames per walk and the share of complete
+stacks (more frames unwound cost more: read the columns together); median [min..max] over the
+rounds. As root.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import benchlib as bl  # noqa: E402
+import flamedbench as fb  # noqa: E402
+
+
+def start_load(kind, secs, work):
+    if kind == "deep":
+        deep = os.environ.get("FLAMED_DEEP") or os.path.join(work, "deep")
+        if not os.path.exists(deep):
+            subprocess.run(["gcc", "-O2", "-fno-omit-frame-pointer", "-pthread",
+                            "-I" + os.path.join(SRC, "tests", "workloads"), "-o", deep,
+                            os.path.join(HERE, "workloads", "deep.c")], check=True)
+        return [subprocess.Popen([deep, "-d", "20", "-t", "0", "-s", str(secs + 5)],
+                                 stdout=subprocess.DEVNULL) for _ in range(2)]
+    src = os.path.join(SRC, "tests", "workloads", "cpp_names.cpp")
+    inc = os.path.join(SRC, "tests", "workloads")
+    loop = ("end=$((SECONDS + %d)); while [ $SECONDS -lt $end ]; do "
+            "g++ -O2 -I%s -c %s -o %s/ab.$$.o; done" % (secs + 5, inc, src, work))
+    return [subprocess.Popen(["bash", "-c", loop], stdout=subprocess.DEVNULL) for _ in range(2)]
+
+
+def one(binary, args, work):
+    load = start_load(args.load, args.secs, work)
+    try:
+        p = subprocess.Popen([binary, "-v", "--once", "%ds" % args.secs, "-F", str(args.hz),
+                              "--unwind", args.mode, "-o", os.path.join(work, "ab.folded")],
+                             stderr=subprocess.PIPE, text=True)
+        poll = fb.BpfPoller(p.pid)
+        poll.start()
+        err = p.communicate()[1]
+        poll.stop.set()
+        poll.join()
+    finally:
+        for proc in load:
+            proc.kill()
+            proc.wait()
+    if p.returncode or poll.last is None:
+        raise RuntimeError("%s failed (exit %d): %s" % (binary, p.returncode, err[-1000:]))
+    m = re.search(r"verifier ([0-9.]+) ms", err)
+    met = dict((k, int(v)) for k, v in re.findall(r"metric (\w+) = (\d+)", err))
+    walks = met.get("unwind_walks", 0)
+    frames = met.get("unwind_frames_dwarf", 0) + met.get("unwind_frames_fp", 0)
+    complete = re.search(r"unwind: ([0-9.]+)% of", err)
+    return (bl.ns_per_run(*poll.last), float(m.group(1)) if m else None,
+            frames / walks if walks else None, float(complete.group(1)) if complete else None)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--hz", type=int, default=99)
+    ap.add_argument("--secs", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--mode", default="auto")
+    ap.add_argument("--load", choices=["deep", "build"], default="deep")
+    ap.add_argument("binaries", nargs="+")
+    args = ap.parse_args()
+    if os.geteuid():
+        sys.exit("bpf_ab: run as root")
+    work = tempfile.mkdtemp(prefix="flamed-bpf-ab-")
+    ns = {b: [] for b in args.binaries}
+    ver = {b: [] for b in args.binaries}
+    fpw = {b: [] for b in args.binaries}
+    done = {b: [] for b in args.binaries}
+    stats = "/proc/sys/kernel/bpf_stats_enabled"
+    old = open(stats).read().strip()
+    try:
+        with open(stats, "w") as f:
+            f.write("1")
+        for r in range(args.rounds):
+            for b in args.binaries:
+                n, v, f, c = one(b, args, work)
+                ns[b].append(n)
+                for lst, x in ((ver[b], v), (fpw[b], f), (done[b], c)):
+                    if x is not None:
+                        lst.append(x)
+            print("bpf_ab: round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
+    finally:
+        with open(stats, "w") as f:
+            f.write(old)
+    def fmt(v, d, unit=""):
+        return bl.summarize(v).fmt(d, unit=unit) if v else "n/a"
+
+    rows = [[b, fmt(ns[b], 0), fmt(fpw[b], 1), fmt(done[b], 1, "%"), fmt(ver[b], 1)]
+            for b in args.binaries]
+    print("BPF ns per run of on_cpu_sample, whole host, %d Hz, --unwind %s, load %s, %d x %d s"
+          % (args.hz, args.mode, args.load, args.rounds, args.secs))
+    print(bl.markdown_table(["flamed", "ns per run", "user frames per walk",
+                             "stacks complete", "verifier ms"], rows))
+
+
+if __name__ == "__main__":
+    main()
