@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Seven figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Eight figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
@@ -11,6 +11,7 @@ as median [min..max] over several runs because the machine is shared and noisy:
   5 symbolize     addresses per second cold and warm, RSS (flamed_symbench on a big binary)
   6 e2e           wall time of --once 10s until the files are written
   7 daemon        the daemon's start-up CPU, steady CPU % of a core, RSS curve, 19 and 99 Hz
+  8 dwarf         DWARF frames per second cold/warm/cached vs symtab, memory (symbench -d)
 Nothing here passes or fails: it measures and prints.
 """
 
@@ -39,10 +40,10 @@ ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
 PROFILES = {
     "quick": dict(runs=3, fig1_cpu_s=0.5, fig2_once_s=10, fig2_once_b_s=3, fig3_s=0.8,
                   fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False,
-                  fig7_s=60, fig7_rss_every=10),
+                  fig7_s=60, fig7_rss_every=10, fig8_cold=5000, fig8_warm=50000),
     "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60, fig3_s=4.0,
                  fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True,
-                 fig7_s=1800, fig7_rss_every=60),
+                 fig7_s=1800, fig7_rss_every=60, fig8_cold=20000, fig8_warm=200000),
 }
 OVERHEAD_WORKLOAD = "burn_fp"  # fixed-work workload of figure 1 (see bench/workloads/burn.c)
 SLEEPERS = 200
@@ -724,6 +725,89 @@ class Bench:
                                   rows)
         return title, table
 
+    # --- figure 8: DWARF frames --------------------------------------------------------------
+
+    def find_dwarf_binaries(self):
+        """ELF files >= 8 MB under /usr, /opt and pyenv's Pythons with a .debug_info section, as
+        (path, .debug_info bytes, file size), largest .debug_info first."""
+        found = []
+        for root in ("/usr", "/opt", "/root/.pyenv/versions"):
+            for dp, _, files in os.walk(root):
+                for fn in files:
+                    path = os.path.join(dp, fn)
+                    try:
+                        st = os.lstat(path)
+                        if (st.st_mode & 0o170000) != 0o100000 or st.st_size < (8 << 20):
+                            continue
+                        with open(path, "rb") as f:
+                            if f.read(4) != b"\x7fELF":
+                                continue
+                    except OSError:
+                        continue
+                    out = subprocess.run(["readelf", "-SW", path], capture_output=True,
+                                         text=True).stdout
+                    for line in out.splitlines():
+                        cols = line.replace("[ ", "[").split()
+                        if len(cols) > 5 and cols[1] == ".debug_info":
+                            found.append((path, int(cols[5], 16), st.st_size))
+        return sorted(found, key=lambda t: -t[1])
+
+    def fig8(self):
+        runs = self.p["runs"]
+        if self.args.dwarf_binary:
+            st = os.stat(self.args.dwarf_binary)
+            targets = [("given", self.args.dwarf_binary, 0, st.st_size)]
+        else:
+            found = self.find_dwarf_binaries()
+            if not found:
+                raise RunError("no ELF file >= 8 MB with DWARF under /usr, /opt, pyenv")
+            targets = [("most DWARF", *found[0])]
+            biggest = max(found, key=lambda t: t[2])
+            if biggest[0] != found[0][0]:
+                targets.append(("largest file with DWARF", *biggest))
+        rows, raw = [], {}
+        for why, path, dinfo, size in targets:
+            keys = ("cold_addr_per_s", "warm_addr_per_s", "dwarf_open_s", "dwarf_cold_addr_per_s",
+                    "dwarf_warm_addr_per_s", "dwarf_cached_addr_per_s", "dwarf_line_pct",
+                    "dwarf_inline_pct", "dwarf_bytes", "dwarf_anon_kb", "dwarf_rss_kb", "hwm_kb")
+            vals = {k: [] for k in keys + ("cold_ratio", "warm_ratio")}
+            for r in range(runs):
+                argv = [self.args.symbench, path, "-d", "-n", str(self.p["fig8_cold"]), "-w",
+                        str(self.p["fig8_warm"]), "-s", str(r + 1)]
+                res = self.check(self.run_proc(argv, name="fig8"), "flamed_symbench -d")
+                kv = bl.parse_kv(res.out)
+                for k in keys:
+                    vals[k].append(kv[k])
+                vals["cold_ratio"].append(kv["cold_addr_per_s"] / kv["dwarf_cold_addr_per_s"])
+                vals["warm_ratio"].append(kv["warm_addr_per_s"] / kv["dwarf_warm_addr_per_s"])
+            s = {k: bl.summarize(v) for k, v in vals.items()}
+            rows.append(["%s: `%s` (%.0f MB, .debug_info %.1f MB)"
+                         % (why, path, size / 1048576.0, dinfo / 1048576.0),
+                         s["dwarf_open_s"].fmt(3),
+                         s["dwarf_cold_addr_per_s"].fmt(0, scale=1e-3, unit="k"),
+                         s["dwarf_warm_addr_per_s"].fmt(1, scale=1e-3, unit="k"),
+                         s["dwarf_cached_addr_per_s"].fmt(2, scale=1e-6, unit="M"),
+                         s["cold_addr_per_s"].fmt(0, scale=1e-3, unit="k"),
+                         s["warm_addr_per_s"].fmt(2, scale=1e-6, unit="M"),
+                         s["cold_ratio"].fmt(0, unit="x"), s["warm_ratio"].fmt(0, unit="x"),
+                         s["dwarf_line_pct"].fmt(1, unit="%"), s["dwarf_inline_pct"].fmt(1, unit="%"),
+                         s["dwarf_bytes"].fmt(1, scale=1.0 / 1048576), s["dwarf_anon_kb"].fmt(1, scale=1.0 / 1024),
+                         s["dwarf_rss_kb"].fmt(1, scale=1.0 / 1024), s["hwm_kb"].fmt(1, scale=1.0 / 1024)])
+            raw[path] = {k: v.as_dict() for k, v in s.items()}
+        self.results["fig8"] = raw
+        title = ("8. DWARF frames (file:line + inline frames) through the symbolizer "
+                 "(bench/symbench.c -d): cold = open + first %d addresses, warm = %d new "
+                 "addresses (tables of the units met kept), cached = the first %d again; "
+                 "baseline = ELF symtab lookups (elf_syms) in the same process; addresses "
+                 "uniform over the executable segments (every unit touched: a worst case); "
+                 "%d runs" % (self.p["fig8_cold"], self.p["fig8_warm"], self.p["fig8_cold"], runs))
+        table = bl.markdown_table(
+            ["binary", "open s", "DWARF cold addr/s", "DWARF warm addr/s", "cached addr/s",
+             "symtab cold addr/s", "symtab warm addr/s", "symtab/DWARF cold", "symtab/DWARF warm",
+             "with a line", "with inline frames", "estimated MB", "heap growth MB",
+             "RSS growth MB", "peak RSS MB"], rows)
+        return title, table
+
     # --- driver ------------------------------------------------------------------------------
 
     def header(self):
@@ -774,7 +858,7 @@ class Bench:
 
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
-                6: self.fig6, 7: self.fig7}
+                6: self.fig6, 7: self.fig7, 8: self.fig8}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -820,6 +904,7 @@ def main():
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")
+    ap.add_argument("--dwarf-binary", help="ELF file for figure 8 (default: searched)")
     ap.add_argument("--flamed", required=True)
     ap.add_argument("--symbench", required=True)
     ap.add_argument("--bindir", required=True, help="built bench workloads")

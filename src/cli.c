@@ -68,6 +68,9 @@ static const char usage[] =
 	"  (-F defaults to 19 Hz in the daemon)\n"
 	"\n"
 	"Common:\n"
+	"  --debuginfod        fetch missing debug info (file:line, inline frames) from the\n"
+	"                      DEBUGINFOD_URLS servers in the background (also on when that\n"
+	"                      variable is set); cached in DEBUGINFOD_CACHE_PATH\n"
 	"  --no-progress       no live status line on a terminal\n"
 	"  -v, --verbose       debug messages (libbpf included)\n"
 	"  -h, --help          this help\n"
@@ -107,6 +110,7 @@ enum {
 	OPT_INSECURE_SKIP_VERIFY,
 	OPT_SPOOL_DIR,
 	OPT_SPOOL_MAX_BYTES,
+	OPT_DEBUGINFOD,
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +142,7 @@ static const struct option long_opts[] = {
 	{ "insecure-skip-verify", no_argument, NULL, OPT_INSECURE_SKIP_VERIFY },
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+	{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -347,6 +352,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 				return fail(err, err_len,
 					    "invalid --unwind '%s' (use auto, dwarf or fp)",
 					    optarg);
+			break;
+		case OPT_DEBUGINFOD:
+			cfg->debuginfod = true;
 			break;
 		case OPT_IDLE:
 			cfg->include_idle = true;

@@ -57,7 +57,8 @@ struct config {
 	int freq_hz;
 	bool once;
 	bool include_idle;
-	bool progress; /* live status line (auto: stderr is a terminal) */
+	bool debuginfod; /* --debuginfod (DEBUGINFOD_URLS set turns it on too) */
+	bool progress;	 /* live status line (auto: stderr is a terminal) */
 	int verbose;
 	int unwind_mode; /* enum flamed_unwind_mode */
 	int nr_pids;

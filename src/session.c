@@ -25,11 +25,16 @@
 #include "proc/proc_table.h"
 #include "profile/profile.h"
 #include "session.h"
+#include "symbolize/debuginfod_fetch.h"
+#include "symbolize/dwarf_lines.h"
 #include "symbolize/symbolizer.h"
 #include "unwind/unwind_loader.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
+
+/* How long a one-shot run waits, before its only build, for debuginfod downloads in flight. */
+#define SESSION_DEBUGINFOD_WAIT_MS 20000
 
 struct session {
 	const struct config *cfg;
@@ -93,6 +98,7 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		if (!f || elf_file__load_bias(proc_file__elf(f), m->start, m->end, m->pgoff,
 					      m->prot_exec, &um->load_bias))
 			continue;
+		symbolizer__prefetch(c->sym, e->tgid, f); /* debuginfod, while it runs */
 		/* held (not closed by the table's fd budget) until the description is made */
 		fd = proc_file__hold(f);
 		if (fd >= 0) {
@@ -237,6 +243,13 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		log_error("out of memory");
 		err = -ENOMEM;
 		goto fail;
+	}
+	if (cfg->debuginfod || (getenv("DEBUGINFOD_URLS") && *getenv("DEBUGINFOD_URLS"))) {
+		/* before other threads start: it may set DEBUGINFOD_* in the environment */
+		if (dfetch__configure())
+			log_warn("--debuginfod: no server (set DEBUGINFOD_URLS): not fetching");
+		else if (symbolizer__enable_debuginfod(c->sym))
+			log_warn("--debuginfod: cannot start its thread: %s", strerror(errno));
 	}
 	c->sampler = sampler__load(&so, on_proc_event, c);
 	if (!c->sampler) {
@@ -442,9 +455,15 @@ int session__build(struct session *s, const struct collector *window, const stru
 	char quality[256];
 	int err;
 
+	/* a one-shot run builds once: give downloads started while it ran a moment to land */
+	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
+		log_warn("debuginfod: downloads still running after %d s: their frames have no "
+			 "lines",
+			 SESSION_DEBUGINFOD_WAIT_MS / 1000);
 	s->building = window; /* drains while it builds (opts->yield) must not reap its processes */
 	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
 	s->building = NULL;
+	symbolizer__release_pages(s->sym);
 	if (err)
 		return err;
 	ss = symbolizer__stats(s->sym);
@@ -633,6 +652,29 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20,
 			  (unsigned long long)ss.user_synthetic,
 			  (unsigned long long)ss.funcs_parsed);
+	}
+	{
+		struct symbolizer_stats ss = symbolizer__stats(c->sym);
+		const uint64_t *by = ss.dwarf_by_source;
+
+		log_info("debug info: %llu of %llu files with DWARF (embedded %llu, build-id %llu, "
+			 "debuglink %llu, debuginfod %llu); %llu inline frames; %llu addresses "
+			 "resolved, %llu from cache; DWARF %.1f MiB cached, %llu restarted, %llu "
+			 "too "
+			 "big, %llu truncated while read; debuginfod: %llu asked, %llu found, %llu "
+			 "not",
+			 (unsigned long long)ss.dwarf_found, (unsigned long long)ss.dwarf_opened,
+			 (unsigned long long)by[DWARF_EMBEDDED],
+			 (unsigned long long)by[DWARF_BUILD_ID],
+			 (unsigned long long)by[DWARF_DEBUGLINK],
+			 (unsigned long long)by[DWARF_DEBUGINFOD],
+			 (unsigned long long)ss.inline_frames, (unsigned long long)ss.frame_lookups,
+			 (unsigned long long)ss.frame_hits, ss.dwarf_bytes / 1048576.0,
+			 (unsigned long long)ss.dwarf_restarted,
+			 (unsigned long long)ss.dwarf_too_big, (unsigned long long)ss.dwarf_faults,
+			 (unsigned long long)ss.debuginfod_queued,
+			 (unsigned long long)ss.debuginfod_fetched,
+			 (unsigned long long)ss.debuginfod_failed);
 	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);

@@ -10,18 +10,21 @@ fi
 
 # build
 pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev
-	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev)
+	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev
+	libdebuginfod-dev)
 # tests: cmocka, go tool pprof (reference pprof reader), protoc, xmllint, clang-format,
 # chromium + node for the flame graph browser test, util-linux for setpriv; the upload tests'
 # protocol peers: python3-grpcio (a gRPC C-core server), python3-protobuf (decoding), openssl
-# (a test CA), zstd (reading .pb.zst archives)
+# (a test CA), zstd (reading .pb.zst archives); binutils (objcopy/strip) and elfutils' debuginfod
+# server for the separate debug file tests
 # bench/run: perf is the baseline every figure is compared with
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(linux-perf python3 libcmocka-dev)
 fi
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(libcmocka-dev golang-go protobuf-compiler libxml2-utils clang-format chromium
-		util-linux binutils xz-utils python3 python3-grpcio python3-protobuf openssl zstd)
+		util-linux binutils elfutils debuginfod xz-utils python3 python3-grpcio python3-protobuf
+		openssl zstd)
 	command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 

@@ -36,7 +36,7 @@ struct builder {
 	struct profile *p;
 	struct hashmap locs;  /* struct loc_key * -> location id */
 	struct hashmap maps;  /* struct map_key * -> mapping id */
-	struct hashmap funcs; /* symbol name (heap copy) -> function id: demangle once per name */
+	struct hashmap funcs; /* "symbol\1file\1line" (heap copy) -> function id */
 	uint64_t kernel_mapping;
 	uint64_t no_user_stack_fn;
 	uint64_t *ids;		   /* scratch: location ids of one sample (shared) */
@@ -97,19 +97,34 @@ static int cache_put(struct hashmap *h, const void *key, size_t key_sz, uint64_t
 	return 0;
 }
 
-/* Function id of a symbol: its demangled name as the name, the symbol itself as system_name. */
-static uint64_t function_id(struct builder *b, const char *symbol)
+/* Function id of a symbol declared at (file, decl_line): its demangled name as the name, the
+ * symbol itself as system_name. Cached by all three, so each name is demangled once per file. */
+static uint64_t function_id(struct builder *b, const char *symbol, const char *file,
+			    uint32_t decl_line)
 {
+	char key_buf[512], *key = key_buf, *readable;
+	size_t need;
 	uintptr_t id;
-	char *readable;
 
-	if (hashmap__find(&b->funcs, (uintptr_t)symbol, &id))
-		return id;
+	need = (size_t)snprintf(key_buf, sizeof(key_buf), "%s%c%s%c%u", symbol, 1, file ? file : "",
+				1, decl_line) +
+	       1;
+	if (need > sizeof(key_buf)) {
+		key = malloc(need);
+		if (!key)
+			return 0;
+		snprintf(key, need, "%s%c%s%c%u", symbol, 1, file ? file : "", 1, decl_line);
+	}
+	if (hashmap__find(&b->funcs, (uintptr_t)key, &id))
+		goto out;
 	readable = demangle(symbol);
-	id = profile__intern_function(b->p, readable ? readable : symbol, symbol, NULL, 0);
+	id = profile__intern_function(b->p, readable ? readable : symbol, symbol, file, decl_line);
 	free(readable);
-	if (id && cache_put(&b->funcs, symbol, strlen(symbol) + 1, id))
-		return 0;
+	if (id && cache_put(&b->funcs, key, need, id))
+		id = 0;
+out:
+	if (key != key_buf)
+		free(key);
 	return id;
 }
 
@@ -137,8 +152,8 @@ static uint64_t add_named_location_in(struct builder *b, uint64_t mapping_id, ui
 	struct profile_line line = { 0 };
 
 	if (name) {
-		line.function_id =
-			module ? module_function_id(b, name, module) : function_id(b, name);
+		line.function_id = module ? module_function_id(b, name, module)
+					  : function_id(b, name, NULL, 0);
 		if (!line.function_id)
 			return 0;
 	}
@@ -149,6 +164,26 @@ static uint64_t add_named_location(struct builder *b, uint64_t mapping_id, uint6
 				   const char *name)
 {
 	return add_named_location_in(b, mapping_id, addr, name, NULL);
+}
+
+/* A location of several lines: frames inlined callees first, the physical function last (the
+ * order pprof wants), frames without a name left out. */
+static uint64_t add_frames_location(struct builder *b, uint64_t mapping_id, uint64_t addr,
+				    const struct sym_frame *frames, size_t nr)
+{
+	struct profile_line lines[SYM_MAX_FRAMES];
+	size_t n = 0;
+
+	for (size_t i = 0; i < nr && i < SYM_MAX_FRAMES; i++) {
+		if (!frames[i].name)
+			continue;
+		lines[n].function_id =
+			function_id(b, frames[i].name, frames[i].decl_file, frames[i].decl_line);
+		if (!lines[n].function_id)
+			return 0;
+		lines[n++].line = frames[i].line;
+	}
+	return profile__add_location(b->p, mapping_id, addr, lines, n);
 }
 
 /* What a location's frame counts as in build_stats. */
@@ -215,6 +250,9 @@ static uint64_t user_mapping(struct builder *b, struct proc_entry *e, const stru
 	if (hashmap__find(&b->maps, (uintptr_t)&key, &id))
 		return id;
 	pm.build_id = symbolizer__build_id(b->sym, f);
+	/* DWARF gives every frame of the file a file, a line and its inline callees */
+	pm.has_filenames = pm.has_line_numbers = pm.has_inline_frames =
+		f && symbolizer__has_lines(b->sym, e ? e->tgid : 0, f);
 	id = profile__add_mapping(b->p, &pm);
 	if (id && cache_put(&b->maps, &key, sizeof(key), id))
 		return 0;
@@ -248,6 +286,8 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	struct proc_file *f = NULL;
 	uint64_t mapping_id = 0, id;
 	struct sym_user res = { 0 };
+	const struct sym_frame *frames = NULL;
+	size_t nr_frames = 0;
 
 	id = cached_location(b, &key, unsym);
 	if (id)
@@ -259,13 +299,17 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 		if (!mapping_id)
 			return 0;
 		/* a return address points after the call: look up the call itself */
-		symbolizer__user(b->sym, m, f, exact ? ip : ip - 1, &res);
+		symbolizer__frames(b->sym, e->tgid, m, f, exact ? ip : ip - 1, &res, &frames,
+				   &nr_frames);
 	}
 	/* code outside any file (a JIT's): the names it wrote in its perf map, if any */
 	if (!res.name && e && (!m || !f))
 		res.name = proc_table__jit_name(b->pt, e, exact ? ip : ip - 1);
 	*unsym = res.name ? 0 : LOC_UNSYM;
-	id = add_named_location(b, mapping_id, ip, res.name);
+	if (nr_frames && res.name)
+		id = add_frames_location(b, mapping_id, ip, frames, nr_frames);
+	else
+		id = add_named_location(b, mapping_id, ip, res.name);
 	if (id && *unsym && mapping_id) {
 		if (synthetic_name(b, id, mapping_id, m, res.func_start))
 			return 0;

@@ -37,6 +37,30 @@ int proc_root__open_path(uint32_t tgid, const char *path)
 	return fd;
 }
 
+int proc_root__open_file(uint32_t tgid, const char *path)
+{
+	struct stat st, st2;
+	char self[64];
+	int pfd, fd;
+
+	pfd = proc_root__open_path(tgid, path);
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, &st) || !S_ISREG(st.st_mode)) {
+		close(pfd);
+		return -EINVAL;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = fd >= 0 ? fd : -errno;
+	close(pfd);
+	if (fd >= 0 && (fstat(fd, &st2) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 int proc_root__read_owned(uint32_t tgid, const char *path, uid_t uid, size_t max, char **ret_buf,
 			  size_t *ret_len, uint64_t *size_stamp)
 {

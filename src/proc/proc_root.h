@@ -14,6 +14,11 @@
  * no ".." out of it. The fd or -errno. */
 int proc_root__open_path(uint32_t tgid, const char *path);
 
+/* An O_RDONLY fd on path inside tgid's root, only if it is a regular file (opened O_PATH first,
+ * so a FIFO or a device is never opened for real). Used for debug files a binary names. The fd or
+ * -errno (-EINVAL: not a regular file). */
+int proc_root__open_file(uint32_t tgid, const char *path);
+
 /* Read path inside tgid's root, only if it is a regular file owned by uid or by root and at most
  * max bytes (-EFBIG beyond): another user cannot plant a file that speaks for the process. 0 and
  * *ret_buf (malloc'ed, NUL-terminated, owned by the caller) and *ret_len, or -errno (-EPERM: the

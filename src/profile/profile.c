@@ -677,7 +677,7 @@ static int push_location(struct walker *w, size_t loc_idx, size_t *n)
 	if (err)
 		return err;
 	if (!loc->nr_lines) {
-		w->frames[*n].name = location_name(w, loc_idx);
+		w->frames[*n] = (struct profile_frame){ .name = location_name(w, loc_idx) };
 		if (!w->frames[*n].name)
 			return -ENOMEM;
 		w->frames[(*n)++].kind = kind;
@@ -685,11 +685,12 @@ static int push_location(struct walker *w, size_t loc_idx, size_t *n)
 	}
 	for (size_t j = loc->nr_lines; j-- > 0;) {
 		const struct profile_line *ln = &p->lines[loc->line_off + j];
-		const char *name = "";
+		const char *name = "", *file = NULL;
 
 		if (ln->function_id) {
 			const struct profile_function_rec *f = &p->functions[ln->function_id - 1];
 
+			file = profile_str(p, f->filename);
 			name = profile_str(p, f->name);
 			if (!name[0])
 				name = profile_str(p, f->system_name);
@@ -698,8 +699,12 @@ static int push_location(struct walker *w, size_t loc_idx, size_t *n)
 			name = location_name(w, loc_idx);
 		if (!name)
 			return -ENOMEM;
-		w->frames[*n].name = name;
-		w->frames[(*n)++].kind = j + 1 < loc->nr_lines ? PROFILE_FRAME_INLINED : kind;
+		w->frames[(*n)++] = (struct profile_frame){
+			.name = name,
+			.kind = j + 1 < loc->nr_lines ? PROFILE_FRAME_INLINED : kind,
+			.file = file && file[0] ? file : NULL,
+			.line = ln->line,
+		};
 	}
 	return 0;
 }
@@ -735,8 +740,10 @@ int profile__for_each_stack(const struct profile *p, size_t value_idx, bool comm
 				.num_unit = lr[i].num_unit ? profile_str(p, lr[i].num_unit) : NULL,
 			};
 			if (comm_root && !n && lr[i].key == comm_key && lr[i].str) {
-				w.frames[0].name = profile_str(p, lr[i].str);
-				w.frames[0].kind = PROFILE_FRAME_COMM;
+				w.frames[0] = (struct profile_frame){
+					.name = profile_str(p, lr[i].str),
+					.kind = PROFILE_FRAME_COMM,
+				};
 				n = 1;
 			}
 		}

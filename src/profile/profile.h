@@ -167,6 +167,8 @@ enum profile_frame_kind {
 struct profile_frame {
 	const char *name; /* borrowed from the profile */
 	enum profile_frame_kind kind;
+	const char *file; /* the function's source file (borrowed) or NULL */
+	int64_t line;	  /* the Line's line number, 0 = unknown */
 };
 
 /* Called once per sample with its frames root first (inlined Lines expanded, caller before

@@ -53,6 +53,8 @@ struct fg_node {
 	uint32_t nr_children;
 	uint32_t depth;
 	enum profile_frame_kind kind;
+	const char *file; /* source file of the first stack through it (borrowed), or NULL */
+	int64_t line_min, line_max; /* lines of the stacks through it; 0 = none known */
 };
 
 struct fg_tree {
@@ -221,6 +223,17 @@ static int add_stack(const struct profile_frame *frames, size_t nr_frames, int64
 		for (size_t i = 0; i < nr_frames; i++)
 			t->nodes[t->path[i]].base += value;
 		return 0;
+	}
+	/* where the code is, for the hover text: a box merges every line of its function */
+	for (size_t i = 0; i < nr_frames; i++) {
+		struct fg_node *n = &t->nodes[t->path[i]];
+
+		if (!n->file)
+			n->file = frames[i].file;
+		if (frames[i].line > 0 && (!n->line_min || frames[i].line < n->line_min))
+			n->line_min = frames[i].line;
+		if (frames[i].line > n->line_max)
+			n->line_max = frames[i].line;
 	}
 	if (__builtin_add_overflow(t->nodes[0].value, value, &t->nodes[0].value))
 		return -EOVERFLOW;
@@ -479,9 +492,31 @@ static double diff_scale(const struct fg_emit *e)
 
 /* One frame group. name is NULL for the "[N narrow frames]" aggregate of nr_merged children; base
  * is its value in the base profile (differential graphs only). */
+/* "; inlined; at FILE:LINE[-LINE]" of a frame's title ('(' left out: the script parses the
+ * title's last parenthesis). */
+static void put_source(FILE *out, const struct fg_node *n)
+{
+	char file[512];
+
+	if (n->kind == PROFILE_FRAME_INLINED)
+		fputs("; inlined", out);
+	if (!n->file && !n->line_min)
+		return;
+	snprintf(file, sizeof(file), "%s", n->file ? n->file : "?");
+	for (char *c = file; *c; c++)
+		if (*c == '(' || *c == ')')
+			*c = '_';
+	fputs("; at ", out);
+	put_xml(out, file, SIZE_MAX);
+	if (n->line_min == n->line_max && n->line_min)
+		fprintf(out, ":%lld", (long long)n->line_min);
+	else if (n->line_min)
+		fprintf(out, ":%lld-%lld", (long long)n->line_min, (long long)n->line_max);
+}
+
 static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_kind kind,
-		       size_t nr_merged, uint32_t depth, int64_t offset, int64_t value,
-		       int64_t base)
+		       const struct fg_node *src, size_t nr_merged, uint32_t depth, int64_t offset,
+		       int64_t value, int64_t base)
 {
 	char agg_name[64];
 	double x = FG_XPAD + (double)offset * e->scale;
@@ -507,6 +542,8 @@ static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_k
 		fprintf(out, "; base %lld %s, %.2f%%; %+.2f points", (long long)base, e->unit,
 			e->base_total ? 100.0 * (double)base / (double)e->base_total : 0.0,
 			100.0 * share_change(e, value, base));
+	if (src)
+		put_source(out, src);
 	fputs(")</title>", out);
 	fprintf(out,
 		"<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\" "
@@ -583,7 +620,8 @@ static int emit_frames(struct fg_emit *e)
 
 		note_frame(e, n->depth, n->name, n->value);
 		if (e->out)
-			emit_frame(e, n->name, n->kind, 0, n->depth, it.offset, n->value, n->base);
+			emit_frame(e, n->name, n->kind, n, 0, n->depth, it.offset, n->value,
+				   n->base);
 		/* Wide children keep their sorted order from the parent's left edge; the narrow
 		 * ones are summed into one box after them. */
 		for (size_t i = 0; i < n->nr_children; i++) {
@@ -602,8 +640,8 @@ static int emit_frames(struct fg_emit *e)
 		if (nr_narrow && (double)narrow * e->scale >= e->min_width) {
 			note_frame(e, n->depth + 1, NULL, narrow);
 			if (e->out)
-				emit_frame(e, NULL, n->kind, nr_narrow, n->depth + 1, off, narrow,
-					   narrow_base);
+				emit_frame(e, NULL, n->kind, NULL, nr_narrow, n->depth + 1, off,
+					   narrow, narrow_base);
 		}
 		/* pushed in reverse so they pop in sorted order */
 		for (size_t i = n->nr_children; !err && i-- > 0;) {

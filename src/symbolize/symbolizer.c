@@ -3,13 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "elf/elf_file.h"
 #include "elf/elf_funcs.h"
+#include "symbolize/debuginfod_fetch.h"
+#include "symbolize/dwarf_lines.h"
 #include "symbolize/elf_syms.h"
+#include "symbolize/fault_guard.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
+#include "util/log.h"
 
 /* A mapped file's symbols, and those of its separate debug file when one is installed
  * (Debian's -dbgsym packages, libc6-dbg): the debug file's .symtab names the static functions the
@@ -20,13 +25,30 @@ struct elf_pair {
 	struct elf_funcs *funcs; /* .eh_frame function ranges, read on the first unnamed address */
 	bool funcs_tried;
 	const struct proc_file *key;
-	size_t bytes;		      /* memory of es + dbg + funcs */
+	/* DWARF, opened on the first frame lookup; WAITING: a debuginfod download is pending */
+	enum { DW_UNTRIED, DW_OPEN, DW_WAITING } dw_state;
+	struct dwarf_lines *dw;
+	struct hashmap frames; /* ELF vaddr -> struct frames_blob *: each address resolved once */
+	size_t blob_bytes;     /* frames cached */
+	size_t dw_open_bytes;  /* what the DWARF took when opened (inflated sections...) */
+	size_t dw_bytes;       /* DWARF estimate + blob_bytes, included in bytes */
+	size_t bytes;	       /* memory of es + dbg + funcs + dw_bytes */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
+};
+
+/* An address's frames as cached: names and files borrowed from the pair's tables. */
+struct frames_blob {
+	size_t nr;
+	struct sym_frame f[];
 };
 
 struct symbolizer {
 	char *kallsyms_path;
 	char *debug_dir;
+	char *flamed_debug_dir; /* $FLAMED_DEBUG_DIR or NULL */
+	struct dfetch *fetch;	/* debuginfod, or NULL when off */
+	struct dwarf_frame scratch[SYM_MAX_FRAMES];
+	struct sym_frame out[SYM_MAX_FRAMES]; /* frames answered without a cache entry */
 	struct kallsyms *ks;
 	int ks_err;
 	bool ks_tried;
@@ -62,8 +84,19 @@ static void lru_push(struct symbolizer *s, struct elf_pair *p)
 		s->lru_tail = p;
 }
 
+static void pair_drop_dwarf(struct elf_pair *p)
+{
+	hashmap__for_each (&p->frames, e)
+		free((void *)e->value);
+	hashmap__clear(&p->frames);
+	p->blob_bytes = 0;
+	dwarf_lines__free(p->dw);
+	p->dw = NULL;
+}
+
 static void pair_free(struct elf_pair *p)
 {
+	pair_drop_dwarf(p);
 	elf_syms__free(p->es);
 	elf_syms__free(p->dbg);
 	elf_funcs__free(p->funcs);
@@ -80,6 +113,7 @@ static void trim(struct symbolizer *s, const struct elf_pair *keep)
 		lru_unlink(s, p);
 		hashmap__delete(&s->elves, (uintptr_t)p->key, NULL);
 		s->stats.cache_bytes -= p->bytes;
+		s->stats.dwarf_bytes -= p->dw_bytes;
 		s->stats.evicted++;
 		pair_free(p);
 	}
@@ -94,7 +128,8 @@ struct symbolizer *symbolizer__new(const char *kallsyms_path)
 		return NULL;
 	s->kallsyms_path = strdup(kallsyms_path ? kallsyms_path : "/proc/kallsyms");
 	s->debug_dir = strdup(dbg && *dbg ? dbg : "/usr/lib/debug");
-	if (!s->kallsyms_path || !s->debug_dir) {
+	s->flamed_debug_dir = dbg && *dbg ? strdup(dbg) : NULL;
+	if (!s->kallsyms_path || !s->debug_dir || (dbg && *dbg && !s->flamed_debug_dir)) {
 		symbolizer__free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -151,6 +186,7 @@ static struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
 		proc_file__release(f);
 		return NULL;
 	}
+	hashmap__init(&pair->frames, hashmap_hash_int, hashmap_equal_int, NULL);
 	pair->es = elf_syms__open_fd(fd);
 	proc_file__release(f);
 	if (pair->es) {
@@ -206,10 +242,9 @@ static const struct elf_funcs *funcs_for(struct symbolizer *s, struct elf_pair *
 	return pair->funcs;
 }
 
-int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
-		     uint64_t addr, struct sym_user *res)
+static int user_lookup(struct symbolizer *s, struct elf_pair *pair, const struct proc_map *m,
+		       const struct proc_file *f, uint64_t addr, struct sym_user *res)
 {
-	struct elf_pair *pair = elf_for(s, f);
 	const struct elf_file *ef = proc_file__elf(f);
 	uint64_t off = addr - m->start + m->pgoff;
 
@@ -235,6 +270,232 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 		s->stats.user_misses++;
 	}
 	return -ENOENT;
+}
+
+int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
+		     uint64_t addr, struct sym_user *res)
+{
+	return user_lookup(s, elf_for(s, f), m, f, addr, res);
+}
+
+/* Re-count a pair's DWARF memory after it grew (or was dropped), evicting others if over. */
+static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
+{
+	size_t now = dwarf_lines__mem_bytes(pair->dw) + pair->blob_bytes;
+
+	s->stats.cache_bytes = s->stats.cache_bytes - pair->dw_bytes + now;
+	s->stats.dwarf_bytes = s->stats.dwarf_bytes - pair->dw_bytes + now;
+	pair->bytes = pair->bytes - pair->dw_bytes + now;
+	pair->dw_bytes = now;
+	if (s->stats.cache_bytes > s->stats.cache_peak)
+		s->stats.cache_peak = s->stats.cache_bytes;
+	trim(s, pair);
+}
+
+static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgid,
+		       const struct proc_file *f, const char *given)
+{
+	struct dwarf_search where = {
+		.tgid = tgid,
+		.path = f->path,
+		.debug_dir = s->flamed_debug_dir,
+		.host_debug = "/usr/lib/debug",
+		.given = given,
+		/* a file's inflated DWARF may take half the budget, as its tables may */
+		.max_inflate = s->budget / 2,
+	};
+	int fd = proc_file__hold(f);
+
+	pair_drop_dwarf(pair);
+	pair->dw = dwarf_lines__open(fd, &where);
+	pair->dw_open_bytes = dwarf_lines__mem_bytes(pair->dw);
+	if (fd >= 0)
+		proc_file__release(f);
+	s->stats.dwarf_opened++;
+	s->stats.dwarf_found += dwarf_lines__source(pair->dw) != DWARF_NONE;
+	s->stats.dwarf_by_source[dwarf_lines__source(pair->dw)]++;
+	s->stats.dwarf_too_big += dwarf_lines__too_big(pair->dw);
+	if (dwarf_lines__source(pair->dw) != DWARF_NONE)
+		log_debug("DWARF of %s: %s", f->path ? f->path : "?",
+			  dwarf_source__name(dwarf_lines__source(pair->dw)));
+	pair->dw_state = DW_OPEN;
+}
+
+/* The pair's DWARF (NULL-free object: it may have none), opening it or picking up a finished
+ * debuginfod download; NULL while one is pending. */
+static struct dwarf_lines *dwarf_for(struct symbolizer *s, struct elf_pair *pair, uint32_t tgid,
+				     const struct proc_file *f)
+{
+	const char *bid = elf_syms__build_id(pair->es);
+	char path[4096];
+	int ret;
+
+	if (pair->dw_state == DW_OPEN)
+		return pair->dw;
+	if (pair->dw_state == DW_UNTRIED) {
+		open_dwarf(s, pair, tgid, f, NULL);
+		if (!s->fetch || !bid || dwarf_lines__source(pair->dw) != DWARF_NONE)
+			goto out;
+	}
+	/* nothing local: debuginfod, without waiting */
+	ret = dfetch__get(s->fetch, bid, path, sizeof(path));
+	if (ret == -EAGAIN) {
+		pair->dw_state = DW_WAITING;
+		goto out;
+	}
+	if (ret == 0)
+		open_dwarf(s, pair, tgid, f, path);
+	pair->dw_state = DW_OPEN;
+out:
+	account_dwarf(s, pair);
+	return pair->dw_state == DW_OPEN ? pair->dw : NULL;
+}
+
+int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_map *m,
+		       const struct proc_file *f, uint64_t addr, struct sym_user *res,
+		       const struct sym_frame **ret_frames, size_t *ret_nr)
+{
+	struct elf_pair *pair = (struct elf_pair *)elf_for(s, f);
+	struct frames_blob *blob;
+	struct dwarf_lines *dw;
+	const char *name;
+	size_t n, cost;
+	uintptr_t v;
+	int err;
+
+	*ret_frames = NULL;
+	*ret_nr = 0;
+	err = user_lookup(s, pair, m, f, addr, res);
+	if (!pair || !pair->es || !res->vaddr)
+		return err;
+	/* one file's DWARF grew past half the budget (every unit of a huge library touched): start
+	 * it over, keeping only what is used from now on. Here, not when it grew: the frames of the
+	 * last call borrow its strings until this one. */
+	if (pair->dw_state == DW_OPEN && pair->dw_bytes > s->budget / 2 &&
+	    pair->dw_bytes > 2 * pair->dw_open_bytes) { /* else starting over gains nothing */
+		pair_drop_dwarf(pair);
+		pair->dw_state = DW_UNTRIED;
+		account_dwarf(s, pair);
+		s->stats.dwarf_restarted++;
+	}
+	dw = dwarf_for(s, pair, tgid, f);
+	s->stats.frame_lookups++;
+	if (dw && hashmap__find(&pair->frames, res->vaddr, &v)) {
+		blob = (struct frames_blob *)v;
+		s->stats.frame_hits++;
+		goto done;
+	}
+	n = dwarf_lines__lookup(dw ? dw : pair->dw, res->vaddr, s->scratch, SYM_MAX_FRAMES);
+	for (size_t i = 0; i < n; i++)
+		s->out[i] = (struct sym_frame){
+			.name = s->scratch[i].name,
+			.file = s->scratch[i].file,
+			.line = s->scratch[i].line,
+			.decl_file = s->scratch[i].decl_file,
+			.decl_line = s->scratch[i].decl_line,
+			.inlined = s->scratch[i].inlined,
+		};
+	/* the physical function keeps its ELF name (".cold" parts, clones), when there is one */
+	name = res->name ? res->name : dwarf_lines__symbol(pair->dw, res->vaddr);
+	if (!n && name)
+		s->out[n++] = (struct sym_frame){ .name = name };
+	else if (n && name)
+		s->out[n - 1].name = name;
+	for (size_t i = 0; i + 1 < n; i++)
+		s->stats.inline_frames += s->out[i].inlined;
+	if (!dw) { /* a download pending: not cached, a later window asks again */
+		*ret_frames = s->out;
+		*ret_nr = n;
+		goto named;
+	}
+	cost = sizeof(*blob) + n * sizeof(blob->f[0]);
+	blob = malloc(cost);
+	if (!blob || hashmap__set(&pair->frames, res->vaddr, (uintptr_t)blob)) {
+		free(blob);
+		*ret_frames = s->out;
+		*ret_nr = n;
+		goto named;
+	}
+	blob->nr = n;
+	memcpy(blob->f, s->out, n * sizeof(blob->f[0]));
+	/* the frames, plus the map's slot (key, value, hash) */
+	pair->blob_bytes += cost + 3 * sizeof(uintptr_t);
+	account_dwarf(s, pair);
+done:
+	*ret_frames = blob->f;
+	*ret_nr = blob->nr;
+named:
+	if (!res->name && *ret_nr && (*ret_frames)[*ret_nr - 1].name) {
+		res->name = (*ret_frames)[*ret_nr - 1].name;
+		/* counted by user_lookup, named after all */
+		if (res->func_start)
+			s->stats.user_synthetic--;
+		else
+			s->stats.user_misses--;
+		res->func_start = 0;
+		err = 0;
+	}
+	return err;
+}
+
+void symbolizer__release_pages(struct symbolizer *s)
+{
+	for (struct elf_pair *p = s->lru_head; p; p = p->next)
+		dwarf_lines__release_pages(p->dw);
+}
+
+bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
+{
+	struct elf_pair *pair = (struct elf_pair *)elf_for(s, f);
+	struct dwarf_lines *dw;
+
+	if (!pair || !pair->es)
+		return false;
+	dw = dwarf_for(s, pair, tgid, f);
+	return dw && dwarf_lines__source(dw) != DWARF_NONE;
+}
+
+void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
+{
+	const struct elf_pair *pair;
+	const char *bid;
+	char path[4096];
+	int fd;
+
+	(void)tgid;
+	if (!s->fetch)
+		return;
+	pair = elf_for(s, f);
+	bid = pair && pair->es ? elf_syms__build_id(pair->es) : NULL;
+	if (!bid || strlen(bid) < 3 || pair->dw_state != DW_UNTRIED)
+		return;
+	/* cheap checks only (this runs as processes are met): its own DWARF, or a debug file
+	 * installed under a .build-id directory, and nothing is asked */
+	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", s->debug_dir, bid, bid + 2);
+	if (!access(path, R_OK))
+		return;
+	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", bid, bid + 2);
+	if (!access(path, R_OK))
+		return;
+	fd = proc_file__hold(f);
+	if (fd < 0)
+		return;
+	if (!dwarf_lines__file_has_dwarf(fd))
+		(void)dfetch__get(s->fetch, bid, path, sizeof(path));
+	proc_file__release(f);
+}
+
+int symbolizer__enable_debuginfod(struct symbolizer *s)
+{
+	if (s->fetch)
+		return 0;
+	s->fetch = dfetch__new();
+	return s->fetch ? 0 : -errno;
+}
+
+int symbolizer__wait_downloads(struct symbolizer *s, int timeout_ms)
+{
+	return dfetch__drain(s->fetch, timeout_ms);
 }
 
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f)
@@ -272,7 +533,14 @@ void symbolizer__set_cache_budget(struct symbolizer *s, size_t bytes)
 
 struct symbolizer_stats symbolizer__stats(const struct symbolizer *s)
 {
-	return s->stats;
+	struct symbolizer_stats st = s->stats;
+	struct dfetch_stats fs = dfetch__stats(s->fetch);
+
+	st.dwarf_faults = fault_guard__caught();
+	st.debuginfod_queued = fs.queued;
+	st.debuginfod_fetched = fs.fetched;
+	st.debuginfod_failed = fs.failed + fs.refused;
+	return st;
 }
 
 void symbolizer__free(struct symbolizer *s)
@@ -283,7 +551,9 @@ void symbolizer__free(struct symbolizer *s)
 		pair_free((struct elf_pair *)e->value);
 	hashmap__clear(&s->elves);
 	kallsyms__free(s->ks);
+	dfetch__free(s->fetch);
 	free(s->kallsyms_path);
 	free(s->debug_dir);
+	free(s->flamed_debug_dir);
 	free(s);
 }

@@ -8,6 +8,7 @@
 #ifndef FLAMED_SYMBOLIZER_H
 #define FLAMED_SYMBOLIZER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proc/proc_table.h"
@@ -30,6 +31,19 @@ struct symbolizer_stats {
 	uint64_t evicted;      /* tables evicted to stay within the cache budget */
 	uint64_t cache_bytes;  /* memory of the tables cached now */
 	uint64_t cache_peak;   /* most ever cached at once */
+	uint64_t dwarf_opened; /* files whose DWARF was looked for (lazily, on first lookup) */
+	uint64_t dwarf_found;  /* ... and found: embedded, build-id, debuglink or debuginfod */
+	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (dwarf_lines.h), [0] none */
+	uint64_t dwarf_bytes; /* estimated memory of the DWARF tables cached now (in cache_bytes) */
+	uint64_t dwarf_restarted; /* a file's DWARF dropped for taking over half the budget */
+	uint64_t dwarf_too_big;	  /* compressed DWARF inflating past half the budget: not read */
+	uint64_t dwarf_faults;	  /* files truncated while read (SIGBUS caught): abandoned */
+	uint64_t frame_lookups; /* addresses resolved to frames (each distinct one once per file) */
+	uint64_t frame_hits;	/* ... answered from the per-file address cache */
+	uint64_t inline_frames; /* inlined frames returned */
+	uint64_t debuginfod_queued;  /* build-ids asked of debuginfod servers */
+	uint64_t debuginfod_fetched; /* ... found */
+	uint64_t debuginfod_failed;  /* ... not found, or failed */
 };
 
 /* Parsed symbol tables kept, least recently used evicted beyond it (a file parsed again later
@@ -54,6 +68,49 @@ struct sym_user {
  * be set), -errno otherwise. */
 int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struct proc_file *f,
 		     uint64_t addr, struct sym_user *res);
+
+/* One frame of an address: inlined callees first, the physical function last. Strings borrowed
+ * like sym_user.name. */
+struct sym_frame {
+	const char *name;      /* symbol (mangled for C++/Rust), or NULL when unknown */
+	const char *file;      /* source file of the address, or of the call site for callers */
+	uint32_t line;	       /* 0 = unknown */
+	const char *decl_file; /* the function's declaration, or NULL */
+	uint32_t decl_line;
+	bool inlined;
+};
+
+#define SYM_MAX_FRAMES 32 /* inline depth kept per address (innermost callees cut beyond) */
+
+/* symbolizer__user, plus the address's frames from DWARF (*ret_frames borrowed until the next
+ * call, *ret_nr >= 1 when a name is known: without DWARF the one frame is the ELF symbol's).
+ * tgid is the process whose root holds m's file (debug files named by .gnu_debuglink are looked
+ * for there), 0 for the host only. Results are cached per (file, address) with the file's
+ * tables. Returns as symbolizer__user. */
+int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_map *m,
+		       const struct proc_file *f, uint64_t addr, struct sym_user *res,
+		       const struct sym_frame **ret_frames, size_t *ret_nr);
+
+/* Whether the file's DWARF was found (opening it if needed): its frames have files, lines and
+ * inline frames. False while a debuginfod download is pending. */
+bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
+
+/* After a build: the file pages of every open DWARF object leave flamed's RSS (see
+ * dwarf_lines__release_pages). */
+void symbolizer__release_pages(struct symbolizer *s);
+
+/* Ask debuginfod servers for debug files not found locally (see debuginfod_fetch.h); call
+ * dfetch__configure first. 0 or -errno. */
+int symbolizer__enable_debuginfod(struct symbolizer *s);
+
+/* With debuginfod on: start downloading f's debug info now, as its process is met, when f has no
+ * DWARF of its own and no debug file is installed by build-id (cheap checks: section headers and
+ * two paths; nothing is mapped or parsed). */
+void symbolizer__prefetch(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
+
+/* Wait up to timeout_ms for debuginfod downloads in flight (a one-shot run before its only
+ * build). 0 or -ETIMEDOUT. */
+int symbolizer__wait_downloads(struct symbolizer *s, int timeout_ms);
 
 /* Build-id of the pinned file (hex, borrowed while f is) or NULL; from its ELF headers
  * (proc_file__elf), no symbol table read. */

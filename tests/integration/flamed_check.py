@@ -464,6 +464,65 @@ def cmd_funcs(args):
     return fails.finish()
 
 
+def cmd_lines(args):
+    """DWARF frames in a pprof file: samples of --func whose Location holds --inline as an inlined
+    Line (several Lines, the physical function last) at --file:--line, with the mapping's has_*
+    flags set and Function.filename / start_line filled."""
+    import gzip
+    fails = Failures()
+    data = open(args.profile, "rb").read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    top = message(data)
+    strings = [bytes(v).decode("utf-8", "replace") for _, v in top.get(6, [])]
+    funcs = {scalar(m, 1): {"name": strings[scalar(m, 2)], "system": strings[scalar(m, 3)],
+                            "file": strings[scalar(m, 4)], "start": signed(scalar(m, 5))}
+             for m in submessages(top, 5)}
+    maps = {scalar(m, 1): {"file": strings[scalar(m, 5)], "flags": [bool(scalar(m, n))
+                                                                      for n in (7, 8, 9, 10)]}
+            for m in submessages(top, 3)}
+    locs = {scalar(m, 1): {"map": scalar(m, 2),
+                           "lines": [(funcs[scalar(ln, 1)], signed(scalar(ln, 2)))
+                                     for ln in submessages(m, 4)]}
+            for m in submessages(top, 4)}
+    total = inl = at_line = 0
+    flags_ok = True
+    for smp in submessages(top, 2):
+        ids = repeated(smp, 1)
+        count = repeated(smp, 2)[0]
+        lines = [ln for i in ids for ln in locs[i]["lines"]]
+        if not any(f["name"] == args.func for f, _ in lines):
+            continue
+        total += count
+        for i in ids:
+            loc = locs[i]["lines"]
+            if len(loc) >= 2 and loc[0][0]["name"] == args.inline and loc[-1][0]["name"] == args.func:
+                inl += count
+                fn, line = loc[0]
+                if fn["file"].endswith(args.file) and line == args.line:
+                    at_line += count
+                flags_ok = flags_ok and all(maps[locs[i]["map"]]["flags"])
+                break
+    print("%s: %d samples in %s; %d with %s inlined in the same Location (%.1f %%), %d at %s:%d"
+          % (args.profile, total, args.func, inl, args.inline, 100.0 * inl / max(total, 1),
+             at_line, args.file, args.line))
+    fails.check(total > 0, "no sample in %s" % args.func)
+    fails.check(100.0 * inl / max(total, 1) >= args.min_pct,
+                "%s inlined in only %.1f %% of %s's samples (want >= %.0f %%)"
+                % (args.inline, 100.0 * inl / max(total, 1), args.func, args.min_pct))
+    fails.check(at_line >= inl * 0.9 and inl > 0, "%d of %d inlined samples at %s:%d"
+                % (at_line, inl, args.file, args.line))
+    fails.check(flags_ok, "mapping of those locations lacks has_functions/filenames/"
+                "line_numbers/inline_frames")
+    named = [f for f in funcs.values() if f["name"] in (args.func, args.inline)]
+    for f in named:
+        print("  function %s system_name %s file %s start_line %d" % (f["name"], f["system"],
+                                                                     f["file"], f["start"]))
+        fails.check(f["file"].endswith(args.file) and f["start"] > 0,
+                    "function %s: filename %r start_line %d" % (f["name"], f["file"], f["start"]))
+    return fails.finish()
+
+
 def cmd_reach(args):
     """Share of a comm's samples whose stacks hold every given frame (e.g. main and
     __libc_start_main: the stack was unwound past main), within bounds; and, optionally, that
@@ -562,6 +621,15 @@ def main():
     p.add_argument("folded")
     p.add_argument("pprof")
     p.set_defaults(fn=cmd_consistent)
+
+    p = sub.add_parser("lines", help=cmd_lines.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--func", required=True)
+    p.add_argument("--inline", required=True)
+    p.add_argument("--file", required=True)
+    p.add_argument("--line", type=int, required=True)
+    p.add_argument("--min-pct", type=float, default=50.0)
+    p.set_defaults(fn=cmd_lines)
 
     p = sub.add_parser("funcs", help=cmd_funcs.__doc__)
     p.add_argument("profile")
