@@ -33,6 +33,8 @@ import benchlib as bl  # noqa: E402
 # flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind (a flamed
 # without the flag runs once, as "fp").
 UNWIND_MODES = ["auto", "dwarf", "fp"]
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+PYTHON = "/usr/bin/python3.11"  # figure 3's CPython rows: Debian's interpreter
 FREQS = [19, 99, 999]
 ROOT_NOTE = "root = stack holds main/_start/__libc_start_*/start_thread/clone*"
 
@@ -507,6 +509,7 @@ class Bench:
         depths = [20, 100]
         keys = [(m, d) for m in self.modes for d in depths]
         cheap = []
+        keys += [("python", depths[0]), ("no-python", depths[0])]
         rawns, net, walked, seen = ({k: [] for k in keys} for _ in range(4))
         per_frame = {m: [] for m in self.modes}
         folded = os.path.join(self.tmp, "fig3.folded")
@@ -552,6 +555,20 @@ class Bench:
                         seen[(mode, d)].append(bl.summarize(ds).median if ds else 0)
                     per_frame[mode].append((got[depths[1]] - got[depths[0]]) /
                                            (depths[1] - depths[0]))
+                # CPython (Debian's 3.11): Python frames walked, and the same without them
+                for label, extra in (("python", []), ("no-python", ["--no-python"])):
+                    wl = [PYTHON, os.path.join(BENCH_DIR, "workloads", "deep.py"),
+                          str(depths[0]), str(self.nproc), str(secs)]
+                    argv = self.flamed_argv(999, [folded], self.modes[0],
+                                            ["-v", "--once", "1h"] + extra + ["--"] + wl)
+                    _, s, ns, cnt = self.bpf_run(argv, "fig3")
+                    m = s["metrics"]
+                    frac = m["counted"] / m["samples"]
+                    k = (label, depths[0])
+                    rawns[k].append(ns)
+                    walked[k].append(100 * frac)
+                    net[k].append(bl.net_ns_per_walk(ns, frac, cheap[-1]))
+                    seen[k].append(m.get("python_frames", 0) / max(m.get("python_walks", 1), 1))
                 log("figure 3: round %d/%d done" % (r + 1, runs))
         finally:
             with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
@@ -575,12 +592,28 @@ class Bench:
             rows.append([self.mode_label(mode), "per extra frame (depth 100 vs 20)", "",
                          pf.fmt(1), "", ""])
             raw["%s per_frame_ns" % mode] = pf.as_dict()
+        for label in ("python", "no-python"):
+            k = (label, depths[0])
+            rows.append(["flamed --unwind %s%s" % (self.modes[0], " --no-python"
+                                                   if label == "no-python" else ""),
+                         "CPython 3.11, Python recursion depth %d" % depths[0],
+                         bl.summarize(rawns[k]).fmt(0), bl.summarize(net[k]).fmt(0),
+                         bl.summarize(walked[k]).fmt(1, unit="%"),
+                         bl.summarize(seen[k]).fmt(0) if label == "python" else ""])
+            raw["%s depth %d" % (label, depths[0])] = {
+                "raw_ns": bl.summarize(rawns[k]).as_dict(),
+                "walk_ns": bl.summarize(net[k]).as_dict(),
+                "walked_pct": bl.summarize(walked[k]).as_dict(),
+                "python_frames": bl.summarize(seen[k]).as_dict()}
         self.results["fig3"] = raw
         title = ("3. BPF cost of on_cpu_sample at 999 Hz (run_time_ns / run_cnt from the fdinfo of "
                  "flamed's own program fd, kernel.bpf_stats_enabled=1), %d threads of bench/"
                  "workloads/deep.c, %d runs. Other processes' samples exit early; 'ns per walking "
-                 "sample' removes them using the early-exit cost measured in the same round"
-                 % (self.nproc, runs))
+                 "sample' removes them using the early-exit cost measured in the same round. The "
+                 "CPython rows run bench/workloads/deep.py under /usr/bin/python3.11 (%d "
+                 "processes); their last column is Python frames per walked sample; --no-python "
+                 "is the same run with native frames only"
+                 % (self.nproc, runs, self.nproc))
         table = bl.markdown_table(["unwinder", "workload", "ns per run (all)",
                                    "ns per walking sample", "walking share",
                                    "user frames/sample seen"], rows)

@@ -168,6 +168,8 @@ static __always_inline __u64 store_stack(void *stacks, struct flamed_stack *st, 
 	return h;
 }
 
+#include "python.bpf.h"
+
 /* Capture the kernel stack into scratch slot 0; returns its hash in this generation's stacks map,
  * or 0 (none: the sample hit user mode). */
 static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ctx, void *stacks)
@@ -466,6 +468,7 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	*ret_unknown = w.v->unknown_pc;
 	if (w.st->nr == 0)
 		return 0;
+	py_walk(w.st, active_gen); /* a CPython process: its Python frames, linked at the end */
 	return store_stack(stacks, w.st, 0x75736572);
 }
 

@@ -38,6 +38,16 @@ enum flamed_metric {
 	FLAMED_METRIC_UNWIND_FRAMES_DWARF,     /* frames unwound with a table row */
 	FLAMED_METRIC_UNWIND_FRAMES_FP,	       /* frames unwound with the frame-pointer fallback */
 	FLAMED_METRIC_UNWIND_REMAPS,	       /* re-reads of a process's maps requested */
+	/* Python frame walks (bpf/python.bpf.h): one outcome per walk of a CPython process */
+	FLAMED_METRIC_PY_WALKS,	      /* samples of a registered CPython process walked */
+	FLAMED_METRIC_PY_FRAMES,      /* Python frames recorded */
+	FLAMED_METRIC_PY_NO_THREAD,   /* no PyThreadState for the thread (native thread, not yet
+				     * initialised, or exiting): native frames only */
+	FLAMED_METRIC_PY_IDLE,	      /* the thread has a thread state but no Python frame */
+	FLAMED_METRIC_PY_READ_FAULT,  /* reading interpreter memory faulted (paged out, torn) */
+	FLAMED_METRIC_PY_BAD_POINTER, /* a code object pointer outside user space: walk cut */
+	FLAMED_METRIC_PY_TRUNCATED,   /* FLAMED_MAX_FRAMES Python frames: the outermost cut */
+	FLAMED_METRIC_PY_STALE,	      /* registration of an older image (exec): not walked */
 	FLAMED_METRIC__MAX,
 };
 
@@ -60,6 +70,8 @@ struct flamed_stack {
 
 #define FLAMED_STACK_KERNEL    (1u << 0)
 #define FLAMED_STACK_TRUNCATED (1u << 1)
+#define FLAMED_STACK_PYTHON    (1u << 2) /* user stack: last ip = hash of its Python frames */
+#define FLAMED_STACK_PY_FRAMES (1u << 3) /* Python frames (FLAMED_PY_* words), not addresses */
 
 /* Record in the "events" ring buffer: a (process, address space) seen for the first time, so
  * userspace snapshots its maps while it is alive. */
@@ -131,6 +143,56 @@ struct flamed_unwind_proc {
 	struct flamed_unwind_mapping m[FLAMED_UNWIND_MAX_MAPPINGS];
 };
 
+/* --- CPython frames: src/python/ registers each CPython process, bpf/python.bpf.h walks --- */
+
+/* A user stack with FLAMED_STACK_PYTHON ends in one extra word: the hash, in the same stacks
+ * map, of a stack flagged FLAMED_STACK_PY_FRAMES that holds the thread's Python frames (leaf
+ * first), one word each:
+ *   bits  0-42  the code object's address >> 4 (user space is below 2^47; code objects are
+ *               16-byte aligned, as CPython's allocators align every object)
+ *   bits 43-56  the instruction offset, in the units of the version's line table, saturated
+ *   bits 57-62  co_firstlineno & 63: a freed code object's address is soon another's, and
+ *               userspace reads the object up to a second later; a tag that differs is caught
+ *   bit  63     the frame is the outermost of its native _PyEval_EvalFrameDefault call
+ * Python frames thus never take room from native ones, and deduplicate on their own. */
+#define FLAMED_PY_CODE_MASK    ((1ULL << 47) - 1) /* user addresses are at most this */
+#define FLAMED_PY_WORD_CODE(w) (((w) & ((1ULL << 43) - 1)) << 4)
+#define FLAMED_PY_INSTR_SHIFT  43
+#define FLAMED_PY_INSTR_MAX    0x3fffULL
+#define FLAMED_PY_TAG_SHIFT    57
+#define FLAMED_PY_TAG_MASK     63ULL
+#define FLAMED_PY_ENTRY	       (1ULL << 63)
+#define FLAMED_PY_MAX_THREADS  256    /* thread states searched for the sampled thread */
+#define FLAMED_PY_FRAME_READ   128    /* most bytes of a frame read (one read per frame) */
+#define FLAMED_PY_NONE	       0xffff /* offset absent in this version */
+
+#define FLAMED_PY_INSTR_LASTI  0 /* frame_instr: int f_lasti (3.8-3.10) */
+#define FLAMED_PY_INSTR_PTR    1 /* frame_instr: pointer into co_code_adaptive (3.11+) */
+
+/* Value of the "py_procs" map, per tgid: where the interpreter is and the version's offsets
+ * (src/python/py_offsets.c), all that the walker needs, so it knows no version. */
+struct flamed_py_proc {
+	__u64 aspace;		  /* the image this describes; a mismatch means stale */
+	__u64 interp_head;	  /* address of _PyRuntime.interpreters.head */
+	__u16 interp_tstate_head; /* PyInterpreterState -> first PyThreadState */
+	__u16 tstate_next;
+	__u16 tstate_thread_id; /* pthread_self(): the thread's fs base */
+	__u16 tstate_frame;	/* -> frame (<=3.10), cframe (3.11-3.12), current_frame (3.13) */
+	__u16 cframe_frame;	/* _PyCFrame -> current_frame, or FLAMED_PY_NONE */
+	__u16 frame_back;	/* f_back / previous */
+	__u16 frame_code;	/* f_code / f_executable */
+	__u16 frame_instr;	/* f_lasti / prev_instr / instr_ptr */
+	__u16 frame_owner;	/* owner byte (3.12+ shim frames), or FLAMED_PY_NONE */
+	__u16 frame_is_entry;	/* is_entry byte (3.11), or FLAMED_PY_NONE */
+	__u16 code_adaptive;	/* PyCodeObject -> co_code_adaptive (3.11+) */
+	__u8 instr_kind;	/* FLAMED_PY_INSTR_* */
+	__u8 cstack_owner;	/* owner value of a C-stack shim frame (3.12+), 0xff none */
+	__u16 frame_size; /* bytes of a frame read at once: past its last field used, <= 128 */
+	__u16 code_firstlineno; /* PyCodeObject -> co_firstlineno (int): the frame tag */
+	__u16 pad[2];
+};
+
+_Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");
 _Static_assert(sizeof(struct flamed_unwind_row) == 8, "flamed_unwind_row layout");
 _Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mapping layout");
 

@@ -36,6 +36,7 @@ static const char usage[] =
 	"  --idle              keep samples of idle CPUs (pid 0)\n"
 	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
+	"  --no-python         show CPython's interpreter frames, not Python functions\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output PATH   write PATH; the format comes from the name (repeatable):\n"
@@ -87,6 +88,7 @@ static const char usage[] =
 enum {
 	OPT_ONCE = 0x100,
 	OPT_IDLE,
+	OPT_NO_PYTHON,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
 	OPT_OUTPUT_MODE,
@@ -121,6 +123,7 @@ static const struct option long_opts[] = {
 	{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
 	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 	{ "idle", no_argument, NULL, OPT_IDLE },
+	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
@@ -358,6 +361,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			break;
 		case OPT_IDLE:
 			cfg->include_idle = true;
+			break;
+		case OPT_NO_PYTHON:
+			cfg->no_python = true;
 			break;
 		case OPT_OUTPUT_DIR:
 			if (!optarg[0] || !set_once(&k->output_dir, optarg))

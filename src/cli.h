@@ -58,6 +58,7 @@ struct config {
 	bool once;
 	bool include_idle;
 	bool debuginfod; /* --debuginfod (DEBUGINFOD_URLS set turns it on too) */
+	bool no_python;	 /* --no-python: CPython processes are not walked for Python frames */
 	bool progress;	 /* live status line (auto: stderr is a terminal) */
 	int verbose;
 	int unwind_mode; /* enum flamed_unwind_mode */

@@ -24,6 +24,8 @@
 #include "privileges.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
+#include "python/py_offsets.h"
+#include "python/py_procs.h"
 #include "session.h"
 #include "symbolize/debuginfod_fetch.h"
 #include "symbolize/dwarf_lines.h"
@@ -46,7 +48,8 @@ struct session {
 	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;
-	struct command cmd; /* the command after "--", if any */
+	struct py_procs *py; /* CPython processes and their code objects */
+	struct command cmd;  /* the command after "--", if any */
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
 	int oom;
@@ -124,6 +127,51 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 		log_debug("no unwind tables for %u: %s", e->tgid, strerror(-err));
 }
 
+/* A process running a CPython flamed knows gets its Python frames walked; one it does not know
+ * is said once per interpreter file and profiled natively. */
+static void load_python(struct session *c, struct proc_entry *e)
+{
+	struct flamed_py_proc pyp;
+	struct py_detect what;
+	int err, lo, hi;
+
+	if (c->cfg->no_python)
+		return;
+	err = py_procs__detect(c->py, e, &pyp, &what);
+	if (err == -ENOTSUP && what.first_report) {
+		py_offsets__range(&lo, &hi);
+		log_warn("%s (pid %u) is CPython %d.%d, which flamed does not know (3.%d to 3.%d): "
+			 "its Python frames are not shown, only native ones",
+			 what.path, e->tgid, what.major, what.minor, lo, hi);
+	}
+	if (err) {
+		/* an exec into something else: the walker must not keep the old image's state */
+		if (py_procs__forget(c->py, e->tgid))
+			sampler__delete_py_proc(c->sampler, e->tgid);
+		return;
+	}
+	err = sampler__set_py_proc(c->sampler, e->tgid, &pyp);
+	if (err)
+		log_debug("no Python frames for %u: %s", e->tgid, strerror(-err));
+	else
+		log_debug("python %u: CPython %d.%d in %s", e->tgid, what.major, what.minor,
+			  what.path);
+}
+
+static bool py_alive(uint32_t tgid, uint64_t aspace, void *ctx)
+{
+	struct session *c = ctx;
+
+	return proc_table__find(c->procs, tgid, aspace) != NULL;
+}
+
+static void py_forget(uint32_t tgid, void *ctx)
+{
+	struct session *c = ctx;
+
+	sampler__delete_py_proc(c->sampler, tgid);
+}
+
 static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 {
 	struct session *c = ctx;
@@ -136,6 +184,7 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 			sampler__delete_unwind_proc(c->sampler, ev->tgid);
 			unwind_loader__forget(c->unwind, ev->tgid);
 		}
+		sampler__delete_py_proc(c->sampler, ev->tgid); /* its code objects stay a while */
 		proc_table__exited(c->procs, ev->tgid);
 		return;
 	}
@@ -159,6 +208,7 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 		return;
 	}
 	load_unwind(c, e, ev->type == FLAMED_EVENT_REMAP);
+	load_python(c, e);
 }
 
 static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
@@ -171,7 +221,15 @@ static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
 static int on_count(const struct flamed_count_key *key, uint64_t count, void *ctx)
 {
 	struct session *c = ctx;
+	const struct collector_stack *us, *py;
 
+	/* Python code objects are read now, while the process surely lives */
+	us = key->user_stack ? collector__stack(c->coll, key->user_stack) : NULL;
+	if (us && (us->flags & FLAMED_STACK_PYTHON) && us->nr) {
+		py = collector__stack(c->coll, us->ips[us->nr - 1]);
+		if (py && (py->flags & FLAMED_STACK_PY_FRAMES))
+			py_procs__prefetch(c->py, key->tgid, key->aspace, py->ips, py->nr);
+	}
 	return collector__add_count(c->coll, key, count);
 }
 
@@ -239,7 +297,8 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	c->coll = collector__new();
 	c->procs = proc_table__new();
 	c->sym = symbolizer__new(NULL);
-	if (!c->coll || !c->procs || !c->sym) {
+	c->py = py_procs__new();
+	if (!c->coll || !c->procs || !c->sym || !c->py) {
 		log_error("out of memory");
 		err = -ENOMEM;
 		goto fail;
@@ -420,15 +479,18 @@ static bool in_some_window(uint32_t tgid, void *ctx)
 
 int session__drain(struct session *s)
 {
-	int err = sampler__drain(s->sampler, on_stack, on_count, s);
+	int err;
+
+	py_procs__tick(s->py);
+	err = sampler__drain(s->sampler, on_stack, on_count, s);
 
 	if (!err && s->unwind) /* rows freed a drain ago are safe to reuse */
 		unwind_loader__tick(s->unwind);
 	/* JIT names are read while the process lives: it may be gone when its window is built */
 	proc_table__poll_jit(s->procs);
 	/* processes that exited and that no window holds samples of: gone at once */
-	if (!err)
-		proc_table__reap(s->procs, in_some_window, s);
+	if (!err && proc_table__reap(s->procs, in_some_window, s))
+		py_procs__sweep(s->py, py_alive, py_forget, s);
 	return err ? err : s->oom;
 }
 
@@ -450,18 +512,20 @@ struct collector *session__cut(struct session *s)
 int session__build(struct session *s, const struct collector *window, const struct build_opts *opts,
 		   struct build_series **ret_series, size_t *ret_nr, struct build_stats *ret_stats)
 {
+	struct build_opts o = *opts;
 	struct symbolizer_stats ss;
 	struct build_stats bs = { 0 };
 	char quality[256];
 	int err;
 
+	o.py = s->py;
 	/* a one-shot run builds once: give downloads started while it ran a moment to land */
 	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
 		log_warn("debuginfod: downloads still running after %d s: their frames have no "
 			 "lines",
 			 SESSION_DEBUGINFOD_WAIT_MS / 1000);
 	s->building = window; /* drains while it builds (opts->yield) must not reap its processes */
-	err = build_profiles(window, s->procs, s->sym, opts, ret_series, ret_nr, &bs);
+	err = build_profiles(window, s->procs, s->sym, &o, ret_series, ret_nr, &bs);
 	s->building = NULL;
 	symbolizer__release_pages(s->sym);
 	if (err)
@@ -514,6 +578,7 @@ void session__comments(const struct session *s, const uint64_t *m, uint64_t dura
 void session__end_window(struct session *s)
 {
 	proc_table__sweep(s->procs);
+	py_procs__sweep(s->py, py_alive, py_forget, s);
 	/* a window's build allocates and frees its profile, caches and encodings: hand the freed
 	 * heap back, so the daemon's resident size follows what it holds, not the last peak */
 	malloc_trim(0);
@@ -676,6 +741,32 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			 (unsigned long long)ss.debuginfod_fetched,
 			 (unsigned long long)ss.debuginfod_failed);
 	}
+	if (m[FLAMED_METRIC_PY_WALKS] || log_get_level() >= LOG_DEBUG) {
+		struct py_procs_stats py = py_procs__stats(c->py);
+
+		log_info(
+			"python: %llu processes, %llu of an unknown version; %llu samples walked, "
+			"%llu Python frames shown; no thread state %llu, no Python frame %llu, "
+			"read faults %llu, bad pointers %llu, truncated %llu, stale %llu, frames "
+			"not linked %llu; code objects read %llu, unreadable %llu, over the %u MiB "
+			"budget %llu, replaced at their address %llu, frames unnamed %llu (of "
+			"which not the "
+			"object sampled %llu)",
+			(unsigned long long)py.processes, (unsigned long long)py.unknown_version,
+			(unsigned long long)m[FLAMED_METRIC_PY_WALKS],
+			(unsigned long long)bs->python_frames,
+			(unsigned long long)m[FLAMED_METRIC_PY_NO_THREAD],
+			(unsigned long long)m[FLAMED_METRIC_PY_IDLE],
+			(unsigned long long)m[FLAMED_METRIC_PY_READ_FAULT],
+			(unsigned long long)m[FLAMED_METRIC_PY_BAD_POINTER],
+			(unsigned long long)m[FLAMED_METRIC_PY_TRUNCATED],
+			(unsigned long long)m[FLAMED_METRIC_PY_STALE],
+			(unsigned long long)bs->python_missing, (unsigned long long)py.code_read,
+			(unsigned long long)py.code_failed, PY_PROCS_CACHE_BYTES >> 20,
+			(unsigned long long)py.code_over_budget,
+			(unsigned long long)py.code_replaced, (unsigned long long)py.frames_unnamed,
+			(unsigned long long)py.frames_mismatched);
+	}
 	for (int i = 0; i < FLAMED_METRIC__MAX; i++)
 		log_debug("metric %s = %llu", sampler_metric_name(i), (unsigned long long)m[i]);
 	log_debug("BPF maps %zu KiB, %zu stacks, %zu count keys",
@@ -694,6 +785,7 @@ void session__free(struct session *s)
 	free(s->umaps);
 	symbolizer__free(s->sym);
 	proc_table__free(s->procs);
+	py_procs__free(s->py);
 	collector__free(s->coll);
 	free(s);
 }

@@ -61,6 +61,14 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_UNWIND_FRAMES_DWARF] = "unwind_frames_dwarf",
 	[FLAMED_METRIC_UNWIND_FRAMES_FP] = "unwind_frames_fp",
 	[FLAMED_METRIC_UNWIND_REMAPS] = "unwind_remaps",
+	[FLAMED_METRIC_PY_WALKS] = "python_walks",
+	[FLAMED_METRIC_PY_FRAMES] = "python_frames",
+	[FLAMED_METRIC_PY_NO_THREAD] = "python_no_thread_state",
+	[FLAMED_METRIC_PY_IDLE] = "python_no_frame",
+	[FLAMED_METRIC_PY_READ_FAULT] = "python_read_fault",
+	[FLAMED_METRIC_PY_BAD_POINTER] = "python_bad_pointer",
+	[FLAMED_METRIC_PY_TRUNCATED] = "python_truncated",
+	[FLAMED_METRIC_PY_STALE] = "python_stale",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
@@ -427,6 +435,21 @@ int sampler__set_unwind_proc(struct sampler *s, uint32_t tgid,
 int sampler__delete_unwind_proc(struct sampler *s, uint32_t tgid)
 {
 	if (bpf_map__delete_elem(s->skel->maps.unwind_procs, &tgid, sizeof(tgid), 0))
+		return -errno;
+	return 0;
+}
+
+int sampler__set_py_proc(struct sampler *s, uint32_t tgid, const struct flamed_py_proc *proc)
+{
+	if (bpf_map__update_elem(s->skel->maps.py_procs, &tgid, sizeof(tgid), proc, sizeof(*proc),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sampler__delete_py_proc(struct sampler *s, uint32_t tgid)
+{
+	if (bpf_map__delete_elem(s->skel->maps.py_procs, &tgid, sizeof(tgid), 0))
 		return -errno;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "collect/collector.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
+#include "python/py_procs.h"
 #include "symbolize/demangle.h"
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
@@ -28,6 +29,14 @@ struct map_key {
 	uint64_t inode;
 };
 
+/* One user frame of a sample, leaf first: a native address, or a Python frame word
+ * (bpf/flamed.h FLAMED_PY_*) in the place of the eval-loop frame that ran it. */
+struct user_frame {
+	uint64_t v;
+	bool python;
+	bool exact; /* a native leaf sampled in user mode: v is the pc itself */
+};
+
 /* One profile being built, with the caches of its ids (ids are per profile). */
 struct builder {
 	const struct collector *c;
@@ -38,8 +47,11 @@ struct builder {
 	struct hashmap maps;  /* struct map_key * -> mapping id */
 	struct hashmap funcs; /* "symbol\1file\1line" (heap copy) -> function id */
 	uint64_t kernel_mapping;
+	uint64_t python_mapping;
 	uint64_t no_user_stack_fn;
 	uint64_t *ids;		   /* scratch: location ids of one sample (shared) */
+	struct user_frame *plan;   /* scratch: user frames of one sample (shared) */
+	struct py_procs *py;	   /* may be NULL */
 	struct build_stats *stats; /* shared by every series */
 	char series[FLAMED_COMM_LEN + 1];
 };
@@ -54,6 +66,7 @@ struct build {
 	size_t nr_series;
 	struct hashmap by_name; /* series name (borrowed from the builder) -> index + 1 */
 	uint64_t *ids;
+	struct user_frame *plan;
 	uint64_t calls; /* samples added, for the yield cadence */
 	struct build_stats stats;
 };
@@ -320,6 +333,82 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	return id;
 }
 
+/* A Python frame: function "module.qualname" with its file and first line, the Line its line. */
+static uint64_t python_location(struct builder *b, struct proc_entry *e,
+				const struct flamed_count_key *k, uint64_t word, unsigned *unsym)
+{
+	struct loc_key key = { .owner = e, .addr = word & ~FLAMED_PY_ENTRY, .adjust = 2 };
+	struct profile_line line = { 0 };
+	struct py_frame fr;
+	uint64_t id;
+
+	id = cached_location(b, &key, unsym);
+	if (id)
+		return id;
+	if (!b->python_mapping) {
+		struct profile_mapping m = {
+			.filename = "[python]",
+			.has_functions = true,
+			.has_filenames = true,
+			.has_line_numbers = true,
+		};
+
+		b->python_mapping = profile__add_mapping(b->p, &m);
+		if (!b->python_mapping)
+			return 0;
+	}
+	py_procs__frame(b->py, k->tgid, k->aspace, word, &fr);
+	line.function_id =
+		profile__intern_function(b->p, fr.name, fr.qualname, fr.file, fr.first_line);
+	if (!line.function_id)
+		return 0;
+	line.line = fr.line;
+	*unsym = fr.qualname ? 0 : LOC_UNSYM;
+	id = profile__add_location(b->p, b->python_mapping, 0, &line, 1);
+	if (id && cache_put(&b->locs, &key, sizeof(key), id << 2 | *unsym))
+		return 0;
+	return id;
+}
+
+/* The user frames of a sample, leaf first, into b->plan: native frames, where each native
+ * _PyEval_EvalFrameDefault holds its run of Python frames (up to the one flagged as its entry);
+ * Python frames left when the native walk ended early go on the root side. Returns the count. */
+static size_t plan_user(struct builder *b, const struct flamed_count_key *k,
+			const struct collector_stack *us, bool leaf_exact, uint64_t count)
+{
+	const struct collector_stack *py = NULL;
+	uint32_t nr = us ? us->nr : 0, pi = 0;
+	size_t n = 0;
+
+	if (nr && (us->flags & FLAMED_STACK_PYTHON)) {
+		nr--; /* the last word links the Python frames */
+		py = collector__stack(b->c, us->ips[nr]);
+		if (!py || !(py->flags & FLAMED_STACK_PY_FRAMES)) {
+			b->stats->python_missing += count;
+			py = NULL;
+		}
+		if (!b->py)
+			py = NULL;
+	}
+	for (uint32_t i = 0; i < nr; i++) {
+		bool exact = i == 0 && leaf_exact;
+		uint64_t ip = us->ips[i];
+
+		if (py && pi < py->nr &&
+		    py_procs__is_eval(b->py, k->tgid, k->aspace, exact ? ip : ip - 1)) {
+			do {
+				b->plan[n++] =
+					(struct user_frame){ .v = py->ips[pi], .python = true };
+			} while (!(py->ips[pi++] & FLAMED_PY_ENTRY) && pi < py->nr);
+			continue;
+		}
+		b->plan[n++] = (struct user_frame){ .v = ip, .exact = exact };
+	}
+	while (py && pi < py->nr)
+		b->plan[n++] = (struct user_frame){ .v = py->ips[pi++], .python = true };
+	return n;
+}
+
 static int add_sample(struct builder *b, const struct flamed_count_key *k, struct proc_entry *e,
 		      uint64_t count)
 {
@@ -328,7 +417,7 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
 	struct profile_label labels[5];
 	size_t nr_labels = 4;
-	size_t n = 0, unsym_frames = 0, start_frames = 0;
+	size_t n = 0, unsym_frames = 0, start_frames = 0, nu;
 	unsigned unsym;
 	uint64_t id;
 
@@ -338,9 +427,17 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	 * outermost first, so the first mapping the profile gets is a program's own executable
 	 * (pprof readers show mapping[0] as the main binary), not the kernel or a library. */
 	n = ks ? ks->nr : 0;
-	for (uint32_t i = us ? us->nr : 0; i-- > 0;) {
-		/* the user leaf is exact only when the sample hit user mode */
-		id = user_location(b, e, us->ips[i], i == 0 && !ks, &unsym);
+	/* the user leaf is exact only when the sample hit user mode */
+	nu = plan_user(b, k, us, !ks, count);
+	for (size_t i = nu; i-- > 0;) {
+		const struct user_frame *uf = &b->plan[i];
+
+		if (uf->python) {
+			id = python_location(b, e, k, uf->v, &unsym);
+			b->stats->python_frames += count;
+		} else {
+			id = user_location(b, e, uf->v, uf->exact, &unsym);
+		}
 		if (!id)
 			return -ENOMEM;
 		unsym_frames += unsym & LOC_UNSYM;
@@ -354,7 +451,7 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 		unsym_frames += unsym & LOC_UNSYM;
 		b->ids[i] = id;
 	}
-	n += us ? us->nr : 0;
+	n += nu;
 	b->stats->frames += n * count;
 	b->stats->frames_unsymbolized += unsym_frames * count;
 	b->stats->frames_by_start += start_frames * count;
@@ -408,7 +505,13 @@ static struct builder *builder_new(struct build *bd, const char *series)
 	if (!b)
 		return NULL;
 	*b = (struct builder){
-		.c = bd->c, .pt = bd->pt, .sym = bd->sym, .ids = bd->ids, .stats = &bd->stats
+		.c = bd->c,
+		.pt = bd->pt,
+		.sym = bd->sym,
+		.ids = bd->ids,
+		.plan = bd->plan,
+		.py = opts->py,
+		.stats = &bd->stats,
 	};
 	snprintf(b->series, sizeof(b->series), "%s", series);
 	hashmap__init(&b->locs, hash_loc, equal_loc, NULL);
@@ -485,9 +588,10 @@ int build_profiles(const struct collector *c, struct proc_table *pt, struct symb
 	int err;
 
 	hashmap__init(&bd.by_name, hashmap_hash_str, hashmap_equal_str, NULL);
-	/* kernel + user frames + the "[no user stack]" marker */
-	bd.ids = calloc(2 * FLAMED_MAX_FRAMES + 1, sizeof(*bd.ids));
-	if (!bd.ids) {
+	/* kernel + user frames + Python frames + the "[no user stack]" marker */
+	bd.ids = calloc(3 * FLAMED_MAX_FRAMES + 1, sizeof(*bd.ids));
+	bd.plan = calloc(2 * FLAMED_MAX_FRAMES, sizeof(*bd.plan));
+	if (!bd.ids || !bd.plan) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -522,6 +626,7 @@ cleanup:
 	free(bd.series);
 	hashmap__clear(&bd.by_name);
 	free(bd.ids);
+	free(bd.plan);
 	return err;
 }
 

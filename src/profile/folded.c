@@ -62,6 +62,8 @@ static const char *kind_suffix(enum profile_frame_kind kind)
 		return "_[i]";
 	case PROFILE_FRAME_JIT:
 		return "_[j]";
+	case PROFILE_FRAME_PYTHON:
+		return "_[py]";
 	default:
 		return "";
 	}

@@ -267,6 +267,8 @@ static enum profile_mapping_kind mapping_kind(const char *filename)
 	    has_prefix(filename, "[anon") ||
 	    (has_prefix(filename, "/tmp/perf-") && has_suffix(filename, ".map")))
 		return PROFILE_MAPPING_JIT;
+	if (!strcmp(filename, "[python]"))
+		return PROFILE_MAPPING_PYTHON;
 	return PROFILE_MAPPING_USER;
 }
 
@@ -660,6 +662,8 @@ static enum profile_frame_kind location_kind(const struct profile *p,
 		return PROFILE_FRAME_KERNEL;
 	case PROFILE_MAPPING_JIT:
 		return PROFILE_FRAME_JIT;
+	case PROFILE_MAPPING_PYTHON:
+		return PROFILE_FRAME_PYTHON;
 	default:
 		return PROFILE_FRAME_USER;
 	}

@@ -128,7 +128,8 @@ int profile__decode_pprof_limit(const uint8_t *buf, size_t len, size_t max_bytes
 				struct profile **ret_profile);
 
 /* Folded stacks, one line per unique stack: "comm;root;...;leaf COUNT" (the comm label first when
- * present; kernel frames suffixed "_[k]", inlined frames "_[i]", JIT frames "_[j]"; ';' in names
+ * present; kernel frames suffixed "_[k]", inlined frames "_[i]", JIT frames "_[j]", Python
+ * frames "_[py]"; ';' in names
  * replaced by ':', line breaks by ' '). Lines sorted, zero counts and empty stacks skipped. COUNT
  * is the value of sample type value_idx. 0 or -errno (-EIO on write error). */
 int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out);
@@ -163,6 +164,7 @@ enum profile_frame_kind {
 	PROFILE_FRAME_INLINED, /* a Line other than the last of its Location */
 	PROFILE_FRAME_JIT,     /* mapping "[jit]", "//anon", or a perf-PID.map */
 	PROFILE_FRAME_COMM,    /* synthetic root: the sample's comm label */
+	PROFILE_FRAME_PYTHON,  /* a Python function: mapping "[python]" */
 };
 
 struct profile_frame {

@@ -17,6 +17,7 @@ enum profile_mapping_kind {
 	PROFILE_MAPPING_USER,
 	PROFILE_MAPPING_KERNEL,
 	PROFILE_MAPPING_JIT,
+	PROFILE_MAPPING_PYTHON, /* "[python]": frames of the CPython interpreter */
 };
 
 struct profile_mapping_rec {

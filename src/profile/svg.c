@@ -412,6 +412,11 @@ static void frame_colour(const char *name, enum profile_frame_kind kind, bool ag
 		rgb[1] = 180 + (int)(55 * v2);
 		rgb[2] = 40 + (int)(60 * v3);
 		break;
+	case PROFILE_FRAME_PYTHON: /* yellow to olive: Python's own colours, not "hot" */
+		rgb[0] = 200 + (int)(40 * v1);
+		rgb[1] = 180 + (int)(40 * v2);
+		rgb[2] = 40 + (int)(50 * v3);
+		break;
 	case PROFILE_FRAME_INLINED: /* aqua */
 		rgb[0] = 60 + (int)(50 * v1);
 		rgb[1] = 205 + (int)(40 * v2);
@@ -440,6 +445,8 @@ static const char *kind_class(enum profile_frame_kind kind)
 		return "i";
 	case PROFILE_FRAME_JIT:
 		return "j";
+	case PROFILE_FRAME_PYTHON:
+		return "p";
 	case PROFILE_FRAME_COMM:
 		return "c";
 	case PROFILE_FRAME_USER:

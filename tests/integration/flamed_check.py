@@ -6,7 +6,7 @@ workloads measured about themselves. Standard library only.
 
 Every subcommand prints the numbers it measured and exits 1 with "FAIL: ..." lines when a check
 fails, 0 otherwise. Frames are compared by exact name after stripping the folded annotation
-suffixes (_[k], _[i], _[j], _[w]).
+suffixes (_[k], _[i], _[j], _[w], _[py]).
 """
 import argparse
 import collections
@@ -17,7 +17,7 @@ import re
 import signal
 import sys
 
-SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]")
+SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]")
 RAW_ADDR = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -129,9 +129,11 @@ def decode_pprof(data):
                    for m in submessages(top, 2)],
         "mapping": [{"id": scalar(m, 1), "filename": scalar(m, 5)} for m in submessages(top, 3)],
         "location": [{"id": scalar(m, 1), "mapping_id": scalar(m, 2), "address": scalar(m, 3),
-                      "line": [{"function_id": scalar(ln, 1)} for ln in submessages(m, 4)]}
+                      "line": [{"function_id": scalar(ln, 1), "line": signed(scalar(ln, 2))}
+                               for ln in submessages(m, 4)]}
                      for m in submessages(top, 4)],
-        "function": [{"id": scalar(m, 1), "name": scalar(m, 2)} for m in submessages(top, 5)],
+        "function": [{"id": scalar(m, 1), "name": scalar(m, 2), "filename": scalar(m, 4),
+                      "start_line": signed(scalar(m, 5))} for m in submessages(top, 5)],
         "string_table": [bytes(v).decode("utf-8", "replace") for _, v in top.get(6, [])],
         "period": signed(scalar(top, 12)),
     }
@@ -197,8 +199,11 @@ def load_pprof(path, fails):
         return []
     st = prof["string_table"]
     fn_name = {f["id"]: st[f["name"]] for f in prof["function"]}
+    fn_file = {f["id"]: f["filename"] for f in prof["function"]}
+    fn_start = {f["id"]: f["start_line"] for f in prof["function"]}
     map_file = {m["id"]: st[m["filename"]] for m in prof["mapping"]}
     kernel_maps = {i for i, name in map_file.items() if name.startswith("[kernel")}
+    python_maps = {i for i, name in map_file.items() if name == "[python]"}
     loc_frames = {}
     for loc in prof["location"]:
         # Lines are innermost first. Without lines, name the frame as the folded output does:
@@ -210,6 +215,11 @@ def load_pprof(path, fails):
             names = ["0x%x" % loc["address"]]
         if loc["mapping_id"] in kernel_maps:
             names = [n + "_[k]" for n in names]
+        if loc["mapping_id"] in python_maps:
+            names = [n + "_[py]" for n in names]
+            PY_LINES[names[0]].add((st[fn_file[loc["line"][0]["function_id"]]],
+                                    fn_start[loc["line"][0]["function_id"]],
+                                    loc["line"][0]["line"]))
         loc_frames[loc["id"]] = names
     out = []
     for smp in prof["sample"]:
@@ -218,6 +228,10 @@ def load_pprof(path, fails):
         out.append(Sample(labels.get("comm"), labels.get("pid"), labels.get("thread"),
                           leaf_first[::-1], smp["value"][0] if smp["value"] else 0))
     return out
+
+
+# Python frame name -> {(file, start line, line)} seen in the last pprof loaded
+PY_LINES = collections.defaultdict(set)
 
 
 def load_folded(path, fails):
@@ -557,6 +571,127 @@ def cmd_reach(args):
     return fails.finish()
 
 
+def def_lines(path):
+    """{function name: (def line, last line)} of a Python source file, by indentation."""
+    out, cur = {}, None
+    with open(path) as f:
+        lines = f.read().split("\n")
+    for no, text in enumerate(lines, 1):
+        m = re.match(r"( *)def (\w+)", text)
+        if m:
+            cur = m.group(2)
+            out[cur] = [no, no]
+        elif cur and text.strip() and not text.startswith(" "):
+            cur = None
+        if cur and text.strip():
+            out[cur][1] = no
+    return out
+
+
+def cmd_python(args):
+    """tests/workloads/python/py_shapes.py under flamed: every phase's Python frames by name, in
+    order under <module>, with file and line; each phase's share within the tolerance of what
+    the script measured."""
+    fails = Failures()
+    samples = [s for s in load(args.profile, fails) if s.comm and s.comm.startswith("python")]
+    mod, ext = "py_shapes", "py_shapes_mod"
+    area = "%s.Shape.area" % mod if args.qualname else "%s.area" % mod
+    targets = {"fib": "%s.fib" % mod, "area": area, "crunch": "%s.crunch" % ext,
+               "zlib": args.zlib_frame}
+    spent = {}
+    with open(args.expect) as f:
+        for line in f:
+            if line.startswith("phase_ms "):
+                spent = {k: float(v) for k, v in (w.split("=") for w in line.split()[1:])}
+    fails.check(set(spent) == set(targets), "%s has no phase_ms line" % args.expect)
+    in_phase = {p: [s for s in samples if any(bare(f) == "%s.phase_%s" % (mod, p)
+                                               for f in s.frames)] for p in targets}
+    total = sum(s.count for p in targets for s in in_phase[p])
+    print("%s: %d python samples, %d in the phases" % (args.profile,
+                                                        sum(s.count for s in samples), total))
+    if not fails.check(total >= args.min_samples, "only %d samples in the phases (want >= %d)"
+                       % (total, args.min_samples)):
+        return fails.finish()
+    want_total = sum(spent.values()) or 1.0
+    for p, target in targets.items():
+        n = sum(s.count for s in in_phase[p])
+        got, want = 100.0 * n / total, 100.0 * spent.get(p, 0) / want_total
+        sigma = 100.0 * math.sqrt(max(want, 1.0) / 100.0 * (1 - min(want, 99.0) / 100.0) / total)
+        tol = max(args.tolerance, 3.5 * sigma)
+        print("  %-7s profile %6.2f %%  script %6.2f %%  diff %+5.2f (tolerance %.2f)"
+              % (p, got, want, got - want, tol))
+        fails.check(abs(got - want) <= tol, "phase %s: %.2f %% in the profile, %.2f %% measured "
+                    "(tolerance %.2f points)" % (p, got, want, tol))
+        # the Python frames of the phase, root first: <module>, main, phase_X, ..., the target
+        head = ["%s.<module>" % mod, "%s.main" % mod, "%s.phase_%s" % (mod, p)]
+        has = ordered = 0
+        for s in in_phase[p]:
+            py = [bare(f) for f in s.frames if f.endswith("_[py]")]
+            names = [bare(f) for f in s.frames]
+            if target not in names:
+                continue
+            has += s.count
+            # the target (a Python function, or the C extension's native frame) is leafward of
+            # its phase, and the phase sits under <module> and main
+            if py[:3] == head and names.index(target) > names.index(head[2]):
+                ordered += s.count
+        has_pct, ord_pct = 100.0 * has / max(n, 1), 100.0 * ordered / max(has, 1)
+        print("          %s in %.1f %% of its samples; <module>;main;phase_%s;...;%s in order "
+              "in %.1f %% of those" % (target, has_pct, p, target, ord_pct))
+        fails.check(has_pct >= (args.min_ext_pct if p == "zlib" else args.min_pct),
+                    "phase %s: only %.1f %% of samples hold %s" % (p, has_pct, target))
+        fails.check(ord_pct >= 99.0, "phase %s: only %.1f %% of samples with %s have it in order"
+                    % (p, ord_pct, target))
+    # file and line of every Python frame of the script and its module
+    src_dir = os.path.dirname(os.path.abspath(args.expect_source))
+    for fname, func in ((mod, "fib"), (mod, "area"), (ext, "crunch"), (mod, "main")):
+        path = os.path.join(src_dir, fname + ".py")
+        lo, hi = def_lines(path)[func]
+        name = {"area": area}.get(func, "%s.%s" % (fname, func))
+        seen = PY_LINES.get(name + "_[py]", set())
+        print("  %s: %s" % (name, sorted(seen)[:6]))
+        fails.check(bool(seen), "no pprof location of %s" % name)
+        for file, start, line in seen:
+            # line 0 is an instruction without a line; the def line is the function's entry
+            fails.check(file.endswith("/%s.py" % fname) and start == lo and lo <= line <= hi,
+                        "%s at %s line %d (def at %d) is not in %s.py lines %d-%d"
+                        % (name, file, line, start, fname, lo, hi))
+    return fails.finish()
+
+
+def cmd_pyworkers(args):
+    """tests/workloads/python/py_workers.py: each thread's ("thread NAME TID" lines) or each
+    forked worker's ("child PID" lines) samples hold its own Python function, and no other's."""
+    fails = Failures()
+    samples = load(args.profile, fails)
+    want = []
+    with open(args.expect) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "thread":
+                want.append(("thread", parts[2], "py_workers.work_" + parts[1]))
+            elif len(parts) == 2 and parts[0] == "child":
+                want.append(("pid", parts[1], "py_workers.work_child"))
+    fails.check(len(want) >= args.min_workers, "%d workers in %s (want >= %d)"
+                % (len(want), args.expect, args.min_workers))
+    others = {fn for _, _, fn in want}
+    for kind, ident, fn in want:
+        mine = [s for s in samples if (s.tid if kind == "thread" else s.pid) == ident]
+        n = sum(s.count for s in mine)
+        py = [[bare(f) for f in s.frames if f.endswith("_[py]")] for s in mine]
+        hit = sum(s.count for s, p in zip(mine, py) if fn in p)
+        wrong = sum(s.count for s, p in zip(mine, py) if any(o in p for o in others - {fn}))
+        print("  %s %s: %d samples, %d (%.1f %%) in %s, %d in another worker's function"
+              % (kind, ident, n, hit, 100.0 * hit / max(n, 1), fn, wrong))
+        fails.check(n >= args.min_samples, "%s %s: %d samples (want >= %d)"
+                    % (kind, ident, n, args.min_samples))
+        fails.check(100.0 * hit / max(n, 1) >= args.min_pct, "%s %s: only %.1f %% in %s"
+                    % (kind, ident, 100.0 * hit / max(n, 1), fn))
+        fails.check(wrong == 0, "%s %s: %d samples name another worker's function"
+                    % (kind, ident, wrong))
+    return fails.finish()
+
+
 def cmd_dump(args):
     fails = Failures()
     for s in load(args.profile, fails):
@@ -582,6 +717,27 @@ def main():
     p.add_argument("--rate-min", type=float, default=0.5)
     p.add_argument("--rate-max", type=float, default=1.5)
     p.set_defaults(fn=cmd_shares)
+
+    p = sub.add_parser("python", help=cmd_python.__doc__)
+    p.add_argument("profile", help="a pprof file (lines and files are checked)")
+    p.add_argument("--expect", required=True, help="the script's stdout")
+    p.add_argument("--expect-source", required=True, help="py_shapes.py")
+    p.add_argument("--qualname", action="store_true", help="3.11+: Shape.area, not area")
+    p.add_argument("--zlib-frame", default="deflate")
+    p.add_argument("--tolerance", type=float, default=2.0)
+    p.add_argument("--min-pct", type=float, default=95.0, help="phase samples with the target")
+    p.add_argument("--min-ext-pct", type=float, default=50.0, help="... in the C extension")
+    p.add_argument("--min-samples", type=int, default=400)
+    p.set_defaults(fn=cmd_python)
+
+    p = sub.add_parser("pyworkers", help=cmd_pyworkers.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--expect", required=True, help="the script's stdout")
+    p.add_argument("--min-workers", type=int, default=2)
+    p.add_argument("--min-samples", type=int, default=50)
+    # the main thread's start-up (imports, starting the others) is outside its function
+    p.add_argument("--min-pct", type=float, default=80.0)
+    p.set_defaults(fn=cmd_pyworkers)
 
     p = sub.add_parser("reach", help=cmd_reach.__doc__)
     p.add_argument("profile")

@@ -14,7 +14,7 @@
 #include "profile/profile.h"
 
 struct locs {
-	uint64_t main, work_inl, kfunc, knolines, semi, jit, newline;
+	uint64_t main, work_inl, kfunc, knolines, semi, jit, newline, py;
 };
 
 static uint64_t function(struct profile *p, const char *name)
@@ -30,14 +30,16 @@ static struct profile *build(struct locs *l)
 	struct profile_mapping app = { .filename = "/usr/bin/app" };
 	struct profile_mapping kernel = { .filename = "[kernel.kallsyms]_text" };
 	struct profile_mapping jit = { .filename = "/tmp/perf-1234.map" };
+	struct profile_mapping python = { .filename = "[python]" };
 	struct profile *p = profile__new_cpu(100);
-	uint64_t m_app, m_kernel, m_jit;
+	uint64_t m_app, m_kernel, m_jit, m_py;
 	struct profile_line ln[2] = { { 0 } };
 
 	assert_non_null(p);
 	m_app = profile__add_mapping(p, &app);
 	m_kernel = profile__add_mapping(p, &kernel);
 	m_jit = profile__add_mapping(p, &jit);
+	m_py = profile__add_mapping(p, &python);
 
 	ln[0].function_id = function(p, "main");
 	l->main = profile__add_location(p, m_app, 0x1000, ln, 1);
@@ -53,6 +55,10 @@ static struct profile *build(struct locs *l)
 	l->jit = profile__add_location(p, m_jit, 0x7000, ln, 1);
 	ln[0].function_id = function(p, "line\nbreak x");
 	l->newline = profile__add_location(p, 0, 0x9000, ln, 1);
+	ln[0].function_id =
+		profile__intern_function(p, "app.Shape.area", "Shape.area", "/srv/app.py", 12);
+	ln[0].line = 14;
+	l->py = profile__add_location(p, m_py, 0, ln, 1);
 	return p;
 }
 
@@ -101,8 +107,9 @@ static void test_folded_text(void **state)
 	add(p, 3, comm_app_pid, 2, 3, l.kfunc, l.work_inl, l.main); /* other labels, same stack */
 	add(p, 1, NULL, 0, 2, l.semi, l.main);
 	add(p, 4, comm_java, 1, 2, l.jit, l.main);
-	add(p, 6, comm_num, 1, 1, l.newline);	   /* a numeric comm is no root frame */
-	add(p, 0, NULL, 0, 2, l.work_inl, l.main); /* zero count: no line */
+	add(p, 5, comm_app, 1, 3, l.kfunc, l.py, l.main); /* a Python frame between native ones */
+	add(p, 6, comm_num, 1, 1, l.newline);		  /* a numeric comm is no root frame */
+	add(p, 0, NULL, 0, 2, l.work_inl, l.main);	  /* zero count: no line */
 	add(p, 7, comm_app, 1, 1, l.main);
 	add(p, 1, comm_semi, 1, 1, l.main);
 	add(p, 1, comm_app, 1, 2, l.knolines, l.main);
@@ -112,6 +119,7 @@ static void test_folded_text(void **state)
 	assert_int_equal(err, 0);
 	assert_string_equal(text, "app;main 7\n"
 				  "app;main;[kernel.kallsyms]_text_[k] 1\n"
+				  "app;main;app.Shape.area_[py];kfunc_[k] 5\n"
 				  "app;main;work;inl_[i];kfunc_[k] 5\n"
 				  "java;main;jitfn_[j] 4\n"
 				  "line break x 6\n"

@@ -24,7 +24,7 @@
 
 struct builder {
 	struct profile *p;
-	uint64_t user_map, kernel_map, jit_map;
+	uint64_t user_map, kernel_map, jit_map, py_map;
 	/* location cache: "K:name" -> id, linear (tests are small) */
 	char *keys[256];
 	uint64_t ids[256];
@@ -36,6 +36,7 @@ static void builder_init(struct builder *b)
 	struct profile_mapping user = { .filename = "/usr/bin/app", .has_functions = true };
 	struct profile_mapping kernel = { .filename = "[kernel.kallsyms]", .has_functions = true };
 	struct profile_mapping jit = { .filename = "[jit]", .has_functions = true };
+	struct profile_mapping py = { .filename = "[python]", .has_functions = true };
 
 	memset(b, 0, sizeof(*b));
 	b->p = profile__new_cpu(99);
@@ -43,7 +44,8 @@ static void builder_init(struct builder *b)
 	b->user_map = profile__add_mapping(b->p, &user);
 	b->kernel_map = profile__add_mapping(b->p, &kernel);
 	b->jit_map = profile__add_mapping(b->p, &jit);
-	assert_true(b->user_map && b->kernel_map && b->jit_map);
+	b->py_map = profile__add_mapping(b->p, &py);
+	assert_true(b->user_map && b->kernel_map && b->jit_map && b->py_map);
 }
 
 static void builder_fini(struct builder *b)
@@ -53,7 +55,7 @@ static void builder_fini(struct builder *b)
 	profile__free(b->p);
 }
 
-/* Location for a frame spec: "name" (user), "k:name" (kernel), "j:name" (JIT) or
+/* Location for a frame spec: "name" (user), "k:name" (kernel), "j:name" (JIT), "p:name" (Python) or
  * "i:callee@caller" (one location, callee inlined into caller). */
 static uint64_t loc(struct builder *b, const char *spec)
 {
@@ -70,6 +72,8 @@ static uint64_t loc(struct builder *b, const char *spec)
 		map = b->kernel_map;
 	else if (spec[0] == 'j' && spec[1] == ':')
 		map = b->jit_map;
+	else if (spec[0] == 'p' && spec[1] == ':')
+		map = b->py_map;
 	if (spec[1] == ':' && spec[0] == 'i') {
 		char *at = strchr(buf, '@');
 
@@ -361,20 +365,20 @@ static void comm_root_and_kinds(void **state)
 {
 	struct builder b;
 	struct svg s;
-	const char *fills[5];
-	const char *classes[5];
+	const char *fills[6];
+	const char *classes[6];
 
 	(void)state;
 	builder_init(&b);
 	/* "foo" in every kind: the same name hash, so only the kind can change the colour */
-	stack(&b, "foo;j:foo;i:foo@bar;k:foo", 10, "foo");
+	stack(&b, "foo;j:foo;p:foo;i:foo@bar;k:foo", 10, "foo");
 	assert_int_equal(render(b.p, 0, NULL, &s), 0);
 	parse(&s);
 	check_xml(&s);
-	/* depth 1 comm, 2 user, 3 JIT, 4 bar (user, caller), 5 foo (inlined), 6 kernel */
-	assert_int_equal(s.nr, 7);
-	for (int d = 0; d < 5; d++) {
-		static const int depth[5] = { 1, 2, 3, 5, 6 };
+	/* depth 1 comm, 2 user, 3 JIT, 4 Python, 5 bar (user, caller), 6 foo (inlined), 7 kernel */
+	assert_int_equal(s.nr, 8);
+	for (int d = 0; d < 6; d++) {
+		static const int depth[6] = { 1, 2, 3, 4, 6, 7 };
 		const struct frame *all = must_find(&s, "all");
 		const struct frame *f = find(&s, "foo", all->y - 16 * depth[d]);
 
@@ -387,10 +391,11 @@ static void comm_root_and_kinds(void **state)
 	assert_string_equal(classes[0], "c");
 	assert_string_equal(classes[1], "u");
 	assert_string_equal(classes[2], "j");
-	assert_string_equal(classes[3], "i");
-	assert_string_equal(classes[4], "k");
-	for (int i = 0; i < 5; i++)
-		for (int j = i + 1; j < 5; j++)
+	assert_string_equal(classes[3], "p");
+	assert_string_equal(classes[4], "i");
+	assert_string_equal(classes[5], "k");
+	for (int i = 0; i < 6; i++)
+		for (int j = i + 1; j < 6; j++)
 			if (strcmp(fills[i], fills[j]) == 0)
 				fail_msg("kinds %s and %s share colour %s", classes[i], classes[j],
 					 fills[i]);

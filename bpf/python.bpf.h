@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* CPython frames, included by flamed.bpf.c after store_stack(). py_walk() is a global function:
+ * the verifier checks it once on its own, so the Python walker adds nothing to the verification
+ * of on_cpu_sample's paths. It knows no Python version: src/python/ hands it, per process, the
+ * address of _PyRuntime.interpreters.head and the offsets of that interpreter's structs.
+ *
+ * The walk: the sampled thread's PyThreadState (cached per thread id, found by pthread_self(),
+ * which is the thread's fs base, in the main interpreter's thread list), its current frame, then
+ * the frame chain outwards. Every read is bpf_probe_read_user() of memory the process controls:
+ * a bad value ends the walk (counted), never more than FLAMED_MAX_FRAMES frames. */
+#ifndef FLAMED_PYTHON_BPF_H
+#define FLAMED_PYTHON_BPF_H
+
+/* Per tgid: the interpreter's location and offsets (struct flamed_py_proc, 40 bytes), written
+ * by userspace when it finds a CPython it knows in a process. Sized like unwind_procs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct flamed_py_proc);
+} py_procs SEC(".maps");
+
+struct py_thread {
+	__u64 aspace;	/* the image the thread state belongs to */
+	__u64 tstate;	/* its PyThreadState; 0: the thread has none (a native thread) */
+	__u64 retry_ns; /* with tstate 0: no new search before this bpf_ktime_get_ns() */
+};
+
+/* A thread without a thread state (a native thread of a Python process, e.g. a BLAS worker) is
+ * searched for again only this often, not on each of its samples. */
+#define PY_NO_THREAD_RETRY_NS 200000000ULL
+
+/* Per thread id: its PyThreadState, so the thread list is searched once per thread, not per
+ * sample; checked on every use (thread_id must still be the fs base); or that it has none. LRU: an evicted thread is
+ * searched again. 16384 covers the Python threads of a busy host. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct py_thread);
+} py_threads SEC(".maps");
+
+/* Walk state: in map memory (not the BPF stack) so the verifier does not track it per loop
+ * iteration, like walk_vars. */
+struct py_vars {
+	__u64 fsbase; /* the sampled thread's pthread_self() */
+	__u64 tstate; /* thread list cursor, then the thread's PyThreadState */
+	__u64 frame;  /* frame chain cursor */
+	__u32 stop;   /* metric id of the reason the walk ended early; 0 otherwise */
+	__u32 found;
+};
+
+struct py_scratch {
+	struct flamed_stack st; /* the Python frames being recorded */
+	struct py_vars v;
+	__u8 frame[FLAMED_PY_FRAME_READ]; /* the frame at the cursor, read at once */
+};
+
+/* Per-CPU: one sample at a time per CPU (perf_event programs do not nest). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct py_scratch);
+} py_scratch SEC(".maps");
+
+struct py_ctx {
+	const struct flamed_py_proc *p;
+	struct py_scratch *s;
+};
+
+static __always_inline __u64 aspace_cookie(struct task_struct *task);
+
+/* Read a pointer-sized word at addr; 0 and a READ_FAULT stop when it faults. */
+static __always_inline __u64 py_read_u64(struct py_vars *v, __u64 addr)
+{
+	__u64 val = 0;
+
+	if (bpf_probe_read_user(&val, sizeof(val), (void *)addr)) {
+		v->stop = FLAMED_METRIC_PY_READ_FAULT;
+		return 0;
+	}
+	return val;
+}
+
+/* Fields of the frame copy; offsets come from userspace, so they are bounded here. */
+static __always_inline __u64 frame_u64(const struct py_scratch *s, __u32 off)
+{
+	if (off > FLAMED_PY_FRAME_READ - 8)
+		return 0;
+	return *(const __u64 *)&s->frame[off];
+}
+
+static __always_inline __s32 frame_s32(const struct py_scratch *s, __u32 off)
+{
+	if (off > FLAMED_PY_FRAME_READ - 4)
+		return 0;
+	return *(const __s32 *)&s->frame[off];
+}
+
+static __always_inline __u8 frame_u8(const struct py_scratch *s, __u32 off)
+{
+	if (off > FLAMED_PY_FRAME_READ - 1)
+		return 0;
+	return s->frame[off];
+}
+
+/* bpf_loop callback: is the thread state at the cursor the sampled thread's? */
+static long py_thread_step(__u32 idx, void *arg)
+{
+	struct py_ctx *c = arg;
+	struct py_vars *v = &c->s->v;
+	__u64 ts = v->tstate;
+
+	if (!ts || ts > FLAMED_PY_CODE_MASK)
+		return 1;
+	if (py_read_u64(v, ts + c->p->tstate_thread_id) == v->fsbase && !v->stop) {
+		v->found = 1;
+		return 1;
+	}
+	v->tstate = py_read_u64(v, ts + c->p->tstate_next);
+	return v->stop ? 1 : 0;
+}
+
+/* bpf_loop callback: record the frame at the cursor, then step to its caller. */
+static long py_frame_step(__u32 idx, void *arg)
+{
+	struct py_ctx *c = arg;
+	const struct flamed_py_proc *p = c->p;
+	struct flamed_stack *st = &c->s->st;
+	struct py_vars *v = &c->s->v;
+	__u64 frame = v->frame, code, instr, word;
+	__u32 n = st->nr;
+	__u32 size = p->frame_size;
+	__s32 first = 0;
+	bool entry = false;
+
+	if (!frame)
+		return 1;
+	if (frame > FLAMED_PY_CODE_MASK) {
+		v->stop = FLAMED_METRIC_PY_BAD_POINTER;
+		return 1;
+	}
+	/* one read per frame: every field used sits in its first frame_size bytes */
+	if (size > FLAMED_PY_FRAME_READ)
+		size = FLAMED_PY_FRAME_READ;
+	if (bpf_probe_read_user(c->s->frame, size, (void *)frame)) {
+		v->stop = FLAMED_METRIC_PY_READ_FAULT;
+		return 1;
+	}
+	v->frame = frame_u64(c->s, p->frame_back);
+	if (p->cstack_owner != 0xff && frame_u8(c->s, p->frame_owner) == p->cstack_owner) {
+		/* 3.12+: the shim an eval call pushes below its first frame: that frame, recorded
+		 * last, was the outermost of the call */
+		if (n > 0 && n <= FLAMED_MAX_FRAMES)
+			st->ips[n - 1] |= FLAMED_PY_ENTRY;
+		return 0;
+	}
+	if (n >= FLAMED_MAX_FRAMES) {
+		v->stop = FLAMED_METRIC_PY_TRUNCATED;
+		return 1;
+	}
+	code = frame_u64(c->s, p->frame_code);
+	if (p->instr_kind == FLAMED_PY_INSTR_PTR) {
+		__u64 base = code + p->code_adaptive;
+
+		instr = frame_u64(c->s, p->frame_instr);
+		instr = instr >= base ? (instr - base) / 2 : 0; /* 2-byte code units */
+	} else {
+		__s32 lasti = frame_s32(c->s, p->frame_instr);
+
+		instr = lasti > 0 ? lasti : 0;
+		entry = true; /* up to 3.10 every Python call is its own eval call */
+	}
+	if (p->frame_is_entry != FLAMED_PY_NONE)
+		entry = frame_u8(c->s, p->frame_is_entry) != 0;
+	if (v->stop)
+		return 1;
+	if (!code || code > FLAMED_PY_CODE_MASK || (code & 15)) {
+		v->stop = FLAMED_METRIC_PY_BAD_POINTER;
+		return 1;
+	}
+	if (instr > FLAMED_PY_INSTR_MAX)
+		instr = FLAMED_PY_INSTR_MAX;
+	if (bpf_probe_read_user(&first, sizeof(first), (void *)(code + p->code_firstlineno))) {
+		v->stop = FLAMED_METRIC_PY_READ_FAULT;
+		return 1;
+	}
+	word = code >> 4 | instr << FLAMED_PY_INSTR_SHIFT |
+	       ((__u64)first & FLAMED_PY_TAG_MASK) << FLAMED_PY_TAG_SHIFT;
+	if (entry)
+		word |= FLAMED_PY_ENTRY;
+	st->ips[n] = word;
+	st->nr = n + 1;
+	return 0;
+}
+
+/* Find the sampled thread's PyThreadState into v->tstate (0: none). */
+static __always_inline void py_find_thread(struct py_ctx *c, __u32 tid, __u64 aspace)
+{
+	const struct flamed_py_proc *p = c->p;
+	struct py_vars *v = &c->s->v;
+	struct py_thread *t = bpf_map_lookup_elem(&py_threads, &tid);
+	struct py_thread nt = { .aspace = aspace };
+	__u64 interp;
+
+	if (t && t->aspace == aspace && t->tstate) {
+		v->tstate = t->tstate;
+		if (py_read_u64(v, v->tstate + p->tstate_thread_id) == v->fsbase && !v->stop)
+			return;
+		v->stop = 0; /* a stale entry: search again */
+	} else if (t && t->aspace == aspace && bpf_ktime_get_ns() < t->retry_ns) {
+		v->tstate = 0; /* searched recently, not found */
+		return;
+	}
+	v->tstate = 0;
+	v->found = 0;
+	interp = py_read_u64(v, p->interp_head);
+	if (!interp || interp > FLAMED_PY_CODE_MASK)
+		return;
+	v->tstate = py_read_u64(v, interp + p->interp_tstate_head);
+	bpf_loop(FLAMED_PY_MAX_THREADS, py_thread_step, c, 0);
+	if (!v->found) {
+		v->tstate = 0;
+		if (v->stop)
+			return; /* a fault is no answer: try again at the next sample */
+		nt.retry_ns = bpf_ktime_get_ns() + PY_NO_THREAD_RETRY_NS;
+	}
+	nt.tstate = v->tstate;
+	bpf_map_update_elem(&py_threads, &tid, &nt, BPF_ANY);
+}
+
+/* If the sampled process runs a CPython flamed registered, record its Python frames as their
+ * own stack in stacks{gen} and append that stack's hash to the user stack ust, flagging it
+ * FLAMED_STACK_PYTHON. Returns the number of Python frames (0: none, native frames only). */
+__noinline int py_walk(struct flamed_stack *ust, __u32 gen)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), aspace, frame, h;
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid, zero = 0, n;
+	struct py_ctx c;
+
+	if (!ust)
+		return 0;
+	c.p = bpf_map_lookup_elem(&py_procs, &tgid);
+	if (!c.p)
+		return 0;
+	count(FLAMED_METRIC_PY_WALKS);
+	aspace = aspace_cookie(task);
+	if (c.p->aspace != aspace) {
+		count(FLAMED_METRIC_PY_STALE);
+		return 0;
+	}
+	c.s = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!c.s)
+		return 0;
+	c.s->v.stop = 0;
+	c.s->v.fsbase = task->thread.fsbase;
+	py_find_thread(&c, tid, aspace);
+	if (!c.s->v.tstate) {
+		count(c.s->v.stop ? c.s->v.stop : FLAMED_METRIC_PY_NO_THREAD);
+		return 0;
+	}
+	frame = py_read_u64(&c.s->v, c.s->v.tstate + c.p->tstate_frame);
+	if (frame && c.p->cframe_frame != FLAMED_PY_NONE && frame <= FLAMED_PY_CODE_MASK)
+		frame = py_read_u64(&c.s->v, frame + c.p->cframe_frame);
+	c.s->v.frame = frame;
+	c.s->st.nr = 0;
+	c.s->st.flags = FLAMED_STACK_PY_FRAMES;
+	if (!c.s->v.stop)
+		/* shim frames take iterations too: room for one per recorded frame */
+		bpf_loop(2 * FLAMED_MAX_FRAMES + 1, py_frame_step, &c, 0);
+	if (c.s->v.stop)
+		count(c.s->v.stop);
+	if (c.s->v.stop == FLAMED_METRIC_PY_TRUNCATED)
+		c.s->st.flags |= FLAMED_STACK_TRUNCATED;
+	n = c.s->st.nr;
+	if (!n) {
+		if (!c.s->v.stop)
+			count(FLAMED_METRIC_PY_IDLE);
+		return 0;
+	}
+	add(FLAMED_METRIC_PY_FRAMES, n);
+	/* the words are not addresses: unique per (code, offset), and the hash seed differs */
+	h = store_stack(gen ? (void *)&stacks1 : (void *)&stacks0, &c.s->st, 0x70797468);
+	if (!h)
+		return 0;
+	n = ust->nr;
+	if (n >= FLAMED_MAX_FRAMES) { /* the link takes the outermost native frame's place */
+		n = FLAMED_MAX_FRAMES - 1;
+		ust->flags |= FLAMED_STACK_TRUNCATED;
+	}
+	ust->ips[n] = h;
+	ust->nr = n + 1;
+	ust->flags |= FLAMED_STACK_PYTHON;
+	return c.s->st.nr;
+}
+
+#endif /* FLAMED_PYTHON_BPF_H */

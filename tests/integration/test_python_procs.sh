@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Python frames across threads and processes (tests/workloads/python/py_workers.py): each
+# thread's Python stack under its own thread label (Debian's 3.11 and pyenv 3.13); forked
+# multiprocessing workers (3.12); a Python process started after flamed (whole host); a CPython
+# flamed does not know (pyenv 3.7) is reported once and profiled natively.
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+require_bpf
+W=$FLAMED_SOURCE_DIR/tests/workloads/python/py_workers.py
+[ -x /usr/bin/python3.11 ] || skip "Debian's python3.11 missing"
+pyenv_python()
+{
+	local p
+	for p in /root/.pyenv/versions/"$1".*/bin/python"$1"; do
+		[ -x "$p" ] && echo "$p" && return 0
+	done
+	return 1
+}
+cd "$TEST_TMP"
+
+for py in /usr/bin/python3.11 $(pyenv_python 3.13 || true); do
+	note "threads: $py"
+	run_flamed threads --once 6s -F 499 -v -o "$TEST_TMP/threads.pb.gz" -- "$py" "$W" threads 4
+	[ "$RC" = 0 ] || fail "flamed exited $RC"
+	cat threads.out
+	check pyworkers threads.pb.gz --expect threads.out --min-workers 3 ||
+		fail "$py: threads' Python stacks wrong (above)"
+done
+
+if py=$(pyenv_python 3.12); then
+	note "multiprocessing workers (fork): $py"
+	run_flamed procs --once 6s -F 499 -v -o "$TEST_TMP/procs.pb.gz" -- "$py" "$W" procs 4
+	[ "$RC" = 0 ] || fail "flamed exited $RC"
+	cat procs.out
+	check pyworkers procs.pb.gz --expect procs.out --min-workers 2 ||
+		fail "multiprocessing workers' Python stacks wrong (above)"
+fi
+
+note "a Python process started after flamed (whole host)"
+"$FLAMED" --once 8s -F 499 -v -o "$TEST_TMP/late.pb.gz" >late.fout 2>late.ferr &
+FLAMED_PID=$!
+BG_PIDS+=("$FLAMED_PID")
+sleep 2.5 # loaded and sampling
+/usr/bin/python3.11 "$W" threads 3 >late.out
+set +e
+wait "$FLAMED_PID"
+RC=$?
+set -e
+[ "$RC" = 0 ] || { cat late.ferr; fail "flamed exited $RC"; }
+grep 'python:' late.ferr
+check pyworkers late.pb.gz --expect late.out --min-workers 3 ||
+	fail "the late Python process's stacks wrong (above)"
+
+if py=$(pyenv_python 3.7); then
+	note "an unknown version ($py): reported once, native frames"
+	run_flamed old --once 4s -F 199 -o "$TEST_TMP/old.folded" -- "$py" \
+		"$FLAMED_SOURCE_DIR/tests/workloads/python/py_shapes.py" 2
+	[ "$RC" = 0 ] || fail "flamed exited $RC"
+	[ "$(grep -c 'CPython 3.7, which flamed does not know' old.err)" = 1 ] ||
+		fail "no single 'CPython 3.7, which flamed does not know' warning"
+	grep -q '_PyEval_EvalFrameDefault' old.folded || fail "3.7: no native eval frames"
+	! grep -q '_\[py\]' old.folded || fail "3.7: Python frames from an unknown layout"
+fi
+echo PASS
