@@ -64,6 +64,7 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_UNWIND_FRAMES_FP] = "unwind_frames_fp",
 	[FLAMED_METRIC_UNWIND_REMAPS] = "unwind_remaps",
 	[FLAMED_METRIC_UNWIND_TABLE_PENDING] = "unwind_table_pending",
+	[FLAMED_METRIC_UNWIND_ROW_CACHE_HITS] = "unwind_row_cache_hits",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
