@@ -336,7 +336,7 @@ static long unwind_step(__u32 idx, void *arg)
 	struct walk_vars *v = w->v;
 	const struct flamed_unwind_mapping *m = NULL;
 	struct flamed_unwind_row rowv, *row = NULL;
-	__u64 lookup_pc, cfa, ra, rel, bp;
+	__u64 lookup_pc, cfa, ra, rel, bp, pair[2];
 	__u32 n = st->nr, mi, table_id;
 	__s64 off;
 
@@ -369,7 +369,7 @@ static long unwind_step(__u32 idx, void *arg)
 			if (ce && *(volatile __u64 *)&ce->key == key &&
 			    (r = *(volatile __u64 *)&ce->row,
 			     *(volatile __u64 *)&ce->check == row_check(key, r))) {
-				/* r: a row cached for this very pc */
+				v->cache_hits++; /* r: a row cached for this very pc */
 			} else if (find_row_global(v, table_id, m->pages, rel)) {
 				r = v->row;
 				if (ce) {
@@ -426,6 +426,14 @@ no_row:
 		v->stop = FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED;
 		return 1;
 	}
+	/* the common frame (push rbp after the call) keeps rbp right below the return address:
+	 * one read for both; if it faults (the pair straddles a page), read them one by one */
+	if ((row->kinds >> 4) == FLAMED_RBP_AT_CFA && row->rbp_off == -2 &&
+	    !bpf_probe_read_user(pair, sizeof(pair), (void *)(cfa - 16))) {
+		bp = pair[0];
+		ra = pair[1];
+		goto have_ra;
+	}
 	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)(cfa - 8))) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
 		return 1;
@@ -445,6 +453,7 @@ no_row:
 		bp = 0; /* unknown: only tables can go on from here */
 		break;
 	}
+have_ra:
 	v->dwarf_frames++;
 	if (!ra) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_END;
@@ -479,6 +488,7 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	w.v->dwarf_frames = 0;
 	w.v->fp_frames = 0;
 	w.v->pending = 0;
+	w.v->cache_hits = 0;
 	w.v->last_m = NOT_FOUND;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
@@ -506,6 +516,7 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	add(FLAMED_METRIC_UNWIND_FRAMES_FP, w.v->fp_frames);
 	if (w.v->pending)
 		count(FLAMED_METRIC_UNWIND_TABLE_PENDING);
+	add(FLAMED_METRIC_UNWIND_ROW_CACHE_HITS, w.v->cache_hits);
 	if (w.v->stop == FLAMED_METRIC_UNWIND_STOP_DEPTH) {
 		w.st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_USTACK_TRUNCATED);

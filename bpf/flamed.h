@@ -51,6 +51,7 @@ enum flamed_metric {
 	FLAMED_METRIC_UNWIND_TABLE_PENDING, /* walks that met a mapping whose table is still
 						* being built (or was just evicted): frame
 						* pointers there */
+	FLAMED_METRIC_UNWIND_ROW_CACHE_HITS, /* frames whose row came from the walker's row cache */
 	FLAMED_METRIC__MAX,
 };
 

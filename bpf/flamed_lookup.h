@@ -27,8 +27,8 @@ struct walk_vars {
 	__u32 pending;	    /* a mapping's table was not there yet */
 	__u32 last_m;	    /* mapping of the previous frame: callers are mostly in the same one */
 	__u32 block;	    /* block of the row search's block pointer */
-	__u32 pad;
-	__u64 row; /* the row found (struct flamed_unwind_row) */
+	__u32 cache_hits;   /* frames whose row came from the row cache, this walk */
+	__u64 row;	    /* the row found (struct flamed_unwind_row) */
 };
 
 #define NOT_FOUND 0xffffffffu

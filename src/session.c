@@ -76,14 +76,12 @@ static void on_unwind_refused(const char *name, enum unwind_refusal why, uint64_
 {
 	(void)ctx;
 	/* a table over the per-binary cap is not built to the end: its size is a lower bound */
-	log_debug("unwind table of %s refused: %s%.1f MiB over the %s%s (file owner uid %u); "
+	log_debug("unwind table of %s refused: %s%.1f MiB, over the %s%s (file owner uid %u); "
 		  "frame pointers there",
 		  name ? name : "?", why == UNWIND_REFUSED_BINARY ? "at least " : "",
-		  bytes / 1048576.0, why == UNWIND_REFUSED_MEMORY ? "" : "per-",
+		  bytes / 1048576.0,
 		  why == UNWIND_REFUSED_MEMORY ? "--unwind-memory bound" : unwind_refusal_str(why),
-		  uid);
-	if (why == UNWIND_REFUSED_MEMORY)
-		log_debug("(the unwind_tables line of the summary says how much is in use)");
+		  why == UNWIND_REFUSED_MEMORY ? "" : " cap", uid);
 }
 
 static int unwind_table_add(void *ctx, uint32_t slot, const void *elems, uint32_t nr,

@@ -74,6 +74,7 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_PY_TRUNCATED] = "python_truncated",
 	[FLAMED_METRIC_PY_STALE] = "python_stale",
 	[FLAMED_METRIC_UNWIND_TABLE_PENDING] = "unwind_table_pending",
+	[FLAMED_METRIC_UNWIND_ROW_CACHE_HITS] = "unwind_row_cache_hits",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)

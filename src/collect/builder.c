@@ -242,7 +242,7 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool is_leaf, un
 	*unsym = name ? 0 : LOC_UNSYM;
 	id = add_named_location_in(b, b->kernel_mapping, ip, name, module);
 	if (id && !name)
-		profile__set_mapping_has_functions(b->p, b->kernel_mapping, false);
+		profile__clear_mapping_symbols(b->p, b->kernel_mapping);
 	if (id && cache_put(&b->locs, &key, sizeof(key), id << 2 | *unsym))
 		return 0;
 	return id;
@@ -275,8 +275,8 @@ static uint64_t user_mapping(struct builder *b, struct proc_entry *e, const stru
 	return id;
 }
 
-/* A location without a name: its mapping no longer has functions for every location (pprof
- * readers that symbolize then try), and when the function around it is known from .eh_frame (a
+/* A location without a name: its mapping no longer has functions (nor files, lines) for every
+ * location (pprof readers that symbolize then try), and when the function around it is known from .eh_frame (a
  * stripped file), folded and SVG show "binary+0xSTART", one box per function. pprof keeps only the
  * address and the mapping's build-id: Parca symbolizes exactly the locations without Lines, so a
  * made-up Function would stop it (docs/DESIGN.md, stripped binaries). -ENOMEM or 0. */
@@ -286,7 +286,7 @@ static int synthetic_name(struct builder *b, uint64_t loc_id, uint64_t mapping_i
 	const char *base = m->path ? strrchr(m->path, '/') : NULL;
 	char name[512];
 
-	profile__set_mapping_has_functions(b->p, mapping_id, false);
+	profile__clear_mapping_symbols(b->p, mapping_id);
 	if (!func_start)
 		return 0;
 	base = base && base[1] ? base + 1 : m->path && m->path[0] ? m->path : "?";

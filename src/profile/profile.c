@@ -403,11 +403,14 @@ int profile__set_location_name(struct profile *p, uint64_t location_id, const ch
 	return 0;
 }
 
-int profile__set_mapping_has_functions(struct profile *p, uint64_t mapping_id, bool value)
+int profile__clear_mapping_symbols(struct profile *p, uint64_t mapping_id)
 {
+	struct profile_mapping_rec *m;
+
 	if (!p || !mapping_id || mapping_id > p->nr_mappings)
 		return -EINVAL;
-	p->mappings[mapping_id - 1].has_functions = value;
+	m = &p->mappings[mapping_id - 1];
+	m->has_functions = m->has_filenames = m->has_line_numbers = m->has_inline_frames = false;
 	return 0;
 }
 

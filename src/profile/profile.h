@@ -77,10 +77,11 @@ uint64_t profile__add_location(struct profile *p, uint64_t mapping_id, uint64_t 
  * for a symbolizing server to name. Copied. 0 or -errno (-EINVAL unknown id). */
 int profile__set_location_name(struct profile *p, uint64_t location_id, const char *name);
 
-/* Change mapping_id's has_functions (pprof: whether its locations carry function names); cleared
- * by whoever adds a location without one to it, so readers that symbolize (go tool pprof) know to
- * try. 0 or -EINVAL. */
-int profile__set_mapping_has_functions(struct profile *p, uint64_t mapping_id, bool value);
+/* A location without a Line was added to mapping_id: clear its has_functions, has_filenames,
+ * has_line_numbers and has_inline_frames (pprof: what every location of the mapping carries), so
+ * readers that symbolize try (go tool pprof skips a mapping with any of the first three set).
+ * 0 or -EINVAL. */
+int profile__clear_mapping_symbols(struct profile *p, uint64_t mapping_id);
 
 /* Add a sample: location ids leaf first, one value per sample type, labels copied. Identical
  * samples (same locations and labels) are merged by adding values. 0 or -errno (-EINVAL for an

@@ -8,11 +8,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "elf/elf_file.h"
 #include "proc/proc_table.h"
 #include "python/py_linetable.h"
 #include "python/py_names.h"
 #include "python/py_offsets.h"
-#include "elf/elf_file.h"
 #include "python/py_procs.h"
 #include "util/hashmap.h"
 
@@ -158,18 +158,21 @@ static int read_vaddr(Elf *elf, int fd, uint64_t vaddr, uint64_t *ret)
 }
 
 /* Find the symbols the walker and the builder need in .dynsym and .symtab. */
-static void bin_parse(struct py_bin *b, int fd, const char *path)
+struct bin_parse_ctx {
+	struct py_bin *b;
+	int fd;
+	const char *path;
+};
+
+static void *bin_parse_elf(Elf *elf, void *arg)
 {
+	struct bin_parse_ctx *c = arg;
+	struct py_bin *b = c->b;
 	uint64_t py_version = 0, version_addr = 0;
 	bool have_version = false;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	Elf *elf;
 
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL); /* pread, not mmap: the file may be truncated */
-	if (!elf)
-		return;
 	while ((scn = elf_nextscn(elf, scn))) {
 		Elf_Data *data;
 		size_t nr;
@@ -208,17 +211,24 @@ static void bin_parse(struct py_bin *b, int fd, const char *path)
 		}
 	}
 	/* 3.11+ say their version in Py_Version (0xMMmmppRS); older ones in their file name */
-	if (version_addr && !read_vaddr(elf, fd, version_addr, &py_version))
+	if (version_addr && !read_vaddr(elf, c->fd, version_addr, &py_version))
 		have_version = true;
-	elf_end(elf);
 	if (have_version) {
 		b->major = (int)(py_version >> 24 & 0xff);
 		b->minor = (int)(py_version >> 16 & 0xff);
-	} else if (!version_from_name(path, &b->major, &b->minor)) {
+	} else if (!version_from_name(c->path, &b->major, &b->minor)) {
 		b->major = b->minor = 0;
 	}
 	if (!b->code_type || !b->eval[0][0])
 		b->has_runtime = false; /* not an interpreter we can name frames of */
+	return NULL;
+}
+
+static void bin_parse(struct py_bin *b, int fd, const char *path)
+{
+	struct bin_parse_ctx c = { .b = b, .fd = fd, .path = path };
+
+	elf_with_fd(fd, bin_parse_elf, &c); /* pread, not mmap: the file may be truncated */
 }
 
 static struct py_bin *bin_get(struct py_procs *pp, const struct proc_map *m,

@@ -612,9 +612,9 @@ struct unwind_loader_stats unwind_loader__stats(const struct unwind_loader *l)
 const char *unwind_refusal_str(enum unwind_refusal why)
 {
 	static const char *const names[UNWIND_REFUSED__MAX] = {
-		[UNWIND_REFUSED_BINARY] = "binary",
-		[UNWIND_REFUSED_PROC] = "process",
-		[UNWIND_REFUSED_OWNER] = "owner",
+		[UNWIND_REFUSED_BINARY] = "per-binary",
+		[UNWIND_REFUSED_PROC] = "per-process",
+		[UNWIND_REFUSED_OWNER] = "per-owner",
 		[UNWIND_REFUSED_MEMORY] = "memory",
 	};
 

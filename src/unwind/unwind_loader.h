@@ -115,7 +115,7 @@ int unwind_loader__wait(struct unwind_loader *l);
 
 struct unwind_loader_stats unwind_loader__stats(const struct unwind_loader *l);
 
-/* Static name of a refusal reason ("binary", "process", "owner", "memory"). */
+/* Static name of a refusal reason ("per-binary", "per-process", "per-owner", "memory"). */
 const char *unwind_refusal_str(enum unwind_refusal why);
 
 /* Encode a table's rows (sorted, the last a gap) in the BPF layout of flamed.h: page index then

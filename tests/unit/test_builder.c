@@ -170,7 +170,13 @@ static void module_names_in_pprof(void **state)
  * without one is the mapping's "[basename]"; pprof has the addresses and not the name. */
 static void display_names(void **state)
 {
-	struct profile_mapping pm = { .filename = "/usr/lib/liblzma.so.5", .build_id = "ab12" };
+	struct profile_mapping pm = { .filename = "/usr/lib/liblzma.so.5",
+				      .build_id = "ab12",
+				      .has_functions = true,
+				      .has_filenames = true,
+				      .has_line_numbers = true,
+				      .has_inline_frames = true };
+	Perftools__Profiles__Profile *msg;
 	struct profile *p = profile__new_cpu(99), *back = NULL;
 	uint64_t m, l1, l2, l3;
 	uint8_t *buf = NULL;
@@ -187,7 +193,8 @@ static void display_names(void **state)
 	assert_int_equal(profile__set_location_name(p, l1, "liblzma.so.5+0x15b10"), 0);
 	assert_int_equal(profile__set_location_name(p, l2, "liblzma.so.5+0x15b10"), 0);
 	assert_int_equal(profile__set_location_name(p, 99, "x"), -EINVAL);
-	assert_int_equal(profile__set_mapping_has_functions(p, m, false), 0);
+	assert_int_equal(profile__clear_mapping_symbols(p, 99), -EINVAL);
+	assert_int_equal(profile__clear_mapping_symbols(p, m), 0);
 	assert_int_equal(profile__add_cpu_sample(p, &l1, 1, 2, NULL, 0), 0);
 	assert_int_equal(profile__add_cpu_sample(p, &l2, 1, 3, NULL, 0), 0);
 	assert_int_equal(profile__add_cpu_sample(p, &l3, 1, 1, NULL, 0), 0);
@@ -196,6 +203,17 @@ static void display_names(void **state)
 	free(out);
 	assert_int_equal(profile__encode_pprof(p, &buf, &len), 0);
 	assert_null(memmem(buf, len, "+0x15b10", 8));
+	/* a location without a Line: the mapping claims no symbolic info (go tool pprof then
+	 * symbolizes it from the binary, by build-id) */
+	msg = perftools__profiles__profile__unpack(NULL, len, buf);
+	assert_non_null(msg);
+	assert_int_equal(msg->n_mapping, 1);
+	assert_false(msg->mapping[0]->has_functions);
+	assert_false(msg->mapping[0]->has_filenames);
+	assert_false(msg->mapping[0]->has_line_numbers);
+	assert_false(msg->mapping[0]->has_inline_frames);
+	assert_string_equal(msg->string_table[msg->mapping[0]->build_id], "ab12");
+	perftools__profiles__profile__free_unpacked(msg, NULL);
 	assert_int_equal(profile__decode_pprof(buf, len, &back), 0);
 	out = folded(back); /* read back: the addresses, under the mapping's name */
 	assert_string_equal(out, "[liblzma.so.5] 6\n");

@@ -236,13 +236,13 @@ static void by_build_id_and_given(void **state)
 	assert_int_equal(dwarf_lines__source(dl), DWARF_NONE);
 	dwarf_lines__free(dl);
 
-	elf_syms__free(es);
 	close(fd);
 	snprintf(path, sizeof(path), "%s/.build-id/%.2s", dir, bid);
 	rmdir(path);
 	snprintf(path, sizeof(path), "%s/.build-id", dir);
 	rmdir(path);
 	rmdir(dir);
+	elf_syms__free(es); /* bid is borrowed from it */
 }
 
 /* Garbage, a truncated ELF and no file: no frames, no crash. */
@@ -414,6 +414,7 @@ static void symbolizer_frames(void **state)
 	assert_int_equal(st.dwarf_bytes, 0);
 	assert_int_equal(st.cache_bytes, 0);
 	symbolizer__free(s);
+	proc_file__drop_elf(&f); /* a hand-made file keeps its ELF object (proc_table.h) */
 	close(f.fd);
 }
 

@@ -2,7 +2,8 @@
 /* Function ranges from .eh_frame (elf/elf_funcs.h) and the ELF object (elf/elf_file.h): a crafted
  * section with exact expectations and every truncation of it; the stripped fixture, whose FDEs
  * must give back each function's nm address and size from the unstripped build; the same file
- * without section headers (found through PT_GNU_EH_FRAME). */
+ * without section headers (found through PT_GNU_EH_FRAME); a mapped file's ELF object through
+ * the process table (proc_file__elf) on this process. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 
 #include "elf/elf_file.h"
 #include "elf/elf_funcs.h"
+#include "proc/proc_table.h"
 #include "unwind/unwind_table.h"
 
 #define DATA_DIR  FLAMED_TEST_DATA_DIR
@@ -111,6 +113,46 @@ static void crafted_section(void **state)
 	assert_int_equal(start_of(f, 5), 0);
 	assert_int_equal(elf_funcs__lookup(f, UINT64_MAX, NULL), -ENOENT);
 	elf_funcs__free(f);
+}
+
+/* The ELF object of a mapped file, through the process table on this very process: read once and
+ * kept with the file; its load bias places this function's runtime address at the ELF address
+ * its file offset translates to; and the function it is in starts at or below it. */
+static void mapped_file_elf_object(void **state)
+{
+	struct proc_table *t = proc_table__new();
+	uint64_t addr = (uint64_t)(uintptr_t)&mapped_file_elf_object, bias = 0, vaddr = 0, start;
+	const struct elf_file *ef, *again;
+	struct proc_file *f = NULL;
+	const struct proc_map *m;
+	struct proc_entry *e;
+	struct elf_funcs *fn;
+	int fd;
+
+	(void)state;
+	assert_non_null(t);
+	e = proc_table__add(t, (uint32_t)getpid(), 1, NULL);
+	assert_non_null(e);
+	m = proc_table__lookup(t, e, addr, &f);
+	assert_non_null(m);
+	assert_non_null(f);
+	ef = proc_file__elf(f);
+	assert_non_null(ef);
+	again = proc_file__elf(f);
+	assert_ptr_equal(ef, again);
+	assert_int_equal(elf_file__load_bias(ef, m->start, m->end, m->pgoff, m->prot_exec, &bias),
+			 0);
+	assert_int_equal(elf_file__offset_to_vaddr(ef, m->pgoff + (addr - m->start), &vaddr), 0);
+	assert_true(vaddr + bias == addr);
+	fd = proc_file__hold(f);
+	assert_true(fd >= 0);
+	fn = elf_funcs__open_fd(fd);
+	proc_file__release(f);
+	assert_non_null(fn);
+	assert_int_equal(elf_funcs__lookup(fn, vaddr, &start), 0);
+	assert_true(start <= vaddr && vaddr - start < 4096);
+	elf_funcs__free(fn);
+	proc_table__free(t); /* frees the ELF object too (LeakSanitizer) */
 }
 
 /* Every prefix and every single-byte corruption: no crash, never more functions than the whole. */
@@ -315,6 +357,7 @@ int main(void)
 		cmocka_unit_test(stripped_fixture_matches_nm),
 		cmocka_unit_test(no_section_headers),
 		cmocka_unit_test(elf_file_build_id_and_segments),
+		cmocka_unit_test(mapped_file_elf_object),
 		cmocka_unit_test(null_safe),
 	};
 
