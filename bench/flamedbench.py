@@ -779,7 +779,8 @@ class Bench:
                  "rest. The daemon: CPU and BPF time between the start-up snapshot and the end "
                  "(its windows built and written every 10 s); its status lines split its CPU "
                  "into process events (/proc snapshots, unwind tables of new processes) and "
-                 "the windows (drains, builds, encoding)"
+                 "the windows (drains, builds, encoding); those sums include the last window, "
+                 "written after SIGTERM"
                  % (self.nproc, runs, self.cpu_model()))
         table = bl.markdown_table(["run", "unwinder", "start-up CPU s", "agent CPU s",
                                    "of which (flamed's status lines), s", "BPF s", "BPF ns/sample", "work CPU-s",
