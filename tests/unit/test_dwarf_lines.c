@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -282,33 +283,53 @@ static void malformed(void **state)
 
 /* The file is truncated after it was opened (its owner may do that): the reads of mapped pages
  * past the new end raise SIGBUS, caught; the object gives no frames from then on. */
-static void truncated_under_us(void **state)
+/* The child of truncated_under_us: 0 when a lookup in the truncated file was caught and the
+ * object then refused every lookup, 1 when not, 2 when the setup failed. */
+static int truncated_child(const char *path)
 {
-	char dir[] = "/tmp/flamed-dwarf.XXXXXX", path[PATH_MAX], src[PATH_MAX];
 	uint64_t before = fault_guard__caught(), start, end;
 	struct dwarf_frame fr[8];
 	struct dwarf_lines *dl;
-	int fd;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return 2;
+	dl = dwarf_lines__open(fd, NULL);
+	if (dwarf_lines__source(dl) != DWARF_EMBEDDED || ftruncate(fd, 4096))
+		return 2;
+	outer_range(&start, &end);
+	for (uint64_t a = start; a < end; a++)
+		(void)dwarf_lines__lookup(dl, a, fr, 8);
+	if (fault_guard__caught() <= before || dwarf_lines__lookup(dl, start, fr, 8) != 0)
+		return 1;
+	dwarf_lines__free(dl);
+	return 0;
+}
+
+/* A file truncated by its owner while flamed reads it: SIGBUS caught, the object abandoned.
+ * In a child: what libdw held when the fault jumped out of it is left behind on purpose (it may
+ * be inconsistent; bounded to one object per file), which LeakSanitizer would report at exit;
+ * _exit skips that check in the child only. */
+static void truncated_under_us(void **state)
+{
+	char dir[] = "/tmp/flamed-dwarf.XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	int status;
+	pid_t pid;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/dwarf_fixture", dir);
 	snprintf(src, sizeof(src), "%s/dwarf_fixture", DATA_DIR);
 	copy_file(src, path, NULL);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	assert_true(fd >= 0);
-	dl = dwarf_lines__open(fd, NULL);
-	assert_int_equal(dwarf_lines__source(dl), DWARF_EMBEDDED);
-	assert_int_equal(ftruncate(fd, 4096), 0);
-	outer_range(&start, &end);
-	for (uint64_t a = start; a < end; a++)
-		(void)dwarf_lines__lookup(dl, a, fr, 8);
-	assert_true(fault_guard__caught() > before);
-	assert_int_equal(dwarf_lines__lookup(dl, start, fr, 8), 0);
-	dwarf_lines__free(dl);
-	close(fd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(truncated_child(path));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
 	unlink(path);
 	rmdir(dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void parse_debuglink(void **state)
