@@ -31,7 +31,7 @@ for p in 1 2 3; do
 	chown nobody "/tmp/perf-$p.map"
 	planted+=("/tmp/perf-$p.map")
 done
-run_flamed planted --once 3s -F 499 -o "$TEST_TMP/p.folded" -- unshare --pid --fork node "$JS" 1.5
+run_flamed planted --once 6s -F 499 -o "$TEST_TMP/p.folded" -- unshare --pid --fork node "$JS" 3
 rm -f "${planted[@]}"
 [ "$RC" = 0 ] || fail "flamed exited $RC"
 ! grep -q planted_by_another_user p.folded || fail "a planted perf map named another user's code"
