@@ -33,6 +33,7 @@ struct elf_pair {
 	size_t dw_open_bytes;  /* what the DWARF took when opened (inflated sections...) */
 	size_t dw_bytes;       /* DWARF estimate + blob_bytes, included in bytes */
 	size_t bytes;	       /* memory of es + dbg + funcs + dw_bytes */
+	uint64_t epoch;	       /* the symbolizer's epoch when last used */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
 };
 
@@ -56,7 +57,8 @@ struct symbolizer {
 	 * unique per (dev, inode) for the proc table's life, which outlives every lookup. */
 	struct hashmap elves;
 	struct elf_pair *lru_head, *lru_tail;
-	size_t budget; /* bytes of parsed tables kept; least recently used evicted beyond */
+	size_t budget;	/* bytes of parsed tables kept; least recently used evicted beyond */
+	uint64_t epoch; /* bumped after each build (symbolizer__release_pages) */
 	struct symbolizer_stats stats;
 };
 
@@ -104,12 +106,18 @@ static void pair_free(struct elf_pair *p)
 }
 
 /* Evict least recently used tables until the cache fits its budget, keeping keep (the one just
- * parsed, even if alone it is over). */
+ * parsed, even if alone it is over). Files used since the last build ended are kept up to the
+ * slack over the budget: a build meets the same files in stack after stack (libc, the
+ * interpreter), and LRU over a cyclic working set larger than the budget evicts each one just
+ * before it is needed again, so every stack re-parsed symbol tables and re-inflated DWARF. */
 static void trim(struct symbolizer *s, const struct elf_pair *keep)
 {
 	while (s->stats.cache_bytes > s->budget && s->lru_tail && s->lru_tail != keep) {
 		struct elf_pair *p = s->lru_tail;
 
+		if (p->epoch == s->epoch &&
+		    s->stats.cache_bytes <= s->budget + s->budget / SYMBOLIZER_SLACK_DIV)
+			break; /* LRU order: every file before it was used in this build too */
 		lru_unlink(s, p);
 		hashmap__delete(&s->elves, (uintptr_t)p->key, NULL);
 		s->stats.cache_bytes -= p->bytes;
@@ -171,6 +179,7 @@ static struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
 		return NULL;
 	if (hashmap__find(&s->elves, (uintptr_t)f, &v)) {
 		pair = (struct elf_pair *)v;
+		pair->epoch = s->epoch;
 		s->stats.cache_hits++;
 		lru_unlink(s, pair);
 		lru_push(s, pair);
@@ -199,6 +208,7 @@ static struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
 		s->stats.elf_failed++;
 	}
 	pair->key = f;
+	pair->epoch = s->epoch;
 	pair->bytes =
 		elf_syms__mem_bytes(pair->es) + elf_syms__mem_bytes(pair->dbg) + sizeof(*pair);
 	if (hashmap__set(&s->elves, (uintptr_t)f, (uintptr_t)pair)) {
@@ -442,6 +452,9 @@ void symbolizer__release_pages(struct symbolizer *s)
 {
 	for (struct elf_pair *p = s->lru_head; p; p = p->next)
 		dwarf_lines__release_pages(p->dw);
+	/* what the build kept over the budget goes now */
+	s->epoch++;
+	trim(s, NULL);
 }
 
 bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
@@ -528,6 +541,7 @@ int symbolizer__kernel_error(const struct symbolizer *s)
 void symbolizer__set_cache_budget(struct symbolizer *s, size_t bytes)
 {
 	s->budget = bytes;
+	s->epoch++; /* nothing is kept over the new budget */
 	trim(s, NULL);
 }
 
