@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,8 @@ static void pair_free(struct elf_pair *p)
  * before it is needed again, so every stack re-parsed symbol tables and re-inflated DWARF. */
 static void trim(struct symbolizer *s, const struct elf_pair *keep)
 {
+	size_t freed = 0;
+
 	while (s->stats.cache_bytes > s->budget && s->lru_tail && s->lru_tail != keep) {
 		struct elf_pair *p = s->lru_tail;
 
@@ -123,8 +126,12 @@ static void trim(struct symbolizer *s, const struct elf_pair *keep)
 		s->stats.cache_bytes -= p->bytes;
 		s->stats.dwarf_bytes -= p->dw_bytes;
 		s->stats.evicted++;
+		freed += p->bytes;
 		pair_free(p);
 	}
+	/* libdw's tables are many small blocks: give the heap pages they leave back now */
+	if (freed >= (1u << 20))
+		malloc_trim(0);
 }
 
 struct symbolizer *symbolizer__new(const char *kallsyms_path)
