@@ -295,8 +295,8 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 	return user_lookup(s, elf_for(s, f), m, f, addr, res);
 }
 
-/* Re-count a pair's DWARF memory after it grew (or was dropped), evicting others if over. */
-static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
+/* Re-count a pair's DWARF memory after it grew (or was dropped). */
+static void recount_dwarf(struct symbolizer *s, struct elf_pair *pair)
 {
 	size_t now = dwarf_lines__mem_bytes(pair->dw) + pair->blob_bytes;
 
@@ -306,7 +306,30 @@ static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
 	pair->dw_bytes = now;
 	if (s->stats.cache_bytes > s->stats.cache_peak)
 		s->stats.cache_peak = s->stats.cache_bytes;
+}
+
+/* ... and evict others if over. */
+static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
+{
+	recount_dwarf(s, pair);
 	trim(s, pair);
+}
+
+/* Whether the pair's DWARF grew past limit through the units it touched (not what opening took:
+ * starting over would take as much again): then it starts over, keeping what is used from then
+ * on. */
+static bool dwarf_overgrown(const struct elf_pair *pair, size_t limit)
+{
+	return pair->dw_state == DW_OPEN && pair->dw_bytes > limit &&
+	       pair->dw_bytes > 2 * pair->dw_open_bytes;
+}
+
+static void restart_dwarf(struct symbolizer *s, struct elf_pair *pair)
+{
+	pair_drop_dwarf(pair);
+	pair->dw_state = DW_UNTRIED;
+	recount_dwarf(s, pair);
+	s->stats.dwarf_restarted++;
 }
 
 static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgid,
@@ -385,15 +408,15 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 	err = user_lookup(s, pair, m, f, addr, res);
 	if (!pair || !pair->es || !res->vaddr)
 		return err;
-	/* one file's DWARF grew past half the budget (every unit of a huge library touched): start
-	 * it over, keeping only what is used from now on. Here, not when it grew: the frames of the
-	 * last call borrow its strings until this one. */
-	if (pair->dw_state == DW_OPEN && pair->dw_bytes > s->budget / 2 &&
-	    pair->dw_bytes > 2 * pair->dw_open_bytes) { /* else starting over gains nothing */
-		pair_drop_dwarf(pair);
-		pair->dw_state = DW_UNTRIED;
-		account_dwarf(s, pair);
-		s->stats.dwarf_restarted++;
+	/* one file's DWARF grew past the whole budget within a build (every unit of a huge library
+	 * touched): start it over. Past half the budget waits for the end of the build
+	 * (symbolizer__release_pages): a build touches the same units stack after stack, and
+	 * starting over in the middle re-read them all (16 times in one build of a CPython
+	 * process). Here, not when it grew: the frames of the last call borrow its strings until
+	 * this one. */
+	if (dwarf_overgrown(pair, s->budget)) {
+		restart_dwarf(s, pair);
+		trim(s, pair);
 	}
 	dw = dwarf_for(s, pair, tgid, f);
 	s->stats.frame_lookups++;
@@ -457,8 +480,11 @@ named:
 
 void symbolizer__release_pages(struct symbolizer *s)
 {
-	for (struct elf_pair *p = s->lru_head; p; p = p->next)
+	for (struct elf_pair *p = s->lru_head; p; p = p->next) {
 		dwarf_lines__release_pages(p->dw);
+		if (dwarf_overgrown(p, s->budget / 2))
+			restart_dwarf(s, p);
+	}
 	/* what the build kept over the budget goes now */
 	s->epoch++;
 	trim(s, NULL);
