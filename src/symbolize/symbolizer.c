@@ -480,11 +480,17 @@ named:
 
 void symbolizer__release_pages(struct symbolizer *s)
 {
+	bool restarted = false;
+
 	for (struct elf_pair *p = s->lru_head; p; p = p->next) {
 		dwarf_lines__release_pages(p->dw);
-		if (dwarf_overgrown(p, s->budget / 2))
+		if (dwarf_overgrown(p, s->budget / 2)) {
 			restart_dwarf(s, p);
+			restarted = true;
+		}
 	}
+	if (restarted)
+		malloc_trim(0); /* as trim does after evicting */
 	/* what the build kept over the budget goes now */
 	s->epoch++;
 	trim(s, NULL);
