@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct elf_pair {
 	size_t dw_open_bytes;  /* what the DWARF took when opened (inflated sections...) */
 	size_t dw_bytes;       /* DWARF estimate + blob_bytes, included in bytes */
 	size_t bytes;	       /* memory of es + dbg + funcs + dw_bytes */
+	uint64_t epoch;	       /* the symbolizer's epoch when last used */
 	struct elf_pair *prev, *next; /* LRU, most recently used first */
 };
 
@@ -56,7 +58,8 @@ struct symbolizer {
 	 * unique per (dev, inode) for the proc table's life, which outlives every lookup. */
 	struct hashmap elves;
 	struct elf_pair *lru_head, *lru_tail;
-	size_t budget; /* bytes of parsed tables kept; least recently used evicted beyond */
+	size_t budget;	/* bytes of parsed tables kept; least recently used evicted beyond */
+	uint64_t epoch; /* bumped after each build (symbolizer__release_pages) */
 	struct symbolizer_stats stats;
 };
 
@@ -104,19 +107,31 @@ static void pair_free(struct elf_pair *p)
 }
 
 /* Evict least recently used tables until the cache fits its budget, keeping keep (the one just
- * parsed, even if alone it is over). */
+ * parsed, even if alone it is over). Files used since the last build ended are kept up to the
+ * slack over the budget: a build meets the same files in stack after stack (libc, the
+ * interpreter), and LRU over a cyclic working set larger than the budget evicts each one just
+ * before it is needed again, so every stack re-parsed symbol tables and re-inflated DWARF. */
 static void trim(struct symbolizer *s, const struct elf_pair *keep)
 {
+	size_t freed = 0;
+
 	while (s->stats.cache_bytes > s->budget && s->lru_tail && s->lru_tail != keep) {
 		struct elf_pair *p = s->lru_tail;
 
+		if (p->epoch == s->epoch &&
+		    s->stats.cache_bytes <= s->budget + s->budget / SYMBOLIZER_SLACK_DIV)
+			break; /* LRU order: every file before it was used in this build too */
 		lru_unlink(s, p);
 		hashmap__delete(&s->elves, (uintptr_t)p->key, NULL);
 		s->stats.cache_bytes -= p->bytes;
 		s->stats.dwarf_bytes -= p->dw_bytes;
 		s->stats.evicted++;
+		freed += p->bytes;
 		pair_free(p);
 	}
+	/* libdw's tables are many small blocks: give the heap pages they leave back now */
+	if (freed >= (1u << 20))
+		malloc_trim(0);
 }
 
 struct symbolizer *symbolizer__new(const char *kallsyms_path)
@@ -171,6 +186,7 @@ static struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
 		return NULL;
 	if (hashmap__find(&s->elves, (uintptr_t)f, &v)) {
 		pair = (struct elf_pair *)v;
+		pair->epoch = s->epoch;
 		s->stats.cache_hits++;
 		lru_unlink(s, pair);
 		lru_push(s, pair);
@@ -199,6 +215,7 @@ static struct elf_pair *elf_for(struct symbolizer *s, const struct proc_file *f)
 		s->stats.elf_failed++;
 	}
 	pair->key = f;
+	pair->epoch = s->epoch;
 	pair->bytes =
 		elf_syms__mem_bytes(pair->es) + elf_syms__mem_bytes(pair->dbg) + sizeof(*pair);
 	if (hashmap__set(&s->elves, (uintptr_t)f, (uintptr_t)pair)) {
@@ -278,8 +295,8 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 	return user_lookup(s, elf_for(s, f), m, f, addr, res);
 }
 
-/* Re-count a pair's DWARF memory after it grew (or was dropped), evicting others if over. */
-static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
+/* Re-count a pair's DWARF memory after it grew (or was dropped). */
+static void recount_dwarf(struct symbolizer *s, struct elf_pair *pair)
 {
 	size_t now = dwarf_lines__mem_bytes(pair->dw) + pair->blob_bytes;
 
@@ -289,7 +306,30 @@ static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
 	pair->dw_bytes = now;
 	if (s->stats.cache_bytes > s->stats.cache_peak)
 		s->stats.cache_peak = s->stats.cache_bytes;
+}
+
+/* ... and evict others if over. */
+static void account_dwarf(struct symbolizer *s, struct elf_pair *pair)
+{
+	recount_dwarf(s, pair);
 	trim(s, pair);
+}
+
+/* Whether the pair's DWARF grew past limit through the units it touched (not what opening took:
+ * starting over would take as much again): then it starts over, keeping what is used from then
+ * on. */
+static bool dwarf_overgrown(const struct elf_pair *pair, size_t limit)
+{
+	return pair->dw_state == DW_OPEN && pair->dw_bytes > limit &&
+	       pair->dw_bytes > 2 * pair->dw_open_bytes;
+}
+
+static void restart_dwarf(struct symbolizer *s, struct elf_pair *pair)
+{
+	pair_drop_dwarf(pair);
+	pair->dw_state = DW_UNTRIED;
+	recount_dwarf(s, pair);
+	s->stats.dwarf_restarted++;
 }
 
 static void open_dwarf(struct symbolizer *s, struct elf_pair *pair, uint32_t tgid,
@@ -368,15 +408,15 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 	err = user_lookup(s, pair, m, f, addr, res);
 	if (!pair || !pair->es || !res->vaddr)
 		return err;
-	/* one file's DWARF grew past half the budget (every unit of a huge library touched): start
-	 * it over, keeping only what is used from now on. Here, not when it grew: the frames of the
-	 * last call borrow its strings until this one. */
-	if (pair->dw_state == DW_OPEN && pair->dw_bytes > s->budget / 2 &&
-	    pair->dw_bytes > 2 * pair->dw_open_bytes) { /* else starting over gains nothing */
-		pair_drop_dwarf(pair);
-		pair->dw_state = DW_UNTRIED;
-		account_dwarf(s, pair);
-		s->stats.dwarf_restarted++;
+	/* one file's DWARF grew past the whole budget within a build (every unit of a huge library
+	 * touched): start it over. Past half the budget waits for the end of the build
+	 * (symbolizer__release_pages): a build touches the same units stack after stack, and
+	 * starting over in the middle re-read them all (16 times in one build of a CPython
+	 * process). Here, not when it grew: the frames of the last call borrow its strings until
+	 * this one. */
+	if (dwarf_overgrown(pair, s->budget)) {
+		restart_dwarf(s, pair);
+		trim(s, pair);
 	}
 	dw = dwarf_for(s, pair, tgid, f);
 	s->stats.frame_lookups++;
@@ -440,8 +480,20 @@ named:
 
 void symbolizer__release_pages(struct symbolizer *s)
 {
-	for (struct elf_pair *p = s->lru_head; p; p = p->next)
+	bool restarted = false;
+
+	for (struct elf_pair *p = s->lru_head; p; p = p->next) {
 		dwarf_lines__release_pages(p->dw);
+		if (dwarf_overgrown(p, s->budget / 2)) {
+			restart_dwarf(s, p);
+			restarted = true;
+		}
+	}
+	if (restarted)
+		malloc_trim(0); /* as trim does after evicting */
+	/* what the build kept over the budget goes now */
+	s->epoch++;
+	trim(s, NULL);
 }
 
 bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f)
@@ -528,6 +580,7 @@ int symbolizer__kernel_error(const struct symbolizer *s)
 void symbolizer__set_cache_budget(struct symbolizer *s, size_t bytes)
 {
 	s->budget = bytes;
+	s->epoch++; /* nothing is kept over the new budget */
 	trim(s, NULL);
 }
 

@@ -49,6 +49,10 @@ struct symbolizer_stats {
 /* Parsed symbol tables kept, least recently used evicted beyond it (a file parsed again later
  * costs a re-read; a daemon's memory stays bounded whatever the host runs). */
 #define SYMBOLIZER_CACHE_BYTES (24u << 20)
+/* During a build, files it uses are evicted only past budget + budget / SLACK_DIV (a working set
+ * slightly over the budget is kept rather than parsed again for every stack); the excess goes at
+ * the end of the build. */
+#define SYMBOLIZER_SLACK_DIV 2
 
 /* New symbolizer. kallsyms_path NULL = "/proc/kallsyms". NULL with errno. */
 struct symbolizer *symbolizer__new(const char *kallsyms_path);
@@ -96,7 +100,7 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
 
 /* After a build: the file pages of every open DWARF object leave flamed's RSS (see
- * dwarf_lines__release_pages). */
+ * dwarf_lines__release_pages), and the tables kept over the budget during it are evicted. */
 void symbolizer__release_pages(struct symbolizer *s);
 
 /* Ask debuginfod servers for debug files not found locally (see debuginfod_fetch.h); call

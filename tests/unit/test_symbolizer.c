@@ -203,12 +203,55 @@ static void cache_budget_evicts(void **state)
 	assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf"); /* parsed again */
 	st = symbolizer__stats(s);
 	assert_int_equal(st.cache_misses, 3);
+	/* within a build the file it used may stay over the budget (up to the slack): the end of
+	 * the build evicts it */
+	symbolizer__release_pages(s);
+	st = symbolizer__stats(s);
 	assert_int_equal(st.evicted, 2);
 	assert_string_equal(resolve(s, &m1, &f1, leaf + 1), "flamed_fixture_leaf"); /* a hit */
 	assert_int_equal(symbolizer__stats(s).cache_hits, 1);
 	assert_true(symbolizer__stats(s).cache_bytes <= st.cache_peak);
 	symbolizer__set_cache_budget(s, 0); /* evicts everything */
 	assert_int_equal(symbolizer__stats(s).cache_bytes, 0);
+	symbolizer__free(s);
+	proc_file__drop_elf(&f1);
+	proc_file__drop_elf(&f2);
+	close(f1.fd);
+	close(f2.fd);
+}
+
+/* Within a build, the files it uses stay up to half the budget over it (LRU-strict eviction
+ * re-parsed them stack after stack); the end of the build evicts down to the budget. */
+static void build_keeps_working_set(void **state)
+{
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	struct proc_map m1, m2;
+	struct proc_file f1, f2;
+	struct symbolizer *s;
+	size_t both;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	map_fixture("elf_fixture_pie", &m1, &f1);
+	map_fixture("elf_fixture_stripped", &m2, &f2);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	resolve(s, &m1, &f1, leaf);
+	resolve(s, &m2, &f2, leaf);
+	both = symbolizer__stats(s).cache_bytes;
+	symbolizer__free(s);
+
+	s = symbolizer__new(NULL); /* the same two files with room for all but a byte */
+	assert_non_null(s);
+	symbolizer__set_cache_budget(s, both - 1);
+	assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf");
+	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
+	assert_string_equal(resolve(s, &m1, &f1, leaf + 1), "flamed_fixture_leaf");
+	assert_int_equal(symbolizer__stats(s).evicted, 0);
+	assert_int_equal(symbolizer__stats(s).cache_misses, 2);
+	symbolizer__release_pages(s); /* the build ends */
+	assert_int_equal(symbolizer__stats(s).evicted, 1);
+	assert_true(symbolizer__stats(s).cache_bytes <= both - 1);
 	symbolizer__free(s);
 	proc_file__drop_elf(&f1);
 	proc_file__drop_elf(&f2);
@@ -223,6 +266,7 @@ int main(void)
 		cmocka_unit_test(stripped_with_debug_file),
 		cmocka_unit_test(no_file_no_symbol),
 		cmocka_unit_test(cache_budget_evicts),
+		cmocka_unit_test(build_keeps_working_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
