@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Nine figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Ten figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
@@ -15,6 +15,7 @@ as median [min..max] over several runs because the machine is shared and noisy:
   8 dwarf         DWARF frames per second cold/warm/cached vs symtab, memory (symbench -d)
   9 direct cost   (flamed's CPU + its BPF run time) / the work it profiled, --once and the
                   daemon, start-up apart
+  10 host names   % of frames named on a busy host (g++, python, node, xz), vs perf dwarf
 Nothing here passes or fails: it measures and prints.
 """
 
@@ -845,6 +846,86 @@ class Bench:
                                    "% samples under another comm"], rows)
         return title, table
 
+    # --- figure 10: named frames on a busy host ----------------------------------------------
+
+    def host_mix(self):
+        """Background load for figure 10: a compiler, a Python program, node and xz, each in a
+        loop (what a build or service host runs), as (comm, argv) pairs; those not installed are
+        left out."""
+        src = os.path.join(self.args.source, "tests", "workloads", "cpp_lines.cpp")
+        mix = []
+        if shutil.which("g++"):
+            mix.append(("cc1plus", ["sh", "-c", "while :; do g++ -O2 -c -o /dev/null %s; done"
+                                    % src]))
+        if os.path.exists(PYTHON):
+            mix.append(("python3.11", [PYTHON, "-c", "import json\nwhile True:\n"
+                                       "    json.loads(json.dumps({str(i): [i] * 8 "
+                                       "for i in range(2000)}))"]))
+        if shutil.which("node"):
+            mix.append(("node", ["node", "-e", "for (;;) { let a = {}; for (let i = 0; "
+                                 "i < 1e5; i++) a['k' + (i % 977)] = i; }"]))
+        if shutil.which("xz"):
+            mix.append(("xz", ["sh", "-c", "while :; do head -c 8000000 /usr/bin/* 2>/dev/null"
+                               " | xz -6 >/dev/null; done"]))
+        return mix
+
+    def fig10(self):
+        if not self.perf:
+            raise RunError("perf is not installed (bench/run --bench installs linux-perf)")
+        runs, seconds = self.p["runs"], 10
+        mix = self.host_mix()
+        got = {}
+        for r in range(runs):
+            bg = [self.start_bg(argv) for _, argv in mix]
+            try:
+                time.sleep(2)  # past the processes' start-up
+                base = os.path.join(self.tmp, "fig10")
+                perf = subprocess.Popen([self.perf, "record", "-q", "-N", "--no-bpf-event", "-a",
+                                         "-F", "99", "--call-graph", "dwarf", "-o",
+                                         base + ".data", "--", "sleep", str(seconds)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                argv = self.flamed_argv(99, [base + ".folded"], "auto",
+                                        ["--once", "%ds" % seconds])
+                self.check(self.run_proc(argv, name="fig10"), "flamed --once")
+                perf.wait(timeout=120)
+            finally:
+                self.stop_bg(bg)
+            with open(base + ".folded") as f:
+                fl = bl.parse_folded(f.read())
+            ps = subprocess.run([self.perf, "script", "-i", base + ".data", "--no-inline",
+                                 "-F", "comm,tid,ip,sym,dso"], capture_output=True, text=True)
+            if ps.returncode != 0:
+                raise RunError("perf script failed: %s" % ps.stderr.strip()[-300:])
+            pf = bl.parse_perf_script(ps.stdout)
+            for comm in [None] + [c for c, _ in mix]:
+                for who, stacks, uf, sym in (
+                        ("flamed", fl, bl.folded_user_frames, bl.flamed_frame_symbolized),
+                        ("perf --call-graph dwarf", pf, bl.perf_user_frames,
+                         bl.perf_frame_symbolized)):
+                    try:
+                        q = bl.stack_quality(stacks, comm, uf, sym)
+                    except ValueError:
+                        continue
+                    d = got.setdefault((comm or "whole host", who), {})
+                    for k in ("samples", "symbolized_pct", "root_pct", "frames_per_sample"):
+                        d.setdefault(k, []).append(q[k])
+            log("figure 10: round %d/%d done" % (r + 1, runs))
+        rows, raw = [], {}
+        for (comm, who), d in got.items():
+            s = {k: bl.summarize(v) for k, v in d.items()}
+            rows.append([comm, who, s["samples"].fmt(0), s["symbolized_pct"].fmt(1),
+                         s["root_pct"].fmt(1), s["frames_per_sample"].fmt(1)])
+            raw["%s %s" % (comm, who)] = {k: v.as_dict() for k, v in s.items()}
+        self.results["fig10"] = raw
+        title = ("10. Named frames on a busy host: %s in loops, flamed --once %ds -F 99 and "
+                 "perf record -a -F 99 --call-graph dwarf over the same seconds, %d runs; a "
+                 "frame counts as named when it has a function name (flamed's `lib+0x...` "
+                 "function-start names of stripped code and perf's `[unknown]` do not); user "
+                 "frames only; %s" % (", ".join(c for c, _ in mix), seconds, runs, ROOT_NOTE))
+        table = bl.markdown_table(["processes", "profiler", "samples", "% frames named",
+                                   "% reaching root", "user frames/sample"], rows)
+        return title, table
+
     # --- figure 5: symbolization -------------------------------------------------------------
 
     def find_binaries(self):
@@ -1060,7 +1141,8 @@ class Bench:
 
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
-                6: self.fig6, 7: self.fig7, 8: self.fig8, 9: self.fig9}
+                6: self.fig6, 7: self.fig7, 8: self.fig8, 9: self.fig9,
+                10: self.fig10}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -1102,7 +1184,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
     ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
-                    help="comma-separated figure numbers (1-9)")
+                    help="comma-separated figure numbers (1-10)")
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")
