@@ -47,11 +47,15 @@ for variant in nofp fp lib; do
 done
 
 note "--unwind dwarf: tables only"
+# 98.5 %, not 99: with no frame-pointer fallback a sample stops where no table is, and a run of
+# ~1000 samples has ~1 % of them by nature: the [vdso] (no table is built for it: the workload's
+# clock_gettime syscalls), the dynamic loader before main, the first sample before the process
+# is described, and the parent's side of the exec. --unwind auto above covers them.
 run_flamed dwarf --once 30s -F $HZ --unwind dwarf -o "$TEST_TMP/dwarf.folded" \
 	-- "$WORKLOAD_DIR/unwind_nofp" 2
 [ "$RC" = 0 ] || fail "flamed --unwind dwarf exited $RC"
 check reach "$TEST_TMP/dwarf.folded" --comm unwind_nofp --frame main \
-	--frame __libc_start_main --min-pct 99
+	--frame __libc_start_main --min-pct 98.5
 
 note "a distribution binary without frame pointers: xz"
 command -v xz >/dev/null || skip "xz not installed"
