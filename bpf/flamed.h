@@ -48,7 +48,7 @@ enum flamed_metric {
 	FLAMED_METRIC_PY_BAD_POINTER, /* a code object pointer outside user space: walk cut */
 	FLAMED_METRIC_PY_TRUNCATED,   /* FLAMED_MAX_FRAMES Python frames: the outermost cut */
 	FLAMED_METRIC_PY_STALE,	      /* registration of an older image (exec): not walked */
-	FLAMED_METRIC_UNWIND_TABLE_PENDING, /* walks that met a mapping whose table is still
+	FLAMED_METRIC_UNWIND_TABLE_PENDING,  /* walks that met a mapping whose table is still
 						* being built (or was just evicted): frame
 						* pointers there */
 	FLAMED_METRIC_UNWIND_ROW_CACHE_HITS, /* frames whose row came from the walker's row cache */
