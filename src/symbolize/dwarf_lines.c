@@ -111,8 +111,8 @@ static int open_in(const struct dwarf_lines *dl, bool in_root, const char *path)
 	return proc_root__open_file(dl->tgid, path);
 }
 
-/* Contents of section name of elf, or NULL. */
-static Elf_Data *section_data(Elf *elf, const char *name)
+/* Section name of elf with file bytes (not SHT_NOBITS), its header in *shdr; NULL when none. */
+static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *shdr)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
@@ -120,42 +120,33 @@ static Elf_Data *section_data(Elf *elf, const char *name)
 	if (elf_getshdrstrndx(elf, &shstrndx))
 		return NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr shdr;
 		const char *n;
 
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+		if (!gelf_getshdr(scn, shdr) || shdr->sh_type == SHT_NOBITS)
 			continue;
-		n = elf_strptr(elf, shstrndx, shdr.sh_name);
+		n = elf_strptr(elf, shstrndx, shdr->sh_name);
 		if (n && !strcmp(n, name))
-			return elf_getdata(scn, NULL);
+			return scn;
 	}
 	return NULL;
 }
 
-/* A .debug_info section by name only (no data read). */
-static bool has_dwarf_name(Elf *elf)
+/* Contents of section name of elf, or NULL. */
+static Elf_Data *section_data(Elf *elf, const char *name)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_section(elf, name, &shdr);
 
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr shdr;
-		const char *n;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS || !shdr.sh_size)
-			continue;
-		n = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (n && (!strcmp(n, ".debug_info") || !strcmp(n, ".zdebug_info")))
-			return true;
-	}
-	return false;
+	return scn ? elf_getdata(scn, NULL) : NULL;
 }
 
+/* A non-empty .debug_info (or .zdebug_info) section, by name only (no data read). */
 static bool has_dwarf(Elf *elf)
 {
-	return has_dwarf_name(elf);
+	GElf_Shdr shdr;
+
+	return (find_section(elf, ".debug_info", &shdr) && shdr.sh_size) ||
+	       (find_section(elf, ".zdebug_info", &shdr) && shdr.sh_size);
 }
 
 /* Bytes libelf would allocate to decompress elf's compressed debug sections (SHF_COMPRESSED, or
@@ -467,7 +458,7 @@ bool dwarf_lines__file_has_dwarf(int fd)
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)
 		return false;
-	ret = has_dwarf_name(elf);
+	ret = has_dwarf(elf);
 	elf_end(elf);
 	return ret;
 }
