@@ -4,6 +4,7 @@ runs two threads (work_alpha, work_beta) beside the main thread (work_main) and 
 "thread NAME TID" for each; `py_workers.py procs SECONDS` forks two multiprocessing workers (work_child),
 each printing "child PID"."""
 import multiprocessing
+import os
 import sys
 import threading
 import time
@@ -31,7 +32,9 @@ def work_main(seconds):
 
 
 def work_child(seconds):
-    print("child %d" % multiprocessing.current_process().pid, flush=True)
+    # one write(2) per line: print() writes the text and the newline separately, and two
+    # workers sharing stdout interleaved them into "child Achild B" once
+    os.write(1, b"child %d\n" % multiprocessing.current_process().pid)
     return spin(seconds)
 
 
