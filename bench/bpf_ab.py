@@ -3,7 +3,8 @@
 """Before/after BPF cost of two (or more) flamed binaries, cold caches: whole host at a fleet
 rate (99 Hz by default), alternating the binaries round by round on the same load.
 
-    bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp] [--load deep|build] BIN...
+    bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp] [--load deep|build]
+                    [--phases] BIN...
 
 Load: two busy `deep -d 20` processes (bench/workloads/deep.c, built next to this script's
 bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
@@ -11,8 +12,13 @@ stacks, ~25 frames, spread over a 24 MiB binary). Per binary: run_time_ns / run_
 on_cpu_sample (kernel.bpf_stats_enabled=1, restored afterwards), and the verifier's time from
 flamed -v (the "start-up:" line), the user frames per walk and the share of complete
 stacks (more frames unwound cost more: read the columns together); median [min..max] over the
-rounds. As root.
+rounds. --phases: flamed runs with FLAMED_BPF_PHASES=1, which makes the program read the clock
+between its phases and sum each phase's ns into its metrics (bpf/flamed.h, FLAMED_METRIC_NS_*);
+the table then splits a sample's time by phase (the clock reads themselves, ~7 a sample, are in
+the total and spread over the phases). As root.
 """
+PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_python", "ns_user_store", "ns_count",
+          "ns_announce"]
 
 import argparse
 import os
@@ -47,9 +53,12 @@ def start_load(kind, secs, work):
 def one(binary, args, work):
     load = start_load(args.load, args.secs, work)
     try:
+        env = dict(os.environ)
+        if args.phases:
+            env["FLAMED_BPF_PHASES"] = "1"
         p = subprocess.Popen([binary, "-v", "--once", "%ds" % args.secs, "-F", str(args.hz),
                               "--unwind", args.mode, "-o", os.path.join(work, "ab.folded")],
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, env=env)
         poll = fb.BpfPoller(p.pid)
         poll.start()
         err = p.communicate()[1]
@@ -66,8 +75,11 @@ def one(binary, args, work):
     walks = met.get("unwind_walks", 0)
     frames = met.get("unwind_frames_dwarf", 0) + met.get("unwind_frames_fp", 0)
     complete = re.search(r"unwind: ([0-9.]+)% of", err)
+    counted = met.get("counted", 0)
+    phases = {k: met[k] / counted for k in PHASES if counted and k in met}
     return (bl.ns_per_run(*poll.last), float(m.group(1)) if m else None,
-            frames / walks if walks else None, float(complete.group(1)) if complete else None)
+            frames / walks if walks else None, float(complete.group(1)) if complete else None,
+            phases)
 
 
 def main():
@@ -77,6 +89,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--mode", default="auto")
     ap.add_argument("--load", choices=["deep", "build"], default="deep")
+    ap.add_argument("--phases", action="store_true", help="split the ns by phase")
     ap.add_argument("binaries", nargs="+")
     args = ap.parse_args()
     if os.geteuid():
@@ -86,6 +99,7 @@ def main():
     ver = {b: [] for b in args.binaries}
     fpw = {b: [] for b in args.binaries}
     done = {b: [] for b in args.binaries}
+    ph = {b: {k: [] for k in PHASES} for b in args.binaries}
     stats = "/proc/sys/kernel/bpf_stats_enabled"
     old = open(stats).read().strip()
     try:
@@ -93,8 +107,10 @@ def main():
             f.write("1")
         for r in range(args.rounds):
             for b in args.binaries:
-                n, v, f, c = one(b, args, work)
+                n, v, f, c, phases = one(b, args, work)
                 ns[b].append(n)
+                for k, x in phases.items():
+                    ph[b][k].append(x)
                 for lst, x in ((ver[b], v), (fpw[b], f), (done[b], c)):
                     if x is not None:
                         lst.append(x)
@@ -107,10 +123,17 @@ def main():
 
     rows = [[b, fmt(ns[b], 0), fmt(fpw[b], 1), fmt(done[b], 1, "%"), fmt(ver[b], 1)]
             for b in args.binaries]
-    print("BPF ns per run of on_cpu_sample, whole host, %d Hz, --unwind %s, load %s, %d x %d s"
-          % (args.hz, args.mode, args.load, args.rounds, args.secs))
+    print("BPF ns per run of on_cpu_sample, whole host, %d Hz, --unwind %s, load %s, %d x %d s%s"
+          % (args.hz, args.mode, args.load, args.rounds, args.secs,
+             ", with the phase clock reads" if args.phases else ""))
     print(bl.markdown_table(["flamed", "ns per run", "user frames per walk",
                              "stacks complete", "verifier ms"], rows))
+    if args.phases:
+        print()
+        print("ns per counted sample, by phase (FLAMED_BPF_PHASES=1)")
+        print(bl.markdown_table(["flamed"] + [k[3:] for k in PHASES],
+                                [[b] + [fmt(ph[b][k], 0) for k in PHASES]
+                                 for b in args.binaries]))
 
 
 if __name__ == "__main__":

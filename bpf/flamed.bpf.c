@@ -27,10 +27,20 @@ const volatile __u8 cfg_filter = 0;			/* 1: only tgids in "targets" */
 const volatile __u8 cfg_follow_forks = 0;		/* 1: children of targets become targets */
 const volatile __u8 cfg_include_idle = 0;		/* 1: keep samples of the idle task */
 const volatile __u8 cfg_unwind_mode = FLAMED_UNWIND_FP; /* enum flamed_unwind_mode */
+const volatile __u8 cfg_phase_times = 0;		/* 1: FLAMED_METRIC_NS_* (bench only) */
 
-/* Generation the program writes into (0 or 1). Userspace flips it, waits for programs in flight
- * to finish, then drains and clears the other generation: no sample is lost while it reads. */
+/* Generation counter: its low bit selects the maps the program writes into (0 or 1). Userspace
+ * advances it, waits for programs in flight to finish, then drains and clears the maps of the
+ * previous value: no sample is lost while it reads. A sample reads it once. */
 __u32 active_gen = 0;
+
+/* The last generation whose count slots userspace collected: until then a CPU leaves a slot of
+ * an older generation alone (and counts in the map), after it the slot is free. */
+__u32 collected_gen = ~0u;
+
+/* Advanced by userspace whenever it adds or removes a CPython process (py_procs): a CPU's note
+ * that a process is not one (known_recent) holds only for the value it was taken at. */
+__u32 py_epoch = 0;
 
 /* Per-CPU drop and event counters; one slot per enum flamed_metric. */
 struct {
@@ -49,6 +59,17 @@ struct {
 	__type(value, __u64);
 } counts0 SEC(".maps"), counts1 SEC(".maps");
 
+/* Per CPU, the count keys it sampled last and their counts (flamed.h): at 19-99 Hz a hash-map
+ * lookup in "counts" is a few cache and TLB misses (~1.5 us a sample on a VM; bench/RESULTS.md,
+ * issue 13), a slot hit one line. Direct mapped by stack hashes and thread; 16 slots of one cache
+ * line, 1 KiB a CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flamed_count_slots);
+} count_slots SEC(".maps");
+
 /* Unique stacks by 64-bit hash (user and kernel in one map, hashed with different seeds), one map
  * per generation; at most one new entry per sample, so sized like the counts maps. */
 struct {
@@ -66,6 +87,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct flamed_stack);
 } scratch SEC(".maps");
+
+/* Per CPU, the stacks it stored last, by hash, with the generation they were stored in: a stack
+ * seen again in the same generation is known to be in its map, so the hash-map lookup (a few
+ * cache misses at 19-99 Hz) is skipped. Direct mapped by hash; an entry of an older generation
+ * is a miss. 64 entries, 1 KiB a CPU. */
+#define STACK_SEEN_SLOTS 64
+struct stack_seen_entry {
+	__u64 hash;
+	__u32 gen;
+	__u32 pad;
+};
+struct stack_seen {
+	struct stack_seen_entry e[STACK_SEEN_SLOTS];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_seen);
+} stack_seen SEC(".maps");
 
 /* Processes to profile when cfg_filter is set (-p, or the command after --, and with
  * cfg_follow_forks its descendants). Value unused. Sized at load time (default 8192). */
@@ -135,10 +176,16 @@ struct {
 
 /* Per CPU, the (tgid, address space) pairs it last found in "known", one per slot (tgid mod
  * KNOWN_RECENT_SLOTS): a CPU mostly samples the processes it sampled last, so most samples skip
- * the hash lookup. A stale slot only means "known" is asked again. 16 slots: 256 bytes a CPU. */
+ * the hash lookup in "known", and, while py_epoch has not moved, the one in py_procs. A stale
+ * slot only means the maps are asked again. 16 slots: 256 bytes a CPU. */
 #define KNOWN_RECENT_SLOTS 16
+struct recent_proc {
+	__u64 aspace;
+	__u32 tgid;
+	__u32 py; /* py_epoch << 1 | 1 if a CPython process; ~0: not looked up */
+};
 struct known_recent {
-	struct aspace_key pairs[KNOWN_RECENT_SLOTS];
+	struct recent_proc pairs[KNOWN_RECENT_SLOTS];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -167,6 +214,19 @@ static __always_inline void count(__u32 metric)
 	add(metric, 1);
 }
 
+/* Charge the time since *t to metric and restart the clock; nothing unless cfg_phase_times,
+ * and then the verifier removes the branch as dead code. */
+static __always_inline void phase(__u32 metric, __u64 *t)
+{
+	__u64 now;
+
+	if (!cfg_phase_times)
+		return;
+	now = bpf_ktime_get_ns();
+	add(metric, now - *t);
+	*t = now;
+}
+
 /* A global function: the verifier checks it once, on its own, where an inlined loop over 127
  * frames was checked frame by frame at each call site (20k instructions); and unlike a
  * bpf_loop callback it costs no indirect call per frame. */
@@ -191,21 +251,40 @@ __noinline __u64 stack_hash(const struct flamed_stack *st, __u64 seed)
 	return h ? h : 1; /* 0 means "no stack" in flamed_count_key */
 }
 
-/* Store st in the stacks map of this generation; returns its hash, or 0 if it could not be
- * stored. */
-static __always_inline __u64 store_stack(void *stacks, struct flamed_stack *st, __u64 seed)
+/* Store st in the stacks map of generation gen; returns its hash, or 0 if it could not be
+ * stored. A global function: verified once, not at each of its three callers' states. */
+__noinline __u64 store_stack(struct flamed_stack *st, __u32 gen, __u64 seed)
 {
-	__u64 h = stack_hash(st, seed);
+	void *stacks = gen & 1 ? (void *)&stacks1 : (void *)&stacks0;
+	__u32 zero = 0;
+	struct stack_seen *seen = bpf_map_lookup_elem(&stack_seen, &zero);
+	struct stack_seen_entry *e = NULL;
 	long err;
+	__u64 h;
 
+	if (!st)
+		return 0;
+	h = stack_hash(st, seed);
+
+	if (seen) {
+		e = &seen->e[h & (STACK_SEEN_SLOTS - 1)];
+		if (e->hash == h && e->gen == gen) {
+			count(FLAMED_METRIC_STACK_SEEN_HITS);
+			return h;
+		}
+	}
 	/* most stacks repeat: a lookup is cheap, while an update copies the whole 1 KiB value
 	 * into a fresh element before it finds the key exists */
-	if (bpf_map_lookup_elem(stacks, &h))
-		return h;
-	err = bpf_map_update_elem(stacks, &h, st, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		count(FLAMED_METRIC_STACK_MAP_FULL);
-		return 0;
+	if (!bpf_map_lookup_elem(stacks, &h)) {
+		err = bpf_map_update_elem(stacks, &h, st, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			count(FLAMED_METRIC_STACK_MAP_FULL);
+			return 0;
+		}
+	}
+	if (e) {
+		e->hash = h;
+		e->gen = gen;
 	}
 	return h;
 }
@@ -213,8 +292,8 @@ static __always_inline __u64 store_stack(void *stacks, struct flamed_stack *st, 
 #include "python.bpf.h"
 
 /* Capture the kernel stack into scratch slot 0; returns its hash in this generation's stacks map,
- * or 0 (none: the sample hit user mode). */
-static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ctx, void *stacks)
+ * or 0 (none). Not called for samples in user mode, which have none. */
+static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ctx, __u32 gen)
 {
 	__u32 slot = 0;
 	struct flamed_stack *st = bpf_map_lookup_elem(&scratch, &slot);
@@ -235,17 +314,34 @@ static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ct
 		st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_KSTACK_TRUNCATED);
 	}
-	return store_stack(stacks, st, 0x6b65726e);
+	return store_stack(st, gen, 0x6b65726e);
 }
 
 /* --- user stack walking: unwind tables, frame pointers where there are none --- */
+
+/* A window of the user stack, read at once: callers' frames are adjacent, so the next frame's
+ * saved rbp and return address are mostly in the bytes already read, and one 512-byte read
+ * replaces ~10 small ones, each a bpf_probe_read_user() of ~0.1 us (bench/RESULTS.md, issue 13). */
+#define STACK_WIN_WORDS 64
+struct walk_state {
+	struct walk_vars v;
+	/* the sample's own facts, kept here rather than in registers: the verifier tracks a flag
+	 * held in a register through every later path (each doubling the states it explores,
+	 * bpf_loop's callback included), while a value read back from map memory is unknown */
+	__u32 user_mode; /* the sample hit user mode */
+	__u32 hit;	 /* this CPU's recent slot holds the (tgid, address space) */
+	__u32 skip_py;	 /* ... and notes it is not a CPython process at this py_epoch */
+	__s32 py_state;	 /* -1 not looked up this sample, else whether it is one */
+	__u64 win_base;	 /* user address of win[0]; 0: nothing read yet */
+	__u64 win[STACK_WIN_WORDS];
+};
 
 /* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct walk_vars);
+	__type(value, struct walk_state);
 } walk_scratch SEC(".maps");
 
 /* What the bpf_loop callback needs besides the variables: pointers, kept on the stack. */
@@ -253,7 +349,34 @@ struct walk_ctx {
 	struct flamed_stack *st;
 	const struct flamed_unwind_proc *proc;
 	struct walk_vars *v;
+	struct walk_state *ws;
 };
+
+/* Two words of the user stack at addr (out[0] at addr, out[1] above it), from the window when it
+ * holds them, else through a new window read at addr; 0 or the read's error. */
+static __always_inline long stack_read2(struct walk_state *ws, __u64 addr, __u64 *out)
+{
+	__u64 off = addr - ws->win_base, idx;
+
+	if (!(addr & 7) && ws->win_base && off <= (STACK_WIN_WORDS - 2) * 8) {
+		idx = off >> 3;
+		barrier_var(idx);
+		if (idx < STACK_WIN_WORDS - 1) {
+			out[0] = ws->win[idx];
+			out[1] = ws->win[idx + 1];
+			return 0;
+		}
+	}
+	if (!(addr & 7) && !bpf_probe_read_user(ws->win, sizeof(ws->win), (void *)addr)) {
+		ws->win_base = addr;
+		out[0] = ws->win[0];
+		out[1] = ws->win[1];
+		return 0;
+	}
+	/* unaligned, or the window would cross the end of the stack's mapping */
+	ws->win_base = 0;
+	return bpf_probe_read_user(out, 2 * sizeof(__u64), (void *)addr);
+}
 
 /* Index of the mapping of proc containing pc, or NOT_FOUND. The previous frame's mapping is
  * tried first: a walk mostly stays in one binary. */
@@ -312,12 +435,12 @@ static __always_inline __u64 row_check(__u64 key, __u64 row)
 /* One frame-pointer step: the fallback where no table covers pc, and all of --unwind fp. Like the
  * kernel's user callchain walker, a return address is kept even when the saved rbp beside it is
  * no frame pointer (code built without them): the chain then ends at the next step. */
-static __always_inline long fp_step(struct walk_vars *v)
+static __always_inline long fp_step(struct walk_state *ws, struct walk_vars *v)
 {
 	__u64 frame[2]; /* saved rbp, return address */
 	__u64 bp = v->bp;
 
-	if (!bp || bpf_probe_read_user(frame, sizeof(frame), (void *)bp) || !frame[1]) {
+	if (!bp || stack_read2(ws, bp, frame) || !frame[1]) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
 		return 1;
 	}
@@ -350,7 +473,7 @@ static long unwind_step(__u32 idx, void *arg)
 	lookup_pc = (n == 0 && v->exact) ? v->pc : v->pc - 1;
 
 	if (!w->proc) /* --unwind fp, or no tables for this process yet */
-		return fp_step(v);
+		return fp_step(w->ws, v);
 	mi = find_mapping(w->proc, v, lookup_pc);
 	if (mi == NOT_FOUND)
 		v->unknown_pc = 1;
@@ -391,7 +514,7 @@ no_row:
 				    : FLAMED_METRIC_UNWIND_STOP_NO_MAPPING;
 			return 1;
 		}
-		if (fp_step(v)) {
+		if (fp_step(w->ws, v)) {
 			/* say why the tables did not help, unless reading failed */
 			if (v->stop == FLAMED_METRIC_UNWIND_STOP_FP_END)
 				v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW
@@ -429,7 +552,7 @@ no_row:
 	/* the common frame (push rbp after the call) keeps rbp right below the return address:
 	 * one read for both; if it faults (the pair straddles a page), read them one by one */
 	if ((row->kinds >> 4) == FLAMED_RBP_AT_CFA && row->rbp_off == -2 &&
-	    !bpf_probe_read_user(pair, sizeof(pair), (void *)(cfa - 16))) {
+	    !stack_read2(w->ws, cfa - 16, pair)) {
 		bp = pair[0];
 		ra = pair[1];
 		goto have_ra;
@@ -465,24 +588,25 @@ have_ra:
 	return 0;
 }
 
-/* Walk the user stack with the process's unwind tables into scratch slot 1. Returns the stack's
- * hash in this generation's stacks map, or 0. */
-static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, void *stacks,
+/* Walk the user stack (with proc's unwind tables, or frame pointers) into scratch slot 1 and
+ * store it in the stacks map of generation gen; returns its hash or 0. Sets ws->py_state unless
+ * ws->skip_py, and ws->v.unknown_pc when the maps snapshot is behind. */
+static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __u32 gen,
 					     struct task_struct *task,
 					     const struct flamed_unwind_proc *proc,
-					     bool *ret_unknown)
+					     struct walk_state *ws, __u64 *t)
 {
-	__u32 slot = 1, zero = 0;
-	struct walk_ctx w = { .proc = proc };
+	__u32 slot = 1;
+	struct walk_ctx w = { .proc = proc, .ws = ws, .v = &ws->v };
 	struct pt_regs *regs;
-	__u64 cs;
+	int py;
 
 	w.st = bpf_map_lookup_elem(&scratch, &slot);
-	w.v = bpf_map_lookup_elem(&walk_scratch, &zero);
-	if (!w.st || !w.v)
+	if (!w.st)
 		return 0;
 	w.st->nr = 0;
 	w.st->flags = 0;
+	w.ws->win_base = 0;
 	w.v->stop = 0;
 	w.v->unknown_pc = 0;
 	w.v->dwarf_frames = 0;
@@ -490,9 +614,7 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 	w.v->pending = 0;
 	w.v->cache_hits = 0;
 	w.v->last_m = NOT_FOUND;
-	/* the context allows only 8-byte loads; cs shares its word with padding */
-	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
-	if ((cs & 3) == 3) { /* the sample hit user mode: its registers are exact */
+	if (VLOAD(ws->user_mode)) { /* the sample hit user mode: its registers are exact */
 		w.v->pc = ctx->regs.ip;
 		w.v->sp = ctx->regs.sp;
 		w.v->bp = ctx->regs.bp;
@@ -521,11 +643,16 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, vo
 		w.st->flags |= FLAMED_STACK_TRUNCATED;
 		count(FLAMED_METRIC_USTACK_TRUNCATED);
 	}
-	*ret_unknown = w.v->unknown_pc;
+	phase(FLAMED_METRIC_NS_UWALK, t);
 	if (w.st->nr == 0)
 		return 0;
-	py_walk(w.st, active_gen); /* a CPython process: its Python frames, linked at the end */
-	return store_stack(stacks, w.st, 0x75736572);
+	if (!VLOAD(ws->skip_py)) {
+		/* a CPython process: its Python frames, linked at the end */
+		py = py_walk(w.st, gen);
+		ws->py_state = py >= 0;
+	}
+	phase(FLAMED_METRIC_NS_PY, t);
+	return store_stack(w.st, gen, 0x75736572);
 }
 
 /* Address-space cookie: the mm pointer mixed with the process's start time. The kernel reuses
@@ -559,29 +686,40 @@ static __always_inline bool send_event(__u32 type, __u32 tgid, __u64 aspace,
 	return true;
 }
 
-static __always_inline void announce(__u32 tgid, __u64 aspace, struct task_struct *task)
+/* This CPU's recent slot for tgid (NULL only if the map lookup fails) */
+static __always_inline struct recent_proc *recent_slot(__u32 tgid)
 {
-	struct aspace_key ak = { .aspace = aspace, .tgid = tgid };
-	struct aspace_key *slot = NULL;
 	__u32 zero = 0;
-	__u8 one = 1;
 	struct known_recent *recent = bpf_map_lookup_elem(&known_recent, &zero);
 
-	/* the pair this CPU saw known last for this slot: no hash lookup (whole host at 99 Hz,
-	 * cold, the lookup in "known" cost ~1.2 us of a sample; bench/RESULTS.md, issue 13) */
-	if (recent) {
-		slot = &recent->pairs[tgid & (KNOWN_RECENT_SLOTS - 1)];
-		if (slot->tgid == tgid && slot->aspace == aspace)
-			return;
+	return recent ? &recent->pairs[tgid & (KNOWN_RECENT_SLOTS - 1)] : NULL;
+}
+
+/* Make sure userspace knows (tgid, aspace). ws->hit: this CPU's slot already holds the pair (no
+ * hash lookup: whole host at 99 Hz, cold, the lookup in "known" cost ~1.2 us of a sample;
+ * bench/RESULTS.md, issue 13). ws->py_state, when looked up, is noted in the slot for py_ep. */
+static __always_inline void announce(struct walk_state *ws, struct recent_proc *slot, __u32 tgid,
+				     __u64 aspace, struct task_struct *task, __u32 py_ep)
+{
+	struct aspace_key ak = { .aspace = aspace, .tgid = tgid };
+	__s32 py_state;
+	__u8 one = 1;
+
+	if (!VLOAD(ws->hit)) {
+		if (!bpf_map_lookup_elem(&known, &ak)) {
+			/* not marked known when the event is lost: the next sample announces it
+			 * again */
+			if (!send_event(FLAMED_EVENT_NEW_ASPACE, tgid, aspace, task))
+				return;
+			bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
+		}
+		slot->aspace = aspace;
+		slot->tgid = tgid;
+		slot->py = ~0u;
 	}
-	if (!bpf_map_lookup_elem(&known, &ak)) {
-		/* not marked known when the event is lost: the next sample announces it again */
-		if (!send_event(FLAMED_EVENT_NEW_ASPACE, tgid, aspace, task))
-			return;
-		bpf_map_update_elem(&known, &ak, &one, BPF_ANY);
-	}
-	if (slot)
-		*slot = ak;
+	py_state = *(volatile __s32 *)&ws->py_state;
+	if (py_state >= 0)
+		slot->py = py_ep << 1 | (__u32)py_state;
 }
 
 /* The walker met code outside every mapping userspace described (a library loaded after the
@@ -598,15 +736,100 @@ static __always_inline void request_remap(struct flamed_unwind_proc *proc, __u32
 	}
 }
 
+/* Add n samples of key to the counts map; 0, or -1 when the map is full (counted, samples lost). */
+static __always_inline int add_count(void *counts, struct flamed_count_key *key, __u64 n)
+{
+	__u64 *val = bpf_map_lookup_elem(counts, key);
+	long err;
+
+	if (val) {
+		__sync_fetch_and_add(val, n);
+		return 0;
+	}
+	err = bpf_map_update_elem(counts, key, &n, BPF_NOEXIST);
+	if (err == -EEXIST) { /* another CPU inserted it first */
+		val = bpf_map_lookup_elem(counts, key);
+		if (val)
+			__sync_fetch_and_add(val, n);
+		return 0;
+	}
+	if (err) {
+		add(FLAMED_METRIC_COUNT_MAP_FULL, n);
+		return -1;
+	}
+	return 0;
+}
+
+static __always_inline bool same_key(const struct flamed_count_key *a,
+				     const struct flamed_count_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	for (__u32 i = 0; i < sizeof(*a) / 8; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+/* Count the sample in this CPU's slot for key: true when done there, false when the slot belongs
+ * to an older generation userspace has not collected yet (the caller counts in the map). A slot
+ * of another key of this generation is moved to the map first. */
+static __always_inline bool count_in_slot(struct flamed_count_key *key, __u32 gen, void *counts)
+{
+	__u32 zero = 0, i, n, sgen;
+	struct flamed_count_slots *slots = bpf_map_lookup_elem(&count_slots, &zero);
+	struct flamed_count_slot *cs;
+
+	if (!slots)
+		return false;
+	i = (__u32)(((key->user_stack ^ key->kern_stack ^ key->tid) * 0x9e3779b97f4a7c15ULL) >> 60);
+	cs = &slots->s[i & (FLAMED_COUNT_SLOTS - 1)];
+	n = cs->n;
+	sgen = cs->gen;
+	if (n && sgen == gen && same_key(&cs->key, key)) {
+		cs->n = n + 1;
+		count(FLAMED_METRIC_COUNT_SLOT_HITS);
+		return true;
+	}
+	if (n && sgen != gen) {
+		if ((__s32)(*(volatile __u32 *)&collected_gen - sgen) < 0)
+			return false; /* userspace has yet to collect it */
+	} else if (n) {
+		/* the slot's key moves to the map; a full map loses its samples (counted) */
+		add_count(counts, &cs->key, n);
+	}
+	cs->key = *key;
+	cs->gen = gen;
+	cs->n = 1;
+	return true;
+}
+
+/* Count one sample of key in generation gen: in this CPU's slot, else in the counts map; 0, or -1
+ * when it was lost to a full map (counted). A global function: verified once, apart from the
+ * walker's states. */
+__noinline int count_sample(struct flamed_count_key *key, __u32 gen)
+{
+	void *counts = gen & 1 ? (void *)&counts1 : (void *)&counts0;
+
+	if (!key)
+		return -1;
+	if (count_in_slot(key, gen, counts))
+		return 0;
+	return add_count(counts, key, 1);
+}
+
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	struct flamed_count_key key = {};
 	struct task_struct *task;
-	__u64 pid_tgid, *val, one = 1;
-	void *counts, *stacks;
-	long err;
+	__u64 pid_tgid, t = 0, cs;
+	struct recent_proc *slot;
+	struct walk_state *ws;
+	__u32 gen, py_ep, zero = 0;
 
+	if (cfg_phase_times)
+		t = bpf_ktime_get_ns();
 	count(FLAMED_METRIC_SAMPLES);
 	pid_tgid = bpf_get_current_pid_tgid();
 	key.tgid = pid_tgid >> 32;
@@ -624,21 +847,32 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 
-	if (active_gen) {
-		counts = &counts1;
-		stacks = &stacks1;
-	} else {
-		counts = &counts0;
-		stacks = &stacks0;
-	}
+	gen = *(volatile __u32
+			*)&active_gen; /* once: every map of this sample from one generation */
+	ws = bpf_map_lookup_elem(&walk_scratch, &zero);
+	slot = recent_slot(key.tgid);
+	if (!ws || !slot)
+		return 0; /* cannot happen (per-CPU arrays, key 0): the verifier needs the check */
 
 	task = bpf_get_current_task_btf();
 	key.aspace = aspace_cookie(task);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	key.kern_stack = capture_kernel_stack(ctx, stacks);
+	py_ep = *(volatile __u32 *)&py_epoch;
+	ws->hit = key.aspace && slot->tgid == key.tgid && slot->aspace == key.aspace;
+	/* this CPU found it is not a CPython process, and none was registered since */
+	ws->skip_py = ws->hit && slot->py == py_ep << 1;
+	ws->py_state = -1;
+	/* the context allows only 8-byte loads; cs shares its word with padding */
+	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
+	ws->user_mode = (cs & 3) == 3;
+	phase(FLAMED_METRIC_NS_HEAD, &t);
+	/* a sample in user mode has no kernel stack: bpf_get_stack() would only say so, at ~1 us
+	 * of cold caches (bench/RESULTS.md, issue 13) */
+	if (!VLOAD(ws->user_mode))
+		key.kern_stack = capture_kernel_stack(ctx, gen);
+	phase(FLAMED_METRIC_NS_KSTACK, &t);
 	if (key.aspace) { /* kernel threads have no mm and no user stack */
 		struct flamed_unwind_proc *proc = NULL;
-		bool unknown = false;
 
 		if (cfg_unwind_mode != FLAMED_UNWIND_FP) {
 			proc = bpf_map_lookup_elem(&unwind_procs, &key.tgid);
@@ -649,28 +883,20 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		}
 		/* without tables the same walker follows frame pointers, ~30% cheaper per frame
 		 * than the kernel's user callchain walk behind bpf_get_stack() */
-		key.user_stack = walk_user_stack(ctx, stacks, task, proc, &unknown);
-		if (proc && unknown)
+		ws->v.unknown_pc = 0;
+		key.user_stack = walk_user_stack(ctx, gen, task, proc, ws, &t);
+		if (proc && VLOAD(ws->v.unknown_pc))
 			request_remap(proc, key.tgid, key.aspace, task);
+		phase(FLAMED_METRIC_NS_USTORE, &t);
 	}
 
-	val = bpf_map_lookup_elem(counts, &key);
-	if (val) {
-		__sync_fetch_and_add(val, 1);
-	} else {
-		err = bpf_map_update_elem(counts, &key, &one, BPF_NOEXIST);
-		if (err == -EEXIST) { /* another CPU inserted it first */
-			val = bpf_map_lookup_elem(counts, &key);
-			if (val)
-				__sync_fetch_and_add(val, 1);
-		} else if (err) {
-			count(FLAMED_METRIC_COUNT_MAP_FULL);
-			return 0;
-		}
-	}
+	if (count_sample(&key, gen))
+		return 0;
 	count(FLAMED_METRIC_COUNTED);
+	phase(FLAMED_METRIC_NS_COUNT, &t);
 	if (key.aspace)
-		announce(key.tgid, key.aspace, task);
+		announce(ws, slot, key.tgid, key.aspace, task, py_ep);
+	phase(FLAMED_METRIC_NS_ANNOUNCE, &t);
 	return 0;
 }
 

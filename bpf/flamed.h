@@ -52,6 +52,20 @@ enum flamed_metric {
 						* being built (or was just evicted): frame
 						* pointers there */
 	FLAMED_METRIC_UNWIND_ROW_CACHE_HITS, /* frames whose row came from the walker's row cache */
+	/* Where a sample's time goes, in ns summed over samples: only with FLAMED_BPF_PHASES=1 in
+	 * flamed's environment (a bench knob, bench/bpf_phases.py); otherwise the verifier prunes
+	 * the clock reads and these stay 0. */
+	FLAMED_METRIC_NS_HEAD,	       /* filters, address-space cookie, comm */
+	FLAMED_METRIC_NS_KSTACK,       /* kernel stack: bpf_get_stack, hash, store */
+	FLAMED_METRIC_NS_UWALK,	       /* user stack walk (tables or frame pointers) */
+	FLAMED_METRIC_NS_PY,	       /* Python frames */
+	FLAMED_METRIC_NS_USTORE,       /* user stack hash and store */
+	FLAMED_METRIC_NS_COUNT,	       /* the counts map */
+	FLAMED_METRIC_NS_ANNOUNCE,     /* the known-process check (and its event) */
+	FLAMED_METRIC_STACK_SEEN_HITS, /* stacks this CPU stored earlier in the generation: no
+					* stacks-map lookup */
+	FLAMED_METRIC_COUNT_SLOT_HITS, /* samples added up in a per-CPU count slot: no counts-map
+					* lookup */
 	FLAMED_METRIC__MAX,
 };
 
@@ -63,6 +77,20 @@ struct flamed_count_key {
 	__u32 tgid;	  /* process id (init namespace) */
 	__u32 tid;	  /* thread id (init namespace) */
 	char comm[FLAMED_COMM_LEN]; /* thread name */
+};
+
+/* The program's per-CPU count slots (the "count_slots" map): the counts of the keys a CPU
+ * sampled last, added up there and moved to the counts map only when the slot is needed for
+ * another key; userspace collects the slots of a generation after its maps. */
+#define FLAMED_COUNT_SLOTS 16
+struct flamed_count_slot {
+	struct flamed_count_key key;
+	__u32 gen; /* active_gen the counts belong to */
+	__u32 n;   /* samples; 0: free */
+	__u64 pad; /* to a cache line */
+};
+struct flamed_count_slots {
+	struct flamed_count_slot s[FLAMED_COUNT_SLOTS];
 };
 
 /* Value of the "stacks" maps: the frames, deduplicated by hash. */
@@ -232,6 +260,7 @@ _Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mappin
 
 _Static_assert(sizeof(struct flamed_count_key) == 48, "flamed_count_key layout changed");
 _Static_assert(sizeof(struct flamed_stack) == 8 + 8 * FLAMED_MAX_FRAMES, "flamed_stack layout");
+_Static_assert(sizeof(struct flamed_count_slot) == 64, "flamed_count_slot: one cache line");
 _Static_assert(sizeof(struct flamed_proc_event) == 40, "flamed_proc_event layout changed");
 
 #endif /* FLAMED_H */

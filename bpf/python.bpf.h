@@ -231,8 +231,9 @@ static __always_inline void py_find_thread(struct py_ctx *c, __u32 tid, __u64 as
 }
 
 /* If the sampled process runs a CPython flamed registered, record its Python frames as their
- * own stack in stacks{gen} and append that stack's hash to the user stack ust, flagging it
- * FLAMED_STACK_PYTHON. Returns the number of Python frames (0: none, native frames only). */
+ * own stack in the stacks map of generation gen and append that stack's hash to the user stack
+ * ust, flagging it FLAMED_STACK_PYTHON. Returns the number of Python frames (0: none, native
+ * frames only), or -1 when the process is not a registered CPython. */
 __noinline int py_walk(struct flamed_stack *ust, __u32 gen)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -244,7 +245,7 @@ __noinline int py_walk(struct flamed_stack *ust, __u32 gen)
 		return 0;
 	c.p = bpf_map_lookup_elem(&py_procs, &tgid);
 	if (!c.p)
-		return 0;
+		return -1; /* not a CPython process flamed registered */
 	count(FLAMED_METRIC_PY_WALKS);
 	aspace = aspace_cookie(task);
 	if (c.p->aspace != aspace) {
@@ -282,7 +283,7 @@ __noinline int py_walk(struct flamed_stack *ust, __u32 gen)
 	}
 	add(FLAMED_METRIC_PY_FRAMES, n);
 	/* the words are not addresses: unique per (code, offset), and the hash seed differs */
-	h = store_stack(gen ? (void *)&stacks1 : (void *)&stacks0, &c.s->st, 0x70797468);
+	h = store_stack(&c.s->st, gen, 0x70797468);
 	if (!h)
 		return 0;
 	n = ust->nr;

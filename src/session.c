@@ -774,18 +774,19 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
 		 (unsigned long long)collector__samples(window), collector__nr_processes(window),
 		 (unsigned long long)dropped, (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL]);
-	log_info(
-		"stacks: %.1f%% of frames symbolized (+%.1f%% by function start); stack map full "
-		"%llu, kernel stack errors %llu, user stack errors %llu, no user stack %llu, "
-		"truncated %llu; processes vanished before snapshot %llu, lost process events %llu",
-		sym, by_start, (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
-		(unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
-		(unsigned long long)m[FLAMED_METRIC_USTACK_ERR],
-		(unsigned long long)bs->no_user_stack,
-		(unsigned long long)(m[FLAMED_METRIC_KSTACK_TRUNCATED] +
-				     m[FLAMED_METRIC_USTACK_TRUNCATED]),
-		(unsigned long long)ps.vanished,
-		(unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
+	log_info("stacks: %.1f%% of frames symbolized (+%.1f%% by function start); stack map full "
+		 "%llu, stacks missing %llu, kernel stack errors %llu, user stack errors %llu, no "
+		 "user stack %llu, truncated %llu; processes vanished before snapshot %llu, lost "
+		 "process events %llu",
+		 sym, by_start, (unsigned long long)m[FLAMED_METRIC_STACK_MAP_FULL],
+		 (unsigned long long)bs->stacks_missing,
+		 (unsigned long long)m[FLAMED_METRIC_KSTACK_ERR],
+		 (unsigned long long)m[FLAMED_METRIC_USTACK_ERR],
+		 (unsigned long long)bs->no_user_stack,
+		 (unsigned long long)(m[FLAMED_METRIC_KSTACK_TRUNCATED] +
+				      m[FLAMED_METRIC_USTACK_TRUNCATED]),
+		 (unsigned long long)ps.vanished,
+		 (unsigned long long)m[FLAMED_METRIC_PROC_EVENT_LOST]);
 	/* only when a process made flamed refuse or give up something (always with -v) */
 	refused = ps.files_failed + ps.files_refused + ps.files_lost + ps.refreshes_throttled +
 		  ps.mappings_dropped + ps.pid_reused + ps.stat_bad + ps.maps_too_big +

@@ -75,6 +75,15 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_PY_STALE] = "python_stale",
 	[FLAMED_METRIC_UNWIND_TABLE_PENDING] = "unwind_table_pending",
 	[FLAMED_METRIC_UNWIND_ROW_CACHE_HITS] = "unwind_row_cache_hits",
+	[FLAMED_METRIC_NS_HEAD] = "ns_head",
+	[FLAMED_METRIC_NS_KSTACK] = "ns_kernel_stack",
+	[FLAMED_METRIC_NS_UWALK] = "ns_user_walk",
+	[FLAMED_METRIC_NS_PY] = "ns_python",
+	[FLAMED_METRIC_NS_USTORE] = "ns_user_store",
+	[FLAMED_METRIC_NS_COUNT] = "ns_count",
+	[FLAMED_METRIC_NS_ANNOUNCE] = "ns_announce",
+	[FLAMED_METRIC_STACK_SEEN_HITS] = "stack_seen_hits",
+	[FLAMED_METRIC_COUNT_SLOT_HITS] = "count_slot_hits",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
@@ -234,6 +243,8 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	s->skel->rodata->cfg_follow_forks = opts->follow_forks;
 	s->skel->rodata->cfg_include_idle = opts->include_idle;
 	s->skel->rodata->cfg_unwind_mode = opts->unwind_mode;
+	/* a bench knob, not a flag: clock reads between the program's phases (flamed.h) */
+	s->skel->rodata->cfg_phase_times = getenv("FLAMED_BPF_PHASES") != NULL;
 
 	s->map_entries = map_entries_for(nr_cpus, opts->freq_hz, opts->drain_ms);
 	counts[0] = s->skel->maps.counts0;
@@ -459,6 +470,40 @@ static int drain_count(struct sampler *s, const void *key, const void *val, void
 	return d->on_count(key, *(const uint64_t *)val, d->ctx);
 }
 
+/* The counts of generation gen still in the CPUs' count slots (flamed.h). Programs leave a slot of
+ * an older generation alone until collected_gen says it was read, so the slots read here are
+ * quiescent like the maps; afterwards the CPUs may reuse them. */
+static int collect_count_slots(struct sampler *s, __u32 gen, struct drain_ctx *d)
+{
+	struct flamed_count_slots *all = calloc(s->nr_possible_cpus, sizeof(*all));
+	__u32 zero = 0;
+	int err = 0;
+
+	if (!all)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(s->skel->maps.count_slots, &zero, sizeof(zero), all,
+				 s->nr_possible_cpus * sizeof(*all), 0)) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (int c = 0; c < s->nr_possible_cpus; c++) {
+		for (int i = 0; i < FLAMED_COUNT_SLOTS; i++) {
+			const struct flamed_count_slot *cs = &all[c].s[i];
+
+			if (cs->n && cs->gen == gen) {
+				err = d->on_count(&cs->key, cs->n, d->ctx);
+				if (err < 0)
+					goto cleanup;
+			}
+		}
+	}
+	err = 0;
+	__atomic_store_n(&s->skel->data->collected_gen, gen, __ATOMIC_SEQ_CST);
+cleanup:
+	free(all);
+	return err;
+}
+
 int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_fn on_count,
 		   void *ctx)
 {
@@ -467,17 +512,21 @@ int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_f
 	 * program that read the old generation to finish before we read it */
 	const struct timespec grace = { .tv_nsec = 2 * 1000 * 1000 };
 	__u32 old = s->skel->bss->active_gen;
-	struct bpf_map *stacks = old ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
-	struct bpf_map *counts = old ? s->skel->maps.counts1 : s->skel->maps.counts0;
+	struct bpf_map *stacks = old & 1 ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
+	struct bpf_map *counts = old & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0;
 	int err;
 
-	__atomic_store_n(&s->skel->bss->active_gen, !old, __ATOMIC_SEQ_CST);
+	/* a counter, not a bit: the program's per-CPU note of stacks already stored is tagged with
+	 * it, and must not match again when these maps come back into use two drains later */
+	__atomic_store_n(&s->skel->bss->active_gen, old + 1, __ATOMIC_SEQ_CST);
 	nanosleep(&grace, NULL);
 	err = drain_map(s, stacks, sizeof(__u64), sizeof(struct flamed_stack), drain_stack, &d);
 	if (err)
 		return err;
-	return drain_map(s, counts, sizeof(struct flamed_count_key), sizeof(__u64), drain_count,
-			 &d);
+	err = drain_map(s, counts, sizeof(struct flamed_count_key), sizeof(__u64), drain_count, &d);
+	if (err)
+		return err;
+	return collect_count_slots(s, old, &d);
 }
 
 #define BATCH_BLOCKS 256 /* blocks per update syscall: a 1 MiB staging buffer */
@@ -566,6 +615,8 @@ int sampler__set_py_proc(struct sampler *s, uint32_t tgid, const struct flamed_p
 	if (bpf_map__update_elem(s->skel->maps.py_procs, &tgid, sizeof(tgid), proc, sizeof(*proc),
 				 BPF_ANY))
 		return -errno;
+	/* after the update: a CPU that noted "not CPython" before it must look again */
+	__atomic_fetch_add(&s->skel->bss->py_epoch, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -573,6 +624,7 @@ int sampler__delete_py_proc(struct sampler *s, uint32_t tgid)
 {
 	if (bpf_map__delete_elem(s->skel->maps.py_procs, &tgid, sizeof(tgid), 0))
 		return -errno;
+	__atomic_fetch_add(&s->skel->bss->py_epoch, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -613,7 +665,13 @@ size_t sampler__map_bytes(const struct sampler *s)
 	return 2 * per_gen + 256 * 1024 /* events */ +
 	       /* unwind_blocks: in the unwind_loader stats */
 	       (s->tables ? (size_t)FLAMED_UNWIND_ROW_CACHE * 24 : 0) + 16384 * 24 /* known */ +
-	       (256 /* known_recent */ + 2 * sizeof(struct flamed_stack)) * s->nr_possible_cpus;
+	       /* per-CPU arrays: scratch stacks, walker, recent processes, seen stacks, count
+	        * slots */
+	       (size_t)s->nr_possible_cpus * (bpf_map__value_size(s->skel->maps.scratch) * 2 +
+					      bpf_map__value_size(s->skel->maps.walk_scratch) +
+					      bpf_map__value_size(s->skel->maps.known_recent) +
+					      bpf_map__value_size(s->skel->maps.stack_seen) +
+					      bpf_map__value_size(s->skel->maps.count_slots));
 }
 
 void sampler__detach(struct sampler *s)

@@ -21,6 +21,9 @@ for variant in nofp fp lib; do
 	[ "$RC" = 0 ] || fail "flamed exited $RC"
 	check_outputs "$prog" "$TEST_TMP/$prog.folded" "$TEST_TMP/$prog.pb.gz"
 	grep -q '^flamed: unwind: ' "$TEST_TMP/$prog.err" || fail "no unwind summary line"
+	# a count whose stack no drain had: the per-CPU "stack already stored" note outliving its
+	# generation (10 s: the maps of each generation are reused five times)
+	grep -q "stacks missing 0," "$TEST_TMP/$prog.err" || fail "counts referred to stacks never drained"
 	check shares "$TEST_TMP/$prog.folded" --comm "$prog" --expect "$TEST_TMP/$prog.out" \
 		--tolerance 2 --main-min 99
 	check reach "$TEST_TMP/$prog.folded" --comm "$prog" --frame main \
