@@ -839,8 +839,10 @@ static __always_inline bool count_in_slot(struct flamed_count_key *key, __u32 ge
 		if ((__s32)(*(volatile __u32 *)&collected_gen - sgen) < 0)
 			return false; /* userspace has yet to collect it */
 	} else if (n) {
-		/* the slot's key moves to the map; a full map loses its samples (counted) */
-		add_count(counts, &cs->key, n);
+		/* the slot's key moves to the map; a full map loses its samples: counted as
+		 * count_map_full, and no longer as counted */
+		if (add_count(counts, &cs->key, n))
+			add(FLAMED_METRIC_COUNTED, -(__u64)n);
 	}
 	cs->key = *key;
 	cs->gen = gen;

@@ -14,7 +14,7 @@ enum flamed_metric {
 	FLAMED_METRIC_IDLE,		/* pid 0 (idle task) skipped */
 	FLAMED_METRIC_SELF,		/* flamed's own process skipped */
 	FLAMED_METRIC_FILTERED,		/* not a target process (-p / --) */
-	FLAMED_METRIC_COUNTED,		/* added to the counts map */
+	FLAMED_METRIC_COUNTED,		/* added to the counts (a count slot, or the map) */
 	FLAMED_METRIC_COUNT_MAP_FULL,	/* counts map full: sample DROPPED */
 	FLAMED_METRIC_STACK_MAP_FULL,	/* stacks map full: sample kept without that stack */
 	FLAMED_METRIC_KSTACK_ERR,	/* bpf_get_stack(kernel) < 0 */

@@ -767,13 +767,20 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			  const struct build_stats *bs)
 {
 	struct proc_table_stats ps = proc_table__stats(c->procs);
-	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL], refused;
+	uint64_t samples = collector__samples(window), refused;
+	/* every sample the program counted must reach the window: the run's one window holds all
+	 * the drains (the last after sampling stopped), so a difference is a loss between the BPF
+	 * maps or count slots and the profile */
+	uint64_t lost = m[FLAMED_METRIC_COUNTED] > samples ? m[FLAMED_METRIC_COUNTED] - samples : 0;
+	uint64_t dropped = m[FLAMED_METRIC_COUNT_MAP_FULL] + lost;
 	double sym = bs->frames ? 100.0 * (bs->frames - bs->frames_unsymbolized) / bs->frames : 100;
 	double by_start = bs->frames ? 100.0 * bs->frames_by_start / bs->frames : 0;
 
-	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu)",
-		 (unsigned long long)collector__samples(window), collector__nr_processes(window),
-		 (unsigned long long)dropped, (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL]);
+	log_info("%llu samples, %zu processes, %llu dropped (count map full %llu, lost in the "
+		 "drain %llu)",
+		 (unsigned long long)samples, collector__nr_processes(window),
+		 (unsigned long long)dropped, (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
+		 (unsigned long long)lost);
 	log_info("stacks: %.1f%% of frames symbolized (+%.1f%% by function start); stack map full "
 		 "%llu, stacks missing %llu, kernel stack errors %llu, user stack errors %llu, no "
 		 "user stack %llu, truncated %llu; processes vanished before snapshot %llu, lost "

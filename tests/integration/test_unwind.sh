@@ -24,6 +24,8 @@ for variant in nofp fp lib; do
 	# a count whose stack no drain had: the per-CPU "stack already stored" note outliving its
 	# generation (10 s: the maps of each generation are reused five times)
 	grep -q "stacks missing 0," "$TEST_TMP/$prog.err" || fail "counts referred to stacks never drained"
+	# and every sample the program counted (in its per-CPU count slots, or the map) arrived
+	grep -q "lost in the drain 0)" "$TEST_TMP/$prog.err" || fail "samples lost between BPF and the profile"
 	check shares "$TEST_TMP/$prog.folded" --comm "$prog" --expect "$TEST_TMP/$prog.out" \
 		--tolerance 2 --main-min 99
 	check reach "$TEST_TMP/$prog.folded" --comm "$prog" --frame main \
