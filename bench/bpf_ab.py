@@ -23,6 +23,7 @@ PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_python", "ns_user_st
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,12 +43,15 @@ def start_load(kind, secs, work):
                             "-I" + os.path.join(SRC, "tests", "workloads"), "-o", deep,
                             os.path.join(HERE, "workloads", "deep.c")], check=True)
         return [subprocess.Popen([deep, "-d", "20", "-t", "0", "-s", str(secs + 5)],
-                                 stdout=subprocess.DEVNULL) for _ in range(2)]
+                                 stdout=subprocess.DEVNULL, start_new_session=True)
+                for _ in range(2)]
     src = os.path.join(SRC, "tests", "workloads", "cpp_names.cpp")
     inc = os.path.join(SRC, "tests", "workloads")
     loop = ("end=$((SECONDS + %d)); while [ $SECONDS -lt $end ]; do "
             "g++ -O2 -I%s -c %s -o %s/ab.$$.o; done" % (secs + 5, inc, src, work))
-    return [subprocess.Popen(["bash", "-c", loop], stdout=subprocess.DEVNULL) for _ in range(2)]
+    # own process groups: stopping a loop stops its compiler too
+    return [subprocess.Popen(["bash", "-c", loop], stdout=subprocess.DEVNULL,
+                             start_new_session=True) for _ in range(2)]
 
 
 def one(binary, args, work):
@@ -66,7 +70,10 @@ def one(binary, args, work):
         poll.join()
     finally:
         for proc in load:
-            proc.kill()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             proc.wait()
     if p.returncode or poll.last is None:
         raise RuntimeError("%s failed (exit %d): %s" % (binary, p.returncode, err[-1000:]))

@@ -222,21 +222,30 @@ class Bench:
         return proc
 
     def start_bg(self, argv):
+        # a process group of its own: a workload that forks (deep.py's processes) is stopped
+        # whole, not left spinning into the next measurement
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             stdin=subprocess.DEVNULL)
+                             stdin=subprocess.DEVNULL, start_new_session=True)
         self.bg.append(p)
         return p
 
+    @staticmethod
+    def signal_group(p, sig):
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+
     def stop_bg(self, procs):
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
+            self.signal_group(p, signal.SIGTERM)
         for p in procs:
             try:
                 p.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                p.kill()
+                self.signal_group(p, signal.SIGKILL)
                 p.wait()
+            self.signal_group(p, signal.SIGKILL)  # children that outlived their parent
             if p in self.bg:
                 self.bg.remove(p)
 
