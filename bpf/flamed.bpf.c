@@ -329,11 +329,10 @@ struct walk_state {
 	/* the sample's own facts, kept here rather than in registers: the verifier tracks a flag
 	 * held in a register through every later path (each doubling the states it explores,
 	 * bpf_loop's callback included), while a value read back from map memory is unknown */
-	__u32 user_mode; /* the sample hit user mode */
-	__u32 hit;	 /* this CPU's recent slot holds the (tgid, address space) */
-	__u32 skip_py;	 /* ... and notes it is not a CPython process at this py_epoch */
-	__s32 py_state;	 /* -1 not looked up this sample, else whether it is one */
-	__u64 win_base;	 /* user address of win[0]; 0: nothing read yet */
+	__u32 hit;	/* this CPU's recent slot holds the (tgid, address space) */
+	__u32 skip_py;	/* ... and notes it is not a CPython process at this py_epoch */
+	__s32 py_state; /* -1 not looked up this sample, else whether it is one */
+	__u64 win_base; /* user address of win[0]; 0: nothing read yet */
 	__u64 win[STACK_WIN_WORDS];
 	/* the rows this CPU's walks found last, by (table id, pc), in front of row_cache: a
 	 * row_cache hit is a cache and a TLB miss at 19-99 Hz (its 768 KiB span ~190 pages), and a
@@ -363,52 +362,33 @@ struct walk_ctx {
 	struct walk_state *ws;
 };
 
-/* Two words of the user stack at addr (out[0] at addr, out[1] above it), from the window when it
- * holds them, else through a new window read at addr; 0 or the read's error. */
-static __always_inline long stack_read2(struct walk_state *ws, __u64 addr, __u64 *out)
+/* words (1 or 2, a constant) words of the user stack from addr up into out, from the window when
+ * it holds them, else through a new window read at addr; 0 or the read's error. */
+static __always_inline long stack_read(struct walk_state *ws, __u64 addr, __u64 *out,
+				       const __u32 words)
 {
 	__u64 off = addr - ws->win_base, idx;
 
-	if (!(addr & 7) && ws->win_base && off <= (STACK_WIN_WORDS - 2) * 8) {
+	if (!(addr & 7) && ws->win_base && off <= (STACK_WIN_WORDS - words) * 8) {
 		idx = off >> 3;
 		barrier_var(idx);
-		if (idx < STACK_WIN_WORDS - 1) {
+		if (idx <= STACK_WIN_WORDS - words) {
 			out[0] = ws->win[idx];
-			out[1] = ws->win[idx + 1];
+			if (words == 2)
+				out[1] = ws->win[idx + 1];
 			return 0;
 		}
 	}
 	if (!(addr & 7) && !bpf_probe_read_user(ws->win, sizeof(ws->win), (void *)addr)) {
 		ws->win_base = addr;
 		out[0] = ws->win[0];
-		out[1] = ws->win[1];
+		if (words == 2)
+			out[1] = ws->win[1];
 		return 0;
 	}
 	/* unaligned, or the window would cross the end of the stack's mapping */
 	ws->win_base = 0;
-	return bpf_probe_read_user(out, 2 * sizeof(__u64), (void *)addr);
-}
-
-/* One word of the user stack at addr, like stack_read2(). */
-static __always_inline long stack_read1(struct walk_state *ws, __u64 addr, __u64 *out)
-{
-	__u64 off = addr - ws->win_base, idx;
-
-	if (!(addr & 7) && ws->win_base && off <= (STACK_WIN_WORDS - 1) * 8) {
-		idx = off >> 3;
-		barrier_var(idx);
-		if (idx < STACK_WIN_WORDS) {
-			*out = ws->win[idx];
-			return 0;
-		}
-	}
-	if (!(addr & 7) && !bpf_probe_read_user(ws->win, sizeof(ws->win), (void *)addr)) {
-		ws->win_base = addr;
-		*out = ws->win[0];
-		return 0;
-	}
-	ws->win_base = 0;
-	return bpf_probe_read_user(out, sizeof(__u64), (void *)addr);
+	return bpf_probe_read_user(out, words * sizeof(__u64), (void *)addr);
 }
 
 /* Index of the mapping of proc containing pc, or NOT_FOUND. The previous frame's mapping is
@@ -473,7 +453,7 @@ static __always_inline long fp_step(struct walk_state *ws, struct walk_vars *v)
 	__u64 frame[2]; /* saved rbp, return address */
 	__u64 bp = v->bp;
 
-	if (!bp || stack_read2(ws, bp, frame) || !frame[1]) {
+	if (!bp || stack_read(ws, bp, frame, 2) || !frame[1]) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
 		return 1;
 	}
@@ -596,12 +576,12 @@ no_row:
 	/* the common frame (push rbp after the call) keeps rbp right below the return address:
 	 * one read for both; if it faults (the pair straddles a page), read them one by one */
 	if ((row->kinds >> 4) == FLAMED_RBP_AT_CFA && row->rbp_off == -2 &&
-	    !stack_read2(w->ws, cfa - 16, pair)) {
+	    !stack_read(w->ws, cfa - 16, pair, 2)) {
 		bp = pair[0];
 		ra = pair[1];
 		goto have_ra;
 	}
-	if (stack_read1(w->ws, cfa - 8, &ra)) {
+	if (stack_read(w->ws, cfa - 8, &ra, 1)) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
 		return 1;
 	}
@@ -609,7 +589,7 @@ no_row:
 	case FLAMED_RBP_UNCHANGED:
 		break;
 	case FLAMED_RBP_AT_CFA:
-		if (stack_read1(w->ws, cfa + (__s64)row->rbp_off * 8, &bp))
+		if (stack_read(w->ws, cfa + (__s64)row->rbp_off * 8, &bp, 1))
 			bp = 0;
 		break;
 	case FLAMED_RBP_AT_RBP:
@@ -658,11 +638,10 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
 	w.v->pending = 0;
 	w.v->cache_hits = 0;
 	w.v->last_m = NOT_FOUND;
-	if (VLOAD(ws->user_mode)) { /* the sample hit user mode: its registers are exact */
+	if (VLOAD(w.v->exact)) { /* the sample hit user mode: its registers are exact */
 		w.v->pc = ctx->regs.ip;
 		w.v->sp = ctx->regs.sp;
 		w.v->bp = ctx->regs.bp;
-		w.v->exact = 1;
 	} else { /* in the kernel: the user registers saved at kernel entry */
 		regs = (struct pt_regs *)bpf_task_pt_regs(task);
 		if (!regs) {
@@ -672,7 +651,6 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
 		w.v->pc = BPF_CORE_READ(regs, ip);
 		w.v->sp = BPF_CORE_READ(regs, sp);
 		w.v->bp = BPF_CORE_READ(regs, bp);
-		w.v->exact = 0;
 	}
 	count(FLAMED_METRIC_UNWIND_WALKS);
 	bpf_loop(FLAMED_MAX_FRAMES + 1, unwind_step, &w, 0);
@@ -910,11 +888,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	ws->py_state = -1;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
-	ws->user_mode = (cs & 3) == 3;
+	ws->v.exact = (cs & 3) == 3; /* the sample hit user mode */
 	phase(FLAMED_METRIC_NS_HEAD, &t);
 	/* a sample in user mode has no kernel stack: bpf_get_stack() would only say so, at ~1 us
 	 * of cold caches (bench/RESULTS.md, issue 13) */
-	if (!VLOAD(ws->user_mode))
+	if (!VLOAD(ws->v.exact))
 		key.kern_stack = capture_kernel_stack(ctx, gen);
 	phase(FLAMED_METRIC_NS_KSTACK, &t);
 	if (key.aspace) { /* kernel threads have no mm and no user stack */
