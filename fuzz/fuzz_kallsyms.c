@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Fuzz the kallsyms parser, then look up addresses taken from the input itself (each line's
- * leading hex number and its neighbourhood), which reach every bounds rule. */
+ * leading hex number and its neighbourhood), which reach every bounds rule. Each line is also
+ * read as the kernel's "%pS" answer (knames__parse), the other way flamed names kernel code. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
 #include "symbolize/kallsyms.h"
+#include "symbolize/knames.h"
 
 #define MAX_PROBES 256
 
@@ -25,12 +27,33 @@ static void probe(const struct kallsyms *ks, uint64_t addr)
 		abort();
 }
 
+static void parse_answer(const char *text, size_t len)
+{
+	size_t name_len = 0, module_len = 0;
+	const char *module = NULL;
+
+	if (knames__parse(text, len, &name_len, &module, &module_len))
+		return;
+	/* a name is never empty and both spans lie inside the text, the module after the name */
+	if (!name_len || name_len >= len ||
+	    (module &&
+	     (!module_len || module < text + name_len || module + module_len > text + len)))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint64_t deltas[] = { 0, 1, (uint64_t)-1, 0xffff, 0x10000, 0x100000 };
 	struct kallsyms *ks = kallsyms__parse((const char *)data, size);
 	size_t pos = 0, probes = 0;
 
+	for (size_t at = 0; at < size;) {
+		const uint8_t *nl = memchr(data + at, '\n', size - at);
+		size_t end = nl ? (size_t)(nl - data) : size;
+
+		parse_answer((const char *)data + at, end - at);
+		at = end + 1;
+	}
 	if (!ks)
 		return 0;
 	if (!kallsyms__count(ks))

@@ -411,6 +411,12 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 			  strerror(errno));
 		goto fail;
 	}
+	/* now, while the capabilities to load BPF are held; its runs need none */
+	err = symbolizer__load_kernel_names(c->sym);
+	if (err)
+		log_debug("kernel names from /proc/kallsyms: the kernel's own lookup is not "
+			  "available (%s)",
+			  strerror(-err));
 	if (cfg->unwind_mode != FLAMED_UNWIND_FP) {
 		struct unwind_loader_ops ops = {
 			.table_add = unwind_table_add,
@@ -882,6 +888,12 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20,
 			  (unsigned long long)ss.user_synthetic,
 			  (unsigned long long)ss.funcs_parsed);
+		log_debug("kernel names: %llu looked up, %llu by the kernel's own lookup, %llu "
+			  "from /proc/kallsyms, %llu without a symbol",
+			  (unsigned long long)ss.kernel_lookups,
+			  (unsigned long long)ss.kernel_by_kernel,
+			  (unsigned long long)(ss.kernel_lookups - ss.kernel_by_kernel),
+			  (unsigned long long)ss.kernel_misses);
 	}
 	{
 		struct symbolizer_stats ss = symbolizer__stats(c->sym);

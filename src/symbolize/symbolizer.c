@@ -13,6 +13,7 @@
 #include "symbolize/elf_syms.h"
 #include "symbolize/fault_guard.h"
 #include "symbolize/kallsyms.h"
+#include "symbolize/knames.h"
 #include "symbolize/symbolizer.h"
 #include "util/hashmap.h"
 #include "util/log.h"
@@ -51,6 +52,7 @@ struct symbolizer {
 	struct dfetch *fetch;	/* debuginfod, or NULL when off */
 	struct dwarf_frame scratch[SYM_MAX_FRAMES];
 	struct sym_frame out[SYM_MAX_FRAMES]; /* frames answered without a cache entry */
+	struct knames *kn; /* the kernel's own lookup, when loaded; else (and on its errors) ks */
 	struct kallsyms *ks;
 	int ks_err;
 	bool ks_tried;
@@ -556,10 +558,32 @@ const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f
 	return elf_file__build_id(proc_file__elf(f));
 }
 
+int symbolizer__load_kernel_names(struct symbolizer *s)
+{
+	if (!s->kn)
+		s->kn = knames__new();
+	return s->kn ? 0 : -errno;
+}
+
 const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char **ret_module)
 {
-	const char *name;
+	const char *name, *module;
+	int err;
 
+	if (s->kn) {
+		err = knames__lookup(s->kn, addr, &name, &module);
+		if (err >= 0) {
+			s->stats.kernel_lookups++;
+			s->stats.kernel_by_kernel++;
+			if (!err)
+				s->stats.kernel_misses++;
+			if (ret_module)
+				*ret_module = module;
+			return name;
+		}
+		/* the kernel could not be asked (this address's name too long, a failed run):
+		 * /proc/kallsyms answers this one */
+	}
 	if (!s->ks_tried) {
 		s->ks_tried = true;
 		s->ks = kallsyms__load(s->kallsyms_path);
@@ -604,6 +628,7 @@ void symbolizer__free(struct symbolizer *s)
 		pair_free((struct elf_pair *)e->value);
 	hashmap__clear(&s->elves);
 	kallsyms__free(s->ks);
+	knames__free(s->kn);
 	dfetch__free(s->fetch);
 	free(s->kallsyms_path);
 	free(s->debug_dir);

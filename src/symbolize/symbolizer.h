@@ -2,9 +2,10 @@
 /* Address -> function name, for user addresses (through the mapped file's ELF symbols, and its
  * separate debug file under $FLAMED_DEBUG_DIR or /usr/lib/debug/.build-id/ when installed; where
  * no symbol covers an address, the start of its function from .eh_frame) and kernel addresses
- * (kallsyms). Segments and build-id come from the file's ELF object (proc_file__elf); symbol
- * tables are parsed on first lookup and cached by (dev, inode), so a library mapped by many
- * processes is parsed once; kallsyms is loaded on first use. */
+ * (the kernel's own lookup through a BPF program, or /proc/kallsyms). Segments and build-id come
+ * from the file's ELF object (proc_file__elf); symbol tables are parsed on first lookup and cached
+ * by (dev, inode), so a library mapped by many processes is parsed once; /proc/kallsyms is read on
+ * first use, and only when the kernel's lookup cannot answer. */
 #ifndef FLAMED_SYMBOLIZER_H
 #define FLAMED_SYMBOLIZER_H
 
@@ -22,17 +23,19 @@ struct symbolizer_stats {
 	uint64_t funcs_parsed;	 /* files whose .eh_frame function ranges were read */
 	uint64_t kernel_lookups;
 	uint64_t kernel_misses;
-	uint64_t elf_parsed;   /* distinct files parsed */
-	uint64_t elf_failed;   /* files that are not readable ELF */
-	uint64_t debug_files;  /* separate debug files found by build-id */
-	uint64_t elf_bytes;    /* memory of every symbol table parsed (cumulative) */
-	uint64_t cache_hits;   /* lookups of a file whose tables were cached */
-	uint64_t cache_misses; /* files parsed (again, after an eviction) */
-	uint64_t evicted;      /* tables evicted to stay within the cache budget */
-	uint64_t cache_bytes;  /* memory of the tables cached now */
-	uint64_t cache_peak;   /* most ever cached at once */
-	uint64_t dwarf_opened; /* files whose DWARF was looked for (lazily, on first lookup) */
-	uint64_t dwarf_found;  /* ... and found: embedded, build-id, debuglink or debuginfod */
+	uint64_t
+		kernel_by_kernel; /* of kernel_lookups: answered by the kernel's lookup (knames.h) */
+	uint64_t elf_parsed;	  /* distinct files parsed */
+	uint64_t elf_failed;	  /* files that are not readable ELF */
+	uint64_t debug_files;	  /* separate debug files found by build-id */
+	uint64_t elf_bytes;	  /* memory of every symbol table parsed (cumulative) */
+	uint64_t cache_hits;	  /* lookups of a file whose tables were cached */
+	uint64_t cache_misses;	  /* files parsed (again, after an eviction) */
+	uint64_t evicted;	  /* tables evicted to stay within the cache budget */
+	uint64_t cache_bytes;	  /* memory of the tables cached now */
+	uint64_t cache_peak;	  /* most ever cached at once */
+	uint64_t dwarf_opened;	  /* files whose DWARF was looked for (lazily, on first lookup) */
+	uint64_t dwarf_found;	  /* ... and found: embedded, build-id, debuglink or debuginfod */
 	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (dwarf_lines.h), [0] none */
 	uint64_t dwarf_bytes; /* estimated memory of the DWARF tables cached now (in cache_bytes) */
 	uint64_t dwarf_restarted; /* a file's DWARF dropped for taking over half the budget */
@@ -120,8 +123,13 @@ int symbolizer__wait_downloads(struct symbolizer *s, int timeout_ms);
  * (proc_file__elf), no symbol table read. */
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f);
 
-/* Kernel symbol name for addr (borrowed) or NULL; *ret_module (may be NULL) gets the module name or
- * NULL for the core kernel. */
+/* Name kernel addresses by the kernel's own lookup (symbolize/knames.h) rather than by reading
+ * /proc/kallsyms. Call it while flamed still holds CAP_BPF and CAP_PERFMON; 0, or a negative errno
+ * when this kernel cannot (kernel names then come from /proc/kallsyms). */
+int symbolizer__load_kernel_names(struct symbolizer *s);
+
+/* Kernel symbol name for addr (borrowed, valid until the next call) or NULL; *ret_module (may be
+ * NULL) gets the module name or NULL for the core kernel. */
 const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char **ret_module);
 
 /* Error of the kallsyms load (0 if loaded or not tried yet). */
