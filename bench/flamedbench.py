@@ -592,6 +592,12 @@ class Bench:
         keys = [(hz, d, m) for hz, d in configs for m in modes]
         # CPython (Debian's 3.11, bench/workloads/deep.py): Python frames walked, and not
         keys += [(99, 20, "python"), (99, 20, "no-python")]
+        # the floor: a program that counts one per-CPU word (bench/bpf_floor.bpf.c) on the same
+        # events under the same load, the baseline each row is read against
+        floor = self.args.floor if self.args.floor and os.access(self.args.floor, os.X_OK) \
+            else None
+        if floor:
+            keys += [(hz, 20, "floor") for hz in FREQS]
         ns, cnt, share, seen = ({k: [] for k in keys} for _ in range(4))
         folded = os.path.join(self.tmp, "fig3.folded")
         old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
@@ -615,16 +621,28 @@ class Bench:
                     load = self.start_bg(wl)
                     try:
                         time.sleep(0.5 if py else 0.2)
-                        argv = self.flamed_argv(hz, [folded], fmode,
-                                                extra + ["--once", "%gs" % sec])
-                        _, _, t, _ = self.bpf_run(argv, "fig3", parse=False)
+                        if mode == "floor":
+                            res = self.check(self.run_proc([floor, str(hz), "%d" % sec],
+                                                           name="fig3-floor"),
+                                             "flamed_bpf_floor")
+                        else:
+                            argv = self.flamed_argv(hz, [folded], fmode,
+                                                    extra + ["--once", "%gs" % sec])
+                            _, _, t, _ = self.bpf_run(argv, "fig3", parse=False)
                     finally:
                         self.stop_bg([load])
+                    k = (hz, d, mode)
+                    if mode == "floor":
+                        fns, fruns = (int(x) for x in res.out.split()[:2])
+                        ns[k].append(fns)
+                        cnt[k].append(fruns)
+                        share[k].append(0.0)
+                        seen[k].append(0)
+                        continue
                     with open(folded) as f:
                         stacks = bl.parse_folded(f.read())
                     total = sum(c for _, _, c in stacks)
                     ds = bl.folded_depths(stacks, comm)
-                    k = (hz, d, mode)
                     ns[k].append(bl.ns_per_run(*t.last))
                     cnt[k].append(t.last[1])
                     share[k].append(100.0 * len(ds) / total if total else 0.0)
@@ -642,8 +660,17 @@ class Bench:
             if mode in ("python", "no-python"):
                 label = "CPython 3.11, %s%s" % (self.mode_label(self.modes[0]),
                                                 " --no-python" if mode == "no-python" else "")
-            rows.append([str(hz), label, str(d), s["ns"].fmt(0),
-                         s["runs"].fmt(0), s["share"].fmt(1, unit="%"), s["seen"].fmt(0)])
+            fk = (hz, 20, "floor")
+            times = ""
+            if floor and ns[fk] and mode != "floor":
+                fmed = bl.summarize(ns[fk]).median
+                times = "%.1f" % (s["ns"].median / fmed) if fmed > 0 else ""
+            if mode == "floor":
+                rows.append([str(hz), "floor: one per-CPU counter (bench/bpf_floor.bpf.c)", "",
+                             s["ns"].fmt(0), s["runs"].fmt(0), "", "", "1"])
+            else:
+                rows.append([str(hz), label, str(d), s["ns"].fmt(0), s["runs"].fmt(0),
+                             s["share"].fmt(1, unit="%"), s["seen"].fmt(0), times])
             raw["%d Hz depth %d %s" % k] = {n: v.as_dict() for n, v in s.items()}
         self.results["fig3"] = raw
         title = ("3. BPF cost of on_cpu_sample per sample, whole host (every process's samples "
@@ -656,12 +683,15 @@ class Bench:
                  "on the host). The CPython rows run bench/workloads/deep.py (Python "
                  "recursion depth 20, one process per CPU) under /usr/bin/python3.11, with "
                  "Python frames walked and with --no-python; their share and frames are the "
-                 "interpreter's samples"
+                 "interpreter's samples. The floor rows: a program that counts one per-CPU word "
+                 "on the same events under the same load (bench/bpf_floor.bpf.c), what any "
+                 "program costs on this host at that rate; 'x the floor' divides a row's median "
+                 "by the floor's at the same rate"
                  % (self.nproc, "/".join("%g" % secs[h] for h in FREQS), runs,
                     self.cpu_model()))
         table = bl.markdown_table(["Hz", "unwinder", "recursion depth", "ns per sample",
                                    "samples measured", "deep's share",
-                                   "user frames/sample of deep"], rows)
+                                   "user frames/sample of deep", "x the floor"], rows)
         return title, table
 
     # --- figure 9: direct cost ---------------------------------------------------------------
@@ -1200,6 +1230,7 @@ def main():
     ap.add_argument("--dwarf-binary", help="ELF file for figure 8 (default: searched)")
     ap.add_argument("--flamed", required=True)
     ap.add_argument("--symbench", required=True)
+    ap.add_argument("--floor", help="flamed_bpf_floor (figure 3's baseline; without it, none)")
     ap.add_argument("--bindir", required=True, help="built bench workloads")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--source", required=True)
