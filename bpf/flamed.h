@@ -66,6 +66,8 @@ enum flamed_metric {
 					* stacks-map lookup */
 	FLAMED_METRIC_COUNT_SLOT_HITS, /* samples added up in a per-CPU count slot: no counts-map
 					* lookup */
+	FLAMED_METRIC_PY_CODE_HITS,    /* Python frames whose code object's first line this CPU
+					* read earlier in the generation: no read */
 	FLAMED_METRIC__MAX,
 };
 

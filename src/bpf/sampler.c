@@ -84,6 +84,7 @@ static const char *const metric_names[FLAMED_METRIC__MAX] = {
 	[FLAMED_METRIC_NS_ANNOUNCE] = "ns_announce",
 	[FLAMED_METRIC_STACK_SEEN_HITS] = "stack_seen_hits",
 	[FLAMED_METRIC_COUNT_SLOT_HITS] = "count_slot_hits",
+	[FLAMED_METRIC_PY_CODE_HITS] = "python_code_hits",
 };
 
 const char *sampler_metric_name(enum flamed_metric m)
