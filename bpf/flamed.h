@@ -7,69 +7,113 @@
 #define FLAMED_MAX_FRAMES 127 /* per stack, user and kernel alike (perf's default max is 127) */
 #define FLAMED_COMM_LEN	  16  /* TASK_COMM_LEN */
 
-/* Per-CPU counters, index into the "metrics" map. Append only: their names are metric_names[]
- * in src/bpf/sampler.c. */
+/* Per-CPU counters of the program, index into the "metrics" map, and their names in flamed's -v
+ * output and the bench's metrics: one list, so the two cannot drift apart. X(ID, name) stands
+ * for FLAMED_METRIC_ID. Append only. */
+#define FLAMED_METRICS(X)                                                                     \
+	/* the program ran on a cpu-clock overflow */                                         \
+	X(SAMPLES, "samples")                                                                 \
+	/* pid 0 (idle task) skipped */                                                       \
+	X(IDLE, "idle")                                                                       \
+	/* flamed's own process skipped */                                                    \
+	X(SELF, "self")                                                                       \
+	/* not a target process (-p / --) */                                                  \
+	X(FILTERED, "filtered")                                                               \
+	/* added to the counts (a count slot, or the map) */                                  \
+	X(COUNTED, "counted")                                                                 \
+	/* counts map full: sample DROPPED */                                                 \
+	X(COUNT_MAP_FULL, "count_map_full")                                                   \
+	/* stacks map full: sample kept without that stack */                                 \
+	X(STACK_MAP_FULL, "stack_map_full")                                                   \
+	/* bpf_get_stack(kernel) < 0 */                                                       \
+	X(KSTACK_ERR, "kernel_stack_error")                                                   \
+	/* no user registers to start the walk from */                                        \
+	X(USTACK_ERR, "user_stack_error")                                                     \
+	/* unused since the walker replaced bpf_get_stack(user) */                            \
+	X(USTACK_EMPTY, "user_stack_empty")                                                   \
+	/* kernel stack hit FLAMED_MAX_FRAMES */                                              \
+	X(KSTACK_TRUNCATED, "kernel_stack_truncated")                                         \
+	/* user stack hit FLAMED_MAX_FRAMES */                                                \
+	X(USTACK_TRUNCATED, "user_stack_truncated")                                           \
+	/* "events" ring buffer full: a new process not announced */                          \
+	X(PROC_EVENT_LOST, "proc_event_lost")                                                 \
+	/* children of target processes added to the targets map */                           \
+	X(TARGET_FORKS, "target_forks")                                                       \
+	/* targets map full: a child of a target is not followed */                           \
+	X(TARGETS_FULL, "targets_full")                                                       \
+	/* -- user stack walks (tables, frame pointers where none): one "stop" per walk -- */ \
+	/* user stacks walked */                                                              \
+	X(UNWIND_WALKS, "unwind_walks")                                                       \
+	/* no tables for the process (yet): frame pointers */                                 \
+	X(UNWIND_NO_PROC, "unwind_no_tables_for_process")                                     \
+	/* reached the outermost frame: complete stack */                                     \
+	X(UNWIND_STOP_END, "unwind_stop_end")                                                 \
+	/* pc outside every mapping with a table, FP failed */                                \
+	X(UNWIND_STOP_NO_MAPPING, "unwind_stop_no_mapping")                                   \
+	/* pc in a table gap, FP failed */                                                    \
+	X(UNWIND_STOP_NO_ROW, "unwind_stop_no_row")                                           \
+	/* reading the user stack faulted */                                                  \
+	X(UNWIND_STOP_READ_FAULT, "unwind_stop_read_fault")                                   \
+	/* FLAMED_MAX_FRAMES reached: truncated */                                            \
+	X(UNWIND_STOP_DEPTH, "unwind_stop_depth")                                             \
+	/* CFA rule the walker does not handle */                                             \
+	X(UNWIND_STOP_UNSUPPORTED, "unwind_stop_unsupported")                                 \
+	/* frame-pointer chain ended (rbp 0 or return 0) */                                   \
+	X(UNWIND_STOP_FP_END, "unwind_stop_fp_end")                                           \
+	/* frames unwound with a table row */                                                 \
+	X(UNWIND_FRAMES_DWARF, "unwind_frames_dwarf")                                         \
+	/* frames unwound with the frame-pointer fallback */                                  \
+	X(UNWIND_FRAMES_FP, "unwind_frames_fp")                                               \
+	/* re-reads of a process's maps requested */                                          \
+	X(UNWIND_REMAPS, "unwind_remaps")                                                     \
+	/* -- CPython walks (bpf/python.bpf.h): one outcome per walk -- */                    \
+	/* samples of a registered CPython process walked */                                  \
+	X(PY_WALKS, "python_walks")                                                           \
+	/* Python frames recorded */                                                          \
+	X(PY_FRAMES, "python_frames")                                                         \
+	/* no PyThreadState (native, not yet set up or exiting thread): native frames only */ \
+	X(PY_NO_THREAD, "python_no_thread_state")                                             \
+	/* the thread has a thread state but no Python frame */                               \
+	X(PY_IDLE, "python_no_frame")                                                         \
+	/* reading interpreter memory faulted (paged out, torn) */                            \
+	X(PY_READ_FAULT, "python_read_fault")                                                 \
+	/* a code object pointer outside user space: walk cut */                              \
+	X(PY_BAD_POINTER, "python_bad_pointer")                                               \
+	/* FLAMED_MAX_FRAMES Python frames: the outermost cut */                              \
+	X(PY_TRUNCATED, "python_truncated")                                                   \
+	/* registration of an older image (exec): not walked */                               \
+	X(PY_STALE, "python_stale")                                                           \
+	/* met a mapping whose table is being built (or was evicted): frame pointers there */ \
+	X(UNWIND_TABLE_PENDING, "unwind_table_pending")                                       \
+	/* frames whose row came from the walker's row cache */                               \
+	X(UNWIND_ROW_CACHE_HITS, "unwind_row_cache_hits")                                     \
+	/* -- ns per phase summed over samples; FLAMED_BPF_PHASES=1 (bench) only -- */        \
+	/* filters, address-space cookie, comm */                                             \
+	X(NS_HEAD, "ns_head")                                                                 \
+	/* kernel stack: bpf_get_stack, hash, store */                                        \
+	X(NS_KSTACK, "ns_kernel_stack")                                                       \
+	/* user stack walk (tables or frame pointers) */                                      \
+	X(NS_UWALK, "ns_user_walk")                                                           \
+	/* Python frames */                                                                   \
+	X(NS_PY, "ns_python")                                                                 \
+	/* user stack hash and store */                                                       \
+	X(NS_USTORE, "ns_user_store")                                                         \
+	/* the counts map */                                                                  \
+	X(NS_COUNT, "ns_count")                                                               \
+	/* the known-process check (and its event) */                                         \
+	X(NS_ANNOUNCE, "ns_announce")                                                         \
+	/* stacks this CPU stored earlier in the generation: no stacks-map lookup */          \
+	X(STACK_SEEN_HITS, "stack_seen_hits")                                                 \
+	/* samples added up in a per-CPU count slot: no counts-map lookup */                  \
+	X(COUNT_SLOT_HITS, "count_slot_hits")                                                 \
+	/* Python frames whose code's first line this CPU read earlier in the generation */   \
+	X(PY_CODE_HITS, "python_code_hits")
+
+#define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
-	FLAMED_METRIC_SAMPLES,		/* the program ran on a cpu-clock overflow */
-	FLAMED_METRIC_IDLE,		/* pid 0 (idle task) skipped */
-	FLAMED_METRIC_SELF,		/* flamed's own process skipped */
-	FLAMED_METRIC_FILTERED,		/* not a target process (-p / --) */
-	FLAMED_METRIC_COUNTED,		/* added to the counts (a count slot, or the map) */
-	FLAMED_METRIC_COUNT_MAP_FULL,	/* counts map full: sample DROPPED */
-	FLAMED_METRIC_STACK_MAP_FULL,	/* stacks map full: sample kept without that stack */
-	FLAMED_METRIC_KSTACK_ERR,	/* bpf_get_stack(kernel) < 0 */
-	FLAMED_METRIC_USTACK_ERR,	/* no user registers to start the walk from */
-	FLAMED_METRIC_USTACK_EMPTY,	/* unused since the walker replaced bpf_get_stack(user) */
-	FLAMED_METRIC_KSTACK_TRUNCATED, /* kernel stack hit FLAMED_MAX_FRAMES */
-	FLAMED_METRIC_USTACK_TRUNCATED, /* user stack hit FLAMED_MAX_FRAMES */
-	FLAMED_METRIC_PROC_EVENT_LOST,	/* "events" ring buffer full: a new process not announced */
-	FLAMED_METRIC_TARGET_FORKS,	/* children of target processes added to the targets map */
-	FLAMED_METRIC_TARGETS_FULL,	/* targets map full: a child of a target is not followed */
-	/* user stack walks (tables, frame pointers where none): one "stop" per walk */
-	FLAMED_METRIC_UNWIND_WALKS,	      /* user stacks walked */
-	FLAMED_METRIC_UNWIND_NO_PROC,	      /* no tables for the process (yet): frame pointers */
-	FLAMED_METRIC_UNWIND_STOP_END,	      /* reached the outermost frame: complete stack */
-	FLAMED_METRIC_UNWIND_STOP_NO_MAPPING, /* pc outside every mapping with a table, FP failed */
-	FLAMED_METRIC_UNWIND_STOP_NO_ROW,     /* pc in a table gap, FP failed */
-	FLAMED_METRIC_UNWIND_STOP_READ_FAULT, /* reading the user stack faulted */
-	FLAMED_METRIC_UNWIND_STOP_DEPTH,      /* FLAMED_MAX_FRAMES reached: truncated */
-	FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED, /* CFA rule the walker does not handle */
-	FLAMED_METRIC_UNWIND_STOP_FP_END,      /* frame-pointer chain ended (rbp 0 or return 0) */
-	FLAMED_METRIC_UNWIND_FRAMES_DWARF,     /* frames unwound with a table row */
-	FLAMED_METRIC_UNWIND_FRAMES_FP,	       /* frames unwound with the frame-pointer fallback */
-	FLAMED_METRIC_UNWIND_REMAPS,	       /* re-reads of a process's maps requested */
-	/* Python frame walks (bpf/python.bpf.h): one outcome per walk of a CPython process */
-	FLAMED_METRIC_PY_WALKS,	      /* samples of a registered CPython process walked */
-	FLAMED_METRIC_PY_FRAMES,      /* Python frames recorded */
-	FLAMED_METRIC_PY_NO_THREAD,   /* no PyThreadState for the thread (native thread, not yet
-				     * initialised, or exiting): native frames only */
-	FLAMED_METRIC_PY_IDLE,	      /* the thread has a thread state but no Python frame */
-	FLAMED_METRIC_PY_READ_FAULT,  /* reading interpreter memory faulted (paged out, torn) */
-	FLAMED_METRIC_PY_BAD_POINTER, /* a code object pointer outside user space: walk cut */
-	FLAMED_METRIC_PY_TRUNCATED,   /* FLAMED_MAX_FRAMES Python frames: the outermost cut */
-	FLAMED_METRIC_PY_STALE,	      /* registration of an older image (exec): not walked */
-	FLAMED_METRIC_UNWIND_TABLE_PENDING,  /* walks that met a mapping whose table is still
-						* being built (or was just evicted): frame
-						* pointers there */
-	FLAMED_METRIC_UNWIND_ROW_CACHE_HITS, /* frames whose row came from the walker's row cache */
-	/* Where a sample's time goes, in ns summed over samples: only with FLAMED_BPF_PHASES=1 in
-	 * flamed's environment (a bench knob, bench/bpf_phases.py); otherwise the verifier prunes
-	 * the clock reads and these stay 0. */
-	FLAMED_METRIC_NS_HEAD,	       /* filters, address-space cookie, comm */
-	FLAMED_METRIC_NS_KSTACK,       /* kernel stack: bpf_get_stack, hash, store */
-	FLAMED_METRIC_NS_UWALK,	       /* user stack walk (tables or frame pointers) */
-	FLAMED_METRIC_NS_PY,	       /* Python frames */
-	FLAMED_METRIC_NS_USTORE,       /* user stack hash and store */
-	FLAMED_METRIC_NS_COUNT,	       /* the counts map */
-	FLAMED_METRIC_NS_ANNOUNCE,     /* the known-process check (and its event) */
-	FLAMED_METRIC_STACK_SEEN_HITS, /* stacks this CPU stored earlier in the generation: no
-					* stacks-map lookup */
-	FLAMED_METRIC_COUNT_SLOT_HITS, /* samples added up in a per-CPU count slot: no counts-map
-					* lookup */
-	FLAMED_METRIC_PY_CODE_HITS,    /* Python frames whose code object's first line this CPU
-					* read earlier in the generation: no read */
-	FLAMED_METRIC__MAX,
+	FLAMED_METRICS(FLAMED_METRIC_ENUM_) FLAMED_METRIC__MAX,
 };
+#undef FLAMED_METRIC_ENUM_
 
 /* Key of the "counts" maps: one entry per distinct (thread, address space, stacks, comm). */
 struct flamed_count_key {

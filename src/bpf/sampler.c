@@ -37,55 +37,9 @@ struct sampler {
 	void *values;
 };
 
-static const char *const metric_names[FLAMED_METRIC__MAX] = {
-	[FLAMED_METRIC_SAMPLES] = "samples",
-	[FLAMED_METRIC_IDLE] = "idle",
-	[FLAMED_METRIC_SELF] = "self",
-	[FLAMED_METRIC_FILTERED] = "filtered",
-	[FLAMED_METRIC_COUNTED] = "counted",
-	[FLAMED_METRIC_COUNT_MAP_FULL] = "count_map_full",
-	[FLAMED_METRIC_STACK_MAP_FULL] = "stack_map_full",
-	[FLAMED_METRIC_KSTACK_ERR] = "kernel_stack_error",
-	[FLAMED_METRIC_USTACK_ERR] = "user_stack_error",
-	[FLAMED_METRIC_USTACK_EMPTY] = "user_stack_empty",
-	[FLAMED_METRIC_KSTACK_TRUNCATED] = "kernel_stack_truncated",
-	[FLAMED_METRIC_USTACK_TRUNCATED] = "user_stack_truncated",
-	[FLAMED_METRIC_PROC_EVENT_LOST] = "proc_event_lost",
-	[FLAMED_METRIC_TARGET_FORKS] = "target_forks",
-	[FLAMED_METRIC_TARGETS_FULL] = "targets_full",
-	[FLAMED_METRIC_UNWIND_WALKS] = "unwind_walks",
-	[FLAMED_METRIC_UNWIND_NO_PROC] = "unwind_no_tables_for_process",
-	[FLAMED_METRIC_UNWIND_STOP_END] = "unwind_stop_end",
-	[FLAMED_METRIC_UNWIND_STOP_NO_MAPPING] = "unwind_stop_no_mapping",
-	[FLAMED_METRIC_UNWIND_STOP_NO_ROW] = "unwind_stop_no_row",
-	[FLAMED_METRIC_UNWIND_STOP_READ_FAULT] = "unwind_stop_read_fault",
-	[FLAMED_METRIC_UNWIND_STOP_DEPTH] = "unwind_stop_depth",
-	[FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED] = "unwind_stop_unsupported",
-	[FLAMED_METRIC_UNWIND_STOP_FP_END] = "unwind_stop_fp_end",
-	[FLAMED_METRIC_UNWIND_FRAMES_DWARF] = "unwind_frames_dwarf",
-	[FLAMED_METRIC_UNWIND_FRAMES_FP] = "unwind_frames_fp",
-	[FLAMED_METRIC_UNWIND_REMAPS] = "unwind_remaps",
-	[FLAMED_METRIC_PY_WALKS] = "python_walks",
-	[FLAMED_METRIC_PY_FRAMES] = "python_frames",
-	[FLAMED_METRIC_PY_NO_THREAD] = "python_no_thread_state",
-	[FLAMED_METRIC_PY_IDLE] = "python_no_frame",
-	[FLAMED_METRIC_PY_READ_FAULT] = "python_read_fault",
-	[FLAMED_METRIC_PY_BAD_POINTER] = "python_bad_pointer",
-	[FLAMED_METRIC_PY_TRUNCATED] = "python_truncated",
-	[FLAMED_METRIC_PY_STALE] = "python_stale",
-	[FLAMED_METRIC_UNWIND_TABLE_PENDING] = "unwind_table_pending",
-	[FLAMED_METRIC_UNWIND_ROW_CACHE_HITS] = "unwind_row_cache_hits",
-	[FLAMED_METRIC_NS_HEAD] = "ns_head",
-	[FLAMED_METRIC_NS_KSTACK] = "ns_kernel_stack",
-	[FLAMED_METRIC_NS_UWALK] = "ns_user_walk",
-	[FLAMED_METRIC_NS_PY] = "ns_python",
-	[FLAMED_METRIC_NS_USTORE] = "ns_user_store",
-	[FLAMED_METRIC_NS_COUNT] = "ns_count",
-	[FLAMED_METRIC_NS_ANNOUNCE] = "ns_announce",
-	[FLAMED_METRIC_STACK_SEEN_HITS] = "stack_seen_hits",
-	[FLAMED_METRIC_COUNT_SLOT_HITS] = "count_slot_hits",
-	[FLAMED_METRIC_PY_CODE_HITS] = "python_code_hits",
-};
+#define METRIC_NAME(id, name) [FLAMED_METRIC_##id] = name,
+static const char *const metric_names[FLAMED_METRIC__MAX] = { FLAMED_METRICS(METRIC_NAME) };
+#undef METRIC_NAME
 
 const char *sampler_metric_name(enum flamed_metric m)
 {
