@@ -136,6 +136,35 @@ static void embedded(void **state)
 	dwarf_lines__free(dl);
 }
 
+/* MiniDebugInfo (Fedora): the copy stripped of every symbol and all DWARF names outer only
+ * through the xz-compressed .symtab in its .gnu_debugdata (tests/data/make_minidebuginfo.sh);
+ * it has no lines to give. */
+static void minidebuginfo(void **state)
+{
+	int fd = open_data("dwarf_fixture_mini");
+	struct dwarf_lines *dl = dwarf_lines__open(fd, NULL);
+	struct dwarf_frame fr[8];
+	uint64_t start, end;
+
+	(void)state;
+	close(fd);
+	assert_non_null(dl);
+	assert_int_equal(dwarf_lines__source(dl), DWARF_NONE);
+	outer_range(&start, &end);
+	for (uint64_t a = start; a < end; a += 7) {
+		assert_string_equal(dwarf_lines__symbol(dl, a), "outer");
+		assert_int_equal(dwarf_lines__lookup(dl, a, fr, 8), 0);
+	}
+	dwarf_lines__free(dl);
+
+	/* the same stripped file without .gnu_debugdata: no name from libdwfl's guess */
+	fd = open_data("dwarf_fixture_linked");
+	dl = dwarf_lines__open(fd, &(struct dwarf_search){ .tgid = (uint32_t)getpid() });
+	close(fd);
+	assert_null(dl ? dwarf_lines__symbol(dl, start) : NULL);
+	dwarf_lines__free(dl);
+}
+
 static void by_debuglink(void **state)
 {
 	char path[PATH_MAX];
@@ -444,6 +473,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(embedded),
 		cmocka_unit_test(by_debuglink),
+		cmocka_unit_test(minidebuginfo),
 		cmocka_unit_test(debuglink_crc_mismatch),
 		cmocka_unit_test(by_build_id_and_given),
 		cmocka_unit_test(malformed),
