@@ -107,7 +107,8 @@ static void cache_reset(struct knames *k)
 	hashmap__clear(&k->cache);
 }
 
-/* Ask the kernel; a new entry, or NULL with errno. */
+/* Ask the kernel; a new entry, or NULL with errno: EIO when only this address's answer is
+ * unusable, another errno when the program did not run. */
 static struct kname *ask(struct knames *k, uint64_t addr)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
@@ -121,10 +122,14 @@ static struct kname *ask(struct knames *k, uint64_t addr)
 	k->skel->bss->knames_len = -1;
 	k->stats.runs++;
 	err = bpf_prog_test_run_opts(k->prog_fd, &opts);
-	if (err || k->skel->bss->knames_len <= 0 || (size_t)k->skel->bss->knames_len > cap) {
-		/* a failed run, or a name longer than the buffer (cut: not a name to show) */
+	if (err || k->skel->bss->knames_len <= 0) { /* the run, or bpf_snprintf(), failed */
 		k->stats.failed++;
-		errno = err ? -err : EIO;
+		errno = err ? -err : EINVAL;
+		return NULL;
+	}
+	if ((size_t)k->skel->bss->knames_len > cap) { /* a name cut short: not one to show */
+		k->stats.failed++;
+		errno = EIO;
 		return NULL;
 	}
 	len = strnlen(text, cap - 1);

@@ -25,8 +25,9 @@ struct knames *knames__new(void);
 
 /* Name addr. Returns 1 with *ret_name and *ret_module set (borrowed, valid until the next
  * knames__lookup or knames__free; *ret_module NULL for the core kernel), 0 when the kernel has no
- * symbol covering addr, or a negative errno when the kernel could not be asked (the caller falls
- * back to /proc/kallsyms). */
+ * symbol covering addr, -EIO when its answer for addr is unusable (a name longer than the
+ * buffer), or another negative errno when the program could not run (the caller falls back to
+ * /proc/kallsyms). */
 int knames__lookup(struct knames *k, uint64_t addr, const char **ret_name, const char **ret_module);
 
 struct knames_stats knames__stats(const struct knames *k);

@@ -581,8 +581,12 @@ const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char *
 				*ret_module = module;
 			return name;
 		}
-		/* the kernel could not be asked (this address's name too long, a failed run):
-		 * /proc/kallsyms answers this one */
+		/* the kernel could not be asked: /proc/kallsyms answers this one and, unless only
+		 * this answer was unusable (-EIO: a name too long), every later one */
+		if (err != -EIO) {
+			knames__free(s->kn);
+			s->kn = NULL;
+		}
 	}
 	if (!s->ks_tried) {
 		s->ks_tried = true;
