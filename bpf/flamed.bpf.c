@@ -682,11 +682,14 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
  * new cookie (and a fresh maps snapshot). 0 only without an mm (kernel threads). */
 static __always_inline __u64 aspace_cookie(struct task_struct *task)
 {
+	/* mm through bpf_probe_read_kernel(): a pointer loaded directly stays a pointer to the
+	 * verifier, which refuses to mix it into a hash; the start time by direct loads through
+	 * the BTF-typed task (relocated by CO-RE all the same), two helper calls fewer a sample */
 	__u64 mm = (__u64)BPF_CORE_READ(task, mm);
 
 	if (!mm)
 		return 0;
-	return (mm ^ (BPF_CORE_READ(task, group_leader, start_time) * 0x9e3779b97f4a7c15ULL)) | 1;
+	return (mm ^ (task->group_leader->start_time * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
 /* Send a process event; false (and counted) when the ring buffer is full. */

@@ -352,6 +352,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		.drain_ms = SESSION_DRAIN_MS,
 		.unwind_mode = cfg->unwind_mode,
 		.unwind_memory = cfg->unwind_memory ? cfg->unwind_memory : default_unwind_memory(),
+		.explain_failure = log_get_level() >= LOG_DEBUG,
 	};
 	uint64_t wall0 = mono_ns();
 	struct session *c;

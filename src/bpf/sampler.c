@@ -159,11 +159,75 @@ static void parse_verifier_stats(const char *log, struct sampler_load_stats *ret
 		ret->verifier_insns = v;
 }
 
+/* Open the object and set it up as opts asks (load-time knobs, map sizes, programs to load). A
+ * new skeleton, or NULL with errno. */
+static struct flamed_bpf *open_configured(const struct sampler_opts *opts, uint32_t map_entries)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
+	struct flamed_bpf *skel = flamed_bpf__open_opts(&oo);
+	struct bpf_map *counts[2], *stacks[2];
+	int err = 0;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->cfg_self_tgid = getpid();
+	skel->rodata->cfg_filter = opts->filter;
+	skel->rodata->cfg_follow_forks = opts->follow_forks;
+	skel->rodata->cfg_include_idle = opts->include_idle;
+	skel->rodata->cfg_unwind_mode = opts->unwind_mode;
+	/* a bench knob, not a flag: clock reads between the program's phases (flamed.h) */
+	skel->rodata->cfg_phase_times = getenv("FLAMED_BPF_PHASES") != NULL;
+
+	counts[0] = skel->maps.counts0;
+	counts[1] = skel->maps.counts1;
+	stacks[0] = skel->maps.stacks0;
+	stacks[1] = skel->maps.stacks1;
+	for (int i = 0; i < 2 && !err; i++) {
+		err = bpf_map__set_max_entries(counts[i], map_entries);
+		if (!err)
+			err = bpf_map__set_max_entries(stacks[i], map_entries);
+	}
+	if (!err && opts->max_targets)
+		err = bpf_map__set_max_entries(skel->maps.targets, opts->max_targets);
+	if (!opts->follow_forks)
+		bpf_program__set_autoload(skel->progs.on_fork, false);
+	if (!err && opts->unwind_mode == FLAMED_UNWIND_FP) {
+		bpf_map__set_max_entries(skel->maps.unwind_blocks, 1);
+		bpf_map__set_max_entries(skel->maps.row_cache, 1);
+	} else if (!err) {
+		uint64_t bytes = opts->unwind_memory ? opts->unwind_memory : 256ULL << 20;
+
+		/* one 4 KiB block per entry; not preallocated: max_entries is only the bound */
+		err = bpf_map__set_max_entries(skel->maps.unwind_blocks,
+					       (uint32_t)(bytes / 4096 + 16));
+		if (!err && opts->unwind_procs)
+			err = bpf_map__set_max_entries(skel->maps.unwind_procs, opts->unwind_procs);
+	}
+	if (err) {
+		flamed_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+/* The load failed: load a second copy, set up the same way but without the stats-only log
+ * buffer, so that libbpf prints the failing program's verifier log through its print callback
+ * (what "run with -v for the verifier log" promises). Nothing else is kept. */
+static void explain_load_failure(const struct sampler_opts *opts, uint32_t map_entries)
+{
+	struct flamed_bpf *skel = open_configured(opts, map_entries);
+
+	if (skel && !flamed_bpf__load(skel))
+		fprintf(stderr, "libbpf: the second load succeeded: the first failure was "
+				"transient\n");
+	flamed_bpf__destroy(skel);
+}
+
 struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn on_event,
 			      void *event_ctx)
 {
 	struct sampler *s = NULL;
-	struct bpf_map *counts[2], *stacks[2];
 	int err, nr_cpus;
 	uint64_t t0;
 
@@ -181,60 +245,14 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 		err = -EINVAL;
 		goto cleanup;
 	}
-
-	{
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
-
-		t0 = mono_ns();
-		s->skel = flamed_bpf__open_opts(&oo);
-		s->load_stats.open_ns = mono_ns() - t0;
-	}
+	s->map_entries = map_entries_for(nr_cpus, opts->freq_hz, opts->drain_ms);
+	s->tables = opts->unwind_mode != FLAMED_UNWIND_FP;
+	t0 = mono_ns();
+	s->skel = open_configured(opts, s->map_entries);
+	s->load_stats.open_ns = mono_ns() - t0;
 	if (!s->skel) {
 		err = -errno;
 		goto cleanup;
-	}
-	s->skel->rodata->cfg_self_tgid = getpid();
-	s->skel->rodata->cfg_filter = opts->filter;
-	s->skel->rodata->cfg_follow_forks = opts->follow_forks;
-	s->skel->rodata->cfg_include_idle = opts->include_idle;
-	s->skel->rodata->cfg_unwind_mode = opts->unwind_mode;
-	/* a bench knob, not a flag: clock reads between the program's phases (flamed.h) */
-	s->skel->rodata->cfg_phase_times = getenv("FLAMED_BPF_PHASES") != NULL;
-
-	s->map_entries = map_entries_for(nr_cpus, opts->freq_hz, opts->drain_ms);
-	counts[0] = s->skel->maps.counts0;
-	counts[1] = s->skel->maps.counts1;
-	stacks[0] = s->skel->maps.stacks0;
-	stacks[1] = s->skel->maps.stacks1;
-	for (int i = 0; i < 2; i++) {
-		err = bpf_map__set_max_entries(counts[i], s->map_entries);
-		if (!err)
-			err = bpf_map__set_max_entries(stacks[i], s->map_entries);
-		if (err)
-			goto cleanup;
-	}
-	if (opts->max_targets) {
-		err = bpf_map__set_max_entries(s->skel->maps.targets, opts->max_targets);
-		if (err)
-			goto cleanup;
-	}
-	if (!opts->follow_forks)
-		bpf_program__set_autoload(s->skel->progs.on_fork, false);
-	if (opts->unwind_mode == FLAMED_UNWIND_FP) {
-		bpf_map__set_max_entries(s->skel->maps.unwind_blocks, 1);
-		bpf_map__set_max_entries(s->skel->maps.row_cache, 1);
-	} else {
-		uint64_t bytes = opts->unwind_memory ? opts->unwind_memory : 256ULL << 20;
-
-		s->tables = true;
-		/* one 4 KiB block per entry; not preallocated: max_entries is only the bound */
-		err = bpf_map__set_max_entries(s->skel->maps.unwind_blocks,
-					       (uint32_t)(bytes / 4096 + 16));
-		if (!err && opts->unwind_procs)
-			err = bpf_map__set_max_entries(s->skel->maps.unwind_procs,
-						       opts->unwind_procs);
-		if (err)
-			goto cleanup;
 	}
 
 	/* log level 4: the verifier's statistics only (a few lines), kept to report its time */
@@ -255,8 +273,11 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 		s->load_stats.load_user_ns = timeval_ns(&r1.ru_utime) - timeval_ns(&r0.ru_utime);
 		s->load_stats.load_sys_ns = timeval_ns(&r1.ru_stime) - timeval_ns(&r0.ru_stime);
 	}
-	if (err)
+	if (err) {
+		if (opts->explain_failure)
+			explain_load_failure(opts, s->map_entries);
 		goto cleanup;
+	}
 	parse_verifier_stats(s->verifier_log, &s->load_stats);
 	free(s->verifier_log);
 	s->verifier_log = NULL;

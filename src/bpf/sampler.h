@@ -25,13 +25,14 @@ struct sampler_opts {
 	int unwind_mode;	/* enum flamed_unwind_mode */
 	uint32_t unwind_procs;	/* processes with tables; 0 = 4096 */
 	uint64_t unwind_memory; /* bytes of unwind tables at most; 0 = 256 MiB */
+	bool explain_failure;	/* a failed load is tried once more for libbpf to print the
+				 * verifier's log (through libbpf_set_print's callback) */
 };
 
 /* What loading cost (sampler__load): wall time of opening the object (parsing its ELF and BTF)
  * and of loading it (CO-RE against the kernel's BTF, creating the maps, the verifier), the load's
  * CPU split into user (libbpf: BTF, relocations) and system (the kernel: verifier, maps), and
  * the bytes of BPF maps mapped into this process (resident: they count in its RSS). */
-/* What sampler__load cost (for the -v summary). */
 struct sampler_load_stats {
 	uint64_t open_ns;	 /* bpf_object open (BTF parse) */
 	uint64_t load_ns;	 /* time to load the object (verifier included) */
