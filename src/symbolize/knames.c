@@ -51,7 +51,8 @@ int knames__parse(const char *text, size_t len, size_t *name_len, const char **m
 		*module_len = end - 1 - (open + 1);
 		end = open - 1;
 	}
-	/* "name+0x<off>/0x<size>": search back, a name may not hold '/' but "+0x" is the split */
+	/* "name+0x<off>/0x<size>", read from the end: kernel names hold no '/', but may hold '+'
+	 * (the last '+' before the '/' starts the offset) */
 	slash = end;
 	while (slash > 0 && text[slash - 1] != '/')
 		slash--;
@@ -79,6 +80,13 @@ struct knames *knames__new(void)
 
 	if (!k)
 		return NULL;
+	/* probed first: a load that fails has libbpf print warnings, and an older kernel without
+	 * the program type or the helper is no error, only the /proc/kallsyms fallback */
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1 ||
+	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_snprintf, NULL) != 1) {
+		err = -EOPNOTSUPP;
+		goto fail;
+	}
 	k->skel = knames_bpf__open();
 	if (!k->skel) {
 		err = -errno;
