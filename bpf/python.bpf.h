@@ -50,16 +50,18 @@ struct py_vars {
 	__u32 found;
 	__u32 gen;	 /* the sample's generation (active_gen) */
 	__u32 code_hits; /* frames whose code was in codes[], this walk */
+	__u64 aspace;	 /* the sampled process's address-space cookie */
 };
 
-/* The code objects this CPU's walks read in the current generation, direct mapped by address:
- * a hot function's frames skip their second read (co_firstlineno, ~0.15 us of a 0.4 us frame at
- * 99 Hz; bench/RESULTS.md). Only the line's tag rides on it, and userspace checks the tag
- * against the object it reads at that address: an object replaced within the generation gets
- * its frames counted as replaced, never misnamed. 64 slots, 1 KiB a CPU. */
+/* The code objects this CPU's walks read in the current generation, direct mapped by address
+ * and keyed by (address space, address): a hot function's frames skip their second read
+ * (co_firstlineno; bench/RESULTS.md). Only the line's tag rides on it, and userspace checks the
+ * tag against the object it reads at that address: an object replaced within the generation
+ * gets its frames counted as replaced, never misnamed. 64 slots, 1.5 KiB a CPU. */
 #define PY_CODE_SLOTS 64
 struct py_code_seen {
 	__u64 code;
+	__u64 aspace;
 	__s32 first;
 	__u32 gen;
 };
@@ -200,7 +202,7 @@ static long py_frame_step(__u32 idx, void *arg)
 		instr = FLAMED_PY_INSTR_MAX;
 	seen = &c->s->codes[(__u32)((code >> 4) * 0x9e3779b97f4a7c15ULL >> 58) &
 			    (PY_CODE_SLOTS - 1)];
-	if (seen->code == code && seen->gen == v->gen) {
+	if (seen->code == code && seen->aspace == v->aspace && seen->gen == v->gen) {
 		first = seen->first;
 		v->code_hits++;
 	} else {
@@ -210,6 +212,7 @@ static long py_frame_step(__u32 idx, void *arg)
 			return 1;
 		}
 		seen->code = code;
+		seen->aspace = v->aspace;
 		seen->first = first;
 		seen->gen = v->gen;
 	}
@@ -294,6 +297,7 @@ __noinline int py_walk(struct flamed_stack *ust, __u32 gen)
 		frame = py_read_u64(&c.s->v, frame + c.p->cframe_frame);
 	c.s->v.frame = frame;
 	c.s->v.gen = gen;
+	c.s->v.aspace = aspace;
 	c.s->v.code_hits = 0;
 	c.s->st.nr = 0;
 	c.s->st.flags = FLAMED_STACK_PY_FRAMES;
