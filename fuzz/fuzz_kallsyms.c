@@ -41,43 +41,45 @@ static void parse_answer(const char *text, size_t len)
 		abort();
 }
 
+/* The address a line starts with (its leading hex digits, at most 16). */
+static uint64_t line_addr(const uint8_t *line, size_t len)
+{
+	uint64_t addr = 0;
+
+	for (size_t i = 0; i < len && i < 16; i++) {
+		uint8_t c = line[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			break;
+		addr = (addr << 4) | (uint64_t)d;
+	}
+	return addr;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint64_t deltas[] = { 0, 1, (uint64_t)-1, 0xffff, 0x10000, 0x100000 };
 	struct kallsyms *ks = kallsyms__parse((const char *)data, size);
-	size_t pos = 0, probes = 0;
+	size_t probes = 0;
 
-	for (size_t at = 0; at < size;) {
-		const uint8_t *nl = memchr(data + at, '\n', size - at);
-		size_t end = nl ? (size_t)(nl - data) : size;
-
-		parse_answer((const char *)data + at, end - at);
-		at = end + 1;
-	}
-	if (!ks)
-		return 0;
-	if (!kallsyms__count(ks))
+	if (ks && !kallsyms__count(ks))
 		abort();
-	probe(ks, 0);
-	probe(ks, UINT64_MAX);
-	while (pos < size && probes < MAX_PROBES) {
+	if (ks) {
+		probe(ks, 0);
+		probe(ks, UINT64_MAX);
+	}
+	for (size_t pos = 0; pos < size;) {
 		const uint8_t *nl = memchr(data + pos, '\n', size - pos);
 		size_t end = nl ? (size_t)(nl - data) : size;
-		uint64_t addr = 0;
 
-		for (size_t i = pos; i < end && i - pos < 16; i++) {
-			uint8_t c = data[i];
-			int d = c >= '0' && c <= '9'   ? c - '0'
-				: c >= 'a' && c <= 'f' ? c - 'a' + 10
-						       : -1;
+		parse_answer((const char *)data + pos, end - pos);
+		if (ks && probes++ < MAX_PROBES) {
+			uint64_t addr = line_addr(data + pos, end - pos);
 
-			if (d < 0)
-				break;
-			addr = (addr << 4) | (uint64_t)d;
+			for (size_t i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++)
+				probe(ks, addr + deltas[i]);
 		}
-		for (size_t i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++)
-			probe(ks, addr + deltas[i]);
-		probes++;
 		pos = end + 1;
 	}
 	kallsyms__free(ks);

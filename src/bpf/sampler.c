@@ -16,7 +16,6 @@
 #include "bpf/sampler.h"
 #include "util/clock.h"
 #include "flamed.skel.h"
-#include "util/clock.h"
 
 struct sampler {
 	struct flamed_bpf *skel;

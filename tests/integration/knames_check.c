@@ -20,7 +20,6 @@ struct sym {
 	uint64_t addr;
 	char type;
 	char name[128];
-	char module[64];
 };
 
 /* Every name of the symbols at addr (aliases), "|"-separated. */
@@ -77,8 +76,7 @@ int main(void)
 		struct sym *s = &syms[nsyms];
 		unsigned long long a;
 
-		s->module[0] = '\0';
-		if (sscanf(line, "%llx %c %127s [%63[^]]]", &a, &s->type, s->name, s->module) < 3)
+		if (sscanf(line, "%llx %c %127s", &a, &s->type, s->name) != 3)
 			continue;
 		s->addr = a;
 		add_alias(s->addr, s->name);
