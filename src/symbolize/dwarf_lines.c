@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Lines and inline scopes through libdwfl, with flamed's own find_debuginfo callback: libdwfl's
- * standard one searches flamed's file system by the binary's path (the wrong mount namespace) and
- * may block on debuginfod. Ours looks in the places struct dwarf_search names and nowhere else. */
+/* Lines and inline scopes through libdwfl, with flamed's own find_debuginfo callback
+ * (debug_find.c): the DWARF index per unit and the lookups over it. */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proc/proc_root.h"
-#include "symbolize/debuglink.h"
+#include "symbolize/debug_find.h"
 #include "symbolize/dwarf_lines.h"
 #include "symbolize/fault_guard.h"
 #include "util/hashmap.h"
 
-#define BUILD_ID_MAX 64
-#define PATH_LEN     4096
 /* memory estimates of libdw's lazily built tables (measured against RSS in bench/) */
 #define COST_OPEN     (16u << 10) /* Dwfl, module, ELF headers, section table */
 #define COST_ARANGE   32u	  /* one address range of the unit index */
@@ -38,31 +33,13 @@ struct unit_range {
 	uint64_t off;	 /* the unit DIE's offset */
 };
 
-/* The debug file we handed libdwfl, kept to find its dwz alternate file the same way. */
-struct found {
-	bool in_root; /* path is inside the process's root, else a host path */
-	char path[PATH_LEN];
-	char alt_name[PATH_LEN]; /* its .gnu_debugaltlink, "" none */
-	uint8_t alt_id[BUILD_ID_MAX];
-	size_t alt_id_len;
-};
-
 struct dwarf_lines {
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	enum dwarf_source source;
-	uint32_t tgid;
-	char *path, *debug_dir, *host_debug, *given;
-	bool main_has_dwarf;
-	bool minidebuginfo; /* the file has .gnu_debugdata: libdwfl's symbols read it */
-	bool gave_debug; /* a debug file was returned for the main file: the next call is the alt */
-	bool alt_given;	 /* find_alt returned the dwz file */
-	uint64_t max_inflate; /* compressed DWARF inflating to more is refused (0: no limit) */
-	uint64_t inflate;     /* what the DWARF taken inflates to */
-	bool too_big;
-	const char *info; /* .debug_info as mapped by libelf (NULL: compressed, i.e. heap) */
+	struct debug_find find; /* where the DWARF came from (libdwfl's callback fills it) */
+	bool minidebuginfo;	/* the file has .gnu_debugdata: libdwfl's symbols read it */
+	const char *info;	/* .debug_info as mapped by libelf (NULL: compressed, i.e. heap) */
 	size_t info_size;
-	struct found found;
 	struct hashmap units;	   /* unit DIE offset -> struct unit_index * (built on first use) */
 	struct hashmap strings;	   /* string in a mapped section -> our copy (see intern) */
 	bool poisoned;		   /* a SIGBUS while reading it: libdw is never called again */
@@ -72,378 +49,9 @@ struct dwarf_lines {
 	size_t bytes;
 };
 
-const char *dwarf_source__name(enum dwarf_source src)
-{
-	switch (src) {
-	case DWARF_EMBEDDED:
-		return "embedded";
-	case DWARF_BUILD_ID:
-		return "build-id";
-	case DWARF_DEBUGLINK:
-		return "debuglink";
-	case DWARF_DEBUGINFOD:
-		return "debuginfod";
-	default:
-		return "none";
-	}
-}
-
-static int open_host(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int open_in(const struct dwarf_lines *dl, bool in_root, const char *path)
-{
-	if (!in_root)
-		return open_host(path);
-	if (!dl->tgid)
-		return -1;
-	return proc_root__open_file(dl->tgid, path);
-}
-
-/* Section name of elf with file bytes (not SHT_NOBITS), its header in *shdr; NULL when none. */
-static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *shdr)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, shdr) || shdr->sh_type == SHT_NOBITS)
-			continue;
-		n = elf_strptr(elf, shstrndx, shdr->sh_name);
-		if (n && !strcmp(n, name))
-			return scn;
-	}
-	return NULL;
-}
-
-/* Contents of section name of elf, or NULL. */
-static Elf_Data *section_data(Elf *elf, const char *name)
-{
-	GElf_Shdr shdr;
-	Elf_Scn *scn = find_section(elf, name, &shdr);
-
-	return scn ? elf_getdata(scn, NULL) : NULL;
-}
-
-/* A non-empty .debug_info (or .zdebug_info) section, by name only (no data read). */
-static bool has_dwarf(Elf *elf)
-{
-	GElf_Shdr shdr;
-
-	return (find_section(elf, ".debug_info", &shdr) && shdr.sh_size) ||
-	       (find_section(elf, ".zdebug_info", &shdr) && shdr.sh_size);
-}
-
-/* Bytes libelf would allocate to decompress elf's compressed debug sections (SHF_COMPRESSED, or
- * the old .zdebug_* with its "ZLIB" + big-endian size header): libdw inflates every one of them
- * when it opens the file, so this is heap, all at once (Debian's debug files and Go binaries
- * are compressed). */
-static uint64_t inflated_size(Elf *elf)
-{
-	Elf_Scn *scn = NULL;
-	uint64_t total = 0;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return 0;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr shdr;
-		const char *n;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
-			continue;
-		n = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!n)
-			continue;
-		if ((shdr.sh_flags & SHF_COMPRESSED) && !strncmp(n, ".debug_", 7)) {
-			/* the header from the raw bytes: gelf_getchdr makes libelf convert the
-			 * whole section (a private copy of every page of it) */
-			Elf_Data *raw = elf_rawdata(scn, NULL);
-			Elf64_Chdr chdr;
-
-			if (gelf_getclass(elf) == ELFCLASS64 && raw && raw->d_buf &&
-			    raw->d_size >= sizeof(chdr)) {
-				memcpy(&chdr, raw->d_buf, sizeof(chdr));
-				total += chdr.ch_size;
-			}
-		} else if (!strncmp(n, ".zdebug_", 8)) {
-			Elf_Data *raw = elf_rawdata(scn, NULL);
-			const unsigned char *p = raw ? raw->d_buf : NULL;
-
-			if (p && raw->d_size >= 12 && !memcmp(p, "ZLIB", 4))
-				for (int i = 4; i < 12; i++)
-					total = total + ((uint64_t)p[i] << (8 * (11 - i)));
-		}
-	}
-	return total;
-}
-
-/* Remember elf's .gnu_debugaltlink in f. */
-static void note_alt(struct found *f, Elf *elf)
-{
-	Elf_Data *d = section_data(elf, ".gnu_debugaltlink");
-	const uint8_t *id;
-	const char *name;
-	size_t len;
-
-	f->alt_name[0] = '\0';
-	if (!d || !d->d_buf || debuglink__parse_alt(d->d_buf, d->d_size, &name, &id, &len))
-		return;
-	snprintf(f->alt_name, sizeof(f->alt_name), "%s", name);
-	memcpy(f->alt_id, id, len);
-	f->alt_id_len = len;
-}
-
-/* Does the file on fd carry build-id (id, len), with DWARF? Notes its alt link in f. */
-static bool file_matches(int fd, const uint8_t *id, size_t len, struct found *f)
-{
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	const void *bits;
-	bool ok = false;
-	ssize_t n;
-
-	if (!elf)
-		return false;
-	n = dwelf_elf_gnu_build_id(elf, &bits);
-	if (n > 0 && (size_t)n == len && !memcmp(bits, id, len) && has_dwarf(elf)) {
-		ok = true;
-		if (f)
-			note_alt(f, elf);
-	}
-	elf_end(elf);
-	return ok;
-}
-
-static void hex(const uint8_t *id, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[id[i] >> 4];
-		out[2 * i + 1] = digits[id[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-/* Try one candidate: open, verify, remember where. The fd or -1. */
-static int try_file(struct dwarf_lines *dl, bool in_root, const char *path, const uint8_t *id,
-		    size_t id_len, bool check_crc, uint32_t crc, struct found *f)
-{
-	uint32_t got;
-	int fd = open_in(dl, in_root, path);
-
-	if (fd < 0)
-		return -1;
-	if (check_crc && (debuglink__crc32_fd(fd, &got) || got != crc))
-		goto reject;
-	if (id_len && !file_matches(fd, id, id_len, f))
-		goto reject;
-	if (f) {
-		f->in_root = in_root;
-		snprintf(f->path, sizeof(f->path), "%s", path);
-	}
-	return fd;
-reject:
-	close(fd);
-	return -1;
-}
-
-/* .build-id/xx/rest.debug under flamed's debug dir, the host's /usr/lib/debug, then the
- * process's own /usr/lib/debug. */
-static int by_build_id(struct dwarf_lines *dl, const uint8_t *id, size_t len, struct found *f)
-{
-	const char *bases[] = { dl->debug_dir, dl->host_debug, "/usr/lib/debug" };
-	char h[2 * BUILD_ID_MAX + 1], path[PATH_LEN];
-	int fd;
-
-	if (len < 2 || len > BUILD_ID_MAX)
-		return -1;
-	hex(id, len, h);
-	for (size_t i = 0; i < 3; i++) {
-		if (!bases[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", bases[i], h, h + 2);
-		fd = try_file(dl, i == 2, path, id, len, false, 0, f);
-		if (fd >= 0)
-			return fd;
-	}
-	return -1;
-}
-
-/* .gnu_debuglink: in the binary's own root (its dir, its dir's .debug/, /usr/lib/debug/DIR),
- * then the host's /usr/lib/debug/DIR and flamed's debug dir (DIR/NAME, then NAME). The CRC is
- * checked: a stale or foreign file of that name is not taken. */
-static int by_debuglink(struct dwarf_lines *dl, Elf *main_elf, struct found *f)
-{
-	Elf_Data *d = section_data(main_elf, ".gnu_debuglink");
-	char dir[PATH_LEN], path[PATH_LEN];
-	const char *name, *slash;
-	uint32_t crc;
-	int fd = -1;
-
-	if (!d || !d->d_buf || !dl->path || dl->path[0] != '/')
-		return -1;
-	if (debuglink__parse(d->d_buf, d->d_size,
-			     elf_getident(main_elf, NULL)[EI_DATA] == ELFDATA2LSB, &name, &crc))
-		return -1;
-	slash = strrchr(dl->path, '/');
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - dl->path), dl->path);
-	struct {
-		bool in_root;
-		const char *base, *dir, *sub;
-	} c[] = {
-		{ true, "", dir, "" },
-		{ true, "", dir, "/.debug" },
-		{ true, "/usr/lib/debug", dir, "" },
-		{ false, dl->host_debug, dir, "" },
-		{ false, dl->debug_dir, dir, "" },
-		{ false, dl->debug_dir, "", "" },
-	};
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]) && fd < 0; i++) {
-		if (!c[i].base)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s%s%s/%s", c[i].base, c[i].dir, c[i].sub,
-				     name) >= sizeof(path))
-			continue;
-		/* the binary itself carries the link: never take it as its own debug file */
-		if (c[i].in_root && !strcmp(path, dl->path))
-			continue;
-		fd = try_file(dl, c[i].in_root, path, NULL, 0, true, crc, f);
-	}
-	return fd;
-}
-
-/* dwz's alternate file, named by the debug file (or the binary) we gave libdwfl: by its
- * build-id, else by its path next to where that file was found. */
-static int find_alt(struct dwarf_lines *dl)
-{
-	struct found *f = &dl->found;
-	char path[PATH_LEN], dir[PATH_LEN];
-	const char *prefix = "/usr/lib/debug/", *slash;
-	int fd;
-
-	if (!f->alt_name[0])
-		return -1;
-	fd = by_build_id(dl, f->alt_id, f->alt_id_len, NULL);
-	if (fd >= 0)
-		return fd;
-	if (f->alt_name[0] == '/') {
-		if (!strncmp(f->alt_name, prefix, strlen(prefix))) {
-			const char *rest = f->alt_name + strlen(prefix) - 1;
-			const char *bases[] = { dl->debug_dir, dl->host_debug };
-
-			for (size_t i = 0; i < 2; i++) {
-				if (!bases[i])
-					continue;
-				snprintf(path, sizeof(path), "%s%s", bases[i], rest);
-				fd = try_file(dl, false, path, f->alt_id, f->alt_id_len, false, 0,
-					      NULL);
-				if (fd >= 0)
-					return fd;
-			}
-		}
-		return try_file(dl, f->in_root, f->alt_name, f->alt_id, f->alt_id_len, false, 0,
-				NULL);
-	}
-	/* relative to the directory of the file that names it */
-	slash = strrchr(f->path, '/');
-	if (!slash)
-		return -1;
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->path), f->path);
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, f->alt_name) >= sizeof(path))
-		return -1;
-	return try_file(dl, f->in_root, path, f->alt_id, f->alt_id_len, false, 0, NULL);
-}
-
-static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
-			  const char *file_name, const char *debuglink_file,
-			  GElf_Word debuglink_crc, char **debuginfo_file_name)
-{
-	struct dwarf_lines *dl = *userdata;
-	const unsigned char *id = NULL;
-	GElf_Addr id_vaddr, bias;
-	Elf *main_elf;
-	int fd, len;
-
-	(void)modname, (void)base, (void)file_name, (void)debuglink_file, (void)debuglink_crc;
-	*debuginfo_file_name = NULL;
-	if (!dl)
-		return -1;
-	/* libdwfl asks again, for the alternate file, once it has DWARF */
-	if (dl->main_has_dwarf || dl->gave_debug) {
-		fd = find_alt(dl);
-		dl->alt_given = fd >= 0;
-		return fd;
-	}
-	main_elf = dwfl_module_getelf(mod, &bias);
-	len = dwfl_module_build_id(mod, &id, &id_vaddr);
-	if (dl->given && len > 0) {
-		fd = try_file(dl, false, dl->given, id, (size_t)len, false, 0, &dl->found);
-		if (fd >= 0) {
-			dl->source = DWARF_DEBUGINFOD;
-			goto found;
-		}
-	}
-	if (len > 0) {
-		fd = by_build_id(dl, id, (size_t)len, &dl->found);
-		if (fd >= 0) {
-			dl->source = DWARF_BUILD_ID;
-			goto found;
-		}
-	}
-	if (main_elf) {
-		fd = by_debuglink(dl, main_elf, &dl->found);
-		if (fd >= 0) {
-			/* note_alt was skipped (no build-id check): read it now */
-			Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-
-			if (e && has_dwarf(e)) {
-				note_alt(&dl->found, e);
-				elf_end(e);
-				dl->source = DWARF_DEBUGLINK;
-				goto found;
-			}
-			elf_end(e);
-			close(fd);
-		}
-	}
-	return -1;
-found:
-	/* headers only (ELF_C_READ: nothing mapped): what opening it would inflate */
-	{
-		Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-
-		dl->inflate = e ? inflated_size(e) : 0;
-		elf_end(e);
-	}
-	if (dl->max_inflate && dl->inflate > dl->max_inflate) {
-		dl->too_big = true;
-		dl->source = DWARF_NONE;
-		close(fd);
-		return -1;
-	}
-	dl->gave_debug = true;
-	return fd;
-}
-
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = NULL, /* the file is reported by fd */
-	.find_debuginfo = find_debuginfo,
+	.find_debuginfo = debug_find__dwfl_callback,
 	.section_address = dwfl_offline_section_address,
 };
 
@@ -458,7 +66,7 @@ bool dwarf_lines__file_has_dwarf(int fd)
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf)
 		return false;
-	ret = has_dwarf(elf);
+	ret = debug_find__has_dwarf(elf);
 	elf_end(elf);
 	return ret;
 }
@@ -531,39 +139,27 @@ static void open_guarded(struct dwarf_lines *dl, int fd)
 		return;
 	}
 	dwfl_module_info(dl->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
-	*ud = dl;
+	*ud = &dl->find;
 	elf = dwfl_module_getelf(dl->mod, &bias);
-	dl->minidebuginfo = elf && section_data(elf, ".gnu_debugdata");
-	if (elf && has_dwarf(elf)) {
-		dl->main_has_dwarf = true;
-		dl->source = DWARF_EMBEDDED;
-		dl->inflate = inflated_size(elf);
-		if (dl->max_inflate && dl->inflate > dl->max_inflate) {
-			dl->too_big = true;
-			dl->source = DWARF_NONE;
-			return; /* libdw is never asked: nothing inflated */
-		}
-		snprintf(dl->found.path, sizeof(dl->found.path), "%s", dl->path ? dl->path : "");
-		dl->found.in_root = true;
-		note_alt(&dl->found, elf);
-	}
+	dl->minidebuginfo = elf && debug_find__section_data(elf, ".gnu_debugdata");
+	if (elf && debug_find__has_dwarf(elf) && !debug_find__take_embedded(&dl->find, elf))
+		return; /* too big: libdw is never asked, nothing inflated */
 	/* opens the debug file (and its alt) now, through find_debuginfo */
 	dw = dwfl_module_getdwarf(dl->mod, &bias);
 	if (!dw) {
-		dl->source = DWARF_NONE;
+		dl->find.source = DWARF_NONE;
 		return;
 	}
 	/* an alt file we did not find is looked for by libdw itself when a lookup needs it: by
 	 * build-id under the host's /usr/lib/debug (fine), then at the path the file names, on the
-	 * host. A path outside /usr/lib/debug is not for a binary to choose: no DWARF then. */
-	if (dl->found.alt_name[0] == '/' && !dl->alt_given &&
-	    strncmp(dl->found.alt_name, "/usr/lib/debug/", strlen("/usr/lib/debug/"))) {
-		dl->source = DWARF_NONE;
+	 * host: refused unless under /usr/lib/debug */
+	if (debug_find__alt_refused(&dl->find)) {
+		dl->find.source = DWARF_NONE;
 		return;
 	}
 	if (!dwarf_getaranges(dw, &ar, &nr_ar))
 		dl->bytes += nr_ar * COST_ARANGE;
-	dl->bytes += dl->inflate;
+	dl->bytes += dl->find.inflate;
 	note_info_mapping(dl, dwarf_getelf(dw));
 }
 
@@ -584,37 +180,51 @@ static size_t heap_since(size_t before, size_t floor)
 	return now > before && now - before > floor ? now - before : floor;
 }
 
-struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
+static struct dwarf_lines *alloc_lines(const struct dwarf_search *where)
 {
 	struct dwarf_lines *dl = calloc(1, sizeof(*dl));
-	size_t heap0 = heap_now();
-	sigjmp_buf env;
 
 	if (!dl)
 		return NULL;
 	hashmap__init(&dl->units, hashmap_hash_int, hashmap_equal_int, NULL);
 	hashmap__init(&dl->strings, hashmap_hash_int, hashmap_equal_int, NULL);
 	dl->bytes = sizeof(*dl) + COST_OPEN;
-	if (where) {
-		dl->tgid = where->tgid;
-		dl->path = where->path ? strdup(where->path) : NULL;
-		dl->debug_dir = where->debug_dir ? strdup(where->debug_dir) : NULL;
-		dl->host_debug = where->host_debug ? strdup(where->host_debug) : NULL;
-		dl->given = where->given ? strdup(where->given) : NULL;
-		dl->max_inflate = where->max_inflate;
+	if (debug_find__init(&dl->find, where)) {
+		dwarf_lines__free(dl);
+		return NULL;
 	}
-	if (fault_guard__install())
-		return dl; /* without the guard, a truncated file would crash flamed: no DWARF */
+	return dl;
+}
+
+/* open_guarded under the SIGBUS guard: false when it fired (the object is poisoned). */
+static bool open_with_guard(struct dwarf_lines *dl, int fd)
+{
+	sigjmp_buf env;
+
 	if (sigsetjmp(env, 1)) {
 		dl->poisoned = true;
-		dl->source = DWARF_NONE;
-		return dl;
+		dl->find.source = DWARF_NONE;
+		return false;
 	}
 	fault_guard__enter(&env);
 	open_guarded(dl, fd);
 	fault_guard__leave();
+	return true;
+}
+
+struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
+{
+	size_t heap0 = heap_now();
+	struct dwarf_lines *dl = alloc_lines(where);
+
+	if (!dl)
+		return NULL;
+	if (fault_guard__install())
+		return dl; /* without the guard, a truncated file would crash flamed: no DWARF */
+	if (!open_with_guard(dl, fd))
+		return dl;
 	/* nothing to answer with: drop libdw's state now (most mapped files have no DWARF) */
-	if (dl->source == DWARF_NONE && !dl->minidebuginfo && !dl->poisoned) {
+	if (dl->find.source == DWARF_NONE && !dl->minidebuginfo && !dl->poisoned) {
 		dwfl_end(dl->dwfl);
 		dl->dwfl = NULL;
 		dl->mod = NULL;
@@ -1052,7 +662,7 @@ size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_
 	sigjmp_buf env;
 	size_t n;
 
-	if (!dl || !dl->mod || dl->poisoned || dl->source == DWARF_NONE || !max)
+	if (!dl || !dl->mod || dl->poisoned || dl->find.source == DWARF_NONE || !max)
 		return 0;
 	if (sigsetjmp(env, 1)) {
 		dl->poisoned = true;
@@ -1074,7 +684,8 @@ const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr)
 	 * file cannot: _start, static functions). Elsewhere the ELF symbols were read already, and
 	 * libdwfl's nearest-symbol answer for a stripped file would name the wrong function. */
 	if (!dl || !dl->mod || dl->poisoned ||
-	    !(dl->minidebuginfo || dl->source == DWARF_DEBUGLINK || dl->source == DWARF_DEBUGINFOD))
+	    !(dl->minidebuginfo || dl->find.source == DWARF_DEBUGLINK ||
+	      dl->find.source == DWARF_DEBUGINFOD))
 		return NULL;
 	if (sigsetjmp(env, 1)) {
 		dl->poisoned = true;
@@ -1104,22 +715,22 @@ void dwarf_lines__release_pages(struct dwarf_lines *dl)
 		return;
 	main_elf = dwfl_module_getelf(dl->mod, &bias);
 	pageout(main_elf);
-	dw = dl->source != DWARF_NONE ? dwfl_module_getdwarf(dl->mod, &bias) : NULL;
+	dw = dl->find.source != DWARF_NONE ? dwfl_module_getdwarf(dl->mod, &bias) : NULL;
 	if (dw && dwarf_getelf(dw) != main_elf)
 		pageout(dwarf_getelf(dw));
-	alt = dw && dl->alt_given ? dwarf_getalt(dw) : NULL; /* set: no lookup */
+	alt = dw && dl->find.alt_given ? dwarf_getalt(dw) : NULL; /* set: no lookup */
 	if (alt)
 		pageout(dwarf_getelf(alt));
 }
 
 bool dwarf_lines__too_big(const struct dwarf_lines *dl)
 {
-	return dl && dl->too_big;
+	return dl && dl->find.too_big;
 }
 
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl)
 {
-	return dl ? dl->source : DWARF_NONE;
+	return dl ? dl->find.source : DWARF_NONE;
 }
 
 size_t dwarf_lines__mem_bytes(const struct dwarf_lines *dl)
@@ -1140,9 +751,6 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 		unit_index_free((struct unit_index *)e->value);
 	hashmap__clear(&dl->units);
 	free(dl->ranges);
-	free(dl->path);
-	free(dl->debug_dir);
-	free(dl->host_debug);
-	free(dl->given);
+	debug_find__fini(&dl->find);
 	free(dl);
 }

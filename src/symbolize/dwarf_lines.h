@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* One ELF file's DWARF through libdwfl: per address, the chain of frames {function, file, line}
  * with inlined callees first and the physical function last. The debug info is the file's own, or
- * a separate debug file found by build-id, by .gnu_debuglink (CRC checked) or handed in (a
- * debuginfod download); the alternate file of dwz-compressed debug info likewise. Paths inside a
- * process are resolved in its root (proc_root), never in flamed's. Parses outside input: malformed
- * DWARF gives no frames, never a crash (fuzzed). Sections are mmapped by libelf, not read. */
+ * a separate debug file found by debug_find (build-id, .gnu_debuglink, a debuginfod download; dwz's
+ * alternate file likewise). Parses outside input: malformed DWARF gives no frames, never a crash
+ * (fuzzed). Sections are mmapped by libelf, not read. */
 #ifndef FLAMED_DWARF_LINES_H
 #define FLAMED_DWARF_LINES_H
 
@@ -12,27 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "symbolize/debug_find.h"
+
 struct dwarf_lines;
-
-/* Where separate debug files are looked for. Every field may be NULL / 0. */
-struct dwarf_search {
-	uint32_t tgid;		/* the process whose root holds the binary (0: none, host only) */
-	const char *path;	/* the binary's path inside that root (for .gnu_debuglink) */
-	const char *debug_dir;	/* $FLAMED_DEBUG_DIR: .build-id/xx/rest.debug and debuglink dirs */
-	const char *host_debug; /* the host's /usr/lib/debug */
-	const char *given;	/* a debug file already fetched (debuginfod cache), host path */
-	uint64_t max_inflate;	/* refuse DWARF whose compressed sections inflate to more (0: no
-				 * limit): libdw inflates them all into the heap at once */
-};
-
-/* Where the DWARF came from. */
-enum dwarf_source {
-	DWARF_NONE,	  /* no DWARF: no frames */
-	DWARF_EMBEDDED,	  /* the file's own .debug_info */
-	DWARF_BUILD_ID,	  /* a .build-id/xx/rest.debug file */
-	DWARF_DEBUGLINK,  /* .gnu_debuglink, CRC checked */
-	DWARF_DEBUGINFOD, /* the given file */
-};
 
 /* A frame: strings borrowed from the object (valid until dwarf_lines__free). */
 struct dwarf_frame {
@@ -67,7 +48,6 @@ bool dwarf_lines__file_has_dwarf(int fd);
 bool dwarf_lines__too_big(const struct dwarf_lines *dl);
 
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl);
-const char *dwarf_source__name(enum dwarf_source src);
 
 /* Give back the file pages read so far (madvise MADV_PAGEOUT on the mappings libelf made): they
  * count in flamed's RSS though the page cache holds them; later lookups fault in what they need.

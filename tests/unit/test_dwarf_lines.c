@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "proc/proc_table.h"
 #include "symbolize/debuglink.h"
 #include "symbolize/dwarf_lines.h"
@@ -186,21 +188,6 @@ static void by_debuglink(void **state)
 	close(fd);
 }
 
-static void copy_file(const char *from, const char *to, const char *append)
-{
-	char cmd[3 * PATH_MAX];
-
-	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
-	assert_int_equal(system(cmd), 0);
-	if (append) {
-		FILE *f = fopen(to, "a");
-
-		assert_non_null(f);
-		fputs(append, f);
-		fclose(f);
-	}
-}
-
 static void debuglink_crc_mismatch(void **state)
 {
 	char dir[] = "/tmp/flamed-dwarf.XXXXXX", bin[PATH_MAX], dbg[PATH_MAX], src[PATH_MAX];
@@ -213,9 +200,9 @@ static void debuglink_crc_mismatch(void **state)
 	snprintf(bin, sizeof(bin), "%s/dwarf_fixture_linked", dir);
 	snprintf(dbg, sizeof(dbg), "%s/dwarf_fixture.debug", dir);
 	snprintf(src, sizeof(src), "%s/dwarf_fixture_linked", DATA_DIR);
-	copy_file(src, bin, NULL);
+	test_copy_file(src, bin, NULL);
 	snprintf(src, sizeof(src), "%s/dwarf_fixture.debug", DATA_DIR);
-	copy_file(src, dbg, "x"); /* same name, other CRC */
+	test_copy_file(src, dbg, "x"); /* same name, other CRC */
 	fd = open(bin, O_RDONLY | O_CLOEXEC);
 	dl = dwarf_lines__open(fd, &w);
 	assert_int_equal(dwarf_lines__source(dl), DWARF_NONE);
@@ -247,7 +234,7 @@ static void by_build_id_and_given(void **state)
 	snprintf(path, sizeof(path), "%s/.build-id/%.2s", dir, bid);
 	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", dir, bid, bid + 2);
-	copy_file(src, path, NULL);
+	test_copy_file(src, path, NULL);
 	w.debug_dir = dir;
 	dl = dwarf_lines__open(fd, &w);
 	assert_int_equal(dwarf_lines__source(dl), DWARF_BUILD_ID);
@@ -349,7 +336,7 @@ static void truncated_under_us(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/dwarf_fixture", dir);
 	snprintf(src, sizeof(src), "%s/dwarf_fixture", DATA_DIR);
-	copy_file(src, path, NULL);
+	test_copy_file(src, path, NULL);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
