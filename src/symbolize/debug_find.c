@@ -274,6 +274,15 @@ int debug_find__by_debuglink(struct debug_find *df, Elf *main_elf, struct debug_
 
 /* dwz's alternate file, named by the debug file (or the binary) we gave libdwfl: by its
  * build-id, else by its path next to where that file was found. */
+/* path has a ".." component: joined to a base directory, it could climb out of it. */
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return true;
+	return false;
+}
+
 int debug_find__alt(struct debug_find *df)
 {
 	struct debug_found *f = &df->found;
@@ -287,7 +296,8 @@ int debug_find__alt(struct debug_find *df)
 	if (fd >= 0)
 		return fd;
 	if (f->alt_name[0] == '/') {
-		if (!strncmp(f->alt_name, prefix, strlen(prefix))) {
+		/* under the host's debug directories only as a path within them */
+		if (!strncmp(f->alt_name, prefix, strlen(prefix)) && !has_dotdot(f->alt_name)) {
 			const char *rest = f->alt_name + strlen(prefix) - 1;
 			const char *bases[] = { df->debug_dir, df->host_debug };
 
@@ -412,7 +422,7 @@ bool debug_find__alt_refused(const struct debug_find *df)
 	const char *alt = df->found.alt_name;
 
 	return alt[0] == '/' && !df->alt_given &&
-	       strncmp(alt, "/usr/lib/debug/", strlen("/usr/lib/debug/"));
+	       (strncmp(alt, "/usr/lib/debug/", strlen("/usr/lib/debug/")) || has_dotdot(alt));
 }
 
 int debug_find__init(struct debug_find *df, const struct dwarf_search *where)

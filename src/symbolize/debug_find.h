@@ -84,8 +84,9 @@ int debug_find__dwfl_callback(Dwfl_Module *mod, void **userdata, const char *mod
 			      Dwarf_Addr base, const char *file_name, const char *debuglink_file,
 			      GElf_Word debuglink_crc, char **debuginfo_file_name);
 
-/* The DWARF taken names a dwz file that was not found and lies outside /usr/lib/debug: libdw
- * would look for it there on the host, which is not for a binary to choose. */
+/* The DWARF taken names a dwz file that was not found and lies outside /usr/lib/debug (or climbs
+ * out of it with ".."): libdw would look for it there on the host, which is not for a binary to
+ * choose. */
 bool debug_find__alt_refused(const struct debug_find *df);
 
 /* The steps, for tests. Each returns an fd the caller owns, or -1; f (may be NULL) gets where. */

@@ -274,6 +274,7 @@ static void given_needs_build_id(void **state)
 static void alt_file(void **state)
 {
 	struct fixture *fx = *state;
+	char dbgdir[PATH_MAX + 8];
 	struct debug_find df;
 
 	place(fx, "dwarf_fixture.debug", "alt.dwz", NULL);
@@ -293,11 +294,32 @@ static void alt_file(void **state)
 	assert_int_equal(debug_find__alt(&df), -1);
 	debug_find__fini(&df);
 
+	/* "/usr/lib/debug/..." maps into flamed's debug dirs, but never out of them with ".." */
+	snprintf(dbgdir, sizeof(dbgdir), "%s/dbg", fx->dir);
+	assert_int_equal(mkdir(dbgdir, 0700), 0);
+	init(&df, (uint32_t)getpid(), fx->bin, dbgdir);
+	df.found.in_root = true;
+	snprintf(df.found.path, sizeof(df.found.path), "%s/x.debug", fx->dir);
+	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/usr/lib/debug/../alt.dwz");
+	memcpy(df.found.alt_id, fx->id, fx->id_len);
+	df.found.alt_id_len = fx->id_len;
+	assert_int_equal(debug_find__alt(&df), -1); /* DIR/dbg/../alt.dwz is there */
+	place(fx, "dwarf_fixture.debug", "dbg/alt.dwz", NULL);
+	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/usr/lib/debug/alt.dwz");
+	assert_debug_file(debug_find__alt(&df));
+	debug_find__fini(&df);
+
 	/* an absolute alt path the binary chose, outside /usr/lib/debug: libdw must not go there */
 	memset(&df, 0, sizeof(df));
 	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/tmp/x.dwz");
 	assert_true(debug_find__alt_refused(&df));
 	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/usr/lib/debug/.dwz/x.debug");
+	assert_false(debug_find__alt_refused(&df));
+	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/usr/lib/debug/../../tmp/x.dwz");
+	assert_true(debug_find__alt_refused(&df));
+	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/usr/lib/debug/.dwz/..");
+	assert_true(debug_find__alt_refused(&df));
+	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/usr/lib/debug/.dwz/x..debug");
 	assert_false(debug_find__alt_refused(&df));
 	df.alt_given = true;
 	snprintf(df.found.alt_name, sizeof(df.found.alt_name), "/tmp/x.dwz");
