@@ -60,8 +60,8 @@ struct {
 } counts0 SEC(".maps"), counts1 SEC(".maps");
 
 /* Per CPU, the count keys it sampled last and their counts (flamed.h): at 19-99 Hz a hash-map
- * lookup in "counts" is a few cache and TLB misses (~1.5 us a sample on a VM; bench/RESULTS.md,
- * issue 13), a slot hit one line. Direct mapped by stack hashes and thread; 16 slots of one cache
+ * lookup in "counts" is a few cache and TLB misses (measured in bench/RESULTS.md), a slot hit
+ * one line. Direct mapped by stack hashes and thread; 16 slots of one cache
  * line, 1 KiB a CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -321,7 +321,7 @@ static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ct
 
 /* A window of the user stack, read at once: callers' frames are adjacent, so the next frame's
  * saved rbp and return address are mostly in the bytes already read, and one 512-byte read
- * replaces ~10 small ones, each a bpf_probe_read_user() of ~0.1 us (bench/RESULTS.md, issue 13). */
+ * replaces several small ones, each a bpf_probe_read_user() call (bench/RESULTS.md). */
 #define STACK_WIN_WORDS 64
 #define ROW_L1_SLOTS	64
 struct walk_state {
@@ -336,8 +336,8 @@ struct walk_state {
 	__u64 win[STACK_WIN_WORDS];
 	/* the rows this CPU's walks found last, by (table id, pc), in front of row_cache: a
 	 * row_cache hit is a cache and a TLB miss at 19-99 Hz (its 768 KiB span ~190 pages), and a
-	 * stack of distinct return addresses (an interpreter's, a compiler's) pays one per frame:
-	 * 0.3-0.5 us a frame of CPython's on this project's VM. A CPU mostly samples the stacks it
+	 * stack of distinct return addresses (an interpreter's, a compiler's) pays one per frame
+	 * (bench/RESULTS.md). A CPU mostly samples the stacks it
 	 * sampled last; its own rows sit next to the rest of its walk state. Per CPU, never torn:
 	 * no check word. */
 	struct {
@@ -721,8 +721,7 @@ static __always_inline struct recent_proc *recent_slot(__u32 tgid)
 }
 
 /* Make sure userspace knows (tgid, aspace). ws->hit: this CPU's slot already holds the pair (no
- * hash lookup: whole host at 99 Hz, cold, the lookup in "known" cost ~1.2 us of a sample;
- * bench/RESULTS.md, issue 13). ws->py_state, when looked up, is noted in the slot for py_ep. */
+ * hash lookup: at 19-99 Hz the lookup in "known" is a cold one; bench/RESULTS.md). ws->py_state, when looked up, is noted in the slot for py_ep. */
 static __always_inline void announce(struct walk_state *ws, struct recent_proc *slot, __u32 tgid,
 				     __u64 aspace, struct task_struct *task, __u32 py_ep)
 {
@@ -893,8 +892,8 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	ws->v.exact = (cs & 3) == 3; /* the sample hit user mode */
 	phase(FLAMED_METRIC_NS_HEAD, &t);
-	/* a sample in user mode has no kernel stack: bpf_get_stack() would only say so, at ~1 us
-	 * of cold caches (bench/RESULTS.md, issue 13) */
+	/* a sample in user mode has no kernel stack: bpf_get_stack() would only say so, after
+	 * touching cold caches (bench/RESULTS.md) */
 	if (!VLOAD(ws->v.exact))
 		key.kern_stack = capture_kernel_stack(ctx, gen);
 	phase(FLAMED_METRIC_NS_KSTACK, &t);
@@ -908,8 +907,8 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 			if (!proc)
 				count(FLAMED_METRIC_UNWIND_NO_PROC);
 		}
-		/* without tables the same walker follows frame pointers, ~30% cheaper per frame
-		 * than the kernel's user callchain walk behind bpf_get_stack() */
+		/* without tables the same walker follows frame pointers, cheaper per frame than the
+		 * kernel's user callchain walk behind bpf_get_stack() */
 		ws->v.unknown_pc = 0;
 		key.user_stack = walk_user_stack(ctx, gen, task, proc, ws, &t);
 		if (proc && VLOAD(ws->v.unknown_pc))

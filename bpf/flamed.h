@@ -308,5 +308,12 @@ _Static_assert(sizeof(struct flamed_count_key) == 48, "flamed_count_key layout c
 _Static_assert(sizeof(struct flamed_stack) == 8 + 8 * FLAMED_MAX_FRAMES, "flamed_stack layout");
 _Static_assert(sizeof(struct flamed_count_slot) == 64, "flamed_count_slot: one cache line");
 _Static_assert(sizeof(struct flamed_proc_event) == 40, "flamed_proc_event layout changed");
+_Static_assert(sizeof(struct flamed_count_slots) == 64 * FLAMED_COUNT_SLOTS,
+	       "flamed_count_slots layout");
+_Static_assert(sizeof(struct flamed_unwind_block_key) == 8, "flamed_unwind_block_key layout");
+_Static_assert(sizeof(struct flamed_unwind_block) == 8 * FLAMED_UNWIND_BLOCK_ELEMS,
+	       "flamed_unwind_block layout");
+_Static_assert(sizeof(struct flamed_unwind_proc) == 24 + 32 * FLAMED_UNWIND_MAX_MAPPINGS,
+	       "flamed_unwind_proc layout");
 
 #endif /* FLAMED_H */

@@ -1,4 +1,4 @@
-# flamed_warnings: INTERFACE target carrying the warning set (STYLE.md §5.9).
+# flamed_warnings: INTERFACE target carrying the warning set (-Werror builds).
 add_library(flamed_warnings INTERFACE)
 target_compile_options(flamed_warnings INTERFACE
   -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes

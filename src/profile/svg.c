@@ -21,7 +21,7 @@
 #include "profile/profile.h"
 #include "util/hashmap.h"
 
-/* flamegraph.pl geometry (PROTOCOLS.md §5) */
+/* flamegraph.pl's geometry, so a graph reads like the ones users know */
 #define FG_WIDTH	1200
 #define FG_XPAD		10
 #define FG_FRAME_HEIGHT 16 /* rect 15 + 1 px pad */

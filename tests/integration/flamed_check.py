@@ -114,7 +114,7 @@ def submessages(msg, num):
 
 
 def decode_pprof(data):
-    """Decodes the Profile fields the checks use into plain dicts (PROTOCOLS.md §1.1 numbers)."""
+    """Decodes the Profile fields the checks use into plain dicts (field numbers of proto/profile.proto)."""
     top = message(data)
 
     def value_type(m):
@@ -140,7 +140,7 @@ def decode_pprof(data):
 
 
 def validate_pprof(prof, fails):
-    """The rules of PROTOCOLS.md §1.2 plus flamed's own contract (sample types, labels).
+    """The rules of proto/profile.proto's comments plus flamed's own contract (sample types, labels).
     Records failures; returns False only when the profile cannot be walked at all."""
     st = prof["string_table"]
     if not fails.check(st and st[0] == "", "string_table[0] is not \"\""):

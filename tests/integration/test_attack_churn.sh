@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Attack on flamed's CPU and memory (issue 11, item 7): an unprivileged process maps 2,000
+# Attack on flamed's CPU and memory: an unprivileged process maps 2,000
 # executable pages at new addresses every 200 ms, runs code in each (so the sampler keeps asking
 # for its maps again) and unmaps the previous batch. A profiler that keeps every mapping it ever
 # saw, merged quadratically, burns a growing share of a core and memory. flamed must stay under

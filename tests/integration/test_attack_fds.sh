@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Attack on flamed's file descriptors (issue 11, item 5): an unprivileged process maps 1,100
+# Attack on flamed's file descriptors: an unprivileged process maps 1,100
 # distinct small files under flamed's 1024-fd limit (soft and hard: flamed cannot raise it). A
 # profiler that keeps one fd per mapped file for the whole capture has none left for the
 # processes that start later: a victim started afterwards must still be symbolized.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Attack on the /proc/PID/stat parse (issue 11, item 9): an unprivileged process names itself
+# Attack on the /proc/PID/stat parse: an unprivileged process names itself
 # with a newline and parentheses ("x\n) Z 1 (y"); a line-based parse of stat then finds no start
 # time, the process is taken for gone and its samples are bare addresses. Its samples must be
 # symbolized and carry its name.

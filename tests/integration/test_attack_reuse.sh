@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Attack by pid reuse (issue 11, item 8): program A runs as pid P and exits; program B (same
+# Attack by pid reuse: program A runs as pid P and exits; program B (same
 # layout, other function names) then runs as pid P too. An attacker gets there by cycling
 # through the pid space; here pid_at (root) stands in for that patience, and the programs run
 # unprivileged. The kernel may also give B the mm_struct slot A freed (same CPU, one exec in

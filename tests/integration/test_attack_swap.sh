@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Attacks on how flamed opens another process's mapped files (issue 11, items 1 and 2). An
+# Attacks on how flamed opens another process's mapped files. An
 # unprivileged process maps a library, unlinks it, puts something else at its path and keeps
 # remapping the file at moving addresses, so /proc/PID/map_files/START-END misses and a profiler
 # falls back to the path:

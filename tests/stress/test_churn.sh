@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The combined churn of issue 11, from an unprivileged user, while flamed profiles the whole host:
+# The combined churn of the attack tests, from an unprivileged user, while flamed profiles the whole host:
 # an exec storm (800 programs a second), map churn (2,000 executable pages mapped and unmapped
 # every 200 ms) and dlopen/dlclose churn (50 loads a second, each of a fresh copy of a library).
 # Meanwhile a victim without frame pointers (unwind_nofp) runs with a known CPU split.
