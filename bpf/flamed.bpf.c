@@ -19,6 +19,10 @@
 
 #define EEXIST 17 /* vmlinux.h has no errno values */
 
+/* One load of x, of its own type, that the compiler neither repeats nor elides: a value
+ * userspace or another CPU may change while the program runs is read once. */
+#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+
 char LICENSE[] SEC("license") = "GPL";
 
 /* Load-time knobs, set by src/bpf/sampler.c before load. */
@@ -116,48 +120,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
-
-/* The unwind tables of every loaded binary, in blocks of 496 elements (flamed.h). Not
- * preallocated: memory follows the tables loaded, up to --unwind-memory (max_entries is set from
- * it at load time; src/unwind/ evicts cached tables before it is reached). Only userspace
- * writes it; a deleted block is freed once no program in flight uses it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1);
-	__type(key, struct flamed_unwind_block_key);
-	__type(value, struct flamed_unwind_block);
-} unwind_blocks SEC(".maps");
-
-/* Rows found recently, by (table id, pc): most return addresses of a workload recur sample after
- * sample (main, the dispatch loops, the callers of its hot functions), and at 19-99 Hz a hit is
- * one cache miss where a table lookup is several (two block lookups and the rows). Direct
- * mapped, shared by all CPUs: an entry written by two CPUs at once may be torn, so it carries a
- * check word over its key and row and is used only when they agree. Table ids are never reused,
- * so an entry cannot outlive its table's meaning. 32768 entries, 768 KiB. */
-struct row_cache_entry {
-	__u64 key; /* table id << 32 | pc offset */
-	__u64 row; /* struct flamed_unwind_row */
-	__u64 check;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FLAMED_UNWIND_ROW_CACHE);
-	__type(key, __u32);
-	__type(value, struct row_cache_entry);
-} row_cache SEC(".maps");
-
-/* Per process (tgid): its executable mappings and their table ranges. Values are 8 KiB, so the
- * map is not preallocated: memory follows the number of processes with tables. Only userspace
- * writes it, so the program never allocates here. Sized at load time (default 4096). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct flamed_unwind_proc);
-} unwind_procs SEC(".maps");
 
 struct aspace_key {
 	__u64 aspace;
@@ -317,365 +279,7 @@ static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ct
 	return store_stack(st, gen, 0x6b65726e);
 }
 
-/* --- user stack walking: unwind tables, frame pointers where there are none --- */
-
-/* A window of the user stack, read at once: callers' frames are adjacent, so the next frame's
- * saved rbp and return address are mostly in the bytes already read, and one 512-byte read
- * replaces several small ones, each a bpf_probe_read_user() call (bench/RESULTS.md). */
-#define STACK_WIN_WORDS 64
-#define ROW_L1_SLOTS	64
-struct walk_state {
-	struct walk_vars v;
-	/* the sample's own facts, kept here rather than in registers: the verifier tracks a flag
-	 * held in a register through every later path (each doubling the states it explores,
-	 * bpf_loop's callback included), while a value read back from map memory is unknown */
-	__u32 hit;	/* this CPU's recent slot holds the (tgid, address space) */
-	__u32 skip_py;	/* ... and notes it is not a CPython process at this py_epoch */
-	__s32 py_state; /* -1 not looked up this sample, else whether it is one */
-	__u64 win_base; /* user address of win[0]; 0: nothing read yet */
-	__u64 win[STACK_WIN_WORDS];
-	/* the rows this CPU's walks found last, by (table id, pc), in front of row_cache: a
-	 * row_cache hit is a cache and a TLB miss at 19-99 Hz (its 768 KiB span ~190 pages), and a
-	 * stack of distinct return addresses (an interpreter's, a compiler's) pays one per frame
-	 * (bench/RESULTS.md). A CPU mostly samples the stacks it
-	 * sampled last; its own rows sit next to the rest of its walk state. Per CPU, never torn:
-	 * no check word. */
-	struct {
-		__u64 key; /* table id << 32 | pc offset; 0: empty (table ids start at 1) */
-		__u64 row;
-	} rows[ROW_L1_SLOTS];
-};
-
-/* Per-CPU walker variables; one slot, perf_event programs do not nest on a CPU. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct walk_state);
-} walk_scratch SEC(".maps");
-
-/* What the bpf_loop callback needs besides the variables: pointers, kept on the stack. */
-struct walk_ctx {
-	struct flamed_stack *st;
-	const struct flamed_unwind_proc *proc;
-	struct walk_vars *v;
-	struct walk_state *ws;
-};
-
-/* words (1 or 2, a constant) words of the user stack from addr up into out, from the window when
- * it holds them, else through a new window read at addr; 0 or the read's error. */
-static __always_inline long stack_read(struct walk_state *ws, __u64 addr, __u64 *out,
-				       const __u32 words)
-{
-	__u64 off = addr - ws->win_base, idx;
-
-	if (!(addr & 7) && ws->win_base && off <= (STACK_WIN_WORDS - words) * 8) {
-		idx = off >> 3;
-		barrier_var(idx);
-		if (idx <= STACK_WIN_WORDS - words) {
-			out[0] = ws->win[idx];
-			if (words == 2)
-				out[1] = ws->win[idx + 1];
-			return 0;
-		}
-	}
-	if (!(addr & 7) && !bpf_probe_read_user(ws->win, sizeof(ws->win), (void *)addr)) {
-		ws->win_base = addr;
-		out[0] = ws->win[0];
-		if (words == 2)
-			out[1] = ws->win[1];
-		return 0;
-	}
-	/* unaligned, or the window would cross the end of the stack's mapping */
-	ws->win_base = 0;
-	return bpf_probe_read_user(out, words * sizeof(__u64), (void *)addr);
-}
-
-/* Index of the mapping of proc containing pc, or NOT_FOUND. The previous frame's mapping is
- * tried first: a walk mostly stays in one binary. */
-static __always_inline __u32 find_mapping(const struct flamed_unwind_proc *proc,
-					  struct walk_vars *v, __u64 pc)
-{
-	__u32 last = VLOAD(v->last_m);
-	const struct flamed_unwind_mapping *m;
-
-	if (last < FLAMED_UNWIND_MAX_MAPPINGS) {
-		m = &proc->m[last];
-		if (pc >= m->start && pc < m->end)
-			return last;
-	}
-	v->lo = 0;
-	v->hi = proc->nr;
-	v->found = NOT_FOUND;
-	for (int i = 0; i < 9; i++) { /* log2(256) + 1 */
-		__u32 lo = VLOAD(v->lo), hi = VLOAD(v->hi), mid;
-
-		if (lo >= hi)
-			break;
-		mid = lo + (hi - lo) / 2;
-		if (mid >= FLAMED_UNWIND_MAX_MAPPINGS)
-			break;
-		m = &proc->m[mid];
-		if (pc < m->start) {
-			v->hi = mid;
-		} else if (pc >= m->end) {
-			v->lo = mid + 1;
-		} else {
-			v->found = mid;
-			v->last_m = mid;
-			break;
-		}
-	}
-	return VLOAD(v->found);
-}
-
-/* find_row() of flamed_lookup.h as a global function: the verifier checks its search loop once,
- * on its own, instead of at every state in which the walker's callback reaches it. */
-__noinline bool find_row_global(struct walk_vars *v, __u32 table, __u32 pages, __u64 rel)
-{
-	if (!v)
-		return false;
-	return find_row(&unwind_blocks, v, table, pages, rel);
-}
-
-static __always_inline __u64 row_check(__u64 key, __u64 row)
-{
-	__u64 h = (key ^ 0x5851f42d4c957f2dULL) * 0xbf58476d1ce4e5b9ULL;
-
-	return (h ^ row ^ (h >> 31)) * 0x94d049bb133111ebULL;
-}
-
-/* One frame-pointer step: the fallback where no table covers pc, and all of --unwind fp. Like the
- * kernel's user callchain walker, a return address is kept even when the saved rbp beside it is
- * no frame pointer (code built without them): the chain then ends at the next step. */
-static __always_inline long fp_step(struct walk_state *ws, struct walk_vars *v)
-{
-	__u64 frame[2]; /* saved rbp, return address */
-	__u64 bp = v->bp;
-
-	if (!bp || stack_read(ws, bp, frame, 2) || !frame[1]) {
-		v->stop = FLAMED_METRIC_UNWIND_STOP_FP_END;
-		return 1;
-	}
-	v->sp = bp + 16;
-	v->bp = frame[0] > bp ? frame[0] : 0; /* the stack grows down: callers are above */
-	v->pc = frame[1];
-	v->fp_frames++;
-	return 0;
-}
-
-/* bpf_loop callback: record the current frame, then step to its caller. */
-static long unwind_step(__u32 idx, void *arg)
-{
-	struct walk_ctx *w = arg;
-	struct flamed_stack *st = w->st;
-	struct walk_vars *v = w->v;
-	const struct flamed_unwind_mapping *m = NULL;
-	struct flamed_unwind_row rowv, *row = NULL;
-	__u64 lookup_pc, cfa, ra, rel, bp, pair[2];
-	__u32 n = st->nr, mi, table_id;
-	__s64 off;
-
-	if (n >= FLAMED_MAX_FRAMES) {
-		v->stop = FLAMED_METRIC_UNWIND_STOP_DEPTH;
-		return 1;
-	}
-	st->ips[n] = v->pc;
-	st->nr = n + 1;
-	/* a return address points after the call; the call itself decides the row */
-	lookup_pc = (n == 0 && v->exact) ? v->pc : v->pc - 1;
-
-	if (!w->proc) /* --unwind fp, or no tables for this process yet */
-		return fp_step(w->ws, v);
-	mi = find_mapping(w->proc, v, lookup_pc);
-	if (mi == NOT_FOUND)
-		v->unknown_pc = 1;
-	if (mi < FLAMED_UNWIND_MAX_MAPPINGS) {
-		m = &w->proc->m[mi];
-		rel = lookup_pc - m->pc_sub;
-		table_id = m->table;
-		if (table_id == FLAMED_UNWIND_TABLE_PENDING) {
-			v->pending = 1;
-		} else if (table_id && rel >> FLAMED_UNWIND_PAGE_SHIFT < m->pages) {
-			__u64 key = (__u64)table_id << 32 | (__u32)rel, r;
-			__u64 mix = key * 0x9e3779b97f4a7c15ULL;
-			__u32 slot = (__u32)(mix >> 49),
-			      l1 = (__u32)(mix >> 58) & (ROW_L1_SLOTS - 1);
-			struct row_cache_entry *ce;
-
-			if (w->ws->rows[l1].key == key) {
-				v->cache_hits++;
-				r = w->ws->rows[l1].row;
-				goto have_row;
-			}
-			ce = bpf_map_lookup_elem(&row_cache, &slot);
-			/* each word read once: the row used is the row checked */
-			if (ce && *(volatile __u64 *)&ce->key == key &&
-			    (r = *(volatile __u64 *)&ce->row,
-			     *(volatile __u64 *)&ce->check == row_check(key, r))) {
-				v->cache_hits++; /* r: a row cached for this very pc */
-			} else if (find_row_global(v, table_id, m->pages, rel)) {
-				r = v->row;
-				if (ce) {
-					ce->key = key;
-					ce->row = r;
-					ce->check = row_check(key, r);
-				}
-			} else {
-				goto no_row;
-			}
-			w->ws->rows[l1].key = key;
-			w->ws->rows[l1].row = r;
-		have_row:
-			__builtin_memcpy(&rowv, &r, sizeof(rowv));
-			row = &rowv;
-		}
-	}
-no_row:
-	if (!row || (row->kinds & 0xf) == FLAMED_CFA_NONE) {
-		if (cfg_unwind_mode == FLAMED_UNWIND_DWARF) {
-			v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW
-				    : FLAMED_METRIC_UNWIND_STOP_NO_MAPPING;
-			return 1;
-		}
-		if (fp_step(w->ws, v)) {
-			/* say why the tables did not help, unless reading failed */
-			if (v->stop == FLAMED_METRIC_UNWIND_STOP_FP_END)
-				v->stop = m ? FLAMED_METRIC_UNWIND_STOP_NO_ROW
-					    : FLAMED_METRIC_UNWIND_STOP_NO_MAPPING;
-			return 1;
-		}
-		return 0;
-	}
-
-	off = (__s64)row->cfa_off * 8;
-	bp = v->bp;
-	switch (row->kinds & 0xf) {
-	case FLAMED_CFA_RSP:
-		cfa = v->sp + off;
-		break;
-	case FLAMED_CFA_RBP:
-		cfa = bp + off;
-		break;
-	case FLAMED_CFA_PLT:
-		cfa = v->sp + off + ((lookup_pc & 15) >= (__u64)row->rbp_off ? 8 : 0);
-		break;
-	case FLAMED_CFA_DEREF_RBP:
-		if (bpf_probe_read_user(&cfa, sizeof(cfa), (void *)(bp + off))) {
-			v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
-			return 1;
-		}
-		break;
-	case FLAMED_CFA_END:
-		v->stop = FLAMED_METRIC_UNWIND_STOP_END;
-		return 1;
-	default:
-		v->stop = FLAMED_METRIC_UNWIND_STOP_UNSUPPORTED;
-		return 1;
-	}
-	/* the common frame (push rbp after the call) keeps rbp right below the return address:
-	 * one read for both; if it faults (the pair straddles a page), read them one by one */
-	if ((row->kinds >> 4) == FLAMED_RBP_AT_CFA && row->rbp_off == -2 &&
-	    !stack_read(w->ws, cfa - 16, pair, 2)) {
-		bp = pair[0];
-		ra = pair[1];
-		goto have_ra;
-	}
-	if (stack_read(w->ws, cfa - 8, &ra, 1)) {
-		v->stop = FLAMED_METRIC_UNWIND_STOP_READ_FAULT;
-		return 1;
-	}
-	switch (row->kinds >> 4) {
-	case FLAMED_RBP_UNCHANGED:
-		break;
-	case FLAMED_RBP_AT_CFA:
-		if (stack_read(w->ws, cfa + (__s64)row->rbp_off * 8, &bp, 1))
-			bp = 0;
-		break;
-	case FLAMED_RBP_AT_RBP:
-		if (bpf_probe_read_user(&bp, sizeof(bp), (void *)(bp + (__s64)row->rbp_off * 8)))
-			bp = 0;
-		break;
-	default:
-		bp = 0; /* unknown: only tables can go on from here */
-		break;
-	}
-have_ra:
-	v->dwarf_frames++;
-	if (!ra) {
-		v->stop = FLAMED_METRIC_UNWIND_STOP_END;
-		return 1;
-	}
-	v->bp = bp;
-	v->sp = cfa;
-	v->pc = ra;
-	return 0;
-}
-
-/* Walk the user stack (with proc's unwind tables, or frame pointers) into scratch slot 1 and
- * store it in the stacks map of generation gen; returns its hash or 0. Sets ws->py_state unless
- * ws->skip_py, and ws->v.unknown_pc when the maps snapshot is behind. */
-static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __u32 gen,
-					     struct task_struct *task,
-					     const struct flamed_unwind_proc *proc,
-					     struct walk_state *ws, __u64 *t)
-{
-	__u32 slot = 1;
-	struct walk_ctx w = { .proc = proc, .ws = ws, .v = &ws->v };
-	struct pt_regs *regs;
-	int py;
-
-	w.st = bpf_map_lookup_elem(&scratch, &slot);
-	if (!w.st)
-		return 0;
-	w.st->nr = 0;
-	w.st->flags = 0;
-	w.ws->win_base = 0;
-	w.v->stop = 0;
-	w.v->unknown_pc = 0;
-	w.v->dwarf_frames = 0;
-	w.v->fp_frames = 0;
-	w.v->pending = 0;
-	w.v->cache_hits = 0;
-	w.v->last_m = NOT_FOUND;
-	if (VLOAD(w.v->exact)) { /* the sample hit user mode: its registers are exact */
-		w.v->pc = ctx->regs.ip;
-		w.v->sp = ctx->regs.sp;
-		w.v->bp = ctx->regs.bp;
-	} else { /* in the kernel: the user registers saved at kernel entry */
-		regs = (struct pt_regs *)bpf_task_pt_regs(task);
-		if (!regs) {
-			count(FLAMED_METRIC_USTACK_ERR);
-			return 0;
-		}
-		w.v->pc = BPF_CORE_READ(regs, ip);
-		w.v->sp = BPF_CORE_READ(regs, sp);
-		w.v->bp = BPF_CORE_READ(regs, bp);
-	}
-	count(FLAMED_METRIC_UNWIND_WALKS);
-	bpf_loop(FLAMED_MAX_FRAMES + 1, unwind_step, &w, 0);
-	if (w.v->stop)
-		count(w.v->stop);
-	add(FLAMED_METRIC_UNWIND_FRAMES_DWARF, w.v->dwarf_frames);
-	add(FLAMED_METRIC_UNWIND_FRAMES_FP, w.v->fp_frames);
-	if (w.v->pending)
-		count(FLAMED_METRIC_UNWIND_TABLE_PENDING);
-	add(FLAMED_METRIC_UNWIND_ROW_CACHE_HITS, w.v->cache_hits);
-	if (w.v->stop == FLAMED_METRIC_UNWIND_STOP_DEPTH) {
-		w.st->flags |= FLAMED_STACK_TRUNCATED;
-		count(FLAMED_METRIC_USTACK_TRUNCATED);
-	}
-	phase(FLAMED_METRIC_NS_UWALK, t);
-	if (w.st->nr == 0)
-		return 0;
-	if (!VLOAD(ws->skip_py)) {
-		/* a CPython process: its Python frames, linked at the end */
-		py = py_walk(w.st, gen);
-		ws->py_state = py >= 0;
-	}
-	phase(FLAMED_METRIC_NS_PY, t);
-	return store_stack(w.st, gen, 0x75736572);
-}
+#include "unwind.bpf.h"
 
 /* Address-space cookie: the mm pointer mixed with the process's start time. The kernel reuses
  * pids and mm_struct slots alike, so a process that gets both from one that exited still gets a
@@ -741,7 +345,7 @@ static __always_inline void announce(struct walk_state *ws, struct recent_proc *
 		slot->tgid = tgid;
 		slot->py = ~0u;
 	}
-	py_state = *(volatile __s32 *)&ws->py_state;
+	py_state = READ_ONCE(ws->py_state);
 	if (py_state >= 0)
 		slot->py = py_ep << 1 | (__u32)py_state;
 }
@@ -816,7 +420,7 @@ static __always_inline bool count_in_slot(struct flamed_count_key *key, __u32 ge
 		return true;
 	}
 	if (n && sgen != gen) {
-		if ((__s32)(*(volatile __u32 *)&collected_gen - sgen) < 0)
+		if ((__s32)(READ_ONCE(collected_gen) - sgen) < 0)
 			return false; /* userspace has yet to collect it */
 	} else if (n) {
 		/* the slot's key moves to the map; a full map loses its samples: counted as
@@ -873,8 +477,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	}
 
-	gen = *(volatile __u32
-			*)&active_gen; /* once: every map of this sample from one generation */
+	gen = READ_ONCE(active_gen); /* once: every map of this sample from one generation */
 	ws = bpf_map_lookup_elem(&walk_scratch, &zero);
 	slot = recent_slot(key.tgid);
 	if (!ws || !slot)
@@ -883,7 +486,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	task = bpf_get_current_task_btf();
 	key.aspace = aspace_cookie(task);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	py_ep = *(volatile __u32 *)&py_epoch;
+	py_ep = READ_ONCE(py_epoch);
 	ws->hit = key.aspace && slot->tgid == key.tgid && slot->aspace == key.aspace;
 	/* this CPU found it is not a CPython process, and none was registered since */
 	ws->skip_py = ws->hit && slot->py == py_ep << 1;
