@@ -3,6 +3,7 @@
  * and walk and fold without trouble. Gzip or zstd input also goes through output_decompress(), the
  * path every file read takes. */
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,6 +46,11 @@ static void decode_and_check(const uint8_t *data, size_t size)
 			abort();
 	}
 	if (profile__nr_samples(again) != profile__nr_samples(p))
+		abort();
+	/* the OTLP encoder takes whatever the model holds (labels of any name and kind) */
+	free(buf);
+	buf = NULL;
+	if (profile__encode_otlp(p, NULL, &buf, &len) == -EINVAL)
 		abort();
 	devnull = fopen("/dev/null", "w");
 	if (devnull) {

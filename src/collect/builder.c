@@ -481,6 +481,18 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	if (e && e->container_id[0])
 		labels[nr_labels++] =
 			(struct profile_label){ .key = "container_id", .str = e->container_id };
+	if (e) {
+		/* the process behind the pid label, for encoders with a resource per process; more
+		 * resource attributes of it (k8s.*) go into proc.attrs */
+		struct profile_process proc = {
+			.executable_path = e->exe,
+			.container_id = e->container_id[0] ? e->container_id : NULL,
+		};
+		int err = profile__set_process(b->p, k->tgid, &proc);
+
+		if (err)
+			return err;
+	}
 	b->stats->samples += count;
 	return profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, nr_labels);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +511,28 @@ static bool has_anon_exec(const struct proc_maps *maps)
 	return false;
 }
 
+/* The target of /proc/PID/exe, NULL when there is none (a kernel thread) or it cannot be read.
+ * readlink only: the link is a name, never followed, and at most PATH_MAX long. The kernel's
+ * " (deleted)" suffix is dropped, as the maps parser drops it from mapping paths. */
+static char *read_exe(uint32_t tgid)
+{
+	static const char deleted[] = " (deleted)";
+	char path[64], buf[PATH_MAX];
+	size_t len;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	len = (size_t)n;
+	if (len > sizeof(deleted) - 1 &&
+	    !memcmp(buf + len - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1))
+		len -= sizeof(deleted) - 1;
+	buf[len] = '\0';
+	return strdup(buf);
+}
+
 /* (Re)take the maps snapshot of e and open its files, keeping what an earlier snapshot saw unless
  * replace is set. When the pid now belongs to a process started later than e's, that is e only
  * if the caller knows (take_over: the sampler just saw (tgid, aspace) run). */
@@ -519,6 +542,7 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 	struct proc_file **files;
 	struct proc_stat st;
 	uint64_t start;
+	char *exe;
 	int err;
 
 	err = proc_stat__read(e->tgid, &st);
@@ -544,10 +568,16 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 		t->stats.maps_too_big += errno == EFBIG;
 		return -errno;
 	}
+	exe = read_exe(e->tgid);
 	/* the maps of the process whose start time was read, not of one that took the pid since */
 	if (proc_stat__read(e->tgid, &st) || st.start_time != start) {
 		proc_maps__free(maps);
+		free(exe);
 		return -ESRCH;
+	}
+	if (exe || replace) {
+		free(e->exe);
+		e->exe = exe;
 	}
 	e->start_time = start;
 	cap_fresh(maps, PROC_TABLE_MAX_MAPPINGS, &t->stats.mappings_dropped);
@@ -704,6 +734,7 @@ static void entry_free(struct entry_node *n)
 	perf_map__free(n->e.jit);
 	proc_maps__free(n->e.maps);
 	free(n->e.files);
+	free(n->e.exe);
 	free(n);
 }
 

@@ -46,6 +46,8 @@ struct proc_entry {
 	uint64_t aspace;	  /* sampler's address-space cookie */
 	char comm[PROC_COMM_LEN]; /* process name; "" when unknown (the sample's own is used) */
 	char container_id[CGROUP_CONTAINER_ID_LEN + 1]; /* from /proc/PID/cgroup; "" = none */
+	char *exe; /* /proc/PID/exe at the last snapshot, as the process's mount namespace names it
+		    * (a " (deleted)" suffix kept); NULL = none (kernel threads) or unreadable */
 	struct perf_map *jit;	  /* /tmp/perf-PID.map as last read, or NULL */
 	uint64_t jit_read_ns;	  /* monotonic time it was last read (or tried) */
 	uint64_t jit_size;	  /* its size then */

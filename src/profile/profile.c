@@ -10,8 +10,6 @@
 #include "profile/profile_internal.h"
 #include "util/utf8.h"
 
-#define GROW(arr, cap, need) profile_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
-
 int profile_grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t new_cap;
@@ -155,6 +153,7 @@ struct profile *profile__new(const struct profile_value_type *sample_types, size
 	hashmap__init(&p->function_index, function_hash, function_equal, p);
 	hashmap__init(&p->sample_index, sample_hash, sample_equal, p);
 	hashmap__init(&p->loc_display, hashmap_hash_int, hashmap_equal_int, NULL);
+	hashmap__init(&p->process_index, hashmap_hash_int, hashmap_equal_int, NULL);
 
 	err = profile_intern(p, "", &idx); /* string_table[0] = "" */
 	if (err)
@@ -602,6 +601,7 @@ void profile__free(struct profile *p)
 	hashmap__for_each (&p->loc_display, e)
 		free((void *)e->value);
 	hashmap__clear(&p->loc_display);
+	profile_processes_free(p);
 	free(p);
 }
 

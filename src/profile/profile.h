@@ -41,6 +41,26 @@ struct profile_label {
 	const char *num_unit; /* only with num; may be NULL */
 };
 
+/* A key/value string pair: a process's extra resource attributes, an encoder's resource-wide
+ * ones. */
+struct profile_attr {
+	const char *key;
+	const char *value;
+};
+
+/* What is known of a process beyond its samples' labels, for encoders that describe processes
+ * (OTLP: one Resource each). */
+struct profile_process {
+	const char *executable_path; /* /proc/PID/exe as the process names it; NULL = unknown */
+	const char *container_id;    /* NULL = none */
+	/* more resource attributes of the process (e.g. k8s.pod.name); keys unique, at most
+	 * PROFILE_MAX_PROCESS_ATTRS */
+	const struct profile_attr *attrs;
+	size_t nr_attrs;
+};
+
+#define PROFILE_MAX_PROCESS_ATTRS 32
+
 /* New empty profile with the given sample types (copied) and period. Returns NULL with errno. */
 struct profile *profile__new(const struct profile_value_type *sample_types, size_t nr_types,
 			     struct profile_value_type period_type, int64_t period);
@@ -83,6 +103,14 @@ int profile__set_location_name(struct profile *p, uint64_t location_id, const ch
  * 0 or -EINVAL. */
 int profile__clear_mapping_symbols(struct profile *p, uint64_t mapping_id);
 
+/* Record process pid, the one samples with the string label pid=<pid> belong to (strings
+ * copied, made UTF-8). The first record of a pid wins: later calls for it return 0 and change
+ * nothing. 0 or -errno (-EINVAL: too many attrs or a NULL key). */
+int profile__set_process(struct profile *p, uint32_t pid, const struct profile_process *proc);
+
+/* The record of pid: *ret_proc borrows from the profile. 0 or -ENOENT. */
+int profile__process(const struct profile *p, uint32_t pid, struct profile_process *ret_proc);
+
 /* Add a sample: location ids leaf first, one value per sample type, labels copied. Identical
  * samples (same locations and labels) are merged by adding values. 0 or -errno (-EINVAL for an
  * unknown location id). */
@@ -111,6 +139,27 @@ void profile__free(struct profile *p);
 /* Serialize to raw (uncompressed) pprof protobuf. *ret_buf is malloc'ed, owned by the caller.
  * 0 or -errno. */
 int profile__encode_pprof(const struct profile *p, uint8_t **ret_buf, size_t *ret_len);
+
+/* Options of the OTLP encoder; strings borrowed, UTF-8. */
+struct profile_otlp_opts {
+	/* attributes of every Resource (service.name, host.name, ...), after each process's own
+	 * (process.*, container.id, its record's attrs), which win on a shared key */
+	const struct profile_attr *resource_attrs;
+	size_t nr_resource_attrs;
+	const char *scope_name;	   /* InstrumentationScope; NULL = "flamed" */
+	const char *scope_version; /* NULL = none */
+};
+
+/* Serialize to an OTLP ExportProfilesServiceRequest (opentelemetry-proto v1development): one
+ * ProfilesDictionary (every table's index 0 the zero value, no duplicates, no orphans), one
+ * ResourceProfiles per process (samples grouped by their "pid" label, resource attributes
+ * process.pid, process.executable.name/path, container.id from profile__set_process), a Profile
+ * per sample type (samples/count is left out beside the period's type: the period gives it),
+ * samples with thread.id / thread.name attributes, locations with profile.frame.type, mappings
+ * with process.executable.build_id.gnu. *ret_buf is malloc'ed, owned by the caller. 0 or -errno
+ * (-EINVAL: bad options). */
+int profile__encode_otlp(const struct profile *p, const struct profile_otlp_opts *opts,
+			 uint8_t **ret_buf, size_t *ret_len);
 
 /* Deepest stack the decoder accepts, in frames after inline expansion: far above any real stack,
  * low enough that a small hostile file cannot expand into gigabytes of frames. */

@@ -63,6 +63,15 @@ struct profile_sample_rec {
 	/* values are profile.values[index * nr_types ...] */
 };
 
+/* What profile__set_process recorded of one process; strings owned, UTF-8. */
+struct profile_process_rec {
+	uint32_t pid;
+	char *executable_path;	    /* NULL = unknown */
+	char *container_id;	    /* NULL = none */
+	struct profile_attr *attrs; /* keys and values owned */
+	size_t nr_attrs;
+};
+
 struct profile {
 	/* string table: strs[0] is always "" */
 	char **strs;
@@ -103,11 +112,21 @@ struct profile {
 	int64_t *values; /* nr_types per sample */
 	size_t cap_values;
 	struct hashmap sample_index; /* sample index -> index, keyed by locations + labels */
+
+	/* processes the samples' "pid" labels name (profile__set_process); kept out of the string
+	 * table, as pprof does not carry them */
+	struct profile_process_rec *processes;
+	size_t nr_processes, cap_processes;
+	struct hashmap process_index; /* pid -> index + 1 */
 };
 
 /* Grow *arr (of elem-sized items, capacity *cap) to hold at least need items. 0 or -ENOMEM; on
  * failure *arr and *cap are unchanged. */
 int profile_grow(void **arr, size_t *cap, size_t need, size_t elem);
+#define GROW(arr, cap, need) profile_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/* Free the process records (process.c). */
+void profile_processes_free(struct profile *p);
 
 /* String at index idx (borrowed, "" when out of range). */
 const char *profile_str(const struct profile *p, size_t idx);

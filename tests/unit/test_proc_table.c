@@ -206,11 +206,38 @@ static void gone_process_has_empty_comm(void **state)
 	proc_table__free(t);
 }
 
+/* The executable is /proc/PID/exe's target, read with the snapshot; a gone process has none. */
+static void executable_path(void **state)
+{
+	struct proc_table *t = proc_table__new();
+	char want[4096];
+	ssize_t n = readlink("/proc/self/exe", want, sizeof(want) - 1);
+	struct proc_entry *e;
+	pid_t pid;
+
+	(void)state;
+	assert_true(n > 0);
+	want[n] = '\0';
+	e = proc_table__add(t, (uint32_t)getpid(), 1, NULL);
+	assert_non_null(e);
+	assert_non_null(e->exe);
+	assert_string_equal(e->exe, want);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	e = proc_table__add(t, (uint32_t)pid, 2, NULL);
+	assert_null(e->exe);
+	proc_table__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_fifo_and_fd_budget),
 		cmocka_unit_test(gone_process_has_empty_comm),
+		cmocka_unit_test(executable_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
