@@ -17,6 +17,7 @@
 
 #include "symbolize/debug_find.h"
 #include "symbolize/dwarf_lines.h"
+#include "symbolize/dwarf_names.h"
 #include "symbolize/fault_guard.h"
 #include "util/hashmap.h"
 
@@ -42,6 +43,7 @@ struct dwarf_lines {
 	size_t info_size;
 	struct hashmap units;	   /* unit DIE offset -> struct unit_index * (built on first use) */
 	struct hashmap strings;	   /* string in a mapped section -> our copy (see intern) */
+	struct dwarf_names *names; /* C++ names built from DIEs (made on first use) */
 	bool poisoned;		   /* a SIGBUS while reading it: libdw is never called again */
 	struct unit_range *ranges; /* built on the first address libdwfl finds no unit for */
 	size_t nr_ranges;
@@ -256,19 +258,24 @@ static const char *intern(struct dwarf_lines *dl, const char *str)
 	return copy;
 }
 
-/* Name of a function DIE: its linkage name (mangled: the builder demangles) through
- * DW_AT_abstract_origin and DW_AT_specification, else its plain name. */
-static const char *die_name(Dwarf_Die *die)
+/* Name of a function DIE: its linkage name (mangled: the builder demangles), else in C++ its
+ * scope-qualified name with parameters (dwarf_names.h: what the symbol, had there been one,
+ * demangles to), else its plain name. */
+static const char *function_name(struct dwarf_lines *dl, Dwarf_Die *die)
 {
-	Dwarf_Attribute attr;
-	const char *name;
+	const char *name = dwarf_names__linkage(die);
+	Dwarf_Die decl;
+	size_t before;
 
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name;
+	if (name)
+		return intern(dl, name);
+	if (!dl->names)
+		dl->names = dwarf_names__new();
+	before = dwarf_names__mem_bytes(dl->names);
+	dwarf_names__decl(die, &decl);
+	name = dwarf_names__qualified(dl->names, &decl);
+	dl->bytes += dwarf_names__mem_bytes(dl->names) - before;
+	return name ? name : intern(dl, dwarf_names__plain(die));
 }
 
 /* Call site (file, line) of an inlined subroutine DIE, in its own unit's file table. */
@@ -631,7 +638,7 @@ static size_t lookup_guarded(struct dwarf_lines *dl, uint64_t vaddr, struct dwar
 			memmove(frames, frames + 1, --n * sizeof(*frames));
 		fr = &frames[n++];
 		*fr = (struct dwarf_frame){
-			.name = intern(dl, die_name(&die)),
+			.name = function_name(dl, &die),
 			.file = file,
 			.line = line,
 			.decl_file = intern(dl, dwarf_decl_file(&die)),
@@ -747,6 +754,7 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 	hashmap__for_each (&dl->strings, e)
 		free((void *)e->value);
 	hashmap__clear(&dl->strings);
+	dwarf_names__free(dl->names);
 	hashmap__for_each (&dl->units, e)
 		unit_index_free((struct unit_index *)e->value);
 	hashmap__clear(&dl->units);
