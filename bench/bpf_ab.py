@@ -19,7 +19,7 @@ between its phases and sum each phase's ns into its metrics (bpf/flamed.h, FLAME
 the table then splits a sample's time by phase (the clock reads themselves, ~7 a sample, are in
 the total and spread over the phases). As root.
 """
-PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_python", "ns_user_store", "ns_count",
+PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_runtime", "ns_user_store", "ns_count",
           "ns_announce"]
 
 import argparse

@@ -42,9 +42,9 @@ __u32 active_gen = 0;
  * an older generation alone (and counts in the map), after it the slot is free. */
 __u32 collected_gen = ~0u;
 
-/* Advanced by userspace whenever it adds or removes a CPython process (py_procs): a CPU's note
- * that a process is not one (known_recent) holds only for the value it was taken at. */
-__u32 py_epoch = 0;
+/* Advanced by userspace whenever it registers or removes a runtime process (rt_procs): a CPU's
+ * note that a process runs none (known_recent) holds only for the value it was taken at. */
+__u32 rt_epoch = 0;
 
 /* Per-CPU drop and event counters; one slot per enum flamed_metric. */
 struct {
@@ -138,13 +138,13 @@ struct {
 
 /* Per CPU, the (tgid, address space) pairs it last found in "known", one per slot (tgid mod
  * KNOWN_RECENT_SLOTS): a CPU mostly samples the processes it sampled last, so most samples skip
- * the hash lookup in "known", and, while py_epoch has not moved, the one in py_procs. A stale
+ * the hash lookup in "known", and, while rt_epoch has not moved, the one in rt_procs. A stale
  * slot only means the maps are asked again. 16 slots: 256 bytes a CPU. */
 #define KNOWN_RECENT_SLOTS 16
 struct recent_proc {
 	__u64 aspace;
 	__u32 tgid;
-	__u32 py; /* py_epoch << 1 | 1 if a CPython process; ~0: not looked up */
+	__u32 rt; /* rt_epoch << 1 | 1 if a runtime process; ~0: not looked up */
 };
 struct known_recent {
 	struct recent_proc pairs[KNOWN_RECENT_SLOTS];
@@ -251,8 +251,6 @@ __noinline __u64 store_stack(struct flamed_stack *st, __u32 gen, __u64 seed)
 	return h;
 }
 
-#include "python.bpf.h"
-
 /* Capture the kernel stack into scratch slot 0; returns its hash in this generation's stacks map,
  * or 0 (none). Not called for samples in user mode, which have none. */
 static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ctx, __u32 gen)
@@ -296,6 +294,24 @@ static __always_inline __u64 aspace_cookie(struct task_struct *task)
 	return (mm ^ (task->group_leader->start_time * 0x9e3779b97f4a7c15ULL)) | 1;
 }
 
+/* Whether process tgid runs a runtime flamed registered: its description copied into out for
+ * the walk (ws->v.rt_on), and noted (ws->rt_state) for this CPU's recent slot. */
+static __always_inline void find_runtime(struct walk_state *ws, struct rt_out *out, __u32 tgid,
+					 __u64 aspace)
+{
+	struct flamed_rt_proc *rt = bpf_map_lookup_elem(&rt_procs, &tgid);
+
+	ws->rt_state = rt != NULL;
+	if (!rt)
+		return;
+	if (rt->aspace != aspace) {
+		count(FLAMED_METRIC_RT_STALE); /* exec'd: userspace is told by the exec event */
+		return;
+	}
+	__builtin_memcpy(&out->rt, rt, sizeof(out->rt));
+	ws->v.rt_on = 1;
+}
+
 /* Send a process event; false (and counted) when the ring buffer is full. */
 static __always_inline bool send_event(__u32 type, __u32 tgid, __u64 aspace,
 				       struct task_struct *task)
@@ -325,12 +341,12 @@ static __always_inline struct recent_proc *recent_slot(__u32 tgid)
 }
 
 /* Make sure userspace knows (tgid, aspace). ws->hit: this CPU's slot already holds the pair (no
- * hash lookup: at 19-99 Hz the lookup in "known" is a cold one; bench/RESULTS.md). ws->py_state, when looked up, is noted in the slot for py_ep. */
+ * hash lookup: at 19-99 Hz the lookup in "known" is a cold one; bench/RESULTS.md). ws->rt_state, when looked up, is noted in the slot for rt_ep. */
 static __always_inline void announce(struct walk_state *ws, struct recent_proc *slot, __u32 tgid,
-				     __u64 aspace, struct task_struct *task, __u32 py_ep)
+				     __u64 aspace, struct task_struct *task, __u32 rt_ep)
 {
 	struct aspace_key ak = { .aspace = aspace, .tgid = tgid };
-	__s32 py_state;
+	__s32 rt_state;
 	__u8 one = 1;
 
 	if (!VLOAD(ws->hit)) {
@@ -343,11 +359,11 @@ static __always_inline void announce(struct walk_state *ws, struct recent_proc *
 		}
 		slot->aspace = aspace;
 		slot->tgid = tgid;
-		slot->py = ~0u;
+		slot->rt = ~0u;
 	}
-	py_state = READ_ONCE(ws->py_state);
-	if (py_state >= 0)
-		slot->py = py_ep << 1 | (__u32)py_state;
+	rt_state = READ_ONCE(ws->rt_state);
+	if (rt_state >= 0)
+		slot->rt = rt_ep << 1 | (__u32)rt_state;
 }
 
 /* The walker met code outside every mapping userspace described (a library loaded after the
@@ -456,7 +472,8 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	__u64 pid_tgid, t = 0, cs;
 	struct recent_proc *slot;
 	struct walk_state *ws;
-	__u32 gen, py_ep, zero = 0;
+	struct rt_out *out;
+	__u32 gen, rt_ep, zero = 0;
 
 	if (cfg_phase_times)
 		t = bpf_ktime_get_ns();
@@ -479,18 +496,19 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 
 	gen = READ_ONCE(active_gen); /* once: every map of this sample from one generation */
 	ws = bpf_map_lookup_elem(&walk_scratch, &zero);
+	out = bpf_map_lookup_elem(&rt_scratch, &zero);
 	slot = recent_slot(key.tgid);
-	if (!ws || !slot)
+	if (!ws || !out || !slot)
 		return 0; /* cannot happen (per-CPU arrays, key 0): the verifier needs the check */
 
 	task = bpf_get_current_task_btf();
 	key.aspace = aspace_cookie(task);
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	py_ep = READ_ONCE(py_epoch);
+	rt_ep = READ_ONCE(rt_epoch);
 	ws->hit = key.aspace && slot->tgid == key.tgid && slot->aspace == key.aspace;
-	/* this CPU found it is not a CPython process, and none was registered since */
-	ws->skip_py = ws->hit && slot->py == py_ep << 1;
-	ws->py_state = -1;
+	/* this CPU found it runs no runtime flamed walks, and none was registered since */
+	ws->skip_rt = ws->hit && slot->rt == rt_ep << 1;
+	ws->rt_state = -1;
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	ws->v.exact = (cs & 3) == 3; /* the sample hit user mode */
@@ -512,8 +530,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		}
 		/* without tables the same walker follows frame pointers, cheaper per frame than the
 		 * kernel's user callchain walk behind bpf_get_stack() */
+		ws->v.rt_on = 0;
+		if (!VLOAD(ws->skip_rt))
+			find_runtime(ws, out, key.tgid, key.aspace);
 		ws->v.unknown_pc = 0;
-		key.user_stack = walk_user_stack(ctx, gen, task, proc, ws, &t);
+		key.user_stack = walk_user_stack(ctx, gen, task, proc, out, ws, &t);
 		if (proc && VLOAD(ws->v.unknown_pc))
 			request_remap(proc, key.tgid, key.aspace, task);
 		phase(FLAMED_METRIC_NS_USTORE, &t);
@@ -524,7 +545,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	count(FLAMED_METRIC_COUNTED);
 	phase(FLAMED_METRIC_NS_COUNT, &t);
 	if (key.aspace)
-		announce(ws, slot, key.tgid, key.aspace, task, py_ep);
+		announce(ws, slot, key.tgid, key.aspace, task, rt_ep);
 	phase(FLAMED_METRIC_NS_ANNOUNCE, &t);
 	return 0;
 }

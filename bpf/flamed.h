@@ -81,8 +81,8 @@
 	X(PY_BAD_POINTER, "python_bad_pointer")                                               \
 	/* FLAMED_MAX_FRAMES Python frames: the outermost cut */                              \
 	X(PY_TRUNCATED, "python_truncated")                                                   \
-	/* registration of an older image (exec): not walked */                               \
-	X(PY_STALE, "python_stale")                                                           \
+	/* a runtime registration of an older image (exec): runtime frames not walked */      \
+	X(RT_STALE, "runtime_stale")                                                          \
 	/* met a mapping whose table is being built (or was evicted): frame pointers there */ \
 	X(UNWIND_TABLE_PENDING, "unwind_table_pending")                                       \
 	/* frames whose row came from the walker's row cache */                               \
@@ -94,8 +94,8 @@
 	X(NS_KSTACK, "ns_kernel_stack")                                                       \
 	/* user stack walk (tables or frame pointers) */                                      \
 	X(NS_UWALK, "ns_user_walk")                                                           \
-	/* Python frames */                                                                   \
-	X(NS_PY, "ns_python")                                                                 \
+	/* runtime frames the native walk did not reach, and storing them */                  \
+	X(NS_RT, "ns_runtime")                                                                \
 	/* user stack hash and store */                                                       \
 	X(NS_USTORE, "ns_user_store")                                                         \
 	/* the counts map */                                                                  \
@@ -148,8 +148,9 @@ struct flamed_stack {
 
 #define FLAMED_STACK_KERNEL    (1u << 0)
 #define FLAMED_STACK_TRUNCATED (1u << 1)
-#define FLAMED_STACK_PYTHON    (1u << 2) /* user stack: last ip = hash of its Python frames */
-#define FLAMED_STACK_PY_FRAMES (1u << 3) /* Python frames (FLAMED_PY_* words), not addresses */
+#define FLAMED_STACK_RUNTIME   (1u << 2) /* user stack with runtime frames (FLAMED_RT_MARK) */
+#define FLAMED_STACK_RT_FRAMES (1u << 3) /* a runtime's frame words, not addresses */
+#define FLAMED_STACK_RT_MORE   (1u << 4) /* runtime words: the last ip links their continuation */
 
 /* Record in the "events" ring buffer: a (process, address space) seen for the first time, so
  * userspace snapshots its maps while it is alive. */
@@ -250,25 +251,56 @@ struct flamed_unwind_proc {
 	struct flamed_unwind_mapping m[FLAMED_UNWIND_MAX_MAPPINGS];
 };
 
-/* --- CPython frames: src/python/ registers each CPython process, bpf/python.bpf.h walks --- */
+/* --- Language runtimes: src/runtime/ registers a process's runtime, bpf/runtime.bpf.h walks --- */
 
-/* A user stack with FLAMED_STACK_PYTHON ends in one extra word: the hash, in the same stacks
- * map, of a stack flagged FLAMED_STACK_PY_FRAMES that holds the thread's Python frames (leaf
- * first), one word each:
+/* The runtimes the walker knows; one per process. */
+enum flamed_runtime {
+	FLAMED_RT_NONE = 0,
+	FLAMED_RT_PYTHON = 1, /* CPython 3.8-3.13 (bpf/python.bpf.h) */
+	FLAMED_RT_KINDS,
+};
+
+/* Where runtime frames go in a user stack. The native walker hands a frame over to the
+ * process's runtime when its pc is in one of the runtime's code ranges (an interpreter loop, a
+ * JIT code cache); the runtime records its frames as words of its own format into a separate
+ * buffer, and the native stack gets one marker word in their place: FLAMED_RT_MARK | the number
+ * of words recorded (adjacent runs share one marker). Words recorded when the native walk has
+ * ended (an interpreter's frames it did not reach) get a last marker at the root side. A stack
+ * with markers is flagged FLAMED_STACK_RUNTIME and ends in one extra word, the hash, in the
+ * same stacks map, of its runtime words: a stack flagged FLAMED_STACK_RT_FRAMES, chained by
+ * FLAMED_STACK_RT_MORE (last word: the next part's hash) when longer than one stack holds. So
+ * runtime frames take no room from native ones, and deduplicate on their own. Markers cannot be
+ * user addresses (below 2^57 even with 5-level paging). */
+#define FLAMED_RT_MARK		0xfe00000000000000ULL
+#define FLAMED_RT_MARK_MASK	0xff00000000000000ULL
+#define FLAMED_RT_IS_MARK(w)	(((w)&FLAMED_RT_MARK_MASK) == FLAMED_RT_MARK)
+#define FLAMED_RT_MARK_WORDS(w) ((__u32)((w)&0xffff))
+#define FLAMED_RT_PART_WORDS	(FLAMED_MAX_FRAMES - 1) /* words of one part: room for the link */
+#define FLAMED_RT_PARTS		3
+#define FLAMED_RT_MAX_WORDS	(FLAMED_RT_PARTS * FLAMED_RT_PART_WORDS)
+#define FLAMED_RT_MAX_RANGES	4   /* code ranges per process that hand over to its runtime */
+#define FLAMED_RT_PARAMS_BYTES	128 /* room for a runtime's parameters */
+
+struct flamed_rt_range {
+	__u64 start; /* [start, end) in the process's address space */
+	__u64 end;
+};
+
+/* CPython (FLAMED_RT_PYTHON): one word per Python frame, leaf first:
  *   bits  0-42  the code object's address >> 4 (user space is below 2^47; code objects are
  *               16-byte aligned, as CPython's allocators align every object)
  *   bits 43-56  the instruction offset, in the units of the version's line table, saturated
  *   bits 57-62  co_firstlineno & 63: a freed code object's address is soon another's, and
  *               userspace reads the object up to a second later; a tag that differs is caught
- *   bit  63     the frame is the outermost of its native _PyEval_EvalFrameDefault call
- * Python frames thus never take room from native ones, and deduplicate on their own. */
+ *   bit  63     0
+ * The code ranges are _PyEval_EvalFrameDefault and its .cold part: each of its native frames
+ * is replaced by the Python frames it runs (up to and including the outermost). */
 #define FLAMED_PY_CODE_MASK    ((1ULL << 47) - 1) /* user addresses are at most this */
 #define FLAMED_PY_WORD_CODE(w) (((w) & ((1ULL << 43) - 1)) << 4)
 #define FLAMED_PY_INSTR_SHIFT  43
 #define FLAMED_PY_INSTR_MAX    0x3fffULL
 #define FLAMED_PY_TAG_SHIFT    57
 #define FLAMED_PY_TAG_MASK     63ULL
-#define FLAMED_PY_ENTRY	       (1ULL << 63)
 #define FLAMED_PY_MAX_THREADS  256    /* thread states searched for the sampled thread */
 #define FLAMED_PY_FRAME_READ   128    /* most bytes of a frame read (one read per frame) */
 #define FLAMED_PY_NONE	       0xffff /* offset absent in this version */
@@ -276,10 +308,9 @@ struct flamed_unwind_proc {
 #define FLAMED_PY_INSTR_LASTI  0 /* frame_instr: int f_lasti (3.8-3.10) */
 #define FLAMED_PY_INSTR_PTR    1 /* frame_instr: pointer into co_code_adaptive (3.11+) */
 
-/* Value of the "py_procs" map, per tgid: where the interpreter is and the version's offsets
- * (src/python/py_offsets.c), all that the walker needs, so it knows no version. */
+/* CPython's parameters: where the interpreter is and the version's offsets (src/python/
+ * py_offsets.c), all that the walker needs, so it knows no version. */
 struct flamed_py_proc {
-	__u64 aspace;		  /* the image this describes; a mismatch means stale */
 	__u64 interp_head;	  /* address of _PyRuntime.interpreters.head */
 	__u16 interp_tstate_head; /* PyInterpreterState -> first PyThreadState */
 	__u16 tstate_next;
@@ -296,10 +327,26 @@ struct flamed_py_proc {
 	__u8 cstack_owner;	/* owner value of a C-stack shim frame (3.12+), 0xff none */
 	__u16 frame_size; /* bytes of a frame read at once: past its last field used, <= 128 */
 	__u16 code_firstlineno; /* PyCodeObject -> co_firstlineno (int): the frame tag */
-	__u16 pad[2];
+	__u16 pad[6];
+};
+
+/* Value of the "rt_procs" map, per tgid: the process's runtime, its code ranges and parameters. */
+struct flamed_rt_proc {
+	__u64 aspace;	 /* the image this describes; a mismatch means stale */
+	__u32 runtime;	 /* enum flamed_runtime */
+	__u32 nr_ranges; /* of ranges[] */
+	struct flamed_rt_range ranges[FLAMED_RT_MAX_RANGES];
+	union {
+		struct flamed_py_proc py;
+		__u8 bytes[FLAMED_RT_PARAMS_BYTES];
+	} params;
 };
 
 _Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");
+_Static_assert(sizeof(struct flamed_py_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_py_proc size");
+_Static_assert(sizeof(struct flamed_rt_proc) ==
+		       16 + 16 * FLAMED_RT_MAX_RANGES + FLAMED_RT_PARAMS_BYTES,
+	       "flamed_rt_proc layout");
 _Static_assert(sizeof(struct flamed_unwind_row) == 8, "flamed_unwind_row layout");
 _Static_assert(sizeof(struct flamed_unwind_page) == 8, "flamed_unwind_page layout");
 _Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mapping layout");

@@ -29,6 +29,12 @@ struct walk_vars {
 	__u32 block;	    /* block of the row search's block pointer */
 	__u32 cache_hits;   /* frames whose row came from the row cache, this walk */
 	__u64 row;	    /* the row found (struct flamed_unwind_row) */
+	/* for runtimes (bpf/runtime.bpf.h) */
+	__u32 rt_on;	 /* the process runs a runtime (its flamed_rt_proc is in rt_scratch) */
+	__u32 act;	 /* what the runtime did with the current frame (enum rt_action) */
+	__u32 leaf;	 /* the frame handed over is the sample's first, pc exact (not a return) */
+	__u32 last_mark; /* 1 + index of the last runtime marker in the stack; 0: none yet */
+	__u64 r13; /* the sampled r13 (HotSpot's interpreter keeps its bytecode pointer there) */
 };
 
 #define NOT_FOUND 0xffffffffu

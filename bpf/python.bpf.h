@@ -1,24 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* CPython frames, included by flamed.bpf.c after store_stack(). py_walk() is a global function:
- * the verifier checks it once on its own, so the Python walker adds nothing to the verification
- * of on_cpu_sample's paths. It knows no Python version: src/python/ hands it, per process, the
- * address of _PyRuntime.interpreters.head and the offsets of that interpreter's structs.
+/* CPython frames: the FLAMED_RT_PYTHON runtime, included by runtime.bpf.h. py_step() and
+ * py_finish() are global functions, verified once on their own. They know no Python version:
+ * src/python/ hands them, per process, the address of _PyRuntime.interpreters.head and the
+ * offsets of that interpreter's structs.
  *
- * The walk: the sampled thread's PyThreadState (cached per thread id, found by pthread_self(),
- * which is the thread's fs base, in the main interpreter's thread list), its current frame, then
- * the frame chain outwards. Every read is bpf_probe_read_user() of memory the process controls:
- * a bad value ends the walk (counted), never more than FLAMED_MAX_FRAMES frames. */
+ * The walk: at the first native frame of the eval loop (or at the end of the native walk if it
+ * met none), the sampled thread's PyThreadState (cached per thread id, found by pthread_self(),
+ * which is the thread's fs base, in the main interpreter's thread list) and its current frame;
+ * then, for each native eval-loop frame, the Python frames that call runs, outwards up to its
+ * entry frame, in its place; at the end of the walk the frames left. Every read is
+ * bpf_probe_read_user() of memory the process controls: a bad value ends the walk (counted),
+ * never more than the word buffer holds. */
 #ifndef FLAMED_PYTHON_BPF_H
 #define FLAMED_PYTHON_BPF_H
-
-/* Per tgid: the interpreter's location and offsets (struct flamed_py_proc, 40 bytes), written
- * by userspace when it finds a CPython it knows in a process. Sized like unwind_procs. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct flamed_py_proc);
-} py_procs SEC(".maps");
 
 struct py_thread {
 	__u64 aspace;	/* the image the thread state belongs to */
@@ -45,12 +39,14 @@ struct {
 struct py_vars {
 	__u64 fsbase; /* the sampled thread's pthread_self() */
 	__u64 tstate; /* thread list cursor, then the thread's PyThreadState */
-	__u64 frame;  /* frame chain cursor */
+	__u64 frame;  /* frame chain cursor: the next Python frame to record */
 	__u32 stop;   /* metric id of the reason the walk ended early; 0 otherwise */
 	__u32 found;
 	__u32 gen;	 /* the sample's generation (active_gen) */
 	__u32 code_hits; /* frames whose code was in codes[], this walk */
 	__u64 aspace;	 /* the sampled process's address-space cookie */
+	__u32 frames;	 /* Python frames recorded, this walk */
+	__u32 one_call;	 /* 1: record the frames of one eval call only (its native frame's) */
 };
 
 /* The code objects this CPU's walks read in the current generation, direct mapped by address
@@ -67,7 +63,6 @@ struct py_code_seen {
 };
 
 struct py_scratch {
-	struct flamed_stack st; /* the Python frames being recorded */
 	struct py_vars v;
 	__u8 frame[FLAMED_PY_FRAME_READ]; /* the frame at the cursor, read at once */
 	struct py_code_seen codes[PY_CODE_SLOTS];
@@ -84,9 +79,8 @@ struct {
 struct py_ctx {
 	const struct flamed_py_proc *p;
 	struct py_scratch *s;
+	struct rt_out *out;
 };
-
-static __always_inline __u64 aspace_cookie(struct task_struct *task);
 
 /* Read a pointer-sized word at addr; 0 and a READ_FAULT stop when it faults. */
 static __always_inline __u64 py_read_u64(struct py_vars *v, __u64 addr)
@@ -139,16 +133,15 @@ static long py_thread_step(__u32 idx, void *arg)
 	return v->stop ? 1 : 0;
 }
 
-/* bpf_loop callback: record the frame at the cursor, then step to its caller. */
+/* bpf_loop callback: record the frame at the cursor, then step to its caller; with one_call, stop
+ * after the outermost frame of the current eval call. */
 static long py_frame_step(__u32 idx, void *arg)
 {
 	struct py_ctx *c = arg;
 	const struct flamed_py_proc *p = c->p;
-	struct flamed_stack *st = &c->s->st;
 	struct py_vars *v = &c->s->v;
 	struct py_code_seen *seen;
 	__u64 frame = v->frame, code, instr, word;
-	__u32 n = st->nr;
 	__u32 size = p->frame_size;
 	__s32 first = 0;
 	bool entry = false;
@@ -168,15 +161,9 @@ static long py_frame_step(__u32 idx, void *arg)
 	}
 	v->frame = frame_u64(c->s, p->frame_back);
 	if (p->cstack_owner != 0xff && frame_u8(c->s, p->frame_owner) == p->cstack_owner) {
-		/* 3.12+: the shim an eval call pushes below its first frame: that frame, recorded
-		 * last, was the outermost of the call */
-		if (n > 0 && n <= FLAMED_MAX_FRAMES)
-			st->ips[n - 1] |= FLAMED_PY_ENTRY;
-		return 0;
-	}
-	if (n >= FLAMED_MAX_FRAMES) {
-		v->stop = FLAMED_METRIC_PY_TRUNCATED;
-		return 1;
+		/* 3.12+: the shim an eval call pushes below its first frame: the frame recorded
+		 * last was the outermost of the call, whose frames end here */
+		return v->one_call ? 1 : 0;
 	}
 	code = frame_u64(c->s, p->frame_code);
 	if (p->instr_kind == FLAMED_PY_INSTR_PTR) {
@@ -218,11 +205,12 @@ static long py_frame_step(__u32 idx, void *arg)
 	}
 	word = code >> 4 | instr << FLAMED_PY_INSTR_SHIFT |
 	       ((__u64)first & FLAMED_PY_TAG_MASK) << FLAMED_PY_TAG_SHIFT;
-	if (entry)
-		word |= FLAMED_PY_ENTRY;
-	st->ips[n] = word;
-	st->nr = n + 1;
-	return 0;
+	if (!rt_emit(c->out, word)) {
+		v->stop = FLAMED_METRIC_PY_TRUNCATED;
+		return 1;
+	}
+	v->frames++;
+	return entry && v->one_call ? 1 : 0;
 }
 
 /* Find the sampled thread's PyThreadState into v->tstate (0: none). */
@@ -260,75 +248,87 @@ static __always_inline void py_find_thread(struct py_ctx *c, __u32 tid, __u64 as
 	bpf_map_update_elem(&py_threads, &tid, &nt, BPF_ANY);
 }
 
-/* If the sampled process runs a CPython flamed registered, record its Python frames as their
- * own stack in the stacks map of generation gen and append that stack's hash to the user stack
- * ust, flagging it FLAMED_STACK_PYTHON. Returns the number of Python frames (0: none, native
- * frames only), or -1 when the process is not a registered CPython. */
-__noinline int py_walk(struct flamed_stack *ust, __u32 gen)
+/* The sample's first look at the interpreter: the thread's PyThreadState and its current frame
+ * into c->s->v (frame 0: none). Once per walk (out->fresh). */
+static __always_inline void py_begin(struct py_ctx *c, const struct flamed_rt_proc *rt)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), aspace, frame, h;
-	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid, zero = 0, n;
-	struct py_ctx c;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct py_vars *v = &c->s->v;
+	__u64 frame;
 
-	if (!ust)
-		return 0;
-	c.p = bpf_map_lookup_elem(&py_procs, &tgid);
-	if (!c.p)
-		return -1; /* not a CPython process flamed registered */
+	c->out->fresh = 0;
 	count(FLAMED_METRIC_PY_WALKS);
-	aspace = aspace_cookie(task);
-	if (c.p->aspace != aspace) {
-		count(FLAMED_METRIC_PY_STALE);
+	v->stop = 0;
+	v->frame = 0;
+	v->frames = 0;
+	v->code_hits = 0;
+	v->gen = c->out->gen;
+	v->aspace = rt->aspace;
+	v->fsbase = task->thread.fsbase;
+	py_find_thread(c, tid, rt->aspace);
+	if (!v->tstate)
+		return;
+	frame = py_read_u64(v, v->tstate + c->p->tstate_frame);
+	if (frame && c->p->cframe_frame != FLAMED_PY_NONE && frame <= FLAMED_PY_CODE_MASK)
+		frame = py_read_u64(v, frame + c->p->cframe_frame);
+	v->frame = v->stop ? 0 : frame;
+}
+
+/* Record Python frames of the sampled thread from the cursor on: those of one eval call (the
+ * one whose native frame the walker is at) with one_call, else all that are left. The first
+ * call of a walk finds the thread's current frame. Returns the frames recorded. A global
+ * function: py_step and py_finish share one verification of the walk. */
+__noinline int py_frames(struct rt_out *out, int one_call)
+{
+	struct py_ctx c;
+	__u32 zero = 0, before;
+
+	if (!out)
 		return 0;
-	}
+	c.p = &out->rt.params.py;
+	c.out = out;
 	c.s = bpf_map_lookup_elem(&py_scratch, &zero);
 	if (!c.s)
 		return 0;
-	c.s->v.stop = 0;
-	c.s->v.fsbase = task->thread.fsbase;
-	py_find_thread(&c, tid, aspace);
-	if (!c.s->v.tstate) {
-		count(c.s->v.stop ? c.s->v.stop : FLAMED_METRIC_PY_NO_THREAD);
+	if (out->fresh)
+		py_begin(&c, &out->rt);
+	if (!c.s->v.frame || c.s->v.stop)
 		return 0;
-	}
-	frame = py_read_u64(&c.s->v, c.s->v.tstate + c.p->tstate_frame);
-	if (frame && c.p->cframe_frame != FLAMED_PY_NONE && frame <= FLAMED_PY_CODE_MASK)
-		frame = py_read_u64(&c.s->v, frame + c.p->cframe_frame);
-	c.s->v.frame = frame;
-	c.s->v.gen = gen;
-	c.s->v.aspace = aspace;
-	c.s->v.code_hits = 0;
-	c.s->st.nr = 0;
-	c.s->st.flags = FLAMED_STACK_PY_FRAMES;
-	if (!c.s->v.stop)
-		/* shim frames take iterations too: room for one per recorded frame */
-		bpf_loop(2 * FLAMED_MAX_FRAMES + 1, py_frame_step, &c, 0);
-	if (c.s->v.stop)
-		count(c.s->v.stop);
-	add(FLAMED_METRIC_PY_CODE_HITS, c.s->v.code_hits);
-	if (c.s->v.stop == FLAMED_METRIC_PY_TRUNCATED)
-		c.s->st.flags |= FLAMED_STACK_TRUNCATED;
-	n = c.s->st.nr;
-	if (!n) {
-		if (!c.s->v.stop)
-			count(FLAMED_METRIC_PY_IDLE);
-		return 0;
-	}
-	add(FLAMED_METRIC_PY_FRAMES, n);
-	/* the words are not addresses: unique per (code, offset), and the hash seed differs */
-	h = store_stack(&c.s->st, gen, 0x70797468);
-	if (!h)
-		return 0;
-	n = ust->nr;
-	if (n >= FLAMED_MAX_FRAMES) { /* the link takes the outermost native frame's place */
-		n = FLAMED_MAX_FRAMES - 1;
-		ust->flags |= FLAMED_STACK_TRUNCATED;
-	}
-	ust->ips[n] = h;
-	ust->nr = n + 1;
-	ust->flags |= FLAMED_STACK_PYTHON;
-	return c.s->st.nr;
+	before = out->nwords;
+	c.s->v.one_call = one_call;
+	/* shim frames take iterations too: room for one per recorded frame */
+	bpf_loop(2 * FLAMED_RT_MAX_WORDS + 1, py_frame_step, &c, 0);
+	return out->nwords - before;
+}
+
+/* A native frame of the eval loop: the Python frames of its call go in its place. */
+static __always_inline int py_step(struct walk_vars *wv, struct rt_out *out)
+{
+	return py_frames(out, 1) ? RT_REPLACED : RT_NATIVE;
+}
+
+/* The native walk ended: the Python frames it did not reach go at the root side; count how the
+ * walk of the thread's Python frames ended. */
+static __always_inline void py_finish(struct rt_out *out)
+{
+	__u32 zero = 0;
+	struct py_scratch *s;
+	struct py_vars *v;
+
+	py_frames(out, 0);
+	s = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!s)
+		return;
+	v = &s->v;
+	add(FLAMED_METRIC_PY_CODE_HITS, v->code_hits);
+	add(FLAMED_METRIC_PY_FRAMES, v->frames);
+	if (v->stop)
+		count(v->stop);
+	else if (!v->tstate)
+		count(FLAMED_METRIC_PY_NO_THREAD);
+	else if (!v->frames)
+		count(FLAMED_METRIC_PY_IDLE);
 }
 
 #endif /* FLAMED_PYTHON_BPF_H */

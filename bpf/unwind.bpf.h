@@ -60,8 +60,8 @@ struct walk_state {
 	 * held in a register through every later path (each doubling the states it explores,
 	 * bpf_loop's callback included), while a value read back from map memory is unknown */
 	__u32 hit;	/* this CPU's recent slot holds the (tgid, address space) */
-	__u32 skip_py;	/* ... and notes it is not a CPython process at this py_epoch */
-	__s32 py_state; /* -1 not looked up this sample, else whether it is one */
+	__u32 skip_rt;	/* ... and notes it runs no runtime flamed walks, at this rt_epoch */
+	__s32 rt_state; /* -1 not looked up this sample, else whether it runs one */
 	__u64 win_base; /* user address of win[0]; 0: nothing read yet */
 	__u64 win[STACK_WIN_WORDS];
 	/* the rows this CPU's walks found last, by (table id, pc), in front of row_cache: a
@@ -90,6 +90,7 @@ struct walk_ctx {
 	const struct flamed_unwind_proc *proc;
 	struct walk_vars *v;
 	struct walk_state *ws;
+	struct rt_out *out; /* runtime words, and the process's runtime with v->rt_on */
 };
 
 /* words (1 or 2, a constant) words of the user stack from addr up into out, from the window when
@@ -335,6 +336,8 @@ static __always_inline long step_without_row(struct walk_ctx *w,
 	return 0;
 }
 
+#include "runtime.bpf.h"
+
 /* bpf_loop callback: record the current frame, then step to its caller. */
 static long unwind_step(__u32 idx, void *arg)
 {
@@ -344,16 +347,23 @@ static long unwind_step(__u32 idx, void *arg)
 	const struct flamed_unwind_mapping *m = NULL;
 	struct flamed_unwind_row row;
 	__u64 lookup_pc, r;
-	__u32 n = st->nr, mi;
+	__u32 n = st->nr, mi, act;
 
 	if (n >= FLAMED_MAX_FRAMES) {
 		v->stop = FLAMED_METRIC_UNWIND_STOP_DEPTH;
 		return 1;
 	}
-	st->ips[n] = v->pc;
-	st->nr = n + 1;
 	/* a return address points after the call; the call itself decides the row */
-	lookup_pc = (n == 0 && v->exact) ? v->pc : v->pc - 1;
+	v->leaf = n == 0 && v->exact;
+	lookup_pc = VLOAD(v->leaf) ? v->pc : v->pc - 1;
+	/* recorded, or handed over to the process's runtime: the outcome in map memory, read
+	 * back, so that the paths after it converge for the verifier */
+	v->act = rt_frame(st, v, w->out, lookup_pc);
+	act = VLOAD(v->act);
+	if (act == RT_UNWOUND)
+		return 0;
+	if (act == RT_STOP)
+		return 1;
 
 	if (!w->proc) /* --unwind fp, or no tables for this process yet */
 		return fp_step(w->ws, v);
@@ -377,16 +387,22 @@ static long unwind_step(__u32 idx, void *arg)
 static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __u32 gen,
 					     struct task_struct *task,
 					     const struct flamed_unwind_proc *proc,
-					     struct walk_state *ws, __u64 *t)
+					     struct rt_out *out, struct walk_state *ws, __u64 *t)
 {
 	__u32 slot = 1;
-	struct walk_ctx w = { .proc = proc, .ws = ws, .v = &ws->v };
+	struct walk_ctx w = { .proc = proc, .ws = ws, .v = &ws->v, .out = out };
 	struct pt_regs *regs;
-	int py;
+	__u64 h;
 
 	w.st = bpf_map_lookup_elem(&scratch, &slot);
 	if (!w.st)
 		return 0;
+	if (VLOAD(w.v->rt_on)) {
+		w.out->nwords = 0;
+		w.out->fresh = 1;
+		w.out->gen = gen;
+		w.out->truncated = 0;
+	}
 	w.st->nr = 0;
 	w.st->flags = 0;
 	w.ws->win_base = 0;
@@ -396,11 +412,13 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
 	w.v->fp_frames = 0;
 	w.v->pending = 0;
 	w.v->cache_hits = 0;
+	w.v->last_mark = 0;
 	w.v->last_m = NOT_FOUND;
 	if (VLOAD(w.v->exact)) { /* the sample hit user mode: its registers are exact */
 		w.v->pc = ctx->regs.ip;
 		w.v->sp = ctx->regs.sp;
 		w.v->bp = ctx->regs.bp;
+		w.v->r13 = ctx->regs.r13;
 	} else { /* in the kernel: the user registers saved at kernel entry */
 		regs = (struct pt_regs *)bpf_task_pt_regs(task);
 		if (!regs) {
@@ -410,9 +428,11 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
 		w.v->pc = BPF_CORE_READ(regs, ip);
 		w.v->sp = BPF_CORE_READ(regs, sp);
 		w.v->bp = BPF_CORE_READ(regs, bp);
+		w.v->r13 = BPF_CORE_READ(regs, r13);
 	}
 	count(FLAMED_METRIC_UNWIND_WALKS);
-	bpf_loop(FLAMED_MAX_FRAMES + 1, unwind_step, &w, 0);
+	/* runtime frames a runtime unwinds itself take iterations too */
+	bpf_loop(FLAMED_MAX_FRAMES + FLAMED_RT_MAX_WORDS + 1, unwind_step, &w, 0);
 	if (w.v->stop)
 		count(w.v->stop);
 	add(FLAMED_METRIC_UNWIND_FRAMES_DWARF, w.v->dwarf_frames);
@@ -425,14 +445,26 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
 		count(FLAMED_METRIC_USTACK_TRUNCATED);
 	}
 	phase(FLAMED_METRIC_NS_UWALK, t);
+	if (VLOAD(w.v->rt_on)) {
+		/* what the runtime has left goes at the root side; its words are linked at the
+		 * end, in the outermost native frame's place if the stack is full */
+		rt_finish(w.st, w.v, w.out);
+		h = rt_store(w.out, gen);
+		if (h && w.st->nr) {
+			__u32 n = w.st->nr;
+
+			if (n >= FLAMED_MAX_FRAMES) {
+				n = FLAMED_MAX_FRAMES - 1;
+				w.st->flags |= FLAMED_STACK_TRUNCATED;
+			}
+			w.st->ips[n] = h;
+			w.st->nr = n + 1;
+			w.st->flags |= FLAMED_STACK_RUNTIME;
+		}
+	}
+	phase(FLAMED_METRIC_NS_RT, t);
 	if (w.st->nr == 0)
 		return 0;
-	if (!VLOAD(ws->skip_py)) {
-		/* a CPython process: its Python frames, linked at the end */
-		py = py_walk(w.st, gen);
-		ws->py_state = py >= 0;
-	}
-	phase(FLAMED_METRIC_NS_PY, t);
 	return store_stack(w.st, gen, 0x75736572);
 }
 

@@ -25,8 +25,8 @@
 #include "privileges.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
-#include "python/py_offsets.h"
 #include "python/py_procs.h"
+#include "runtime/runtimes.h"
 #include "session.h"
 #include "symbolize/debuginfod_fetch.h"
 #include "symbolize/dwarf_lines.h"
@@ -49,7 +49,8 @@ struct session {
 	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;
-	struct py_procs *py; /* CPython processes and their code objects */
+	struct runtimes *rt; /* language runtimes: which process runs which, their frames */
+	uint64_t *rt_words;  /* scratch: one sample's runtime words */
 	int epoll_fd;	     /* the ring buffer's and the unwind builds' fds */
 	struct command cmd;  /* the command after "--", if any */
 	int64_t start_wall_ns;
@@ -166,49 +167,57 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 	log_debug("unwind %u: described in %.2f ms", e->tgid, (mono_ns() - t0) / 1e6);
 }
 
-/* A process running a CPython flamed knows gets its Python frames walked; one it does not know
- * is said once per interpreter file and profiled natively. */
-static void load_python(struct session *c, struct proc_entry *e)
+/* A process running a runtime flamed knows gets its runtime frames walked; one whose version
+ * flamed does not know is said once per runtime file and profiled natively. */
+static void load_runtime(struct session *c, struct proc_entry *e)
 {
-	struct flamed_py_proc pyp;
-	struct py_detect what;
-	int err, lo, hi;
+	const struct runtime_ops *ops;
+	struct flamed_rt_proc rtp;
+	struct runtime_detect what;
+	bool was = runtimes__registered(c->rt, e->tgid);
+	int err;
 
-	if (c->cfg->no_python)
-		return;
-	err = py_procs__detect(c->py, e, &pyp, &what);
-	if (err == -ENOTSUP && what.first_report) {
-		py_offsets__range(&lo, &hi);
-		log_warn("%s (pid %u) is CPython %d.%d, which flamed does not know (3.%d to 3.%d): "
-			 "its Python frames are not shown, only native ones",
-			 what.path, e->tgid, what.major, what.minor, lo, hi);
-	}
+	err = runtimes__detect(c->rt, e, &rtp, &what, &ops);
+	if (err == -ENOTSUP && what.first_report)
+		log_warn("%s (pid %u) is %s, which flamed does not know (%s): its %s frames are "
+			 "not shown, only native ones",
+			 what.path, e->tgid, what.what, what.known, ops->language);
 	if (err) {
 		/* an exec into something else: the walker must not keep the old image's state */
-		if (py_procs__forget(c->py, e->tgid))
-			sampler__delete_py_proc(c->sampler, e->tgid);
+		if (was && !runtimes__registered(c->rt, e->tgid))
+			sampler__delete_rt_proc(c->sampler, e->tgid);
 		return;
 	}
-	err = sampler__set_py_proc(c->sampler, e->tgid, &pyp);
+	err = sampler__set_rt_proc(c->sampler, e->tgid, &rtp);
 	if (err)
-		log_debug("no Python frames for %u: %s", e->tgid, strerror(-err));
+		log_debug("no %s frames for %u: %s", ops->language, e->tgid, strerror(-err));
 	else
-		log_debug("python %u: CPython %d.%d in %s", e->tgid, what.major, what.minor,
-			  what.path);
+		log_debug("%s %u: %s in %s", ops->name, e->tgid, what.what, what.path);
 }
 
-static bool py_alive(uint32_t tgid, uint64_t aspace, void *ctx)
+/* The runtimes whose frames flamed walks, asked in this order about each process. */
+static struct runtimes *new_runtimes(const struct config *cfg)
+{
+	const struct runtime_ops *mods[1];
+	size_t n = 0;
+
+	if (!cfg->no_python)
+		mods[n++] = &py_runtime_ops;
+	return runtimes__new(mods, n);
+}
+
+static bool rt_alive(uint32_t tgid, uint64_t aspace, void *ctx)
 {
 	struct session *c = ctx;
 
 	return proc_table__find(c->procs, tgid, aspace) != NULL;
 }
 
-static void py_forget(uint32_t tgid, void *ctx)
+static void rt_forget(uint32_t tgid, void *ctx)
 {
 	struct session *c = ctx;
 
-	sampler__delete_py_proc(c->sampler, tgid);
+	sampler__delete_rt_proc(c->sampler, tgid);
 }
 
 static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
@@ -223,7 +232,7 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 			sampler__delete_unwind_proc(c->sampler, ev->tgid);
 			unwind_loader__forget(c->unwind, ev->tgid);
 		}
-		sampler__delete_py_proc(c->sampler, ev->tgid); /* its code objects stay a while */
+		sampler__delete_rt_proc(c->sampler, ev->tgid); /* what names its frames stays */
 		proc_table__exited(c->procs, ev->tgid);
 		return;
 	}
@@ -250,7 +259,7 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 		return;
 	}
 	load_unwind(c, e, ev->type == FLAMED_EVENT_REMAP);
-	load_python(c, e);
+	load_runtime(c, e);
 }
 
 static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
@@ -263,14 +272,16 @@ static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
 static int on_count(const struct flamed_count_key *key, uint64_t count, void *ctx)
 {
 	struct session *c = ctx;
-	const struct collector_stack *us, *py;
+	const struct collector_stack *us;
+	bool missing;
+	size_t nw;
 
-	/* Python code objects are read now, while the process surely lives */
+	/* what names runtime frames is read now, while the process surely lives */
 	us = key->user_stack ? collector__stack(c->coll, key->user_stack) : NULL;
-	if (us && (us->flags & FLAMED_STACK_PYTHON) && us->nr) {
-		py = collector__stack(c->coll, us->ips[us->nr - 1]);
-		if (py && (py->flags & FLAMED_STACK_PY_FRAMES))
-			py_procs__prefetch(c->py, key->tgid, key->aspace, py->ips, py->nr);
+	if (us && (us->flags & FLAMED_STACK_RUNTIME)) {
+		nw = collector__runtime_words(c->coll, us, c->rt_words, FLAMED_RT_MAX_WORDS,
+					      &missing);
+		runtimes__prefetch(c->rt, key->tgid, key->aspace, c->rt_words, (uint32_t)nw);
 	}
 	return collector__add_count(c->coll, key, count);
 }
@@ -392,8 +403,9 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	c->coll = collector__new();
 	c->procs = proc_table__new();
 	c->sym = symbolizer__new(NULL);
-	c->py = py_procs__new();
-	if (!c->coll || !c->procs || !c->sym || !c->py) {
+	c->rt = new_runtimes(cfg);
+	c->rt_words = calloc(FLAMED_RT_MAX_WORDS, sizeof(*c->rt_words));
+	if (!c->coll || !c->procs || !c->sym || !c->rt || !c->rt_words) {
 		log_error("out of memory");
 		err = -ENOMEM;
 		goto fail;
@@ -603,7 +615,7 @@ int session__drain(struct session *s)
 	uint64_t t0 = process_cpu_ns();
 	int err;
 
-	py_procs__tick(s->py);
+	runtimes__tick(s->rt);
 	err = sampler__drain(s->sampler, on_stack, on_count, s);
 
 	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
@@ -612,7 +624,7 @@ int session__drain(struct session *s)
 	proc_table__poll_jit(s->procs);
 	/* processes that exited and that no window holds samples of: gone at once */
 	if (!err && proc_table__reap(s->procs, in_some_window, s))
-		py_procs__sweep(s->py, py_alive, py_forget, s);
+		runtimes__sweep(s->rt, rt_alive, rt_forget, s);
 	return err ? err : s->oom;
 }
 
@@ -642,7 +654,7 @@ int session__build(struct session *s, const struct collector *window, const stru
 
 	uint64_t t0 = process_cpu_ns(), nested0 = s->costs.drain_cpu_ns + s->costs.events_cpu_ns;
 
-	o.py = s->py;
+	o.rt = s->rt;
 	/* a one-shot run builds once: give downloads started while it ran a moment to land */
 	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
 		log_warn("debuginfod: downloads still running after %d s: their frames have no "
@@ -734,7 +746,7 @@ void session__comments(const struct session *s, const uint64_t *m, uint64_t dura
 void session__end_window(struct session *s)
 {
 	proc_table__sweep(s->procs);
-	py_procs__sweep(s->py, py_alive, py_forget, s);
+	runtimes__sweep(s->rt, rt_alive, rt_forget, s);
 	/* a window's build allocates and frees its profile, caches and encodings: hand the freed
 	 * heap back, so the daemon's resident size follows what it holds, not the last peak */
 	malloc_trim(0);
@@ -920,7 +932,8 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			 (unsigned long long)ss.debuginfod_failed);
 	}
 	if (m[FLAMED_METRIC_PY_WALKS] || log_get_level() >= LOG_DEBUG) {
-		struct py_procs_stats py = py_procs__stats(c->py);
+		struct py_procs_stats py =
+			py_procs__stats(runtimes__module(c->rt, FLAMED_RT_PYTHON));
 
 		log_info(
 			"python: %llu processes, %llu of an unknown version; %llu samples walked, "
@@ -932,14 +945,14 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			"object sampled %llu)",
 			(unsigned long long)py.processes, (unsigned long long)py.unknown_version,
 			(unsigned long long)m[FLAMED_METRIC_PY_WALKS],
-			(unsigned long long)bs->python_frames,
+			(unsigned long long)bs->runtime_frames[FLAMED_RT_PYTHON],
 			(unsigned long long)m[FLAMED_METRIC_PY_NO_THREAD],
 			(unsigned long long)m[FLAMED_METRIC_PY_IDLE],
 			(unsigned long long)m[FLAMED_METRIC_PY_READ_FAULT],
 			(unsigned long long)m[FLAMED_METRIC_PY_BAD_POINTER],
 			(unsigned long long)m[FLAMED_METRIC_PY_TRUNCATED],
-			(unsigned long long)m[FLAMED_METRIC_PY_STALE],
-			(unsigned long long)bs->python_missing, (unsigned long long)py.code_read,
+			(unsigned long long)m[FLAMED_METRIC_RT_STALE],
+			(unsigned long long)bs->runtime_missing, (unsigned long long)py.code_read,
 			(unsigned long long)py.code_failed, PY_PROCS_CACHE_BYTES >> 20,
 			(unsigned long long)py.code_over_budget,
 			(unsigned long long)py.code_replaced, (unsigned long long)py.frames_unnamed,
@@ -974,7 +987,8 @@ void session__free(struct session *s)
 	free(s->umaps);
 	symbolizer__free(s->sym);
 	proc_table__free(s->procs);
-	py_procs__free(s->py);
+	runtimes__free(s->rt);
+	free(s->rt_words);
 	collector__free(s->coll);
 	free(s);
 }

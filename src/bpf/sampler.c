@@ -585,21 +585,21 @@ int sampler__delete_unwind_proc(struct sampler *s, uint32_t tgid)
 	return 0;
 }
 
-int sampler__set_py_proc(struct sampler *s, uint32_t tgid, const struct flamed_py_proc *proc)
+int sampler__set_rt_proc(struct sampler *s, uint32_t tgid, const struct flamed_rt_proc *proc)
 {
-	if (bpf_map__update_elem(s->skel->maps.py_procs, &tgid, sizeof(tgid), proc, sizeof(*proc),
+	if (bpf_map__update_elem(s->skel->maps.rt_procs, &tgid, sizeof(tgid), proc, sizeof(*proc),
 				 BPF_ANY))
 		return -errno;
-	/* after the update: a CPU that noted "not CPython" before it must look again */
-	__atomic_fetch_add(&s->skel->bss->py_epoch, 1, __ATOMIC_SEQ_CST);
+	/* after the update: a CPU that noted "no runtime" before it must look again */
+	__atomic_fetch_add(&s->skel->bss->rt_epoch, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
-int sampler__delete_py_proc(struct sampler *s, uint32_t tgid)
+int sampler__delete_rt_proc(struct sampler *s, uint32_t tgid)
 {
-	if (bpf_map__delete_elem(s->skel->maps.py_procs, &tgid, sizeof(tgid), 0))
+	if (bpf_map__delete_elem(s->skel->maps.rt_procs, &tgid, sizeof(tgid), 0))
 		return -errno;
-	__atomic_fetch_add(&s->skel->bss->py_epoch, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&s->skel->bss->rt_epoch, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 

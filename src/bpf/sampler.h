@@ -94,12 +94,12 @@ int sampler__set_unwind_proc(struct sampler *s, uint32_t tgid,
 /* Forget process tgid's mappings (it exited). 0 or -errno (-ENOENT if unknown). */
 int sampler__delete_unwind_proc(struct sampler *s, uint32_t tgid);
 
-/* Publish (or replace) where process tgid's CPython interpreter is, for the Python walker.
+/* Publish (or replace) process tgid's language runtime for the walker (bpf/runtime.bpf.h).
  * 0 or -errno (-E2BIG when the map is full). */
-int sampler__set_py_proc(struct sampler *s, uint32_t tgid, const struct flamed_py_proc *proc);
+int sampler__set_rt_proc(struct sampler *s, uint32_t tgid, const struct flamed_rt_proc *proc);
 
-/* Forget process tgid's interpreter. 0 or -errno (-ENOENT if unknown). */
-int sampler__delete_py_proc(struct sampler *s, uint32_t tgid);
+/* Forget process tgid's runtime. 0 or -errno (-ENOENT if unknown). */
+int sampler__delete_rt_proc(struct sampler *s, uint32_t tgid);
 
 /* Sum of each metric over all CPUs into out[FLAMED_METRIC__MAX]. 0 or -errno. */
 int sampler__read_metrics(const struct sampler *s, uint64_t *out);

@@ -8,7 +8,7 @@
 #include "collect/collector.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
-#include "python/py_procs.h"
+#include "runtime/runtimes.h"
 #include "symbolize/demangle.h"
 #include "symbolize/symbolizer.h"
 #include "util/clock.h"
@@ -30,12 +30,13 @@ struct map_key {
 	uint64_t inode;
 };
 
-/* One user frame of a sample, leaf first: a native address, or a Python frame word
- * (bpf/flamed.h FLAMED_PY_*) in the place of the eval-loop frame that ran it. */
+/* One user frame of a sample, leaf first: a native address, or a runtime's frame record in the
+ * place the walker put it. */
 struct user_frame {
 	uint64_t v;
-	bool python;
-	bool exact; /* a native leaf sampled in user mode: v is the pc itself */
+	const uint64_t *rec; /* a runtime frame record (words_per_frame words), or NULL */
+	bool exact;	     /* a native leaf sampled in user mode: v is the pc itself */
+	bool orphan;	     /* runtime frames of a process whose runtime flamed no longer knows */
 };
 
 /* One profile being built, with the caches of its ids (ids are per profile). */
@@ -48,11 +49,12 @@ struct builder {
 	struct hashmap maps;  /* struct map_key * -> mapping id */
 	struct hashmap funcs; /* "symbol\1file\1line" (heap copy) -> function id */
 	uint64_t kernel_mapping;
-	uint64_t python_mapping;
+	uint64_t rt_mapping[FLAMED_RT_KINDS]; /* by enum flamed_runtime */
 	uint64_t no_user_stack_fn;
 	uint64_t *ids;		   /* scratch: location ids of one sample (shared) */
 	struct user_frame *plan;   /* scratch: user frames of one sample (shared) */
-	struct py_procs *py;	   /* may be NULL */
+	uint64_t *words;	   /* scratch: runtime words of one sample (shared) */
+	struct runtimes *rt;	   /* may be NULL */
 	struct build_stats *stats; /* shared by every series */
 	char series[FLAMED_COMM_LEN + 1];
 };
@@ -68,6 +70,7 @@ struct build {
 	struct hashmap by_name; /* series name (borrowed from the builder) -> index + 1 */
 	uint64_t *ids;
 	struct user_frame *plan;
+	uint64_t *words;
 	uint64_t calls; /* samples added, for the yield cadence */
 	struct build_stats stats;
 };
@@ -338,79 +341,100 @@ static uint64_t user_location(struct builder *b, struct proc_entry *e, uint64_t 
 	return id;
 }
 
-/* A Python frame: function "module.qualname" with its file and first line, the Line its line. */
-static uint64_t python_location(struct builder *b, struct proc_entry *e,
-				const struct flamed_count_key *k, uint64_t word, unsigned *unsym)
+/* A runtime's frame record (ops: its module, NULL when the process's runtime is no longer known):
+ * one location in the runtime's mapping, a Line per frame, inlined callees first. */
+static uint64_t runtime_location(struct builder *b, struct proc_entry *e,
+				 const struct flamed_count_key *k, const struct runtime_ops *ops,
+				 const struct user_frame *uf, unsigned *unsym)
 {
-	struct loc_key key = { .owner = e, .addr = word & ~FLAMED_PY_ENTRY, .adjust = 2 };
-	struct profile_line line = { 0 };
-	struct py_frame fr;
-	uint64_t id;
+	struct loc_key key = { .owner = e, .addr = uf->orphan ? 0 : uf->rec[0], .adjust = 2 };
+	struct runtime_frame fr[RUNTIME_MAX_FRAMES];
+	struct profile_line lines[RUNTIME_MAX_FRAMES] = { 0 };
+	enum flamed_runtime id = ops ? ops->id : FLAMED_RT_NONE;
+	uint64_t *mapping = &b->rt_mapping[id < FLAMED_RT_KINDS ? id : FLAMED_RT_NONE];
+	size_t nr = 0, named = 0;
+	uint64_t loc;
 
-	id = cached_location(b, &key, unsym);
-	if (id)
-		return id;
-	if (!b->python_mapping) {
+	if (!uf->orphan && ops && ops->words_per_frame > 1)
+		key.adjust = uf->rec[1] | 1ULL << 63; /* never a native adjustment (0, 1) */
+	loc = cached_location(b, &key, unsym);
+	if (loc)
+		return loc;
+	if (!*mapping) {
 		struct profile_mapping m = {
-			.filename = "[python]",
+			.filename = ops ? ops->mapping : "[runtime]",
 			.has_functions = true,
 			.has_filenames = true,
 			.has_line_numbers = true,
+			.has_inline_frames = true,
 		};
 
-		b->python_mapping = profile__add_mapping(b->p, &m);
-		if (!b->python_mapping)
+		*mapping = profile__add_mapping(b->p, &m);
+		if (!*mapping)
 			return 0;
 	}
-	py_procs__frame(b->py, k->tgid, k->aspace, word, &fr);
-	line.function_id =
-		profile__intern_function(b->p, fr.name, fr.qualname, fr.file, fr.first_line);
-	if (!line.function_id)
+	if (!uf->orphan)
+		nr = runtimes__frames(b->rt, k->tgid, k->aspace, uf->rec, fr, RUNTIME_MAX_FRAMES);
+	if (!nr) {
+		fr[0] = (struct runtime_frame){ .name = ops ? ops->mapping : "[runtime]" };
+		nr = 1;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		lines[i].function_id = profile__intern_function(
+			b->p, fr[i].name, fr[i].system_name ? fr[i].system_name : fr[i].name,
+			fr[i].file, fr[i].first_line);
+		if (!lines[i].function_id)
+			return 0;
+		lines[i].line = fr[i].line;
+		named += fr[i].named;
+	}
+	*unsym = named ? 0 : LOC_UNSYM;
+	loc = profile__add_location(b->p, *mapping, 0, lines, nr);
+	if (loc && cache_put(&b->locs, &key, sizeof(key), loc << 2 | *unsym))
 		return 0;
-	line.line = fr.line;
-	*unsym = fr.qualname ? 0 : LOC_UNSYM;
-	id = profile__add_location(b->p, b->python_mapping, 0, &line, 1);
-	if (id && cache_put(&b->locs, &key, sizeof(key), id << 2 | *unsym))
-		return 0;
-	return id;
+	return loc;
 }
 
-/* The user frames of a sample, leaf first, into b->plan: native frames, where each native
- * _PyEval_EvalFrameDefault holds its run of Python frames (up to the one flagged as its entry);
- * Python frames left when the native walk ended early go on the root side. Returns the count. */
+/* The user frames of a sample, leaf first, into b->plan: native frames, and a runtime's frame
+ * records where the walker's markers put them; records no marker placed (the walker's stack was
+ * full) go on the root side. Returns the count; *ret_ops the process's runtime module. */
 static size_t plan_user(struct builder *b, const struct flamed_count_key *k,
-			const struct collector_stack *us, bool leaf_exact, uint64_t count)
+			const struct collector_stack *us, bool leaf_exact, uint64_t count,
+			const struct runtime_ops **ret_ops)
 {
-	const struct collector_stack *py = NULL;
-	uint32_t nr = us ? us->nr : 0, pi = 0;
-	size_t n = 0;
+	const struct runtime_ops *ops = NULL;
+	uint32_t nr = us ? us->nr : 0, wpf = 1;
+	size_t n = 0, nw = 0, wi = 0, end;
+	bool missing = false;
 
-	if (nr && (us->flags & FLAMED_STACK_PYTHON)) {
-		nr--; /* the last word links the Python frames */
-		py = collector__stack(b->c, us->ips[nr]);
-		if (!py || !(py->flags & FLAMED_STACK_PY_FRAMES)) {
-			b->stats->python_missing += count;
-			py = NULL;
-		}
-		if (!b->py)
-			py = NULL;
+	if (nr && (us->flags & FLAMED_STACK_RUNTIME)) {
+		nr--; /* the last word links the runtime words */
+		nw = collector__runtime_words(b->c, us, b->words, FLAMED_RT_MAX_WORDS, &missing);
+		if (missing)
+			b->stats->runtime_missing += count;
+		ops = runtimes__ops(b->rt, k->tgid, k->aspace);
+		wpf = ops ? ops->words_per_frame : 1;
 	}
+	*ret_ops = ops;
 	for (uint32_t i = 0; i < nr; i++) {
 		bool exact = i == 0 && leaf_exact;
 		uint64_t ip = us->ips[i];
 
-		if (py && pi < py->nr &&
-		    py_procs__is_eval(b->py, k->tgid, k->aspace, exact ? ip : ip - 1)) {
-			do {
-				b->plan[n++] =
-					(struct user_frame){ .v = py->ips[pi], .python = true };
-			} while (!(py->ips[pi++] & FLAMED_PY_ENTRY) && pi < py->nr);
+		if (!FLAMED_RT_IS_MARK(ip)) {
+			b->plan[n++] = (struct user_frame){ .v = ip, .exact = exact };
 			continue;
 		}
-		b->plan[n++] = (struct user_frame){ .v = ip, .exact = exact };
+		if (!ops) { /* its words cannot be read: one placeholder where they were */
+			b->plan[n++] = (struct user_frame){ .orphan = true };
+			continue;
+		}
+		end = wi + FLAMED_RT_MARK_WORDS(ip);
+		for (end = end < nw ? end : nw; wi + wpf <= end; wi += wpf)
+			b->plan[n++] = (struct user_frame){ .rec = &b->words[wi] };
+		wi = end;
 	}
-	while (py && pi < py->nr)
-		b->plan[n++] = (struct user_frame){ .v = py->ips[pi++], .python = true };
+	for (; ops && wi + wpf <= nw; wi += wpf)
+		b->plan[n++] = (struct user_frame){ .rec = &b->words[wi] };
 	return n;
 }
 
@@ -421,6 +445,7 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	const struct collector_stack *us = collector__stack(b->c, k->user_stack);
 	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
 	struct profile_label labels[5];
+	const struct runtime_ops *ops;
 	size_t nr_labels = 4;
 	size_t n = 0, unsym_frames = 0, start_frames = 0, nu;
 	unsigned unsym;
@@ -433,13 +458,13 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	 * (pprof readers show mapping[0] as the main binary), not the kernel or a library. */
 	n = ks ? ks->nr : 0;
 	/* the user leaf is exact only when the sample hit user mode */
-	nu = plan_user(b, k, us, !ks, count);
+	nu = plan_user(b, k, us, !ks, count, &ops);
 	for (size_t i = nu; i-- > 0;) {
 		const struct user_frame *uf = &b->plan[i];
 
-		if (uf->python) {
-			id = python_location(b, e, k, uf->v, &unsym);
-			b->stats->python_frames += count;
+		if (uf->rec || uf->orphan) {
+			id = runtime_location(b, e, k, ops, uf, &unsym);
+			b->stats->runtime_frames[ops ? ops->id : FLAMED_RT_NONE] += count;
 		} else {
 			id = user_location(b, e, uf->v, uf->exact, &unsym);
 		}
@@ -527,7 +552,8 @@ static struct builder *builder_new(struct build *bd, const char *series)
 		.sym = bd->sym,
 		.ids = bd->ids,
 		.plan = bd->plan,
-		.py = opts->py,
+		.words = bd->words,
+		.rt = opts->rt,
 		.stats = &bd->stats,
 	};
 	snprintf(b->series, sizeof(b->series), "%s", series);
@@ -606,9 +632,11 @@ int build_profiles(const struct collector *c, struct proc_table *pt, struct symb
 
 	hashmap__init(&bd.by_name, hashmap_hash_str, hashmap_equal_str, NULL);
 	/* kernel + user frames + Python frames + the "[no user stack]" marker */
-	bd.ids = calloc(3 * FLAMED_MAX_FRAMES + 1, sizeof(*bd.ids));
-	bd.plan = calloc(2 * FLAMED_MAX_FRAMES, sizeof(*bd.plan));
-	if (!bd.ids || !bd.plan) {
+	/* kernel frames, user frames and runtime frame records, and [no user stack] */
+	bd.ids = calloc(2 * FLAMED_MAX_FRAMES + FLAMED_RT_MAX_WORDS + 1, sizeof(*bd.ids));
+	bd.plan = calloc(FLAMED_MAX_FRAMES + FLAMED_RT_MAX_WORDS, sizeof(*bd.plan));
+	bd.words = calloc(FLAMED_RT_MAX_WORDS, sizeof(*bd.words));
+	if (!bd.ids || !bd.plan || !bd.words) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -644,6 +672,7 @@ cleanup:
 	hashmap__clear(&bd.by_name);
 	free(bd.ids);
 	free(bd.plan);
+	free(bd.words);
 	return err;
 }
 

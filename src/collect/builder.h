@@ -15,7 +15,7 @@
 
 struct collector;
 struct proc_table;
-struct py_procs;
+struct runtimes;
 struct symbolizer;
 struct profile;
 
@@ -31,9 +31,9 @@ struct build_opts {
 	 * long build (cold caches) lets the caller drain the BPF maps meanwhile. May be NULL. */
 	void (*yield)(void *ctx);
 	void *yield_ctx;
-	/* CPython processes: their Python frames replace the interpreter's eval frames. May be
-	 * NULL (Python frames then stay as the interpreter's native frames). */
-	struct py_procs *py;
+	/* Language runtimes: the frames their walkers recorded are named by their modules. May
+	 * be NULL (runtime frames are then shown as placeholders). */
+	struct runtimes *rt;
 };
 
 /* One profile of build_profiles, and the process name it holds ("" unless by_process). */
@@ -50,9 +50,10 @@ struct build_stats {
 				       * binaries: "lib.so+0x1a2b0" in folded/SVG, an address in pprof) */
 	uint64_t stacks_missing;      /* a count referred to a stack hash never drained */
 	uint64_t no_user_stack;	      /* samples of user processes without a user stack */
-	uint64_t python_frames;	      /* Python frames shown (weighted by count) */
-	uint64_t python_missing;      /* samples whose Python frames' stack was never drained */
-	uint64_t symbolize_ns;	      /* CPU in the symbolizer (names of new addresses) */
+	uint64_t runtime_frames[FLAMED_RT_KINDS]; /* runtime frames shown, by enum flamed_runtime
+						   * (weighted by count) */
+	uint64_t runtime_missing; /* samples whose runtime words' stack was never drained */
+	uint64_t symbolize_ns;	  /* CPU in the symbolizer (names of new addresses) */
 };
 
 /* Build the profile. pt and sym are updated (maps refreshed on misses, caches filled). Returns 0

@@ -96,6 +96,35 @@ const struct collector_stack *collector__stack(const struct collector *c, uint64
 	return (const struct collector_stack *)v;
 }
 
+size_t collector__runtime_words(const struct collector *c, const struct collector_stack *us,
+				uint64_t *words, size_t max, bool *ret_missing)
+{
+	const struct collector_stack *part;
+	size_t n = 0;
+	uint64_t link;
+
+	*ret_missing = false;
+	if (!us || !us->nr || !(us->flags & FLAMED_STACK_RUNTIME))
+		return 0;
+	link = us->ips[us->nr - 1];
+	for (int i = 0; i < FLAMED_RT_PARTS; i++) {
+		part = collector__stack(c, link);
+		if (!part || !(part->flags & FLAMED_STACK_RT_FRAMES)) {
+			*ret_missing = true;
+			return 0;
+		}
+		for (uint32_t j = 0; j < part->nr && n < max; j++) {
+			if (j == part->nr - 1 && (part->flags & FLAMED_STACK_RT_MORE))
+				break; /* the link */
+			words[n++] = part->ips[j];
+		}
+		if (!(part->flags & FLAMED_STACK_RT_MORE) || !part->nr)
+			break;
+		link = part->ips[part->nr - 1];
+	}
+	return n;
+}
+
 int collector__for_each_count(const struct collector *c, collector_count_fn fn, void *ctx)
 {
 	hashmap__for_each (&c->counts, e) {

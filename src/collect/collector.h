@@ -33,6 +33,12 @@ int collector__add_count(struct collector *c, const struct flamed_count_key *key
 /* Stack stored under hash, or NULL (0 or unknown hash). Borrowed. */
 const struct collector_stack *collector__stack(const struct collector *c, uint64_t hash);
 
+/* The runtime frame words of user stack us (flagged FLAMED_STACK_RUNTIME: its last word links
+ * them, in parts chained by FLAMED_STACK_RT_MORE) into words[0..max), leaf first; returns how
+ * many. 0 with *ret_missing when a part was never drained. */
+size_t collector__runtime_words(const struct collector *c, const struct collector_stack *us,
+				uint64_t *words, size_t max, bool *ret_missing);
+
 typedef int (*collector_count_fn)(const struct flamed_count_key *key, uint64_t count, void *ctx);
 /* Call fn for every (key, count); stops at and returns a non-zero return of fn. */
 int collector__for_each_count(const struct collector *c, collector_count_fn fn, void *ctx);

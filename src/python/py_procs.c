@@ -46,7 +46,6 @@ struct py_proc {
 	uint64_t aspace;
 	const struct py_offsets *off;
 	uint64_t code_type;   /* runtime address of PyCode_Type */
-	uint64_t eval[2][2];  /* runtime ranges of the eval loop */
 	struct hashmap codes; /* code object address -> struct py_code * */
 	size_t bytes;
 };
@@ -74,7 +73,7 @@ static bool equal_bin(uintptr_t a, uintptr_t b, void *ctx)
 	return x->dev == y->dev && x->inode == y->inode;
 }
 
-struct py_procs *py_procs__new(void)
+static void *py_procs__new(void)
 {
 	struct py_procs *pp = calloc(1, sizeof(*pp));
 
@@ -107,8 +106,10 @@ static void proc_free(struct py_procs *pp, struct py_proc *p)
 	free(p);
 }
 
-void py_procs__free(struct py_procs *pp)
+static void py_procs__free(void *m)
 {
+	struct py_procs *pp = m;
+
 	if (!pp)
 		return;
 	hashmap__for_each (&pp->procs, e)
@@ -282,17 +283,18 @@ static uint16_t frame_size(const struct py_offsets *o)
 	return (uint16_t)end;
 }
 
-int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct flamed_py_proc *ret,
-		     struct py_detect *what)
+static int py_procs__detect(void *inst, struct proc_entry *e, struct flamed_rt_proc *rt,
+			    struct runtime_detect *what)
 {
+	struct py_procs *pp = inst;
 	const struct py_offsets *off;
 	struct py_proc *p;
 	struct py_bin *b = NULL;
 	uint64_t bias = 0;
 	uintptr_t v;
 	size_t i;
+	int lo, hi;
 
-	*what = (struct py_detect){ 0 };
 	if (!e->maps)
 		return -ENOENT;
 	for (i = 0; i < e->maps->nr; i++) {
@@ -310,13 +312,14 @@ int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct flamed_py
 	}
 	if (!b)
 		return -ENOENT;
-	what->major = b->major;
-	what->minor = b->minor;
+	snprintf(what->what, sizeof(what->what), "CPython %d.%d", b->major, b->minor);
 	what->path = e->maps->maps[i].path;
 	off = py_offsets__find(b->major, b->minor);
 	if (off && frame_size(off) > FLAMED_PY_FRAME_READ)
 		off = NULL; /* a layout the one-read walker cannot take */
 	if (!off) {
+		py_offsets__range(&lo, &hi);
+		snprintf(what->known, sizeof(what->known), "3.%d to 3.%d", lo, hi);
 		what->first_report = !b->reported;
 		b->reported = true;
 		if (what->first_report)
@@ -348,12 +351,15 @@ int py_procs__detect(struct py_procs *pp, struct proc_entry *e, struct flamed_py
 	p->aspace = e->aspace;
 	p->off = off;
 	p->code_type = b->code_type + bias;
+	rt->nr_ranges = 0;
 	for (int k = 0; k < 2; k++) {
-		p->eval[k][0] = b->eval[k][0] ? b->eval[k][0] + bias : 0;
-		p->eval[k][1] = b->eval[k][0] ? b->eval[k][1] + bias : 0;
+		if (!b->eval[k][0])
+			continue;
+		rt->ranges[rt->nr_ranges].start = b->eval[k][0] + bias;
+		rt->ranges[rt->nr_ranges].end = b->eval[k][1] + bias;
+		rt->nr_ranges++;
 	}
-	*ret = (struct flamed_py_proc){
-		.aspace = e->aspace,
+	rt->params.py = (struct flamed_py_proc){
 		.interp_head = b->runtime + bias + off->runtime_interp_head,
 		.interp_tstate_head = off->interp_tstate_head,
 		.tstate_next = off->tstate_next,
@@ -562,102 +568,85 @@ static struct py_proc *proc_find(const struct py_procs *pp, uint32_t tgid, uint6
 	return ((struct py_proc *)v)->aspace == aspace ? (struct py_proc *)v : NULL;
 }
 
-void py_procs__prefetch(struct py_procs *pp, uint32_t tgid, uint64_t aspace, const uint64_t *words,
-			uint32_t nr)
+static void py_procs__prefetch(void *m, uint32_t tgid, uint64_t aspace, const uint64_t *words,
+			       uint32_t nr)
 {
+	struct py_procs *pp = m;
 	struct py_proc *p = proc_find(pp, tgid, aspace);
 
 	for (uint32_t i = 0; p && i < nr; i++)
 		code_get(pp, p, FLAMED_PY_WORD_CODE(words[i]), true);
 }
 
-bool py_procs__is_eval(const struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_t ip)
+/* The frame of one word (FLAMED_PY_*) of process (tgid, aspace): "[python]" when its code
+ * object is unknown, unreadable, or not the one sampled. */
+static size_t py_procs__frames(void *m, uint32_t tgid, uint64_t aspace, const uint64_t *rec,
+			       struct runtime_frame *ret, size_t max)
 {
-	const struct py_proc *p = proc_find(pp, tgid, aspace);
-
-	for (int k = 0; p && k < 2; k++)
-		if (ip >= p->eval[k][0] && ip < p->eval[k][1])
-			return true;
-	return false;
-}
-
-int py_procs__frame(struct py_procs *pp, uint32_t tgid, uint64_t aspace, uint64_t word,
-		    struct py_frame *ret)
-{
+	struct py_procs *pp = m;
 	struct py_proc *p = proc_find(pp, tgid, aspace);
+	uint64_t word = rec[0];
 	struct py_code *pc;
 	uint32_t instr;
 
-	*ret = (struct py_frame){ .name = "[python]" };
-	if (!p) {
-		pp->stats.frames_unnamed++;
-		return -ENOENT;
-	}
-	pc = code_get(pp, p, FLAMED_PY_WORD_CODE(word), false);
+	if (!max)
+		return 0;
+	*ret = (struct runtime_frame){ .name = "[python]" };
+	pc = p ? code_get(pp, p, FLAMED_PY_WORD_CODE(word), false) : NULL;
 	if (!pc || !pc->qualname) {
 		pp->stats.frames_unnamed++;
-		return 0;
+		return 1;
 	}
 	if (pc->tag != (word >> FLAMED_PY_TAG_SHIFT & FLAMED_PY_TAG_MASK)) {
 		/* the object read is not the one sampled: its address was reused */
+		pp->stats.frames_unnamed++;
 		pp->stats.frames_mismatched++;
-		return 0;
+		return 1;
 	}
 	ret->name = pc->name;
-	ret->qualname = pc->qualname;
+	ret->system_name = pc->qualname;
 	ret->file = pc->file;
 	ret->first_line = pc->first_line;
+	ret->named = true;
 	instr = (uint32_t)(word >> FLAMED_PY_INSTR_SHIFT & FLAMED_PY_INSTR_MAX);
 	if (instr < FLAMED_PY_INSTR_MAX) /* saturated: somewhere past it, no line */
 		ret->line = py_linetable__line(p->off->minor, pc->table, pc->table_len,
 					       pc->first_line, instr);
-	return 0;
+	return 1;
 }
 
-size_t py_procs__sweep(struct py_procs *pp,
-		       bool (*alive)(uint32_t tgid, uint64_t aspace, void *ctx),
-		       void (*forget)(uint32_t tgid, void *ctx), void *ctx)
+static void py_procs__forget(void *m, uint32_t tgid)
 {
-	uint32_t gone[256];
-	size_t n, total = 0;
-
-	do { /* never delete while iterating: collect a batch, then delete it */
-		n = 0;
-		hashmap__for_each (&pp->procs, e) {
-			const struct py_proc *p = (const void *)e->value;
-
-			if (n < 256 && !alive(p->tgid, p->aspace, ctx))
-				gone[n++] = p->tgid;
-		}
-		for (size_t i = 0; i < n; i++) {
-			uintptr_t v;
-
-			if (hashmap__delete(&pp->procs, gone[i], &v))
-				proc_free(pp, (struct py_proc *)v);
-			if (forget)
-				forget(gone[i], ctx);
-		}
-		total += n;
-	} while (n == 256);
-	return total;
-}
-
-bool py_procs__forget(struct py_procs *pp, uint32_t tgid)
-{
+	struct py_procs *pp = m;
 	uintptr_t v;
 
-	if (!hashmap__delete(&pp->procs, tgid, &v))
-		return false;
-	proc_free(pp, (struct py_proc *)v);
-	return true;
+	if (hashmap__delete(&pp->procs, tgid, &v))
+		proc_free(pp, (struct py_proc *)v);
 }
 
-void py_procs__tick(struct py_procs *pp)
+static void py_procs__tick(void *m)
 {
-	pp->epoch++;
+	((struct py_procs *)m)->epoch++;
 }
 
 struct py_procs_stats py_procs__stats(const struct py_procs *pp)
 {
-	return pp->stats;
+	return pp ? pp->stats : (struct py_procs_stats){ 0 };
 }
+
+/* --- the registry's face (runtime.h) --- */
+
+const struct runtime_ops py_runtime_ops = {
+	.name = "python",
+	.language = "Python",
+	.id = FLAMED_RT_PYTHON,
+	.mapping = "[python]",
+	.words_per_frame = 1,
+	.new = py_procs__new,
+	.free = py_procs__free,
+	.detect = py_procs__detect,
+	.forget = py_procs__forget,
+	.tick = py_procs__tick,
+	.prefetch = py_procs__prefetch,
+	.frames = py_procs__frames,
+};
