@@ -215,7 +215,8 @@ static int walk_unit(struct unit_scopes *us, Dwarf_Die *cu)
 			st[sp].done = false;
 		}
 	}
-	qsort(us->e, us->n, sizeof(*us->e), entry_cmp);
+	if (us->n)
+		qsort(us->e, us->n, sizeof(*us->e), entry_cmp);
 	return 0;
 }
 
