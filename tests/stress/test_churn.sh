@@ -39,12 +39,14 @@ for a in exec maps dlopen; do
 	echo "attacker $a: $(tr '\n' ' ' <"$TEST_TMP/$a.out")"
 done
 
-# Floors at a quarter of the nominal rates: they catch an attacker that did not run (a vacuous
-# pass), not a busy machine that slowed it; the achieved rates are printed for the record.
+# Floors at a tenth of the nominal rates: they catch an attacker that did not run (a vacuous
+# pass), not a busy machine that slowed it (on a 2-CPU host running builds beside the test, the
+# map attacker reached 22 % of its nominal 5 cycles a second); the achieved rates are printed
+# for the record.
 note "the attack happened"
-expect "exec storm rate" at_least "execs/s" "$(attacker_value exec rate)" 200
-expect "map churn cycles" at_least "map cycles" "$(attacker_value maps cycles)" $((SECS * 5 / 4))
-expect "dlopen loads" at_least "dlopen loads" "$(attacker_value dlopen loads)" $((SECS * 50 / 4))
+expect "exec storm rate" at_least "execs/s" "$(attacker_value exec rate)" 80
+expect "map churn cycles" at_least "map cycles" "$(attacker_value maps cycles)" $((SECS / 2))
+expect "dlopen loads" at_least "dlopen loads" "$(attacker_value dlopen loads)" $((SECS * 5))
 
 print_summary_line
 if [ "$RC" = 0 ]; then

@@ -40,9 +40,11 @@ victim_wait
 flamed_wait
 wait "$ATT_PID" || true
 echo "attacker: $(tr '\n' ' ' <"$TEST_TMP/trunc.out")"
+# floors at a tenth of the nominal rates (125 truncations and 5 copies a second): an attacker
+# that did not run fails, one a busy host slowed does not
 expect "the file was truncated" at_least truncations "$(attacker_value trunc truncations)" \
-	$((SECS * 25))
-expect "fresh copies made" at_least copies "$(attacker_value trunc copies)" $((SECS * 2))
+	$((SECS * 12))
+expect "fresh copies made" at_least copies "$(attacker_value trunc copies)" $((SECS / 2))
 
 print_summary_line
 if [ "$RC" = 0 ]; then
