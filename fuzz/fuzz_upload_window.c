@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (window_decode(data, size, &v))
 		return 0;
-	inside(data, size, v.window.pprof, v.window.pprof_len);
+	inside(data, size, v.window.payload, v.window.payload_len);
 	if (v.window.service_name)
 		inside(data, size, v.window.service_name, strlen(v.window.service_name) + 1);
 	for (size_t i = 0; i < v.window.nr_labels; i++) {

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "cli.h"
+#include "upload/upload.h"
 #include "flamed.h"
 #include "util/parse.h"
 
@@ -60,6 +61,9 @@ static const char usage[] =
 	"    --pyroscope-api push|ingest   push (default) or the legacy /ingest\n"
 	"  --parca URL         Parca WriteRaw: grpc://host:7070 (h2c), grpcs:// (TLS),\n"
 	"                      http(s):// (gRPC-Web)\n"
+	"  --otlp URL          OpenTelemetry profiles (OTLP): grpc://host:4317 (h2c), grpcs://\n"
+	"                      (TLS), http(s)://host:4318 (POST /v1development/profiles)\n"
+	"    --otlp-header NAME=VALUE   extra request header (repeatable)\n"
 	"  --interval DURATION window length (default 10s)\n"
 	"  --app-name NAME     service_name of the series (default flamed)\n"
 	"  --series-by process one series per process name instead of one for the host\n"
@@ -103,6 +107,8 @@ enum {
 	OPT_PYROSCOPE,
 	OPT_PYROSCOPE_API,
 	OPT_PARCA,
+	OPT_OTLP,
+	OPT_OTLP_HEADER,
 	OPT_INTERVAL,
 	OPT_APP_NAME,
 	OPT_SERIES_BY,
@@ -137,6 +143,8 @@ static const struct option long_opts[] = {
 	{ "pyroscope", required_argument, NULL, OPT_PYROSCOPE },
 	{ "pyroscope-api", required_argument, NULL, OPT_PYROSCOPE_API },
 	{ "parca", required_argument, NULL, OPT_PARCA },
+	{ "otlp", required_argument, NULL, OPT_OTLP },
+	{ "otlp-header", required_argument, NULL, OPT_OTLP_HEADER },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "app-name", required_argument, NULL, OPT_APP_NAME },
 	{ "series-by", required_argument, NULL, OPT_SERIES_BY },
@@ -172,7 +180,8 @@ static enum cli_result fail(char *err, size_t len, const char *fmt, ...)
 
 bool cli_has_sink(const struct config *cfg)
 {
-	return cfg->sinks.output_dir || cfg->sinks.pyroscope_url || cfg->sinks.parca_url;
+	return cfg->sinks.output_dir || cfg->sinks.pyroscope_url || cfg->sinks.parca_url ||
+	       cfg->sinks.otlp_url;
 }
 
 /* Set a string option that may be given once; false when it already was. */
@@ -232,13 +241,13 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 				   char *err, size_t err_len)
 {
 	const struct cli_sinks *k = &cfg->sinks;
-	bool http = k->pyroscope_url || k->parca_url;
+	bool http = k->pyroscope_url || k->parca_url || k->otlp_url;
 
 	cfg->daemon = !cfg->once && cli_has_sink(cfg);
 	if (!cfg->once && !cfg->cmd && !cli_has_sink(cfg))
 		return fail(err, err_len,
 			    "nothing to do: give --once DURATION, a sink (--output-dir, "
-			    "--pyroscope, --parca), or a command after -- (see --help)");
+			    "--pyroscope, --parca, --otlp), or a command after -- (see --help)");
 	if (cfg->daemon && cfg->nr_outputs)
 		return fail(err, err_len,
 			    "-o needs --once (the daemon writes its windows with --output-dir)");
@@ -257,8 +266,10 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 		      k->tls_cert || k->tls_key || k->insecure_skip_verify || k->spool_dir ||
 		      k->spool_max_bytes))
 		return fail(err, err_len,
-			    "--tenant-id, authentication, TLS and spool options need --pyroscope "
-			    "or --parca");
+			    "--tenant-id, authentication, TLS and spool options need --pyroscope, "
+			    "--parca or --otlp");
+	if (k->nr_otlp_headers && !k->otlp_url)
+		return fail(err, err_len, "--otlp-header needs --otlp");
 	if (k->bearer_token_file && k->basic_auth_file)
 		return fail(err, err_len,
 			    "--bearer-token-file and --basic-auth-file cannot be combined");
@@ -267,7 +278,7 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 	if (!cli_has_sink(cfg) && (cfg->app_name || cfg->series_by_process || cfg->nr_labels))
 		return fail(err, err_len,
 			    "--app-name, --series-by and --label need a sink (--output-dir, "
-			    "--pyroscope, --parca)");
+			    "--pyroscope, --parca, --otlp)");
 	if (cfg->cmd && cfg->nr_pids)
 		return fail(err, err_len, "-p and a command after -- cannot be combined");
 	return CLI_RUN;
@@ -423,6 +434,30 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			if (!set_once(&k->parca_url, optarg))
 				return fail(err, err_len, "--parca given twice");
 			break;
+		case OPT_OTLP:
+			if (strncmp(optarg, "grpc://", 7) && strncmp(optarg, "grpcs://", 8) &&
+			    strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+				return fail(err, err_len,
+					    "invalid --otlp '%s' (grpc://HOST:4317, grpcs://, "
+					    "http://HOST:4318 or https://)",
+					    optarg);
+			if (!set_once(&k->otlp_url, optarg))
+				return fail(err, err_len, "--otlp given twice");
+			break;
+		case OPT_OTLP_HEADER: {
+			const char *why;
+
+			if (k->nr_otlp_headers == CLI_MAX_HEADERS)
+				return fail(err, err_len, "too many --otlp-header (at most %d)",
+					    CLI_MAX_HEADERS);
+			/* the value is not echoed: it may be a credential */
+			if (upload_header_line(optarg, k->otlp_headers[k->nr_otlp_headers],
+					       CLI_HEADER_LEN, &why))
+				return fail(err, err_len, "invalid --otlp-header '%.*s=...': %s",
+					    (int)strcspn(optarg, "="), optarg, why);
+			k->nr_otlp_headers++;
+			break;
+		}
 		case OPT_INTERVAL:
 			if (parse_duration_ns(optarg, &cfg->interval_ns) ||
 			    cfg->interval_ns < MIN_INTERVAL_NS)

@@ -15,6 +15,8 @@
 #define CLI_MAX_LABELS	16
 #define CLI_LABEL_KEY	64
 #define CLI_LABEL_VALUE 256
+#define CLI_MAX_HEADERS 16
+#define CLI_HEADER_LEN	1024
 
 struct cli_output {
 	const char *path; /* borrowed from argv */
@@ -39,6 +41,9 @@ struct cli_sinks {
 	const char *pyroscope_url; /* --pyroscope */
 	enum cli_pyroscope_api pyroscope_api;
 	const char *parca_url; /* --parca */
+	const char *otlp_url;  /* --otlp */
+	int nr_otlp_headers;   /* --otlp-header NAME=VALUE, as "Name: value" lines */
+	char otlp_headers[CLI_MAX_HEADERS][CLI_HEADER_LEN];
 	const char *tenant_id;
 	const char *bearer_token_file;
 	const char *basic_auth_file;

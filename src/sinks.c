@@ -15,7 +15,9 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define MAX_SINKS 3 /* one of each kind */
+#define MAX_SINKS 4 /* one of each kind */
+/* resource attributes of every OTLP resource: service.name, host.name, host.id, --label */
+#define MAX_RESOURCE_ATTRS (3 + CLI_MAX_LABELS)
 
 struct sinks {
 	const struct config *cfg;
@@ -23,6 +25,7 @@ struct sinks {
 	struct sink *sink[MAX_SINKS];
 	int nr;
 	char host[256];
+	char host_id[64];		 /* machine-id, "" when unknown */
 	char dirs[SINKS_MAX_DIRS][4096]; /* for the privilege check, with a trailing '/' */
 	int nr_dirs;
 	struct upload_label labels[CLI_MAX_LABELS];
@@ -57,9 +60,34 @@ static void add_dir(struct sinks *k, const char *dir)
 		 len && dir[len - 1] == '/' ? "" : "/");
 }
 
+/* host.id: the machine-id (32 hex digits), where the semantic conventions take it from on Linux;
+ * "" when neither file has one. */
+static void read_host_id(char *buf, size_t size)
+{
+	static const char *const paths[] = { "/etc/machine-id", "/var/lib/dbus/machine-id" };
+	char line[64];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !buf[0]; i++) {
+		FILE *f = fopen(paths[i], "re");
+		size_t len;
+
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f)) {
+			len = strcspn(line, "\n");
+			line[len] = '\0';
+			if (len == 32 && strspn(line, "0123456789abcdef") == 32 && len < size)
+				snprintf(buf, size, "%s", line);
+		}
+		fclose(f);
+	}
+}
+
 static int new_http(struct sinks *k, enum upload_protocol protocol, const char *url)
 {
 	const struct cli_sinks *c = &k->cfg->sinks;
+	const char *headers[CLI_MAX_HEADERS];
 	struct upload_opts o = {
 		.protocol = protocol,
 		.url = url,
@@ -76,6 +104,12 @@ static int new_http(struct sinks *k, enum upload_protocol protocol, const char *
 	};
 	int err;
 
+	if (protocol == UPLOAD_OTLP) {
+		for (int i = 0; i < c->nr_otlp_headers; i++)
+			headers[i] = c->otlp_headers[i];
+		o.headers = headers;
+		o.nr_headers = (size_t)c->nr_otlp_headers;
+	}
 	if (!k->loop) {
 		err = upload_loop__new(&k->loop);
 		if (err) {
@@ -157,6 +191,10 @@ int sinks__new(const struct config *cfg, struct sinks **ret_sinks)
 			       c->pyroscope_url);
 	if (!err && c->parca_url)
 		err = new_http(k, UPLOAD_PARCA, c->parca_url);
+	if (!err && c->otlp_url) {
+		read_host_id(k->host_id, sizeof(k->host_id));
+		err = new_http(k, UPLOAD_OTLP, c->otlp_url);
+	}
 	if (err) {
 		sinks__free(k);
 		return err;
@@ -191,14 +229,33 @@ int sinks__process(struct sinks *k)
 	return k && k->loop ? upload_loop__process(k->loop) : 0;
 }
 
-/* Encode p as servers take it: pprof, gzip. */
-static int encode(const struct profile *p, uint8_t **ret_gz, size_t *ret_len)
+/* Encode p as the sinks of that payload kind take it, gzip'd: pprof, or an OTLP request whose
+ * resources carry service.name, host.name, host.id and the --label pairs. */
+static int encode(const struct sinks *k, const struct profile *p, enum upload_payload kind,
+		  const char *service, uint8_t **ret_gz, size_t *ret_len)
 {
+	struct profile_attr attrs[MAX_RESOURCE_ATTRS];
+	struct profile_otlp_opts o = {
+		.resource_attrs = attrs,
+		.scope_name = "flamed",
+		.scope_version = FLAMED_VERSION,
+	};
 	uint8_t *raw = NULL;
-	size_t raw_len = 0;
+	size_t raw_len = 0, n = 0;
 	int err;
 
-	err = profile__encode_pprof(p, &raw, &raw_len);
+	if (kind == UPLOAD_PAYLOAD_PPROF) {
+		err = profile__encode_pprof(p, &raw, &raw_len);
+	} else {
+		attrs[n++] = (struct profile_attr){ "service.name", service };
+		attrs[n++] = (struct profile_attr){ "host.name", k->host };
+		if (k->host_id[0])
+			attrs[n++] = (struct profile_attr){ "host.id", k->host_id };
+		for (int i = 0; i < k->cfg->nr_labels; i++)
+			attrs[n++] = (struct profile_attr){ k->labels[i].key, k->labels[i].value };
+		o.nr_resource_attrs = n;
+		err = profile__encode_otlp(p, &o, &raw, &raw_len);
+	}
 	if (!err)
 		err = output_gzip(raw, raw_len, ret_gz, ret_len);
 	free(raw);
@@ -222,17 +279,29 @@ int sinks__export(struct sinks *k, const struct build_series *series, size_t nr,
 			.labels = k->labels,
 			.nr_labels = (size_t)cfg->nr_labels,
 		};
-		uint8_t *gz = NULL;
-		int err;
+		/* each payload kind encoded once, for every sink that takes it */
+		uint8_t *payload[2] = { NULL, NULL };
+		size_t len[2] = { 0, 0 };
+		int err, failed[2] = { 0, 0 };
 
-		err = encode(series[i].profile, &gz, &w.pprof_len);
-		if (err) {
-			log_error("cannot encode the window's profile: %s", strerror(-err));
-			rc = err;
-			continue;
-		}
-		w.pprof = gz;
 		for (int j = 0; j < k->nr; j++) {
+			enum upload_payload kind = sink__payload(k->sink[j]);
+
+			if (!payload[kind] && !failed[kind]) {
+				err = encode(k, series[i].profile, kind, w.service_name,
+					     &payload[kind], &len[kind]);
+				if (err) {
+					log_error("cannot encode the window's profile (%s): %s",
+						  kind == UPLOAD_PAYLOAD_OTLP ? "OTLP" : "pprof",
+						  strerror(-err));
+					failed[kind] = err;
+					rc = err;
+				}
+			}
+			if (failed[kind])
+				continue;
+			w.payload = payload[kind];
+			w.payload_len = len[kind];
 			err = sink__submit(k->sink[j], &w);
 			if (err) {
 				/* the file sink logged its write error itself */
@@ -242,7 +311,8 @@ int sinks__export(struct sinks *k, const struct build_series *series, size_t nr,
 				rc = err;
 			}
 		}
-		free(gz);
+		free(payload[0]);
+		free(payload[1]);
 	}
 	return rc;
 }
@@ -268,6 +338,15 @@ void sinks__status(const struct sinks *k, char *buf, size_t len)
 		if (n < 0)
 			break;
 		off += (size_t)n;
+		/* OTLP receivers may take a window in part: how often, and how many profiles went */
+		if (sink__payload(k->sink[i]) == UPLOAD_PAYLOAD_OTLP && off < len) {
+			n = snprintf(buf + off, len - off, ", partial %llu (%llu profiles dropped)",
+				     (unsigned long long)st.partial,
+				     (unsigned long long)st.rejected_profiles);
+			if (n < 0)
+				break;
+			off += (size_t)n;
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ static int to_zstd(const struct upload_window *w, uint8_t **ret, size_t *ret_len
 	size_t raw_len, bound, n;
 	int err;
 
-	err = output_decompress(w->pprof, w->pprof_len, FILE_MAX_PPROF, &raw, &raw_len);
+	err = output_decompress(w->payload, w->payload_len, FILE_MAX_PPROF, &raw, &raw_len);
 	if (err)
 		return err;
 	bound = ZSTD_compressBound(raw_len);
@@ -155,7 +155,7 @@ static int file_submit(struct sink *s, const struct upload_window *w)
 {
 	struct file_sink *fs = (struct file_sink *)s;
 	uint8_t *zst = NULL;
-	struct bytes b = { w->pprof, w->pprof_len };
+	struct bytes b = { w->payload, w->payload_len };
 	char stamp[32], path[4096], series[66] = "";
 	time_t t = (time_t)(w->start_ns / 1000000000);
 	struct tm tm;

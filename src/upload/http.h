@@ -18,6 +18,7 @@ enum http_wire {
 	WIRE_INGEST,   /* Pyroscope /ingest multipart */
 	WIRE_GRPC,     /* gRPC: 5-byte prefix, te: trailers, grpc-status in trailers */
 	WIRE_GRPC_WEB, /* gRPC-Web over HTTP/1.1: grpc-status in a 0x80 trailer frame */
+	WIRE_PROTO,    /* protobuf POST, application/x-protobuf (OTLP/HTTP) */
 };
 
 /* Where requests go, decided once from the URL. */
@@ -50,6 +51,14 @@ int pyroscope_build(const struct http_target *t, CURL *easy, const struct upload
 		    struct http_request *req);
 int parca_build(const struct http_target *t, CURL *easy, const struct upload_window *w,
 		struct http_request *req);
+int otlp_build(const struct http_target *t, CURL *easy, const struct upload_window *w,
+	       struct http_request *req);
+
+/* Append header line h to req. 0 or -ENOMEM. */
+int http_request_header(struct http_request *req, const char *h);
+/* A gRPC message: the 5-byte prefix (compressed flag, big-endian length) and msg, as req's body.
+ * 0, -EINVAL (over 4 GiB) or -ENOMEM. */
+int http_grpc_body(struct http_request *req, bool compressed, const uint8_t *msg, size_t len);
 void http_request_free(struct http_request *req);
 
 /* Series labels every protocol sends: __name__, service_name, hostname, then the window's own.

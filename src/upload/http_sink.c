@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,8 +40,11 @@ struct http_sink {
 	struct upload_loop *loop;
 	struct http_target target;
 	char *tenant_header; /* "X-Scope-OrgID: ..." */
-	char *bearer;	     /* secrets: never logged, wiped on free */
-	char *basic;	     /* "user:password" */
+	char **headers;	     /* more "Name: value" lines (values may be secrets) */
+	size_t nr_headers;
+	char last_partial[RESPONSE_MESSAGE_MAX]; /* the partial success logged last */
+	char *bearer;				 /* secrets: never logged, wiped on free */
+	char *basic;				 /* "user:password" */
 	char *tls_ca, *tls_cert, *tls_key;
 	bool insecure;
 	unsigned int connect_timeout_ms, backoff_min_ms, backoff_max_ms;
@@ -57,6 +61,7 @@ struct http_sink {
 	CURL *easy;		/* == handle while cur's request is in flight, else NULL */
 	struct http_request req;
 	struct upload_response resp;
+	struct otlp_partial partial;
 	uint8_t *resp_body;
 	size_t resp_len;
 	char errbuf[CURL_ERROR_SIZE];
@@ -95,6 +100,8 @@ static const char *http_name(const struct sink *s)
 		return "pyroscope-ingest";
 	case UPLOAD_PARCA:
 		return "parca";
+	case UPLOAD_OTLP:
+		return "otlp";
 	}
 	return "http";
 }
@@ -116,6 +123,34 @@ static void window_time(const uint8_t *blob, size_t len, char *buf, size_t size)
 }
 
 static void reset_request(struct http_sink *hs);
+
+/* An OTLP receiver took the window, maybe not all of it (hs->partial): each distinct message is
+ * logged once at warning level (a receiver may repeat the same warning for every window), every
+ * partial answer counted. */
+static void partial_success(struct http_sink *hs, const char *when)
+{
+	const struct otlp_partial *p = &hs->partial;
+	bool repeat;
+
+	if (p->rejected == -1)
+		return;
+	if (p->rejected == -2) {
+		sink_log(&hs->base, UPLOAD_LOG_DEBUG,
+			 "otlp: window %s: the receiver's answer is not an Export response", when);
+		return;
+	}
+	hs->base.stats.partial++;
+	hs->base.stats.rejected_profiles += (uint64_t)p->rejected;
+	repeat = !strcmp(hs->last_partial, p->message);
+	snprintf(hs->last_partial, sizeof(hs->last_partial), "%s", p->message);
+	if (p->rejected)
+		sink_log(&hs->base, repeat ? UPLOAD_LOG_DEBUG : UPLOAD_LOG_WARN,
+			 "otlp: window %s: the receiver dropped %lld profile(s): %s", when,
+			 (long long)p->rejected, p->message[0] ? p->message : "(no message)");
+	else
+		sink_log(&hs->base, repeat ? UPLOAD_LOG_DEBUG : UPLOAD_LOG_WARN,
+			 "otlp: window %s: the receiver warns: %s", when, p->message);
+}
 
 /* The head is done with (delivered, rejected, dropped): forget it everywhere. */
 static void finish_cur(struct http_sink *hs)
@@ -273,20 +308,22 @@ static int start_request(struct http_sink *hs)
 	e = hs->handle;
 	curl_easy_reset(e);
 	hs->easy = e;
-	err = hs->target.protocol == UPLOAD_PARCA
-		      ? parca_build(&hs->target, e, &v.window, &hs->req)
-		      : pyroscope_build(&hs->target, e, &v.window, &hs->req);
+	switch (hs->target.protocol) {
+	case UPLOAD_PARCA:
+		err = parca_build(&hs->target, e, &v.window, &hs->req);
+		break;
+	case UPLOAD_OTLP:
+		err = otlp_build(&hs->target, e, &v.window, &hs->req);
+		break;
+	default:
+		err = pyroscope_build(&hs->target, e, &v.window, &hs->req);
+	}
+	if (!err && hs->tenant_header)
+		err = http_request_header(&hs->req, hs->tenant_header);
+	for (size_t i = 0; !err && i < hs->nr_headers; i++)
+		err = http_request_header(&hs->req, hs->headers[i]);
 	if (err)
 		goto cleanup;
-	if (hs->tenant_header) {
-		struct curl_slist *l = curl_slist_append(hs->req.headers, hs->tenant_header);
-
-		if (!l) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		hs->req.headers = l;
-	}
 	response_init(&hs->resp);
 	hs->errbuf[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, hs->req.url ? hs->req.url : hs->target.endpoint);
@@ -369,7 +406,12 @@ void http_sink_done(struct http_sink *hs, CURL *easy, CURLcode result)
 	if (result == CURLE_OK && hs->target.wire == WIRE_GRPC_WEB && status == 200 &&
 	    response_grpc_web_body(&hs->resp, hs->resp_body, hs->resp_len))
 		hs->resp.grpc_status = -1;
-	verdict = result == CURLE_OK ? response_verdict(status, grpc, &hs->resp) : UPLOAD_RETRY;
+	if (result != CURLE_OK)
+		verdict = UPLOAD_RETRY;
+	else if (hs->target.protocol == UPLOAD_OTLP)
+		verdict = otlp_verdict(status, grpc, &hs->resp);
+	else
+		verdict = response_verdict(status, grpc, &hs->resp);
 
 	if (result != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s",
@@ -386,8 +428,11 @@ void http_sink_done(struct http_sink *hs, CURL *easy, CURLcode result)
 			 body_msg[0] || hs->resp.grpc_message[0] ? ": " : "",
 			 body_msg[0] ? body_msg : hs->resp.grpc_message);
 	}
-	reset_request(hs);
 	window_time(hs->cur->blob, hs->cur->len, when, sizeof(when));
+	if (verdict == UPLOAD_OK && hs->target.protocol == UPLOAD_OTLP &&
+	    otlp_response_partial(hs->resp_body, hs->resp_len, grpc, &hs->partial))
+		hs->partial.rejected = -2; /* an answer that does not parse: logged, still sent */
+	reset_request(hs);
 
 	switch (verdict) {
 	case UPLOAD_OK:
@@ -395,6 +440,8 @@ void http_sink_done(struct http_sink *hs, CURL *easy, CURLcode result)
 			sink_log(&hs->base, UPLOAD_LOG_INFO,
 				 "%s: delivering again after %u failure(s)", name, hs->failures);
 		hs->base.stats.sent++;
+		if (hs->target.protocol == UPLOAD_OTLP)
+			partial_success(hs, when);
 		finish_cur(hs);
 		break;
 	case UPLOAD_REJECT:
@@ -540,6 +587,16 @@ static int http_flush(struct sink *s, int timeout_ms)
 	return pending(hs) ? -ETIMEDOUT : 0;
 }
 
+static void free_headers(struct http_sink *hs)
+{
+	/* they may hold credentials: wiped like the token files' */
+	for (size_t i = 0; i < hs->nr_headers; i++)
+		auth_free(hs->headers[i]);
+	free(hs->headers);
+	hs->headers = NULL;
+	hs->nr_headers = 0;
+}
+
 static void http_free(struct sink *s)
 {
 	struct http_sink *hs = (struct http_sink *)s;
@@ -561,6 +618,7 @@ static void http_free(struct sink *s)
 	spool__free(hs->spool);
 	http_target_free(&hs->target);
 	free(hs->tenant_header);
+	free_headers(hs);
 	auth_free(hs->bearer);
 	auth_free(hs->basic);
 	free(hs->tls_ca);
@@ -576,6 +634,33 @@ static const struct sink_ops http_ops = {
 	.flush = http_flush,
 	.free = http_free,
 };
+
+/* Copy the caller's header lines; an Authorization among them excludes the credential files. */
+static int copy_headers(struct http_sink *hs, const struct upload_opts *opts)
+{
+	if (opts->nr_headers > UPLOAD_MAX_HEADERS || (opts->nr_headers && !opts->headers))
+		return -EINVAL;
+	if (!opts->nr_headers)
+		return 0;
+	hs->headers = calloc(opts->nr_headers, sizeof(*hs->headers));
+	if (!hs->headers)
+		return -ENOMEM;
+	for (size_t i = 0; i < opts->nr_headers; i++) {
+		if (!strncasecmp(opts->headers[i], "authorization:", 14) &&
+		    (opts->bearer_token_file || opts->basic_auth_file)) {
+			sink_log(&hs->base, UPLOAD_LOG_ERROR,
+				 "%s: an Authorization header and a credential file exclude each "
+				 "other",
+				 http_name(&hs->base));
+			return -EINVAL;
+		}
+		hs->headers[i] = strdup(opts->headers[i]);
+		if (!hs->headers[i])
+			return -ENOMEM;
+		hs->nr_headers++;
+	}
+	return 0;
+}
 
 static int dup_opt(const char *in, char **out)
 {
@@ -614,6 +699,8 @@ int sink__new_http(struct upload_loop *loop, const struct upload_opts *opts, str
 	if (!hs)
 		return -ENOMEM;
 	hs->base.ops = &http_ops;
+	hs->base.payload =
+		opts->protocol == UPLOAD_OTLP ? UPLOAD_PAYLOAD_OTLP : UPLOAD_PAYLOAD_PPROF;
 	hs->base.log = opts->log;
 	hs->base.log_ctx = opts->log_ctx;
 	hs->loop = loop;
@@ -653,7 +740,9 @@ int sink__new_http(struct upload_loop *loop, const struct upload_opts *opts, str
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = dup_opt(opts->tls_ca, &hs->tls_ca);
+	err = copy_headers(hs, opts);
+	if (!err)
+		err = dup_opt(opts->tls_ca, &hs->tls_ca);
 	if (!err)
 		err = dup_opt(opts->tls_cert, &hs->tls_cert);
 	if (!err)
@@ -712,6 +801,7 @@ cleanup:
 	spool__free(hs->spool);
 	http_target_free(&hs->target);
 	free(hs->tenant_header);
+	free_headers(hs);
 	auth_free(hs->bearer);
 	auth_free(hs->basic);
 	free(hs->tls_ca);

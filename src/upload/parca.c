@@ -12,17 +12,6 @@
 #include "upload/window.h"
 
 #define MAX_SERIES_LABELS (WINDOW_MAX_LABELS + 3)
-#define GRPC_PREFIX_LEN	  5
-
-static int add_header(struct http_request *req, const char *h)
-{
-	struct curl_slist *l = curl_slist_append(req->headers, h);
-
-	if (!l)
-		return -ENOMEM;
-	req->headers = l;
-	return 0;
-}
 
 int parca_build(const struct http_target *t, CURL *easy, const struct upload_window *w,
 		struct http_request *req)
@@ -40,6 +29,7 @@ int parca_build(const struct http_target *t, CURL *easy, const struct upload_win
 	Parca__Profilestore__V1alpha1__WriteRawRequest msg =
 		PARCA__PROFILESTORE__V1ALPHA1__WRITE_RAW_REQUEST__INIT;
 	size_t n = http_series_labels(w, names, values, MAX_SERIES_LABELS), len;
+	uint8_t *packed;
 	char timeout[64];
 	int err;
 
@@ -53,40 +43,36 @@ int parca_build(const struct http_target *t, CURL *easy, const struct upload_win
 	set.n_labels = n;
 	set.labels = plabels;
 	series.labels = &set;
-	sample.raw_profile.data = (uint8_t *)w->pprof;
-	sample.raw_profile.len = w->pprof_len;
+	sample.raw_profile.data = (uint8_t *)w->payload;
+	sample.raw_profile.len = w->payload_len;
 	series.n_samples = 1;
 	series.samples = &psample;
 	msg.n_series = 1;
 	msg.series = &pseries;
 
 	len = parca__profilestore__v1alpha1__write_raw_request__get_packed_size(&msg);
-	if (len > UINT32_MAX)
-		return -EINVAL;
-	req->body = malloc(GRPC_PREFIX_LEN + len);
-	if (!req->body)
+	packed = malloc(len ? len : 1);
+	if (!packed)
 		return -ENOMEM;
-	req->body[0] = 0;
-	req->body[1] = (uint8_t)(len >> 24);
-	req->body[2] = (uint8_t)(len >> 16);
-	req->body[3] = (uint8_t)(len >> 8);
-	req->body[4] = (uint8_t)len;
-	parca__profilestore__v1alpha1__write_raw_request__pack(&msg, req->body + GRPC_PREFIX_LEN);
-	req->body_len = GRPC_PREFIX_LEN + len;
+	parca__profilestore__v1alpha1__write_raw_request__pack(&msg, packed);
+	err = http_grpc_body(req, false, packed, len);
+	free(packed);
+	if (err)
+		return err;
 
 	if (t->wire == WIRE_GRPC) {
 		snprintf(timeout, sizeof(timeout), "grpc-timeout: %um", t->timeout_ms);
-		err = add_header(req, "Content-Type: application/grpc");
+		err = http_request_header(req, "Content-Type: application/grpc");
 		if (!err)
-			err = add_header(req, "te: trailers");
+			err = http_request_header(req, "te: trailers");
 		if (!err)
-			err = add_header(req, timeout);
+			err = http_request_header(req, timeout);
 	} else {
-		err = add_header(req, "Content-Type: application/grpc-web+proto");
+		err = http_request_header(req, "Content-Type: application/grpc-web+proto");
 		if (!err)
-			err = add_header(req, "X-Grpc-Web: 1");
+			err = http_request_header(req, "X-Grpc-Web: 1");
 		if (!err)
-			err = add_header(req, "Expect:");
+			err = http_request_header(req, "Expect:");
 	}
 	return err;
 }

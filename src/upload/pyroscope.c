@@ -14,16 +14,6 @@
 
 #define MAX_SERIES_LABELS (WINDOW_MAX_LABELS + 3)
 
-static int add_header(struct http_request *req, const char *h)
-{
-	struct curl_slist *l = curl_slist_append(req->headers, h);
-
-	if (!l)
-		return -ENOMEM;
-	req->headers = l;
-	return 0;
-}
-
 static int build_push(const struct http_target *t, const struct upload_window *w,
 		      struct http_request *req)
 {
@@ -44,8 +34,8 @@ static int build_push(const struct http_target *t, const struct upload_window *w
 	}
 	series.n_labels = n;
 	series.labels = ppairs;
-	sample.raw_profile.data = (uint8_t *)w->pprof;
-	sample.raw_profile.len = w->pprof_len;
+	sample.raw_profile.data = (uint8_t *)w->payload;
+	sample.raw_profile.len = w->payload_len;
 	series.n_samples = 1;
 	series.samples = &psample;
 	msg.n_series = 1;
@@ -57,13 +47,13 @@ static int build_push(const struct http_target *t, const struct upload_window *w
 		return -ENOMEM;
 	push__v1__push_request__pack(&msg, req->body);
 	snprintf(timeout, sizeof(timeout), "Connect-Timeout-Ms: %u", t->timeout_ms);
-	err = add_header(req, "Content-Type: application/proto");
+	err = http_request_header(req, "Content-Type: application/proto");
 	if (!err)
-		err = add_header(req, "Connect-Protocol-Version: 1");
+		err = http_request_header(req, "Connect-Protocol-Version: 1");
 	if (!err)
-		err = add_header(req, timeout);
+		err = http_request_header(req, timeout);
 	if (!err)
-		err = add_header(req, "Expect:"); /* no 100-continue round trip */
+		err = http_request_header(req, "Expect:"); /* no 100-continue round trip */
 	return err;
 }
 
@@ -116,11 +106,11 @@ static int build_ingest(const struct http_target *t, CURL *easy, const struct up
 	part = req->mime ? curl_mime_addpart(req->mime) : NULL;
 	if (!part || curl_mime_name(part, "profile") || curl_mime_filename(part, "profile.pprof") ||
 	    curl_mime_type(part, "application/octet-stream") ||
-	    curl_mime_data(part, (const char *)w->pprof, w->pprof_len)) {
+	    curl_mime_data(part, (const char *)w->payload, w->payload_len)) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = add_header(req, "Expect:");
+	err = http_request_header(req, "Expect:");
 
 cleanup:
 	curl_free(escaped);

@@ -41,6 +41,25 @@ int response_grpc_web_body(struct upload_response *r, const uint8_t *body, size_
  * answer must carry grpc-status 0 to count as delivered. */
 enum upload_verdict response_verdict(long http_status, bool grpc, const struct upload_response *r);
 
+/* --- OTLP (otlp_response.c) --- */
+
+/* What an OTLP receiver said in a successful answer. */
+struct otlp_partial {
+	int64_t rejected;		    /* rejected_profiles; -1 = no partial success */
+	char message[RESPONSE_MESSAGE_MAX]; /* error_message, printable; "" = none */
+};
+
+/* The ExportProfilesServiceResponse of a successful answer's body, one gRPC message when grpc.
+ * An empty body, or a partial_success with 0 rejected and no message, is a full success
+ * (rejected -1). 0 and *ret, or -EINVAL: a body that does not parse (a compressed gRPC message
+ * included: flamed does not offer the server any compression for answers). */
+int otlp_response_partial(const uint8_t *body, size_t len, bool grpc, struct otlp_partial *ret);
+
+/* The OTLP specification's verdict: HTTP 429, 502, 503, 504 and no answer at all are retried,
+ * any other non-2xx rejects; gRPC CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED,
+ * OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS are retried, other codes reject. */
+enum upload_verdict otlp_verdict(long http_status, bool grpc, const struct upload_response *r);
+
 /* A printable one-line copy of a server's error body (control bytes and non-ASCII become '?',
  * cut to out_size - 1). */
 void response_message(const uint8_t *body, size_t len, char *out, size_t out_size);

@@ -35,7 +35,7 @@ static int check_label_name(const char *name)
 
 int sink_check_window(const struct upload_window *w)
 {
-	if (!w || !w->pprof || !w->pprof_len)
+	if (!w || !w->payload || !w->payload_len)
 		return -EINVAL;
 	for (size_t i = 0; i < w->nr_labels; i++) {
 		const char *k = w->labels[i].key;
@@ -75,6 +75,11 @@ void sink__stats(const struct sink *s, struct upload_stats *ret_stats)
 const char *sink__name(const struct sink *s)
 {
 	return s->ops->name(s);
+}
+
+enum upload_payload sink__payload(const struct sink *s)
+{
+	return s->payload;
 }
 
 void sink__free(struct sink *s)

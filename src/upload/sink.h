@@ -18,6 +18,7 @@ struct sink_ops {
 
 struct sink {
 	const struct sink_ops *ops;
+	enum upload_payload payload;
 	struct upload_stats stats;
 	upload_log_fn log;
 	void *log_ctx;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Sinks for finished profile windows: Pyroscope (Connect Push or /ingest), Parca (WriteRaw over
- * gRPC h2c, gRPC over TLS, or gRPC-Web) and a directory of files. Sinks consume bytes, not
- * profiles: the caller encodes the window (profile__encode_pprof + output_gzip) once and hands the
- * same bytes to every sink.
+ * gRPC h2c, gRPC over TLS, or gRPC-Web), an OpenTelemetry receiver (OTLP profiles over gRPC or
+ * HTTP) and a directory of files. Sinks consume bytes, not profiles: the caller encodes the window
+ * once per payload kind (sink__payload: gzip pprof, or a gzip OTLP request) and hands the same
+ * bytes to every sink of that kind.
  *
  * The HTTP sinks share one upload_loop: one libcurl multi handle whose sockets sit in one epoll fd
  * (upload_loop__fd), so a daemon adds a single fd and a timeout to its own event loop; no thread.
@@ -33,10 +34,16 @@ struct upload_label {
 	const char *value;
 };
 
+/* What a sink's windows carry in upload_window.payload. */
+enum upload_payload {
+	UPLOAD_PAYLOAD_PPROF, /* gzip (RFC 1952) pprof: the only compressed form servers accept */
+	UPLOAD_PAYLOAD_OTLP,  /* gzip ExportProfilesServiceRequest (profile__encode_otlp) */
+};
+
 /* A finished window, as the caller hands it over. Everything is borrowed for the call. */
 struct upload_window {
-	const uint8_t *pprof; /* gzip (RFC 1952) pprof: the only compressed form servers accept */
-	size_t pprof_len;
+	const uint8_t *payload; /* the encoded window, of the sink's sink__payload kind */
+	size_t payload_len;
 	int64_t start_ns; /* UTC, ns since the epoch */
 	int64_t end_ns;
 	const char *service_name;	   /* Pyroscope service_name; NULL = "flamed" */
@@ -54,10 +61,13 @@ struct upload_stats {
 	uint64_t evicted;   /* dropped, oldest first, to keep the spool (or memory queue, or
 			     * --retain) within its size */
 	uint64_t rejected;  /* refused by the server (4xx, or a gRPC error that is not transient) */
-	uint64_t dropped;   /* lost otherwise: unreadable spool file, left in memory at free
+	uint64_t partial;   /* of those sent, taken only in part or with a warning (OTLP partial
+			     * success; logged once per distinct message) */
+	uint64_t rejected_profiles; /* profiles the server said it dropped in partial successes */
+	uint64_t dropped;	    /* lost otherwise: unreadable spool file, left in memory at free
 			     * without a spool, write error of the file sink */
-	uint64_t queued;    /* windows waiting now (memory + spool) */
-	uint64_t spool_bytes; /* bytes in the spool directory now */
+	uint64_t queued;	    /* windows waiting now (memory + spool) */
+	uint64_t spool_bytes;	    /* bytes in the spool directory now */
 };
 
 enum upload_log_level {
@@ -76,13 +86,21 @@ enum upload_protocol {
 	UPLOAD_PYROSCOPE, /* Connect unary push.v1.PusherService/Push (http:// or https://) */
 	UPLOAD_PYROSCOPE_INGEST, /* legacy POST /ingest, multipart file part "profile" */
 	UPLOAD_PARCA,		 /* WriteRaw: grpc:// h2c, grpcs:// TLS, http(s):// gRPC-Web */
+	UPLOAD_OTLP, /* OTLP ProfilesService/Export: grpc:// h2c, grpcs:// TLS; http(s):// POST
+		      * /v1development/profiles */
 };
+
+#define UPLOAD_MAX_HEADERS 16
 
 /* Options of an HTTP sink; zero values take the defaults named. Strings are copied. */
 struct upload_opts {
 	enum upload_protocol protocol;
-	const char *url;		 /* base URL; a path prefix is kept */
-	const char *tenant_id;		 /* X-Scope-OrgID; NULL = none */
+	const char *url;       /* base URL; a path prefix is kept */
+	const char *tenant_id; /* X-Scope-OrgID; NULL = none */
+	/* more request headers, "Name: value" each (upload_check_header), at most
+	 * UPLOAD_MAX_HEADERS; values may be secrets: never logged */
+	const char *const *headers;
+	size_t nr_headers;
 	const char *bearer_token_file;	 /* "Authorization: Bearer <first line>" */
 	const char *basic_auth_file;	 /* "user:password" on the first line */
 	const char *tls_ca;		 /* PEM CA bundle instead of the system one */
@@ -167,8 +185,16 @@ int sink__flush(struct sink *s, int timeout_ms);
 /* Copy of the counters. */
 void sink__stats(const struct sink *s, struct upload_stats *ret_stats);
 
-/* Short name: "pyroscope", "pyroscope-ingest", "parca" or "file". Static string. */
+/* Short name: "pyroscope", "pyroscope-ingest", "parca", "otlp" or "file". Static string. */
 const char *sink__name(const struct sink *s);
+
+/* What the sink's windows must carry. */
+enum upload_payload sink__payload(const struct sink *s);
+
+/* A NAME=VALUE pair (as --otlp-header takes it) made into "Name: value" in buf, or -EINVAL with
+ * why (a static string) in *ret_why: NAME an HTTP token that is not a header the protocols set
+ * themselves (content-type, te, grpc-*...), VALUE printable ASCII. */
+int upload_header_line(const char *kv, char *buf, size_t size, const char **ret_why);
 
 /* NULL-safe. An HTTP sink aborts a request in flight; what is still queued stays in the spool,
  * or without one is lost: call sink__flush first, and report stats.queued from sink__stats (the

@@ -46,10 +46,10 @@ int window_encode(const struct upload_window *w, uint8_t **ret_blob, size_t *ret
 	struct wbuf b = { 0 };
 	size_t size;
 
-	if (w->nr_labels > WINDOW_MAX_LABELS || w->pprof_len > UINT32_MAX)
+	if (w->nr_labels > WINDOW_MAX_LABELS || w->payload_len > UINT32_MAX)
 		return -EINVAL;
 	size = sizeof(window_magic) + 8 + 8 + 4 + str_size(w->service_name) +
-	       str_size(w->hostname) + 4 + w->pprof_len;
+	       str_size(w->hostname) + 4 + w->payload_len;
 	for (size_t i = 0; i < w->nr_labels; i++) {
 		size += str_size(w->labels[i].key) + str_size(w->labels[i].value);
 		if (size > UINT32_MAX)
@@ -69,9 +69,9 @@ int window_encode(const struct upload_window *w, uint8_t **ret_blob, size_t *ret
 		put_str(&b, w->labels[i].key);
 		put_str(&b, w->labels[i].value);
 	}
-	put_u32(&b, (uint32_t)w->pprof_len);
-	memcpy(b.p + b.len, w->pprof, w->pprof_len);
-	b.len += w->pprof_len;
+	put_u32(&b, (uint32_t)w->payload_len);
+	memcpy(b.p + b.len, w->payload, w->payload_len);
+	b.len += w->payload_len;
 	*ret_blob = b.p;
 	*ret_len = b.len;
 	return 0;
@@ -152,7 +152,7 @@ int window_decode(const uint8_t *blob, size_t len, struct window_view *ret_view)
 	w->end_ns = (int64_t)end;
 	w->labels = ret_view->labels;
 	w->nr_labels = nr;
-	w->pprof = r.p;
-	w->pprof_len = plen;
+	w->payload = r.p;
+	w->payload_len = plen;
 	return 0;
 }

@@ -2,7 +2,7 @@
 /* A window as one flat blob: what the HTTP sinks queue in memory and what the spool compresses to
  * disk, so a restart recovers the labels and times with the profile. Little-endian:
  *   "FLW1" | i64 start_ns | i64 end_ns | u32 nr_labels | str service | str host
- *   | nr_labels x (str key, str value) | u32 pprof_len | pprof
+ *   | nr_labels x (str key, str value) | u32 payload_len | payload
  * where str = u32 length (0 = absent) then that many bytes, the last one a NUL. */
 #ifndef FLAMED_UPLOAD_WINDOW_H
 #define FLAMED_UPLOAD_WINDOW_H
@@ -26,7 +26,7 @@ struct window_view {
 };
 
 /* Parse a blob without copying. 0 or -EINVAL (truncated, bad magic, a string without its NUL,
- * trailing bytes, too many labels, empty pprof). */
+ * trailing bytes, too many labels, empty payload). */
 int window_decode(const uint8_t *blob, size_t len, struct window_view *ret_view);
 
 #endif /* FLAMED_UPLOAD_WINDOW_H */

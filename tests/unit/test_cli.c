@@ -117,6 +117,16 @@ static void daemon_flags(void **state)
 	char err[256];
 
 	(void)state;
+	/* --otlp with headers, as "Name: value" lines */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--otlp", "http://c:4318", "--otlp-header",
+			       "X-Api-Key=k=1", "--otlp-header", "dataset=prof", NULL),
+			 CLI_RUN);
+	assert_true(cfg.daemon);
+	assert_string_equal(cfg.sinks.otlp_url, "http://c:4318");
+	assert_int_equal(cfg.sinks.nr_otlp_headers, 2);
+	assert_string_equal(cfg.sinks.otlp_headers[0], "X-Api-Key: k=1");
+	assert_string_equal(cfg.sinks.otlp_headers[1], "dataset: prof");
+
 	/* a sink without --once is the daemon: 19 Hz, 10 s windows */
 	assert_int_equal(parse(&cfg, err, sizeof(err), "--pyroscope", "http://p:4040", NULL),
 			 CLI_RUN);
@@ -140,6 +150,7 @@ static void daemon_flags(void **state)
 	assert_true(cfg.sinks.compress_zstd);
 	assert_true(cfg.sinks.retain_bytes == 1ULL << 30);
 	assert_string_equal(cfg.sinks.parca_url, "grpcs://parca:7070");
+	assert_null(cfg.sinks.otlp_url);
 	assert_int_equal(cfg.sinks.pyroscope_api, CLI_PYROSCOPE_INGEST);
 	assert_true(cfg.interval_ns == 30000000000ULL);
 	assert_string_equal(cfg.app_name, "web");
@@ -199,7 +210,15 @@ static void usage_errors(void **state)
 		{ { "--output-dir", "/d", "--interval", "500ms" }, "invalid --interval" },
 		{ { "--once", "1s", "--retain", "1G" }, "need --output-dir" },
 		{ { "--output-dir", "/d", "--retain", "lots" }, "invalid --retain" },
-		{ { "--output-dir", "/d", "--tenant-id", "t" }, "need --pyroscope or --parca" },
+		{ { "--output-dir", "/d", "--tenant-id", "t" },
+		  "need --pyroscope, --parca or --otlp" },
+		{ { "--otlp", "ftp://x" }, "invalid --otlp 'ftp://x'" },
+		{ { "--output-dir", "/d", "--otlp-header", "a=b" }, "--otlp-header needs --otlp" },
+		{ { "--otlp", "grpc://c:4317", "--otlp-header", "novalue" }, "NAME=VALUE" },
+		{ { "--otlp", "grpc://c:4317", "--otlp-header", "bad name=x" }, "HTTP token" },
+		{ { "--otlp", "grpc://c:4317", "--otlp-header", "Content-Type=x" }, "sets that" },
+		{ { "--otlp", "grpc://c:4317", "--otlp-header", "grpc-timeout=1S" }, "gRPC" },
+		{ { "--otlp", "grpc://c:4317", "--otlp-header", "k=s3cret\x01" }, "printable" },
 		{ { "--parca", "grpc://p:1", "--tls-cert", "/c" }, "go together" },
 		{ { "--parca", "grpc://p:1", "--label", "env" }, "invalid --label 'env'" },
 		{ { "--parca", "grpc://p:1", "--label", "9x=1" }, "invalid --label" },
@@ -227,7 +246,8 @@ static void usage_errors(void **state)
 		fclose(out);
 		if (!strstr(err, cases[i].msg))
 			fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].msg);
-		assert_null(strchr(err, '\n')); /* one line */
+		assert_null(strstr(err, "s3cret")); /* header values are never echoed */
+		assert_null(strchr(err, '\n'));	    /* one line */
 	}
 }
 

@@ -30,8 +30,8 @@ static struct upload_window sample_window(void)
 {
 	static const struct upload_label labels[] = { { "env", "prod" }, { "zone", "eu-1" } };
 
-	return (struct upload_window){ .pprof = pprof_bytes,
-				       .pprof_len = sizeof(pprof_bytes),
+	return (struct upload_window){ .payload = pprof_bytes,
+				       .payload_len = sizeof(pprof_bytes),
 				       .start_ns = 1795776000000000000LL,
 				       .end_ns = 1795776015000000000LL,
 				       .service_name = "svc",
@@ -57,8 +57,8 @@ static void test_window_round_trip(void **state)
 	assert_int_equal(v.window.nr_labels, 2);
 	assert_string_equal(v.window.labels[1].key, "zone");
 	assert_string_equal(v.window.labels[1].value, "eu-1");
-	assert_int_equal(v.window.pprof_len, sizeof(pprof_bytes));
-	assert_memory_equal(v.window.pprof, pprof_bytes, sizeof(pprof_bytes));
+	assert_int_equal(v.window.payload_len, sizeof(pprof_bytes));
+	assert_memory_equal(v.window.payload, pprof_bytes, sizeof(pprof_bytes));
 	/* every truncation and a trailing byte are refused, never read past */
 	for (size_t n = 0; n < len; n++) {
 		uint8_t *cut = malloc(n ? n : 1);
@@ -318,7 +318,7 @@ static void test_sink_options(void **state)
 	w.labels = &bad;
 	assert_int_equal(sink__submit(s, &w), -EINVAL);
 	w.nr_labels = 0;
-	w.pprof_len = 0;
+	w.payload_len = 0;
 	assert_int_equal(sink__submit(s, &w), -EINVAL);
 	assert_string_equal(sink__name(s), "parca");
 	sink__free(s);

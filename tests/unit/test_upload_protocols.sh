@@ -9,12 +9,7 @@ need_tools
 gen_pb
 HTTP=$(free_port)
 GRPC=$(free_port)
-printf 's3cr3t-token-%s\n' "$RANDOM$RANDOM" >"$TMP/token"
-chmod 600 "$TMP/token"
-printf 'alice:pa55-%s\n' "$RANDOM$RANDOM" >"$TMP/basic"
-chmod 600 "$TMP/basic"
-TOKEN=$(head -1 "$TMP/token")
-PASS=$(cut -d: -f2 "$TMP/basic")
+make_secrets
 
 run() { # run NAME DRIVER-ARGS...: driver output in $TMP/NAME.{out,err}
 	local name=$1

@@ -35,7 +35,19 @@ trap cleanup_all EXIT
 gen_pb() {
 	mkdir -p "$TMP/pb"
 	protoc --python_out="$TMP/pb" -I "$SRC/proto" "$SRC/proto/pyroscope_types.proto" \
-		"$SRC/proto/pyroscope_push.proto" "$SRC/proto/parca_profilestore.proto"
+		"$SRC/proto/pyroscope_push.proto" "$SRC/proto/parca_profilestore.proto" \
+		$(find "$SRC/proto/opentelemetry" -name '*.proto' | sort)
+}
+
+# make_secrets: a bearer token ($TMP/token) and user:password ($TMP/basic), mode 0600, random;
+# TOKEN and PASS hold the secret parts, for checks that they are never printed.
+make_secrets() {
+	printf 's3cr3t-token-%s\n' "$RANDOM$RANDOM" >"$TMP/token"
+	chmod 600 "$TMP/token"
+	printf 'alice:pa55-%s\n' "$RANDOM$RANDOM" >"$TMP/basic"
+	chmod 600 "$TMP/basic"
+	TOKEN=$(head -1 "$TMP/token")
+	PASS=$(cut -d: -f2 "$TMP/basic")
 }
 
 free_port() {

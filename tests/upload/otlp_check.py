@@ -27,7 +27,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROTO_ROOT = os.path.join(HERE, "..", "..", "proto")
+PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
 PROTOS = [
     "opentelemetry/proto/common/v1/common.proto",
     "opentelemetry/proto/resource/v1/resource.proto",
@@ -42,6 +42,7 @@ def load_modules(pb_dir=None):
         pb_dir = tempfile.mkdtemp(prefix="flamed-otlp-pb.")
     marker = os.path.join(pb_dir, "opentelemetry", "proto", "collector", "profiles",
                           "v1development", "profiles_service_pb2.py")
+    os.makedirs(pb_dir, exist_ok=True)
     if not os.path.exists(marker):
         subprocess.run(["protoc", "--python_out=" + pb_dir, "-I", PROTO_ROOT] +
                        [os.path.join(PROTO_ROOT, p) for p in PROTOS], check=True)

@@ -2,13 +2,17 @@
 """Protocol peer for the upload tests, on loopback.
 
   --http PORT   HTTP/1.1 server (http.server): Connect unary push.v1.PusherService/Push,
-                Pyroscope /ingest (multipart), gRPC-Web ProfileStoreService/WriteRaw.
-  --grpc PORT   gRPC server (Debian python3-grpcio, C-core, h2c or TLS): Push and WriteRaw.
+                Pyroscope /ingest (multipart), gRPC-Web ProfileStoreService/WriteRaw,
+                OTLP/HTTP POST /v1development/profiles (gzip protobuf).
+  --grpc PORT   gRPC server (Debian python3-grpcio, C-core, h2c or TLS): Push, WriteRaw and
+                the OTLP ProfilesService/Export.
   --tls CERT KEY  serve TLS on either port.
 
 Requests are decoded with python3-protobuf from modules protoc generated (--pb DIR); each
-accepted window's raw_profile is saved as OUT/NNNN.pb.gz for go tool pprof, and one JSON line per
-request (accepted or not) goes to OUT/requests.jsonl.  Failure injection: --fail-first N answers
+accepted window's raw_profile is saved as OUT/NNNN.pb.gz for go tool pprof (an OTLP request as
+OUT/NNNN.otlp.pb, after otlp_check.py found its dictionary valid), and one JSON line per
+request (accepted or not) goes to OUT/requests.jsonl. --partial N MSG answers OTLP requests with
+a partial success (N profiles rejected).  Failure injection: --fail-first N answers
 the first N requests with --fail-status (503, 429 + --retry-after S, or a gRPC code); --reject
 answers every request with a 4xx (Connect JSON, or grpc-status 3 for gRPC and gRPC-Web).
 Run with Debian's /usr/bin/python3: the grpc module is Debian's.
@@ -41,10 +45,16 @@ ap.add_argument("--hang-first", type=int, default=0,
                 help="hold the first N requests 3 s before answering (client timeouts)")
 ap.add_argument("--expect-bearer", help="file holding the token the client must send")
 ap.add_argument("--expect-basic", help="file holding the user:password the client must send")
+ap.add_argument("--partial", nargs=2, metavar=("N", "MSG"))
+ap.add_argument("--expect-header", action="append", default=[],
+                help="NAME=VALUE every request must carry")
 args = ap.parse_args()
 sys.path.insert(0, args.pb)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pyroscope_push_pb2  # noqa: E402
 import parca_profilestore_pb2  # noqa: E402
+import otlp_check  # noqa: E402
+otlp_pb = otlp_check.load_modules(args.pb)
 
 lock = threading.Lock()
 state = {"requests": 0, "accepted": 0}
@@ -69,6 +79,38 @@ def auth_summary(value):
     if want is None:
         return "present (not expected)"
     return "matches expected" if value == want else "WRONG"
+
+
+def decode_otlp(body):
+    """A gunzipped ExportProfilesServiceRequest: its string resource attributes (all resources),
+    and the bytes to save; the dictionary rules checked by otlp_check.Checker."""
+    req = otlp_pb.ExportProfilesServiceRequest()
+    req.ParseFromString(body)
+    errors = otlp_check.Checker(req).run()
+    assert not errors, "; ".join(errors[:3])
+    assert req.resource_profiles, "no resource"
+    labels = {}
+    for rp in req.resource_profiles:
+        for kv in rp.resource.attributes:
+            if kv.value.WhichOneof("value") == "string_value":
+                labels[kv.key] = kv.value.string_value
+    return labels, body
+
+
+def otlp_answer():
+    resp = otlp_pb.ExportProfilesServiceResponse()
+    if args.partial:
+        resp.partial_success.rejected_profiles = int(args.partial[0])
+        resp.partial_success.error_message = args.partial[1]
+    return resp.SerializeToString()
+
+
+def missing_header(headers):
+    for kv in args.expect_header:
+        k, v = kv.split("=", 1)
+        if headers.get(k.lower()) != v:
+            return k
+    return None
 
 
 def check_pprof(raw):
@@ -96,7 +138,8 @@ def record(kind, path, headers, labels, raw, status, note=""):
             entry["note"] = note
         if status == "ok":
             state["accepted"] += 1
-            entry["file"] = "%04d.pb.gz" % state["accepted"]
+            entry["file"] = "%04d.%s" % (state["accepted"],
+                                         "otlp.pb" if kind.startswith("otlp") else "pb.gz")
             with open(os.path.join(args.out, entry["file"]), "wb") as f:
                 f.write(raw)
         with open(os.path.join(args.out, "requests.jsonl"), "a") as f:
@@ -165,6 +208,8 @@ class Http(BaseHTTPRequestHandler):
             self.ingest(headers, body, url, verdict)
         elif url.path.endswith("/parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw"):
             self.grpc_web(headers, body, verdict)
+        elif url.path.endswith("/v1development/profiles"):
+            self.otlp(headers, body, verdict)
         else:
             record("unknown", self.path, headers, {}, None, "404")
             self.reply(404, "text/plain", b"not found")
@@ -199,6 +244,25 @@ class Http(BaseHTTPRequestHandler):
             return
         record("connect", self.path, headers, labels, raw, "ok")
         self.reply(200, "application/proto", b"")
+
+    def otlp(self, headers, body, verdict):
+        try:
+            assert headers.get("content-type") == "application/x-protobuf", "content type"
+            assert headers.get("content-encoding") == "gzip", "content encoding"
+            assert not missing_header(headers), "header %s" % missing_header(headers)
+            labels, raw = decode_otlp(gzip.decompress(body))
+        except Exception as e:  # the client's bug: 400, never retried
+            record("otlp-http", self.path, headers, {}, None, "bad", str(e))
+            self.reply(400, "text/plain", str(e).encode())
+            return
+        if verdict == "fail":
+            return self.fail_http("otlp-http", headers, labels, raw)
+        if verdict == "reject":
+            record("otlp-http", self.path, headers, labels, raw, "reject 400")
+            self.reply(400, "text/plain", REJECT_MESSAGE.encode())
+            return
+        record("otlp-http", self.path, headers, labels, raw, "ok")
+        self.reply(200, "application/x-protobuf", otlp_answer())
 
     def ingest(self, headers, body, url, verdict):
         q = urllib.parse.parse_qs(url.query)
@@ -267,8 +331,12 @@ def serve_grpc(port):
             verdict = decide()
             try:
                 labels, raw = decode(body)
-                err = check_pprof(raw)
-                assert not err, err
+                if kind == "otlp-grpc":
+                    # grpc-encoding is the transport's (C-core inflates the message first)
+                    assert not missing_header(headers), "header %s" % missing_header(headers)
+                else:
+                    err = check_pprof(raw)
+                    assert not err, err
             except Exception as e:
                 record(kind, ctx.peer(), headers, {}, None, "bad", str(e))
                 ctx.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
@@ -279,7 +347,7 @@ def serve_grpc(port):
                 record(kind, ctx.peer(), headers, labels, raw, "reject 3")
                 ctx.abort(grpc.StatusCode.INVALID_ARGUMENT, REJECT_MESSAGE)
             record(kind, "grpc", headers, labels, raw, "ok")
-            return b""
+            return otlp_answer() if kind == "otlp-grpc" else b""
         return grpc.unary_unary_rpc_method_handler(handler)  # bytes in, bytes out
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
@@ -289,6 +357,9 @@ def serve_grpc(port):
             {"WriteRaw": make("grpc", decode_writeraw)}),
         grpc.method_handlers_generic_handler(
             "push.v1.PusherService", {"Push": make("grpc-push", decode_push)}),
+        grpc.method_handlers_generic_handler(
+            "opentelemetry.proto.collector.profiles.v1development.ProfilesService",
+            {"Export": make("otlp-grpc", decode_otlp)}),
     ))
     addr = "127.0.0.1:%d" % port
     if args.tls:

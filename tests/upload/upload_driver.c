@@ -23,14 +23,23 @@ static void log_line(void *ctx, enum upload_log_level level, const char *msg)
 	fprintf(stderr, "driver: %s: %s\n", names[level], msg);
 }
 
-static int make_window(const char *tag, int i, int64_t start_ns, uint8_t **ret, size_t *ret_len)
+/* The window's profile encoded for the sink: gzip pprof, or (otlp) a gzip OTLP request whose
+ * resources carry the window's labels, as sinks.c encodes it. */
+static int make_window(const char *tag, int i, const struct upload_window *w, bool otlp,
+		       uint8_t **ret, size_t *ret_len)
 {
+	struct profile_attr attrs[20];
+	struct profile_otlp_opts o = { .resource_attrs = attrs };
+	struct profile_process proc = { .executable_path = "/usr/bin/workload" };
 	struct profile_mapping m = { .memory_start = 0x400000,
 				     .memory_limit = 0x500000,
 				     .filename = "/usr/bin/workload",
 				     .build_id = "0123456789abcdef",
 				     .has_functions = true };
-	struct profile_label lbl = { .key = "comm", .str = "workload" };
+	struct profile_label lbl[] = { { .key = "comm", .str = "workload" },
+				       { .key = "pid", .str = "4242" },
+				       { .key = "thread", .str = "4243" },
+				       { .key = "thread_name", .str = "worker" } };
 	struct profile *p = profile__new_cpu(99);
 	uint8_t *raw = NULL;
 	size_t raw_len;
@@ -41,7 +50,7 @@ static int make_window(const char *tag, int i, int64_t start_ns, uint8_t **ret, 
 	if (!p)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "win_%s_%d", tag, i);
-	profile__set_time(p, start_ns, 10000000000LL);
+	profile__set_time(p, w->start_ns, 10000000000LL);
 	map = profile__add_mapping(p, &m);
 	f_main = profile__intern_function(p, "main", NULL, "main.c", 1);
 	f_win = profile__intern_function(p, name, NULL, "main.c", 10);
@@ -53,9 +62,20 @@ static int make_window(const char *tag, int i, int64_t start_ns, uint8_t **ret, 
 		goto cleanup;
 	err = profile__set_default_sample_type(p, "cpu");
 	if (!err)
-		err = profile__add_cpu_sample(p, loc, 2, 10 + i, &lbl, 1);
+		err = profile__add_cpu_sample(p, loc, 2, 10 + i, lbl, 4);
 	if (!err)
-		err = profile__encode_pprof(p, &raw, &raw_len);
+		err = profile__set_process(p, 4242, &proc);
+	attrs[o.nr_resource_attrs++] =
+		(struct profile_attr){ "service.name",
+				       w->service_name ? w->service_name : "flamed" };
+	if (w->hostname)
+		attrs[o.nr_resource_attrs++] = (struct profile_attr){ "host.name", w->hostname };
+	for (size_t j = 0; j < w->nr_labels && o.nr_resource_attrs < 20; j++)
+		attrs[o.nr_resource_attrs++] =
+			(struct profile_attr){ w->labels[j].key, w->labels[j].value };
+	if (!err)
+		err = otlp ? profile__encode_otlp(p, &o, &raw, &raw_len)
+			   : profile__encode_pprof(p, &raw, &raw_len);
 	if (!err)
 		err = output_gzip(raw, raw_len, ret, ret_len);
 
@@ -68,7 +88,8 @@ cleanup:
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: upload_driver --sink pyroscope|pyroscope-ingest|parca|file --url URL\n"
+		"usage: upload_driver --sink pyroscope|pyroscope-ingest|parca|otlp|file --url URL\n"
+		"  [--header NAME=VALUE]...\n"
 		"  [--tenant-id T] [--bearer-token-file F] [--basic-auth-file F] [--tls-ca F]\n"
 		"  [--tls-cert F --tls-key F] [--insecure-skip-verify] [--spool-dir D]\n"
 		"  [--spool-max-bytes N] [--count N] [--interval-ms N] [--flush-ms N] [--tag T]\n"
@@ -105,12 +126,15 @@ int main(int argc, char **argv)
 		{ "backoff-max-ms", required_argument, NULL, 2 },
 		{ "timeout-ms", required_argument, NULL, 3 },
 		{ "time-step-s", required_argument, NULL, 4 },
+		{ "header", required_argument, NULL, 5 },
 		{ 0 },
 	};
 	struct upload_opts o = { 0 };
 	struct upload_file_opts fo = { 0 };
 	struct upload_label labels[16];
 	size_t nr_labels = 0;
+	char header_lines[UPLOAD_MAX_HEADERS][512];
+	const char *headers[UPLOAD_MAX_HEADERS], *why;
 	const char *kind = NULL, *tag = "a", *app = NULL, *host = "testhost";
 	int count = 1, interval_ms = 0, flush_ms = 5000, step_s = 10, c, err, ret = 1;
 	struct upload_loop *loop = NULL;
@@ -203,6 +227,16 @@ int main(int argc, char **argv)
 		case 4:
 			step_s = atoi(optarg);
 			break;
+		case 5:
+			if (o.nr_headers == UPLOAD_MAX_HEADERS ||
+			    upload_header_line(optarg, header_lines[o.nr_headers], 512, &why)) {
+				fprintf(stderr, "driver: bad --header\n");
+				return 2;
+			}
+			headers[o.nr_headers] = header_lines[o.nr_headers];
+			o.nr_headers++;
+			o.headers = headers;
+			break;
 		default:
 			usage();
 			return 2;
@@ -217,7 +251,8 @@ int main(int argc, char **argv)
 	if (!strcmp(kind, "file")) {
 		err = sink__new_file(&fo, &s);
 	} else {
-		o.protocol = !strcmp(kind, "parca")		 ? UPLOAD_PARCA
+		o.protocol = !strcmp(kind, "otlp")		 ? UPLOAD_OTLP
+			     : !strcmp(kind, "parca")		 ? UPLOAD_PARCA
 			     : !strcmp(kind, "pyroscope-ingest") ? UPLOAD_PYROSCOPE_INGEST
 								 : UPLOAD_PYROSCOPE;
 		err = upload_loop__new(&loop);
@@ -243,8 +278,9 @@ int main(int argc, char **argv)
 		snprintf(win, sizeof(win), "%s-%d", tag, i);
 		labels[nr_labels] = (struct upload_label){ "win", win };
 		w.nr_labels = nr_labels + 1;
-		err = make_window(tag, i, w.start_ns, &gz, &w.pprof_len);
-		w.pprof = gz;
+		err = make_window(tag, i, &w, o.protocol == UPLOAD_OTLP && strcmp(kind, "file"),
+				  &gz, &w.payload_len);
+		w.payload = gz;
 		if (!err)
 			err = sink__submit(s, &w);
 		free(gz);
@@ -260,12 +296,14 @@ cleanup:
 	if (s) {
 		sink__stats(s, &st);
 		printf("stats submitted=%llu sent=%llu retries=%llu spooled=%llu evicted=%llu "
-		       "rejected=%llu dropped=%llu queued=%llu spool_bytes=%llu\n",
+		       "rejected=%llu dropped=%llu queued=%llu spool_bytes=%llu partial=%llu "
+		       "rejected_profiles=%llu\n",
 		       (unsigned long long)st.submitted, (unsigned long long)st.sent,
 		       (unsigned long long)st.retries, (unsigned long long)st.spooled,
 		       (unsigned long long)st.evicted, (unsigned long long)st.rejected,
 		       (unsigned long long)st.dropped, (unsigned long long)st.queued,
-		       (unsigned long long)st.spool_bytes);
+		       (unsigned long long)st.spool_bytes, (unsigned long long)st.partial,
+		       (unsigned long long)st.rejected_profiles);
 	}
 	sink__free(s);
 	upload_loop__free(loop);
