@@ -62,7 +62,8 @@ static const char usage[] =
 	"  --parca URL         Parca WriteRaw: grpc://host:7070 (h2c), grpcs:// (TLS),\n"
 	"                      http(s):// (gRPC-Web)\n"
 	"  --otlp URL          OpenTelemetry profiles (OTLP): grpc://host:4317 (h2c), grpcs://\n"
-	"                      (TLS), http(s)://host:4318 (POST /v1development/profiles)\n"
+	"                      (TLS), http(s)://host:4318 (POST /v1development/profiles);\n"
+	"                      repeatable (several receivers)\n"
 	"    --otlp-header NAME=VALUE   extra request header (repeatable)\n"
 	"  --interval DURATION window length (default 10s)\n"
 	"  --app-name NAME     service_name of the series (default flamed)\n"
@@ -181,7 +182,7 @@ static enum cli_result fail(char *err, size_t len, const char *fmt, ...)
 bool cli_has_sink(const struct config *cfg)
 {
 	return cfg->sinks.output_dir || cfg->sinks.pyroscope_url || cfg->sinks.parca_url ||
-	       cfg->sinks.otlp_url;
+	       cfg->sinks.nr_otlp;
 }
 
 /* Set a string option that may be given once; false when it already was. */
@@ -241,7 +242,7 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 				   char *err, size_t err_len)
 {
 	const struct cli_sinks *k = &cfg->sinks;
-	bool http = k->pyroscope_url || k->parca_url || k->otlp_url;
+	bool http = k->pyroscope_url || k->parca_url || k->nr_otlp;
 
 	cfg->daemon = !cfg->once && cli_has_sink(cfg);
 	if (!cfg->once && !cfg->cmd && !cli_has_sink(cfg))
@@ -268,7 +269,7 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 		return fail(err, err_len,
 			    "--tenant-id, authentication, TLS and spool options need --pyroscope, "
 			    "--parca or --otlp");
-	if (k->nr_otlp_headers && !k->otlp_url)
+	if (k->nr_otlp_headers && !k->nr_otlp)
 		return fail(err, err_len, "--otlp-header needs --otlp");
 	if (k->bearer_token_file && k->basic_auth_file)
 		return fail(err, err_len,
@@ -441,8 +442,13 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 					    "invalid --otlp '%s' (grpc://HOST:4317, grpcs://, "
 					    "http://HOST:4318 or https://)",
 					    optarg);
-			if (!set_once(&k->otlp_url, optarg))
-				return fail(err, err_len, "--otlp given twice");
+			for (int i = 0; i < k->nr_otlp; i++)
+				if (!strcmp(k->otlp_urls[i], optarg))
+					return fail(err, err_len, "--otlp %s given twice", optarg);
+			if (k->nr_otlp == CLI_MAX_OTLP)
+				return fail(err, err_len, "too many --otlp (at most %d)",
+					    CLI_MAX_OTLP);
+			k->otlp_urls[k->nr_otlp++] = optarg;
 			break;
 		case OPT_OTLP_HEADER: {
 			const char *why;

@@ -16,6 +16,7 @@
 #define CLI_LABEL_KEY	64
 #define CLI_LABEL_VALUE 256
 #define CLI_MAX_HEADERS 16
+#define CLI_MAX_OTLP	4
 #define CLI_HEADER_LEN	1024
 
 struct cli_output {
@@ -41,8 +42,9 @@ struct cli_sinks {
 	const char *pyroscope_url; /* --pyroscope */
 	enum cli_pyroscope_api pyroscope_api;
 	const char *parca_url; /* --parca */
-	const char *otlp_url;  /* --otlp */
-	int nr_otlp_headers;   /* --otlp-header NAME=VALUE, as "Name: value" lines */
+	int nr_otlp;	       /* --otlp URL, repeatable: several receivers */
+	const char *otlp_urls[CLI_MAX_OTLP];
+	int nr_otlp_headers; /* --otlp-header NAME=VALUE, as "Name: value" lines */
 	char otlp_headers[CLI_MAX_HEADERS][CLI_HEADER_LEN];
 	const char *tenant_id;
 	const char *bearer_token_file;

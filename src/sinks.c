@@ -15,7 +15,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define MAX_SINKS 4 /* one of each kind */
+#define MAX_SINKS (3 + CLI_MAX_OTLP) /* one of each kind, and each --otlp */
 /* resource attributes of every OTLP resource: service.name, host.name, host.id, --label */
 #define MAX_RESOURCE_ATTRS (3 + CLI_MAX_LABELS)
 
@@ -84,7 +84,8 @@ static void read_host_id(char *buf, size_t size)
 	}
 }
 
-static int new_http(struct sinks *k, enum upload_protocol protocol, const char *url)
+static int new_http(struct sinks *k, enum upload_protocol protocol, const char *url,
+		    const char *name)
 {
 	const struct cli_sinks *c = &k->cfg->sinks;
 	const char *headers[CLI_MAX_HEADERS];
@@ -100,6 +101,7 @@ static int new_http(struct sinks *k, enum upload_protocol protocol, const char *
 		.insecure_skip_verify = c->insecure_skip_verify,
 		.spool_dir = c->spool_dir,
 		.spool_max_bytes = c->spool_max_bytes,
+		.name = name,
 		.log = on_log,
 	};
 	int err;
@@ -188,12 +190,17 @@ int sinks__new(const struct config *cfg, struct sinks **ret_sinks)
 		err = new_http(k,
 			       c->pyroscope_api == CLI_PYROSCOPE_INGEST ? UPLOAD_PYROSCOPE_INGEST
 									: UPLOAD_PYROSCOPE,
-			       c->pyroscope_url);
+			       c->pyroscope_url, NULL);
 	if (!err && c->parca_url)
-		err = new_http(k, UPLOAD_PARCA, c->parca_url);
-	if (!err && c->otlp_url) {
+		err = new_http(k, UPLOAD_PARCA, c->parca_url, NULL);
+	if (c->nr_otlp)
 		read_host_id(k->host_id, sizeof(k->host_id));
-		err = new_http(k, UPLOAD_OTLP, c->otlp_url);
+	for (int i = 0; !err && i < c->nr_otlp; i++) {
+		char name[16];
+
+		/* "otlp", "otlp-2", ...: log lines and spool subdirectories apart */
+		snprintf(name, sizeof(name), i ? "otlp-%d" : "otlp", i + 1);
+		err = new_http(k, UPLOAD_OTLP, c->otlp_urls[i], name);
 	}
 	if (err) {
 		sinks__free(k);

@@ -39,6 +39,7 @@ struct http_sink {
 	struct sink base;
 	struct upload_loop *loop;
 	struct http_target target;
+	char name[32];	     /* in log lines and the spool subdirectory */
 	char *tenant_header; /* "X-Scope-OrgID: ..." */
 	char **headers;	     /* more "Name: value" lines (values may be secrets) */
 	size_t nr_headers;
@@ -93,6 +94,8 @@ static const char *http_name(const struct sink *s)
 {
 	const struct http_sink *hs = (const struct http_sink *)s;
 
+	if (hs->name[0])
+		return hs->name;
 	switch (hs->target.protocol) {
 	case UPLOAD_PYROSCOPE:
 		return "pyroscope";
@@ -136,7 +139,8 @@ static void partial_success(struct http_sink *hs, const char *when)
 		return;
 	if (p->rejected == -2) {
 		sink_log(&hs->base, UPLOAD_LOG_DEBUG,
-			 "otlp: window %s: the receiver's answer is not an Export response", when);
+			 "%s: window %s: the receiver's answer is not an Export response",
+			 http_name(&hs->base), when);
 		return;
 	}
 	hs->base.stats.partial++;
@@ -145,11 +149,13 @@ static void partial_success(struct http_sink *hs, const char *when)
 	snprintf(hs->last_partial, sizeof(hs->last_partial), "%s", p->message);
 	if (p->rejected)
 		sink_log(&hs->base, repeat ? UPLOAD_LOG_DEBUG : UPLOAD_LOG_WARN,
-			 "otlp: window %s: the receiver dropped %lld profile(s): %s", when,
-			 (long long)p->rejected, p->message[0] ? p->message : "(no message)");
+			 "%s: window %s: the receiver dropped %lld profile(s): %s",
+			 http_name(&hs->base), when, (long long)p->rejected,
+			 p->message[0] ? p->message : "(no message)");
 	else
 		sink_log(&hs->base, repeat ? UPLOAD_LOG_DEBUG : UPLOAD_LOG_WARN,
-			 "otlp: window %s: the receiver warns: %s", when, p->message);
+			 "%s: window %s: the receiver warns: %s", http_name(&hs->base), when,
+			 p->message);
 }
 
 /* The head is done with (delivered, rejected, dropped): forget it everywhere. */
@@ -705,6 +711,8 @@ int sink__new_http(struct upload_loop *loop, const struct upload_opts *opts, str
 	hs->base.log_ctx = opts->log_ctx;
 	hs->loop = loop;
 	hs->target.protocol = opts->protocol;
+	if (opts->name)
+		snprintf(hs->name, sizeof(hs->name), "%s", opts->name);
 	hs->insecure = opts->insecure_skip_verify;
 	hs->max_bytes = opts->spool_max_bytes ? opts->spool_max_bytes : HTTP_DEFAULT_MAX_BYTES;
 	hs->connect_timeout_ms =

@@ -96,6 +96,7 @@ enum upload_protocol {
 struct upload_opts {
 	enum upload_protocol protocol;
 	const char *url;       /* base URL; a path prefix is kept */
+	const char *name;      /* in log lines and the spool subdirectory; NULL = the protocol's */
 	const char *tenant_id; /* X-Scope-OrgID; NULL = none */
 	/* more request headers, "Name: value" each (upload_check_header), at most
 	 * UPLOAD_MAX_HEADERS; values may be secrets: never logged */
@@ -185,7 +186,8 @@ int sink__flush(struct sink *s, int timeout_ms);
 /* Copy of the counters. */
 void sink__stats(const struct sink *s, struct upload_stats *ret_stats);
 
-/* Short name: "pyroscope", "pyroscope-ingest", "parca", "otlp" or "file". Static string. */
+/* Short name: "pyroscope", "pyroscope-ingest", "parca", "otlp" (or upload_opts.name), "file".
+ * Borrowed from the sink. */
 const char *sink__name(const struct sink *s);
 
 /* What the sink's windows must carry. */

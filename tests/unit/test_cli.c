@@ -122,7 +122,8 @@ static void daemon_flags(void **state)
 			       "X-Api-Key=k=1", "--otlp-header", "dataset=prof", NULL),
 			 CLI_RUN);
 	assert_true(cfg.daemon);
-	assert_string_equal(cfg.sinks.otlp_url, "http://c:4318");
+	assert_int_equal(cfg.sinks.nr_otlp, 1);
+	assert_string_equal(cfg.sinks.otlp_urls[0], "http://c:4318");
 	assert_int_equal(cfg.sinks.nr_otlp_headers, 2);
 	assert_string_equal(cfg.sinks.otlp_headers[0], "X-Api-Key: k=1");
 	assert_string_equal(cfg.sinks.otlp_headers[1], "dataset: prof");
@@ -150,7 +151,7 @@ static void daemon_flags(void **state)
 	assert_true(cfg.sinks.compress_zstd);
 	assert_true(cfg.sinks.retain_bytes == 1ULL << 30);
 	assert_string_equal(cfg.sinks.parca_url, "grpcs://parca:7070");
-	assert_null(cfg.sinks.otlp_url);
+	assert_int_equal(cfg.sinks.nr_otlp, 0);
 	assert_int_equal(cfg.sinks.pyroscope_api, CLI_PYROSCOPE_INGEST);
 	assert_true(cfg.interval_ns == 30000000000ULL);
 	assert_string_equal(cfg.app_name, "web");
@@ -213,6 +214,7 @@ static void usage_errors(void **state)
 		{ { "--output-dir", "/d", "--tenant-id", "t" },
 		  "need --pyroscope, --parca or --otlp" },
 		{ { "--otlp", "ftp://x" }, "invalid --otlp 'ftp://x'" },
+		{ { "--otlp", "grpc://c:1", "--otlp", "grpc://c:1" }, "given twice" },
 		{ { "--output-dir", "/d", "--otlp-header", "a=b" }, "--otlp-header needs --otlp" },
 		{ { "--otlp", "grpc://c:4317", "--otlp-header", "novalue" }, "NAME=VALUE" },
 		{ { "--otlp", "grpc://c:4317", "--otlp-header", "bad name=x" }, "HTTP token" },
