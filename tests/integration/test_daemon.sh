@@ -40,9 +40,13 @@ cd "$TEST_TMP"
 	--spool-dir "$TEST_TMP/spool" >"$TEST_TMP/d.out" 2>"$TEST_TMP/d.err" &
 DPID=$!
 BG_PIDS+=("$DPID")
-sleep 3 # Pyroscope is down for the first window: it must be retried, not lost
+# Pyroscope is down until the daemon has tried it and logged the retry: the window must be
+# retried, not lost (waiting for the line, not a fixed time: on a loaded host the first window
+# may be built after any fixed delay)
+wait_for_line "$TEST_TMP/d.err" "pyroscope: window .* not delivered" 30
 peer "$TEST_TMP/pyro" --http "$HTTP"
-sleep 4.5 # then SIGTERM in the middle of the fourth window
+# then SIGTERM early in the fourth window: right after the third one's status line
+wait_for_line "$TEST_TMP/d.err" "window 3 \(" 30
 t0=$(now_ms)
 kill -TERM "$DPID"
 set +e
@@ -87,7 +91,9 @@ for name, w in sinks.items():
     assert w == ref, "%s got other windows than the file sink" % name
 for (s0, d0), (s1, _) in zip(ref, ref[1:]):
     assert s1 == s0 + d0, "windows not consecutive: %d + %d != %d" % (s0, d0, s1)
-assert all(abs(d - 2e9) < 0.3e9 for _, d in ref[:-1]), "full windows are not 2 s"
+# a cut on a loaded host may come late (the next window starts where that one ended: checked
+# above), so a full window is 2 s within 0.8 s
+assert all(abs(d - 2e9) < 0.8e9 for _, d in ref[:-1]), "full windows are not 2 s"
 assert ref[-1][1] < 1.9e9, "the last window is not the partial one"
 PYEOF
 
