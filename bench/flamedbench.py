@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Ten figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Eleven figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
@@ -16,6 +16,9 @@ as median [min..max] over several runs because the machine is shared and noisy:
   9 direct cost   (flamed's CPU + its BPF run time) / the work it profiled, --once and the
                   daemon, start-up apart
   10 host names   % of frames named on a busy host (g++, python, node, xz), vs perf dwarf
+  11 busy host    the daemon on a busy host (C, Python, Node, Java, a compile loop, short
+                  processes): CPU per window, RSS, parses per file, cache hit rates; with
+                  --flamed-old, an older flamed beside it on the same mix (bench/busyhost.py)
 Nothing here passes or fails: it measures and prints.
 """
 
@@ -33,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
+import busyhost  # noqa: E402
 
 # flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind (a flamed
 # without the flag runs once, as "fp").
@@ -48,12 +52,12 @@ PROFILES = {
                   fig3_s={19: 10, 99: 4, 999: 2},
                   fig4_cpu_s=0.3, fig5_cold=100000, fig5_warm=1000000, fig6_separate=False,
                   fig7_s=60, fig7_rss_every=10, fig8_cold=5000, fig8_warm=50000,
-                  fig9_once_s=20, fig9_daemon_s=60),
+                  fig9_once_s=20, fig9_daemon_s=60, fig11_s=150),
     "full": dict(runs=5, fig1_cpu_s=5.0, fig2_once_s=30, fig2_once_b_s=60,
                  fig3_s={19: 30, 99: 10, 999: 4},
                  fig4_cpu_s=2.0, fig5_cold=200000, fig5_warm=5000000, fig6_separate=True,
                  fig7_s=1800, fig7_rss_every=60, fig8_cold=20000, fig8_warm=200000,
-                 fig9_once_s=20, fig9_daemon_s=300),
+                 fig9_once_s=20, fig9_daemon_s=300, fig11_s=1200),
 }
 OVERHEAD_WORKLOAD = "burn_fp"  # fixed-work workload of figure 1 (see bench/workloads/burn.c)
 SLEEPERS = 200
@@ -265,8 +269,8 @@ class Bench:
     def mode_label(mode):
         return "flamed (fp only)" if mode is None else "flamed --unwind %s" % mode
 
-    def flamed_argv(self, hz, outputs, mode, extra=()):
-        argv = [self.args.flamed, "-F", str(hz), "--no-progress"]
+    def flamed_argv(self, hz, outputs, mode, extra=(), flamed=None):
+        argv = [flamed or self.args.flamed, "-F", str(hz), "--no-progress"]
         for o in outputs:
             argv += ["-o", o]
         if mode is not None:
@@ -696,11 +700,11 @@ class Bench:
 
     # --- figure 9: direct cost ---------------------------------------------------------------
 
-    def once_cost(self, hz, mode, seconds):
+    def once_cost(self, hz, mode, seconds, flamed=None):
         """One `flamed --once` on the whole host (CPUs kept busy by the caller): start-up, then
         the run's direct cost over the host's work while it sampled."""
         out = os.path.join(self.tmp, "fig9.pb.gz")
-        argv = self.flamed_argv(hz, [out], mode, ["--once", "%ds" % seconds])
+        argv = self.flamed_argv(hz, [out], mode, ["--once", "%ds" % seconds], flamed)
         res, _, t, host_end = self.bpf_run(argv, "fig9", parse=False)
         first = t.first
         startup = first["agent_ns"] / 1e9
@@ -767,6 +771,10 @@ class Bench:
         runs = self.p["runs"]
         once_s, daemon_s = self.p["fig9_once_s"], self.p["fig9_daemon_s"]
         cases = [("`--once %ds` 99 Hz" % once_s, "once", 99, m) for m in self.table_modes()]
+        # --flamed-old: the same --once rows with the older flamed, in the same rotation
+        if self.args.flamed_old:
+            cases += [("`--once %ds` 99 Hz, old" % once_s, "once-old", 99, m)
+                      for m in self.table_modes()]
         cases.append(("daemon 19 Hz, %d s after start-up" % daemon_s, "daemon", 19,
                       self.modes[0]))
         got = {c: [] for c in cases}
@@ -779,8 +787,9 @@ class Bench:
             for r in range(runs):
                 for c in cases[r % len(cases):] + cases[:r % len(cases)]:
                     label, kind, hz, mode = c
-                    if kind == "once":
-                        v = self.once_cost(hz, mode, once_s)
+                    if kind in ("once", "once-old"):
+                        v = self.once_cost(hz, mode, once_s, self.args.flamed_old
+                                           if kind == "once-old" else None)
                     else:
                         v = self.daemon_cost(hz, mode, daemon_s)
                     got[c].append(v)
@@ -797,7 +806,7 @@ class Bench:
             vals = got[c]
             s = {k: bl.summarize([v[k] for v in vals]) for k in vals[0]
                  if all(v.get(k) is not None for v in vals)}
-            target = "<= 0.5 %" if kind == "once" else "<= 0.2 %"
+            target = "<= 0.5 %" if kind != "daemon" else "<= 0.2 %"
             split = ""
             if "events_s" in s:
                 split = "events %s, windows %s" % (s["events_s"].fmt(3), s["windows_s"].fmt(3))
@@ -1181,7 +1190,7 @@ class Bench:
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
                 6: self.fig6, 7: self.fig7, 8: self.fig8, 9: self.fig9,
-                10: self.fig10}
+                10: self.fig10, 11: lambda: busyhost.fig11(self)}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -1223,12 +1232,16 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
     ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
-                    help="comma-separated figure numbers (1-10)")
+                    help="comma-separated figure numbers (1-11)")
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")
     ap.add_argument("--dwarf-binary", help="ELF file for figure 8 (default: searched)")
     ap.add_argument("--flamed", required=True)
+    ap.add_argument("--flamed-old", help="figures 9 and 11: an older flamed measured beside "
+                    "--flamed (figure 9: its --once rows; figure 11: at once on the same mix)")
+    ap.add_argument("--busy-seconds", type=int, help="figure 11's length (default: 150 quick, "
+                    "1200 full)")
     ap.add_argument("--symbench", required=True)
     ap.add_argument("--floor", help="flamed_bpf_floor (figure 3's baseline; without it, none)")
     ap.add_argument("--bindir", required=True, help="built bench workloads")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Unit tests of bench/benchlib.py, the parsers behind bench/run's numbers (folded stacks, perf
+# Unit tests of bench/benchlib.py and bench/busyhost.py, the parsers behind bench/run's numbers (folded stacks, perf
 # script, fdinfo/bpftool, /proc, ELF section headers, median/min/max). No privileges needed.
 set -euo pipefail
 src=${FLAMED_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -11,4 +11,4 @@ if [ -z "$py" ]; then
 fi
 cd "$src/bench"
 # -B: no __pycache__ in the source tree
-exec "$py" -B -m unittest -v test_benchlib
+exec "$py" -B -m unittest -v test_benchlib test_busyhost
