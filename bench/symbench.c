@@ -140,7 +140,7 @@ static void fill_addrs(uint64_t *addrs, long n, const struct seg *segs, int nseg
 }
 
 /* Looks every address up; returns how many resolved to a symbol. */
-static long lookup_all(const struct elf_syms *es, const uint64_t *addrs, long n)
+static long lookup_all(struct elf_syms *es, const uint64_t *addrs, long n)
 {
 	long hits = 0;
 

@@ -9,7 +9,7 @@
 
 #define MAX_PROBES 128
 
-static void probe(const struct elf_syms *es, uint64_t value)
+static void probe(struct elf_syms *es, uint64_t value)
 {
 	uint64_t off = 0, vaddr = 0;
 	const char *name;

@@ -281,6 +281,7 @@ int daemon_run(const struct config *cfg)
 	session__poll_events(d.s);
 	err = end_window(&d, true) || err;
 	command__stop(session__command(d.s));
+	session__log_names(d.s);
 	sinks__finish(d.sinks, SINKS_FLUSH_MS);
 	rc = err ? 1 : 0;
 cleanup:

@@ -403,6 +403,8 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	c->coll = collector__new();
 	c->procs = proc_table__new();
 	c->sym = symbolizer__new(NULL);
+	if (c->sym)
+		symbolizer__set_long_lived(c->sym, cfg->daemon);
 	c->rt = new_runtimes(cfg);
 	c->rt_words = calloc(FLAMED_RT_MAX_WORDS, sizeof(*c->rt_words));
 	if (!c->coll || !c->procs || !c->sym || !c->rt || !c->rt_words) {
@@ -782,6 +784,49 @@ int session__error(const struct session *s)
 	return s->oom;
 }
 
+static void log_reparsed(const char *path, uint64_t parses, void *ctx)
+{
+	(void)ctx;
+	log_warn("symbol tables: %s parsed %llu times", path, (unsigned long long)parses);
+}
+
+static void log_biggest(const char *path, uint64_t bytes, void *ctx)
+{
+	(void)ctx;
+	log_debug("symbol tables: %.2f MiB %s", bytes / 1048576.0, path);
+}
+
+void session__log_names(struct session *c)
+{
+	struct symbolizer_stats ss = symbolizer__stats(c->sym);
+
+	log_info(
+		"names: %llu looked up, %llu from the names cache (%llu entries, %.1f MiB, peak "
+		"%.1f MiB, %llu evicted); symbol files: %llu parsed, %llu parses (ELF %llu, DWARF "
+		"%llu (libdw opened %llu times), .eh_frame %llu), most parses of one file %llu, "
+		"files "
+		"parsed more than %d times %llu, replaced in place %llu; tables %.1f MiB now, %.1f "
+		"MiB at peak, budget %u MiB, %llu evicted",
+		(unsigned long long)ss.frame_lookups, (unsigned long long)ss.frame_hits,
+		(unsigned long long)ss.names_entries, ss.names_bytes / 1048576.0,
+		ss.names_peak / 1048576.0, (unsigned long long)ss.names_evicted,
+		(unsigned long long)ss.files_parsed,
+		(unsigned long long)(ss.elf_parsed + ss.elf_failed + ss.dwarf_tables +
+				     ss.funcs_parsed),
+		(unsigned long long)(ss.elf_parsed + ss.elf_failed),
+		(unsigned long long)ss.dwarf_tables, (unsigned long long)ss.dwarf_reads,
+		(unsigned long long)ss.funcs_parsed, (unsigned long long)ss.parses_max,
+		SYMBOLIZER_PARSES_WARN, (unsigned long long)ss.files_reparsed,
+		(unsigned long long)ss.files_replaced, ss.cache_bytes / 1048576.0,
+		ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20,
+		(unsigned long long)ss.evicted);
+	/* a file read again and again: its tables keep being evicted (the budget is too small for
+	 * this host) or something is wrong; the summary says which */
+	symbolizer__reparsed_files(c->sym, 5, log_reparsed, NULL);
+	if (log_get_level() >= LOG_DEBUG)
+		symbolizer__biggest_files(c->sym, 10, log_biggest, NULL);
+}
+
 void session__log_summary(struct session *c, const struct collector *window, const uint64_t *m,
 			  const struct build_stats *bs)
 {
@@ -893,12 +938,9 @@ void session__log_summary(struct session *c, const struct collector *window, con
 	{
 		struct symbolizer_stats ss = symbolizer__stats(c->sym);
 
-		log_debug("symbol cache: %llu hits, %llu misses, %llu evicted; %.1f MiB now, %.1f "
-			  "MiB at peak, budget %u MiB; %llu addresses named by function start "
-			  "(.eh_frame of %llu stripped files)",
-			  (unsigned long long)ss.cache_hits, (unsigned long long)ss.cache_misses,
-			  (unsigned long long)ss.evicted, ss.cache_bytes / 1048576.0,
-			  ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20,
+		session__log_names(c);
+		log_debug("%llu addresses named by function start (.eh_frame of %llu stripped "
+			  "files)",
 			  (unsigned long long)ss.user_synthetic,
 			  (unsigned long long)ss.funcs_parsed);
 		log_debug("kernel names: %llu looked up, %llu by the kernel's own lookup, %llu "
@@ -914,8 +956,7 @@ void session__log_summary(struct session *c, const struct collector *window, con
 
 		log_info("debug info: %llu of %llu files with DWARF (embedded %llu, build-id %llu, "
 			 "debuglink %llu, debuginfod %llu); %llu inline frames; %llu addresses "
-			 "resolved, %llu from cache; DWARF %.1f MiB cached, %llu restarted, %llu "
-			 "too "
+			 "resolved, %llu from cache; DWARF %.1f MiB cached (%llu units), %llu too "
 			 "big, %llu truncated while read; debuginfod: %llu asked, %llu found, %llu "
 			 "not",
 			 (unsigned long long)ss.dwarf_found, (unsigned long long)ss.dwarf_opened,
@@ -925,8 +966,8 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			 (unsigned long long)by[DWARF_DEBUGINFOD],
 			 (unsigned long long)ss.inline_frames, (unsigned long long)ss.frame_lookups,
 			 (unsigned long long)ss.frame_hits, ss.dwarf_bytes / 1048576.0,
-			 (unsigned long long)ss.dwarf_restarted,
-			 (unsigned long long)ss.dwarf_too_big, (unsigned long long)ss.dwarf_faults,
+			 (unsigned long long)ss.dwarf_units, (unsigned long long)ss.dwarf_too_big,
+			 (unsigned long long)ss.dwarf_faults,
 			 (unsigned long long)ss.debuginfod_queued,
 			 (unsigned long long)ss.debuginfod_fetched,
 			 (unsigned long long)ss.debuginfod_failed);

@@ -136,6 +136,10 @@ void session_costs__format(const struct session_costs *now, const struct session
 void session__log_summary(struct session *s, const struct collector *window, const uint64_t *m,
 			  const struct build_stats *bs);
 
+/* The naming caches' line: names looked up and answered from the cache, files parsed and how
+ * often; files parsed more than a few times are warned about by name; -v: the biggest tables. */
+void session__log_names(struct session *s);
+
 /* Stops the command if it still runs, detaches, frees everything. NULL-safe. */
 void session__free(struct session *s);
 

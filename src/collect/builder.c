@@ -114,10 +114,11 @@ static int cache_put(struct hashmap *h, const void *key, size_t key_sz, uint64_t
 	return 0;
 }
 
-/* Function id of a symbol declared at (file, decl_line): its demangled name as the name, the
- * symbol itself as system_name. Cached by all three, so each name is demangled once per file. */
-static uint64_t function_id(struct builder *b, const char *symbol, const char *file,
-			    uint32_t decl_line)
+/* Function id of a symbol declared at (file, decl_line): its demangled name as the name (display,
+ * when the symbolizer has it already; else demangled here), the symbol itself as system_name.
+ * Cached by all three, so each name is demangled at most once per profile. */
+static uint64_t function_id(struct builder *b, const char *symbol, const char *display,
+			    const char *file, uint32_t decl_line)
 {
 	char key_buf[512], *key = key_buf, *readable;
 	size_t need;
@@ -134,8 +135,12 @@ static uint64_t function_id(struct builder *b, const char *symbol, const char *f
 	}
 	if (hashmap__find(&b->funcs, (uintptr_t)key, &id))
 		goto out;
-	readable = demangle(symbol);
-	id = profile__intern_function(b->p, readable ? readable : symbol, symbol, file, decl_line);
+	readable = display ? NULL : demangle(symbol);
+	id = profile__intern_function(b->p,
+				      display	 ? display
+				      : readable ? readable
+						 : symbol,
+				      symbol, file, decl_line);
 	free(readable);
 	if (id && cache_put(&b->funcs, key, need, id))
 		id = 0;
@@ -170,7 +175,7 @@ static uint64_t add_named_location_in(struct builder *b, uint64_t mapping_id, ui
 
 	if (name) {
 		line.function_id = module ? module_function_id(b, name, module)
-					  : function_id(b, name, NULL, 0);
+					  : function_id(b, name, NULL, NULL, 0);
 		if (!line.function_id)
 			return 0;
 	}
@@ -194,8 +199,8 @@ static uint64_t add_frames_location(struct builder *b, uint64_t mapping_id, uint
 	for (size_t i = 0; i < nr && i < SYM_MAX_FRAMES; i++) {
 		if (!frames[i].name)
 			continue;
-		lines[n].function_id =
-			function_id(b, frames[i].name, frames[i].decl_file, frames[i].decl_line);
+		lines[n].function_id = function_id(b, frames[i].name, frames[i].display,
+						   frames[i].decl_file, frames[i].decl_line);
 		if (!lines[n].function_id)
 			return 0;
 		lines[n++].line = frames[i].line;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Lines and inline scopes through libdwfl, with flamed's own find_debuginfo callback
- * (debug_find.c): the DWARF index per unit and the lookups over it. */
+ * (debug_find.c), copied into a dwarf_table one unit at a time: one walk of the unit's DIE tree
+ * for its subprograms and inlined subroutines with code (each with its enclosing one), and its
+ * line table as breakpoints that reproduce libdw's own answer at every address. */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -11,43 +13,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbolize/debug_find.h"
 #include "symbolize/dwarf_lines.h"
 #include "symbolize/dwarf_names.h"
+#include "symbolize/dwarf_table.h"
+#include "symbolize/elf_syms.h"
 #include "symbolize/fault_guard.h"
 #include "util/hashmap.h"
 
-/* memory estimates of libdw's lazily built tables (measured against RSS in bench/) */
-#define COST_OPEN     (16u << 10) /* Dwfl, module, ELF headers, section table */
-#define COST_ARANGE   32u	  /* one address range of the unit index */
-#define COST_UNIT     1024u	  /* a unit's abbreviations and file table */
-#define COST_LINE_ROW 48u	  /* one row of a unit's line table (Dwarf_Line) */
-
-/* An address range of a unit, for files without .debug_aranges (clang's default), where
- * libdwfl 0.188 finds no unit for any address. */
-struct unit_range {
-	uint64_t lo, hi; /* [lo, hi) in DWARF addresses */
-	uint64_t off;	 /* the unit DIE's offset */
-};
+#define COST_OPEN	 (16u << 10) /* Dwfl, module, ELF headers, section table (a floor) */
+#define INDEX_MAX_DEPTH	 128	     /* DIE nesting walked (malformed input stops there) */
+#define INDEX_MAX_RANGES (1u << 24)  /* function ranges per unit */
+#define FN_MAX_RANGES	 1024	     /* ranges of one function (more are dropped) */
 
 struct dwarf_lines {
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	struct debug_find find; /* where the DWARF came from (libdwfl's callback fills it) */
-	bool minidebuginfo;	/* the file has .gnu_debugdata: libdwfl's symbols read it */
-	const char *info;	/* .debug_info as mapped by libelf (NULL: compressed, i.e. heap) */
-	size_t info_size;
-	struct hashmap units;	   /* unit DIE offset -> struct unit_index * (built on first use) */
-	struct hashmap strings;	   /* string in a mapped section -> our copy (see intern) */
+	struct debug_find find;	   /* where the DWARF came from (libdwfl's callback fills it) */
+	bool minidebuginfo;	   /* the file has .gnu_debugdata: libdwfl's symbols read it */
 	struct dwarf_names *names; /* C++ names built from DIEs (made on first use) */
 	bool poisoned;		   /* a SIGBUS while reading it: libdw is never called again */
-	struct unit_range *ranges; /* built on the first address libdwfl finds no unit for */
-	size_t nr_ranges;
-	bool ranges_built;
+	size_t heap_opened; /* the heap once open (inflated sections in): what reading adds */
 	size_t bytes;
 };
 
@@ -73,54 +62,10 @@ bool dwarf_lines__file_has_dwarf(int fd)
 	return ret;
 }
 
-/* Where .debug_info is mapped, for giving a unit's pages back once it is indexed. */
-static void note_info_mapping(struct dwarf_lines *dl, Elf *elf)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
-		return;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *n;
-		GElf_Shdr shdr;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS ||
-		    (shdr.sh_flags & SHF_COMPRESSED))
-			continue;
-		n = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!n || strcmp(n, ".debug_info"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (d && d->d_buf && elf_rawfile(elf, NULL)) {
-			dl->info = d->d_buf;
-			dl->info_size = d->d_size;
-		}
-		return;
-	}
-}
-
-/* madvise(MADV_PAGEOUT) the whole pages of [p, p + len). */
-static void pageout_range(const char *p, size_t len)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	uintptr_t start, end;
-
-	if (!p || !len || page <= 0)
-		return;
-	start = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-	end = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_PAGEOUT);
-}
-
 /* Report the file to libdwfl and find its DWARF (through find_debuginfo); under the guard. */
 static void open_guarded(struct dwarf_lines *dl, int fd)
 {
-	Dwarf_Aranges *ar;
 	Dwarf_Addr bias;
-	size_t nr_ar = 0;
 	void **ud;
 	Dwarf *dw;
 	Elf *elf;
@@ -159,10 +104,6 @@ static void open_guarded(struct dwarf_lines *dl, int fd)
 		dl->find.source = DWARF_NONE;
 		return;
 	}
-	if (!dwarf_getaranges(dw, &ar, &nr_ar))
-		dl->bytes += nr_ar * COST_ARANGE;
-	dl->bytes += dl->find.inflate;
-	note_info_mapping(dl, dwarf_getelf(dw));
 }
 
 /* Heap in use (glibc: chunks in use + large mmapped ones): libdw's allocations are measured as
@@ -188,8 +129,6 @@ static struct dwarf_lines *alloc_lines(const struct dwarf_search *where)
 
 	if (!dl)
 		return NULL;
-	hashmap__init(&dl->units, hashmap_hash_int, hashmap_equal_int, NULL);
-	hashmap__init(&dl->strings, hashmap_hash_int, hashmap_equal_int, NULL);
 	dl->bytes = sizeof(*dl) + COST_OPEN;
 	if (debug_find__init(&dl->find, where)) {
 		dwarf_lines__free(dl);
@@ -232,50 +171,25 @@ struct dwarf_lines *dwarf_lines__open(int fd, const struct dwarf_search *where)
 		dl->mod = NULL;
 	}
 	dl->bytes = heap_since(heap0, dl->bytes);
+	dl->heap_opened = heap_now();
 	return dl;
-}
-
-/* Our copy of a string libdw hands out: most point into mmapped sections (.debug_str), which a
- * truncated file turns into SIGBUS for whoever reads them later, outside the guard. Copied once
- * per distinct string (keyed by its address), freed with the object. */
-static const char *intern(struct dwarf_lines *dl, const char *str)
-{
-	uintptr_t v;
-	char *copy;
-
-	if (!str)
-		return NULL;
-	if (hashmap__find(&dl->strings, (uintptr_t)str, &v))
-		return (const char *)v;
-	copy = strdup(str);
-	if (!copy)
-		return NULL;
-	if (hashmap__set(&dl->strings, (uintptr_t)str, (uintptr_t)copy)) {
-		free(copy);
-		return NULL;
-	}
-	dl->bytes += strlen(copy) + 1 + 3 * sizeof(uintptr_t);
-	return copy;
 }
 
 /* Name of a function DIE: its linkage name (mangled: the builder demangles), else in C++ its
  * scope-qualified name with parameters (dwarf_names.h: what the symbol, had there been one,
- * demangles to), else its plain name. */
+ * demangles to), else its plain name. Borrowed from libdw or dl's names until dl is freed. */
 static const char *function_name(struct dwarf_lines *dl, Dwarf_Die *die)
 {
 	const char *name = dwarf_names__linkage(die);
 	Dwarf_Die decl;
-	size_t before;
 
 	if (name)
-		return intern(dl, name);
+		return name;
 	if (!dl->names)
 		dl->names = dwarf_names__new();
-	before = dwarf_names__mem_bytes(dl->names);
 	dwarf_names__decl(die, &decl);
-	name = dwarf_names__qualified(dl->names, &decl);
-	dl->bytes += dwarf_names__mem_bytes(dl->names) - before;
-	return name ? name : intern(dl, dwarf_names__plain(die));
+	name = dl->names ? dwarf_names__qualified(dl->names, &decl) : NULL;
+	return name ? name : dwarf_names__plain(die);
 }
 
 /* Call site (file, line) of an inlined subroutine DIE, in its own unit's file table. */
@@ -297,193 +211,271 @@ static void call_site(Dwarf_Die *die, const char **file, uint32_t *line)
 		*file = dwarf_filesrc(files, idx, NULL, NULL);
 }
 
-static int range_cmp(const void *a, const void *b)
+/* A string of libdw's (most point into mapped sections) as a table id: copied into the table's
+ * pool, so nothing read later can fault on a truncated file's pages. */
+static uint32_t str_id(struct dwarf_table *t, const char *s)
 {
-	const struct unit_range *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
+	return dwarf_table__string(t, s);
 }
 
-/* Every unit's address ranges (DW_AT_low_pc/high_pc or DW_AT_ranges), sorted. */
-static void build_ranges(struct dwarf_lines *dl, Dwarf *dw)
-{
-	Dwarf_Off off = 0, next;
-	size_t hsize, cap = 0;
+/* --- where the units are --- */
 
-	dl->ranges_built = true;
-	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Addr base, lo, hi;
-		Dwarf_Die cu;
-		ptrdiff_t r = 0;
-
-		if (!dwarf_offdie(dw, off + hsize, &cu))
-			break;
-		while ((r = dwarf_ranges(&cu, r, &base, &lo, &hi)) > 0) {
-			if (hi <= lo)
-				continue;
-			if (dl->nr_ranges == cap) {
-				size_t ncap = cap ? 2 * cap : 64;
-				struct unit_range *t = reallocarray(dl->ranges, ncap, sizeof(*t));
-
-				if (!t)
-					goto done;
-				dl->ranges = t;
-				cap = ncap;
-			}
-			dl->ranges[dl->nr_ranges++] =
-				(struct unit_range){ .lo = lo, .hi = hi, .off = off + hsize };
-		}
-		off = next;
-	}
-done:
-	if (dl->nr_ranges)
-		qsort(dl->ranges, dl->nr_ranges, sizeof(*dl->ranges), range_cmp);
-	dl->bytes += cap * sizeof(*dl->ranges);
-}
-
-/* The unit holding vaddr: libdwfl's (from .debug_aranges), else ours. */
-static Dwarf_Die *unit_of(struct dwarf_lines *dl, uint64_t vaddr, Dwarf_Die *mem, Dwarf_Addr *bias)
-{
-	Dwarf_Die *cu = dwfl_module_addrdie(dl->mod, vaddr, bias);
-	size_t lo = 0, hi;
-	Dwarf *dw;
-
-	if (cu)
-		return cu;
-	dw = dwfl_module_getdwarf(dl->mod, bias);
-	if (!dw)
-		return NULL;
-	if (!dl->ranges_built)
-		build_ranges(dl, dw);
-	hi = dl->nr_ranges;
-	while (lo < hi) { /* the first range starting above the address */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (dl->ranges[mid].lo <= vaddr - *bias)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* ranges may nest or overlap: look back a few */
-	for (size_t i = lo, steps = 0; i > 0 && steps < 8; i--, steps++)
-		if (vaddr - *bias < dl->ranges[i - 1].hi)
-			return dwarf_offdie(dw, dl->ranges[i - 1].off, mem);
-	return NULL;
-}
-
-/* A unit's function index, built by one walk of its DIE tree the first time an address of it is
- * looked up: libdw's dwarf_getscopes walks the whole unit for every address (milliseconds per
- * address in a big unit such as CPython's ceval.c), this is a binary search. Nodes are the
- * subprograms and inlined subroutines with code, in DIE order, each with its enclosing one;
- * ranges are their address ranges sorted by start. Well-formed DWARF nests them: the innermost
- * function holding an address is an ancestor (or itself) of the last range starting at or before
- * it. */
-struct fn_node {
-	uint64_t die;	/* DIE offset */
-	int32_t parent; /* enclosing node, -1 none */
-	uint32_t first; /* its ranges: own[first .. first + count) */
-	uint16_t count;
-	uint16_t depth;
-	bool inlined;
+struct range_vec {
+	struct dwarf_table_range *v;
+	size_t nr, cap;
 };
 
-struct fn_range {
-	uint64_t lo, hi; /* [lo, hi) */
-	uint32_t node;
-	uint32_t depth; /* ties on lo: the outer first */
-};
-
-struct unit_index {
-	struct fn_node *nodes;
-	size_t nr_nodes, cap_nodes;
-	struct fn_range *ranges; /* sorted by (lo, depth) */
-	struct fn_range *own;	 /* per node, in node order */
-	size_t nr_ranges, cap_ranges;
-};
-
-#define INDEX_MAX_DEPTH	 128	    /* DIE nesting walked (malformed input stops there) */
-#define INDEX_MAX_RANGES (1u << 24) /* ranges per unit */
-
-static void unit_index_free(struct unit_index *ui)
+static int range_push(struct range_vec *r, uint64_t lo, uint64_t hi, uint64_t unit)
 {
-	if (!ui)
-		return;
-	free(ui->nodes);
-	free(ui->ranges);
-	free(ui->own);
-	free(ui);
-}
+	if (r->nr == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct dwarf_table_range *v = reallocarray(r->v, cap, sizeof(*v));
 
-static int index_add(struct unit_index *ui, Dwarf_Die *die, int32_t parent, uint16_t depth,
-		     bool inlined, int32_t *ret_node)
-{
-	Dwarf_Addr base, lo, hi;
-	ptrdiff_t r = 0;
-	uint32_t first = (uint32_t)ui->nr_ranges;
-
-	*ret_node = parent;
-	if (ui->nr_nodes == ui->cap_nodes) {
-		size_t cap = ui->cap_nodes ? 2 * ui->cap_nodes : 64;
-		struct fn_node *t = reallocarray(ui->nodes, cap, sizeof(*t));
-
-		if (!t)
+		if (!v)
 			return -ENOMEM;
-		ui->nodes = t;
-		ui->cap_nodes = cap;
+		r->v = v;
+		r->cap = cap;
 	}
-	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
-		if (hi <= lo)
-			continue;
-		if (ui->nr_ranges >= INDEX_MAX_RANGES || ui->nr_ranges - first >= UINT16_MAX)
-			break;
-		if (ui->nr_ranges == ui->cap_ranges) {
-			size_t cap = ui->cap_ranges ? 2 * ui->cap_ranges : 64;
-			struct fn_range *t = reallocarray(ui->own, cap, sizeof(*t));
-
-			if (!t)
-				return -ENOMEM;
-			ui->own = t;
-			ui->cap_ranges = cap;
-		}
-		ui->own[ui->nr_ranges++] = (struct fn_range){
-			.lo = lo, .hi = hi, .node = (uint32_t)ui->nr_nodes, .depth = depth
-		};
-	}
-	if (ui->nr_ranges == first)
-		return 0; /* no code (an abstract instance, a declaration): not a node */
-	ui->nodes[ui->nr_nodes] = (struct fn_node){
-		.die = dwarf_dieoffset(die),
-		.parent = parent,
-		.first = first,
-		.count = (uint16_t)(ui->nr_ranges - first),
-		.depth = depth,
-		.inlined = inlined,
-	};
-	*ret_node = (int32_t)ui->nr_nodes++;
+	r->v[r->nr++] = (struct dwarf_table_range){ .lo = lo, .hi = hi, .unit = unit };
 	return 0;
 }
 
-static int fn_range_cmp(const void *a, const void *b)
+/* libdwfl's view of .debug_aranges (dwfl_module_addrdie): the entries sorted by address, each
+ * run of one unit counted from its first entry up to the next run's start, the last up to and
+ * including its last entry's end. */
+static int arange_runs(Dwarf *dw, struct range_vec *r)
 {
-	const struct fn_range *x = a, *y = b;
+	Dwarf_Addr addr = 0, end = 0;
+	Dwarf_Off off, last = 0;
+	Dwarf_Aranges *ar;
+	Dwarf_Word len;
+	size_t n = 0;
 
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return x->depth < y->depth ? -1 : x->depth > y->depth;
+	if (dwarf_getaranges(dw, &ar, &n) || !n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Arange *a = dwarf_onearange(ar, i);
+
+		if (!a || dwarf_getarangeinfo(a, &addr, &len, &off))
+			return 0; /* libdwfl would fail on it too: no runs */
+		if (i == 0 || off != last) {
+			if (r->nr)
+				r->v[r->nr - 1].hi = addr;
+			if (range_push(r, addr, 0, off))
+				return -ENOMEM;
+			last = off;
+		}
+		end = addr + len;
+	}
+	r->v[r->nr - 1].hi = end < UINT64_MAX ? end + 1 : UINT64_MAX;
+	return 0;
 }
 
-/* Walk the unit's DIE tree once (iteratively, depth-capped). */
-static struct unit_index *index_build(Dwarf_Die *cudie)
+/* Every unit's own address ranges (DW_AT_low_pc/high_pc or DW_AT_ranges): for addresses no
+ * arange run covers (clang emits no .debug_aranges, and libdwfl 0.188 then finds no unit). */
+static int unit_ranges(Dwarf *dw, struct range_vec *r)
 {
-	struct unit_index *ui = calloc(1, sizeof(*ui));
-	Dwarf_Die stack[INDEX_MAX_DEPTH];
-	int32_t node_at[INDEX_MAX_DEPTH]; /* enclosing function node at each level */
-	int top = 0;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
 
-	if (!ui)
-		return NULL;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t p = 0;
+		Dwarf_Die cu;
+
+		if (!dwarf_offdie(dw, off + hsize, &cu))
+			break;
+		while ((p = dwarf_ranges(&cu, p, &base, &lo, &hi)) > 0)
+			if (hi > lo && range_push(r, lo, hi, off + hsize))
+				return -ENOMEM;
+		off = next;
+	}
+	return 0;
+}
+
+static struct dwarf_table *table_guarded(struct dwarf_lines *dl)
+{
+	struct range_vec runs = { 0 }, own = { 0 };
+	struct dwarf_table *t = NULL;
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(dl->mod, &bias);
+
+	if (!dw || arange_runs(dw, &runs) || unit_ranges(dw, &own))
+		goto cleanup;
+	t = dwarf_table__new();
+	if (t && dwarf_table__set_units(t, bias, runs.v, runs.nr, own.v, own.nr)) {
+		dwarf_table__free(t);
+		t = NULL;
+	}
+cleanup:
+	free(runs.v);
+	free(own.v);
+	return t;
+}
+
+/* --- one unit --- */
+
+/* The answer of a line row: its file (a table id) and line; no row: both 0. files memoises the
+ * ids of libdw's file strings, which repeat row after row. */
+static int row_answer(struct dwarf_table *t, struct hashmap *files, Dwarf_Line *row, uint32_t *file,
+		      uint32_t *line)
+{
+	const char *src;
+	uintptr_t v;
+	int l = 0;
+
+	*file = *line = 0;
+	if (!row)
+		return 0;
+	src = dwarf_linesrc(row, NULL, NULL);
+	if (src && hashmap__find(files, (uintptr_t)src, &v)) {
+		*file = (uint32_t)v;
+	} else if (src) {
+		*file = str_id(t, src);
+		if (!*file || hashmap__set(files, (uintptr_t)src, *file))
+			return -ENOMEM;
+	}
+	if (dwarf_lineno(row, &l) == 0 && l > 0)
+		*line = (uint32_t)l;
+	return 0;
+}
+
+static bool row_end(Dwarf_Line *row)
+{
+	bool end = false;
+
+	return row && dwarf_lineendsequence(row, &end) == 0 && end;
+}
+
+static Dwarf_Addr row_addr(Dwarf_Line *row)
+{
+	Dwarf_Addr a = 0;
+
+	if (row)
+		(void)dwarf_lineaddr(row, &a);
+	return a;
+}
+
+/* The unit's rows as breakpoints that give, at every address, what dwarf_getsrc_die gives: at a
+ * row's address the row it picks (asked when several rows share it), and after it, up to the
+ * next row, the last row before that is not an end of sequence (none past the last row). */
+static int export_lines(struct dwarf_table *t, Dwarf_Die *cu)
+{
+	struct hashmap files;
+	Dwarf_Lines *lines;
+	uint32_t file, line;
+	size_t n = 0;
+	int err = 0;
+
+	if (dwarf_getsrclines(cu, &lines, &n) || !n)
+		return 0;
+	hashmap__init(&files, hashmap_hash_int, hashmap_equal_int, NULL);
+	for (size_t s = 0, e; s < n && !err; s = e) {
+		Dwarf_Line *first = dwarf_onesrcline(lines, s), *at, *after = NULL;
+		Dwarf_Addr a = row_addr(first), next = UINT64_MAX;
+
+		for (e = s + 1; e < n && row_addr(dwarf_onesrcline(lines, e)) == a; e++)
+			;
+		if (e < n)
+			next = row_addr(dwarf_onesrcline(lines, e));
+		at = e - s == 1 && !row_end(first) ? first : dwarf_getsrc_die(cu, a);
+		err = row_answer(t, &files, at, &file, &line);
+		if (!err)
+			err = dwarf_table__add_line(t, a, file, line);
+		if (err || a == UINT64_MAX || a + 1 >= next)
+			continue;
+		if (e < n) {
+			size_t j = e;
+
+			while (j > 0 && row_end(dwarf_onesrcline(lines, j - 1)))
+				j--;
+			after = j ? dwarf_onesrcline(lines, j - 1) : NULL;
+		}
+		err = row_answer(t, &files, after, &file, &line);
+		if (!err)
+			err = dwarf_table__add_line(t, a + 1, file, line);
+	}
+	hashmap__clear(&files);
+	/* rows beyond what the table can place (4 GiB past the first): the rest has no lines */
+	return err == -EINVAL ? 0 : err;
+}
+
+struct range_buf {
+	Dwarf_Addr *lo, *hi;
+	size_t cap;
+};
+
+/* A subprogram or inlined subroutine DIE with code into t (its ranges first: one without any,
+ * an abstract instance or a declaration, is not a function there). *ret_node: its index, or
+ * parent when it has no code. */
+static int export_fn(struct dwarf_lines *dl, struct dwarf_table *t, Dwarf_Die *die, int tag,
+		     int32_t parent, uint16_t depth, struct range_buf *rb, size_t *total,
+		     int32_t *ret_node)
+{
+	struct dwarf_table_fn fn = { .parent = parent, .depth = depth };
+	Dwarf_Addr base, lo, hi;
+	const char *call_file;
+	ptrdiff_t r = 0;
+	size_t nr = 0;
+	int decl = 0;
+	int32_t node;
+
+	*ret_node = parent;
+	while ((r = dwarf_ranges(die, r, &base, &lo, &hi)) > 0) {
+		if (hi <= lo)
+			continue;
+		if (*total + nr >= INDEX_MAX_RANGES || nr >= UINT16_MAX)
+			break;
+		if (nr == rb->cap) {
+			size_t cap = rb->cap ? 2 * rb->cap : 16;
+			Dwarf_Addr *l = reallocarray(rb->lo, cap, sizeof(*l)), *h;
+
+			if (!l)
+				return -ENOMEM;
+			rb->lo = l;
+			h = reallocarray(rb->hi, cap, sizeof(*h));
+			if (!h)
+				return -ENOMEM;
+			rb->hi = h;
+			rb->cap = cap;
+		}
+		rb->lo[nr] = lo;
+		rb->hi[nr++] = hi;
+	}
+	if (!nr)
+		return 0;
+	fn.name = str_id(t, function_name(dl, die));
+	fn.decl_file = str_id(t, dwarf_decl_file(die));
+	if (dwarf_decl_line(die, &decl) == 0 && decl > 0)
+		fn.decl_line = (uint32_t)decl;
+	fn.inlined = tag == DW_TAG_inlined_subroutine;
+	if (fn.inlined) {
+		call_site(die, &call_file, &fn.call_line);
+		fn.call_file = str_id(t, call_file);
+	}
+	node = dwarf_table__add_fn(t, &fn);
+	if (node < 0)
+		return node;
+	for (size_t i = 0; i < nr; i++)
+		if (dwarf_table__add_fn_range(t, rb->lo[i], rb->hi[i]))
+			return -ENOMEM;
+	*total += nr;
+	*ret_node = node;
+	return 0;
+}
+
+/* Walk the unit's DIE tree once (iteratively, depth-capped), in DIE order: every function with
+ * code, with the function around it. */
+static int export_fns(struct dwarf_lines *dl, struct dwarf_table *t, Dwarf_Die *cudie)
+{
+	Dwarf_Die stack[INDEX_MAX_DEPTH];
+	int32_t node_at[INDEX_MAX_DEPTH]; /* enclosing function at each level */
+	struct range_buf rb = { 0 };
+	size_t total = 0;
+	int top = 0, err = 0;
+
 	if (dwarf_child(cudie, &stack[0]) != 0)
-		goto sort;
+		return 0;
 	node_at[0] = -1;
 	for (;;) {
 		Dwarf_Die *die = &stack[top];
@@ -492,9 +484,10 @@ static struct unit_index *index_build(Dwarf_Die *cudie)
 		Dwarf_Die child;
 
 		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
-			if (index_add(ui, die, node_at[top], (uint16_t)top,
-				      tag == DW_TAG_inlined_subroutine, &node))
-				goto fail;
+			err = export_fn(dl, t, die, tag, node_at[top], (uint16_t)top, &rb, &total,
+					&node);
+			if (err)
+				break;
 		}
 		if (dwarf_haschildren(die) > 0 && top + 1 < INDEX_MAX_DEPTH &&
 		    dwarf_child(die, &child) == 0) {
@@ -503,236 +496,199 @@ static struct unit_index *index_build(Dwarf_Die *cudie)
 			continue;
 		}
 		/* next sibling, else climb */
-		while (dwarf_siblingof(&stack[top], &stack[top]) != 0) {
-			if (top == 0)
-				goto sort;
-			top--;
+		while (dwarf_siblingof(&stack[top], &stack[top]) != 0)
+			if (top-- == 0)
+				goto out;
+	}
+out:
+	free(rb.lo);
+	free(rb.hi);
+	return err;
+}
+
+static int extract_guarded(struct dwarf_lines *dl, struct dwarf_table *t, uint64_t unit)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(dl->mod, &bias);
+	Dwarf_Die cu;
+	int err;
+
+	if (!dw)
+		return -EFAULT;
+	err = dwarf_table__begin_unit(t, unit);
+	if (err)
+		return err;
+	/* a unit that cannot be read goes in empty: it is not asked again */
+	if (dwarf_offdie(dw, unit, &cu)) {
+		err = export_lines(t, &cu);
+		if (!err)
+			err = export_fns(dl, t, &cu);
+		if (err) {
+			dwarf_table__abort_unit(t);
+			return err;
 		}
 	}
-sort:
-	if (ui->nr_ranges) {
-		ui->ranges = malloc(ui->nr_ranges * sizeof(*ui->ranges));
-		if (!ui->ranges)
-			goto fail;
-		memcpy(ui->ranges, ui->own, ui->nr_ranges * sizeof(*ui->ranges));
-		qsort(ui->ranges, ui->nr_ranges, sizeof(*ui->ranges), fn_range_cmp);
-	}
-	return ui;
-fail:
-	unit_index_free(ui);
-	return NULL;
+	return dwarf_table__end_unit(t);
 }
 
-static bool node_holds(const struct unit_index *ui, int32_t node, uint64_t pc)
-{
-	const struct fn_node *n = &ui->nodes[node];
+/* --- under the SIGBUS guard --- */
 
-	for (uint32_t i = 0; i < n->count; i++)
-		if (pc >= ui->own[n->first + i].lo && pc < ui->own[n->first + i].hi)
-			return true;
-	return false;
+static bool usable(const struct dwarf_lines *dl)
+{
+	return dl && dl->mod && !dl->poisoned && dl->find.source != DWARF_NONE;
 }
 
-/* Innermost function node holding pc, or -1. */
-static int32_t index_find(const struct unit_index *ui, uint64_t pc)
+struct dwarf_table *dwarf_lines__table(struct dwarf_lines *dl)
 {
-	size_t lo = 0, hi = ui->nr_ranges;
-	int32_t node;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ui->ranges[mid].lo <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return -1;
-	/* ancestors only go up: bounded by the depth even for malformed input */
-	for (node = (int32_t)ui->ranges[lo - 1].node; node >= 0; node = ui->nodes[node].parent)
-		if (node_holds(ui, node, pc))
-			return node;
-	return -1;
-}
-
-/* The unit's index, built on first use and accounted with its line table. */
-static struct unit_index *unit_index(struct dwarf_lines *dl, Dwarf_Die *cudie)
-{
-	uintptr_t off = (uintptr_t)dwarf_dieoffset(cudie), v;
-	struct unit_index *ui;
-	size_t heap0;
-	Dwarf_Lines *lines;
-	size_t nlines = 0;
-
-	if (hashmap__find(&dl->units, off, &v))
-		return (struct unit_index *)v;
-	heap0 = heap_now();
-	ui = index_build(cudie);
-	if (!ui)
-		return NULL;
-	if (hashmap__set(&dl->units, off, (uintptr_t)ui)) {
-		unit_index_free(ui);
-		return NULL;
-	}
-	/* the walk read every DIE of the unit: those file pages leave our RSS now (a lookup reads
-	 * back the few it names) */
-	if (dl->info) {
-		Dwarf_Off hdr = dwarf_dieoffset(cudie) - dwarf_cuoffset(cudie), next;
-
-		if (hdr < dl->info_size &&
-		    !dwarf_nextcu(dwarf_cu_getdwarf(cudie->cu), hdr, &next, NULL, NULL, NULL,
-				  NULL) &&
-		    next > hdr && next <= dl->info_size)
-			pageout_range(dl->info + hdr, next - hdr);
-	}
-	if (dwarf_getsrclines(cudie, &lines, &nlines))
-		nlines = 0;
-	dl->bytes +=
-		heap_since(heap0, COST_UNIT + nlines * COST_LINE_ROW + 3 * sizeof(uintptr_t) +
-					  sizeof(*ui) + ui->cap_nodes * sizeof(*ui->nodes) +
-					  (ui->cap_ranges + ui->nr_ranges) * sizeof(*ui->ranges));
-	return ui;
-}
-
-static size_t lookup_guarded(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
-			     size_t max)
-{
-	Dwarf_Die *cudie, cu_mem;
-	struct unit_index *ui;
-	const char *file = NULL;
-	uint32_t line = 0;
-	Dwarf_Addr bias;
-	Dwarf_Line *row;
-	size_t n = 0;
-	int32_t node;
-	Dwarf *dw;
-
-	cudie = unit_of(dl, vaddr, &cu_mem, &bias);
-	if (!cudie)
-		return 0;
-	dw = dwfl_module_getdwarf(dl->mod, &bias);
-	ui = unit_index(dl, cudie);
-	if (!dw || !ui)
-		return 0;
-	row = dwarf_getsrc_die(cudie, vaddr - bias);
-	if (row) {
-		int l = 0;
-
-		file = intern(dl, dwarf_linesrc(row, NULL, NULL));
-		if (dwarf_lineno(row, &l) == 0 && l > 0)
-			line = (uint32_t)l;
-	}
-	/* innermost inlined callee first, out to the physical function; each caller's position is
-	 * the call site of the callee below it */
-	for (node = index_find(ui, vaddr - bias); node >= 0; node = ui->nodes[node].parent) {
-		const struct fn_node *fn = &ui->nodes[node];
-		struct dwarf_frame *fr;
-		Dwarf_Die die;
-		int decl = 0;
-
-		if (!dwarf_offdie(dw, fn->die, &die))
-			break;
-		/* too deep: drop the innermost callee, the physical function must stay last */
-		if (n == max)
-			memmove(frames, frames + 1, --n * sizeof(*frames));
-		fr = &frames[n++];
-		*fr = (struct dwarf_frame){
-			.name = function_name(dl, &die),
-			.file = file,
-			.line = line,
-			.decl_file = intern(dl, dwarf_decl_file(&die)),
-			.inlined = fn->inlined,
-		};
-		if (dwarf_decl_line(&die, &decl) == 0 && decl > 0)
-			fr->decl_line = (uint32_t)decl;
-		if (!fr->decl_file) /* e.g. a lambda's operator(): the file its code is in */
-			fr->decl_file = file;
-		if (!fn->inlined)
-			break;
-		call_site(&die, &file, &line);
-		file = intern(dl, file);
-	}
-	/* a unit with lines but no function DIE (assembly): the address's line alone */
-	if (!n && (file || line)) {
-		frames[0] = (struct dwarf_frame){ .file = file, .line = line };
-		n = 1;
-	}
-	if (n && frames[n - 1].inlined)
-		frames[n - 1].inlined = false; /* the chain ended without its subprogram */
-	return n;
-}
-
-size_t dwarf_lines__lookup(struct dwarf_lines *dl, uint64_t vaddr, struct dwarf_frame *frames,
-			   size_t max)
-{
+	struct dwarf_table *volatile t = NULL;
 	sigjmp_buf env;
-	size_t n;
 
-	if (!dl || !dl->mod || dl->poisoned || dl->find.source == DWARF_NONE || !max)
-		return 0;
+	if (!usable(dl))
+		return NULL;
 	if (sigsetjmp(env, 1)) {
 		dl->poisoned = true;
-		return 0;
+		dwarf_table__free(t);
+		return NULL;
 	}
 	fault_guard__enter(&env);
-	n = lookup_guarded(dl, vaddr, frames, max);
+	t = table_guarded(dl);
 	fault_guard__leave();
-	return n;
+	return t;
 }
 
-const char *dwarf_lines__symbol(struct dwarf_lines *dl, uint64_t vaddr)
+int dwarf_lines__extract(struct dwarf_lines *dl, struct dwarf_table *t, uint64_t unit)
 {
-	const char *volatile name = NULL;
+	sigjmp_buf env;
+	int err;
+
+	if (!usable(dl) || !t)
+		return -EFAULT;
+	if (sigsetjmp(env, 1)) {
+		dl->poisoned = true;
+		dwarf_table__abort_unit(t);
+		return -EFAULT;
+	}
+	fault_guard__enter(&env);
+	err = extract_guarded(dl, t, unit);
+	fault_guard__leave();
+	return err;
+}
+
+static int extract_all_guarded(struct dwarf_lines *dl, struct dwarf_table *t, size_t max_bytes,
+			       size_t max_heap)
+{
+	Dwarf_Off off = 0, next;
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(dl->mod, &bias);
+	size_t hsize;
+	int added = 0, err;
+
+	while (dw && dwarf_table__mem_bytes(t) < max_bytes &&
+	       dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (!dwarf_table__has_unit(t, off + hsize)) {
+			/* libdw keeps every unit's line table until the end: past max_heap, the
+			 * caller starts it over and goes on */
+			if (max_heap && added && heap_now() > dl->heap_opened + max_heap)
+				return -EAGAIN; /* (never before one unit: always progress) */
+			err = extract_guarded(dl, t, off + hsize);
+			if (err && err != -EEXIST)
+				return err;
+			added += !err;
+		}
+		off = next;
+	}
+	return added;
+}
+
+int dwarf_lines__extract_all(struct dwarf_lines *dl, struct dwarf_table *t, size_t max_bytes,
+			     size_t max_heap)
+{
+	sigjmp_buf env;
+	int ret;
+
+	if (!usable(dl) || !t)
+		return -EFAULT;
+	if (sigsetjmp(env, 1)) {
+		dl->poisoned = true;
+		dwarf_table__abort_unit(t);
+		return -EFAULT;
+	}
+	fault_guard__enter(&env);
+	ret = extract_all_guarded(dl, t, max_bytes, max_heap);
+	fault_guard__leave();
+	return ret;
+}
+
+/* libdwfl's function symbols (addresses are the file's: the module sits at 0). */
+static struct elf_syms *symbols_guarded(struct dwarf_lines *dl)
+{
+	struct elf_syms_input *in = NULL;
+	int n = dwfl_module_getsymtab(dl->mod);
+	struct elf_syms *es = NULL;
+	size_t nr = 0;
+
+	if (n <= 1)
+		return NULL;
+	in = calloc((size_t)n, sizeof(*in));
+	if (!in)
+		return NULL;
+	for (int i = 1; i < n; i++) {
+		GElf_Addr addr;
+		GElf_Word shndx;
+		Dwarf_Addr bias;
+		GElf_Sym sym;
+		Elf *elf;
+		const char *name =
+			dwfl_module_getsym_info(dl->mod, i, &sym, &addr, &shndx, &elf, &bias);
+		unsigned char type = GELF_ST_TYPE(sym.st_info);
+
+		if (!name || !*name || (type != STT_FUNC && type != STT_GNU_IFUNC) ||
+		    shndx == SHN_UNDEF || !addr)
+			continue;
+		in[nr++] = (struct elf_syms_input){
+			.addr = addr,
+			.size = sym.st_size,
+			.name = name,
+			.bind = GELF_ST_BIND(sym.st_info),
+		};
+	}
+	if (nr)
+		es = elf_syms__from_list(in, nr);
+	free(in);
+	return es;
+}
+
+struct elf_syms *dwarf_lines__symbols(struct dwarf_lines *dl)
+{
+	struct elf_syms *volatile es = NULL;
 	sigjmp_buf env;
 
-	/* only where the symbol table flamed read is not the one libdwfl has: MiniDebugInfo, and
+	/* only where the symbol table flamed reads is not the one libdwfl has: MiniDebugInfo, and
 	 * a debug file found by .gnu_debuglink or debuginfod (its .symtab names what the stripped
-	 * file cannot: _start, static functions). Elsewhere the ELF symbols were read already, and
-	 * libdwfl's nearest-symbol answer for a stripped file would name the wrong function. */
+	 * file cannot: _start, static functions) */
 	if (!dl || !dl->mod || dl->poisoned ||
 	    !(dl->minidebuginfo || dl->find.source == DWARF_DEBUGLINK ||
 	      dl->find.source == DWARF_DEBUGINFOD))
 		return NULL;
 	if (sigsetjmp(env, 1)) {
 		dl->poisoned = true;
+		elf_syms__free(es);
 		return NULL;
 	}
 	fault_guard__enter(&env);
-	name = intern(dl, dwfl_module_addrname(dl->mod, vaddr));
+	es = symbols_guarded(dl);
 	fault_guard__leave();
-	return name;
-}
-
-static void pageout(Elf *elf)
-{
-	size_t size = 0;
-	char *base = elf ? elf_rawfile(elf, &size) : NULL;
-
-	pageout_range(base, size);
-}
-
-void dwarf_lines__release_pages(struct dwarf_lines *dl)
-{
-	Dwarf_Addr bias;
-	Dwarf *dw, *alt;
-	Elf *main_elf;
-
-	if (!dl || !dl->mod || dl->poisoned)
-		return;
-	main_elf = dwfl_module_getelf(dl->mod, &bias);
-	pageout(main_elf);
-	dw = dl->find.source != DWARF_NONE ? dwfl_module_getdwarf(dl->mod, &bias) : NULL;
-	if (dw && dwarf_getelf(dw) != main_elf)
-		pageout(dwarf_getelf(dw));
-	alt = dw && dl->find.alt_given ? dwarf_getalt(dw) : NULL; /* set: no lookup */
-	if (alt)
-		pageout(dwarf_getelf(alt));
+	return es;
 }
 
 bool dwarf_lines__too_big(const struct dwarf_lines *dl)
 {
 	return dl && dl->find.too_big;
+}
+
+bool dwarf_lines__faulted(const struct dwarf_lines *dl)
+{
+	return dl && dl->poisoned;
 }
 
 enum dwarf_source dwarf_lines__source(const struct dwarf_lines *dl)
@@ -749,16 +705,10 @@ void dwarf_lines__free(struct dwarf_lines *dl)
 {
 	if (!dl)
 		return;
-	if (!dl->poisoned) /* else libdw's state is unknown (locks held?): leaked */
+	if (!dl->poisoned) { /* else libdw's state is unknown (locks held?): leaked */
+		dwarf_names__free(dl->names);
 		dwfl_end(dl->dwfl);
-	hashmap__for_each (&dl->strings, e)
-		free((void *)e->value);
-	hashmap__clear(&dl->strings);
-	dwarf_names__free(dl->names);
-	hashmap__for_each (&dl->units, e)
-		unit_index_free((struct unit_index *)e->value);
-	hashmap__clear(&dl->units);
-	free(dl->ranges);
+	}
 	debug_find__fini(&dl->find);
 	free(dl);
 }

@@ -8,23 +8,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "elf/elf_file.h"
 #include "symbolize/elf_syms.h"
 
 #define LOOKUP_MAX_BACK 8 /* nested symbols: how far back lookup looks for an enclosing one */
+/* Packed names are zstd-compressed in blocks of about this many bytes (C++ binaries: megabytes
+ * of mangled names, 5-6x smaller packed); a lookup unpacks one block (microseconds). */
+#define NAME_BLOCK  (8u << 10)
+#define NAMES_LEVEL 3
 
 struct elf_sym {
 	uint64_t addr;
-	uint64_t end; /* exclusive */
+	uint32_t size; /* [addr, addr + size) */
 	uint32_t name_off;
+};
+
+struct name_block {
+	uint32_t raw;	 /* offset of its first name in the names */
+	uint32_t packed; /* offset of its frame in packed */
 };
 
 struct elf_syms {
 	struct elf_sym *syms; /* sorted by addr, one per address */
 	size_t nr;
-	char *arena; /* NUL-terminated names */
+	char *arena; /* NUL-terminated names, or NULL when packed */
 	size_t arena_len;
+	char *packed;		   /* the names in zstd frames, one per block */
+	struct name_block *blocks; /* nr_blocks + 1: the last is the end */
+	size_t nr_blocks, packed_len;
+	char *unpacked; /* the block unpacked last (cur_block), NAME_BLOCK or the longest */
+	size_t unpacked_cap;
+	size_t cur_block;    /* SIZE_MAX: none */
 	struct elf_file *ef; /* segments and build-id */
 };
 
@@ -161,6 +177,122 @@ static int cand_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+int elf_syms__pack(struct elf_syms *es)
+{
+	size_t nr = 0, cap, bound = 0, raw = 0;
+	ZSTD_CCtx *cctx = NULL;
+	int err = -ENOMEM;
+
+	if (!es || !es->arena || es->arena_len <= 2 * NAME_BLOCK)
+		return 0;
+	cap = es->arena_len / NAME_BLOCK + 2;
+	es->blocks = calloc(cap + 1, sizeof(*es->blocks));
+	if (!es->blocks)
+		goto cleanup;
+	/* the cuts: a block ends at the last name that fits (a longer name is a block alone) */
+	while (raw < es->arena_len) {
+		size_t end = raw;
+
+		while (end < es->arena_len) {
+			size_t next = end + strlen(es->arena + end) + 1;
+
+			if (next - raw > NAME_BLOCK && end > raw)
+				break;
+			end = next;
+		}
+		if (nr == cap) {
+			struct name_block *b = reallocarray(es->blocks, 2 * cap + 1, sizeof(*b));
+
+			if (!b)
+				goto cleanup;
+			es->blocks = b;
+			cap *= 2;
+		}
+		es->blocks[nr++].raw = (uint32_t)raw;
+		bound += ZSTD_compressBound(end - raw);
+		if (end - raw > es->unpacked_cap)
+			es->unpacked_cap = end - raw;
+		raw = end;
+	}
+	es->packed = malloc(bound);
+	cctx = ZSTD_createCCtx();
+	if (!es->packed || !cctx)
+		goto cleanup;
+	for (size_t i = 0; i < nr; i++) {
+		size_t to = i + 1 < nr ? es->blocks[i + 1].raw : es->arena_len;
+		size_t n = ZSTD_compressCCtx(cctx, es->packed + es->packed_len,
+					     bound - es->packed_len, es->arena + es->blocks[i].raw,
+					     to - es->blocks[i].raw, NAMES_LEVEL);
+
+		if (ZSTD_isError(n))
+			goto cleanup;
+		es->blocks[i].packed = (uint32_t)es->packed_len;
+		es->packed_len += n;
+	}
+	es->blocks[nr] = (struct name_block){ .raw = (uint32_t)es->arena_len,
+					      .packed = (uint32_t)es->packed_len };
+	es->nr_blocks = nr;
+	{
+		char *p = realloc(es->packed, es->packed_len ? es->packed_len : 1);
+
+		if (p)
+			es->packed = p;
+	}
+	free(es->arena);
+	es->arena = NULL;
+	es->cur_block = SIZE_MAX;
+	err = 0;
+cleanup:
+	ZSTD_freeCCtx(cctx);
+	if (err) { /* keep the names unpacked */
+		free(es->blocks);
+		free(es->packed);
+		es->blocks = NULL;
+		es->packed = NULL;
+		es->nr_blocks = es->packed_len = es->unpacked_cap = 0;
+	}
+	return err == -ENOMEM && es->arena ? 0 : err;
+}
+
+/* The name at off, from the arena or its block unpacked (NULL if that fails). */
+static const char *name_at(struct elf_syms *es, uint32_t off)
+{
+	static __thread ZSTD_DCtx *dctx;
+	size_t lo = 0, hi, n;
+
+	if (es->arena)
+		return es->arena + off;
+	hi = es->nr_blocks;
+	while (lo + 1 < hi) { /* the last block starting at or before off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (es->blocks[mid].raw <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (es->cur_block != lo) {
+		if (!es->unpacked) {
+			es->unpacked = malloc(es->unpacked_cap);
+			if (!es->unpacked)
+				return NULL;
+		}
+		if (!dctx)
+			dctx = ZSTD_createDCtx();
+		if (!dctx)
+			return NULL;
+		n = ZSTD_decompressDCtx(dctx, es->unpacked, es->unpacked_cap,
+					es->packed + es->blocks[lo].packed,
+					es->blocks[lo + 1].packed - es->blocks[lo].packed);
+		if (ZSTD_isError(n) || n != es->blocks[lo + 1].raw - es->blocks[lo].raw) {
+			es->cur_block = SIZE_MAX;
+			return NULL;
+		}
+		es->cur_block = lo;
+	}
+	return es->unpacked + (off - es->blocks[lo].raw);
+}
+
 /* Sort, keep the best-ranked name per address, compute ends and copy names into the arena. */
 static int build_table(struct elf_syms *es, struct cand_vec *c)
 {
@@ -209,7 +341,7 @@ static int build_table(struct elf_syms *es, struct cand_vec *c)
 
 		es->syms[i] = (struct elf_sym){
 			.addr = s->addr,
-			.end = end,
+			.size = end - s->addr > UINT32_MAX ? UINT32_MAX : (uint32_t)(end - s->addr),
 			.name_off = (uint32_t)es->arena_len,
 		};
 		memcpy(es->arena + es->arena_len, s->name, len);
@@ -296,6 +428,37 @@ struct elf_syms *elf_syms__open_mem(const void *buf, size_t len)
 	return elf_with_mem(buf, len, from_elf, NULL);
 }
 
+struct elf_syms *elf_syms__from_list(const struct elf_syms_input *in, size_t nr)
+{
+	struct elf_syms *es = calloc(1, sizeof(*es));
+	struct cand_vec c = {};
+	int err = 0;
+
+	if (!es)
+		return NULL;
+	for (size_t i = 0; i < nr && !err; i++) {
+		if (!in[i].name || !*in[i].name || !in[i].addr)
+			continue;
+		err = cand_push(&c, &(struct sym_cand){
+					    .addr = in[i].addr,
+					    .size = in[i].size,
+					    .sec_end = UINT64_MAX,
+					    .name = in[i].name,
+					    .rank = bind_rank(in[i].bind),
+					    .seq = (uint32_t)c.nr,
+				    });
+	}
+	if (!err)
+		err = build_table(es, &c);
+	free(c.v);
+	if (err) {
+		elf_syms__free(es);
+		errno = -err;
+		return NULL;
+	}
+	return es;
+}
+
 struct elf_syms *elf_syms__open_path(const char *path)
 {
 	struct elf_syms *es;
@@ -326,7 +489,7 @@ int elf_syms__load_bias(const struct elf_syms *es, uint64_t start, uint64_t end,
 	return es ? elf_file__load_bias(es->ef, start, end, pgoff, exec, ret_bias) : -EINVAL;
 }
 
-const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset)
+const char *elf_syms__lookup(struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset)
 {
 	size_t lo = 0, hi;
 
@@ -345,10 +508,10 @@ const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t
 	for (size_t i = lo, steps = 0; i > 0 && steps < LOOKUP_MAX_BACK; i--, steps++) {
 		const struct elf_sym *s = &es->syms[i - 1];
 
-		if (vaddr < s->end) {
+		if (vaddr - s->addr < s->size) {
 			if (ret_offset)
 				*ret_offset = vaddr - s->addr;
-			return es->arena + s->name_off;
+			return name_at(es, s->name_off);
 		}
 	}
 	return NULL;
@@ -368,7 +531,8 @@ size_t elf_syms__mem_bytes(const struct elf_syms *es)
 {
 	if (!es)
 		return 0;
-	return sizeof(*es) + es->nr * sizeof(*es->syms) + es->arena_len +
+	return sizeof(*es) + es->nr * sizeof(*es->syms) + (es->arena ? es->arena_len : 0) +
+	       es->packed_len + (es->nr_blocks + 1) * sizeof(*es->blocks) + es->unpacked_cap +
 	       elf_file__mem_bytes(es->ef);
 }
 
@@ -378,6 +542,9 @@ void elf_syms__free(struct elf_syms *es)
 		return;
 	free(es->syms);
 	free(es->arena);
+	free(es->packed);
+	free(es->blocks);
+	free(es->unpacked);
 	elf_file__free(es->ef);
 	free(es);
 }

@@ -19,6 +19,17 @@ struct elf_syms *elf_syms__open_fd(int fd);
 /* Same from memory (used by the fuzzer and tests); the buffer may be freed afterwards. */
 struct elf_syms *elf_syms__open_mem(const void *buf, size_t len);
 
+/* A function symbol from elsewhere (libdwfl's symbol table): what elf_syms keeps of one. */
+struct elf_syms_input {
+	uint64_t addr, size;
+	const char *name;
+	unsigned char bind; /* STB_*: among aliases GLOBAL wins over WEAK over LOCAL */
+};
+
+/* A table of in[0, nr) (names copied), deduplicated and bounded as a file's would be; without
+ * segments or build-id. NULL with errno (ENOMEM). */
+struct elf_syms *elf_syms__from_list(const struct elf_syms_input *in, size_t nr);
+
 /* Convenience: open(path) + elf_syms__open_fd. */
 struct elf_syms *elf_syms__open_path(const char *path);
 
@@ -34,10 +45,16 @@ int elf_syms__offset_to_vaddr(const struct elf_syms *es, uint64_t offset, uint64
 int elf_syms__load_bias(const struct elf_syms *es, uint64_t start, uint64_t end, uint64_t pgoff,
 			bool exec, uint64_t *ret_bias);
 
+/* Keep the names zstd-compressed in blocks (when there are more than 16 KiB of them): a table
+ * kept for long takes a fifth of the memory, and a lookup then unpacks one block. 0, or -ENOMEM
+ * (the names stay as they were). NULL-safe. */
+int elf_syms__pack(struct elf_syms *es);
+
 /* Function symbol containing vaddr: [st_value, st_value + st_size), or for size-0 symbols up to the
- * next symbol. Returns the name (borrowed, valid until elf_syms__free) or NULL. *ret_offset (may be
- * NULL) gets vaddr - st_value. */
-const char *elf_syms__lookup(const struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset);
+ * next symbol. Returns the name (borrowed until the next lookup in es or elf_syms__free: a packed
+ * table unpacks a block per lookup) or NULL. *ret_offset (may
+ * be NULL) gets vaddr - st_value. */
+const char *elf_syms__lookup(struct elf_syms *es, uint64_t vaddr, uint64_t *ret_offset);
 
 /* Lower-case hex of the GNU build-id note, or NULL when there is none. Borrowed. */
 const char *elf_syms__build_id(const struct elf_syms *es);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* DWARF frames over real fixtures (tests/data/dwarf_fixture.c, -O2 -g): the always-inline helper
- * mix() is an inline frame of outer() at its marked line, whether the DWARF is the binary's own,
- * in a debug file found by build-id, by .gnu_debuglink (CRC checked) or handed in (debuginfod);
- * malformed input gives no frames; the symbolizer caches frames per address and counts the bytes.
- * Also the .gnu_debuglink / .gnu_debugaltlink parsers. */
+/* DWARF frames over real fixtures (tests/data/dwarf_fixture.c, -O2 -g), read into compact tables:
+ * the always-inline helper mix() is an inline frame of outer() at its marked line, whether the
+ * DWARF is the binary's own, in a debug file found by build-id, by .gnu_debuglink (CRC checked)
+ * or handed in (debuginfod); malformed input gives no frames; the symbolizer keeps each address's
+ * answer and counts the bytes. Also the .gnu_debuglink / .gnu_debugaltlink parsers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +25,7 @@
 #include "proc/proc_table.h"
 #include "symbolize/debuglink.h"
 #include "symbolize/dwarf_lines.h"
+#include "symbolize/dwarf_table.h"
 #include "symbolize/elf_syms.h"
 #include "symbolize/fault_guard.h"
 #include "symbolize/symbolizer.h"
@@ -92,10 +93,22 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* dl's DWARF, every unit read into a table. */
+static struct dwarf_table *table_of(struct dwarf_lines *dl)
+{
+	struct dwarf_table *t = dwarf_lines__table(dl);
+
+	assert_non_null(t);
+	assert_true(dwarf_lines__extract_all(dl, t, SIZE_MAX, 0) > 0);
+	assert_int_equal(dwarf_table__nr_extracted(t), dwarf_table__nr_units(t));
+	return t;
+}
+
 /* Scan outer: some address must be mix inlined into outer at the MIX-LINE, every address
  * resolves to outer as the physical function. */
 static void check_frames(struct dwarf_lines *dl)
 {
+	struct dwarf_table *t = table_of(dl);
 	uint32_t mix_line = source_line("/* MIX-LINE */"),
 		 outer_decl = source_line("unsigned outer(");
 	struct dwarf_frame fr[8];
@@ -104,7 +117,7 @@ static void check_frames(struct dwarf_lines *dl)
 
 	outer_range(&start, &end);
 	for (uint64_t a = start; a < end; a++) {
-		size_t n = dwarf_lines__lookup(dl, a, fr, 8);
+		size_t n = dwarf_table__lookup(t, a, fr, 8);
 
 		assert_true(n >= 1);
 		assert_string_equal(fr[n - 1].name, "outer");
@@ -122,6 +135,7 @@ static void check_frames(struct dwarf_lines *dl)
 		}
 	}
 	assert_true(inlined > 0);
+	dwarf_table__free(t);
 }
 
 static void embedded(void **state)
@@ -145,25 +159,29 @@ static void minidebuginfo(void **state)
 {
 	int fd = open_data("dwarf_fixture_mini");
 	struct dwarf_lines *dl = dwarf_lines__open(fd, NULL);
-	struct dwarf_frame fr[8];
-	uint64_t start, end;
+	struct elf_syms *es;
+	uint64_t start, end, off;
 
 	(void)state;
 	close(fd);
 	assert_non_null(dl);
 	assert_int_equal(dwarf_lines__source(dl), DWARF_NONE);
+	assert_null(dwarf_lines__table(dl)); /* no lines to give */
+	es = dwarf_lines__symbols(dl);
+	assert_non_null(es);
 	outer_range(&start, &end);
 	for (uint64_t a = start; a < end; a += 7) {
-		assert_string_equal(dwarf_lines__symbol(dl, a), "outer");
-		assert_int_equal(dwarf_lines__lookup(dl, a, fr, 8), 0);
+		assert_string_equal(elf_syms__lookup(es, a, &off), "outer");
+		assert_int_equal(off, a - start);
 	}
+	elf_syms__free(es);
 	dwarf_lines__free(dl);
 
-	/* the same stripped file without .gnu_debugdata: no name from libdwfl's guess */
+	/* the same stripped file without .gnu_debugdata: no symbols from libdwfl */
 	fd = open_data("dwarf_fixture_linked");
 	dl = dwarf_lines__open(fd, &(struct dwarf_search){ .tgid = (uint32_t)getpid() });
 	close(fd);
-	assert_null(dl ? dwarf_lines__symbol(dl, start) : NULL);
+	assert_null(dwarf_lines__symbols(dl));
 	dwarf_lines__free(dl);
 }
 
@@ -265,7 +283,6 @@ static void by_build_id_and_given(void **state)
 /* Garbage, a truncated ELF and no file: no frames, no crash. */
 static void malformed(void **state)
 {
-	struct dwarf_frame fr[4];
 	struct dwarf_lines *dl;
 	char buf[8192];
 	int fd, in;
@@ -274,8 +291,9 @@ static void malformed(void **state)
 	(void)state;
 	dl = dwarf_lines__open(-1, NULL);
 	assert_non_null(dl);
-	assert_int_equal(dwarf_lines__lookup(dl, 0x1150, fr, 4), 0);
-	assert_null(dwarf_lines__symbol(dl, 0x1150));
+	assert_null(dwarf_lines__table(dl));
+	assert_null(dwarf_lines__symbols(dl));
+	assert_int_equal(dwarf_lines__extract(dl, NULL, 0), -EFAULT);
 	dwarf_lines__free(dl);
 	dwarf_lines__free(NULL);
 
@@ -291,7 +309,7 @@ static void malformed(void **state)
 		assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
 		dl = dwarf_lines__open(fd, NULL);
 		assert_non_null(dl);
-		assert_int_equal(dwarf_lines__lookup(dl, 0x1150, fr, 4), 0);
+		assert_null(dwarf_lines__table(dl));
 		dwarf_lines__free(dl);
 		close(fd);
 	}
@@ -303,21 +321,24 @@ static void malformed(void **state)
  * object then refused every lookup, 1 when not, 2 when the setup failed. */
 static int truncated_child(const char *path)
 {
-	uint64_t before = fault_guard__caught(), start, end;
-	struct dwarf_frame fr[8];
+	uint64_t before = fault_guard__caught();
+	struct dwarf_table *t;
 	struct dwarf_lines *dl;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
 		return 2;
 	dl = dwarf_lines__open(fd, NULL);
-	if (dwarf_lines__source(dl) != DWARF_EMBEDDED || ftruncate(fd, 4096))
+	if (dwarf_lines__source(dl) != DWARF_EMBEDDED)
 		return 2;
-	outer_range(&start, &end);
-	for (uint64_t a = start; a < end; a++)
-		(void)dwarf_lines__lookup(dl, a, fr, 8);
-	if (fault_guard__caught() <= before || dwarf_lines__lookup(dl, start, fr, 8) != 0)
+	t = dwarf_lines__table(dl);
+	if (!t || ftruncate(fd, 4096))
+		return 2;
+	if (dwarf_lines__extract_all(dl, t, SIZE_MAX, 0) != -EFAULT ||
+	    fault_guard__caught() <= before || !dwarf_lines__faulted(dl) ||
+	    dwarf_lines__extract(dl, t, 0) != -EFAULT)
 		return 1;
+	dwarf_table__free(t);
 	dwarf_lines__free(dl);
 	return 0;
 }
@@ -400,8 +421,9 @@ static void crc_of_file(void **state)
 	assert_true(debuglink__crc32_fd(-1, &crc) < 0);
 }
 
-/* The symbolizer: frames per address with the ELF name last, each address resolved once, the
- * DWARF's bytes in the cache budget. */
+/* The symbolizer: frames per address with the ELF name last, each address resolved once (the
+ * second round from the name cache, the tables not read again), the DWARF's bytes in the tables'
+ * budget. */
 static void symbolizer_frames(void **state)
 {
 	char path[PATH_MAX];
@@ -437,13 +459,12 @@ static void symbolizer_frames(void **state)
 	assert_int_equal(st.frame_hits, end - start); /* the second round, from the cache */
 	assert_int_equal(st.dwarf_found, 1);
 	assert_true(st.dwarf_bytes > 0 && st.dwarf_bytes <= st.cache_bytes);
-	/* over half the budget, but mostly what opening took (the lookups added little): starting
-	 * over would take as much again, so it is kept */
+	assert_int_equal(st.dwarf_reads, 1);
+	assert_int_equal(st.elf_parsed, 1);
 	symbolizer__set_cache_budget(s, st.cache_bytes);
 	assert_int_equal(symbolizer__frames(s, 0, &m, &f, BIAS + start, &res, &fr, &n), 0);
 	assert_string_equal(fr[n - 1].name, "outer");
 	st = symbolizer__stats(s);
-	assert_int_equal(st.dwarf_restarted, 0);
 	assert_int_equal(st.evicted, 0);
 	symbolizer__set_cache_budget(s, 0);
 	st = symbolizer__stats(s);

@@ -20,6 +20,7 @@
 
 #include "symbolize/demangle.h"
 #include "symbolize/dwarf_lines.h"
+#include "symbolize/dwarf_table.h"
 
 #define DATA_DIR FLAMED_TEST_DATA_DIR
 #define MAX_SYMS 256
@@ -89,6 +90,16 @@ static struct dwarf_lines *open_lines(const char *name)
 	return dl;
 }
 
+/* dl's units, all read into a compact table (what the symbolizer looks frames up in). */
+static struct dwarf_table *table_of(struct dwarf_lines *dl)
+{
+	struct dwarf_table *t = dwarf_lines__table(dl);
+
+	assert_non_null(t);
+	assert_true(dwarf_lines__extract_all(dl, t, SIZE_MAX, 0) > 0);
+	return t;
+}
+
 static void inline_names(void **state)
 {
 	/* the oracle names of the functions relax inlines, by a part of their name */
@@ -99,6 +110,7 @@ static void inline_names(void **state)
 	const char *relax = "geo::Grid<int>::relax(int)";
 	struct syms bin, oracle;
 	struct dwarf_frame fr[16];
+	struct dwarf_table *t;
 	struct dwarf_lines *dl;
 	uint64_t start = 0, end = 0;
 
@@ -112,8 +124,9 @@ static void inline_names(void **state)
 		}
 	assert_true(end > start);
 	dl = open_lines("dwarf_cpp_fixture");
+	t = table_of(dl);
 	for (uint64_t a = start; a < end; a++) {
-		size_t n = dwarf_lines__lookup(dl, a, fr, 16);
+		size_t n = dwarf_table__lookup(t, a, fr, 16);
 
 		assert_true(n >= 1);
 		/* the physical function: its linkage name, demangled later by the builder */
@@ -147,6 +160,7 @@ static void inline_names(void **state)
 	for (size_t h = 0; h < sizeof(helpers) / sizeof(helpers[0]); h++)
 		if (!seen[h])
 			fail_msg("no inline frame of %s", helpers[h]);
+	dwarf_table__free(t);
 	dwarf_lines__free(dl);
 	free_syms(&bin);
 	free_syms(&oracle);
@@ -157,17 +171,19 @@ static void c_names_plain(void **state)
 {
 	struct syms bin;
 	struct dwarf_frame fr[8];
+	struct dwarf_table *t;
 	struct dwarf_lines *dl;
 	bool inlined = false;
 
 	(void)state;
 	read_nm("dwarf_fixture.nm", true, &bin);
 	dl = open_lines("dwarf_fixture");
+	t = table_of(dl);
 	for (size_t i = 0; i < bin.n; i++) {
 		if (strcmp(bin.name[i], "outer"))
 			continue;
 		for (uint64_t a = bin.addr[i]; a < bin.addr[i] + bin.size[i]; a++) {
-			size_t n = dwarf_lines__lookup(dl, a, fr, 8);
+			size_t n = dwarf_table__lookup(t, a, fr, 8);
 
 			if (n == 2) {
 				assert_string_equal(fr[0].name, "mix");
@@ -176,6 +192,7 @@ static void c_names_plain(void **state)
 		}
 	}
 	assert_true(inlined);
+	dwarf_table__free(t);
 	dwarf_lines__free(dl);
 	free_syms(&bin);
 }

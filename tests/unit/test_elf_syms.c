@@ -739,6 +739,59 @@ static void self_and_libc(void **state)
 		cmocka_unit_test_prestate(fn, "libelf_fixture.so"), \
 		cmocka_unit_test_prestate(fn, "elf_fixture_stripped")
 
+/* A table big enough to pack its names: every symbol still answers its own name, in any order
+ * (the unpacked block changes), a name longer than a block included; the memory is a fraction of
+ * the names'. */
+static void packed_names(void **state)
+{
+	enum { N = 20000 };
+	struct elf_syms_input *in = calloc(N, sizeof(*in));
+	char(*names)[48] = calloc(N, sizeof(*names)), *longname = malloc(20001), want[64];
+	struct elf_syms *es;
+	size_t raw = 0;
+
+	(void)state;
+	assert_true(in && names && longname);
+	memset(longname, 'x', 20000);
+	longname[20000] = '\0';
+	for (size_t i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "_ZN4geom%zu5relaxEv", i * 7919 % 100003);
+		in[i] = (struct elf_syms_input){ .addr = 0x1000 + 16 * i,
+						 .size = 16,
+						 .name = i == N / 2 ? longname : names[i],
+						 .bind = STB_GLOBAL };
+		raw += strlen(in[i].name) + 1;
+	}
+	es = elf_syms__from_list(in, N);
+	assert_non_null(es);
+	assert_int_equal(elf_syms__count(es), N);
+	assert_true(elf_syms__mem_bytes(es) > raw);
+	assert_string_equal(elf_syms__lookup(es, 0x1000 + 5, NULL), names[0]); /* not packed yet */
+	assert_int_equal(elf_syms__pack(es), 0);
+	assert_int_equal(elf_syms__pack(es), 0); /* once is enough */
+	assert_int_equal(elf_syms__pack(NULL), 0);
+	assert_true(elf_syms__mem_bytes(es) < N * 16 + raw / 2);
+	for (size_t k = 0; k < 3 * N; k++) {
+		size_t i = k < N ? k : (k * 2654435761u) % N; /* in order, then all over */
+		uint64_t off;
+		const char *name = elf_syms__lookup(es, 0x1000 + 16 * i + 5, &off);
+
+		assert_non_null(name);
+		assert_int_equal(off, 5);
+		if (i == N / 2) {
+			assert_int_equal(strlen(name), 20000);
+			continue;
+		}
+		snprintf(want, sizeof(want), "%s", names[i]);
+		assert_string_equal(name, want);
+	}
+	assert_null(elf_syms__lookup(es, 0x1000 + 16 * N, NULL));
+	elf_syms__free(es);
+	free(in);
+	free(names);
+	free(longname);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +806,7 @@ int main(void)
 		cmocka_unit_test(null_safe),
 		cmocka_unit_test(dlopen_roundtrip),
 		cmocka_unit_test(self_and_libc),
+		cmocka_unit_test(packed_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The symbolizer over real ELF fixtures (tests/data): a stripped binary names only its exported
  * functions, and with its separate debug file installed under .build-id/ (as Debian's -dbgsym
- * packages do) it names static functions too. */
+ * packages do) it names static functions too. A name is paid for once: a second build over the
+ * same addresses reads no file, even after the tables were evicted; the tables' budget evicts
+ * least recently used files (read again when a new address needs them), the name cache's its
+ * oldest answers; a file rewritten in place is read again, its old names never answered. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +18,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+
+#include "test_files.h"
 
 #include "proc/proc_table.h"
 #include "symbolize/elf_syms.h"
@@ -176,7 +181,8 @@ static void no_file_no_symbol(void **state)
 }
 
 /* A budget smaller than two files' tables: the least recently used is evicted, counted, and
- * parsed again (with the same names) when it is needed again. */
+ * parsed again (with the same names) when it is needed again (no name cache here: every lookup
+ * goes to the tables). */
 static void cache_budget_evicts(void **state)
 {
 	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
@@ -189,6 +195,7 @@ static void cache_budget_evicts(void **state)
 	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
 	s = symbolizer__new(NULL);
 	assert_non_null(s);
+	symbolizer__set_names_budget(s, 0);
 	map_fixture("elf_fixture_pie", &m1, &f1);
 	map_fixture("elf_fixture_stripped", &m2, &f2);
 	assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf");
@@ -243,6 +250,7 @@ static void build_keeps_working_set(void **state)
 
 	s = symbolizer__new(NULL); /* the same two files with room for all but a byte */
 	assert_non_null(s);
+	symbolizer__set_names_budget(s, 0);
 	symbolizer__set_cache_budget(s, both - 1);
 	assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf");
 	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
@@ -259,6 +267,145 @@ static void build_keeps_working_set(void **state)
 	close(f2.fd);
 }
 
+/* Two builds over the same addresses of two files: the second reads nothing (every answer from
+ * the name cache), also when the tables were evicted in between; the answers are the same. */
+static void second_build_parses_nothing(void **state)
+{
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	uint64_t helper = nm_addr("elf_fixture_pie", "flamed_fixture_static_helper");
+	struct symbolizer_stats st, st2;
+	struct proc_map m1, m2;
+	struct proc_file f1, f2;
+	struct symbolizer *s;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	map_fixture("elf_fixture_pie", &m1, &f1);
+	map_fixture("elf_fixture_stripped", &m2, &f2);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	for (int build = 0; build < 3; build++) {
+		for (uint64_t a = 0; a < 3; a++) { /* the helper is 5 bytes, resolve adds 2 */
+			assert_string_equal(resolve(s, &m1, &f1, leaf + a), "flamed_fixture_leaf");
+			assert_string_equal(resolve(s, &m1, &f1, helper + a),
+					    "flamed_fixture_static_helper");
+			assert_string_equal(resolve(s, &m2, &f2, leaf + a), "flamed_fixture_leaf");
+			assert_null(resolve(s, &m2, &f2, helper + a)); /* by function start only */
+		}
+		symbolizer__release_pages(s); /* the build ends */
+		st2 = symbolizer__stats(s);
+		if (build == 0) {
+			st = st2;
+			assert_int_equal(st.elf_parsed, 2);
+			assert_int_equal(st.funcs_parsed, 1); /* the stripped file's .eh_frame */
+			assert_int_equal(st.frame_hits, 0);
+			symbolizer__set_cache_budget(s, 0); /* every table evicted */
+			symbolizer__set_cache_budget(s, SYMBOLIZER_CACHE_BYTES);
+			continue;
+		}
+		assert_int_equal(st2.elf_parsed, st.elf_parsed);
+		assert_int_equal(st2.funcs_parsed, st.funcs_parsed);
+		assert_int_equal(st2.dwarf_reads, st.dwarf_reads);
+		assert_int_equal(st2.cache_misses, st.cache_misses);
+		assert_int_equal(st2.frame_hits, (uint64_t)build * 12);
+		assert_int_equal(st2.parses_max, 1);
+		assert_int_equal(st2.files_reparsed, 0);
+	}
+	assert_int_equal(symbolizer__stats(s).user_synthetic, 3 * 3);
+	symbolizer__free(s);
+	proc_file__drop_elf(&f1);
+	proc_file__drop_elf(&f2);
+	close(f1.fd);
+	close(f2.fd);
+}
+
+/* The name cache's budget: the oldest answers go; asked again, they come from the tables kept
+ * (nothing read again). */
+static void names_budget_evicts(void **state)
+{
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	struct symbolizer_stats st;
+	struct proc_map m;
+	struct proc_file f;
+	struct symbolizer *s;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	map_fixture("elf_fixture_pie", &m, &f);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	assert_string_equal(resolve(s, &m, &f, leaf), "flamed_fixture_leaf");
+	st = symbolizer__stats(s);
+	assert_int_equal(st.names_entries, 1);
+	/* room for about one answer */
+	symbolizer__set_names_budget(s, st.names_bytes + 16);
+	assert_string_equal(resolve(s, &m, &f, leaf + 1), "flamed_fixture_leaf");
+	st = symbolizer__stats(s);
+	assert_int_equal(st.names_entries, 1);
+	assert_int_equal(st.names_evicted, 1);
+	assert_true(st.names_bytes <= st.names_peak);
+	assert_string_equal(resolve(s, &m, &f, leaf), "flamed_fixture_leaf"); /* evicted: asked */
+	st = symbolizer__stats(s);
+	assert_int_equal(st.frame_hits, 0);
+	assert_int_equal(st.names_evicted, 2);
+	assert_int_equal(st.elf_parsed, 1); /* from the tables kept */
+	assert_int_equal(st.cache_hits, 2);
+	symbolizer__free(s);
+	proc_file__drop_elf(&f);
+	close(f.fd);
+}
+
+/* A file rewritten in place (same inode, new size and times): the next build reads it again and
+ * answers its new names, never the old ones from the name cache. */
+static void replaced_in_place(void **state)
+{
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	char dir[] = "/tmp/flamed-symcache.XXXXXX", path[PATH_MAX], src[PATH_MAX];
+	struct symbolizer_stats st;
+	struct proc_map m;
+	struct proc_file f;
+	struct symbolizer *s;
+	struct stat st1, st2;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bin", dir);
+	snprintf(src, sizeof(src), "%s/elf_fixture_pie", DATA_DIR);
+	test_copy_file(src, path, NULL);
+	map_fixture("elf_fixture_pie", &m, &f);
+	close(f.fd);
+	f.fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(f.fd >= 0);
+	assert_int_equal(fstat(f.fd, &st1), 0);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	assert_string_equal(resolve(s, &m, &f, leaf), "flamed_fixture_leaf");
+	symbolizer__release_pages(s);
+	assert_string_equal(resolve(s, &m, &f, leaf), "flamed_fixture_leaf"); /* unchanged */
+	assert_int_equal(symbolizer__stats(s).frame_hits, 1);
+	symbolizer__release_pages(s);
+
+	/* cp writes over the same inode: a new file for the symbolizer from the next build on */
+	usleep(10000); /* a later mtime even on coarse clocks */
+	snprintf(src, sizeof(src), "%s/elf_fixture_renamed", DATA_DIR);
+	test_copy_file(src, path, NULL);
+	assert_int_equal(fstat(f.fd, &st2), 0);
+	assert_true(st1.st_ino == st2.st_ino);
+	assert_string_equal(resolve(s, &m, &f, leaf), "flamed_fixture_renamed_leaf");
+	assert_string_equal(resolve(s, &m, &f, leaf + 1), "flamed_fixture_renamed_leaf");
+	st = symbolizer__stats(s);
+	assert_int_equal(st.files_replaced, 1);
+	assert_int_equal(st.elf_parsed, 2);
+	assert_int_equal(st.frame_hits, 1); /* only the unchanged round */
+	assert_int_equal(st.files, 2);
+	symbolizer__free(s);
+	proc_file__drop_elf(&f);
+	close(f.fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +414,9 @@ int main(void)
 		cmocka_unit_test(no_file_no_symbol),
 		cmocka_unit_test(cache_budget_evicts),
 		cmocka_unit_test(build_keeps_working_set),
+		cmocka_unit_test(second_build_parses_nothing),
+		cmocka_unit_test(names_budget_evicts),
+		cmocka_unit_test(replaced_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
