@@ -405,7 +405,8 @@ struct elf_funcs *elf_funcs__open_mem(const void *buf, size_t len)
 	return elf_with_mem(buf, len, from_elf, NULL);
 }
 
-int elf_funcs__lookup(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_start)
+int elf_funcs__range(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_start,
+		     uint64_t *ret_end)
 {
 	size_t lo = 0, hi;
 	uint64_t off;
@@ -429,10 +430,17 @@ int elf_funcs__lookup(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_s
 		if (off - sp->off < sp->size) {
 			if (ret_start)
 				*ret_start = f->base + sp->off;
+			if (ret_end)
+				*ret_end = f->base + sp->off + sp->size;
 			return 0;
 		}
 	}
 	return -ENOENT;
+}
+
+int elf_funcs__lookup(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_start)
+{
+	return elf_funcs__range(f, vaddr, ret_start, NULL);
 }
 
 size_t elf_funcs__count(const struct elf_funcs *f)

@@ -33,6 +33,10 @@ struct elf_funcs *elf_funcs__open_mem(const void *buf, size_t len);
  * -ENOENT when no FDE covers vaddr. */
 int elf_funcs__lookup(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_start);
 
+/* The same with the function's end (one past its last byte) in *ret_end (may be NULL). */
+int elf_funcs__range(const struct elf_funcs *f, uint64_t vaddr, uint64_t *ret_start,
+		     uint64_t *ret_end);
+
 /* Number of functions kept (overlapping and duplicate FDEs merged). */
 size_t elf_funcs__count(const struct elf_funcs *f);
 
