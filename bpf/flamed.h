@@ -107,7 +107,22 @@
 	/* samples added up in a per-CPU count slot: no counts-map lookup */                  \
 	X(COUNT_SLOT_HITS, "count_slot_hits")                                                 \
 	/* Python frames whose code's first line this CPU read earlier in the generation */   \
-	X(PY_CODE_HITS, "python_code_hits")
+	X(PY_CODE_HITS, "python_code_hits")                                                   \
+	/* -- PHP walks (bpf/php.bpf.h): one outcome per walk -- */                           \
+	/* samples of a registered PHP process walked */                                      \
+	X(PHP_WALKS, "php_walks")                                                             \
+	/* PHP frames recorded */                                                             \
+	X(PHP_FRAMES, "php_frames")                                                           \
+	/* not executing PHP (no current_execute_data) */                                     \
+	X(PHP_IDLE, "php_no_frame")                                                           \
+	/* a thread other than the one running PHP (non-thread-safe builds): native only */   \
+	X(PHP_OTHER_THREAD, "php_other_thread")                                               \
+	/* reading the engine's memory faulted */                                             \
+	X(PHP_READ_FAULT, "php_read_fault")                                                   \
+	/* a frame or function pointer outside user space or misaligned: walk cut */          \
+	X(PHP_BAD_POINTER, "php_bad_pointer")                                                 \
+	/* more PHP frames than the runtime word buffer holds: the outermost cut */           \
+	X(PHP_TRUNCATED, "php_truncated")
 
 #define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
@@ -257,6 +272,7 @@ struct flamed_unwind_proc {
 enum flamed_runtime {
 	FLAMED_RT_NONE = 0,
 	FLAMED_RT_PYTHON = 1, /* CPython 3.8-3.13 (bpf/python.bpf.h) */
+	FLAMED_RT_PHP = 4,    /* PHP's Zend engine (bpf/php.bpf.h) */
 	FLAMED_RT_KINDS,
 };
 
@@ -330,6 +346,37 @@ struct flamed_py_proc {
 	__u16 pad[6];
 };
 
+#define FLAMED_RT_USER_MAX ((1ULL << 47) - 1) /* user addresses are at most this */
+
+/* PHP (FLAMED_RT_PHP): one word per PHP frame, leaf first:
+ *   bits  0-43  the zend_function's address >> 3 (functions are 8-byte aligned)
+ *   bits 44-63  the line of the opline the frame executes, saturated (FLAMED_PHP_LINE_MAX:
+ *               unknown); an internal function's frame carries its caller's, ignored
+ * The code ranges are execute_ex (each native frame of it runs the PHP frames up to the first
+ * a call from C started) and the OPcache JIT buffer (code that runs in execute_ex's frame). */
+#define FLAMED_PHP_WORD_FUNC(w) (((w) & ((1ULL << 44) - 1)) << 3)
+#define FLAMED_PHP_LINE_SHIFT	44
+#define FLAMED_PHP_LINE_MAX	0xfffffULL
+#define FLAMED_PHP_EX_READ	64 /* bytes of a zend_execute_data read at once */
+
+/* PHP's parameters (src/php/php_offsets.c): where the engine's globals are and the offsets of
+ * its structs, all that the walker needs, so it knows no version. */
+struct flamed_php_proc {
+	__u64 current_execute_data; /* address of executor_globals.current_execute_data */
+	__u64 jit_start;	    /* the OPcache JIT buffer: [start, end), 0 when none */
+	__u64 jit_end;
+	__u64 jit_return;	/* a pc inside execute_ex's body: JIT code runs in its frame */
+	__u32 call_top;		/* ZEND_CALL_TOP in the call info */
+	__u16 ex_opline;	/* zend_execute_data -> opline */
+	__u16 ex_func;		/* ... -> func */
+	__u16 ex_call_info;	/* ... -> This.u1.type_info (call info in its top bits) */
+	__u16 ex_prev;		/* ... -> prev_execute_data */
+	__u16 op_lineno;	/* zend_op -> lineno */
+	__u16 fn_type;		/* zend_function -> type (a byte) */
+	__u8 internal_function; /* ZEND_INTERNAL_FUNCTION */
+	__u8 pad[15];
+};
+
 /* Value of the "rt_procs" map, per tgid: the process's runtime, its code ranges and parameters. */
 struct flamed_rt_proc {
 	__u64 aspace;	 /* the image this describes; a mismatch means stale */
@@ -338,12 +385,15 @@ struct flamed_rt_proc {
 	struct flamed_rt_range ranges[FLAMED_RT_MAX_RANGES];
 	union {
 		struct flamed_py_proc py;
+		struct flamed_php_proc php;
 		__u8 bytes[FLAMED_RT_PARAMS_BYTES];
 	} params;
 };
 
 _Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");
 _Static_assert(sizeof(struct flamed_py_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_py_proc size");
+_Static_assert(sizeof(struct flamed_php_proc) == 64, "flamed_php_proc layout");
+_Static_assert(sizeof(struct flamed_php_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_php_proc size");
 _Static_assert(sizeof(struct flamed_rt_proc) ==
 		       16 + 16 * FLAMED_RT_MAX_RANGES + FLAMED_RT_PARAMS_BYTES,
 	       "flamed_rt_proc layout");

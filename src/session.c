@@ -25,6 +25,7 @@
 #include "privileges.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
+#include "php/php_procs.h"
 #include "python/py_procs.h"
 #include "runtime/runtimes.h"
 #include "session.h"
@@ -198,11 +199,12 @@ static void load_runtime(struct session *c, struct proc_entry *e)
 /* The runtimes whose frames flamed walks, asked in this order about each process. */
 static struct runtimes *new_runtimes(const struct config *cfg)
 {
-	const struct runtime_ops *mods[1];
+	const struct runtime_ops *mods[2];
 	size_t n = 0;
 
 	if (!cfg->no_python)
 		mods[n++] = &py_runtime_ops;
+	mods[n++] = &php_runtime_ops;
 	return runtimes__new(mods, n);
 }
 
@@ -998,6 +1000,28 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			(unsigned long long)py.code_over_budget,
 			(unsigned long long)py.code_replaced, (unsigned long long)py.frames_unnamed,
 			(unsigned long long)py.frames_mismatched);
+	}
+	if (m[FLAMED_METRIC_PHP_WALKS] || log_get_level() >= LOG_DEBUG) {
+		struct php_procs_stats ph =
+			php_procs__stats(runtimes__module(c->rt, FLAMED_RT_PHP));
+
+		log_info("php: %llu processes, %llu of an unknown version; %llu samples walked, "
+			 "%llu PHP frames shown; not running PHP %llu, other threads %llu, read "
+			 "faults %llu, bad pointers %llu, truncated %llu; functions read %llu, "
+			 "unreadable %llu, over the %u MiB budget %llu, evicted %llu, replaced at "
+			 "their address %llu, %.1f KiB held; frames unnamed %llu",
+			 (unsigned long long)ph.processes, (unsigned long long)ph.unknown_version,
+			 (unsigned long long)m[FLAMED_METRIC_PHP_WALKS],
+			 (unsigned long long)bs->runtime_frames[FLAMED_RT_PHP],
+			 (unsigned long long)m[FLAMED_METRIC_PHP_IDLE],
+			 (unsigned long long)m[FLAMED_METRIC_PHP_OTHER_THREAD],
+			 (unsigned long long)m[FLAMED_METRIC_PHP_READ_FAULT],
+			 (unsigned long long)m[FLAMED_METRIC_PHP_BAD_POINTER],
+			 (unsigned long long)m[FLAMED_METRIC_PHP_TRUNCATED],
+			 (unsigned long long)ph.fn_read, (unsigned long long)ph.fn_failed,
+			 PHP_PROCS_CACHE_BYTES >> 20, (unsigned long long)ph.fn_over_budget,
+			 (unsigned long long)ph.fn_evicted, (unsigned long long)ph.fn_replaced,
+			 ph.cache_bytes / 1024.0, (unsigned long long)ph.frames_unnamed);
 	}
 	log_startup(c);
 	{

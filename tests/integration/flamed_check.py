@@ -6,7 +6,8 @@ workloads measured about themselves. Standard library only.
 
 Every subcommand prints the numbers it measured and exits 1 with "FAIL: ..." lines when a check
 fails, 0 otherwise. Frames are compared by exact name after stripping the folded annotation
-suffixes (_[k], _[i], _[j], _[w], _[py]).
+suffixes (_[k], _[i], _[j], _[w], _[py]; _[php] and _[rb] for the [php] and [ruby] mappings
+of a pprof file).
 """
 import argparse
 import collections
@@ -17,7 +18,9 @@ import re
 import signal
 import sys
 
-SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]")
+SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]", "_[php]", "_[rb]")
+# runtime mappings of a pprof file -> the suffix their frames get here
+RT_MAPS = {"[php]": "_[php]", "[ruby]": "_[rb]"}
 RAW_ADDR = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -204,6 +207,8 @@ def load_pprof(path, fails):
     map_file = {m["id"]: st[m["filename"]] for m in prof["mapping"]}
     kernel_maps = {i for i, name in map_file.items() if name.startswith("[kernel")}
     python_maps = {i for i, name in map_file.items() if name == "[python]"}
+    rt_maps = {i: RT_MAPS[name] for i, name in map_file.items() if name in RT_MAPS}
+    loc_lines = {}
     loc_frames = {}
     for loc in prof["location"]:
         # Lines are innermost first. Without lines, name the frame as the folded output does:
@@ -220,6 +225,12 @@ def load_pprof(path, fails):
             PY_LINES[names[0]].add((st[fn_file[loc["line"][0]["function_id"]]],
                                     fn_start[loc["line"][0]["function_id"]],
                                     loc["line"][0]["line"]))
+        if loc["mapping_id"] in rt_maps:
+            suf = rt_maps[loc["mapping_id"]]
+            names = [n + suf for n in names]
+            loc_lines[loc["id"]] = [(n, st[fn_file[ln["function_id"]]],
+                                     fn_start[ln["function_id"]], ln["line"])
+                                    for n, ln in zip(names, loc["line"])]
         loc_frames[loc["id"]] = names
     out = []
     for smp in prof["sample"]:
@@ -227,7 +238,14 @@ def load_pprof(path, fails):
         leaf_first = [n for i in smp["location_id"] for n in loc_frames[i]]
         out.append(Sample(labels.get("comm"), labels.get("pid"), labels.get("thread"),
                           leaf_first[::-1], smp["value"][0] if smp["value"] else 0))
+        for i in smp["location_id"]:
+            for key in loc_lines.get(i, ()):
+                RT_LINES[key] += out[-1].count
     return out
+
+
+# (runtime frame name with its suffix, file, start line, line) -> samples, in the last pprof
+RT_LINES = collections.Counter()
 
 
 # Python frame name -> {(file, start line, line)} seen in the last pprof loaded
@@ -735,6 +753,89 @@ def cmd_pyworkers(args):
     return fails.finish()
 
 
+def in_order(names, chain):
+    """Whether the frames of chain appear in names (root first) in that order."""
+    pos = 0
+    for name in names:
+        if pos < len(chain) and name == chain[pos]:
+            pos += 1
+    return pos == len(chain)
+
+
+def cmd_interp(args):
+    """A PHP or Ruby workload (tests/workloads/{php,ruby}/hot.*): the share of the process's
+    samples under the --under chain, each phase's share against what the script measured
+    ("phase_ms NAME=MS ..."), the frames of a phase in order, and the lines of its hot lines
+    ("line NAME N") in pprof."""
+    fails = Failures()
+    suf = RT_MAPS[args.mapping]
+    samples = [s for s in load(args.profile, fails) if s.comm and s.comm.startswith(args.comm)
+               and (args.tid is None or s.tid == args.tid)]
+    spent, lines = {}, {}
+    with open(args.expect) as f:
+        for line in f:
+            w = line.split()
+            if w and w[0] == "phase_ms":
+                spent = {k: float(v) for k, v in (x.split("=") for x in w[1:])}
+            elif len(w) == 3 and w[0] == "line":
+                lines[w[1]] = int(w[2])
+    phases = dict(p.split("=", 1) for p in args.phase)
+    fails.check(set(phases) <= set(spent), "%s: no phase_ms for %s" % (args.expect,
+                                                                       sorted(phases)))
+    total = sum(s.count for s in samples)
+    print("%s: %d samples of %s%s" % (args.profile, total, args.comm,
+                                        " thread %s" % args.tid if args.tid else ""))
+    if not fails.check(total >= args.min_samples, "only %d samples (want >= %d)"
+                       % (total, args.min_samples)):
+        return fails.finish()
+    under = args.under.split(",")
+    rt = [[bare(f) for f in s.frames if f.endswith(suf)] for s in samples]
+    n_under = sum(s.count for s, r in zip(samples, rt) if in_order(r, under))
+    pct = 100.0 * n_under / total
+    print("  %s in order: %.1f %% of the samples" % (";".join(under), pct))
+    fails.check(pct >= args.min_under, "only %.1f %% of samples under %s (want >= %.0f %%)"
+                % (pct, ";".join(under), args.min_under))
+    in_phase = {p: [s for s, r in zip(samples, rt) if fn in r] for p, fn in phases.items()}
+    ptotal = sum(s.count for p in phases for s in in_phase[p])
+    want_total = sum(spent.get(p, 0) for p in phases) or 1.0
+    for p, fn in phases.items():
+        n = sum(s.count for s in in_phase[p])
+        got, want = 100.0 * n / max(ptotal, 1), 100.0 * spent.get(p, 0) / want_total
+        sigma = 100.0 * math.sqrt(max(want, 1.0) / 100.0 * (1 - min(want, 99.0) / 100.0)
+                                  / max(ptotal, 1))
+        tol = max(args.tolerance, 3.5 * sigma)
+        print("  %-8s %-22s profile %6.2f %%  script %6.2f %%  diff %+5.2f (tolerance %.2f)"
+              % (p, fn, got, want, got - want, tol))
+        fails.check(abs(got - want) <= tol, "%s: %.2f %% in the profile, %.2f %% measured "
+                    "(tolerance %.2f points)" % (fn, got, want, tol))
+    for spec in args.chain:
+        chain = spec.split(",")
+        mine = [s for s in samples if chain[-1] in [bare(f) for f in s.frames]]
+        n = sum(s.count for s in mine)
+        ok = sum(s.count for s in mine if in_order([bare(f) for f in s.frames], chain))
+        print("  %s in order in %.1f %% of the %d samples with %s"
+              % (";".join(chain), 100.0 * ok / max(n, 1), n, chain[-1]))
+        fails.check(n > 0 and 100.0 * ok / n >= args.min_chain,
+                    "%s in order in only %.1f %% of samples with %s"
+                    % (";".join(chain), 100.0 * ok / max(n, 1), chain[-1]))
+    for spec in args.line:
+        fn, mark = spec.split("=", 1)
+        want = lines.get(mark)
+        got = {k: v for k, v in RT_LINES.items() if k[0] == fn + suf}
+        n = sum(got.values())
+        hit = sum(v for k, v in got.items() if k[3] == want)
+        files = {os.path.basename(k[1]) for k in got}
+        print("  %s: line %s (marked %s) in %.1f %% of its %d sampled frames; files %s; lines %s"
+              % (fn, want, mark, 100.0 * hit / max(n, 1), n, sorted(files),
+                 sorted({k[3] for k in got})[:8]))
+        fails.check(want is not None and files == {os.path.basename(args.source)},
+                    "%s: file %s, want %s" % (fn, sorted(files), args.source))
+        fails.check(100.0 * hit / max(n, 1) >= args.min_line_pct,
+                    "%s: its hot line %s in only %.1f %% of its frames (want >= %.0f %%)"
+                    % (fn, want, 100.0 * hit / max(n, 1), args.min_line_pct))
+    return fails.finish()
+
+
 def cmd_dump(args):
     fails = Failures()
     for s in load(args.profile, fails):
@@ -774,6 +875,24 @@ def main():
     p.add_argument("--min-ext-pct", type=float, default=50.0, help="... in the C extension")
     p.add_argument("--min-samples", type=int, default=400)
     p.set_defaults(fn=cmd_python)
+
+    p = sub.add_parser("interp", help=cmd_interp.__doc__)
+    p.add_argument("profile", help="a pprof file")
+    p.add_argument("--mapping", required=True, choices=sorted(RT_MAPS))
+    p.add_argument("--comm", required=True, help="process name prefix")
+    p.add_argument("--tid", help="only this thread's samples")
+    p.add_argument("--expect", required=True, help="the script's stdout")
+    p.add_argument("--source", required=True, help="the script (its file name in pprof)")
+    p.add_argument("--under", required=True, help="FRAME,FRAME,...: a chain, root first")
+    p.add_argument("--min-under", type=float, default=85.0)
+    p.add_argument("--phase", action="append", default=[], help="NAME=FRAME")
+    p.add_argument("--chain", action="append", default=[], help="FRAME,FRAME,...")
+    p.add_argument("--min-chain", type=float, default=95.0)
+    p.add_argument("--line", action="append", default=[], help="FRAME=MARK: its hot line")
+    p.add_argument("--min-line-pct", type=float, default=50.0)
+    p.add_argument("--tolerance", type=float, default=3.0)
+    p.add_argument("--min-samples", type=int, default=300)
+    p.set_defaults(fn=cmd_interp)
 
     p = sub.add_parser("pyworkers", help=cmd_pyworkers.__doc__)
     p.add_argument("profile")
