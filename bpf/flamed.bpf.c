@@ -176,13 +176,14 @@ static __always_inline void count(__u32 metric)
 	add(metric, 1);
 }
 
-/* Charge the time since *t to metric and restart the clock; nothing unless cfg_phase_times,
- * and then the verifier removes the branch as dead code. */
+/* Charge the time since *t to metric and restart the clock; nothing unless cfg_phase_times
+ * (the verifier then removes the branch as dead code), nor without t (off-CPU walks: the phases
+ * measure CPU samples). */
 static __always_inline void phase(__u32 metric, __u64 *t)
 {
 	__u64 now;
 
-	if (!cfg_phase_times)
+	if (!cfg_phase_times || !t)
 		return;
 	now = bpf_ktime_get_ns();
 	add(metric, now - *t);
@@ -253,7 +254,7 @@ __noinline __u64 store_stack(struct flamed_stack *st, __u32 gen, __u64 seed)
 
 /* Capture the kernel stack into scratch slot 0; returns its hash in this generation's stacks map,
  * or 0 (none). Not called for samples in user mode, which have none. */
-static __always_inline __u64 capture_kernel_stack(struct bpf_perf_event_data *ctx, __u32 gen)
+static __always_inline __u64 capture_kernel_stack(void *ctx, __u32 gen)
 {
 	__u32 slot = 0;
 	struct flamed_stack *st = bpf_map_lookup_elem(&scratch, &slot);
@@ -380,8 +381,50 @@ static __always_inline void request_remap(struct flamed_unwind_proc *proc, __u32
 	}
 }
 
-/* Add n samples of key to the counts map; 0, or -1 when the map is full (counted, samples lost). */
-static __always_inline int add_count(void *counts, struct flamed_count_key *key, __u64 n)
+/* The thread's identity in key (address space, comm) and this CPU's notes on its process in ws:
+ * whether the CPU's recent slot holds it (ws->hit), and runs no runtime (ws->skip_rt). */
+static __always_inline void identify(struct flamed_count_key *key, struct walk_state *ws,
+				     const struct recent_proc *slot, struct task_struct *task,
+				     __u32 rt_ep)
+{
+	key->aspace = aspace_cookie(task);
+	bpf_get_current_comm(&key->comm, sizeof(key->comm));
+	ws->hit = key->aspace && slot->tgid == key->tgid && slot->aspace == key->aspace;
+	/* this CPU found it runs no runtime flamed walks, and none was registered since */
+	ws->skip_rt = ws->hit && slot->rt == rt_ep << 1;
+	ws->rt_state = -1;
+}
+
+/* The user stack of the thread, from the registers in ws->v, into key->user_stack: with its
+ * process's unwind tables (or frame pointers), and its runtime's frames. */
+static __always_inline void capture_user_stack(struct flamed_count_key *key, struct walk_state *ws,
+					       struct rt_out *out, struct task_struct *task,
+					       __u32 gen, __u64 *t)
+{
+	struct flamed_unwind_proc *proc = NULL;
+
+	if (cfg_unwind_mode != FLAMED_UNWIND_FP) {
+		proc = bpf_map_lookup_elem(&unwind_procs, &key->tgid);
+		if (proc && proc->aspace != key->aspace)
+			proc = NULL; /* stale: the process exec'd since */
+		if (!proc)
+			count(FLAMED_METRIC_UNWIND_NO_PROC);
+	}
+	/* without tables the same walker follows frame pointers, cheaper per frame than the
+	 * kernel's user callchain walk behind bpf_get_stack() */
+	ws->v.rt_on = 0;
+	if (!VLOAD(ws->skip_rt))
+		find_runtime(ws, out, key->tgid, key->aspace);
+	ws->v.unknown_pc = 0;
+	key->user_stack = walk_user_stack(gen, proc, out, ws, t);
+	if (proc && VLOAD(ws->v.unknown_pc))
+		request_remap(proc, key->tgid, key->aspace, task);
+}
+
+/* Add n to key's value in counts (a counts map: samples; an off-CPU map: nanoseconds); 0, or -1
+ * when the map is full (n added to metric full: lost). */
+static __always_inline int add_count(void *counts, struct flamed_count_key *key, __u64 n,
+				     __u32 full)
 {
 	__u64 *val = bpf_map_lookup_elem(counts, key);
 	long err;
@@ -398,7 +441,7 @@ static __always_inline int add_count(void *counts, struct flamed_count_key *key,
 		return 0;
 	}
 	if (err) {
-		add(FLAMED_METRIC_COUNT_MAP_FULL, n);
+		add(full, n);
 		return -1;
 	}
 	return 0;
@@ -441,7 +484,7 @@ static __always_inline bool count_in_slot(struct flamed_count_key *key, __u32 ge
 	} else if (n) {
 		/* the slot's key moves to the map; a full map loses its samples: counted as
 		 * count_map_full, and no longer as counted */
-		if (add_count(counts, &cs->key, n))
+		if (add_count(counts, &cs->key, n, FLAMED_METRIC_COUNT_MAP_FULL))
 			add(FLAMED_METRIC_COUNTED, -(__u64)n);
 	}
 	cs->key = *key;
@@ -461,7 +504,7 @@ __noinline int count_sample(struct flamed_count_key *key, __u32 gen)
 		return -1;
 	if (count_in_slot(key, gen, counts))
 		return 0;
-	return add_count(counts, key, 1);
+	return add_count(counts, key, 1, FLAMED_METRIC_COUNT_MAP_FULL);
 }
 
 SEC("perf_event")
@@ -500,15 +543,15 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	slot = recent_slot(key.tgid);
 	if (!ws || !out || !slot)
 		return 0; /* cannot happen (per-CPU arrays, key 0): the verifier needs the check */
+	if (VLOAD(ws->busy)) {
+		/* this sample interrupted an off-CPU event's walk, whose state it would clobber */
+		count(FLAMED_METRIC_OFFCPU_CPU_SAMPLES_LOST);
+		return 0;
+	}
 
 	task = bpf_get_current_task_btf();
-	key.aspace = aspace_cookie(task);
-	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	rt_ep = READ_ONCE(rt_epoch);
-	ws->hit = key.aspace && slot->tgid == key.tgid && slot->aspace == key.aspace;
-	/* this CPU found it runs no runtime flamed walks, and none was registered since */
-	ws->skip_rt = ws->hit && slot->rt == rt_ep << 1;
-	ws->rt_state = -1;
+	identify(&key, ws, slot, task, rt_ep);
 	/* the context allows only 8-byte loads; cs shares its word with padding */
 	cs = *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 	ws->v.exact = (cs & 3) == 3; /* the sample hit user mode */
@@ -519,24 +562,20 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		key.kern_stack = capture_kernel_stack(ctx, gen);
 	phase(FLAMED_METRIC_NS_KSTACK, &t);
 	if (key.aspace) { /* kernel threads have no mm and no user stack */
-		struct flamed_unwind_proc *proc = NULL;
-
-		if (cfg_unwind_mode != FLAMED_UNWIND_FP) {
-			proc = bpf_map_lookup_elem(&unwind_procs, &key.tgid);
-			if (proc && proc->aspace != key.aspace)
-				proc = NULL; /* stale: the process exec'd since */
-			if (!proc)
-				count(FLAMED_METRIC_UNWIND_NO_PROC);
+		/* the outcome in map memory (the walk resets it), so that one path goes on */
+		ws->v.stop = 0;
+		if (VLOAD(ws->v.exact)) { /* the sample hit user mode: its registers are exact */
+			ws->v.pc = ctx->regs.ip;
+			ws->v.sp = ctx->regs.sp;
+			ws->v.bp = ctx->regs.bp;
+			ws->v.r13 = ctx->regs.r13;
+		} else if (!task_user_regs(task, &ws->v)) { /* saved at kernel entry */
+			ws->v.stop = FLAMED_METRIC_USTACK_ERR;
 		}
-		/* without tables the same walker follows frame pointers, cheaper per frame than the
-		 * kernel's user callchain walk behind bpf_get_stack() */
-		ws->v.rt_on = 0;
-		if (!VLOAD(ws->skip_rt))
-			find_runtime(ws, out, key.tgid, key.aspace);
-		ws->v.unknown_pc = 0;
-		key.user_stack = walk_user_stack(ctx, gen, task, proc, out, ws, &t);
-		if (proc && VLOAD(ws->v.unknown_pc))
-			request_remap(proc, key.tgid, key.aspace, task);
+		if (VLOAD(ws->v.stop))
+			count(FLAMED_METRIC_USTACK_ERR);
+		else
+			capture_user_stack(&key, ws, out, task, gen, &t);
 		phase(FLAMED_METRIC_NS_USTORE, &t);
 	}
 
@@ -609,3 +648,5 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	send_event(FLAMED_EVENT_EXIT, tgid, 0, p);
 	return 0;
 }
+
+#include "offcpu.bpf.h"

@@ -122,7 +122,26 @@
 	/* a frame or function pointer outside user space or misaligned: walk cut */          \
 	X(PHP_BAD_POINTER, "php_bad_pointer")                                                 \
 	/* more PHP frames than the runtime word buffer holds: the outermost cut */           \
-	X(PHP_TRUNCATED, "php_truncated")
+	X(PHP_TRUNCATED, "php_truncated")                                                     \
+	/* -- off-CPU (bpf/offcpu.bpf.h): threads' time off the CPU, sampled -- */            \
+	/* a wait ended (its thread back on a CPU): seen */                                   \
+	X(OFFCPU_WAITS, "offcpu_waits")                                                       \
+	/* nanoseconds of the waits seen */                                                   \
+	X(OFFCPU_NS_SEEN, "offcpu_ns_seen")                                                   \
+	/* waits kept: their stacks walked */                                                 \
+	X(OFFCPU_KEPT, "offcpu_kept")                                                         \
+	/* ns the kept waits stand for (weights): estimates ns_seen */                        \
+	X(OFFCPU_NS_KEPT, "offcpu_ns_kept")                                                   \
+	/* kept wait without its kernel (or a user thread's user) stack */                    \
+	X(OFFCPU_STACK_FAILED, "offcpu_stack_failed")                                         \
+	/* a thread's time not stored (task storage full): wait unseen */                     \
+	X(OFFCPU_STORAGE_FULL, "offcpu_storage_full")                                         \
+	/* off-CPU map full: a kept wait LOST */                                              \
+	X(OFFCPU_MAP_FULL, "offcpu_map_full")                                                 \
+	/* the nanoseconds those lost waits stood for */                                      \
+	X(OFFCPU_NS_LOST, "offcpu_ns_lost")                                                   \
+	/* CPU samples that interrupted an off-CPU walk: not taken */                         \
+	X(OFFCPU_CPU_SAMPLES_LOST, "offcpu_cpu_samples_lost")
 
 #define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
@@ -152,6 +171,23 @@ struct flamed_count_slot {
 };
 struct flamed_count_slots {
 	struct flamed_count_slot s[FLAMED_COUNT_SLOTS];
+};
+
+/* Largest off-CPU sampling threshold (bpf/flamed_offcpu.h): its product with a 32-bit random
+ * number must fit 64 bits. */
+#define FLAMED_OFFCPU_MAX_THRESHOLD_NS 0xffffffffULL
+
+/* Value of the off-CPU program's "offcpu_cpu" map, per CPU (bpf/offcpu.bpf.h): what a switch
+ * needs in one cache line. The counts of waits seen are kept here rather than in "metrics" (two
+ * more lines a switch); userspace adds them to FLAMED_METRIC_OFFCPU_WAITS and _NS_SEEN. */
+struct flamed_offcpu_cpu {
+	__u64 rng;     /* xorshift64* state; 0: not seeded yet */
+	__u64 waits;   /* waits seen */
+	__u64 ns_seen; /* their nanoseconds */
+	__u32 tid;     /* a wait kept at this CPU's last switch, for on_switch_in; 0: none */
+	__u32 pad;
+	__u64 weight; /* ns the kept wait stands for */
+	__u64 pad2[3];
 };
 
 /* Value of the "stacks" maps: the frames, deduplicated by hash. */
@@ -404,6 +440,7 @@ _Static_assert(sizeof(struct flamed_unwind_mapping) == 32, "flamed_unwind_mappin
 _Static_assert(sizeof(struct flamed_count_key) == 48, "flamed_count_key layout changed");
 _Static_assert(sizeof(struct flamed_stack) == 8 + 8 * FLAMED_MAX_FRAMES, "flamed_stack layout");
 _Static_assert(sizeof(struct flamed_count_slot) == 64, "flamed_count_slot: one cache line");
+_Static_assert(sizeof(struct flamed_offcpu_cpu) == 64, "flamed_offcpu_cpu: one cache line");
 _Static_assert(sizeof(struct flamed_proc_event) == 40, "flamed_proc_event layout changed");
 _Static_assert(sizeof(struct flamed_count_slots) == 64 * FLAMED_COUNT_SLOTS,
 	       "flamed_count_slots layout");

@@ -62,6 +62,10 @@ struct walk_state {
 	__u32 hit;	/* this CPU's recent slot holds the (tgid, address space) */
 	__u32 skip_rt;	/* ... and notes it runs no runtime flamed walks, at this rt_epoch */
 	__s32 rt_state; /* -1 not looked up this sample, else whether it runs one */
+	/* an off-CPU event is being walked on this CPU (bpf/offcpu.bpf.h): its program runs with
+	 * interrupts on, so a CPU sample may interrupt it, and then leaves the per-CPU state the
+	 * walk uses (this, scratch, rt_scratch, py_scratch...) alone */
+	__u32 busy;
 	__u64 win_base; /* user address of win[0]; 0: nothing read yet */
 	__u64 win[STACK_WIN_WORDS];
 	/* the rows this CPU's walks found last, by (table id, pc), in front of row_cache: a
@@ -381,17 +385,31 @@ static long unwind_step(__u32 idx, void *arg)
 	return step_without_row(w, m);
 }
 
-/* Walk the user stack (with proc's unwind tables, or frame pointers) into scratch slot 1 and
- * store it in the stacks map of generation gen; returns its hash or 0. Sets ws->py_state unless
- * ws->skip_py, and ws->v.unknown_pc when the maps snapshot is behind. */
-static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __u32 gen,
-					     struct task_struct *task,
-					     const struct flamed_unwind_proc *proc,
+/* The user registers a thread saved when it last entered the kernel (the top of its kernel
+ * stack) into v, to start a walk from: those of a sample taken in the kernel, or of a thread
+ * that is off the CPU. false when it has none. */
+static __always_inline bool task_user_regs(struct task_struct *task, struct walk_vars *v)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	if (!regs)
+		return false;
+	v->pc = BPF_CORE_READ(regs, ip);
+	v->sp = BPF_CORE_READ(regs, sp);
+	v->bp = BPF_CORE_READ(regs, bp);
+	v->r13 = BPF_CORE_READ(regs, r13);
+	return true;
+}
+
+/* Walk the user stack from the registers in ws->v (pc, sp, bp, r13; ws->v.exact: the pc is the
+ * sampled instruction, not a return address), with proc's unwind tables or frame pointers,
+ * into scratch slot 1 and store it in the stacks map of generation gen; returns its hash or 0.
+ * Sets ws->v.unknown_pc when the maps snapshot is behind. */
+static __always_inline __u64 walk_user_stack(__u32 gen, const struct flamed_unwind_proc *proc,
 					     struct rt_out *out, struct walk_state *ws, __u64 *t)
 {
 	__u32 slot = 1;
 	struct walk_ctx w = { .proc = proc, .ws = ws, .v = &ws->v, .out = out };
-	struct pt_regs *regs;
 	__u64 h;
 
 	w.st = bpf_map_lookup_elem(&scratch, &slot);
@@ -414,22 +432,6 @@ static __always_inline __u64 walk_user_stack(struct bpf_perf_event_data *ctx, __
 	w.v->cache_hits = 0;
 	w.v->last_mark = 0;
 	w.v->last_m = NOT_FOUND;
-	if (VLOAD(w.v->exact)) { /* the sample hit user mode: its registers are exact */
-		w.v->pc = ctx->regs.ip;
-		w.v->sp = ctx->regs.sp;
-		w.v->bp = ctx->regs.bp;
-		w.v->r13 = ctx->regs.r13;
-	} else { /* in the kernel: the user registers saved at kernel entry */
-		regs = (struct pt_regs *)bpf_task_pt_regs(task);
-		if (!regs) {
-			count(FLAMED_METRIC_USTACK_ERR);
-			return 0;
-		}
-		w.v->pc = BPF_CORE_READ(regs, ip);
-		w.v->sp = BPF_CORE_READ(regs, sp);
-		w.v->bp = BPF_CORE_READ(regs, bp);
-		w.v->r13 = BPF_CORE_READ(regs, r13);
-	}
 	count(FLAMED_METRIC_UNWIND_WALKS);
 	/* runtime frames a runtime unwinds itself take iterations too */
 	bpf_loop(FLAMED_MAX_FRAMES + FLAMED_RT_MAX_WORDS + 1, unwind_step, &w, 0);

@@ -26,13 +26,24 @@
 #include "util/log.h"
 #include "util/parse.h"
 
+/* A file to write: the user's (or a default), or with --off-cpu the off-CPU twin of a flame
+ * graph or folded file. */
+struct capture_output {
+	const char *path;
+	enum output_format fmt;
+	const char *sample_type; /* NULL: the CPU view; PROFILE_OFFCPU_TYPE: the off-CPU one */
+};
+
+#define CAPTURE_MAX_OUTPUTS (2 * CLI_MAX_OUTPUTS + 3)
+
 struct capture {
 	const struct config *cfg;
 	struct session *s;
 	struct sinks *sinks; /* NULL without --output-dir / --pyroscope / --parca */
-	struct cli_output outputs[CLI_MAX_OUTPUTS];
+	struct capture_output outputs[CAPTURE_MAX_OUTPUTS];
 	struct output_opts out_opts; /* mode and owner of the files written */
 	char default_paths[2][512];
+	char offcpu_paths[CLI_MAX_OUTPUTS + 2][4096]; /* the off-CPU twins' names */
 	int nr_outputs;
 	bool interrupted;
 	int epoll_fd, signal_fd, tick_fd, deadline_fd;
@@ -41,6 +52,34 @@ struct capture {
 	uint64_t elapsed_ns;
 	bool progress_shown;
 };
+
+/* X.svg -> X.offcpu.svg, X.folded -> X.offcpu.folded: the name of a graph's off-CPU twin. */
+static void offcpu_twin(const char *path, char *out, size_t len)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+
+	if (!dot || (slash && dot < slash))
+		snprintf(out, len, "%s.offcpu", path);
+	else
+		snprintf(out, len, "%.*s.offcpu%s", (int)(dot - path), path, dot);
+}
+
+/* With --off-cpu, a flame graph and a folded file get an off-CPU twin (pprof files hold both
+ * sample types). */
+static void plan_offcpu_twins(struct capture *c)
+{
+	int n = c->nr_outputs, t = 0;
+
+	for (int i = 0; i < n && c->nr_outputs < CAPTURE_MAX_OUTPUTS; i++) {
+		const struct capture_output *o = &c->outputs[i];
+
+		if (o->fmt != OUTPUT_SVG && o->fmt != OUTPUT_FOLDED)
+			continue;
+		offcpu_twin(o->path, c->offcpu_paths[t], sizeof(c->offcpu_paths[t]));
+		c->outputs[c->nr_outputs++] = (struct capture_output){ c->offcpu_paths[t++], o->fmt,
+								       PROFILE_OFFCPU_TYPE };
+	}
+}
 
 /* Output list: the user's, or flamed-HOST-TIME.svg + .pb.gz in the current directory. */
 static int plan_outputs(struct capture *c)
@@ -51,7 +90,9 @@ static int plan_outputs(struct capture *c)
 	struct tm tm;
 
 	if (cfg->nr_outputs || c->sinks) {
-		memcpy(c->outputs, cfg->outputs, sizeof(cfg->outputs[0]) * cfg->nr_outputs);
+		for (int i = 0; i < cfg->nr_outputs; i++)
+			c->outputs[i] = (struct capture_output){ cfg->outputs[i].path,
+								 cfg->outputs[i].fmt, NULL };
 		c->nr_outputs = cfg->nr_outputs;
 	} else {
 		gethostname(host, sizeof(host) - 1);
@@ -61,10 +102,13 @@ static int plan_outputs(struct capture *c)
 			 stamp);
 		snprintf(c->default_paths[1], sizeof(c->default_paths[1]), "flamed-%s-%s.pb.gz",
 			 host, stamp);
-		c->outputs[0] = (struct cli_output){ c->default_paths[0], OUTPUT_SVG };
-		c->outputs[1] = (struct cli_output){ c->default_paths[1], OUTPUT_PPROF_GZ };
+		c->outputs[0] = (struct capture_output){ c->default_paths[0], OUTPUT_SVG, NULL };
+		c->outputs[1] =
+			(struct capture_output){ c->default_paths[1], OUTPUT_PPROF_GZ, NULL };
 		c->nr_outputs = 2;
 	}
+	if (cfg->off_cpu)
+		plan_offcpu_twins(c);
 	c->out_opts = (struct output_opts){ .has_mode = cfg->has_output_mode,
 					    .mode = (mode_t)cfg->output_mode };
 	if (cfg->output_owner) {
@@ -204,7 +248,7 @@ static int finish(struct capture *c, const struct collector *window)
 	struct build_series *series = NULL;
 	struct session_comments sc;
 	struct command *cmd = session__command(c->s);
-	char host[256] = "localhost", dur[32], title[512];
+	char host[256] = "localhost", dur[32], title[512], offcpu_title[512];
 	size_t nr = 0;
 	uint64_t t0;
 	int err, rc = 0;
@@ -229,12 +273,19 @@ static int finish(struct capture *c, const struct collector *window)
 		 host, dur, c->cfg->freq_hz, (unsigned long long)collector__samples(window),
 		 (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
 		 c->interrupted ? " (cut short)" : "");
+	snprintf(offcpu_title, sizeof(offcpu_title),
+		 "flamed on %s: off-CPU time, %s, %.3f s of waits (%llu kept of %llu)%s", host, dur,
+		 (double)collector__offcpu_ns(window) / 1e9,
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_KEPT],
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_WAITS],
+		 c->interrupted ? " (cut short)" : "");
 	t0 = process_cpu_ns();
 	for (int i = 0; i < c->nr_outputs; i++) {
-		const struct cli_output *o = &c->outputs[i];
+		const struct capture_output *o = &c->outputs[i];
 		struct output_opts oo = c->out_opts;
 
-		oo.title = title;
+		oo.title = o->sample_type ? offcpu_title : title;
+		oo.sample_type = o->sample_type;
 		err = output_write_profile(series[0].profile, o->path, o->fmt, &oo);
 		if (err) {
 			log_error("failed to write '%s': %s", o->path, output_strerror(err));
@@ -270,7 +321,7 @@ int capture_run(const struct config *cfg)
 	struct capture c = {
 		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .deadline_fd = -1
 	};
-	const char *paths[CLI_MAX_OUTPUTS + SINKS_MAX_DIRS];
+	const char *paths[CAPTURE_MAX_OUTPUTS + SINKS_MAX_DIRS];
 	size_t nr_paths = 0;
 	struct collector *window = NULL;
 	sigset_t mask;

@@ -17,12 +17,22 @@
 #define DEFAULT_INTERVAL_NS (10 * 1000000000ULL)
 #define MIN_INTERVAL_NS	    (1000000000ULL) /* a window holds at least one drain */
 #define MAX_HZ		    10000
+/* Off-CPU sampling (bpf/flamed_offcpu.h, src/bpf/offcpu_budget.h): a wait at least as long as
+ * the threshold is always kept (its stacks walked), a shorter one with probability d /
+ * threshold. The threshold starts at --off-cpu-threshold and rises while more than --off-cpu-walks
+ * waits a second per CPU are kept: the walks (a few tens of us each, mostly the kernel's stack
+ * unwinder) cost at most about that many a second, however many threads wait or how often, and a
+ * quiet host keeps every wait of a millisecond or more. bench/RESULTS.md has the cost and the
+ * error by switch rate. */
+#define DEFAULT_OFFCPU_THRESHOLD_NS (1000000ULL)
+#define DEFAULT_OFFCPU_WALKS	    100
+#define MAX_OFFCPU_WALKS	    100000
 
 static const char usage[] =
 	"Usage: flamed --once DURATION [options] [-- COMMAND [ARGS...]]\n"
 	"       flamed SINK... [--interval DURATION] [options] [-- COMMAND [ARGS...]]\n"
 	"       flamed report PROFILE -o OUT [--pid PID] [--comm NAME] [--focus REGEX]\n"
-	"                     [--sample-index samples|cpu] [--title TEXT]\n"
+	"                     [--sample-index samples|cpu|off_cpu] [--title TEXT]\n"
 	"       flamed report BASE NEW --diff -o OUT.svg|OUT.folded [filters]\n"
 	"\n"
 	"Always-on eBPF CPU profiler. Samples kernel and user stacks of every CPU and writes\n"
@@ -38,6 +48,13 @@ static const char usage[] =
 	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
 	"  --no-python         show CPython's interpreter frames, not Python functions\n"
+	"  --off-cpu           also record where threads wait (sleep, I/O, locks) and for how\n"
+	"                      long: an off_cpu sample type, and a second flame graph\n"
+	"  --off-cpu-threshold DURATION  waits this long are always recorded, shorter ones\n"
+	"                      with probability wait/DURATION, each counted as DURATION\n"
+	"                      (unbiased; default 1ms; it rises past --off-cpu-walks)\n"
+	"  --off-cpu-walks N   at most about N waits recorded a second per CPU (default 100;\n"
+	"                      0: no bound, the threshold stays)\n"
 	"  --unwind-memory SIZE  kernel memory for unwind tables (default 256M, or 1/8 of RAM\n"
 	"                      if less); past it, unused cached tables are evicted, then new\n"
 	"                      binaries fall back to frame pointers (named under -v)\n"
@@ -124,6 +141,9 @@ enum {
 	OPT_SPOOL_DIR,
 	OPT_SPOOL_MAX_BYTES,
 	OPT_DEBUGINFOD,
+	OPT_OFF_CPU,
+	OPT_OFF_CPU_THRESHOLD,
+	OPT_OFF_CPU_WALKS,
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +155,9 @@ static const struct option long_opts[] = {
 	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 	{ "idle", no_argument, NULL, OPT_IDLE },
 	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
+	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
+	{ "off-cpu-threshold", required_argument, NULL, OPT_OFF_CPU_THRESHOLD },
+	{ "off-cpu-walks", required_argument, NULL, OPT_OFF_CPU_WALKS },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -288,7 +311,7 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t err_len,
 			  void *out)
 {
-	bool freq_given = false, interval_given = false;
+	bool freq_given = false, interval_given = false, threshold_given = false;
 	struct cli_sinks *k = &cfg->sinks;
 	enum cli_result r;
 	long long v;
@@ -297,7 +320,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 	*cfg = (struct config){ .freq_hz = DEFAULT_ONCE_HZ,
 				.progress = true,
 				.unwind_mode = FLAMED_UNWIND_AUTO,
-				.interval_ns = DEFAULT_INTERVAL_NS };
+				.interval_ns = DEFAULT_INTERVAL_NS,
+				.off_cpu_threshold_ns = DEFAULT_OFFCPU_THRESHOLD_NS,
+				.off_cpu_walks = DEFAULT_OFFCPU_WALKS };
 	err[0] = 0;
 	optind = 0; /* full re-initialisation: cli_parse may run more than once (tests) */
 	opterr = 0; /* we print our own one-line errors */
@@ -390,6 +415,29 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			break;
 		case OPT_NO_PYTHON:
 			cfg->no_python = true;
+			break;
+		case OPT_OFF_CPU:
+			cfg->off_cpu = true;
+			break;
+		case OPT_OFF_CPU_THRESHOLD:
+			if (!strcmp(optarg, "0"))
+				cfg->off_cpu_threshold_ns = 0;
+			else if (parse_duration_ns(optarg, &cfg->off_cpu_threshold_ns) ||
+				 cfg->off_cpu_threshold_ns > FLAMED_OFFCPU_MAX_THRESHOLD_NS)
+				return fail(err, err_len,
+					    "invalid --off-cpu-threshold '%s' (0 to 4s, e.g. 10ms, "
+					    "500us)",
+					    optarg);
+			threshold_given = true;
+			break;
+		case OPT_OFF_CPU_WALKS:
+			if (parse_int(optarg, 0, MAX_OFFCPU_WALKS, &v))
+				return fail(
+					err, err_len,
+					"invalid --off-cpu-walks '%s' (0 to %d a second per CPU)",
+					optarg, MAX_OFFCPU_WALKS);
+			cfg->off_cpu_walks = (uint32_t)v;
+			threshold_given = true;
 			break;
 		case OPT_OUTPUT_DIR:
 			if (!optarg[0] || !set_once(&k->output_dir, optarg))
@@ -553,5 +601,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 	} else if (optind > 0 && optind == argc && strcmp(argv[optind - 1], "--") == 0) {
 		return fail(err, err_len, "no command after --");
 	}
+	if (threshold_given && !cfg->off_cpu)
+		return fail(err, err_len, "--off-cpu-threshold and --off-cpu-walks need --off-cpu");
 	return check_modes(cfg, freq_given, interval_given, err, err_len);
 }

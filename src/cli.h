@@ -66,7 +66,10 @@ struct config {
 	bool include_idle;
 	bool debuginfod; /* --debuginfod (DEBUGINFOD_URLS set turns it on too) */
 	bool no_python;	 /* --no-python: CPython processes are not walked for Python frames */
-	bool progress;	 /* live status line (auto: stderr is a terminal) */
+	bool off_cpu;	 /* --off-cpu: also where threads wait, and for how long */
+	uint64_t off_cpu_threshold_ns; /* --off-cpu-threshold: the sampling threshold's floor */
+	uint32_t off_cpu_walks;	       /* --off-cpu-walks: kept waits a second per CPU; 0 = any */
+	bool progress;		       /* live status line (auto: stderr is a terminal) */
 	int verbose;
 	int unwind_mode;	/* enum flamed_unwind_mode */
 	uint64_t unwind_memory; /* --unwind-memory; 0 = default (session.c) */

@@ -271,21 +271,36 @@ static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
 	return collector__add_stack(c->coll, hash, st);
 }
 
-static int on_count(const struct flamed_count_key *key, uint64_t count, void *ctx)
+/* What names the runtime frames of key's user stack is read now, while the process surely
+ * lives. */
+static void prefetch_runtime(struct session *c, const struct flamed_count_key *key)
 {
-	struct session *c = ctx;
 	const struct collector_stack *us;
 	bool missing;
 	size_t nw;
 
-	/* what names runtime frames is read now, while the process surely lives */
 	us = key->user_stack ? collector__stack(c->coll, key->user_stack) : NULL;
 	if (us && (us->flags & FLAMED_STACK_RUNTIME)) {
 		nw = collector__runtime_words(c->coll, us, c->rt_words, FLAMED_RT_MAX_WORDS,
 					      &missing);
 		runtimes__prefetch(c->rt, key->tgid, key->aspace, c->rt_words, (uint32_t)nw);
 	}
+}
+
+static int on_count(const struct flamed_count_key *key, uint64_t count, void *ctx)
+{
+	struct session *c = ctx;
+
+	prefetch_runtime(c, key);
 	return collector__add_count(c->coll, key, count);
+}
+
+static int on_offcpu(const struct flamed_count_key *key, uint64_t ns, void *ctx)
+{
+	struct session *c = ctx;
+
+	prefetch_runtime(c, key);
+	return collector__add_offcpu(c->coll, key, ns);
 }
 
 /* Every process's mapped files are opened: take the whole fd allowance (the hard limit) rather
@@ -350,6 +365,10 @@ static void log_startup(const struct session *c)
 		  ls.load_ns / 1e6, ls.load_sys_ns / 1e6, ls.load_user_ns / 1e6,
 		  c->costs.startup_rss / 1048576.0, ls.mapped_bytes / 1048576.0,
 		  ls.verifier_us / 1e3, (unsigned long long)ls.verifier_insns);
+	if (c->cfg->off_cpu)
+		log_debug("start-up: on_switch_in's verifier %.1f ms, %llu instructions processed",
+			  ls.offcpu_verifier_us / 1e3,
+			  (unsigned long long)ls.offcpu_verifier_insns);
 }
 
 int session__start(const struct config *cfg, const sigset_t *child_mask,
@@ -366,6 +385,9 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		.unwind_mode = cfg->unwind_mode,
 		.unwind_memory = cfg->unwind_memory ? cfg->unwind_memory : default_unwind_memory(),
 		.explain_failure = log_get_level() >= LOG_DEBUG,
+		.off_cpu = cfg->off_cpu,
+		.off_cpu_threshold_ns = cfg->off_cpu_threshold_ns,
+		.off_cpu_walks = cfg->off_cpu_walks,
 	};
 	uint64_t wall0 = mono_ns();
 	struct session *c;
@@ -386,6 +408,11 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		log_error("-F %d is above kernel.perf_event_max_sample_rate (%d)", cfg->freq_hz,
 			  max_hz);
 		return -ERANGE;
+	}
+	if (cfg->off_cpu && !sampler_offcpu_supported(so.btf_path)) {
+		log_error("--off-cpu needs Linux 6.16 or later: this kernel has no sched_exit_tp "
+			  "tracepoint, where a thread that ran again still has its waiting stacks");
+		return -ENOTSUP;
 	}
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		if (preflight_pid(cfg->pids[i], &tgid)) {
@@ -620,7 +647,7 @@ int session__drain(struct session *s)
 	int err;
 
 	runtimes__tick(s->rt);
-	err = sampler__drain(s->sampler, on_stack, on_count, s);
+	err = sampler__drain(s->sampler, on_stack, on_count, on_offcpu, s);
 
 	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
 	s->costs.drains++;
@@ -659,6 +686,7 @@ int session__build(struct session *s, const struct collector *window, const stru
 	uint64_t t0 = process_cpu_ns(), nested0 = s->costs.drain_cpu_ns + s->costs.events_cpu_ns;
 
 	o.rt = s->rt;
+	o.off_cpu = s->cfg->off_cpu;
 	/* a one-shot run builds once: give downloads started while it ran a moment to land */
 	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
 		log_warn("debuginfod: downloads still running after %d s: their frames have no "
@@ -829,6 +857,27 @@ void session__log_names(struct session *c)
 		symbolizer__biggest_files(c->sym, 10, log_biggest, NULL);
 }
 
+/* The off-CPU line: the waits seen and kept, what they stand for, and every loss. */
+static void log_offcpu(const struct session *c, const struct collector *window, const uint64_t *m)
+{
+	struct sampler_offcpu_threshold t = sampler__offcpu_threshold(c->sampler);
+
+	log_info("off-CPU: %llu waits seen (%.3f s), %llu kept at threshold %.2f ms (%.2f to %.2f; "
+		 "%.3f s estimated, %.3f s in the profile); stacks failed %llu; lost: thread "
+		 "storage full %llu, off-CPU map full %llu (%.3f s); CPU samples lost to off-CPU "
+		 "walks %llu",
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_WAITS],
+		 m[FLAMED_METRIC_OFFCPU_NS_SEEN] / 1e9,
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_KEPT], t.now_ns / 1e6, t.min_ns / 1e6,
+		 t.max_ns / 1e6, m[FLAMED_METRIC_OFFCPU_NS_KEPT] / 1e9,
+		 collector__offcpu_ns(window) / 1e9,
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_STACK_FAILED],
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_STORAGE_FULL],
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_MAP_FULL],
+		 m[FLAMED_METRIC_OFFCPU_NS_LOST] / 1e9,
+		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_CPU_SAMPLES_LOST]);
+}
+
 void session__log_summary(struct session *c, const struct collector *window, const uint64_t *m,
 			  const struct build_stats *bs)
 {
@@ -891,6 +940,8 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			 c->cfg->nr_pids || c->cfg->cmd
 				 ? "the target used no CPU while sampled"
 				 : "every CPU was idle (idle time is left out; --idle keeps it)");
+	if (c->cfg->off_cpu)
+		log_offcpu(c, window, m);
 	if (!c->unwind)
 		log_info("unwind: %llu user stacks walked with frame pointers only (where a chain "
 			 "ends early cannot be told; --unwind auto uses unwind tables)",

@@ -11,8 +11,10 @@
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/offcpu_budget.h"
 #include "bpf/sampler.h"
 #include "util/clock.h"
 #include "flamed.skel.h"
@@ -30,7 +32,12 @@ struct sampler {
 	void *event_ctx;
 	bool tables; /* unwind tables in use (not --unwind fp) */
 	struct sampler_load_stats load_stats;
-	char *verifier_log; /* stats-only verifier log of on_cpu_sample (log level 4) */
+	char *verifier_log;	   /* stats-only verifier log of on_cpu_sample (log level 4) */
+	char *offcpu_verifier_log; /* ... of on_switch_in, with off_cpu */
+	bool off_cpu;
+	/* the off-CPU walk budget (offcpu_budget.h): kept waits at the last adjustment, when */
+	uint64_t offcpu_floor_ns, offcpu_budget, offcpu_kept, offcpu_at_ns;
+	struct sampler_offcpu_threshold offcpu_thr;
 	/* drain buffers, sized to map_entries */
 	void *keys;
 	void *values;
@@ -143,7 +150,7 @@ out:
 #define VERIFIER_LOG_BYTES 4096
 
 /* "verification time 12345 usec" and "processed 678 insns" of a log-level-4 verifier log. */
-static void parse_verifier_stats(const char *log, struct sampler_load_stats *ret)
+static void parse_verifier_stats(const char *log, uint64_t *ret_us, uint64_t *ret_insns)
 {
 	const char *p;
 	unsigned long long v;
@@ -152,10 +159,22 @@ static void parse_verifier_stats(const char *log, struct sampler_load_stats *ret
 		return;
 	p = strstr(log, "verification time ");
 	if (p && sscanf(p, "verification time %llu usec", &v) == 1)
-		ret->verifier_us = v;
+		*ret_us = v;
 	p = strstr(log, "processed ");
 	if (p && sscanf(p, "processed %llu insns", &v) == 1)
-		ret->verifier_insns = v;
+		*ret_insns = v;
+}
+
+bool sampler_offcpu_supported(const char *btf_path)
+{
+	struct btf *btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!btf)
+		return false;
+	ok = btf__find_by_name_kind(btf, "btf_trace_sched_exit_tp", BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return ok;
 }
 
 /* Open the object and set it up as opts asks (load-time knobs, map sizes, programs to load). A
@@ -164,7 +183,7 @@ static struct flamed_bpf *open_configured(const struct sampler_opts *opts, uint3
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = opts->btf_path);
 	struct flamed_bpf *skel = flamed_bpf__open_opts(&oo);
-	struct bpf_map *counts[2], *stacks[2];
+	struct bpf_map *counts[2], *stacks[2], *offcpu[2];
 	int err = 0;
 
 	if (!skel)
@@ -176,15 +195,26 @@ static struct flamed_bpf *open_configured(const struct sampler_opts *opts, uint3
 	skel->rodata->cfg_unwind_mode = opts->unwind_mode;
 	/* a bench knob, not a flag: clock reads between the program's phases (flamed.h) */
 	skel->rodata->cfg_phase_times = getenv("FLAMED_BPF_PHASES") != NULL;
+	skel->data->offcpu_threshold_ns = opts->off_cpu_threshold_ns;
 
 	counts[0] = skel->maps.counts0;
 	counts[1] = skel->maps.counts1;
 	stacks[0] = skel->maps.stacks0;
 	stacks[1] = skel->maps.stacks1;
+	offcpu[0] = skel->maps.offcpu0;
+	offcpu[1] = skel->maps.offcpu1;
 	for (int i = 0; i < 2 && !err; i++) {
 		err = bpf_map__set_max_entries(counts[i], map_entries);
+		/* kept waits add stacks of their own, up to as many keys as the samples */
 		if (!err)
-			err = bpf_map__set_max_entries(stacks[i], map_entries);
+			err = bpf_map__set_max_entries(stacks[i], opts->off_cpu ? 2 * map_entries
+										: map_entries);
+		if (!err)
+			err = bpf_map__set_max_entries(offcpu[i], opts->off_cpu ? map_entries : 1);
+	}
+	if (!opts->off_cpu) {
+		bpf_program__set_autoload(skel->progs.on_switch_out, false);
+		bpf_program__set_autoload(skel->progs.on_switch_in, false);
 	}
 	if (!err && opts->max_targets)
 		err = bpf_map__set_max_entries(skel->maps.targets, opts->max_targets);
@@ -261,6 +291,18 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 					 VERIFIER_LOG_BYTES);
 		bpf_program__set_log_level(s->skel->progs.on_cpu_sample, 4);
 	}
+	s->off_cpu = opts->off_cpu;
+	s->offcpu_floor_ns = opts->off_cpu_threshold_ns;
+	s->offcpu_budget = opts->off_cpu_walks;
+	s->offcpu_thr = (struct sampler_offcpu_threshold){ opts->off_cpu_threshold_ns,
+							   opts->off_cpu_threshold_ns,
+							   opts->off_cpu_threshold_ns };
+	s->offcpu_verifier_log = opts->off_cpu ? calloc(1, VERIFIER_LOG_BYTES) : NULL;
+	if (s->offcpu_verifier_log) {
+		bpf_program__set_log_buf(s->skel->progs.on_switch_in, s->offcpu_verifier_log,
+					 VERIFIER_LOG_BYTES);
+		bpf_program__set_log_level(s->skel->progs.on_switch_in, 4);
+	}
 	{
 		struct rusage r0, r1;
 
@@ -277,9 +319,13 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 			explain_load_failure(opts, s->map_entries);
 		goto cleanup;
 	}
-	parse_verifier_stats(s->verifier_log, &s->load_stats);
+	parse_verifier_stats(s->verifier_log, &s->load_stats.verifier_us,
+			     &s->load_stats.verifier_insns);
+	parse_verifier_stats(s->offcpu_verifier_log, &s->load_stats.offcpu_verifier_us,
+			     &s->load_stats.offcpu_verifier_insns);
 	free(s->verifier_log);
-	s->verifier_log = NULL;
+	free(s->offcpu_verifier_log);
+	s->verifier_log = s->offcpu_verifier_log = NULL;
 
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
 	if (!s->events) {
@@ -479,16 +525,67 @@ cleanup:
 	return err;
 }
 
+/* Metric m summed over the CPUs, through percpu (room for every possible CPU); 0 when it cannot
+ * be read. */
+static uint64_t metric_sum(const struct sampler *s, __u32 m, __u64 *percpu)
+{
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.metrics), &m, percpu))
+		return 0;
+	for (int c = 0; c < s->nr_possible_cpus; c++)
+		sum += percpu[c];
+	return sum;
+}
+
+/* The off-CPU threshold for the next second, from the waits kept since the last adjustment
+ * against the budget for that time on every CPU sampled. */
+static void adjust_offcpu_threshold(struct sampler *s)
+{
+	uint64_t now = mono_ns(), kept, budget, t;
+	__u64 *percpu;
+
+	if (!s->off_cpu || !s->nr_attached)
+		return;
+	percpu = calloc(s->nr_possible_cpus, sizeof(*percpu));
+	if (!percpu)
+		return; /* next time */
+	kept = metric_sum(s, FLAMED_METRIC_OFFCPU_KEPT, percpu);
+	free(percpu);
+	if (s->offcpu_at_ns && now > s->offcpu_at_ns) {
+		budget = (uint64_t)((double)s->offcpu_budget * s->nr_attached *
+				    (double)(now - s->offcpu_at_ns) / 1e9);
+		t = offcpu_budget_next(s->skel->data->offcpu_threshold_ns, s->offcpu_floor_ns,
+				       kept - s->offcpu_kept,
+				       s->offcpu_budget ? (budget ? budget : 1) : 0);
+		__atomic_store_n(&s->skel->data->offcpu_threshold_ns, t, __ATOMIC_RELAXED);
+		s->offcpu_thr.now_ns = t;
+		if (t < s->offcpu_thr.min_ns)
+			s->offcpu_thr.min_ns = t;
+		if (t > s->offcpu_thr.max_ns)
+			s->offcpu_thr.max_ns = t;
+	}
+	s->offcpu_kept = kept;
+	s->offcpu_at_ns = now;
+}
+
+struct sampler_offcpu_threshold sampler__offcpu_threshold(const struct sampler *s)
+{
+	return s->offcpu_thr;
+}
+
 int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_fn on_count,
-		   void *ctx)
+		   sampler_count_fn on_offcpu, void *ctx)
 {
 	struct drain_ctx d = { .on_stack = on_stack, .on_count = on_count, .ctx = ctx };
+	struct drain_ctx o = { .on_count = on_offcpu, .ctx = ctx };
 	/* a perf_event program runs for microseconds with preemption off; 2 ms is ample for every
 	 * program that read the old generation to finish before we read it */
 	const struct timespec grace = { .tv_nsec = 2 * 1000 * 1000 };
 	__u32 old = s->skel->bss->active_gen;
 	struct bpf_map *stacks = old & 1 ? s->skel->maps.stacks1 : s->skel->maps.stacks0;
 	struct bpf_map *counts = old & 1 ? s->skel->maps.counts1 : s->skel->maps.counts0;
+	struct bpf_map *offcpu = old & 1 ? s->skel->maps.offcpu1 : s->skel->maps.offcpu0;
 	int err;
 
 	/* a counter, not a bit: the program's per-CPU note of stacks already stored is tagged with
@@ -499,8 +596,12 @@ int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_f
 	if (err)
 		return err;
 	err = drain_map(s, counts, sizeof(struct flamed_count_key), sizeof(__u64), drain_count, &d);
+	if (!err && s->off_cpu && on_offcpu)
+		err = drain_map(s, offcpu, sizeof(struct flamed_count_key), sizeof(__u64),
+				drain_count, &o);
 	if (err)
 		return err;
+	adjust_offcpu_threshold(s);
 	return collect_count_slots(s, old, &d);
 }
 
@@ -610,20 +711,24 @@ struct sampler_load_stats sampler__load_stats(const struct sampler *s)
 
 int sampler__read_metrics(const struct sampler *s, uint64_t *out)
 {
-	int fd = bpf_map__fd(s->skel->maps.metrics);
-	__u64 *percpu;
+	__u64 *percpu = calloc(s->nr_possible_cpus, sizeof(*percpu));
+	struct flamed_offcpu_cpu *oc = NULL;
+	__u32 zero = 0;
 
-	percpu = calloc(s->nr_possible_cpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
-	for (__u32 m = 0; m < FLAMED_METRIC__MAX; m++) {
-		out[m] = 0;
-		if (bpf_map_lookup_elem(fd, &m, percpu))
-			continue;
-		for (int c = 0; c < s->nr_possible_cpus; c++)
-			out[m] += percpu[c];
-	}
+	for (__u32 m = 0; m < FLAMED_METRIC__MAX; m++)
+		out[m] = metric_sum(s, m, percpu);
 	free(percpu);
+	/* the per-switch counts the off-CPU program keeps in its own per-CPU line */
+	if (s->off_cpu && (oc = calloc(s->nr_possible_cpus, sizeof(*oc))) &&
+	    !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.offcpu_cpu), &zero, oc)) {
+		for (int c = 0; c < s->nr_possible_cpus; c++) {
+			out[FLAMED_METRIC_OFFCPU_WAITS] += oc[c].waits;
+			out[FLAMED_METRIC_OFFCPU_NS_SEEN] += oc[c].ns_seen;
+		}
+	}
+	free(oc);
 	return 0;
 }
 
@@ -636,6 +741,11 @@ size_t sampler__map_bytes(const struct sampler *s)
 {
 	size_t per_gen = (size_t)s->map_entries *
 			 (sizeof(struct flamed_count_key) + 8 + 8 + sizeof(struct flamed_stack));
+
+	/* off-CPU: as many stacks again, and its own keys (at most, not preallocated) */
+	if (s->off_cpu)
+		per_gen += (size_t)s->map_entries *
+			   (8 + sizeof(struct flamed_stack) + sizeof(struct flamed_count_key) + 8);
 
 	return 2 * per_gen + 256 * 1024 /* events */ +
 	       /* unwind_blocks: in the unwind_loader stats */
@@ -668,6 +778,7 @@ void sampler__free(struct sampler *s)
 	ring_buffer__free(s->events);
 	flamed_bpf__destroy(s->skel);
 	free(s->verifier_log);
+	free(s->offcpu_verifier_log);
 	free(s->keys);
 	free(s->values);
 	free(s);

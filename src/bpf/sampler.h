@@ -15,18 +15,24 @@
 struct sampler;
 
 struct sampler_opts {
-	const char *btf_path;	/* kernel BTF for CO-RE; NULL = the running kernel's */
-	int freq_hz;		/* samples per second per CPU */
-	bool filter;		/* only processes added with sampler__add_target */
-	bool follow_forks;	/* children of targets become targets (needs filter) */
-	bool include_idle;	/* keep samples of the idle task */
-	uint32_t drain_ms;	/* how often the caller drains; sizes the maps */
-	uint32_t max_targets;	/* 0 = 8192 */
-	int unwind_mode;	/* enum flamed_unwind_mode */
-	uint32_t unwind_procs;	/* processes with tables; 0 = 4096 */
-	uint64_t unwind_memory; /* bytes of unwind tables at most; 0 = 256 MiB */
-	bool explain_failure;	/* a failed load is tried once more for libbpf to print the
+	const char *btf_path;	       /* kernel BTF for CO-RE; NULL = the running kernel's */
+	int freq_hz;		       /* samples per second per CPU */
+	bool filter;		       /* only processes added with sampler__add_target */
+	bool follow_forks;	       /* children of targets become targets (needs filter) */
+	bool include_idle;	       /* keep samples of the idle task */
+	uint32_t drain_ms;	       /* how often the caller drains; sizes the maps */
+	uint32_t max_targets;	       /* 0 = 8192 */
+	int unwind_mode;	       /* enum flamed_unwind_mode */
+	uint32_t unwind_procs;	       /* processes with tables; 0 = 4096 */
+	uint64_t unwind_memory;	       /* bytes of unwind tables at most; 0 = 256 MiB */
+	bool explain_failure;	       /* a failed load is tried once more for libbpf to print the
 				 * verifier's log (through libbpf_set_print's callback) */
+	bool off_cpu;		       /* also record where threads wait (bpf/offcpu.bpf.h) */
+	uint64_t off_cpu_threshold_ns; /* waits this long are always kept, shorter ones with
+					* probability d / threshold (bpf/flamed_offcpu.h): the
+					* threshold's floor */
+	uint32_t off_cpu_walks;	       /* kept waits (stack walks) a second per CPU, on average:
+					* past it the threshold rises (offcpu_budget.h); 0: fixed */
 };
 
 /* What loading cost (sampler__load): wall time of opening the object (parsing its ELF and BTF)
@@ -34,20 +40,28 @@ struct sampler_opts {
  * CPU split into user (libbpf: BTF, relocations) and system (the kernel: verifier, maps), and
  * the bytes of BPF maps mapped into this process (resident: they count in its RSS). */
 struct sampler_load_stats {
-	uint64_t open_ns;	 /* bpf_object open (BTF parse) */
-	uint64_t load_ns;	 /* time to load the object (verifier included) */
-	uint64_t load_user_ns;	 /* ... of it flamed's CPU in user mode (libbpf) */
-	uint64_t load_sys_ns;	 /* ... and in the kernel (verifier, maps) */
-	uint64_t verifier_us;	 /* the kernel's verification time of on_cpu_sample */
-	uint64_t verifier_insns; /* instructions the verifier processed for it */
-	size_t mapped_bytes;	 /* BPF map memory mapped into flamed (counts in its RSS) */
+	uint64_t open_ns;		/* bpf_object open (BTF parse) */
+	uint64_t load_ns;		/* time to load the object (verifier included) */
+	uint64_t load_user_ns;		/* ... of it flamed's CPU in user mode (libbpf) */
+	uint64_t load_sys_ns;		/* ... and in the kernel (verifier, maps) */
+	uint64_t verifier_us;		/* the kernel's verification time of on_cpu_sample */
+	uint64_t verifier_insns;	/* instructions the verifier processed for it */
+	uint64_t offcpu_verifier_us;	/* the same for on_switch_in (off-CPU), 0 without */
+	uint64_t offcpu_verifier_insns; /* ... */
+	size_t mapped_bytes;		/* BPF map memory mapped into flamed (counts in its RSS) */
 };
 
 /* Called for each new (process, address space) the BPF program announces. */
 typedef void (*sampler_event_fn)(const struct flamed_proc_event *ev, void *ctx);
-/* Called for each drained stack (borrowed for the call) and count entry. */
+/* Called for each drained stack (borrowed for the call) and count entry (samples, or off-CPU
+ * nanoseconds). */
 typedef int (*sampler_stack_fn)(uint64_t hash, const struct flamed_stack *st, void *ctx);
 typedef int (*sampler_count_fn)(const struct flamed_count_key *key, uint64_t count, void *ctx);
+
+/* Whether the kernel has what --off-cpu needs: the sched_exit_tp tracepoint (Linux 6.16), the
+ * one point where a thread that ran again is current and still has the stacks it waited with.
+ * btf_path as in sampler_opts. */
+bool sampler_offcpu_supported(const char *btf_path);
 
 /* Open, size and load the BPF object (not attached yet); on_event/event_ctx are borrowed for the
  * sampler's life. New object or NULL with errno. */
@@ -69,11 +83,12 @@ int sampler__event_fd(const struct sampler *s);
 /* Deliver pending new-process events to the callback. Number delivered or -errno. */
 int sampler__poll_events(struct sampler *s);
 
-/* Switch generations, wait for programs in flight, and hand every stack then every count of the
- * previous generation to the callbacks, clearing it. Stacks come first so a count never refers to
- * a stack the caller has not seen. 0 or -errno (or a callback's negative return). */
+/* Switch generations, wait for programs in flight, and hand every stack, then every count and
+ * every off-CPU total (on_offcpu, nanoseconds; may be NULL without off_cpu) of the previous
+ * generation to the callbacks, clearing it. Stacks come first so a count never refers to a stack
+ * the caller has not seen. 0 or -errno (or a callback's negative return). */
 int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_fn on_count,
-		   void *ctx);
+		   sampler_count_fn on_offcpu, void *ctx);
 
 /* Load a table (flamed.h: page index then rows, nr 8-byte elements, borrowed) under id table
  * (its blocks in unwind_blocks); *ret_bytes (may be NULL) gets the kernel memory it takes.
@@ -100,6 +115,12 @@ int sampler__set_rt_proc(struct sampler *s, uint32_t tgid, const struct flamed_r
 
 /* Forget process tgid's runtime. 0 or -errno (-ENOENT if unknown). */
 int sampler__delete_rt_proc(struct sampler *s, uint32_t tgid);
+
+/* The off-CPU sampling threshold: in use now, and the least and most used since attach. */
+struct sampler_offcpu_threshold {
+	uint64_t now_ns, min_ns, max_ns;
+};
+struct sampler_offcpu_threshold sampler__offcpu_threshold(const struct sampler *s);
 
 /* Sum of each metric over all CPUs into out[FLAMED_METRIC__MAX]. 0 or -errno. */
 int sampler__read_metrics(const struct sampler *s, uint64_t *out);

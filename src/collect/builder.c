@@ -51,10 +51,12 @@ struct builder {
 	uint64_t kernel_mapping;
 	uint64_t rt_mapping[FLAMED_RT_KINDS]; /* by enum flamed_runtime */
 	uint64_t no_user_stack_fn;
+	struct hashmap bpf_ips;	   /* kernel address -> 1: in flamed's own off-CPU program */
 	uint64_t *ids;		   /* scratch: location ids of one sample (shared) */
 	struct user_frame *plan;   /* scratch: user frames of one sample (shared) */
 	uint64_t *words;	   /* scratch: runtime words of one sample (shared) */
 	struct runtimes *rt;	   /* may be NULL */
+	bool off_cpu;		   /* the profile has the off_cpu sample type */
 	struct build_stats *stats; /* shared by every series */
 	char series[FLAMED_COMM_LEN + 1];
 };
@@ -443,8 +445,27 @@ static size_t plan_user(struct builder *b, const struct flamed_count_key *k,
 	return n;
 }
 
+/* Whether kernel address ip is in the code that ran the off-CPU program at the switch (the
+ * program itself and the kernel's tracepoint dispatch): the first frames of every off-CPU kernel
+ * stack, which say nothing of where the thread waited. */
+static bool offcpu_program_frame(struct builder *b, uint64_t ip)
+{
+	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_" };
+	const char *name, *module = NULL;
+	uintptr_t v;
+	bool ours = false;
+
+	if (hashmap__find(&b->bpf_ips, ip, &v))
+		return v;
+	name = symbolizer__kernel(b->sym, ip, &module);
+	for (size_t i = 0; name && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		ours |= !strncmp(name, prefixes[i], strlen(prefixes[i]));
+	hashmap__set(&b->bpf_ips, ip, ours); /* ENOMEM: looked up again next time */
+	return ours;
+}
+
 static int add_sample(struct builder *b, const struct flamed_count_key *k, struct proc_entry *e,
-		      uint64_t count)
+		      uint64_t count, uint64_t offcpu_ns)
 {
 	const struct collector_stack *ks = collector__stack(b->c, k->kern_stack);
 	const struct collector_stack *us = collector__stack(b->c, k->user_stack);
@@ -452,16 +473,21 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	struct profile_label labels[5];
 	const struct runtime_ops *ops;
 	size_t nr_labels = 4;
-	size_t n = 0, unsym_frames = 0, start_frames = 0, nu;
+	size_t n = 0, unsym_frames = 0, start_frames = 0, nu, kskip = 0;
 	unsigned unsym;
 	uint64_t id;
+	int err;
 
 	if ((k->kern_stack && !ks) || (k->user_stack && !us))
 		b->stats->stacks_missing += count;
+	/* an off-CPU kernel stack starts in the program that took it */
+	while (offcpu_ns && !count && ks && kskip < ks->nr && kskip < 4 &&
+	       offcpu_program_frame(b, ks->ips[kskip]))
+		kskip++;
 	/* ids are leaf first: kernel frames, then user frames. User frames are resolved first and
 	 * outermost first, so the first mapping the profile gets is a program's own executable
 	 * (pprof readers show mapping[0] as the main binary), not the kernel or a library. */
-	n = ks ? ks->nr : 0;
+	n = ks ? ks->nr - kskip : 0;
 	/* the user leaf is exact only when the sample hit user mode */
 	nu = plan_user(b, k, us, !ks, count, &ops);
 	for (size_t i = nu; i-- > 0;) {
@@ -479,12 +505,13 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 		start_frames += !!(unsym & LOC_BY_START);
 		b->ids[n + i] = id;
 	}
-	for (uint32_t i = 0; ks && i < ks->nr; i++) {
+	for (uint32_t i = kskip; ks && i < ks->nr; i++) {
+		/* the leaf of a CPU sample's kernel stack is the interrupted pc itself */
 		id = kernel_location(b, ks->ips[i], i == 0, &unsym);
 		if (!id)
 			return -ENOMEM;
 		unsym_frames += unsym & LOC_UNSYM;
-		b->ids[i] = id;
+		b->ids[i - kskip] = id;
 	}
 	n += nu;
 	b->stats->frames += n * count;
@@ -518,13 +545,19 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 			.executable_path = e->exe,
 			.container_id = e->container_id[0] ? e->container_id : NULL,
 		};
-		int err = profile__set_process(b->p, k->tgid, &proc);
 
+		err = profile__set_process(b->p, k->tgid, &proc);
 		if (err)
 			return err;
 	}
 	b->stats->samples += count;
-	return profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, nr_labels);
+	b->stats->offcpu_ns += offcpu_ns;
+	if (b->off_cpu)
+		err = profile__add_cpu_offcpu_sample(b->p, b->ids, n, (int64_t)count,
+						     (int64_t)offcpu_ns, labels, nr_labels);
+	else
+		err = profile__add_cpu_sample(b->p, b->ids, n, (int64_t)count, labels, nr_labels);
+	return err;
 }
 
 static void builder_free(struct builder *b)
@@ -541,6 +574,7 @@ static void builder_free(struct builder *b)
 	hashmap__clear(&b->locs);
 	hashmap__clear(&b->maps);
 	hashmap__clear(&b->funcs);
+	hashmap__clear(&b->bpf_ips);
 	free(b);
 }
 
@@ -565,7 +599,10 @@ static struct builder *builder_new(struct build *bd, const char *series)
 	hashmap__init(&b->locs, hash_loc, equal_loc, NULL);
 	hashmap__init(&b->maps, hash_map, equal_map, NULL);
 	hashmap__init(&b->funcs, hashmap_hash_str, hashmap_equal_str, NULL);
-	b->p = profile__new_cpu(opts->freq_hz);
+	hashmap__init(&b->bpf_ips, hashmap_hash_int, hashmap_equal_int, NULL);
+	b->off_cpu = opts->off_cpu;
+	b->p = b->off_cpu ? profile__new_cpu_offcpu(opts->freq_hz)
+			  : profile__new_cpu(opts->freq_hz);
 	if (!b->p)
 		goto fail;
 	profile__set_time(b->p, opts->time_nanos, opts->duration_nanos);
@@ -601,7 +638,7 @@ static struct builder *series_for(struct build *bd, const char *name)
 	return b;
 }
 
-static int on_count(const struct flamed_count_key *k, uint64_t count, void *ctx)
+static int on_count(const struct flamed_count_key *k, uint64_t count, uint64_t offcpu_ns, void *ctx)
 {
 	struct build *bd = ctx;
 	struct proc_entry *e = NULL;
@@ -624,7 +661,11 @@ static int on_count(const struct flamed_count_key *k, uint64_t count, void *ctx)
 	b = series_for(bd, name);
 	if (!b)
 		return -ENOMEM;
-	return add_sample(b, k, e, count);
+	if (!bd->opts->off_cpu)
+		offcpu_ns = 0; /* nowhere to put it */
+	if (!count && !offcpu_ns)
+		return 0;
+	return add_sample(b, k, e, count, offcpu_ns);
 }
 
 int build_profiles(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,

@@ -27,6 +27,7 @@ struct build_opts {
 	int64_t duration_nanos;	     /* capture length */
 	const char *const *comments; /* NULL-terminated, may be NULL */
 	bool by_process;	     /* build_profiles: one profile per process name (comm) */
+	bool off_cpu;		     /* a third sample type, off_cpu (ns): the window's waits */
 	/* called every BUILD_YIELD_EVERY samples, with nothing of the process table held: a
 	 * long build (cold caches) lets the caller drain the BPF maps meanwhile. May be NULL. */
 	void (*yield)(void *ctx);
@@ -44,6 +45,7 @@ struct build_series {
 
 struct build_stats {
 	uint64_t samples;
+	uint64_t offcpu_ns;	      /* off-CPU nanoseconds in the profiles */
 	uint64_t frames;	      /* user + kernel frames in all samples (weighted by count) */
 	uint64_t frames_unsymbolized; /* of those, without a function name */
 	uint64_t frames_by_start;     /* of those, named after their function's start (stripped

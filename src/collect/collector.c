@@ -9,6 +9,7 @@
 struct count_node {
 	struct flamed_count_key key; /* first: the map key points here */
 	uint64_t count;
+	uint64_t offcpu_ns;
 };
 
 struct collector {
@@ -16,6 +17,7 @@ struct collector {
 	struct hashmap counts; /* struct flamed_count_key * -> struct count_node * */
 	struct hashmap tgids;  /* tgid -> 1 */
 	uint64_t samples;
+	uint64_t offcpu_ns;
 };
 
 static uint64_t hash_key(uintptr_t k, void *ctx)
@@ -62,28 +64,46 @@ int collector__add_stack(struct collector *c, uint64_t hash, const struct flamed
 	return 0;
 }
 
-int collector__add_count(struct collector *c, const struct flamed_count_key *key, uint64_t count)
+/* The node of key, created (zero) on first use; NULL on ENOMEM. */
+static struct count_node *node_of(struct collector *c, const struct flamed_count_key *key)
 {
 	struct count_node *n;
 	uintptr_t v;
 
-	if (hashmap__find(&c->counts, (uintptr_t)key, &v)) {
-		((struct count_node *)v)->count += count;
-		c->samples += count;
-		return 0;
-	}
-	n = malloc(sizeof(*n));
+	if (hashmap__find(&c->counts, (uintptr_t)key, &v))
+		return (struct count_node *)v;
+	n = calloc(1, sizeof(*n));
 	if (!n)
-		return -ENOMEM;
+		return NULL;
 	n->key = *key;
-	n->count = count;
 	if (hashmap__set(&c->counts, (uintptr_t)&n->key, (uintptr_t)n) ||
 	    hashmap__set(&c->tgids, key->tgid, 1)) {
 		if (!hashmap__find(&c->counts, (uintptr_t)&n->key, NULL))
 			free(n);
-		return -ENOMEM;
+		return NULL;
 	}
+	return n;
+}
+
+int collector__add_count(struct collector *c, const struct flamed_count_key *key, uint64_t count)
+{
+	struct count_node *n = node_of(c, key);
+
+	if (!n)
+		return -ENOMEM;
+	n->count += count;
 	c->samples += count;
+	return 0;
+}
+
+int collector__add_offcpu(struct collector *c, const struct flamed_count_key *key, uint64_t ns)
+{
+	struct count_node *n = node_of(c, key);
+
+	if (!n)
+		return -ENOMEM;
+	n->offcpu_ns += ns;
+	c->offcpu_ns += ns;
 	return 0;
 }
 
@@ -129,7 +149,7 @@ int collector__for_each_count(const struct collector *c, collector_count_fn fn, 
 {
 	hashmap__for_each (&c->counts, e) {
 		const struct count_node *n = (const void *)e->value;
-		int rc = fn(&n->key, n->count, ctx);
+		int rc = fn(&n->key, n->count, n->offcpu_ns, ctx);
 
 		if (rc)
 			return rc;
@@ -140,6 +160,11 @@ int collector__for_each_count(const struct collector *c, collector_count_fn fn, 
 uint64_t collector__samples(const struct collector *c)
 {
 	return c->samples;
+}
+
+uint64_t collector__offcpu_ns(const struct collector *c)
+{
+	return c->offcpu_ns;
 }
 
 size_t collector__nr_stacks(const struct collector *c)

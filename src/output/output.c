@@ -532,6 +532,13 @@ int output_write_profile(const struct profile *p, const char *path, enum output_
 	if (!p || !path)
 		return -EINVAL;
 	stacks.value_idx = stack_value_index(p);
+	if (opts && opts->sample_type) {
+		int idx = profile__sample_type_index(p, opts->sample_type);
+
+		if (idx < 0)
+			return -EINVAL;
+		stacks.value_idx = (size_t)idx;
+	}
 	stacks.title = opts && opts->title ? opts->title : "Flame Graph";
 
 	switch (fmt) {

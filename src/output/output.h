@@ -34,9 +34,11 @@ const char *output_format_name(enum output_format fmt);
 /* How files are written and what the SVG shows. NULL or zeroed = defaults. */
 struct output_opts {
 	const char *title; /* SVG title line; NULL = "Flame Graph" */
-	bool has_mode;	   /* mode below, else OUTPUT_DEFAULT_MODE */
-	mode_t mode;	   /* permission bits, at most 0777 (applied as is, umask aside) */
-	bool has_owner;	   /* chown new files to uid:gid (needs CAP_CHOWN for another user) */
+	/* the sample type folded and SVG draw; NULL = "samples" when there is one, else the last */
+	const char *sample_type;
+	bool has_mode;	/* mode below, else OUTPUT_DEFAULT_MODE */
+	mode_t mode;	/* permission bits, at most 0777 (applied as is, umask aside) */
+	bool has_owner; /* chown new files to uid:gid (needs CAP_CHOWN for another user) */
 	uid_t uid;
 	gid_t gid;
 	bool named_temp; /* skip O_TMPFILE, as on file systems without it (for tests) */
@@ -58,9 +60,10 @@ int output_check_writable(const char *path, const struct output_opts *opts);
 /* strerror() for output errors, with plain words for the refusals above (static string). */
 const char *output_strerror(int err);
 
-/* Write p to path in format fmt atomically (see output_write_atomic). Folded and SVG draw the
- * "samples" sample type when there is one, else the last type. 0 or -errno; -ENOTSUP for a format
- * not built in. */
+/* Write p to path in format fmt atomically (see output_write_atomic). Folded and SVG draw
+ * opts->sample_type, else the "samples" sample type when there is one, else the last type. 0 or
+ * -errno; -EINVAL when p has no sample type opts->sample_type; -ENOTSUP for a format not built
+ * in. */
 int output_write_profile(const struct profile *p, const char *path, enum output_format fmt,
 			 const struct output_opts *opts);
 

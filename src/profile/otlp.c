@@ -682,6 +682,12 @@ static int add_sample(struct enc *e, size_t idx)
 	return 0;
 }
 
+/* Whether sample type t is off-CPU time (--off-cpu): its Profile has no period. */
+static bool offcpu_type(const struct profile *p, size_t t)
+{
+	return !strcmp(profile_str(p, p->type_strs[2 * t]), PROFILE_OFFCPU_TYPE);
+}
+
 /* Sample types that get a Profile: each one, but for a plain sample count next to the type the
  * period is measured in (samples/count beside cpu/nanoseconds): OTLP keeps the unsampled value
  * and the period, from which the count follows. */
@@ -1054,21 +1060,26 @@ static int pack_resources(struct enc *e, struct pack *k)
 			if (err)
 				return err;
 			pp->sample_type = st;
-			if (p->period_type || p->period_unit)
+			/* off-CPU time is a sum of weighted waits, not of samples of the period */
+			if ((p->period_type || p->period_unit) && !offcpu_type(p, mt)) {
 				pp->period_type = pt;
-			pp->period = p->period;
+				pp->period = p->period;
+			}
 			pp->time_unix_nano = (uint64_t)p->time_nanos;
 			pp->duration_nano = (uint64_t)p->duration_nanos;
 			if (k->profile_ids[prof_off * PROFILE_ID_LEN])
 				pp->profile_id = (ProtobufCBinaryData){
 					PROFILE_ID_LEN, k->profile_ids + prof_off * PROFILE_ID_LEN
 				};
-			pp->n_samples = r->nr_samples;
 			pp->samples = k->sample_ptrs + s_off;
 			for (size_t j = 0; j < r->nr_samples; j++) {
 				const struct sample_rec *s = &r->samples[j];
 				pb_sample *ps = &k->samples[s_off];
 
+				/* a stack with CPU time and no wait, or the other way round */
+				if (!e->values[s->values + t])
+					continue;
+				pp->n_samples++;
 				opentelemetry__proto__profiles__v1development__sample__init(ps);
 				ps->stack_index = s->stack;
 				ps->n_attribute_indices = s->nr_attrs;

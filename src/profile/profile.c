@@ -212,6 +212,32 @@ struct profile *profile__new_cpu(int freq_hz)
 	return p;
 }
 
+struct profile *profile__new_cpu_offcpu(int freq_hz)
+{
+	static const struct profile_value_type types[] = {
+		{ "samples", "count" },
+		{ "cpu", "nanoseconds" },
+		{ PROFILE_OFFCPU_TYPE, "nanoseconds" },
+	};
+	struct profile *p;
+	int err;
+
+	if (freq_hz <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = profile__new(types, 3, types[1], 1000000000LL / freq_hz);
+	if (!p)
+		return NULL;
+	err = profile__set_default_sample_type(p, "cpu");
+	if (err) {
+		profile__free(p);
+		errno = -err;
+		return NULL;
+	}
+	return p;
+}
+
 void profile__set_time(struct profile *p, int64_t time_nanos, int64_t duration_nanos)
 {
 	if (!p)
@@ -509,6 +535,21 @@ int profile__add_cpu_sample(struct profile *p, const uint64_t *location_ids, siz
 	values[0] = count;
 	if (__builtin_mul_overflow(count, p->period, &values[1]))
 		return -ERANGE;
+	return profile__add_sample(p, location_ids, nr_locations, values, labels, nr_labels);
+}
+
+int profile__add_cpu_offcpu_sample(struct profile *p, const uint64_t *location_ids,
+				   size_t nr_locations, int64_t count, int64_t offcpu_ns,
+				   const struct profile_label *labels, size_t nr_labels)
+{
+	int64_t values[3];
+
+	if (!p || p->nr_types != 3)
+		return -EINVAL;
+	values[0] = count;
+	if (__builtin_mul_overflow(count, p->period, &values[1]))
+		return -ERANGE;
+	values[2] = offcpu_ns;
 	return profile__add_sample(p, location_ids, nr_locations, values, labels, nr_labels);
 }
 

@@ -69,6 +69,12 @@ struct profile *profile__new(const struct profile_value_type *sample_types, size
  * cpu/nanoseconds, period 1e9/freq_hz, default sample type "cpu". NULL with errno. */
 struct profile *profile__new_cpu(int freq_hz);
 
+/* The sample type of off-CPU time (nanoseconds a thread waited, off the CPU). */
+#define PROFILE_OFFCPU_TYPE "off_cpu"
+
+/* profile__new_cpu with a third sample type, off_cpu/nanoseconds (--off-cpu). NULL with errno. */
+struct profile *profile__new_cpu_offcpu(int freq_hz);
+
 void profile__set_time(struct profile *p, int64_t time_nanos, int64_t duration_nanos);
 /* Default sample type by type name (e.g. "cpu"); the string is copied. 0 or -errno (-EINVAL when
  * no sample type has that name). */
@@ -121,6 +127,12 @@ int profile__add_sample(struct profile *p, const uint64_t *location_ids, size_t 
 /* Convenience for CPU profiles: values {count, count * period}. */
 int profile__add_cpu_sample(struct profile *p, const uint64_t *location_ids, size_t nr_locations,
 			    int64_t count, const struct profile_label *labels, size_t nr_labels);
+
+/* The same for profile__new_cpu_offcpu's profiles: values {count, count * period, offcpu_ns}.
+ * -EINVAL for a profile of another shape. */
+int profile__add_cpu_offcpu_sample(struct profile *p, const uint64_t *location_ids,
+				   size_t nr_locations, int64_t count, int64_t offcpu_ns,
+				   const struct profile_label *labels, size_t nr_labels);
 
 /* Read access (for tests, reports and encoders outside this folder). */
 size_t profile__nr_samples(const struct profile *p);

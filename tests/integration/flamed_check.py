@@ -153,8 +153,10 @@ def validate_pprof(prof, fails):
         return st[i] if 0 <= i < len(st) else None
 
     types = [(s(t["type"]), s(t["unit"])) for t in prof["sample_type"]]
-    fails.check(types == [("samples", "count"), ("cpu", "nanoseconds")],
-                "sample types are %r, want [samples/count, cpu/nanoseconds]" % types)
+    cpu = [("samples", "count"), ("cpu", "nanoseconds")]
+    fails.check(types in (cpu, cpu + [("off_cpu", "nanoseconds")]),
+                "sample types are %r, want [samples/count, cpu/nanoseconds] and, with "
+                "--off-cpu, off_cpu/nanoseconds" % types)
     for kind in ("mapping", "location", "function"):
         ids = [x["id"] for x in prof[kind]]
         fails.check(0 not in ids and len(set(ids)) == len(ids), "%s ids not unique/non-zero" % kind)
@@ -178,8 +180,8 @@ def validate_pprof(prof, fails):
     fails.check(not bad_loc, "%d samples reference unknown locations" % bad_loc)
     fails.check(not bad_val, "%d samples have the wrong number of values" % bad_val)
     fails.check(not bad_lab, "%d samples lack string labels pid, comm and thread" % bad_lab)
-    if len(types) == 2 and prof["period"] > 0:
-        off = sum(1 for smp in prof["sample"] if len(smp["value"]) == 2
+    if len(types) >= 2 and prof["period"] > 0:
+        off = sum(1 for smp in prof["sample"] if len(smp["value"]) == len(types)
                   and smp["value"][1] != smp["value"][0] * prof["period"])
         fails.check(not off, "%d samples: cpu/nanoseconds != count * period" % off)
     return True
@@ -192,7 +194,8 @@ class Sample:
         self.comm, self.pid, self.tid, self.frames, self.count = comm, pid, tid, frames, count
 
 
-def load_pprof(path, fails):
+def load_pprof(path, fails, value="samples"):
+    """The samples of a pprof file, each with its value of sample type `value`."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"\x1f\x8b":
@@ -201,6 +204,7 @@ def load_pprof(path, fails):
     if not validate_pprof(prof, fails):
         return []
     st = prof["string_table"]
+    vidx = [st[t["type"]] for t in prof["sample_type"]].index(value)
     fn_name = {f["id"]: st[f["name"]] for f in prof["function"]}
     fn_file = {f["id"]: f["filename"] for f in prof["function"]}
     fn_start = {f["id"]: f["start_line"] for f in prof["function"]}
@@ -237,7 +241,7 @@ def load_pprof(path, fails):
         labels = {st[lab["key"]]: st[lab["str"]] for lab in smp["label"]}
         leaf_first = [n for i in smp["location_id"] for n in loc_frames[i]]
         out.append(Sample(labels.get("comm"), labels.get("pid"), labels.get("thread"),
-                          leaf_first[::-1], smp["value"][0] if smp["value"] else 0))
+                          leaf_first[::-1], smp["value"][vidx] if smp["value"] else 0))
         for i in smp["location_id"]:
             for key in loc_lines.get(i, ()):
                 RT_LINES[key] += out[-1].count
@@ -267,10 +271,10 @@ def load_folded(path, fails):
     return out
 
 
-def load(path, fails):
+def load(path, fails, value="samples"):
     if path.endswith(".folded"):
         return load_folded(path, fails)
-    return load_pprof(path, fails)
+    return load_pprof(path, fails, value)
 
 
 def bare(frame):
@@ -360,6 +364,55 @@ def cmd_shares(args):
         fails.check(args.rate_min <= total / want <= args.rate_max,
                     "%d samples for %.0f ms of CPU at %d Hz (ratio %.2f, want %.2f..%.2f)"
                     % (total, cpu_ms, args.hz, total / want, args.rate_min, args.rate_max))
+    return fails.finish()
+
+
+def cmd_offcpu(args):
+    """A thread's off-CPU time in a pprof file (sample type off_cpu) against what the workload
+    measured: each function's share of the thread's time off the CPU, the thread's total, and the
+    kernel frames its waits end in."""
+    fails = Failures()
+    expected = parse_workload_output(args.expect, "offcpu")
+    want_total = sum(expected.values())
+    fails.check(expected and want_total > 0, "%s has no 'offcpu' lines" % args.expect)
+    samples = [s for s in load_pprof(args.profile, fails, "off_cpu")
+               if s.tid == str(args.tid) and s.count > 0]
+    total = sum(s.count for s in samples)
+    print("%s: thread %s: %.3f s off the CPU in %d stacks; the workload measured %.3f s"
+          % (args.profile, args.tid, total / 1e9, len(samples), want_total / 1e3))
+    if not fails.check(total > 0, "no off-CPU time for thread %s" % args.tid):
+        return fails.finish()
+    err = 100.0 * (total / 1e6 - want_total) / want_total
+    print("  total: %+.2f %% (tolerance %.1f %%)" % (err, args.total_tolerance))
+    fails.check(abs(err) <= args.total_tolerance,
+                "thread total %.3f s vs measured %.3f s (%+.2f %%, tolerance %.1f %%)"
+                % (total / 1e9, want_total / 1e3, err, args.total_tolerance))
+    for name, ms in sorted(expected.items()):
+        got = 100.0 * sum(s.count for s in samples
+                          if any(bare(f) == name for f in s.frames)) / total
+        want = 100.0 * ms / want_total
+        print("  %-14s profile %6.2f %%  workload %6.2f %%  diff %+5.2f  (tolerance %.1f)"
+              % (name, got, want, got - want, args.tolerance))
+        fails.check(abs(got - want) <= args.tolerance,
+                    "%s: %.2f %% of the thread's off-CPU time vs measured %.2f %%"
+                    % (name, got, want))
+    for spec in args.kernel:
+        name, _, regex = spec.partition("=")
+        rx = re.compile(regex)
+        of = [s for s in samples if any(bare(f) == name for f in s.frames)]
+        t = sum(s.count for s in of)
+        # the frames between the wait and the user code that asked for it: the kernel part of
+        # the stack, up to where the user frames begin
+        hit = sum(s.count for s in of if any(is_kernel(f) and rx.search(bare(f))
+                                             for f in s.frames))
+        pct = 100.0 * hit / t if t else 0.0
+        print("  %-14s %.2f %% of its time under a kernel frame /%s/" % (name, pct, regex))
+        fails.check(pct >= args.kernel_min_pct, "%s: only %.2f %% of its off-CPU time under "
+                    "a kernel frame /%s/ (want >= %.0f %%)"
+                    % (name, pct, regex, args.kernel_min_pct))
+        bad = sum(s.count for s in of if not s.frames or not is_kernel(s.frames[-1]))
+        fails.check(t == 0 or bad == 0, "%s: %d ns of stacks whose leaf is not a kernel frame"
+                    % (name, bad))
     return fails.finish()
 
 
@@ -458,8 +511,9 @@ def cmd_consistent(args):
     fold = str.maketrans({";": ":", "\n": " ", "\r": " "})
     for path in (args.folded, args.pprof):
         c = collections.Counter()
-        for s in load(path, fails):
-            c[s.comm.translate(fold)] += s.count
+        for s in load(path, fails, args.value):
+            if s.count:
+                c[s.comm.translate(fold)] += s.count
         by.append(c)
     print("samples per comm: folded %d, pprof %d" % (sum(by[0].values()), sum(by[1].values())))
     fails.check(by[0] == by[1], "per-comm sample counts differ: folded %s vs pprof %s"
@@ -915,6 +969,17 @@ def main():
     p.add_argument("--depth-min", type=int, default=0)
     p.set_defaults(fn=cmd_reach)
 
+    p = sub.add_parser("offcpu", help=cmd_offcpu.__doc__)
+    p.add_argument("profile", help="a pprof file")
+    p.add_argument("--tid", required=True, help="the thread (its 'thread' label)")
+    p.add_argument("--expect", required=True, help="workload output: 'offcpu NAME MS' lines")
+    p.add_argument("--tolerance", type=float, default=5.0, help="points of share")
+    p.add_argument("--total-tolerance", type=float, default=10.0, help="percent of the total")
+    p.add_argument("--kernel", action="append", default=[], metavar="FUNC=REGEX",
+                   help="FUNC's waits end under a kernel frame matching REGEX")
+    p.add_argument("--kernel-min-pct", type=float, default=90.0)
+    p.set_defaults(fn=cmd_offcpu)
+
     p = sub.add_parser("kernel", help=cmd_kernel.__doc__)
     p.add_argument("profile")
     p.add_argument("--comm", required=True)
@@ -940,6 +1005,7 @@ def main():
     p = sub.add_parser("consistent", help=cmd_consistent.__doc__)
     p.add_argument("folded")
     p.add_argument("pprof")
+    p.add_argument("--value", default="samples", help="the pprof's sample type to compare")
     p.set_defaults(fn=cmd_consistent)
 
     p = sub.add_parser("lines", help=cmd_lines.__doc__)

@@ -46,6 +46,35 @@ static void once_defaults(void **state)
 	assert_false(cfg.has_output_mode); /* files are 0600 unless asked */
 	assert_null(cfg.output_owner);
 	assert_true(cfg.unwind_memory == 0); /* the session's default: 256 MiB or RAM / 8 */
+	assert_false(cfg.off_cpu);
+}
+
+static void off_cpu_flags(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	/* defaults: a 1 ms threshold that rises past 100 walks a second per CPU */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "5s", "--off-cpu", NULL), CLI_RUN);
+	assert_true(cfg.off_cpu);
+	assert_true(cfg.off_cpu_threshold_ns == 1000000ULL);
+	assert_int_equal(cfg.off_cpu_walks, 100);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "5s", "--off-cpu",
+			       "--off-cpu-threshold", "250us", "--off-cpu-walks", "0", NULL),
+			 CLI_RUN);
+	assert_true(cfg.off_cpu_threshold_ns == 250000ULL);
+	assert_int_equal(cfg.off_cpu_walks, 0);
+	/* 0: every wait a candidate; 4 s fits the BPF arithmetic */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--pyroscope", "http://p:4040", "--off-cpu",
+			       "--off-cpu-threshold", "0", NULL),
+			 CLI_RUN);
+	assert_true(cfg.off_cpu_threshold_ns == 0);
+	assert_true(cfg.daemon);
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "5s", "--off-cpu",
+			       "--off-cpu-threshold", "4s", NULL),
+			 CLI_RUN);
+	assert_true(cfg.off_cpu_threshold_ns == 4000000000ULL);
 }
 
 static void every_flag(void **state)
@@ -231,6 +260,16 @@ static void usage_errors(void **state)
 		{ { "--interval", "10s" }, "nothing to do" },
 		{ { "--once", "1s", "--parca", "grpc://p:1", "--series-by", "process" },
 		  "for the daemon" },
+		{ { "--once", "1s", "--off-cpu-threshold", "5ms" }, "need --off-cpu" },
+		{ { "--once", "1s", "--off-cpu-walks", "50" }, "need --off-cpu" },
+		{ { "--once", "1s", "--off-cpu", "--off-cpu-threshold", "5s" },
+		  "invalid --off-cpu-threshold '5s'" },
+		{ { "--once", "1s", "--off-cpu", "--off-cpu-threshold", "fast" },
+		  "invalid --off-cpu-threshold" },
+		{ { "--once", "1s", "--off-cpu", "--off-cpu-walks", "-1" },
+		  "invalid --off-cpu-walks" },
+		{ { "--once", "1s", "--off-cpu", "--off-cpu-walks", "1000001" },
+		  "invalid --off-cpu-walks" },
 	};
 
 	(void)state;
@@ -259,6 +298,7 @@ int main(void)
 		cmocka_unit_test(once_defaults),	  cmocka_unit_test(every_flag),
 		cmocka_unit_test(command_after_dashdash), cmocka_unit_test(help_and_version),
 		cmocka_unit_test(daemon_flags),		  cmocka_unit_test(usage_errors),
+		cmocka_unit_test(off_cpu_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

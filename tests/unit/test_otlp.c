@@ -173,36 +173,29 @@ static void write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
-static void test_round_trip(void **state)
+/* p encoded with o, read back by otlp_check.py, which compares it with want (a JSON subset);
+ * skipped without the decoder. Frees p. */
+static void check_decoded(struct profile *p, const struct profile_otlp_opts *o, const char *want)
 {
-	const struct profile_attr attrs[] = {
-		{ "service.name", "svc" },
-		{ "host.name", "node-1" },
-		{ "env", "test" },
-		{ "process.pid", "not this one" }, /* a process's own attribute wins */
-	};
-	struct profile_otlp_opts o = { .resource_attrs = attrs, .nr_resource_attrs = 4 };
 	char dir[] = "/tmp/flamed-test-otlp.XXXXXX", req[256], exp[256], cmd[1024], out[16384];
-	struct profile *p = build();
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int status;
 
-	(void)state;
-	assert_int_equal(profile__encode_otlp(p, &o, &buf, &len), 0);
+	assert_int_equal(profile__encode_otlp(p, o, &buf, &len), 0);
 	assert_true(len > 0);
+	profile__free(p);
 	if (!have_decoder()) {
 		print_message("no protoc or Debian python3-protobuf (tools/setup.sh --test): "
 			      "skipping the independent decode\n");
 		free(buf);
-		profile__free(p);
 		skip();
 	}
 	assert_non_null(mkdtemp(dir));
 	snprintf(req, sizeof(req), "%s/req.pb", dir);
 	snprintf(exp, sizeof(exp), "%s/expect.json", dir);
 	write_file(req, buf, len);
-	write_file(exp, expected, strlen(expected));
+	write_file(exp, want, strlen(want));
 	snprintf(cmd, sizeof(cmd),
 		 "/usr/bin/python3 %s/upload/otlp_check.py --pb %s --expect @%s %s 2>&1",
 		 FLAMED_TEST_SRC_DIR, dir, exp, req);
@@ -212,7 +205,61 @@ static void test_round_trip(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 	free(buf);
-	profile__free(p);
+}
+
+static void test_round_trip(void **state)
+{
+	const struct profile_attr attrs[] = {
+		{ "service.name", "svc" },
+		{ "host.name", "node-1" },
+		{ "env", "test" },
+		{ "process.pid", "not this one" }, /* a process's own attribute wins */
+	};
+	struct profile_otlp_opts o = { .resource_attrs = attrs, .nr_resource_attrs = 4 };
+
+	(void)state;
+	check_decoded(build(), &o, expected);
+}
+
+/* --off-cpu's profiles: a second Profile per resource for off_cpu, without a period (its values
+ * are weighted waits, not samples of one), and each Profile only with the stacks that have a
+ * value of its type. */
+static void test_off_cpu_profile(void **state)
+{
+	static const char *want =
+		"{\"resources\": [{\"attributes\": {\"process.pid\": 7}, \"profiles\": ["
+		" {\"sample_type\": [\"cpu\", \"nanoseconds\"], \"period_type\": [\"cpu\","
+		"  \"nanoseconds\"], \"period\": 10000000, \"samples\": 2, \"total\": 40000000,"
+		"  \"stacks\": [{\"frames\": [\"spin\", \"main\"], \"value\": 30000000},"
+		"   {\"frames\": [\"read\", \"main\"], \"value\": 10000000}]},"
+		" {\"sample_type\": [\"off_cpu\", \"nanoseconds\"], \"period_type\": [\"\", \"\"],"
+		"  \"period\": 0, \"samples\": 2, \"total\": 7000000,"
+		"  \"stacks\": [{\"frames\": [\"nanosleep\", \"main\"], \"value\": 5000000},"
+		"   {\"frames\": [\"read\", \"main\"], \"value\": 2000000}]}]}]}";
+	struct profile *p = profile__new_cpu_offcpu(FREQ_HZ);
+	struct profile_label pid = { .key = "pid", .str = "7" };
+	uint64_t f[4], l[4];
+
+	(void)state;
+	assert_non_null(p);
+	f[0] = profile__intern_function(p, "main", NULL, NULL, 0);
+	f[1] = profile__intern_function(p, "spin", NULL, NULL, 0);
+	f[2] = profile__intern_function(p, "nanosleep", NULL, NULL, 0);
+	f[3] = profile__intern_function(p, "read", NULL, NULL, 0);
+	for (int i = 0; i < 4; i++)
+		l[i] = loc(p, 0, 0x1000 + (uint64_t)i, &(struct profile_line){ f[i], 0 }, 1);
+	assert_int_equal(
+		profile__add_cpu_offcpu_sample(p, (uint64_t[]){ l[1], l[0] }, 2, 3, 0, &pid, 1), 0);
+	assert_int_equal(profile__add_cpu_offcpu_sample(p, (uint64_t[]){ l[2], l[0] }, 2, 0,
+							5000000, &pid, 1),
+			 0);
+	assert_int_equal(profile__add_cpu_offcpu_sample(p, (uint64_t[]){ l[3], l[0] }, 2, 1,
+							2000000, &pid, 1),
+			 0);
+	/* the two-type shape is refused, and the other way round */
+	assert_int_equal(profile__add_cpu_sample(p, (uint64_t[]){ l[0] }, 1, 1, NULL, 0), -EINVAL);
+	assert_int_equal(profile__total(p, 2), 7000000);
+	check_decoded(p, NULL, want);
 }
 
 /* The checker must fail a request that breaks the rules, or passing proves nothing. */
@@ -299,6 +346,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_off_cpu_profile),
 		cmocka_unit_test(test_checker_fails_bad_requests),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_process_records),
