@@ -6,6 +6,7 @@ Every parser raises ValueError on input it does not understand instead of guessi
 prints a wrong number quietly is worse than one that stops.
 """
 
+import contextlib
 import json
 import re
 import statistics
@@ -296,6 +297,22 @@ def parse_bpftool_progs(text):
     if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
         raise ValueError("bpftool output is not a program list")
     return data
+
+
+@contextlib.contextmanager
+def bpf_stats_enabled():
+    """kernel.bpf_stats_enabled=1 for the block (programs' run_time_ns and run_cnt), restored
+    after it whatever happens."""
+    path = "/proc/sys/kernel/bpf_stats_enabled"
+    with open(path) as f:
+        old = f.read().strip()
+    try:
+        with open(path, "w") as f:
+            f.write("1")
+        yield
+    finally:
+        with open(path, "w") as f:
+            f.write(old)
 
 
 def ns_per_run(run_time_ns, run_cnt):

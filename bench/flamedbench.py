@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """flamed's benchmark harness (run it through bench/run, which builds what it needs).
 
-Eleven figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
+Twelve figures, each a ratio or a per-unit cost against a baseline measured in the same run, reported
 as median [min..max] over several runs because the machine is shared and noisy:
   1 overhead      total CPU (workload + profiler) / workload alone, fixed work on all CPUs
   2 agent         flamed's own CPU seconds and peak RSS, whole host, busy CPUs
@@ -19,6 +19,8 @@ as median [min..max] over several runs because the machine is shared and noisy:
   11 busy host    the daemon on a busy host (C, Python, Node, Java, a compile loop, short
                   processes): CPU per window, RSS, parses per file, cache hit rates; with
                   --flamed-old, an older flamed beside it on the same mix (bench/busyhost.py)
+  12 kubernetes   ns per sample left out by the cgroup filter vs figure 3's floor; the daemon's
+                  CPU and memory with a kubelet listing 500 pods (bench/k8sbench.py)
 Nothing here passes or fails: it measures and prints.
 """
 
@@ -37,6 +39,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib as bl  # noqa: E402
 import busyhost  # noqa: E402
+import k8sbench  # noqa: E402
 
 # flamed's unwinders, benchmarked one by one when `flamed --help` offers --unwind (a flamed
 # without the flag runs once, as "fp").
@@ -604,10 +607,7 @@ class Bench:
             keys += [(hz, 20, "floor") for hz in FREQS]
         ns, cnt, share, seen = ({k: [] for k in keys} for _ in range(4))
         folded = os.path.join(self.tmp, "fig3.folded")
-        old = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
-        try:
-            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-                f.write("1")
+        with bl.bpf_stats_enabled():
             for r in range(runs):
                 order = keys[r % len(keys):] + keys[:r % len(keys)]
                 for hz, d, mode in order:
@@ -652,9 +652,6 @@ class Bench:
                     share[k].append(100.0 * len(ds) / total if total else 0.0)
                     seen[k].append(bl.summarize(ds).median if ds else 0)
                 log("figure 3: round %d/%d done" % (r + 1, runs))
-        finally:
-            with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-                f.write(old)
         rows, raw = [], {}
         for hz, d, mode in keys:
             k = (hz, d, mode)
@@ -1190,7 +1187,8 @@ class Bench:
     def run(self):
         figs = {1: self.fig1, 2: self.fig2, 3: self.fig3, 4: self.fig4, 5: self.fig5,
                 6: self.fig6, 7: self.fig7, 8: self.fig8, 9: self.fig9,
-                10: self.fig10, 11: lambda: busyhost.fig11(self)}
+                10: self.fig10, 11: lambda: busyhost.fig11(self),
+                12: lambda: k8sbench.fig12(self)}
         only = sorted(set(self.args.only)) if self.args.only else sorted(figs)
         out = [self.header()]
         print(out[0] + "\n", flush=True)
@@ -1232,7 +1230,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="3 runs, short runs, < 3 minutes")
     ap.add_argument("--only", type=lambda s: [int(x) for x in s.split(",")],
-                    help="comma-separated figure numbers (1-11)")
+                    help="comma-separated figure numbers (1-12)")
     ap.add_argument("--runs", type=int, help="runs per figure (>= 3)")
     ap.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     ap.add_argument("--sym-binary", help="ELF file for figure 5 (default: searched)")

@@ -32,6 +32,7 @@ const volatile __u8 cfg_follow_forks = 0;		/* 1: children of targets become targ
 const volatile __u8 cfg_include_idle = 0;		/* 1: keep samples of the idle task */
 const volatile __u8 cfg_unwind_mode = FLAMED_UNWIND_FP; /* enum flamed_unwind_mode */
 const volatile __u8 cfg_phase_times = 0;		/* 1: FLAMED_METRIC_NS_* (bench only) */
+const volatile __u8 cfg_cgroup_filter = 0;		/* 1: only tasks in "target_cgroups" */
 
 /* Generation counter: its low bit selects the maps the program writes into (0 or 1). Userspace
  * advances it, waits for programs in flight to finish, then drains and clears the maps of the
@@ -120,6 +121,23 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
+
+/* Cgroup v2 ids of the targets when cfg_cgroup_filter is set: the pods --k8s-namespace and
+ * --k8s-selector choose, the cgroups --cgroup names; userspace adds and removes them as pods come
+ * and go. Value unused. A pod's id rather than its containers': all its containers, restarted
+ * ones included, share the pod's cgroup, so none waits for userspace to learn its id; the price
+ * is one ancestor lookup per target level (cgroup_levels) instead of the task's own id. Sized
+ * for the pods of a busy node plus the paths given (FLAMED_MAX_TARGET_CGROUPS). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FLAMED_MAX_TARGET_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u8);
+} target_cgroups SEC(".maps");
+
+/* Bit l set: some target cgroup is at level l (the root is level 0, so bit 0 is never set).
+ * Written by userspace whenever the targets change; a sample reads it once. */
+__u32 cgroup_levels = 0;
 
 struct aspace_key {
 	__u64 aspace;
@@ -311,6 +329,26 @@ static __always_inline void find_runtime(struct walk_state *ws, struct rt_out *o
 	}
 	__builtin_memcpy(&out->rt, rt, sizeof(out->rt));
 	ws->v.rt_on = 1;
+}
+
+/* Whether the sampled task runs in a target cgroup or below one: its ancestor at each level
+ * that holds targets, looked up in target_cgroups. */
+static __always_inline bool in_target_cgroup(void)
+{
+	__u32 levels = READ_ONCE(cgroup_levels);
+
+	for (__u32 l = 1; l < 32; l++) {
+		__u64 id;
+
+		if (!(levels >> l))
+			break;
+		if (!(levels & (1u << l)))
+			continue;
+		id = bpf_get_current_ancestor_cgroup_id(l);
+		if (id && bpf_map_lookup_elem(&target_cgroups, &id))
+			return true;
+	}
+	return false;
 }
 
 /* Send a process event; false (and counted) when the ring buffer is full. */
@@ -534,6 +572,10 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	}
 	if (cfg_filter && !bpf_map_lookup_elem(&targets, &key.tgid)) {
 		count(FLAMED_METRIC_FILTERED);
+		return 0;
+	}
+	if (cfg_cgroup_filter && !in_target_cgroup()) {
+		count(FLAMED_METRIC_CGROUP_FILTERED);
 		return 0;
 	}
 

@@ -141,7 +141,9 @@
 	/* the nanoseconds those lost waits stood for */                                      \
 	X(OFFCPU_NS_LOST, "offcpu_ns_lost")                                                   \
 	/* CPU samples that interrupted an off-CPU walk: not taken */                         \
-	X(OFFCPU_CPU_SAMPLES_LOST, "offcpu_cpu_samples_lost")
+	X(OFFCPU_CPU_SAMPLES_LOST, "offcpu_cpu_samples_lost")                                 \
+	/* not in a target cgroup (--cgroup, --k8s-namespace, --k8s-selector) */              \
+	X(CGROUP_FILTERED, "cgroup_filtered")
 
 #define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
@@ -217,6 +219,11 @@ struct flamed_proc_event {
 #define FLAMED_EVENT_EXEC	2 /* exec completed: new aspace, final comm */
 #define FLAMED_EVENT_REMAP	3 /* a sample hit code outside the known mappings: re-read them */
 #define FLAMED_EVENT_EXIT	4 /* a process with unwind tables ended: release them */
+
+/* Cgroup targets (--cgroup, --k8s-namespace, --k8s-selector): the "target_cgroups" map holds the
+ * cgroup v2 ids of the chosen cgroups (a pod's, or a path's); a sample is kept when the task's
+ * ancestor at one of the levels in the cgroup_levels bit mask is one of them. */
+#define FLAMED_MAX_TARGET_CGROUPS 4096 /* pods on a node (hundreds) plus --cgroup paths */
 
 /* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
 

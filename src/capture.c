@@ -251,17 +251,21 @@ static int finish(struct capture *c, const struct collector *window)
 	char host[256] = "localhost", dur[32], title[512], offcpu_title[512];
 	size_t nr = 0;
 	uint64_t t0;
+	unsigned int sets;
 	int err, rc = 0;
 
 	session__metrics(c->s, m);
 	session__comments(c->s, m, c->elapsed_ns, &sc);
 	gethostname(host, sizeof(host) - 1);
 	format_duration(c->elapsed_ns, dur, sizeof(dur));
+	/* the -o files take the base series, the sinks what they need */
+	sets = BUILD_SET_BASE | sinks__sets(c->sinks, session__has_pods(c->s));
 	err = session__build(c->s, window,
 			     &(struct build_opts){ .freq_hz = c->cfg->freq_hz,
 						   .time_nanos = session__start_wall_ns(c->s),
 						   .duration_nanos = (int64_t)c->elapsed_ns,
-						   .comments = sc.list },
+						   .comments = sc.list,
+						   .sets = sets },
 			     &series, &nr, &bs);
 	if (err) {
 		log_error("failed to build the profile: %s", strerror(-err));

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "upload/upload.h"
 #include "flamed.h"
+#include "k8s/pod_list.h"
 #include "util/parse.h"
 
 #define DEFAULT_ONCE_HZ	    99
@@ -27,6 +28,7 @@
 #define DEFAULT_OFFCPU_THRESHOLD_NS (1000000ULL)
 #define DEFAULT_OFFCPU_WALKS	    100
 #define MAX_OFFCPU_WALKS	    100000
+#define DEFAULT_KUBELET_NS	    (30 * 1000000000ULL)
 
 static const char usage[] =
 	"Usage: flamed --once DURATION [options] [-- COMMAND [ARGS...]]\n"
@@ -85,6 +87,7 @@ static const char usage[] =
 	"  --interval DURATION window length (default 10s)\n"
 	"  --app-name NAME     service_name of the series (default flamed)\n"
 	"  --series-by process one series per process name instead of one for the host\n"
+	"  --series-by container  service_name NAMESPACE/CONTAINER for pods' series\n"
 	"  --label KEY=VALUE   extra series label (repeatable)\n"
 	"  --tenant-id ID      X-Scope-OrgID header\n"
 	"  --bearer-token-file FILE, --basic-auth-file FILE (user:password)\n"
@@ -92,6 +95,21 @@ static const char usage[] =
 	"  --spool-dir DIR     keep windows a server has not taken yet on disk (zstd)\n"
 	"  --spool-max-bytes SIZE   bound of the spool, oldest evicted (default 256M)\n"
 	"  (-F defaults to 19 Hz in the daemon)\n"
+	"\n"
+	"Kubernetes and cgroups (docs/kubernetes.md):\n"
+	"  --kubelet URL       pod metadata from the kubelet (default https://$NODE_NAME:10250\n"
+	"                      when NODE_NAME is set; off: none): samples of pods' processes\n"
+	"                      get namespace, pod, container and node labels\n"
+	"    --kubelet-token-file FILE   bearer token (default: the service account's)\n"
+	"    --kubelet-ca FILE  CA of the kubelet's certificate (default: the service\n"
+	"                      account's ca.crt)\n"
+	"    --kubelet-insecure-skip-verify   do not verify the kubelet's certificate\n"
+	"    --kubelet-interval DURATION   re-list the pods this often (default 30s)\n"
+	"  --k8s-label KEY[=NAME]  copy pod label KEY onto samples (as NAME; repeatable)\n"
+	"  --k8s-namespace NS  profile only pods of namespace NS (repeatable)\n"
+	"  --k8s-selector KEY=VALUE  profile only pods with that label (repeatable: all)\n"
+	"  --cgroup PATH       profile only tasks in this cgroup v2 subtree (repeatable),\n"
+	"                      e.g. system.slice/nginx.service; filtered in the kernel\n"
 	"\n"
 	"Common:\n"
 	"  --debuginfod        fetch missing debug info (file:line, inline frames) from the\n"
@@ -144,6 +162,15 @@ enum {
 	OPT_OFF_CPU,
 	OPT_OFF_CPU_THRESHOLD,
 	OPT_OFF_CPU_WALKS,
+	OPT_KUBELET,
+	OPT_KUBELET_TOKEN_FILE,
+	OPT_KUBELET_CA,
+	OPT_KUBELET_INSECURE,
+	OPT_KUBELET_INTERVAL,
+	OPT_K8S_LABEL,
+	OPT_K8S_NAMESPACE,
+	OPT_K8S_SELECTOR,
+	OPT_CGROUP,
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +210,15 @@ static const struct option long_opts[] = {
 	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
 	{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },
+	{ "kubelet", required_argument, NULL, OPT_KUBELET },
+	{ "kubelet-token-file", required_argument, NULL, OPT_KUBELET_TOKEN_FILE },
+	{ "kubelet-ca", required_argument, NULL, OPT_KUBELET_CA },
+	{ "kubelet-insecure-skip-verify", no_argument, NULL, OPT_KUBELET_INSECURE },
+	{ "kubelet-interval", required_argument, NULL, OPT_KUBELET_INTERVAL },
+	{ "k8s-label", required_argument, NULL, OPT_K8S_LABEL },
+	{ "k8s-namespace", required_argument, NULL, OPT_K8S_NAMESPACE },
+	{ "k8s-selector", required_argument, NULL, OPT_K8S_SELECTOR },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -229,9 +265,26 @@ static bool valid_label_name(const char *s, size_t len)
 	return true;
 }
 
+/* Label names flamed sets: the first FLAMED_SERIES_LABELS on every series (a --label may not
+ * take them), all of them on samples too (nor may a --k8s-label, a sample label as well). A
+ * --label named like a pod's labels (node=..., for the host's series) gives way to the pod's in
+ * a pod's series (sinks.c). */
+static const char *const flamed_labels[] = { "__name__",    "service_name", "hostname",
+					     "pid",	    "comm",	    "thread",
+					     "thread_name", "container_id", "namespace",
+					     "pod",	    "container",    "node" };
+#define FLAMED_SERIES_LABELS 3
+
+static bool is_flamed_label(const char *name, size_t len, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (strlen(flamed_labels[i]) == len && !strncmp(name, flamed_labels[i], len))
+			return true;
+	return false;
+}
+
 static enum cli_result add_label(struct config *cfg, const char *kv, char *err, size_t err_len)
 {
-	static const char *const reserved[] = { "__name__", "service_name", "hostname" };
 	const char *eq = strchr(kv, '=');
 	size_t klen = eq ? (size_t)(eq - kv) : 0;
 	struct cli_label *l;
@@ -242,12 +295,10 @@ static enum cli_result add_label(struct config *cfg, const char *kv, char *err, 
 			    "invalid --label '%s' (KEY=VALUE, KEY of letters, digits and _, "
 			    "VALUE not empty, at most %d bytes)",
 			    kv, CLI_LABEL_VALUE - 1);
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strlen(reserved[i]) == klen && !strncmp(kv, reserved[i], klen))
-			return fail(err, err_len,
-				    "--label %.*s is set by flamed (use --app-name for "
-				    "service_name)",
-				    (int)klen, kv);
+	if (is_flamed_label(kv, klen, FLAMED_SERIES_LABELS))
+		return fail(err, err_len,
+			    "--label %.*s is set by flamed (use --app-name for service_name)",
+			    (int)klen, kv);
 	for (int i = 0; i < cfg->nr_labels; i++)
 		if (strlen(cfg->labels[i].key) == klen && !strncmp(kv, cfg->labels[i].key, klen))
 			return fail(err, err_len, "--label %.*s given twice", (int)klen, kv);
@@ -258,6 +309,110 @@ static enum cli_result add_label(struct config *cfg, const char *kv, char *err, 
 	l->key[klen] = 0;
 	snprintf(l->value, sizeof(l->value), "%s", eq + 1);
 	return CLI_RUN;
+}
+
+bool cli_has_cgroup_targets(const struct config *cfg)
+{
+	return cfg->nr_cgroups || cfg->k8s.nr_namespaces || cfg->k8s.nr_matches;
+}
+
+/* --k8s-label KEY[=NAME]; NAME defaults to KEY with every character a label name cannot hold
+ * made '_' (app.kubernetes.io/name -> app_kubernetes_io_name). */
+static enum cli_result add_k8s_label(struct config *cfg, const char *arg, char *err, size_t err_len)
+{
+	const char *eq = strchr(arg, '=');
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+	struct cli_k8s_label *l;
+
+	if (!k8s_valid_label_key(arg, klen))
+		return fail(err, err_len,
+			    "invalid --k8s-label '%s' (a pod label key, e.g. app or "
+			    "app.kubernetes.io/name, then =NAME if you like)",
+			    arg);
+	if (cfg->k8s.nr_labels == CLI_MAX_K8S)
+		return fail(err, err_len, "too many --k8s-label (at most %d)", CLI_MAX_K8S);
+	l = &cfg->k8s.labels[cfg->k8s.nr_labels];
+	memcpy(l->key, arg, klen);
+	l->key[klen] = 0;
+	if (eq) {
+		if (!valid_label_name(eq + 1, strlen(eq + 1)) || strlen(eq + 1) >= CLI_LABEL_KEY)
+			return fail(err, err_len,
+				    "invalid --k8s-label name '%s' (letters, digits and _, not "
+				    "first a digit)",
+				    eq + 1);
+		snprintf(l->name, sizeof(l->name), "%s", eq + 1);
+	} else {
+		size_t n = 0;
+
+		if (arg[0] >= '0' && arg[0] <= '9')
+			l->name[n++] = '_';
+		for (size_t i = 0; i < klen && n < sizeof(l->name) - 1; i++)
+			l->name[n++] =
+				valid_label_name(&arg[i], 1) || (arg[i] >= '0' && arg[i] <= '9')
+					? arg[i]
+					: '_';
+		l->name[n] = 0;
+	}
+	if (is_flamed_label(l->name, strlen(l->name),
+			    sizeof(flamed_labels) / sizeof(flamed_labels[0])))
+		return fail(err, err_len,
+			    "--k8s-label name '%s' is one flamed sets itself (give "
+			    "another: --k8s-label KEY=NAME)",
+			    l->name);
+	for (int i = 0; i < cfg->k8s.nr_labels; i++)
+		if (!strcmp(cfg->k8s.labels[i].name, l->name))
+			return fail(err, err_len, "--k8s-label name '%s' given twice", l->name);
+	cfg->k8s.nr_labels++;
+	return CLI_RUN;
+}
+
+static enum cli_result add_k8s_selector(struct config *cfg, const char *arg, char *err,
+					size_t err_len)
+{
+	const char *eq = strchr(arg, '=');
+	size_t klen = eq ? (size_t)(eq - arg) : 0;
+	struct cli_k8s_match *m;
+
+	if (!eq || !k8s_valid_label_key(arg, klen) ||
+	    !k8s_valid_label_value(eq + 1, strlen(eq + 1)))
+		return fail(err, err_len,
+			    "invalid --k8s-selector '%s' (KEY=VALUE: a pod label key and value, "
+			    "e.g. app=cart)",
+			    arg);
+	if (cfg->k8s.nr_matches == CLI_MAX_K8S)
+		return fail(err, err_len, "too many --k8s-selector (at most %d)", CLI_MAX_K8S);
+	m = &cfg->k8s.matches[cfg->k8s.nr_matches++];
+	memcpy(m->key, arg, klen);
+	m->key[klen] = 0;
+	snprintf(m->value, sizeof(m->value), "%s", eq + 1);
+	return CLI_RUN;
+}
+
+/* A namespace name (a DNS label): [a-z0-9-], at most 63, no '-' at either end. */
+static bool valid_namespace(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n <= 63 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n &&
+	       s[0] != '-' && s[n - 1] != '-';
+}
+
+/* --cgroup PATH: relative to the cgroup v2 root, no "." or ".." component. */
+static bool valid_cgroup_path(const char *p)
+{
+	size_t n = strlen(p), parts = 0;
+
+	if (!n || n >= 4096)
+		return false;
+	for (const char *c = p; *c;) {
+		size_t len = strcspn(c, "/");
+
+		if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		parts += len > 0;
+		c += len + (c[len] == '/');
+	}
+	return parts > 0;
 }
 
 /* Cross-option rules, once every option is read. */
@@ -305,6 +460,30 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 			    "--pyroscope, --parca, --otlp)");
 	if (cfg->cmd && cfg->nr_pids)
 		return fail(err, err_len, "-p and a command after -- cannot be combined");
+	if ((cfg->cmd || cfg->nr_pids) && cli_has_cgroup_targets(cfg))
+		return fail(err, err_len,
+			    "--cgroup, --k8s-namespace and --k8s-selector choose what to profile: "
+			    "not with -p or a command after --");
+	if (cfg->series_by_container && !cfg->daemon)
+		return fail(err, err_len,
+			    "--series-by container is for the daemon (--once makes one profile)");
+	if (cfg->k8s.kubelet_url && !strcmp(cfg->k8s.kubelet_url, "off") &&
+	    (cfg->k8s.nr_namespaces || cfg->k8s.nr_matches || cfg->k8s.nr_labels ||
+	     cfg->series_by_container))
+		return fail(err, err_len,
+			    "--kubelet off: --k8s-namespace, --k8s-selector, --k8s-label and "
+			    "--series-by container need the kubelet");
+	/* Pyroscope takes 30 series labels: __name__, service_name, hostname and a pod's four are
+	 * flamed's */
+	if (cfg->nr_labels + cfg->k8s.nr_labels > CLI_MAX_SERIES_LABELS)
+		return fail(err, err_len,
+			    "too many series labels: --label and --k8s-label at most %d together",
+			    CLI_MAX_SERIES_LABELS);
+	for (int i = 0; i < cfg->k8s.nr_labels; i++)
+		for (int j = 0; j < cfg->nr_labels; j++)
+			if (!strcmp(cfg->k8s.labels[i].name, cfg->labels[j].key))
+				return fail(err, err_len, "--k8s-label name '%s' is also a --label",
+					    cfg->labels[j].key);
 	return CLI_RUN;
 }
 
@@ -322,7 +501,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 				.unwind_mode = FLAMED_UNWIND_AUTO,
 				.interval_ns = DEFAULT_INTERVAL_NS,
 				.off_cpu_threshold_ns = DEFAULT_OFFCPU_THRESHOLD_NS,
-				.off_cpu_walks = DEFAULT_OFFCPU_WALKS };
+				.off_cpu_walks = DEFAULT_OFFCPU_WALKS,
+
+				.k8s.interval_ns = DEFAULT_KUBELET_NS };
 	err[0] = 0;
 	optind = 0; /* full re-initialisation: cli_parse may run more than once (tests) */
 	opterr = 0; /* we print our own one-line errors */
@@ -527,10 +708,74 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			cfg->app_name = optarg;
 			break;
 		case OPT_SERIES_BY:
-			if (strcmp(optarg, "process") && strcmp(optarg, "host"))
+			if (strcmp(optarg, "process") && strcmp(optarg, "host") &&
+			    strcmp(optarg, "container"))
 				return fail(err, err_len,
-					    "invalid --series-by '%s' (host or process)", optarg);
+					    "invalid --series-by '%s' (host, process or container)",
+					    optarg);
 			cfg->series_by_process = !strcmp(optarg, "process");
+			cfg->series_by_container = !strcmp(optarg, "container");
+			break;
+		case OPT_KUBELET:
+			if (strcmp(optarg, "off") && strncmp(optarg, "https://", 8) &&
+			    strncmp(optarg, "http://", 7))
+				return fail(err, err_len,
+					    "invalid --kubelet '%s' (https://HOST:10250, or off)",
+					    optarg);
+			if (!set_once(&cfg->k8s.kubelet_url, optarg))
+				return fail(err, err_len, "--kubelet given twice");
+			break;
+		case OPT_KUBELET_TOKEN_FILE:
+			if (!optarg[0] || !set_once(&cfg->k8s.token_file, optarg))
+				return fail(err, err_len,
+					    "--kubelet-token-file: give one, not empty");
+			break;
+		case OPT_KUBELET_CA:
+			if (!optarg[0] || !set_once(&cfg->k8s.ca_file, optarg))
+				return fail(err, err_len, "--kubelet-ca: give one, not empty");
+			break;
+		case OPT_KUBELET_INSECURE:
+			cfg->k8s.insecure_skip_verify = true;
+			break;
+		case OPT_KUBELET_INTERVAL:
+			if (parse_duration_ns(optarg, &cfg->k8s.interval_ns) ||
+			    cfg->k8s.interval_ns < MIN_INTERVAL_NS)
+				return fail(
+					err, err_len,
+					"invalid --kubelet-interval '%s' (at least 1s, e.g. 30s)",
+					optarg);
+			break;
+		case OPT_K8S_LABEL:
+			r = add_k8s_label(cfg, optarg, err, err_len);
+			if (r != CLI_RUN)
+				return r;
+			break;
+		case OPT_K8S_NAMESPACE:
+			if (!valid_namespace(optarg))
+				return fail(err, err_len,
+					    "invalid --k8s-namespace '%s' (a namespace: lowercase "
+					    "letters, digits and -)",
+					    optarg);
+			if (cfg->k8s.nr_namespaces == CLI_MAX_K8S)
+				return fail(err, err_len, "too many --k8s-namespace (at most %d)",
+					    CLI_MAX_K8S);
+			cfg->k8s.namespaces[cfg->k8s.nr_namespaces++] = optarg;
+			break;
+		case OPT_K8S_SELECTOR:
+			r = add_k8s_selector(cfg, optarg, err, err_len);
+			if (r != CLI_RUN)
+				return r;
+			break;
+		case OPT_CGROUP:
+			if (!valid_cgroup_path(optarg))
+				return fail(err, err_len,
+					    "invalid --cgroup '%s' (a cgroup v2 path such as "
+					    "system.slice/nginx.service; no . or ..)",
+					    optarg);
+			if (cfg->nr_cgroups == CLI_MAX_K8S)
+				return fail(err, err_len, "too many --cgroup (at most %d)",
+					    CLI_MAX_K8S);
+			cfg->cgroups[cfg->nr_cgroups++] = optarg;
 			break;
 		case OPT_LABEL:
 			r = add_label(cfg, optarg, err, err_len);

@@ -10,14 +10,18 @@
 
 #include "output/output.h"
 
-#define CLI_MAX_PIDS	1024
-#define CLI_MAX_OUTPUTS 16
-#define CLI_MAX_LABELS	16
-#define CLI_LABEL_KEY	64
-#define CLI_LABEL_VALUE 256
-#define CLI_MAX_HEADERS 16
-#define CLI_MAX_OTLP	4
-#define CLI_HEADER_LEN	1024
+#define CLI_MAX_PIDS	      1024
+#define CLI_MAX_OUTPUTS	      16
+#define CLI_MAX_LABELS	      16
+#define CLI_LABEL_KEY	      64
+#define CLI_LABEL_VALUE	      256
+#define CLI_MAX_HEADERS	      16
+#define CLI_MAX_OTLP	      4
+#define CLI_HEADER_LEN	      1024
+#define CLI_MAX_K8S	      16 /* each of --k8s-namespace, --k8s-selector, --k8s-label, --cgroup */
+#define CLI_K8S_KEY	      320 /* a pod label key: prefix (253) '/' name (63) */
+#define CLI_K8S_VALUE	      64  /* a label value: at most 63 */
+#define CLI_MAX_SERIES_LABELS 23  /* --label and --k8s-label together (sinks.h) */
 
 struct cli_output {
 	const char *path; /* borrowed from argv */
@@ -28,6 +32,35 @@ struct cli_output {
 struct cli_label {
 	char key[CLI_LABEL_KEY];
 	char value[CLI_LABEL_VALUE];
+};
+
+/* --k8s-selector key=value (copied). */
+struct cli_k8s_match {
+	char key[CLI_K8S_KEY];
+	char value[CLI_K8S_VALUE];
+};
+
+/* --k8s-label KEY[=NAME]: pod label KEY copied onto samples as NAME (copied). */
+struct cli_k8s_label {
+	char key[CLI_K8S_KEY];
+	char name[CLI_LABEL_KEY];
+};
+
+/* Kubernetes: pod metadata from the kubelet, and which pods to profile. Strings borrowed from
+ * argv unless copied above. */
+struct cli_k8s {
+	const char *kubelet_url; /* --kubelet; NULL: https://$NODE_NAME:10250 when NODE_NAME is set
+				  * (decided at start), "off": never */
+	const char *token_file;	 /* --kubelet-token-file; NULL: the service account's */
+	const char *ca_file;	 /* --kubelet-ca; NULL: the service account's ca.crt if present */
+	bool insecure_skip_verify;
+	uint64_t interval_ns; /* --kubelet-interval */
+	int nr_namespaces;
+	const char *namespaces[CLI_MAX_K8S];
+	int nr_matches;
+	struct cli_k8s_match matches[CLI_MAX_K8S];
+	int nr_labels;
+	struct cli_k8s_label labels[CLI_MAX_K8S];
 };
 
 enum cli_pyroscope_api {
@@ -86,11 +119,18 @@ struct config {
 	bool daemon;
 	uint64_t interval_ns;
 	struct cli_sinks sinks;
-	const char *app_name;	/* service_name; NULL = "flamed" */
-	bool series_by_process; /* --series-by process: one series per comm */
+	const char *app_name;	  /* service_name; NULL = "flamed" */
+	bool series_by_process;	  /* --series-by process: one series per comm */
+	bool series_by_container; /* --series-by container: service_name NAMESPACE/CONTAINER */
 	int nr_labels;
 	struct cli_label labels[CLI_MAX_LABELS];
+	struct cli_k8s k8s;
+	int nr_cgroups; /* --cgroup PATH: only tasks in these cgroup v2 subtrees */
+	const char *cgroups[CLI_MAX_K8S];
 };
+
+/* True when cfg profiles only chosen cgroups (--cgroup, --k8s-namespace, --k8s-selector). */
+bool cli_has_cgroup_targets(const struct config *cfg);
 
 /* True when cfg sends windows to at least one sink. */
 bool cli_has_sink(const struct config *cfg);

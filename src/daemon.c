@@ -159,15 +159,17 @@ static int end_window(struct daemon *d, bool final)
 	d->windows++;
 	session__metrics(d->s, m);
 	session__comments(d->s, m, dur, &sc);
-	err = session__build(d->s, w,
-			     &(struct build_opts){ .freq_hz = d->cfg->freq_hz,
-						   .time_nanos = start,
-						   .duration_nanos = end - start,
-						   .comments = sc.list,
-						   .by_process = d->cfg->series_by_process,
-						   .yield = final ? NULL : on_yield,
-						   .yield_ctx = d },
-			     &series, &nr, &bs);
+	err = session__build(
+		d->s, w,
+		&(struct build_opts){ .freq_hz = d->cfg->freq_hz,
+				      .time_nanos = start,
+				      .duration_nanos = end - start,
+				      .comments = sc.list,
+				      .by_process = d->cfg->series_by_process,
+				      .sets = sinks__sets(d->sinks, session__has_pods(d->s)),
+				      .yield = final ? NULL : on_yield,
+				      .yield_ctx = d },
+		&series, &nr, &bs);
 	if (err) {
 		log_error("window %llu: failed to build the profile: %s",
 			  (unsigned long long)d->windows, strerror(-err));
@@ -282,6 +284,7 @@ int daemon_run(const struct config *cfg)
 	err = end_window(&d, true) || err;
 	command__stop(session__command(d.s));
 	session__log_names(d.s);
+	session__log_kube(d.s);
 	sinks__finish(d.sinks, SINKS_FLUSH_MS);
 	rc = err ? 1 : 0;
 cleanup:

@@ -20,6 +20,7 @@
 #include "collect/collector.h"
 #include "command.h"
 #include "elf/elf_file.h"
+#include "kube.h"
 #include "output/output.h"
 #include "preflight.h"
 #include "privileges.h"
@@ -52,7 +53,8 @@ struct session {
 	struct unwind_loader_mapping *umaps;
 	struct runtimes *rt; /* language runtimes: which process runs which, their frames */
 	uint64_t *rt_words;  /* scratch: one sample's runtime words */
-	int epoll_fd;	     /* the ring buffer's and the unwind builds' fds */
+	struct kube *kube;   /* Kubernetes metadata and cgroup targets, or NULL */
+	int epoll_fd;	     /* the ring buffer's, the unwind builds' and the kubelet's fds */
 	struct command cmd;  /* the command after "--", if any */
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
@@ -262,6 +264,7 @@ static void on_proc_event(const struct flamed_proc_event *ev, void *ctx)
 	}
 	load_unwind(c, e, ev->type == FLAMED_EVENT_REMAP);
 	load_runtime(c, e);
+	kube__on_container(c->kube, e->container_id);
 }
 
 static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
@@ -332,6 +335,11 @@ static int make_epoll(struct session *c)
 		return -errno;
 	if (c->unwind) {
 		ev.data.fd = unwind_loader__fd(c->unwind);
+		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+	}
+	if (kube__fd(c->kube) >= 0) {
+		ev.data.fd = kube__fd(c->kube);
 		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			return -errno;
 	}
@@ -441,6 +449,10 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		err = -ENOMEM;
 		goto fail;
 	}
+	/* the kubelet's first list runs while the program loads */
+	err = kube__new(cfg, &c->kube, &so.cgroup_filter);
+	if (err)
+		goto fail;
 	if (cfg->debuginfod || (getenv("DEBUGINFOD_URLS") && *getenv("DEBUGINFOD_URLS"))) {
 		/* before other threads start: it may set DEBUGINFOD_* in the environment */
 		if (dfetch__configure())
@@ -485,6 +497,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 		log_error("epoll: %s", strerror(-err));
 		goto fail;
 	}
+	kube__start(c->kube, c->sampler);
 	for (int i = 0; i < cfg->nr_pids; i++) {
 		preflight_pid(cfg->pids[i], &tgid);
 		if (tgid != cfg->pids[i])
@@ -630,6 +643,7 @@ int session__poll_events(struct session *s)
 		if (err < 0)
 			return err;
 	}
+	kube__poll(s->kube);
 	return s->oom;
 }
 
@@ -647,6 +661,7 @@ int session__drain(struct session *s)
 	int err;
 
 	runtimes__tick(s->rt);
+	kube__tick(s->kube);
 	err = sampler__drain(s->sampler, on_stack, on_count, on_offcpu, s);
 
 	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
@@ -687,6 +702,15 @@ int session__build(struct session *s, const struct collector *window, const stru
 
 	o.rt = s->rt;
 	o.off_cpu = s->cfg->off_cpu;
+	{
+		struct kube_labels kl = kube__labels(s->kube);
+
+		o.pods = kl.pods;
+		o.pod_label_names = kl.label_names;
+		o.pod_label_keys = kl.label_keys;
+		o.nr_pod_labels = kl.nr_labels;
+		o.only_selected = kl.only_selected;
+	}
 	/* a one-shot run builds once: give downloads started while it ran a moment to land */
 	if (!s->cfg->daemon && symbolizer__wait_downloads(s->sym, SESSION_DEBUGINFOD_WAIT_MS))
 		log_warn("debuginfod: downloads still running after %d s: their frames have no "
@@ -802,6 +826,16 @@ size_t session__nr_processes(const struct session *s)
 int session__nr_cpus(const struct session *s)
 {
 	return sampler__nr_cpus(s->sampler);
+}
+
+void session__log_kube(const struct session *s)
+{
+	kube__log_summary(s->kube);
+}
+
+bool session__has_pods(const struct session *s)
+{
+	return kube__labels(s->kube).pods != NULL;
 }
 
 int64_t session__start_wall_ns(const struct session *s)
@@ -942,6 +976,15 @@ void session__log_summary(struct session *c, const struct collector *window, con
 				 : "every CPU was idle (idle time is left out; --idle keeps it)");
 	if (c->cfg->off_cpu)
 		log_offcpu(c, window, m);
+	if (c->kube) {
+		if (cli_has_cgroup_targets(c->cfg))
+			log_info("targets: %llu samples of other cgroups left out in the kernel, "
+				 "%llu of other pods after; %llu samples carry their pod",
+				 (unsigned long long)m[FLAMED_METRIC_CGROUP_FILTERED],
+				 (unsigned long long)bs->unselected,
+				 (unsigned long long)bs->pod_samples);
+		kube__log_summary(c->kube);
+	}
 	if (!c->unwind)
 		log_info("unwind: %llu user stacks walked with frame pointers only (where a chain "
 			 "ends early cannot be told; --unwind auto uses unwind tables)",
@@ -1095,6 +1138,7 @@ void session__free(struct session *s)
 	if (!s)
 		return;
 	command__stop(&s->cmd);
+	kube__free(s->kube);		/* stops the kubelet thread */
 	unwind_loader__free(s->unwind); /* stops its worker: nothing else uses the sampler */
 	sampler__free(s->sampler);
 	if (s->epoll_fd >= 0)

@@ -103,6 +103,9 @@ int session__nr_cpus(const struct session *s);
 /* Wall-clock start of sampling, ns since the epoch. */
 int64_t session__start_wall_ns(const struct session *s);
 
+/* Whether samples may carry pod metadata (a kubelet is asked). */
+bool session__has_pods(const struct session *s);
+
 /* An error the event handlers met (-ENOMEM), or 0. */
 int session__error(const struct session *s);
 
@@ -139,6 +142,9 @@ void session__log_summary(struct session *s, const struct collector *window, con
 /* The naming caches' line: names looked up and answered from the cache, files parsed and how
  * often; files parsed more than a few times are warned about by name; -v: the biggest tables. */
 void session__log_names(struct session *s);
+
+/* The daemon's exit line on the kubelet and the pod cache (none without Kubernetes). */
+void session__log_kube(const struct session *s);
 
 /* Stops the command if it still runs, detaches, frees everything. NULL-safe. */
 void session__free(struct session *s);

@@ -8,9 +8,12 @@
 
 #include "cli.h"
 #include "collect/builder.h"
+#include "k8s/pod_list.h"
 #include "output/output.h"
 #include "profile/profile.h"
 #include "sinks.h"
+
+_Static_assert(CLI_MAX_SERIES_LABELS + 4 <= SINKS_MAX_LABELS, "series labels");
 #include "upload/upload.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -23,6 +26,8 @@ struct sinks {
 	const struct config *cfg;
 	struct upload_loop *loop; /* NULL without HTTP sinks */
 	struct sink *sink[MAX_SINKS];
+	bool by_pod
+		[MAX_SINKS]; /* takes the series of BUILD_SET_PODS: its series labels name pods */
 	int nr;
 	char host[256];
 	char host_id[64];		 /* machine-id, "" when unknown */
@@ -119,6 +124,8 @@ static int new_http(struct sinks *k, enum upload_protocol protocol, const char *
 			return err;
 		}
 	}
+	/* Pyroscope and Parca index by series labels: a pod's samples go in series of their own */
+	k->by_pod[k->nr] = protocol != UPLOAD_OTLP;
 	err = sink__new_http(k->loop, &o, &k->sink[k->nr]);
 	if (err) {
 		/* -EINVAL was explained through on_log; files say which */
@@ -269,13 +276,59 @@ static int encode(const struct sinks *k, const struct profile *p, enum upload_pa
 	return err;
 }
 
+unsigned int sinks__sets(const struct sinks *k, bool pods)
+{
+	unsigned int sets = 0;
+
+	for (int i = 0; k && i < k->nr; i++)
+		sets |= pods && k->by_pod[i] ? BUILD_SET_PODS : BUILD_SET_BASE;
+	return sets ? sets : BUILD_SET_BASE;
+}
+
+/* The series labels of s: --label's, then its pod's (namespace, pod, container, node and the
+ * --k8s-label values it has). Returns how many, in labels (SINKS_MAX_LABELS). */
+static size_t series_labels(const struct sinks *k, const struct build_series *s,
+			    struct upload_label *labels)
+{
+	const struct config *cfg = k->cfg;
+	const struct build_pod *pod = s->pod;
+	size_t n = 0;
+
+	for (int i = 0; i < cfg->nr_labels; i++) {
+		const char *key = k->labels[i].key;
+
+		/* a pod's own labels win over a --label of the same name (node=$(NODE_NAME)) */
+		if (pod && (!strcmp(key, "namespace") || !strcmp(key, "pod") ||
+			    !strcmp(key, "container") || (!strcmp(key, "node") && pod->node[0])))
+			continue;
+		labels[n++] = k->labels[i];
+	}
+	if (!pod)
+		return n;
+	labels[n++] = (struct upload_label){ "namespace", pod->namespace };
+	labels[n++] = (struct upload_label){ "pod", pod->pod };
+	labels[n++] = (struct upload_label){ "container", pod->container };
+	if (pod->node[0])
+		labels[n++] = (struct upload_label){ "node", pod->node };
+	for (int i = 0; i < cfg->k8s.nr_labels && n < SINKS_MAX_LABELS; i++)
+		if (pod->values[i])
+			labels[n++] =
+				(struct upload_label){ cfg->k8s.labels[i].name, pod->values[i] };
+	return n;
+}
+
 int sinks__export(struct sinks *k, const struct build_series *series, size_t nr, int64_t start_ns,
 		  int64_t end_ns)
 {
 	const struct config *cfg = k->cfg;
+	bool pods_built = false;
 	int rc = 0;
 
+	for (size_t i = 0; i < nr; i++)
+		pods_built |= series[i].set == BUILD_SET_PODS;
 	for (size_t i = 0; i < nr; i++) {
+		struct upload_label labels[SINKS_MAX_LABELS];
+		char service[2 * K8S_LABEL_MAX + 2];
 		struct upload_window w = {
 			.start_ns = start_ns,
 			.end_ns = end_ns,
@@ -283,17 +336,27 @@ int sinks__export(struct sinks *k, const struct build_series *series, size_t nr,
 						? series[i].name
 						: (cfg->app_name ? cfg->app_name : "flamed"),
 			.hostname = k->host,
-			.labels = k->labels,
-			.nr_labels = (size_t)cfg->nr_labels,
+			.labels = labels,
+			.nr_labels = series_labels(k, &series[i], labels),
 		};
 		/* each payload kind encoded once, for every sink that takes it */
 		uint8_t *payload[2] = { NULL, NULL };
 		size_t len[2] = { 0, 0 };
 		int err, failed[2] = { 0, 0 };
 
+		/* Grafana Alloy's convention: a pod's series is its namespace/container */
+		if (cfg->series_by_container && series[i].pod) {
+			snprintf(service, sizeof(service), "%s/%s", series[i].pod->namespace,
+				 series[i].pod->container);
+			w.service_name = service;
+		}
 		for (int j = 0; j < k->nr; j++) {
 			enum upload_payload kind = sink__payload(k->sink[j]);
+			unsigned int set =
+				pods_built && k->by_pod[j] ? BUILD_SET_PODS : BUILD_SET_BASE;
 
+			if (series[i].set != set)
+				continue;
 			if (!payload[kind] && !failed[kind]) {
 				err = encode(k, series[i].profile, kind, w.service_name,
 					     &payload[kind], &len[kind]);

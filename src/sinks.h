@@ -6,6 +6,7 @@
 #ifndef FLAMED_SINKS_H
 #define FLAMED_SINKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,9 @@ struct sinks;
 
 #define SINKS_MAX_DIRS 2     /* directories the sinks write into: --output-dir, --spool-dir */
 #define SINKS_FLUSH_MS 10000 /* at exit, how long the servers get for what is queued */
+/* series labels besides __name__, service_name and hostname: --label's, a pod's four and its
+ * --k8s-label values; Pyroscope takes at most 30 in all */
+#define SINKS_MAX_LABELS 27
 
 /* Sinks of cfg (at least one must be set), credentials read now. 0 and *ret_sinks (free with
  * sinks__free), or -errno after logging why. */
@@ -33,9 +37,15 @@ int sinks__timeout_ms(struct sinks *k);
 /* Send, receive, retry what is ready. 0 or -errno. */
 int sinks__process(struct sinks *k);
 
+/* The series sets (collect/builder.h BUILD_SET_*) the window's build must make for these sinks:
+ * with pods (Kubernetes metadata), Pyroscope and Parca take one series per pod container, files
+ * and OTLP the base series, whose samples carry the pod as sample labels. NULL-safe. */
+unsigned int sinks__sets(const struct sinks *k, bool pods);
+
 /* Hand one window to every sink: each series' profile (borrowed) encoded once, labelled with
- * the host, --label, and service_name (--app-name, or the series' process name with
- * --series-by process). 0, or -errno when a window could not be encoded or a sink refused it
+ * the host, --label, the pod of a BUILD_SET_PODS series, and service_name (--app-name, the
+ * series' process name with --series-by process, NAMESPACE/CONTAINER with --series-by
+ * container); each sink takes the series of its set (sinks__sets). 0, or -errno when a window could not be encoded or a sink refused it
  * (logged; the other sinks still get it). */
 int sinks__export(struct sinks *k, const struct build_series *series, size_t nr, int64_t start_ns,
 		  int64_t end_ns);

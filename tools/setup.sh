@@ -11,7 +11,7 @@ fi
 # build
 pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev libdw-dev
 	libprotobuf-c-dev protobuf-c-compiler libzstd-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev
-	libdebuginfod-dev)
+	libdebuginfod-dev libjson-c-dev)
 # tests: cmocka, go tool pprof (reference pprof reader), protoc, xmllint, clang-format,
 # chromium + node for the flame graph browser test, util-linux for setpriv; the upload tests'
 # protocol peers: python3-grpcio (a gRPC C-core server), python3-protobuf (decoding), openssl

@@ -38,6 +38,8 @@ struct sampler {
 	/* the off-CPU walk budget (offcpu_budget.h): kept waits at the last adjustment, when */
 	uint64_t offcpu_floor_ns, offcpu_budget, offcpu_kept, offcpu_at_ns;
 	struct sampler_offcpu_threshold offcpu_thr;
+	struct sampler_cgroup *cgroups; /* the target cgroups now, sorted by id */
+	size_t nr_cgroups;
 	/* drain buffers, sized to map_entries */
 	void *keys;
 	void *values;
@@ -193,6 +195,7 @@ static struct flamed_bpf *open_configured(const struct sampler_opts *opts, uint3
 	skel->rodata->cfg_follow_forks = opts->follow_forks;
 	skel->rodata->cfg_include_idle = opts->include_idle;
 	skel->rodata->cfg_unwind_mode = opts->unwind_mode;
+	skel->rodata->cfg_cgroup_filter = opts->cgroup_filter;
 	/* a bench knob, not a flag: clock reads between the program's phases (flamed.h) */
 	skel->rodata->cfg_phase_times = getenv("FLAMED_BPF_PHASES") != NULL;
 	skel->data->offcpu_threshold_ns = opts->off_cpu_threshold_ns;
@@ -218,6 +221,8 @@ static struct flamed_bpf *open_configured(const struct sampler_opts *opts, uint3
 	}
 	if (!err && opts->max_targets)
 		err = bpf_map__set_max_entries(skel->maps.targets, opts->max_targets);
+	if (!err && !opts->cgroup_filter)
+		err = bpf_map__set_max_entries(skel->maps.target_cgroups, 1);
 	if (!opts->follow_forks)
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 	if (!err && opts->unwind_mode == FLAMED_UNWIND_FP) {
@@ -358,6 +363,79 @@ int sampler__add_target(struct sampler *s, uint32_t tgid)
 				 BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+static int cmp_cgroup(const void *a, const void *b)
+{
+	uint64_t x = ((const struct sampler_cgroup *)a)->id,
+		 y = ((const struct sampler_cgroup *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool has_cgroup(const struct sampler_cgroup *set, size_t nr, uint64_t id)
+{
+	struct sampler_cgroup key = { .id = id };
+
+	return bsearch(&key, set, nr, sizeof(*set), cmp_cgroup) != NULL;
+}
+
+static uint32_t cgroup_levels(const struct sampler_cgroup *set, size_t nr)
+{
+	uint32_t levels = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		levels |= 1u << set[i].level;
+	return levels;
+}
+
+int sampler__set_cgroups(struct sampler *s, const struct sampler_cgroup *cg, size_t nr)
+{
+	struct bpf_map *map = s->skel->maps.target_cgroups;
+	struct sampler_cgroup *set;
+	size_t n = 0;
+	__u8 one = 1;
+	int err = 0;
+
+	for (size_t i = 0; i < nr; i++)
+		if (cg[i].level < 1 || cg[i].level > 31)
+			return -EINVAL;
+	set = malloc((nr ? nr : 1) * sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	memcpy(set, cg, nr * sizeof(*set));
+	qsort(set, nr, sizeof(*set), cmp_cgroup);
+	for (size_t i = 0; i < nr; i++)
+		if (!n || set[n - 1].id != set[i].id)
+			set[n++] = set[i];
+	if (n > FLAMED_MAX_TARGET_CGROUPS) {
+		n = FLAMED_MAX_TARGET_CGROUPS;
+		err = -E2BIG;
+	}
+	/* what fails to go in is not kept: the next call tries it again */
+	nr = n;
+	n = 0;
+	for (size_t i = 0; i < nr; i++) {
+		if (!has_cgroup(s->cgroups, s->nr_cgroups, set[i].id) &&
+		    bpf_map__update_elem(map, &set[i].id, sizeof(set[i].id), &one, sizeof(one),
+					 BPF_ANY)) {
+			err = err ? err : -errno;
+			continue;
+		}
+		set[n++] = set[i];
+	}
+	/* a sample meanwhile sees old and new targets at their levels */
+	__atomic_store_n(&s->skel->bss->cgroup_levels,
+			 cgroup_levels(set, n) | cgroup_levels(s->cgroups, s->nr_cgroups),
+			 __ATOMIC_SEQ_CST);
+	for (size_t i = 0; i < s->nr_cgroups; i++)
+		if (!has_cgroup(set, n, s->cgroups[i].id))
+			bpf_map__delete_elem(map, &s->cgroups[i].id, sizeof(s->cgroups[i].id), 0);
+	__atomic_store_n(&s->skel->bss->cgroup_levels, cgroup_levels(set, n), __ATOMIC_SEQ_CST);
+	free(s->cgroups);
+	s->cgroups = set;
+	s->nr_cgroups = n;
+	return err;
 }
 
 /* cpu-clock counts nanoseconds, so the rate is a fixed period: in frequency mode the kernel
@@ -781,5 +859,6 @@ void sampler__free(struct sampler *s)
 	free(s->offcpu_verifier_log);
 	free(s->keys);
 	free(s->values);
+	free(s->cgroups);
 	free(s);
 }

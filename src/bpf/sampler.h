@@ -20,6 +20,7 @@ struct sampler_opts {
 	bool filter;		       /* only processes added with sampler__add_target */
 	bool follow_forks;	       /* children of targets become targets (needs filter) */
 	bool include_idle;	       /* keep samples of the idle task */
+	bool cgroup_filter;	       /* only tasks in the cgroups of sampler__set_cgroups */
 	uint32_t drain_ms;	       /* how often the caller drains; sizes the maps */
 	uint32_t max_targets;	       /* 0 = 8192 */
 	int unwind_mode;	       /* enum flamed_unwind_mode */
@@ -70,6 +71,17 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 
 /* Add a target process (before or after attach). 0 or -errno. */
 int sampler__add_target(struct sampler *s, uint32_t tgid);
+
+/* A target cgroup: its cgroup v2 id and its level (proc/cgroup_fs.h). */
+struct sampler_cgroup {
+	uint64_t id;
+	uint32_t level; /* 1..31 */
+};
+
+/* Make the program's target cgroups (opts.cgroup_filter) exactly cg[0, nr) (borrowed): new ones
+ * added before the levels to look at are widened, old ones removed after. 0, or -errno: -E2BIG
+ * past FLAMED_MAX_TARGET_CGROUPS (the first ones are kept), -EINVAL (a level out of range). */
+int sampler__set_cgroups(struct sampler *s, const struct sampler_cgroup *cg, size_t nr);
 
 /* Open the perf events (a fixed period of 1/freq_hz s of CPU clock) and attach. 0 or -errno. */
 int sampler__attach(struct sampler *s);

@@ -6,6 +6,7 @@
 
 #include "collect/builder.h"
 #include "collect/collector.h"
+#include "k8s/pod_cache.h"
 #include "proc/proc_table.h"
 #include "profile/profile.h"
 #include "runtime/runtimes.h"
@@ -29,6 +30,10 @@ struct map_key {
 	uint64_t pgoff;
 	uint64_t inode;
 };
+
+/* Sample labels: pid, comm, thread, thread_name, container_id, the pod's four, its labels. */
+#define MAX_LABELS   (9 + K8S_MAX_KEYS)
+#define KEY_ATTR_MAX (16 + K8S_KEY_MAX) /* "k8s.pod.label." + a label key */
 
 /* One user frame of a sample, leaf first: a native address, or a runtime's frame record in the
  * place the walker put it. */
@@ -57,8 +62,12 @@ struct builder {
 	uint64_t *words;	   /* scratch: runtime words of one sample (shared) */
 	struct runtimes *rt;	   /* may be NULL */
 	bool off_cpu;		   /* the profile has the off_cpu sample type */
-	struct build_stats *stats; /* shared by every series */
+	struct build_stats *stats; /* shared by every series (a discard copy for BUILD_SET_PODS
+				    * series when the base set counts) */
 	char series[FLAMED_COMM_LEN + 1];
+	char *key; /* in the build's by_key map: set, name, pod uid, container */
+	unsigned int set;
+	struct build_pod *pod; /* BUILD_SET_PODS: the pod container, or NULL */
 };
 
 /* A whole build: the series (one, or one per process name) and what they share. */
@@ -69,12 +78,14 @@ struct build {
 	const struct build_opts *opts;
 	struct builder **series;
 	size_t nr_series;
-	struct hashmap by_name; /* series name (borrowed from the builder) -> index + 1 */
+	struct hashmap by_key; /* series key (borrowed from the builder) -> index + 1 */
 	uint64_t *ids;
 	struct user_frame *plan;
 	uint64_t *words;
 	uint64_t calls; /* samples added, for the yield cadence */
+	unsigned int sets;
 	struct build_stats stats;
+	struct build_stats discard; /* a sample's second series counts nothing */
 };
 
 static uint64_t hash_loc(uintptr_t k, void *ctx)
@@ -464,15 +475,52 @@ static bool offcpu_program_frame(struct builder *b, uint64_t ip)
 	return ours;
 }
 
-static int add_sample(struct builder *b, const struct flamed_count_key *k, struct proc_entry *e,
-		      uint64_t count, uint64_t offcpu_ns)
+/* Labels and resource attributes of a process in a pod container: its sample labels after
+ * *nr_labels, its k8s.* attributes into attrs (PROFILE_MAX_PROCESS_ATTRS). */
+static size_t pod_labels(const struct build_opts *o, const struct k8s_meta *m,
+			 struct profile_label *labels, size_t *nr_labels,
+			 struct profile_attr *attrs, char (*keys)[KEY_ATTR_MAX])
+{
+	size_t n = 0;
+
+	labels[(*nr_labels)++] = (struct profile_label){ .key = "namespace", .str = m->namespace };
+	labels[(*nr_labels)++] = (struct profile_label){ .key = "pod", .str = m->pod };
+	labels[(*nr_labels)++] = (struct profile_label){ .key = "container", .str = m->container };
+	if (m->node[0])
+		labels[(*nr_labels)++] = (struct profile_label){ .key = "node", .str = m->node };
+	/* the OpenTelemetry semantic conventions' names */
+	attrs[n++] = (struct profile_attr){ "k8s.namespace.name", m->namespace };
+	attrs[n++] = (struct profile_attr){ "k8s.pod.name", m->pod };
+	attrs[n++] = (struct profile_attr){ "k8s.pod.uid", m->uid };
+	attrs[n++] = (struct profile_attr){ "k8s.container.name", m->container };
+	if (m->node[0])
+		attrs[n++] = (struct profile_attr){ "k8s.node.name", m->node };
+	for (size_t i = 0; i < o->nr_pod_labels; i++) {
+		if (!m->values[i])
+			continue;
+		labels[(*nr_labels)++] =
+			(struct profile_label){ .key = o->pod_label_names[i], .str = m->values[i] };
+		if (n < PROFILE_MAX_PROCESS_ATTRS) {
+			snprintf(keys[n], KEY_ATTR_MAX, "k8s.pod.label.%s", o->pod_label_keys[i]);
+			attrs[n] = (struct profile_attr){ keys[n], m->values[i] };
+			n++;
+		}
+	}
+	return n;
+}
+
+static int add_sample(struct builder *b, const struct build_opts *o,
+		      const struct flamed_count_key *k, struct proc_entry *e,
+		      const struct k8s_meta *meta, uint64_t count, uint64_t offcpu_ns)
 {
 	const struct collector_stack *ks = collector__stack(b->c, k->kern_stack);
 	const struct collector_stack *us = collector__stack(b->c, k->user_stack);
 	char pid[16], tid[16], comm[FLAMED_COMM_LEN + 1], tcomm[FLAMED_COMM_LEN + 1];
-	struct profile_label labels[5];
+	struct profile_label labels[MAX_LABELS];
+	struct profile_attr attrs[PROFILE_MAX_PROCESS_ATTRS];
+	char attr_keys[PROFILE_MAX_PROCESS_ATTRS][KEY_ATTR_MAX];
 	const struct runtime_ops *ops;
-	size_t nr_labels = 4;
+	size_t nr_labels = 4, nr_attrs = 0;
 	size_t n = 0, unsym_frames = 0, start_frames = 0, nu, kskip = 0;
 	unsigned unsym;
 	uint64_t id;
@@ -538,12 +586,18 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	if (e && e->container_id[0])
 		labels[nr_labels++] =
 			(struct profile_label){ .key = "container_id", .str = e->container_id };
+	if (meta) {
+		nr_attrs = pod_labels(o, meta, labels, &nr_labels, attrs, attr_keys);
+		b->stats->pod_samples += count;
+	}
 	if (e) {
-		/* the process behind the pid label, for encoders with a resource per process; more
-		 * resource attributes of it (k8s.*) go into proc.attrs */
+		/* the process behind the pid label, for encoders with a resource per process, with
+		 * its pod's k8s.* attributes */
 		struct profile_process proc = {
 			.executable_path = e->exe,
 			.container_id = e->container_id[0] ? e->container_id : NULL,
+			.attrs = attrs,
+			.nr_attrs = nr_attrs,
 		};
 
 		err = profile__set_process(b->p, k->tgid, &proc);
@@ -560,11 +614,55 @@ static int add_sample(struct builder *b, const struct flamed_count_key *k, struc
 	return err;
 }
 
+static void pod_free(struct build_pod *pod)
+{
+	free(pod); /* one allocation (pod_copy) */
+}
+
+/* A copy of meta's pod container, in one allocation. NULL on ENOMEM. */
+static struct build_pod *pod_copy(const struct k8s_meta *m, size_t nr_values)
+{
+	const char *strs[] = { m->namespace, m->pod, m->container, m->node, m->uid };
+	size_t size = sizeof(struct build_pod) + nr_values * sizeof(char *);
+	const char **dst[5];
+	struct build_pod *pod;
+	char *cursor;
+
+	for (size_t i = 0; i < 5; i++)
+		size += strlen(strs[i]) + 1;
+	for (size_t i = 0; i < nr_values; i++)
+		size += m->values[i] ? strlen(m->values[i]) + 1 : 0;
+	pod = calloc(1, size);
+	if (!pod)
+		return NULL;
+	pod->values = (const char **)(pod + 1);
+	cursor = (char *)(pod->values + nr_values);
+	dst[0] = &pod->namespace;
+	dst[1] = &pod->pod;
+	dst[2] = &pod->container;
+	dst[3] = &pod->node;
+	dst[4] = &pod->uid;
+	for (size_t i = 0; i < 5 + nr_values; i++) {
+		const char *src = i < 5 ? strs[i] : m->values[i - 5];
+		size_t n;
+
+		if (!src)
+			continue;
+		n = strlen(src) + 1;
+		memcpy(cursor, src, n);
+		*(i < 5 ? dst[i] : &pod->values[i - 5]) = cursor;
+		cursor += n;
+	}
+	return pod;
+}
+
 static void builder_free(struct builder *b)
 {
 	if (!b)
 		return;
 	profile__free(b->p);
+	pod_free(b->pod);
+	free(b->key);
 	hashmap__for_each (&b->locs, e)
 		free((void *)e->key);
 	hashmap__for_each (&b->maps, e)
@@ -578,7 +676,8 @@ static void builder_free(struct builder *b)
 	free(b);
 }
 
-static struct builder *builder_new(struct build *bd, const char *series)
+static struct builder *builder_new(struct build *bd, const char *series, const char *key,
+				   unsigned int set, const struct k8s_meta *meta)
 {
 	const struct build_opts *opts = bd->opts;
 	struct builder *b = calloc(1, sizeof(*b));
@@ -593,7 +692,10 @@ static struct builder *builder_new(struct build *bd, const char *series)
 		.plan = bd->plan,
 		.words = bd->words,
 		.rt = opts->rt,
-		.stats = &bd->stats,
+		/* a sample in two sets is counted by its base series */
+		.stats = set == BUILD_SET_PODS && (bd->sets & BUILD_SET_BASE) ? &bd->discard
+									      : &bd->stats,
+		.set = set,
 	};
 	snprintf(b->series, sizeof(b->series), "%s", series);
 	hashmap__init(&b->locs, hash_loc, equal_loc, NULL);
@@ -601,9 +703,11 @@ static struct builder *builder_new(struct build *bd, const char *series)
 	hashmap__init(&b->funcs, hashmap_hash_str, hashmap_equal_str, NULL);
 	hashmap__init(&b->bpf_ips, hashmap_hash_int, hashmap_equal_int, NULL);
 	b->off_cpu = opts->off_cpu;
+	b->key = strdup(key);
+	b->pod = meta ? pod_copy(meta, opts->nr_pod_labels) : NULL;
 	b->p = b->off_cpu ? profile__new_cpu_offcpu(opts->freq_hz)
 			  : profile__new_cpu(opts->freq_hz);
-	if (!b->p)
+	if (!b->key || (meta && !b->pod) || !b->p)
 		goto fail;
 	profile__set_time(b->p, opts->time_nanos, opts->duration_nanos);
 	for (size_t i = 0; opts->comments && opts->comments[i]; i++)
@@ -615,25 +719,30 @@ fail:
 	return NULL;
 }
 
-/* The series a sample belongs to: the only one, or its process name's (created on first use). */
-static struct builder *series_for(struct build *bd, const char *name)
+/* The series of set a sample belongs to, created on first use: keyed by the process name (with
+ * by_process) and, in BUILD_SET_PODS, by its pod container (meta, or none). */
+static struct builder *series_for(struct build *bd, unsigned int set, const char *name,
+				  const struct k8s_meta *meta)
 {
+	const char *series = bd->opts->by_process ? name : "";
 	struct builder **grown, *b;
+	char key[FLAMED_COMM_LEN + K8S_UID_MAX + K8S_LABEL_MAX + 8];
 	uintptr_t idx;
 
-	if (!bd->opts->by_process)
-		return bd->series[0];
-	if (hashmap__find(&bd->by_name, (uintptr_t)name, &idx))
+	snprintf(key, sizeof(key), "%u\1%s\1%s\1%s", set, series,
+		 set == BUILD_SET_PODS && meta ? meta->uid : "",
+		 set == BUILD_SET_PODS && meta ? meta->container : "");
+	if (hashmap__find(&bd->by_key, (uintptr_t)key, &idx))
 		return bd->series[idx - 1];
 	grown = realloc(bd->series, (bd->nr_series + 1) * sizeof(*grown));
 	if (!grown)
 		return NULL;
 	bd->series = grown;
-	b = builder_new(bd, name);
+	b = builder_new(bd, series, key, set, set == BUILD_SET_PODS ? meta : NULL);
 	if (!b)
 		return NULL;
 	bd->series[bd->nr_series++] = b;
-	if (hashmap__set(&bd->by_name, (uintptr_t)b->series, bd->nr_series))
+	if (hashmap__set(&bd->by_key, (uintptr_t)b->key, bd->nr_series))
 		return NULL; /* freed with the others */
 	return b;
 }
@@ -641,31 +750,46 @@ static struct builder *series_for(struct build *bd, const char *name)
 static int on_count(const struct flamed_count_key *k, uint64_t count, uint64_t offcpu_ns, void *ctx)
 {
 	struct build *bd = ctx;
+	const struct build_opts *o = bd->opts;
+	const struct k8s_meta *meta = NULL;
 	struct proc_entry *e = NULL;
 	char name[FLAMED_COMM_LEN + 1];
-	struct builder *b;
+	int err = 0;
 
-	/* nothing is held from the process table between two samples: the caller may drain and
-	 * take process events here */
-	if (bd->opts->yield && ++bd->calls % BUILD_YIELD_EVERY == 0)
-		bd->opts->yield(bd->opts->yield_ctx);
+	/* nothing is held from the process table (or the pod cache) between two samples: the
+	 * caller may drain and take process events here */
+	if (o->yield && ++bd->calls % BUILD_YIELD_EVERY == 0)
+		o->yield(o->yield_ctx);
 	if (k->aspace) {
 		e = proc_table__find(bd->pt, k->tgid, k->aspace);
 		if (!e) /* its announcement was lost: try now */
 			e = proc_table__add(bd->pt, k->tgid, k->aspace, NULL);
 	}
+	if (o->pods && e && e->container_id[0])
+		meta = pod_cache__lookup(o->pods, e->container_id);
+	if (o->only_selected && (!meta || !meta->selected)) {
+		bd->stats.unselected += count;
+		return 0;
+	}
 	if (e && e->comm[0])
 		snprintf(name, sizeof(name), "%s", e->comm);
 	else
 		snprintf(name, sizeof(name), "%.*s", FLAMED_COMM_LEN, k->comm);
-	b = series_for(bd, name);
-	if (!b)
-		return -ENOMEM;
-	if (!bd->opts->off_cpu)
+	if (!o->off_cpu)
 		offcpu_ns = 0; /* nowhere to put it */
 	if (!count && !offcpu_ns)
 		return 0;
-	return add_sample(b, k, e, count, offcpu_ns);
+	for (unsigned int set = BUILD_SET_BASE; set <= BUILD_SET_PODS && !err; set <<= 1) {
+		struct builder *b;
+
+		if (!(bd->sets & set))
+			continue;
+		b = series_for(bd, set, name, meta);
+		if (!b)
+			return -ENOMEM;
+		err = add_sample(b, o, k, e, meta, count, offcpu_ns);
+	}
+	return err;
 }
 
 int build_profiles(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
@@ -674,9 +798,11 @@ int build_profiles(const struct collector *c, struct proc_table *pt, struct symb
 {
 	struct build bd = { .c = c, .pt = pt, .sym = sym, .opts = opts };
 	struct build_series *out = NULL;
+	size_t n = 0;
 	int err;
 
-	hashmap__init(&bd.by_name, hashmap_hash_str, hashmap_equal_str, NULL);
+	bd.sets = opts->sets ? opts->sets : BUILD_SET_BASE;
+	hashmap__init(&bd.by_key, hashmap_hash_str, hashmap_equal_str, NULL);
 	/* kernel + user frames + Python frames + the "[no user stack]" marker */
 	/* kernel frames, user frames and runtime frame records, and [no user stack] */
 	bd.ids = calloc(2 * FLAMED_MAX_FRAMES + FLAMED_RT_MAX_WORDS + 1, sizeof(*bd.ids));
@@ -686,13 +812,13 @@ int build_profiles(const struct collector *c, struct proc_table *pt, struct symb
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	if (!opts->by_process) {
-		bd.series = calloc(1, sizeof(*bd.series));
-		if (!bd.series || !(bd.series[0] = builder_new(&bd, ""))) {
+	/* a window without samples still has its one series (per set) */
+	for (unsigned int set = BUILD_SET_BASE; set <= BUILD_SET_PODS && !opts->by_process;
+	     set <<= 1) {
+		if ((bd.sets & set) && !series_for(&bd, set, "", NULL)) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		bd.nr_series = 1;
 	}
 	err = collector__for_each_count(c, on_count, &bd);
 	if (err)
@@ -702,20 +828,31 @@ int build_profiles(const struct collector *c, struct proc_table *pt, struct symb
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (size_t i = 0; i < bd.nr_series; i++) {
-		snprintf(out[i].name, sizeof(out[i].name), "%s", bd.series[i]->series);
-		out[i].profile = bd.series[i]->p;
-		bd.series[i]->p = NULL;
+	/* the base set first */
+	for (unsigned int set = BUILD_SET_BASE; set <= BUILD_SET_PODS; set <<= 1) {
+		for (size_t i = 0; i < bd.nr_series; i++) {
+			struct builder *b = bd.series[i];
+
+			if (b->set != set)
+				continue;
+			snprintf(out[n].name, sizeof(out[n].name), "%s", b->series);
+			out[n].profile = b->p;
+			out[n].set = b->set;
+			out[n].pod = b->pod;
+			b->p = NULL;
+			b->pod = NULL;
+			n++;
+		}
 	}
 	*ret_series = out;
-	*ret_nr = bd.nr_series;
+	*ret_nr = n;
 	if (ret_stats)
 		*ret_stats = bd.stats;
 cleanup:
 	for (size_t i = 0; i < bd.nr_series; i++)
 		builder_free(bd.series[i]);
 	free(bd.series);
-	hashmap__clear(&bd.by_name);
+	hashmap__clear(&bd.by_key);
 	free(bd.ids);
 	free(bd.plan);
 	free(bd.words);
@@ -732,6 +869,7 @@ int build_profile(const struct collector *c, struct proc_table *pt, struct symbo
 	int err;
 
 	one.by_process = false;
+	one.sets = BUILD_SET_BASE;
 	err = build_profiles(c, pt, sym, &one, &series, &nr, ret_stats);
 	if (err)
 		return err;
@@ -742,7 +880,9 @@ int build_profile(const struct collector *c, struct proc_table *pt, struct symbo
 
 void build_series__free(struct build_series *series, size_t nr)
 {
-	for (size_t i = 0; series && i < nr; i++)
+	for (size_t i = 0; series && i < nr; i++) {
 		profile__free(series[i].profile);
+		pod_free(series[i].pod);
+	}
 	free(series);
 }

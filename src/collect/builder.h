@@ -14,12 +14,19 @@
 #include "flamed.h"
 
 struct collector;
+struct pod_cache;
 struct proc_table;
 struct runtimes;
 struct symbolizer;
 struct profile;
 
 #define BUILD_YIELD_EVERY 256 /* samples between two calls of build_opts.yield */
+
+/* The sets of series a build makes (build_opts.sets): each sample goes into one series of each. */
+#define BUILD_SET_BASE 1u /* one series, or one per process name (by_process) */
+#define BUILD_SET_PODS \
+	2u /* one per pod container (and one for the rest), for servers whose
+			   * series labels carry the pod (Pyroscope, Parca) */
 
 struct build_opts {
 	int freq_hz;
@@ -35,12 +42,34 @@ struct build_opts {
 	/* Language runtimes: the frames their walkers recorded are named by their modules. May
 	 * be NULL (runtime frames are then shown as placeholders). */
 	struct runtimes *rt;
+	/* Kubernetes: samples of a process in a container the cache knows get the string labels
+	 * namespace, pod, container, node, and pod_label_names[i] with the meta's values[i] (the
+	 * pod's label pod_label_keys[i]); its process record the k8s.* resource attributes. NULL:
+	 * none. With only_selected, samples outside the selected pods are left out (counted). */
+	const struct pod_cache *pods;
+	const char *const *pod_label_names;
+	const char *const *pod_label_keys;
+	size_t nr_pod_labels;
+	bool only_selected;
+	unsigned int sets; /* BUILD_SET_* bits; 0 = BUILD_SET_BASE */
+};
+
+/* The pod container a BUILD_SET_PODS series holds: copies, freed with the series. */
+struct build_pod {
+	const char *namespace;
+	const char *pod;
+	const char *container;
+	const char *node;
+	const char *uid;
+	const char **values; /* build_opts.nr_pod_labels values, NULL = the pod has none */
 };
 
 /* One profile of build_profiles, and the process name it holds ("" unless by_process). */
 struct build_series {
 	char name[FLAMED_COMM_LEN + 1];
 	struct profile *profile;
+	unsigned int set;      /* BUILD_SET_BASE or BUILD_SET_PODS */
+	struct build_pod *pod; /* BUILD_SET_PODS: its pod container; NULL = processes outside */
 };
 
 struct build_stats {
@@ -56,6 +85,8 @@ struct build_stats {
 						   * (weighted by count) */
 	uint64_t runtime_missing; /* samples whose runtime words' stack was never drained */
 	uint64_t symbolize_ns;	  /* CPU in the symbolizer (names of new addresses) */
+	uint64_t pod_samples;	  /* samples labelled with their pod */
+	uint64_t unselected;	  /* samples outside the selected pods (only_selected) */
 };
 
 /* Build the profile. pt and sym are updated (maps refreshed on misses, caches filled). Returns 0
@@ -64,8 +95,10 @@ int build_profile(const struct collector *c, struct proc_table *pt, struct symbo
 		  const struct build_opts *opts, struct profile **ret_profile,
 		  struct build_stats *ret_stats);
 
-/* Like build_profile, but with opts->by_process one profile per process name. *ret_series (free
- * with build_series__free) gets *ret_nr series; stats cover them all. 0 or -errno. */
+/* Like build_profile, but with opts->by_process one profile per process name, and with
+ * BUILD_SET_PODS in opts->sets a second set of series, one per pod container. *ret_series (free
+ * with build_series__free) gets *ret_nr series, the BUILD_SET_BASE ones first; stats count each
+ * sample once. 0 or -errno. */
 int build_profiles(const struct collector *c, struct proc_table *pt, struct symbolizer *sym,
 		   const struct build_opts *opts, struct build_series **ret_series, size_t *ret_nr,
 		   struct build_stats *ret_stats);

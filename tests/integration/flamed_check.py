@@ -188,10 +188,11 @@ def validate_pprof(prof, fails):
 
 
 class Sample:
-    __slots__ = ("comm", "pid", "tid", "frames", "count")
+    __slots__ = ("comm", "pid", "tid", "frames", "count", "labels")
 
-    def __init__(self, comm, pid, tid, frames, count):
+    def __init__(self, comm, pid, tid, frames, count, labels=None):
         self.comm, self.pid, self.tid, self.frames, self.count = comm, pid, tid, frames, count
+        self.labels = labels or {}
 
 
 def load_pprof(path, fails, value="samples"):
@@ -241,7 +242,7 @@ def load_pprof(path, fails, value="samples"):
         labels = {st[lab["key"]]: st[lab["str"]] for lab in smp["label"]}
         leaf_first = [n for i in smp["location_id"] for n in loc_frames[i]]
         out.append(Sample(labels.get("comm"), labels.get("pid"), labels.get("thread"),
-                          leaf_first[::-1], smp["value"][vidx] if smp["value"] else 0))
+                          leaf_first[::-1], smp["value"][vidx] if smp["value"] else 0, labels))
         for i in smp["location_id"]:
             for key in loc_lines.get(i, ()):
                 RT_LINES[key] += out[-1].count
@@ -887,6 +888,36 @@ def cmd_interp(args):
         fails.check(100.0 * hit / max(n, 1) >= args.min_line_pct,
                     "%s: its hot line %s in only %.1f %% of its frames (want >= %.0f %%)"
                     % (fn, want, 100.0 * hit / max(n, 1), args.min_line_pct))
+
+
+def cmd_labels(args):
+    """Every sample of process COMM carries the string labels --want KEY=VALUE, none of the
+    --none keys, and there are at least --min-samples of them; --absent: no sample of COMM."""
+    fails = Failures()
+    samples = select(load(args.profile, fails), comm=args.comm)
+    total = sum(s.count for s in samples)
+    want = dict(kv.split("=", 1) for kv in args.want)
+    none = [k for k in args.none.split(",") if k] if args.none else []
+    print("%s: %d samples in %d sample records" % (args.comm, total, len(samples)))
+    seen = collections.Counter()
+    for s in samples:
+        seen[tuple(sorted((k, v) for k, v in s.labels.items() if k in want or k in none))] += s.count
+    for labels, n in seen.most_common():
+        print("  %d with %s" % (n, dict(labels) or "none of those labels"))
+    if args.absent:
+        fails.check(total == 0, "%d samples of %s, want none" % (total, args.comm))
+        return fails.finish()
+    fails.check(total >= args.min_samples, "%d samples of %s, want at least %d" %
+                (total, args.comm, args.min_samples))
+    for s in samples:
+        for k, v in want.items():
+            fails.check(s.labels.get(k) == v, "a sample of %s has %s=%r, want %r" %
+                        (args.comm, k, s.labels.get(k), v))
+        for k in none:
+            fails.check(k not in s.labels, "a sample of %s has %s=%r" %
+                        (args.comm, k, s.labels.get(k)))
+        if fails.msgs:
+            break
     return fails.finish()
 
 
@@ -1035,6 +1066,15 @@ def main():
     p.add_argument("--min-drains", type=int, default=1, help="drains per line at least")
     p.add_argument("--max-rss-mib", type=int, default=256)
     p.set_defaults(fn=cmd_costs)
+
+    p = sub.add_parser("labels", help=cmd_labels.__doc__)
+    p.add_argument("profile")
+    p.add_argument("--comm", required=True)
+    p.add_argument("--want", action="append", default=[], help="KEY=VALUE")
+    p.add_argument("--none", help="KEY,KEY...: labels no sample may have")
+    p.add_argument("--min-samples", type=int, default=20)
+    p.add_argument("--absent", action="store_true")
+    p.set_defaults(fn=cmd_labels)
 
     p = sub.add_parser("dump", help="print every sample, root first")
     p.add_argument("profile")

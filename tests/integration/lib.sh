@@ -129,6 +129,19 @@ check()
 	"$PY" "$CHECK" "$@"
 }
 
+# cgroup_v2_root: the host's cgroup v2 hierarchy (a cgroup2 mount whose directory is the root
+# cgroup, inode 1: pure v2 or hybrid), or nothing on a cgroup v1 host.
+cgroup_v2_root()
+{
+	local mnt fs root=
+	while read -r _ mnt fs _; do
+		if [ "$fs" = cgroup2 ] && [ "$(stat -c %i "$mnt" 2>/dev/null)" = 1 ]; then
+			root=$mnt
+		fi
+	done </proc/mounts
+	echo "$root"
+}
+
 # go tool pprof, if installed (CI installs golang-go); HOME must be writable for its cache.
 have_go()
 {

@@ -270,6 +270,22 @@ static void usage_errors(void **state)
 		  "invalid --off-cpu-walks" },
 		{ { "--once", "1s", "--off-cpu", "--off-cpu-walks", "1000001" },
 		  "invalid --off-cpu-walks" },
+		{ { "--once", "1s", "--kubelet", "node:10250" }, "invalid --kubelet" },
+		{ { "--once", "1s", "--kubelet-interval", "100ms" }, "invalid --kubelet-interval" },
+		{ { "--once", "1s", "--k8s-label", "app=9x" }, "invalid --k8s-label name" },
+		{ { "--once", "1s", "--k8s-label", "-app" }, "invalid --k8s-label '-app'" },
+		{ { "--once", "1s", "--k8s-label", "app=pod" }, "one flamed sets itself" },
+		{ { "--once", "1s", "--k8s-label", "a.b", "--k8s-label", "a_b" }, "given twice" },
+		{ { "--once", "1s", "--k8s-selector", "app" }, "invalid --k8s-selector 'app'" },
+		{ { "--once", "1s", "--k8s-selector", "app=a b" }, "invalid --k8s-selector" },
+		{ { "--once", "1s", "--k8s-namespace", "Shop" }, "invalid --k8s-namespace" },
+		{ { "--once", "1s", "--cgroup", "a/../b" }, "invalid --cgroup" },
+		{ { "--once", "1s", "--cgroup", "/" }, "invalid --cgroup" },
+		{ { "--once", "1s", "--cgroup", "a", "-p", "1" }, "not with -p" },
+		{ { "--once", "1s", "--k8s-namespace", "a", "--", "true" }, "not with -p" },
+		{ { "--once", "1s", "--kubelet", "off", "--k8s-namespace", "a" },
+		  "need the kubelet" },
+		{ { "--once", "1s", "--series-by", "container" }, "for the daemon" },
 	};
 
 	(void)state;
@@ -292,13 +308,56 @@ static void usage_errors(void **state)
 	}
 }
 
+static void k8s_flags(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, err, sizeof(err), "--once", "1s", NULL), CLI_RUN);
+	assert_null(cfg.k8s.kubelet_url);
+	assert_true(cfg.k8s.interval_ns == 30000000000ULL);
+	assert_false(cli_has_cgroup_targets(&cfg));
+
+	assert_int_equal(
+		parse(&cfg, err, sizeof(err), "--parca", "grpc://p:1", "--kubelet",
+		      "https://10.0.0.1:10250", "--kubelet-token-file", "/t", "--kubelet-ca", "/ca",
+		      "--kubelet-insecure-skip-verify", "--kubelet-interval", "10s", "--k8s-label",
+		      "app.kubernetes.io/name", "--k8s-label", "team=squad", "--k8s-label",
+		      "9lives", "--k8s-namespace", "shop", "--k8s-namespace", "kube-system",
+		      "--k8s-selector", "app=cart", "--k8s-selector", "example.com/tier=web",
+		      "--cgroup", "system.slice/nginx.service", "--series-by", "container", NULL),
+		CLI_RUN);
+	assert_string_equal(cfg.k8s.kubelet_url, "https://10.0.0.1:10250");
+	assert_string_equal(cfg.k8s.token_file, "/t");
+	assert_string_equal(cfg.k8s.ca_file, "/ca");
+	assert_true(cfg.k8s.insecure_skip_verify);
+	assert_true(cfg.k8s.interval_ns == 10000000000ULL);
+	assert_int_equal(cfg.k8s.nr_labels, 3);
+	/* a label key made a label name: every character a name cannot hold becomes '_' */
+	assert_string_equal(cfg.k8s.labels[0].key, "app.kubernetes.io/name");
+	assert_string_equal(cfg.k8s.labels[0].name, "app_kubernetes_io_name");
+	assert_string_equal(cfg.k8s.labels[1].key, "team");
+	assert_string_equal(cfg.k8s.labels[1].name, "squad");
+	assert_string_equal(cfg.k8s.labels[2].name, "_9lives");
+	assert_int_equal(cfg.k8s.nr_namespaces, 2);
+	assert_string_equal(cfg.k8s.namespaces[1], "kube-system");
+	assert_int_equal(cfg.k8s.nr_matches, 2);
+	assert_string_equal(cfg.k8s.matches[1].key, "example.com/tier");
+	assert_string_equal(cfg.k8s.matches[1].value, "web");
+	assert_int_equal(cfg.nr_cgroups, 1);
+	assert_true(cfg.series_by_container);
+	assert_false(cfg.series_by_process);
+	assert_true(cli_has_cgroup_targets(&cfg));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(once_defaults),	  cmocka_unit_test(every_flag),
-		cmocka_unit_test(command_after_dashdash), cmocka_unit_test(help_and_version),
-		cmocka_unit_test(daemon_flags),		  cmocka_unit_test(usage_errors),
-		cmocka_unit_test(off_cpu_flags),
+		cmocka_unit_test(k8s_flags),	    cmocka_unit_test(once_defaults),
+		cmocka_unit_test(every_flag),	    cmocka_unit_test(command_after_dashdash),
+		cmocka_unit_test(help_and_version), cmocka_unit_test(daemon_flags),
+		cmocka_unit_test(usage_errors),	    cmocka_unit_test(off_cpu_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
