@@ -4,14 +4,15 @@
 rate (99 Hz by default), alternating the binaries round by round on the same load.
 
     bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp]
-                    [--load deep|build|python]
+                    [--load deep|build|python|php]
                     [--phases] BIN...
 
 Load: two busy `deep -d 20` processes (bench/workloads/deep.c, built next to this script's
 bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
 stacks, ~25 frames, spread over a 24 MiB binary), or figure 3's CPython load
 (bench/workloads/deep.py under Debian's python3.11, Python recursion depth 20, one process per
-CPU). Per binary: run_time_ns / run_cnt of its own on_cpu_sample (kernel.bpf_stats_enabled=1,
+CPU), or its PHP counterpart (bench/workloads/deep.php under /usr/bin/php8.2, PHP recursion depth
+20, one process per CPU). Per binary: run_time_ns / run_cnt of its own on_cpu_sample (kernel.bpf_stats_enabled=1,
 restored afterwards), and the verifier's time from flamed -v (the "start-up:" line), the user frames per walk and the share of complete
 stacks (more frames unwound cost more: read the columns together); median [min..max] over the
 rounds. --phases: flamed runs with FLAMED_BPF_PHASES=1, which makes the program read the clock
@@ -50,6 +51,10 @@ def start_load(kind, secs, work):
     if kind == "python":  # figure 3's CPython load: Python recursion depth 20, one per CPU
         return [subprocess.Popen([fb.PYTHON, os.path.join(HERE, "workloads", "deep.py"), "20",
                                   "2", str(secs + 5)], stdout=subprocess.DEVNULL,
+                                 start_new_session=True)]
+    if kind == "php":  # the same shape in PHP: recursion depth 20, one process per CPU
+        return [subprocess.Popen(["/usr/bin/php8.2", os.path.join(HERE, "workloads", "deep.php"),
+                                  "20", "2", str(secs + 5)], stdout=subprocess.DEVNULL,
                                  start_new_session=True)]
     src = os.path.join(SRC, "tests", "workloads", "cpp_names.cpp")
     inc = os.path.join(SRC, "tests", "workloads")
@@ -101,7 +106,7 @@ def main():
     ap.add_argument("--secs", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--mode", default="auto")
-    ap.add_argument("--load", choices=["deep", "build", "python"], default="deep")
+    ap.add_argument("--load", choices=["deep", "build", "python", "php"], default="deep")
     ap.add_argument("--phases", action="store_true", help="split the ns by phase")
     ap.add_argument("binaries", nargs="+")
     args = ap.parse_args()
