@@ -12,7 +12,8 @@
  * waited with), to walk its stacks with the same walkers as CPU samples and add its weight (ns)
  * to offcpu{0,1}, drained with the counts. So a switch costs two task-storage accesses and one
  * per-CPU line; stacks are walked only for kept waits, whose rate userspace bounds by raising
- * the threshold. Kernel threads, the idle task and flamed are left out; -p/-- targets apply. */
+ * the threshold. Kernel threads, the idle task and flamed are left out; -p/-- targets and the
+ * target cgroups (--k8s-*, --cgroup) apply. */
 #ifndef FLAMED_OFFCPU_BPF_H
 #define FLAMED_OFFCPU_BPF_H
 
@@ -102,11 +103,13 @@ int BPF_PROG(on_switch_out, bool preempt, struct task_struct *prev, struct task_
 	__u32 tgid, zero = 0;
 
 	now = offcpu_clock(next);
-	/* prev: not the idle task, a kernel thread, one that exits, flamed, a non-target */
+	/* prev: not the idle task, a kernel thread, one that exits, flamed, a non-target (-p, --,
+	 * or outside the target cgroups: prev is current here) */
 	tgid = prev->tgid;
 	if (prev->pid && !(prev->flags & (PF_KTHREAD_FLAG | PF_EXITING_FLAG)) &&
 	    !(prev_state & TASK_DEAD_STATE) && tgid != cfg_self_tgid &&
-	    (!cfg_filter || bpf_map_lookup_elem(&targets, &tgid))) {
+	    (!cfg_filter || bpf_map_lookup_elem(&targets, &tgid)) &&
+	    (!cfg_cgroup_filter || in_target_cgroup())) {
 		since = bpf_task_storage_get(&offcpu_since, prev, 0,
 					     BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (since)

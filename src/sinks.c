@@ -22,12 +22,40 @@ _Static_assert(CLI_MAX_SERIES_LABELS + 4 <= SINKS_MAX_LABELS, "series labels");
 /* resource attributes of every OTLP resource: service.name, host.name, host.id, --label */
 #define MAX_RESOURCE_ATTRS (3 + CLI_MAX_LABELS)
 
+/* The series of a window a sink gets. Files and OTLP take the whole profile (OTLP makes a
+ * Profile per sample type); Pyroscope and Parca file each sample type of a pprof under the
+ * series' __name__, so with --off-cpu they get the CPU part as process_cpu and the off-CPU part
+ * as its own series, under the names their own eBPF agents use: Grafana Alloy's pyroscope.ebpf
+ * sends __name__ "offcpu" with sample type offcpu/nanoseconds and no period type (Pyroscope's
+ * offcpu:offcpu:nanoseconds::), Parca Agent sends "parca_agent" with wallclock/nanoseconds and
+ * period type samples/count (parca_agent:wallclock:nanoseconds:samples:count:delta, which Parca's
+ * UI names Off-CPU). */
+enum series_kind {
+	SERIES_ALL,		 /* every sample type */
+	SERIES_CPU,		 /* samples and cpu: process_cpu */
+	SERIES_OFFCPU_PYROSCOPE, /* off_cpu as Pyroscope's ecosystem names it */
+	SERIES_OFFCPU_PARCA,	 /* off_cpu as Parca's does */
+	SERIES_KINDS,
+};
+
+static const struct series_def {
+	const char *name;		       /* __name__; NULL = process_cpu */
+	struct profile_value_type sample;      /* the off_cpu type renamed; unused otherwise */
+	struct profile_value_type period_type; /* the off-CPU series' period type */
+} series_defs[SERIES_KINDS] = {
+	[SERIES_OFFCPU_PYROSCOPE] = { "offcpu", { "offcpu", "nanoseconds" }, { NULL, NULL } },
+	[SERIES_OFFCPU_PARCA] = { "parca_agent",
+				  { "wallclock", "nanoseconds" },
+				  { "samples", "count" } },
+};
+
 struct sinks {
 	const struct config *cfg;
 	struct upload_loop *loop; /* NULL without HTTP sinks */
 	struct sink *sink[MAX_SINKS];
 	bool by_pod
-		[MAX_SINKS]; /* takes the series of BUILD_SET_PODS: its series labels name pods */
+		[MAX_SINKS];  /* takes the series of BUILD_SET_PODS: its series labels name pods */
+	int proto[MAX_SINKS]; /* enum upload_protocol, or -1: the file sink */
 	int nr;
 	char host[256];
 	char host_id[64];		 /* machine-id, "" when unknown */
@@ -133,7 +161,7 @@ static int new_http(struct sinks *k, enum upload_protocol protocol, const char *
 			log_error("cannot set up the upload to %s: %s", url, strerror(-err));
 		return err;
 	}
-	k->nr++;
+	k->proto[k->nr++] = protocol;
 	return 0;
 }
 
@@ -171,7 +199,7 @@ static int new_file(struct sinks *k)
 		log_error("cannot write into --output-dir '%s': %s", o.dir, strerror(-err));
 		return err;
 	}
-	k->nr++;
+	k->proto[k->nr++] = -1;
 	add_dir(k, o.dir);
 	return 0;
 }
@@ -200,6 +228,10 @@ int sinks__new(const struct config *cfg, struct sinks **ret_sinks)
 			       c->pyroscope_url, NULL);
 	if (!err && c->parca_url)
 		err = new_http(k, UPLOAD_PARCA, c->parca_url, NULL);
+	if (!err && cfg->off_cpu && c->pyroscope_url && c->pyroscope_api == CLI_PYROSCOPE_INGEST)
+		log_warn("--off-cpu: Pyroscope's /ingest gets the CPU profile only; the off-CPU "
+			 "series "
+			 "goes through its push API (--pyroscope-api push, the default)");
 	if (c->nr_otlp)
 		read_host_id(k->host_id, sizeof(k->host_id));
 	for (int i = 0; !err && i < c->nr_otlp; i++) {
@@ -317,6 +349,88 @@ static size_t series_labels(const struct sinks *k, const struct build_series *s,
 	return n;
 }
 
+/* The series a sink of protocol proto (-1: files) gets, into kinds; returns how many. */
+static size_t series_of(int proto, bool off_cpu, enum series_kind *kinds)
+{
+	switch (proto) {
+	case UPLOAD_PYROSCOPE:
+		kinds[0] = SERIES_CPU;
+		kinds[1] = SERIES_OFFCPU_PYROSCOPE;
+		return off_cpu ? 2 : 1;
+	case UPLOAD_PARCA:
+		kinds[0] = SERIES_CPU;
+		kinds[1] = SERIES_OFFCPU_PARCA;
+		return off_cpu ? 2 : 1;
+	case UPLOAD_PYROSCOPE_INGEST:
+		kinds[0] = SERIES_CPU;
+		return 1;
+	default: /* files, OTLP */
+		kinds[0] = SERIES_ALL;
+		return 1;
+	}
+}
+
+/* Series kind of p (borrowed, or NULL when it has no data of that kind; else owned by the
+ * caller, *ret_owned): the whole profile, or the sample types of the kind. */
+static int series_profile(const struct profile *p, enum series_kind kind,
+			  struct profile **ret_owned, const struct profile **ret)
+{
+	static const size_t cpu_idx[] = { 0, 1 }; /* samples, cpu (profile__new_cpu_offcpu) */
+	const struct series_def *d = &series_defs[kind];
+	int off = profile__sample_type_index(p, PROFILE_OFFCPU_TYPE), err;
+	size_t idx = (size_t)off;
+
+	*ret_owned = NULL;
+	*ret = p;
+	if (kind == SERIES_ALL || off < 0)
+		return 0; /* without off-CPU, the CPU series is the whole profile */
+	if (kind == SERIES_CPU) {
+		err = profile__project(p, cpu_idx, NULL, 2, profile__period_type(p),
+				       profile__period(p), ret_owned);
+	} else if (!profile__total(p, idx)) {
+		*ret = NULL; /* no wait kept this window: no series */
+		return 0;
+	} else {
+		err = profile__project(p, &idx, &d->sample, 1, d->period_type, 1, ret_owned);
+	}
+	if (!err)
+		*ret = *ret_owned;
+	return err;
+}
+
+/* Each series a window's sinks get, encoded once per payload kind and handed to every sink that
+ * takes it. */
+struct window_payloads {
+	uint8_t *buf[SERIES_KINDS][2]; /* by series kind and enum upload_payload */
+	size_t len[SERIES_KINDS][2];
+	int err[SERIES_KINDS][2];
+	bool done[SERIES_KINDS][2];
+	bool empty[SERIES_KINDS];
+};
+
+static int payload_for(struct sinks *k, const struct profile *p, const char *service,
+		       enum series_kind kind, enum upload_payload pk, struct window_payloads *wp)
+{
+	struct profile *owned = NULL;
+	const struct profile *q;
+
+	if (wp->done[kind][pk])
+		return wp->err[kind][pk];
+	wp->done[kind][pk] = true;
+	wp->err[kind][pk] = series_profile(p, kind, &owned, &q);
+	if (!wp->err[kind][pk] && !q)
+		wp->empty[kind] = true;
+	else if (!wp->err[kind][pk])
+		wp->err[kind][pk] =
+			encode(k, q, pk, service, &wp->buf[kind][pk], &wp->len[kind][pk]);
+	profile__free(owned);
+	if (wp->err[kind][pk])
+		log_error("cannot encode the window's profile (%s%s): %s",
+			  pk == UPLOAD_PAYLOAD_OTLP ? "OTLP" : "pprof",
+			  series_defs[kind].name ? ", off-CPU" : "", strerror(-wp->err[kind][pk]));
+	return wp->err[kind][pk];
+}
+
 int sinks__export(struct sinks *k, const struct build_series *series, size_t nr, int64_t start_ns,
 		  int64_t end_ns)
 {
@@ -339,10 +453,7 @@ int sinks__export(struct sinks *k, const struct build_series *series, size_t nr,
 			.labels = labels,
 			.nr_labels = series_labels(k, &series[i], labels),
 		};
-		/* each payload kind encoded once, for every sink that takes it */
-		uint8_t *payload[2] = { NULL, NULL };
-		size_t len[2] = { 0, 0 };
-		int err, failed[2] = { 0, 0 };
+		struct window_payloads wp = { 0 };
 
 		/* Grafana Alloy's convention: a pod's series is its namespace/container */
 		if (cfg->series_by_container && series[i].pod) {
@@ -354,35 +465,38 @@ int sinks__export(struct sinks *k, const struct build_series *series, size_t nr,
 			enum upload_payload kind = sink__payload(k->sink[j]);
 			unsigned int set =
 				pods_built && k->by_pod[j] ? BUILD_SET_PODS : BUILD_SET_BASE;
+			enum series_kind kinds[2];
+			size_t n = series_of(k->proto[j], cfg->off_cpu, kinds);
 
 			if (series[i].set != set)
 				continue;
-			if (!payload[kind] && !failed[kind]) {
-				err = encode(k, series[i].profile, kind, w.service_name,
-					     &payload[kind], &len[kind]);
+			for (size_t s = 0; s < n; s++) {
+				int err = payload_for(k, series[i].profile, w.service_name,
+						      kinds[s], kind, &wp);
+
 				if (err) {
-					log_error("cannot encode the window's profile (%s): %s",
-						  kind == UPLOAD_PAYLOAD_OTLP ? "OTLP" : "pprof",
-						  strerror(-err));
-					failed[kind] = err;
+					rc = err;
+					continue;
+				}
+				if (wp.empty[kinds[s]])
+					continue;
+				w.series_name = series_defs[kinds[s]].name;
+				w.payload = wp.buf[kinds[s]][kind];
+				w.payload_len = wp.len[kinds[s]][kind];
+				err = sink__submit(k->sink[j], &w);
+				if (err) {
+					/* the file sink logged its write error itself */
+					if (k->proto[j] >= 0)
+						log_error("%s: window not queued: %s",
+							  sink__name(k->sink[j]), strerror(-err));
 					rc = err;
 				}
 			}
-			if (failed[kind])
-				continue;
-			w.payload = payload[kind];
-			w.payload_len = len[kind];
-			err = sink__submit(k->sink[j], &w);
-			if (err) {
-				/* the file sink logged its write error itself */
-				if (strcmp(sink__name(k->sink[j]), "file"))
-					log_error("%s: window not queued: %s",
-						  sink__name(k->sink[j]), strerror(-err));
-				rc = err;
-			}
 		}
-		free(payload[0]);
-		free(payload[1]);
+		for (int s = 0; s < SERIES_KINDS; s++) {
+			free(wp.buf[s][0]);
+			free(wp.buf[s][1]);
+		}
 	}
 	return rc;
 }

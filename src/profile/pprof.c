@@ -204,7 +204,8 @@ int profile__encode_pprof(const struct profile *p, uint8_t **ret_buf, size_t *re
 	perftools__profiles__value_type__init(&e.period_type);
 	e.period_type.type = (int64_t)p->period_type;
 	e.period_type.unit = (int64_t)p->period_unit;
-	msg.period_type = &e.period_type;
+	/* a profile without a period type (one series of an --off-cpu profile) has none */
+	msg.period_type = p->period_type || p->period_unit ? &e.period_type : NULL;
 	msg.period = p->period;
 	msg.n_comment = p->nr_comments;
 	msg.comment = e.comments;

@@ -573,6 +573,14 @@ size_t profile__nr_mappings(const struct profile *p)
 	return p ? p->nr_mappings : 0;
 }
 
+struct profile_value_type profile__period_type(const struct profile *p)
+{
+	if (!p)
+		return (struct profile_value_type){ NULL, NULL };
+	return (struct profile_value_type){ profile_str(p, p->period_type),
+					    profile_str(p, p->period_unit) };
+}
+
 int64_t profile__period(const struct profile *p)
 {
 	return p ? p->period : 0;

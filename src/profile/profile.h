@@ -134,12 +134,25 @@ int profile__add_cpu_offcpu_sample(struct profile *p, const uint64_t *location_i
 				   size_t nr_locations, int64_t count, int64_t offcpu_ns,
 				   const struct profile_label *labels, size_t nr_labels);
 
+/* A copy of p with only the sample types at idx[0..nr) (named as[i], or as p names them when as is
+ * NULL), period_type and period, and only the samples with one of them non-zero: one series of a
+ * profile that holds several (a server that files each sample type under the series' name gets
+ * only the types that series is for). Mappings, functions, locations, their display names,
+ * process records, comments and times are copied. *ret_profile is new, owned by the caller.
+ * 0 or -errno (-EINVAL: an index out of range). */
+int profile__project(const struct profile *p, const size_t *idx,
+		     const struct profile_value_type *as, size_t nr,
+		     struct profile_value_type period_type, int64_t period,
+		     struct profile **ret_profile);
+
 /* Read access (for tests, reports and encoders outside this folder). */
 size_t profile__nr_samples(const struct profile *p);
 size_t profile__nr_locations(const struct profile *p);
 size_t profile__nr_functions(const struct profile *p);
 size_t profile__nr_mappings(const struct profile *p);
 int64_t profile__period(const struct profile *p);
+/* The period's type (borrowed; empty strings when it has none). */
+struct profile_value_type profile__period_type(const struct profile *p);
 /* Sum of sample values for sample type index idx. */
 int64_t profile__total(const struct profile *p, size_t idx);
 

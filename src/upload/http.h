@@ -63,7 +63,7 @@ void http_request_free(struct http_request *req);
 
 /* Series labels every protocol sends: __name__, service_name, hostname, then the window's own.
  * Returns the count written to names/values (at most max), borrowed from w. */
-#define HTTP_SERIES_NAME "process_cpu"
+#define HTTP_SERIES_NAME "process_cpu" /* __name__ unless the window names another */
 size_t http_series_labels(const struct upload_window *w, const char **names, const char **values,
 			  size_t max);
 

@@ -144,7 +144,7 @@ size_t http_series_labels(const struct upload_window *w, const char **names, con
 			n++;             \
 		}                        \
 	} while (0)
-	ADD("__name__", HTTP_SERIES_NAME);
+	ADD("__name__", w->series_name ? w->series_name : HTTP_SERIES_NAME);
 	ADD("service_name", w->service_name ? w->service_name : "flamed");
 	if (w->hostname)
 		ADD("hostname", w->hostname);

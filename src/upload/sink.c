@@ -37,6 +37,9 @@ int sink_check_window(const struct upload_window *w)
 {
 	if (!w || !w->payload || !w->payload_len)
 		return -EINVAL;
+	/* a metric name, as the label names are (no ':' needed) */
+	if (w->series_name && check_label_name(w->series_name))
+		return -EINVAL;
 	for (size_t i = 0; i < w->nr_labels; i++) {
 		const char *k = w->labels[i].key;
 

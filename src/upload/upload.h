@@ -47,6 +47,8 @@ struct upload_window {
 	int64_t start_ns; /* UTC, ns since the epoch */
 	int64_t end_ns;
 	const char *service_name;	   /* Pyroscope service_name; NULL = "flamed" */
+	const char *series_name;	   /* __name__ (Pyroscope, Parca): what the series
+					    * measures; NULL = "process_cpu" */
 	const char *hostname;		   /* "hostname" label; NULL = none */
 	const struct upload_label *labels; /* extra series labels */
 	size_t nr_labels;

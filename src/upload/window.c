@@ -9,6 +9,8 @@
 
 static const uint8_t window_magic[4] = { 'F', 'L', 'W', '1' };
 
+#define SERIES_KEY "__name__" /* the label that carries upload_window.series_name */
+
 struct wbuf {
 	uint8_t *p;
 	size_t len;
@@ -46,10 +48,14 @@ int window_encode(const struct upload_window *w, uint8_t **ret_blob, size_t *ret
 	struct wbuf b = { 0 };
 	size_t size;
 
-	if (w->nr_labels > WINDOW_MAX_LABELS || w->payload_len > UINT32_MAX)
+	size_t nr = w->nr_labels + (w->series_name ? 1 : 0);
+
+	if (nr > WINDOW_MAX_LABELS || w->payload_len > UINT32_MAX)
 		return -EINVAL;
 	size = sizeof(window_magic) + 8 + 8 + 4 + str_size(w->service_name) +
 	       str_size(w->hostname) + 4 + w->payload_len;
+	if (w->series_name)
+		size += str_size(SERIES_KEY) + str_size(w->series_name);
 	for (size_t i = 0; i < w->nr_labels; i++) {
 		size += str_size(w->labels[i].key) + str_size(w->labels[i].value);
 		if (size > UINT32_MAX)
@@ -62,12 +68,16 @@ int window_encode(const struct upload_window *w, uint8_t **ret_blob, size_t *ret
 	b.len = sizeof(window_magic);
 	put_u64(&b, (uint64_t)w->start_ns);
 	put_u64(&b, (uint64_t)w->end_ns);
-	put_u32(&b, (uint32_t)w->nr_labels);
+	put_u32(&b, (uint32_t)nr);
 	put_str(&b, w->service_name);
 	put_str(&b, w->hostname);
 	for (size_t i = 0; i < w->nr_labels; i++) {
 		put_str(&b, w->labels[i].key);
 		put_str(&b, w->labels[i].value);
+	}
+	if (w->series_name) {
+		put_str(&b, SERIES_KEY);
+		put_str(&b, w->series_name);
 	}
 	put_u32(&b, (uint32_t)w->payload_len);
 	memcpy(b.p + b.len, w->payload, w->payload_len);
@@ -146,6 +156,12 @@ int window_decode(const uint8_t *blob, size_t len, struct window_view *ret_view)
 		    !ret_view->labels[i].value)
 			return -EINVAL;
 	}
+	/* the series name, last, out of the labels */
+	if (nr && !strcmp(ret_view->labels[nr - 1].key, SERIES_KEY))
+		w->series_name = ret_view->labels[--nr].value;
+	for (uint32_t i = 0; i < nr; i++)
+		if (!strcmp(ret_view->labels[i].key, SERIES_KEY))
+			return -EINVAL;
 	if (get_u32(&r, &plen) || !plen || plen != r.left)
 		return -EINVAL;
 	w->start_ns = (int64_t)start;

@@ -3,7 +3,9 @@
  * disk, so a restart recovers the labels and times with the profile. Little-endian:
  *   "FLW1" | i64 start_ns | i64 end_ns | u32 nr_labels | str service | str host
  *   | nr_labels x (str key, str value) | u32 payload_len | payload
- * where str = u32 length (0 = absent) then that many bytes, the last one a NUL. */
+ * where str = u32 length (0 = absent) then that many bytes, the last one a NUL. The series name
+ * (upload_window.series_name) is stored as a last label "__name__", which no caller's label may
+ * be: blobs of windows without one, older spool files included, read as before. */
 #ifndef FLAMED_UPLOAD_WINDOW_H
 #define FLAMED_UPLOAD_WINDOW_H
 

@@ -153,3 +153,40 @@ go_pprof()
 	mkdir -p "$TEST_TMP/home"
 	HOME="$TEST_TMP/home" GOCACHE="$TEST_TMP/home/gocache" go tool pprof -symbolize=none "$@"
 }
+
+# Upload peers (tests/upload/peer.py: Pyroscope, Parca and OTLP receivers built from the real
+# protocol definitions). upload_peers_setup skips without Debian's python3-grpcio and protoc, and
+# generates the peers' protocol modules into $TEST_TMP/pb.
+upload_peers_setup()
+{
+	"$PY" -c 'import grpc, google.protobuf' 2>/dev/null ||
+		skip "python3-grpcio/python3-protobuf missing"
+	command -v protoc >/dev/null || skip "protoc missing"
+	mkdir -p "$TEST_TMP/pb"
+	protoc --python_out="$TEST_TMP/pb" -I "$FLAMED_SOURCE_DIR/proto" \
+		"$FLAMED_SOURCE_DIR/proto/pyroscope_types.proto" \
+		"$FLAMED_SOURCE_DIR/proto/pyroscope_push.proto" \
+		"$FLAMED_SOURCE_DIR/proto/parca_profilestore.proto"
+}
+
+# free_port: a loopback TCP port nobody listens on now.
+free_port()
+{
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# upload_peer OUT ARGS...: start a peer (ARGS: --http PORT, --grpc PORT, ...) recording into the
+# directory OUT, and wait until it listens.
+upload_peer()
+{
+	local out=$1
+	shift
+	mkdir -p "$out"
+	bg_start "$out/peer.log" "$PY" "$FLAMED_SOURCE_DIR/tests/upload/peer.py" \
+		--pb "$TEST_TMP/pb" --out "$out" "$@"
+	for _ in $(seq 100); do
+		grep -q "peer: ready" "$out/peer.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "peer did not start: $(cat "$out/peer.log")"
+}

@@ -78,4 +78,36 @@ wait_for_line "$TEST_TMP/other.out" '^tid '
 run_flamed pid --once 3s --off-cpu -F 999 -p "$target" -o "$TEST_TMP/pid.pb.gz"
 [ "$RC" = 0 ] || fail "flamed exited $RC"
 check pids "$TEST_TMP/pid.pb.gz" --require "$target:offcpu_waits" --only "$target"
+
+note "--cgroup: only the waits of tasks in the cgroup"
+V2=$(cgroup_v2_root)
+if [ -n "$V2" ] && mkdir "$V2/flamed-offcpu$$.slice" 2>/dev/null; then
+	CG="$V2/flamed-offcpu$$.slice"
+	sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" 8' sh "$CG" "$WORKLOAD_DIR/offcpu_waits" \
+		>"$TEST_TMP/cg.out" &
+	BG_PIDS+=($!)
+	wait_for_line "$TEST_TMP/cg.out" '^tid '
+	inside=$(sed -n 's/^pid //p' "$TEST_TMP/cg.out")
+	run_flamed cg --once 3s --off-cpu -F 999 --cgroup "flamed-offcpu$$.slice" \
+		-o "$TEST_TMP/cg.pb.gz"
+	kill "$inside" 2>/dev/null || true
+	wait "$inside" 2>/dev/null || true
+	sleep 0.2
+	rmdir "$CG" || true
+	[ "$RC" = 0 ] || fail "flamed exited $RC"
+	check pids "$TEST_TMP/cg.pb.gz" --require "$inside:offcpu_waits" --only "$inside"
+	"$PY" - "$INTEGRATION_DIR" "$TEST_TMP/cg.pb.gz" <<'PYEOF' || fail "--cgroup: no waits"
+import sys
+sys.path.insert(0, sys.argv[1])
+import flamed_check as fc
+fails = fc.Failures()
+waits = [s for s in fc.load_pprof(sys.argv[2], fails, "off_cpu") if s.count]
+ns = sum(s.count for s in waits if any(fc.bare(f) == "wait_sleep" for f in s.frames))
+print("--cgroup: %.3f s in wait_sleep of %.3f s off the CPU" % (
+    ns / 1e9, sum(s.count for s in waits) / 1e9))
+assert ns > 0.5e9 and fails.finish() == 0
+PYEOF
+else
+	echo "note: no cgroup v2 hierarchy to make a cgroup in: --cgroup not checked"
+fi
 echo "PASS"

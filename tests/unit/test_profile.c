@@ -434,6 +434,94 @@ static void check_kernel_walk(const struct profile *p)
 	assert_string_equal(r.text, "U:main;U:work;I:inl;K:do_syscall_64 =5 comm=app pid=42pid");
 }
 
+/* profile__project: one series of a three-type profile. The CPU part keeps its types, period and
+ * default; the off-CPU part is renamed with its own period type; samples without a value of the
+ * kept types are left out; locations (their display names too), functions, mappings, process
+ * records and times come along, and the result encodes and decodes like any profile. */
+static void test_project(void **state)
+{
+	static const size_t cpu_idx[] = { 0, 1 }, off_idx = 2;
+	const struct profile_value_type off_as = { "wallclock", "nanoseconds" };
+	struct profile *p = profile__new_cpu_offcpu(FREQ_HZ), *cpu = NULL, *off = NULL,
+		       *back = NULL;
+	struct profile_label lab = { .key = "pid", .str = "7" };
+	struct profile_process proc = { .executable_path = "/bin/app" }, got;
+	uint64_t f1, f2, l1, l2;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(p);
+	profile__set_time(p, 1000, 2000);
+	f1 = profile__intern_function(p, "main", NULL, NULL, 0);
+	f2 = profile__intern_function(p, "wait", NULL, NULL, 0);
+	l1 = profile__add_location(p, 0, 0x10, &(struct profile_line){ f1, 3 }, 1);
+	l2 = profile__add_location(p, 0, 0x20, &(struct profile_line){ f2, 4 }, 1);
+	assert_int_equal(profile__set_location_name(p, l1, "app+0x10"), 0);
+	assert_int_equal(profile__set_process(p, 7, &proc), 0);
+	assert_int_equal(profile__add_cpu_offcpu_sample(p, &l1, 1, 5, 0, &lab, 1), 0);
+	assert_int_equal(
+		profile__add_cpu_offcpu_sample(p, (uint64_t[]){ l2, l1 }, 2, 0, 3000, &lab, 1), 0);
+	assert_int_equal(profile__add_cpu_offcpu_sample(p, &l2, 1, 1, 500, &lab, 1), 0);
+
+	assert_int_equal(profile__project(p, cpu_idx, NULL, 2, profile__period_type(p),
+					  profile__period(p), &cpu),
+			 0);
+	assert_int_equal(profile__nr_samples(cpu), 2); /* the wait-only stack is left out */
+	assert_int_equal(profile__total(cpu, 0), 6);
+	assert_int_equal(profile__total(cpu, 1), 6 * profile__period(p));
+	assert_int_equal(profile__sample_type_index(cpu, PROFILE_OFFCPU_TYPE), -1);
+	assert_string_equal(profile__period_type(cpu).type, "cpu");
+	assert_int_equal(profile__nr_locations(cpu), 2);
+	assert_int_equal(profile__nr_functions(cpu), 2);
+	assert_int_equal(profile__process(cpu, 7, &got), 0);
+	assert_string_equal(got.executable_path, "/bin/app");
+	assert_int_equal(profile__time_nanos(cpu), 1000);
+	assert_int_equal(profile__duration_nanos(cpu), 2000);
+
+	assert_int_equal(profile__project(p, &off_idx, &off_as, 1,
+					  (struct profile_value_type){ "samples", "count" }, 1,
+					  &off),
+			 0);
+	assert_int_equal(profile__nr_samples(off), 2);
+	assert_int_equal(profile__total(off, 0), 3500);
+	assert_string_equal(profile__sample_type(off, 0).type, "wallclock");
+	assert_int_equal(profile__period(off), 1);
+	/* it is a profile like any: encoded, read back, the same */
+	assert_int_equal(profile__encode_pprof(off, &buf, &len), 0);
+	assert_int_equal(profile__decode_pprof(buf, len, &back), 0);
+	assert_int_equal(profile__total(back, 0), 3500);
+	assert_string_equal(profile__period_type(back).type, "samples");
+
+	/* no period type at all (Pyroscope's off-CPU series): none in the pprof either */
+	profile__free(off);
+	free(buf);
+	assert_int_equal(profile__project(p, &off_idx, &off_as, 1,
+					  (struct profile_value_type){ NULL, NULL }, 1, &off),
+			 0);
+	assert_int_equal(profile__encode_pprof(off, &buf, &len), 0);
+	{
+		Perftools__Profiles__Profile *msg =
+			perftools__profiles__profile__unpack(NULL, len, buf);
+
+		assert_non_null(msg);
+		assert_null(msg->period_type);
+		perftools__profiles__profile__free_unpacked(msg, NULL);
+	}
+
+	/* out of range, or nothing to keep */
+	assert_int_equal(
+		profile__project(p, (size_t[]){ 3 }, NULL, 1, profile__period_type(p), 1, &cpu),
+		-EINVAL);
+	assert_int_equal(profile__project(p, cpu_idx, NULL, 0, profile__period_type(p), 1, &cpu),
+			 -EINVAL);
+	free(buf);
+	profile__free(back);
+	profile__free(off);
+	profile__free(cpu);
+	profile__free(p);
+}
+
 static void test_walk(void **state)
 {
 	struct fixture fx;
@@ -962,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_merge_many),
 		cmocka_unit_test(test_encode_rules),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_project),
 		cmocka_unit_test(test_decode_round_trip),
 		cmocka_unit_test(test_decode_foreign),
 		cmocka_unit_test(test_decode_rejects),

@@ -22,6 +22,7 @@
 #include "upload/response.h"
 #include "upload/spool.h"
 #include "upload/upload.h"
+#include "upload/sink.h"
 #include "upload/window.h"
 
 static const uint8_t pprof_bytes[] = { 0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5 };
@@ -71,6 +72,32 @@ static void test_window_round_trip(void **state)
 	blob[len] = 0;
 	assert_int_equal(window_decode(blob, len + 1, &v), -EINVAL);
 	free(blob);
+	assert_null(v.window.series_name); /* a window without one: "process_cpu" */
+
+	/* a series name goes through the blob (as a last "__name__" label) and comes back apart */
+	w.series_name = "offcpu";
+	assert_int_equal(window_encode(&w, &blob, &len), 0);
+	assert_int_equal(window_decode(blob, len, &v), 0);
+	assert_string_equal(v.window.series_name, "offcpu");
+	assert_int_equal(v.window.nr_labels, 2);
+	assert_string_equal(v.window.labels[1].key, "zone");
+	free(blob);
+	/* a "__name__" anywhere else is a damaged blob */
+	{
+		const struct upload_label bad[] = { { "__name__", "x" }, { "env", "prod" } };
+
+		w = sample_window();
+		w.labels = bad;
+		assert_int_equal(window_encode(&w, &blob, &len), 0);
+		assert_int_equal(window_decode(blob, len, &v), -EINVAL);
+		free(blob);
+	}
+	/* the sinks refuse a series name that is not a metric name */
+	w = sample_window();
+	w.series_name = "off cpu";
+	assert_int_equal(sink_check_window(&w), -EINVAL);
+	w.series_name = "parca_agent";
+	assert_int_equal(sink_check_window(&w), 0);
 }
 
 static void test_retry_after(void **state)
