@@ -619,6 +619,11 @@ int dwarf_lines__extract_all(struct dwarf_lines *dl, struct dwarf_table *t, size
 	return ret;
 }
 
+bool dwarf_lines__inflated(const struct dwarf_lines *dl)
+{
+	return dl && dl->find.inflate > 0;
+}
+
 /* libdwfl's function symbols (addresses are the file's: the module sits at 0). */
 static struct elf_syms *symbols_guarded(struct dwarf_lines *dl)
 {

@@ -39,6 +39,10 @@ int dwarf_lines__extract(struct dwarf_lines *dl, struct dwarf_table *t, uint64_t
 int dwarf_lines__extract_all(struct dwarf_lines *dl, struct dwarf_table *t, size_t max_bytes,
 			     size_t max_heap);
 
+/* The DWARF taken has compressed sections: libdw inflates them whole at every open (libc's
+ * debug file: ~35 ms), where opening an uncompressed file again costs tens of microseconds. */
+bool dwarf_lines__inflated(const struct dwarf_lines *dl);
+
 /* Function symbols from libdwfl's symbol table where it is not the file's own (already read by
  * elf_syms): MiniDebugInfo's (Fedora's .gnu_debugdata, an xz-compressed .symtab of the static
  * functions) and those of a debug file found by .gnu_debuglink or handed in. A new object owned

@@ -659,9 +659,9 @@ int symbolizer__user(struct symbolizer *s, const struct proc_map *m, const struc
 	return symbolizer__frames(s, 0, m, f, addr, res, &frames, &nr);
 }
 
-/* Every unit of p's DWARF into its table (the daemon), up to a quarter of the budget. libdw's
- * heap is bounded by starting it over after each DWARF_CHUNK_HEAP it grew (its per-unit tables
- * stay until it ends). */
+/* Every unit of p's compressed DWARF into its table (the daemon), up to a quarter of the budget.
+ * libdw's heap is bounded by starting it over after each DWARF_CHUNK_HEAP it grew (its per-unit
+ * tables stay until it ends). */
 static void complete_dwarf(struct symbolizer *s, struct sym_file *p)
 {
 	size_t before = dwarf_table__nr_extracted(p->dwt);
@@ -698,10 +698,11 @@ void symbolizer__release_pages(struct symbolizer *s)
 		}
 		if (!p->dw)
 			continue;
-		/* the daemon names these files again in later windows: their units are read now,
-		 * once, rather than libdw opened again (and compressed sections inflated again) for
-		 * each unit a later window meets */
-		if (s->long_lived && p->dwt)
+		/* the daemon names these files again in later windows: a compressed file's units
+		 * are read now, while libdw has them inflated, rather than inflate them again for
+		 * each unit a later window meets; an uncompressed file is opened again for a new
+		 * unit in tens of microseconds, and its table keeps only the units met */
+		if (s->long_lived && p->dwt && dwarf_lines__inflated(p->dw))
 			complete_dwarf(s, p);
 		freed += dwarf_lines__mem_bytes(p->dw);
 		close_dwarf(p);
