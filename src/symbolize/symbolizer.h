@@ -76,7 +76,7 @@ struct symbolizer_stats {
 /* During a build, files it uses are evicted only past budget + budget / SLACK_DIV (a working set
  * slightly over the budget is kept rather than parsed again for every stack); the excess goes at
  * the end of the build. */
-#define SYMBOLIZER_SLACK_DIV 2
+#define SYMBOLIZER_SLACK_DIV 4
 /* A file read more often than this is named in the summary: its tables keep being evicted. */
 #define SYMBOLIZER_PARSES_WARN 3
 
