@@ -628,7 +628,8 @@ static int sample_attrs(struct enc *e, const struct profile_sample_rec *s, uint3
 	if (err)
 		return err;
 	/* a set: order must not make two samples differ */
-	qsort(e->sample_attrs + e->nr_sample_attrs, n, sizeof(int32_t), cmp_i32);
+	if (n)
+		qsort(e->sample_attrs + e->nr_sample_attrs, n, sizeof(int32_t), cmp_i32);
 	*ret_n = n;
 	return 0;
 }
