@@ -53,17 +53,17 @@ static int put_name(struct folded *f, const char *name)
 	return 0;
 }
 
-static const char *kind_suffix(enum profile_frame_kind kind)
+static const char *kind_suffix(const struct profile_frame *fr)
 {
-	switch (kind) {
+	switch (fr->kind) {
 	case PROFILE_FRAME_KERNEL:
 		return "_[k]";
 	case PROFILE_FRAME_INLINED:
 		return "_[i]";
 	case PROFILE_FRAME_JIT:
 		return "_[j]";
-	case PROFILE_FRAME_PYTHON:
-		return "_[py]";
+	case PROFILE_FRAME_RUNTIME:
+		return fr->runtime ? fr->runtime->suffix : "";
 	default:
 		return "";
 	}
@@ -84,7 +84,7 @@ static int fold_stack(const struct profile_frame *frames, size_t nr_frames, int6
 	f->len = 0;
 	err = buf_put(f, "", 0);
 	for (size_t i = 0; i < nr_frames && !err; i++) {
-		const char *suffix = kind_suffix(frames[i].kind);
+		const char *suffix = kind_suffix(&frames[i]);
 
 		if (i)
 			err = buf_put(f, ";", 1);

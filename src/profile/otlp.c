@@ -395,8 +395,8 @@ static const char *frame_type(const struct enc *e, uint64_t mapping_id)
 	switch (e->p->mappings[mapping_id - 1].kind) {
 	case PROFILE_MAPPING_KERNEL:
 		return "kernel";
-	case PROFILE_MAPPING_PYTHON:
-		return "cpython";
+	case PROFILE_MAPPING_RUNTIME:
+		return e->p->mappings[mapping_id - 1].runtime->otlp_type;
 	case PROFILE_MAPPING_USER:
 		return "native";
 	default:

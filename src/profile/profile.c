@@ -292,9 +292,27 @@ static enum profile_mapping_kind mapping_kind(const char *filename)
 	    has_prefix(filename, "[anon") ||
 	    (has_prefix(filename, "/tmp/perf-") && has_suffix(filename, ".map")))
 		return PROFILE_MAPPING_JIT;
-	if (!strcmp(filename, "[python]"))
-		return PROFILE_MAPPING_PYTHON;
+	if (profile__runtime_kind(filename))
+		return PROFILE_MAPPING_RUNTIME;
 	return PROFILE_MAPPING_USER;
+}
+
+/* Colours in the runtime's own family, none of them flamegraph.pl's "hot" native palette. */
+static const struct profile_runtime_kind runtime_kinds[] = {
+	/* yellow to olive: Python's own colours */
+	{ "[python]", "_[py]", "p", "cpython", { 200, 180, 40 }, { 40, 40, 50 } },
+	/* lavender to indigo: PHP's elephant */
+	{ "[php]", "_[php]", "h", "php", { 120, 110, 190 }, { 40, 40, 50 } },
+	/* ruby to rose */
+	{ "[ruby]", "_[ruby]", "r", "ruby", { 190, 40, 70 }, { 50, 40, 50 } },
+};
+
+const struct profile_runtime_kind *profile__runtime_kind(const char *filename)
+{
+	for (size_t i = 0; filename && i < sizeof(runtime_kinds) / sizeof(runtime_kinds[0]); i++)
+		if (!strcmp(filename, runtime_kinds[i].mapping))
+			return &runtime_kinds[i];
+	return NULL;
 }
 
 uint64_t profile__add_mapping(struct profile *p, const struct profile_mapping *m)
@@ -325,6 +343,7 @@ uint64_t profile__add_mapping(struct profile *p, const struct profile_mapping *m
 	if (err)
 		goto cleanup;
 	rec->kind = mapping_kind(profile_str(p, rec->filename));
+	rec->runtime = profile__runtime_kind(profile_str(p, rec->filename));
 	return ++p->nr_mappings;
 
 cleanup:
@@ -711,8 +730,8 @@ static enum profile_frame_kind location_kind(const struct profile *p,
 		return PROFILE_FRAME_KERNEL;
 	case PROFILE_MAPPING_JIT:
 		return PROFILE_FRAME_JIT;
-	case PROFILE_MAPPING_PYTHON:
-		return PROFILE_FRAME_PYTHON;
+	case PROFILE_MAPPING_RUNTIME:
+		return PROFILE_FRAME_RUNTIME;
 	default:
 		return PROFILE_FRAME_USER;
 	}
@@ -724,6 +743,8 @@ static int push_location(struct walker *w, size_t loc_idx, size_t *n)
 	const struct profile *p = w->p;
 	const struct profile_location_rec *loc = &p->locations[loc_idx];
 	enum profile_frame_kind kind = location_kind(p, loc);
+	const struct profile_runtime_kind *rt =
+		loc->mapping_id ? p->mappings[loc->mapping_id - 1].runtime : NULL;
 	size_t nr = loc->nr_lines ? loc->nr_lines : 1;
 	int err;
 
@@ -736,6 +757,7 @@ static int push_location(struct walker *w, size_t loc_idx, size_t *n)
 		w->frames[*n] = (struct profile_frame){ .name = location_name(w, loc_idx) };
 		if (!w->frames[*n].name)
 			return -ENOMEM;
+		w->frames[*n].runtime = rt;
 		w->frames[(*n)++].kind = kind;
 		return 0;
 	}
@@ -758,6 +780,7 @@ static int push_location(struct walker *w, size_t loc_idx, size_t *n)
 		w->frames[(*n)++] = (struct profile_frame){
 			.name = name,
 			.kind = j + 1 < loc->nr_lines ? PROFILE_FRAME_INLINED : kind,
+			.runtime = j + 1 < loc->nr_lines ? NULL : rt,
 			.file = file && file[0] ? file : NULL,
 			.line = ln->line,
 		};

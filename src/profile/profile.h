@@ -202,8 +202,8 @@ int profile__decode_pprof_limit(const uint8_t *buf, size_t len, size_t max_bytes
 				struct profile **ret_profile);
 
 /* Folded stacks, one line per unique stack: "comm;root;...;leaf COUNT" (the comm label first when
- * present; kernel frames suffixed "_[k]", inlined frames "_[i]", JIT frames "_[j]", Python
- * frames "_[py]"; ';' in names
+ * present; kernel frames suffixed "_[k]", inlined frames "_[i]", JIT frames "_[j]", a language
+ * runtime's frames its suffix ("_[py]", "_[php]", "_[ruby]": struct profile_runtime_kind); ';' in names
  * replaced by ':', line breaks by ' '). Lines sorted, zero counts and empty stacks skipped. COUNT
  * is the value of sample type value_idx. 0 or -errno (-EIO on write error). */
 int profile__write_folded(const struct profile *p, size_t value_idx, FILE *out);
@@ -238,12 +238,28 @@ enum profile_frame_kind {
 	PROFILE_FRAME_INLINED, /* a Line other than the last of its Location */
 	PROFILE_FRAME_JIT,     /* mapping "[jit]", "//anon", or a perf-PID.map */
 	PROFILE_FRAME_COMM,    /* synthetic root: the sample's comm label */
-	PROFILE_FRAME_PYTHON,  /* a Python function: mapping "[python]" */
+	PROFILE_FRAME_RUNTIME, /* a language runtime's function: its mapping ("[python]") */
 };
+
+/* A language runtime's frames sit in a mapping of their own ("[python]", "[php]", "[ruby]"):
+ * how each output tells them apart. One table (profile.c): a new runtime is a row, not a case
+ * in every output. */
+struct profile_runtime_kind {
+	const char *mapping;   /* the mapping's name: "[python]" */
+	const char *suffix;    /* folded stacks: "_[py]" */
+	const char *svg_class; /* the SVG frame's class: "p" */
+	const char *otlp_type; /* OTLP's profile.frame.type: "cpython" */
+	uint8_t rgb[3];	       /* the SVG colour: rgb + spread x (the name's hash in [0, 1]) */
+	uint8_t spread[3];
+};
+
+/* The runtime kind of mappings named filename; NULL when it names none. Static. */
+const struct profile_runtime_kind *profile__runtime_kind(const char *filename);
 
 struct profile_frame {
 	const char *name; /* borrowed from the profile */
 	enum profile_frame_kind kind;
+	const struct profile_runtime_kind *runtime; /* PROFILE_FRAME_RUNTIME: whose */
 	const char *file; /* the function's source file (borrowed) or NULL */
 	int64_t line;	  /* the Line's line number, 0 = unknown */
 };

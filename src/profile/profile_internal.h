@@ -17,7 +17,7 @@ enum profile_mapping_kind {
 	PROFILE_MAPPING_USER,
 	PROFILE_MAPPING_KERNEL,
 	PROFILE_MAPPING_JIT,
-	PROFILE_MAPPING_PYTHON, /* "[python]": frames of the CPython interpreter */
+	PROFILE_MAPPING_RUNTIME, /* a language runtime's frames ("[python]"): rec->runtime */
 };
 
 struct profile_mapping_rec {
@@ -31,6 +31,7 @@ struct profile_mapping_rec {
 	bool has_line_numbers;
 	bool has_inline_frames;
 	enum profile_mapping_kind kind;
+	const struct profile_runtime_kind *runtime; /* PROFILE_MAPPING_RUNTIME: which */
 };
 
 struct profile_function_rec {

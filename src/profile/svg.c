@@ -53,6 +53,7 @@ struct fg_node {
 	uint32_t nr_children;
 	uint32_t depth;
 	enum profile_frame_kind kind;
+	const struct profile_runtime_kind *runtime; /* PROFILE_FRAME_RUNTIME: whose */
 	const char *file; /* source file of the first stack through it (borrowed), or NULL */
 	int64_t line_min, line_max; /* lines of the stacks through it; 0 = none known */
 };
@@ -88,7 +89,8 @@ static bool child_equal(uintptr_t a, uintptr_t b, void *ctx)
 {
 	const struct fg_node *x = tree_key(ctx, a), *y = tree_key(ctx, b);
 
-	return x->parent == y->parent && x->name == y->name && x->kind == y->kind;
+	return x->parent == y->parent && x->name == y->name && x->kind == y->kind &&
+	       x->runtime == y->runtime;
 }
 
 static int tree_init(struct fg_tree *t)
@@ -160,7 +162,7 @@ static int tree_child(struct fg_tree *t, uint32_t parent, const struct profile_f
 	uintptr_t found;
 	int err;
 
-	t->probe = (struct fg_node){ .parent = parent, .kind = f->kind };
+	t->probe = (struct fg_node){ .parent = parent, .kind = f->kind, .runtime = f->runtime };
 	err = canonical_name(t, f->name, &t->probe.name);
 	if (err)
 		return err;
@@ -389,8 +391,9 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-/* Stable colour from the name's hash, one hue family per frame kind. */
-static void frame_colour(const char *name, enum profile_frame_kind kind, bool aggregate, int rgb[3])
+/* Stable colour from the name's hash, one hue family per frame kind (and runtime). */
+static void frame_colour(const char *name, enum profile_frame_kind kind,
+			 const struct profile_runtime_kind *rt, bool aggregate, int rgb[3])
 {
 	uint64_t h = hash_bytes(name, strlen(name), 0x666c616d6564ULL /* "flamed" */);
 	double v1 = (double)(h & 0xffff) / 0xffff;
@@ -401,6 +404,8 @@ static void frame_colour(const char *name, enum profile_frame_kind kind, bool ag
 		rgb[0] = rgb[1] = rgb[2] = 200; /* neutral grey: not a function */
 		return;
 	}
+	if (kind == PROFILE_FRAME_RUNTIME && !rt)
+		kind = PROFILE_FRAME_USER;
 	switch (kind) {
 	case PROFILE_FRAME_KERNEL: /* blue */
 		rgb[0] = 70 + (int)(50 * v1);
@@ -412,10 +417,10 @@ static void frame_colour(const char *name, enum profile_frame_kind kind, bool ag
 		rgb[1] = 180 + (int)(55 * v2);
 		rgb[2] = 40 + (int)(60 * v3);
 		break;
-	case PROFILE_FRAME_PYTHON: /* yellow to olive: Python's own colours, not "hot" */
-		rgb[0] = 200 + (int)(40 * v1);
-		rgb[1] = 180 + (int)(40 * v2);
-		rgb[2] = 40 + (int)(50 * v3);
+	case PROFILE_FRAME_RUNTIME: /* the runtime's own family, not "hot" */
+		rgb[0] = rt->rgb[0] + (int)(rt->spread[0] * v1);
+		rgb[1] = rt->rgb[1] + (int)(rt->spread[1] * v2);
+		rgb[2] = rt->rgb[2] + (int)(rt->spread[2] * v3);
 		break;
 	case PROFILE_FRAME_INLINED: /* aqua */
 		rgb[0] = 60 + (int)(50 * v1);
@@ -436,7 +441,7 @@ static void frame_colour(const char *name, enum profile_frame_kind kind, bool ag
 	}
 }
 
-static const char *kind_class(enum profile_frame_kind kind)
+static const char *kind_class(enum profile_frame_kind kind, const struct profile_runtime_kind *rt)
 {
 	switch (kind) {
 	case PROFILE_FRAME_KERNEL:
@@ -445,8 +450,8 @@ static const char *kind_class(enum profile_frame_kind kind)
 		return "i";
 	case PROFILE_FRAME_JIT:
 		return "j";
-	case PROFILE_FRAME_PYTHON:
-		return "p";
+	case PROFILE_FRAME_RUNTIME:
+		return rt ? rt->svg_class : "u";
 	case PROFILE_FRAME_COMM:
 		return "c";
 	case PROFILE_FRAME_USER:
@@ -522,8 +527,9 @@ static void put_source(FILE *out, const struct fg_node *n)
 }
 
 static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_kind kind,
-		       const struct fg_node *src, size_t nr_merged, uint32_t depth, int64_t offset,
-		       int64_t value, int64_t base)
+		       const struct profile_runtime_kind *rt, const struct fg_node *src,
+		       size_t nr_merged, uint32_t depth, int64_t offset, int64_t value,
+		       int64_t base)
 {
 	char agg_name[64];
 	double x = FG_XPAD + (double)offset * e->scale;
@@ -540,8 +546,8 @@ static void emit_frame(struct fg_emit *e, const char *name, enum profile_frame_k
 	if (e->diff)
 		diff_colour(share_change(e, value, base), e->diff_scale, rgb);
 	else
-		frame_colour(name, kind, name == agg_name, rgb);
-	fprintf(out, "<g class=\"%s\"><title>", name == agg_name ? "a" : kind_class(kind));
+		frame_colour(name, kind, rt, name == agg_name, rgb);
+	fprintf(out, "<g class=\"%s\"><title>", name == agg_name ? "a" : kind_class(kind, rt));
 	put_xml(out, name, SIZE_MAX);
 	fprintf(out, " (%lld %s, %.2f%%", (long long)value, e->unit,
 		e->total ? 100.0 * (double)value / (double)e->total : 0.0);
@@ -627,8 +633,8 @@ static int emit_frames(struct fg_emit *e)
 
 		note_frame(e, n->depth, n->name, n->value);
 		if (e->out)
-			emit_frame(e, n->name, n->kind, n, 0, n->depth, it.offset, n->value,
-				   n->base);
+			emit_frame(e, n->name, n->kind, n->runtime, n, 0, n->depth, it.offset,
+				   n->value, n->base);
 		/* Wide children keep their sorted order from the parent's left edge; the narrow
 		 * ones are summed into one box after them. */
 		for (size_t i = 0; i < n->nr_children; i++) {
@@ -647,8 +653,8 @@ static int emit_frames(struct fg_emit *e)
 		if (nr_narrow && (double)narrow * e->scale >= e->min_width) {
 			note_frame(e, n->depth + 1, NULL, narrow);
 			if (e->out)
-				emit_frame(e, NULL, n->kind, NULL, nr_narrow, n->depth + 1, off,
-					   narrow, narrow_base);
+				emit_frame(e, NULL, n->kind, NULL, NULL, nr_narrow, n->depth + 1,
+					   off, narrow, narrow_base);
 		}
 		/* pushed in reverse so they pop in sorted order */
 		for (size_t i = n->nr_children; !err && i-- > 0;) {

@@ -14,7 +14,7 @@
 #include "profile/profile.h"
 
 struct locs {
-	uint64_t main, work_inl, kfunc, knolines, semi, jit, newline, py;
+	uint64_t main, work_inl, kfunc, knolines, semi, jit, newline, py, php, rb;
 };
 
 static uint64_t function(struct profile *p, const char *name)
@@ -31,8 +31,10 @@ static struct profile *build(struct locs *l)
 	struct profile_mapping kernel = { .filename = "[kernel.kallsyms]_text" };
 	struct profile_mapping jit = { .filename = "/tmp/perf-1234.map" };
 	struct profile_mapping python = { .filename = "[python]" };
+	struct profile_mapping php = { .filename = "[php]" };
+	struct profile_mapping ruby = { .filename = "[ruby]" };
 	struct profile *p = profile__new_cpu(100);
-	uint64_t m_app, m_kernel, m_jit, m_py;
+	uint64_t m_app, m_kernel, m_jit, m_py, m_php, m_rb;
 	struct profile_line ln[2] = { { 0 } };
 
 	assert_non_null(p);
@@ -40,6 +42,8 @@ static struct profile *build(struct locs *l)
 	m_kernel = profile__add_mapping(p, &kernel);
 	m_jit = profile__add_mapping(p, &jit);
 	m_py = profile__add_mapping(p, &python);
+	m_php = profile__add_mapping(p, &php);
+	m_rb = profile__add_mapping(p, &ruby);
 
 	ln[0].function_id = function(p, "main");
 	l->main = profile__add_location(p, m_app, 0x1000, ln, 1);
@@ -59,6 +63,10 @@ static struct profile *build(struct locs *l)
 		profile__intern_function(p, "app.Shape.area", "Shape.area", "/srv/app.py", 12);
 	ln[0].line = 14;
 	l->py = profile__add_location(p, m_py, 0, ln, 1);
+	ln[0].function_id = profile__intern_function(p, "Burner::spin", NULL, "/srv/a.php", 3);
+	l->php = profile__add_location(p, m_php, 0, ln, 1);
+	ln[0].function_id = profile__intern_function(p, "Burner#spin", NULL, "/srv/a.rb", 3);
+	l->rb = profile__add_location(p, m_rb, 0, ln, 1);
 	return p;
 }
 
@@ -96,6 +104,8 @@ static void test_folded_text(void **state)
 	const struct profile_label comm_java[] = { { .key = "comm", .str = "java" } };
 	const struct profile_label comm_semi[] = { { .key = "comm", .str = "my;proc" } };
 	const struct profile_label comm_num[] = { { .key = "comm", .num = 5 } };
+	const struct profile_label comm_php[] = { { .key = "comm", .str = "php" } };
+	const struct profile_label comm_ruby[] = { { .key = "comm", .str = "ruby" } };
 	struct locs l;
 	struct profile *p = build(&l);
 	char *text;
@@ -109,7 +119,9 @@ static void test_folded_text(void **state)
 	add(p, 4, comm_java, 1, 2, l.jit, l.main);
 	add(p, 5, comm_app, 1, 3, l.kfunc, l.py, l.main); /* a Python frame between native ones */
 	add(p, 6, comm_num, 1, 1, l.newline);		  /* a numeric comm is no root frame */
-	add(p, 0, NULL, 0, 2, l.work_inl, l.main);	  /* zero count: no line */
+	add(p, 2, comm_php, 1, 2, l.php, l.main);	  /* PHP and Ruby: their own suffixes */
+	add(p, 3, comm_ruby, 1, 3, l.kfunc, l.rb, l.main);
+	add(p, 0, NULL, 0, 2, l.work_inl, l.main); /* zero count: no line */
 	add(p, 7, comm_app, 1, 1, l.main);
 	add(p, 1, comm_semi, 1, 1, l.main);
 	add(p, 1, comm_app, 1, 2, l.knolines, l.main);
@@ -124,7 +136,9 @@ static void test_folded_text(void **state)
 				  "java;main;jitfn_[j] 4\n"
 				  "line break x 6\n"
 				  "main;a:b 1\n"
-				  "my:proc;main 1\n");
+				  "my:proc;main 1\n"
+				  "php;main;Burner::spin_[php] 2\n"
+				  "ruby;main;Burner#spin_[ruby];kfunc_[k] 3\n");
 	free(text);
 
 	/* the cpu column is the same stacks scaled by the period */

@@ -24,7 +24,7 @@
 
 struct builder {
 	struct profile *p;
-	uint64_t user_map, kernel_map, jit_map, py_map;
+	uint64_t user_map, kernel_map, jit_map, py_map, php_map, rb_map;
 	/* location cache: "K:name" -> id, linear (tests are small) */
 	char *keys[256];
 	uint64_t ids[256];
@@ -37,6 +37,8 @@ static void builder_init(struct builder *b)
 	struct profile_mapping kernel = { .filename = "[kernel.kallsyms]", .has_functions = true };
 	struct profile_mapping jit = { .filename = "[jit]", .has_functions = true };
 	struct profile_mapping py = { .filename = "[python]", .has_functions = true };
+	struct profile_mapping php = { .filename = "[php]", .has_functions = true };
+	struct profile_mapping rb = { .filename = "[ruby]", .has_functions = true };
 
 	memset(b, 0, sizeof(*b));
 	b->p = profile__new_cpu(99);
@@ -45,7 +47,10 @@ static void builder_init(struct builder *b)
 	b->kernel_map = profile__add_mapping(b->p, &kernel);
 	b->jit_map = profile__add_mapping(b->p, &jit);
 	b->py_map = profile__add_mapping(b->p, &py);
-	assert_true(b->user_map && b->kernel_map && b->jit_map && b->py_map);
+	b->php_map = profile__add_mapping(b->p, &php);
+	b->rb_map = profile__add_mapping(b->p, &rb);
+	assert_true(b->user_map && b->kernel_map && b->jit_map && b->py_map && b->php_map &&
+		    b->rb_map);
 }
 
 static void builder_fini(struct builder *b)
@@ -55,8 +60,9 @@ static void builder_fini(struct builder *b)
 	profile__free(b->p);
 }
 
-/* Location for a frame spec: "name" (user), "k:name" (kernel), "j:name" (JIT), "p:name" (Python) or
- * "i:callee@caller" (one location, callee inlined into caller). */
+/* Location for a frame spec: "name" (user), "k:name" (kernel), "j:name" (JIT), "p:name" (Python),
+ * "h:name" (PHP), "r:name" (Ruby) or "i:callee@caller" (one location, callee inlined into
+ * caller). */
 static uint64_t loc(struct builder *b, const char *spec)
 {
 	struct profile_line lines[2] = { 0 };
@@ -74,6 +80,10 @@ static uint64_t loc(struct builder *b, const char *spec)
 		map = b->jit_map;
 	else if (spec[0] == 'p' && spec[1] == ':')
 		map = b->py_map;
+	else if (spec[0] == 'h' && spec[1] == ':')
+		map = b->php_map;
+	else if (spec[0] == 'r' && spec[1] == ':')
+		map = b->rb_map;
 	if (spec[1] == ':' && spec[0] == 'i') {
 		char *at = strchr(buf, '@');
 
@@ -365,20 +375,21 @@ static void comm_root_and_kinds(void **state)
 {
 	struct builder b;
 	struct svg s;
-	const char *fills[6];
-	const char *classes[6];
+	const char *fills[8];
+	const char *classes[8];
 
 	(void)state;
 	builder_init(&b);
 	/* "foo" in every kind: the same name hash, so only the kind can change the colour */
-	stack(&b, "foo;j:foo;p:foo;i:foo@bar;k:foo", 10, "foo");
+	stack(&b, "foo;j:foo;p:foo;h:foo;r:foo;i:foo@bar;k:foo", 10, "foo");
 	assert_int_equal(render(b.p, 0, NULL, &s), 0);
 	parse(&s);
 	check_xml(&s);
-	/* depth 1 comm, 2 user, 3 JIT, 4 Python, 5 bar (user, caller), 6 foo (inlined), 7 kernel */
-	assert_int_equal(s.nr, 8);
-	for (int d = 0; d < 6; d++) {
-		static const int depth[6] = { 1, 2, 3, 4, 6, 7 };
+	/* depth 1 comm, 2 user, 3 JIT, 4 Python, 5 PHP, 6 Ruby, 7 bar (user, caller), 8 foo
+	 * (inlined), 9 kernel */
+	assert_int_equal(s.nr, 10);
+	for (int d = 0; d < 8; d++) {
+		static const int depth[8] = { 1, 2, 3, 4, 5, 6, 8, 9 };
 		const struct frame *all = must_find(&s, "all");
 		const struct frame *f = find(&s, "foo", all->y - 16 * depth[d]);
 
@@ -392,10 +403,12 @@ static void comm_root_and_kinds(void **state)
 	assert_string_equal(classes[1], "u");
 	assert_string_equal(classes[2], "j");
 	assert_string_equal(classes[3], "p");
-	assert_string_equal(classes[4], "i");
-	assert_string_equal(classes[5], "k");
-	for (int i = 0; i < 6; i++)
-		for (int j = i + 1; j < 6; j++)
+	assert_string_equal(classes[4], "h");
+	assert_string_equal(classes[5], "r");
+	assert_string_equal(classes[6], "i");
+	assert_string_equal(classes[7], "k");
+	for (int i = 0; i < 8; i++)
+		for (int j = i + 1; j < 8; j++)
 			if (strcmp(fills[i], fills[j]) == 0)
 				fail_msg("kinds %s and %s share colour %s", classes[i], classes[j],
 					 fills[i]);
