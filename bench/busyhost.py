@@ -77,7 +77,8 @@ _COUNTERS = [
     ("names_lookups", r"names: (\d+) looked up"),
     ("names_hits", r"looked up, (\d+) from the names cache"),
     ("names_entries", r"from the names cache \((\d+) entries"),
-    ("names_evicted", r"MiB, (\d+) evicted\); symbol files"),
+    ("names_evicted", r"peak [0-9.]+ MiB, (\d+) evicted"),
+    ("names_expired", r"(\d+) unused expired\); symbol files"),
     ("files_parsed", r"symbol files: (\d+) parsed"),
     ("parses", r"symbol files: \d+ parsed, (\d+) parses"),
     ("max_parses", r"most parses of one file (\d+)"),
@@ -85,6 +86,7 @@ _COUNTERS = [
     ("tables_mb", r"tables ([0-9.]+) MiB now"),
     ("tables_peak_mb", r"MiB now, ([0-9.]+) MiB at peak"),
     ("tables_evicted", r"budget \d+ MiB, (\d+) evicted"),
+    ("tables_expired", r"budget \d+ MiB, \d+ evicted, (\d+) unused expired"),
 ]
 
 
@@ -215,16 +217,19 @@ def fig11(b):
         c = r["counters"]
         hit = ""
         if c.get("names_lookups"):
-            hit = "names cache hit rate %.1f %% of %d lookups (%d entries, %d evicted)" % (
-                100.0 * c.get("names_hits", 0) / c["names_lookups"], c["names_lookups"],
-                c.get("names_entries", 0), c.get("names_evicted", 0))
+            hit = ("names cache hit rate %.1f %% of %d lookups (%d entries, %d evicted, %d "
+                   "expired)" % (100.0 * c.get("names_hits", 0) / c["names_lookups"],
+                                 c["names_lookups"], c.get("names_entries", 0),
+                                 c.get("names_evicted", 0), c.get("names_expired", 0)))
         parse = "no naming counters (an older flamed prints none at exit)"
         if c.get("files_parsed") is not None:
             parse = ("%d files parsed, %d parses, at most %d of one file, %d files parsed more "
                      "than a few times; tables %.1f MiB at the end, %.1f MiB at peak, %d "
-                     "evicted" % (c["files_parsed"], c.get("parses", 0), c.get("max_parses", 0),
-                                  c.get("files_reparsed", 0), c.get("tables_mb", 0),
-                                  c.get("tables_peak_mb", 0), c.get("tables_evicted", 0)))
+                     "evicted, %d expired"
+                     % (c["files_parsed"], c.get("parses", 0), c.get("max_parses", 0),
+                        c.get("files_reparsed", 0), c.get("tables_mb", 0),
+                        c.get("tables_peak_mb", 0), c.get("tables_evicted", 0),
+                        c.get("tables_expired", 0)))
         counters.append("%s: %s; %s" % (label, parse, hit))
         b.results["fig11"][label] = {
             "flamed": path, "agent_ms": agent, "names_ms": names_ms,

@@ -13,10 +13,10 @@ WINDOW = ("flamed: window 12 (10.0s): 3790 samples, 41 processes, 1 series; drop
           "map full), stack map full 0, lost process events 0; file sent 11, queued 0; agent "
           "9.6 ms CPU (drain 1.3 in 10, events 2.1, build 3.0 (names 0.4), encode 2.9)\n")
 NAMES = ("flamed: names: 1550 looked up, 535 from the names cache (1015 entries, 0.2 MiB, peak "
-         "0.2 MiB, 0 evicted); symbol files: 16 parsed, 24 parses (ELF 16, DWARF 5 (libdw "
+         "0.2 MiB, 0 evicted, 3 unused expired); symbol files: 16 parsed, 24 parses (ELF 16, DWARF 5 (libdw "
          "opened 5 times), .eh_frame 3), most parses of one file 2, files parsed more than 3 "
          "times 0, replaced in place 0; tables 3.1 MiB now, 3.1 MiB at peak, budget 24 MiB, "
-         "0 evicted\n")
+         "0 evicted, 2 unused expired\n")
 
 
 class TestParsers(unittest.TestCase):
@@ -29,7 +29,8 @@ class TestParsers(unittest.TestCase):
         c = bh.parse_counters(NAMES)
         self.assertEqual((c["names_lookups"], c["names_hits"], c["names_entries"]),
                          (1550, 535, 1015))
-        self.assertEqual((c["names_evicted"], c["tables_mb"], c["tables_evicted"]), (0, 3.1, 0))
+        self.assertEqual((c["names_evicted"], c["names_expired"]), (0, 3))
+        self.assertEqual((c["tables_mb"], c["tables_evicted"], c["tables_expired"]), (3.1, 0, 2))
         self.assertEqual(c["files_parsed"], 16)
         self.assertEqual(c["parses"], 24)
         self.assertEqual(c["max_parses"], 2)

@@ -866,15 +866,16 @@ void session__log_names(struct session *c)
 
 	log_info(
 		"names: %llu looked up, %llu from the names cache (%llu entries, %.1f MiB, peak "
-		"%.1f MiB, %llu evicted); symbol files: %llu parsed, %llu parses (ELF %llu, DWARF "
+		"%.1f MiB, %llu evicted, %llu unused expired); symbol files: %llu parsed, %llu "
+		"parses (ELF %llu, DWARF "
 		"%llu (libdw opened %llu times), .eh_frame %llu), most parses of one file %llu, "
 		"files "
 		"parsed more than %d times %llu, replaced in place %llu; tables %.1f MiB now, %.1f "
-		"MiB at peak, budget %u MiB, %llu evicted",
+		"MiB at peak, budget %u MiB, %llu evicted, %llu unused expired",
 		(unsigned long long)ss.frame_lookups, (unsigned long long)ss.frame_hits,
 		(unsigned long long)ss.names_entries, ss.names_bytes / 1048576.0,
 		ss.names_peak / 1048576.0, (unsigned long long)ss.names_evicted,
-		(unsigned long long)ss.files_parsed,
+		(unsigned long long)ss.names_expired, (unsigned long long)ss.files_parsed,
 		(unsigned long long)(ss.elf_parsed + ss.elf_failed + ss.dwarf_tables +
 				     ss.funcs_parsed),
 		(unsigned long long)(ss.elf_parsed + ss.elf_failed),
@@ -883,7 +884,7 @@ void session__log_names(struct session *c)
 		SYMBOLIZER_PARSES_WARN, (unsigned long long)ss.files_reparsed,
 		(unsigned long long)ss.files_replaced, ss.cache_bytes / 1048576.0,
 		ss.cache_peak / 1048576.0, SYMBOLIZER_CACHE_BYTES >> 20,
-		(unsigned long long)ss.evicted);
+		(unsigned long long)ss.evicted, (unsigned long long)ss.expired);
 	/* a file read again and again: its tables keep being evicted (the budget is too small for
 	 * this host) or something is wrong; the summary says which */
 	symbolizer__reparsed_files(c->sym, 5, log_reparsed, NULL);

@@ -23,6 +23,7 @@ struct nc_entry {
 	struct nc_entry *prev, *next; /* LRU, most recently used first */
 	uint32_t bytes;
 	uint32_t nr;
+	uint64_t used; /* the cache's tick when last found or added */
 	struct sym_frame f[];
 };
 
@@ -31,6 +32,7 @@ struct name_cache {
 	struct hashmap strs;	/* string (nc_str.s) -> struct nc_str * */
 	struct nc_entry *head, *tail;
 	size_t budget;
+	uint64_t now; /* ticks (builds) so far */
 	struct name_cache_stats st;
 };
 
@@ -213,6 +215,7 @@ bool name_cache__find(struct name_cache *nc, uint64_t file, uint64_t vaddr, stru
 		return false;
 	}
 	nc->st.hits++;
+	((struct nc_entry *)v)->used = nc->now;
 	if (nc->head != (struct nc_entry *)v) {
 		lru_unlink(nc, (struct nc_entry *)v);
 		lru_push(nc, (struct nc_entry *)v);
@@ -259,6 +262,7 @@ int name_cache__add(struct name_cache *nc, uint64_t file, uint64_t vaddr, uint64
 		return -ENOMEM;
 	*e = (struct nc_entry){ .file = file,
 				.vaddr = vaddr,
+				.used = nc->now,
 				.sym_start = sym_start,
 				.func_start = func_start,
 				.bytes = (uint32_t)bytes };
@@ -290,6 +294,16 @@ int name_cache__add(struct name_cache *nc, uint64_t file, uint64_t vaddr, uint64
 	if (ret)
 		fill(e, ret);
 	return 0;
+}
+
+void name_cache__tick(struct name_cache *nc, uint64_t idle)
+{
+	nc->now++;
+	/* LRU order: the tail is the least recently used */
+	while (nc->tail && nc->tail->used + idle < nc->now) {
+		entry_remove(nc, nc->tail);
+		nc->st.expired++;
+	}
 }
 
 void name_cache__set_budget(struct name_cache *nc, size_t budget)

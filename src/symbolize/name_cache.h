@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Names already paid for: (file, ELF address) -> the address's frames, as the symbolizer answered
  * them, kept across windows and processes within a byte budget (least recently used dropped
- * beyond it). A file is a number the caller gives each file identity (a file replaced gets a new
+ * beyond it, and those not asked for in a while). A file is a number the caller gives each file identity (a file replaced gets a new
  * one, so its old names are never answered again). Strings are interned once for every entry
  * that uses them (reference counted), each name with its demangled form. */
 #ifndef FLAMED_NAME_CACHE_H
@@ -26,6 +26,7 @@ struct name_entry {
 struct name_cache_stats {
 	uint64_t hits, misses; /* finds */
 	uint64_t added, evicted;
+	uint64_t expired; /* dropped for not being asked for idle ticks */
 	uint64_t entries, strings;
 	uint64_t bytes, peak_bytes;
 };
@@ -43,6 +44,10 @@ bool name_cache__find(struct name_cache *nc, uint64_t file, uint64_t vaddr, stru
 int name_cache__add(struct name_cache *nc, uint64_t file, uint64_t vaddr, uint64_t sym_start,
 		    uint64_t func_start, const struct sym_frame *frames, size_t nr,
 		    struct name_entry *ret);
+
+/* One more tick (a build): answers not asked for in the last idle ticks are dropped (a
+ * long-lived cache holds what the host runs now, not everything it ever ran). */
+void name_cache__tick(struct name_cache *nc, uint64_t idle);
 
 /* Change the budget (evicting at once what is over). */
 void name_cache__set_budget(struct name_cache *nc, size_t budget);

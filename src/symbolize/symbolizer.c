@@ -209,6 +209,22 @@ static void grew(struct symbolizer *s, struct sym_file *p)
 	trim(s, p);
 }
 
+/* The daemon's memory follows what the host runs now: tables of files no build used lately, and
+ * answers no build asked for, go (read again, or answered from the tables, if they come back). */
+static void expire(struct symbolizer *s)
+{
+	size_t freed = 0;
+
+	while (s->lru_tail && s->lru_tail->epoch + SYMBOLIZER_IDLE_BUILDS < s->epoch) {
+		freed += s->lru_tail->bytes;
+		s->stats.expired++;
+		drop_tables(s, s->lru_tail);
+	}
+	name_cache__tick(s->names, SYMBOLIZER_IDLE_BUILDS);
+	if (freed >= (1u << 20))
+		malloc_trim(0);
+}
+
 struct symbolizer *symbolizer__new(const char *kallsyms_path)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
@@ -313,6 +329,8 @@ static struct sym_file *file_for(struct symbolizer *s, const struct proc_file *f
 	}
 	check_identity(s, p);
 	p->epoch = s->epoch;
+	if (p->in_lru && s->lru_head != p)
+		lru_push(s, p); /* used: the least recently used tables are evicted first */
 	return p;
 }
 
@@ -713,6 +731,8 @@ void symbolizer__release_pages(struct symbolizer *s)
 	/* what the build kept over the budget goes now */
 	s->epoch++;
 	trim(s, NULL);
+	if (s->long_lived)
+		expire(s);
 }
 
 void symbolizer__set_long_lived(struct symbolizer *s, bool long_lived)
@@ -910,6 +930,7 @@ struct symbolizer_stats symbolizer__stats(const struct symbolizer *s)
 	st.debuginfod_fetched = fs.fetched;
 	st.debuginfod_failed = fs.failed + fs.refused;
 	st.names_evicted = ns.evicted;
+	st.names_expired = ns.expired;
 	st.names_entries = ns.entries;
 	st.names_bytes = ns.bytes;
 	st.names_peak = ns.peak_bytes;

@@ -39,10 +39,11 @@ struct symbolizer_stats {
 	uint64_t cache_hits;	  /* name-cache misses answered from a file's tables kept */
 	uint64_t cache_misses;	  /* ... that had to read the file's tables first */
 	uint64_t evicted;	  /* files whose tables were evicted to stay within the budget */
-	uint64_t cache_bytes;	  /* memory of the tables kept now */
-	uint64_t cache_peak;	  /* most ever kept at once */
-	uint64_t dwarf_opened;	  /* files whose DWARF was looked for */
-	uint64_t dwarf_found;	  /* ... and found: embedded, build-id, debuglink or debuginfod */
+	uint64_t expired;      /* ... dropped for not being used in SYMBOLIZER_IDLE_BUILDS builds */
+	uint64_t cache_bytes;  /* memory of the tables kept now */
+	uint64_t cache_peak;   /* most ever kept at once */
+	uint64_t dwarf_opened; /* files whose DWARF was looked for */
+	uint64_t dwarf_found;  /* ... and found: embedded, build-id, debuglink or debuginfod */
 	uint64_t dwarf_by_source[5]; /* per enum dwarf_source (debug_find.h), [0] none */
 	uint64_t dwarf_tables;	     /* DWARF tables made (files, again after eviction) */
 	uint64_t dwarf_reads;	     /* libdw opens (first reads and reads again) */
@@ -54,6 +55,7 @@ struct symbolizer_stats {
 	uint64_t frame_hits;	/* ... answered from the name cache */
 	uint64_t inline_frames; /* inlined frames returned */
 	uint64_t names_evicted; /* name-cache entries dropped for its budget */
+	uint64_t names_expired; /* ... not asked for in SYMBOLIZER_IDLE_BUILDS builds */
 	uint64_t names_entries; /* ... held now, and their memory */
 	uint64_t names_bytes;
 	uint64_t names_peak;
@@ -77,6 +79,10 @@ struct symbolizer_stats {
  * slightly over the budget is kept rather than parsed again for every stack); the excess goes at
  * the end of the build. */
 #define SYMBOLIZER_SLACK_DIV 4
+/* In a long-lived symbolizer, tables of a file no build used in this many builds, and answers
+ * not asked for in as many, are dropped: the memory follows what the host runs now (a program
+ * that ran once an hour ago is not kept). */
+#define SYMBOLIZER_IDLE_BUILDS 30
 /* A file read more often than this is named in the summary: its tables keep being evicted. */
 #define SYMBOLIZER_PARSES_WARN 3
 
@@ -128,9 +134,10 @@ int symbolizer__frames(struct symbolizer *s, uint32_t tgid, const struct proc_ma
 bool symbolizer__has_lines(struct symbolizer *s, uint32_t tgid, const struct proc_file *f);
 
 /* After a build: libdw's state opened during it is dropped (a long-lived symbolizer first copies
- * every unit of those files into their compact tables, up to a quarter of the budget each, so
- * later builds need not read them again), and the tables kept over the budget are evicted. The
- * next build checks the files' identities again. */
+ * every unit of compressed DWARF into the compact tables, so later builds need not inflate it
+ * again, and packs the names of the tables used), the tables kept over the budget are evicted,
+ * and in a long-lived symbolizer what went unused for SYMBOLIZER_IDLE_BUILDS builds. The next
+ * build checks the files' identities again. */
 void symbolizer__release_pages(struct symbolizer *s);
 
 /* Whether builds will follow (the daemon): see symbolizer__release_pages. Default false. */

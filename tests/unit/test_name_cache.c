@@ -134,12 +134,33 @@ static void many(void **state)
 	name_cache__free(nc);
 }
 
+/* Ticks: an answer not asked for in the last idle ticks goes; one asked for stays. */
+static void idle_expire(void **state)
+{
+	struct name_cache *nc = name_cache__new(1 << 20);
+	struct name_entry e;
+
+	(void)state;
+	assert_int_equal(name_cache__add(nc, 1, 1, 0, 0, two, 2, NULL), 0);
+	assert_int_equal(name_cache__add(nc, 1, 2, 0, 0, two, 2, NULL), 0);
+	for (int t = 0; t < 5; t++) {
+		assert_true(name_cache__find(nc, 1, 2, &e)); /* kept in use */
+		name_cache__tick(nc, 3);
+	}
+	assert_false(name_cache__find(nc, 1, 1, &e));
+	assert_true(name_cache__find(nc, 1, 2, &e));
+	assert_int_equal(name_cache__stats(nc).expired, 1);
+	assert_int_equal(name_cache__stats(nc).entries, 1);
+	name_cache__free(nc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(add_and_find),
 		cmocka_unit_test(budget_evicts_lru),
 		cmocka_unit_test(many),
+		cmocka_unit_test(idle_expire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -406,6 +406,44 @@ static void replaced_in_place(void **state)
 	rmdir(dir);
 }
 
+/* A long-lived symbolizer drops what no build used in SYMBOLIZER_IDLE_BUILDS builds (the tables
+ * of a file, the answers of an address); what builds keep using stays. */
+static void idle_files_expire(void **state)
+{
+	uint64_t leaf = nm_addr("elf_fixture_pie", "flamed_fixture_leaf");
+	struct symbolizer_stats st;
+	struct proc_map m1, m2;
+	struct proc_file f1, f2;
+	struct symbolizer *s;
+
+	(void)state;
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	map_fixture("elf_fixture_pie", &m1, &f1);
+	map_fixture("elf_fixture_stripped", &m2, &f2);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	symbolizer__set_long_lived(s, true);
+	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
+	for (int b = 0; b <= SYMBOLIZER_IDLE_BUILDS + 1; b++) {
+		assert_string_equal(resolve(s, &m1, &f1, leaf), "flamed_fixture_leaf");
+		symbolizer__release_pages(s);
+	}
+	st = symbolizer__stats(s);
+	assert_int_equal(st.expired, 1); /* the stripped file's tables */
+	assert_int_equal(st.names_expired, 1);
+	assert_int_equal(st.names_entries, 1);
+	assert_int_equal(st.elf_parsed, 2);
+	/* asked again: read again, once */
+	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
+	assert_int_equal(symbolizer__stats(s).elf_parsed, 3);
+	assert_int_equal(symbolizer__stats(s).parses_max, 2);
+	symbolizer__free(s);
+	proc_file__drop_elf(&f1);
+	proc_file__drop_elf(&f2);
+	close(f1.fd);
+	close(f2.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +455,7 @@ int main(void)
 		cmocka_unit_test(second_build_parses_nothing),
 		cmocka_unit_test(names_budget_evicts),
 		cmocka_unit_test(replaced_in_place),
+		cmocka_unit_test(idle_files_expire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
