@@ -180,6 +180,29 @@ static void no_file_no_symbol(void **state)
 	symbolizer__free(NULL);
 }
 
+/* A symbolizer (no debug dir) and the two fixtures it names: the PIE and its stripped copy. */
+static struct symbolizer *two_files(struct proc_map *m1, struct proc_file *f1, struct proc_map *m2,
+				    struct proc_file *f2)
+{
+	struct symbolizer *s;
+
+	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
+	map_fixture("elf_fixture_pie", m1, f1);
+	map_fixture("elf_fixture_stripped", m2, f2);
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	return s;
+}
+
+static void two_files_free(struct symbolizer *s, struct proc_file *f1, struct proc_file *f2)
+{
+	symbolizer__free(s);
+	proc_file__drop_elf(f1);
+	proc_file__drop_elf(f2);
+	close(f1->fd);
+	close(f2->fd);
+}
+
 /* A budget smaller than two files' tables: the least recently used is evicted, counted, and
  * parsed again (with the same names) when it is needed again (no name cache here: every lookup
  * goes to the tables). */
@@ -220,11 +243,7 @@ static void cache_budget_evicts(void **state)
 	assert_true(symbolizer__stats(s).cache_bytes <= st.cache_peak);
 	symbolizer__set_cache_budget(s, 0); /* evicts everything */
 	assert_int_equal(symbolizer__stats(s).cache_bytes, 0);
-	symbolizer__free(s);
-	proc_file__drop_elf(&f1);
-	proc_file__drop_elf(&f2);
-	close(f1.fd);
-	close(f2.fd);
+	two_files_free(s, &f1, &f2);
 }
 
 /* Within a build, the files it uses stay up to half the budget over it (LRU-strict eviction
@@ -238,11 +257,7 @@ static void build_keeps_working_set(void **state)
 	size_t both;
 
 	(void)state;
-	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
-	map_fixture("elf_fixture_pie", &m1, &f1);
-	map_fixture("elf_fixture_stripped", &m2, &f2);
-	s = symbolizer__new(NULL);
-	assert_non_null(s);
+	s = two_files(&m1, &f1, &m2, &f2);
 	resolve(s, &m1, &f1, leaf);
 	resolve(s, &m2, &f2, leaf);
 	both = symbolizer__stats(s).cache_bytes;
@@ -260,11 +275,7 @@ static void build_keeps_working_set(void **state)
 	symbolizer__release_pages(s); /* the build ends */
 	assert_int_equal(symbolizer__stats(s).evicted, 1);
 	assert_true(symbolizer__stats(s).cache_bytes <= both - 1);
-	symbolizer__free(s);
-	proc_file__drop_elf(&f1);
-	proc_file__drop_elf(&f2);
-	close(f1.fd);
-	close(f2.fd);
+	two_files_free(s, &f1, &f2);
 }
 
 /* Two builds over the same addresses of two files: the second reads nothing (every answer from
@@ -279,11 +290,7 @@ static void second_build_parses_nothing(void **state)
 	struct symbolizer *s;
 
 	(void)state;
-	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
-	map_fixture("elf_fixture_pie", &m1, &f1);
-	map_fixture("elf_fixture_stripped", &m2, &f2);
-	s = symbolizer__new(NULL);
-	assert_non_null(s);
+	s = two_files(&m1, &f1, &m2, &f2);
 	for (int build = 0; build < 3; build++) {
 		for (uint64_t a = 0; a < 3; a++) { /* the helper is 5 bytes, resolve adds 2 */
 			assert_string_equal(resolve(s, &m1, &f1, leaf + a), "flamed_fixture_leaf");
@@ -312,11 +319,7 @@ static void second_build_parses_nothing(void **state)
 		assert_int_equal(st2.files_reparsed, 0);
 	}
 	assert_int_equal(symbolizer__stats(s).user_synthetic, 3 * 3);
-	symbolizer__free(s);
-	proc_file__drop_elf(&f1);
-	proc_file__drop_elf(&f2);
-	close(f1.fd);
-	close(f2.fd);
+	two_files_free(s, &f1, &f2);
 }
 
 /* The name cache's budget: the oldest answers go; asked again, they come from the tables kept
@@ -417,11 +420,7 @@ static void idle_files_expire(void **state)
 	struct symbolizer *s;
 
 	(void)state;
-	setenv("FLAMED_DEBUG_DIR", "/nonexistent", 1);
-	map_fixture("elf_fixture_pie", &m1, &f1);
-	map_fixture("elf_fixture_stripped", &m2, &f2);
-	s = symbolizer__new(NULL);
-	assert_non_null(s);
+	s = two_files(&m1, &f1, &m2, &f2);
 	symbolizer__set_long_lived(s, true);
 	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
 	for (int b = 0; b <= SYMBOLIZER_IDLE_BUILDS + 1; b++) {
@@ -437,11 +436,7 @@ static void idle_files_expire(void **state)
 	assert_string_equal(resolve(s, &m2, &f2, leaf), "flamed_fixture_leaf");
 	assert_int_equal(symbolizer__stats(s).elf_parsed, 3);
 	assert_int_equal(symbolizer__stats(s).parses_max, 2);
-	symbolizer__free(s);
-	proc_file__drop_elf(&f1);
-	proc_file__drop_elf(&f2);
-	close(f1.fd);
-	close(f2.fd);
+	two_files_free(s, &f1, &f2);
 }
 
 int main(void)
