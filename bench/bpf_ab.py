@@ -4,15 +4,16 @@
 rate (99 Hz by default), alternating the binaries round by round on the same load.
 
     bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp]
-                    [--load deep|build|python|php]
+                    [--load deep|build|python|php|java] [--depth 20]
                     [--phases] BIN...
 
-Load: two busy `deep -d 20` processes (bench/workloads/deep.c, built next to this script's
+Load: two busy `deep -d DEPTH` processes (bench/workloads/deep.c, built next to this script's
 bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
 stacks, ~25 frames, spread over a 24 MiB binary), or figure 3's CPython load
 (bench/workloads/deep.py under Debian's python3.11, Python recursion depth 20, one process per
-CPU), or its PHP counterpart (bench/workloads/deep.php under /usr/bin/php8.2, PHP recursion depth
-20, one process per CPU). Per binary: run_time_ns / run_cnt of its own on_cpu_sample (kernel.bpf_stats_enabled=1,
+CPU), its PHP counterpart (bench/workloads/deep.php under /usr/bin/php8.2, PHP recursion depth
+20, one process per CPU), or two JVMs running tests/workloads/java/Hot.java (Hot.main, Hot.outer,
+Hot.inner: 15 user frames, 3 of them Java, compiled and inlined; javac and java from PATH). Per binary: run_time_ns / run_cnt of its own on_cpu_sample (kernel.bpf_stats_enabled=1,
 restored afterwards), and the verifier's time from flamed -v (the "start-up:" line), the user frames per walk and the share of complete
 stacks (more frames unwound cost more: read the columns together); median [min..max] over the
 rounds. --phases: flamed runs with FLAMED_BPF_PHASES=1, which makes the program read the clock
@@ -30,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
@@ -38,14 +40,22 @@ import benchlib as bl  # noqa: E402
 import flamedbench as fb  # noqa: E402
 
 
-def start_load(kind, secs, work):
+def start_load(kind, secs, work, depth=20):
+    if kind == "java":
+        classes = os.path.join(work, "classes")
+        if not os.path.exists(os.path.join(classes, "Hot.class")):
+            subprocess.run(["javac", "-d", classes,
+                            os.path.join(SRC, "tests", "workloads", "java", "Hot.java")], check=True)
+        return [subprocess.Popen(["java", "-cp", classes, "Hot", str(secs + 5)],
+                                 stdout=subprocess.DEVNULL, start_new_session=True)
+                for _ in range(2)]
     if kind == "deep":
         deep = os.environ.get("FLAMED_DEEP") or os.path.join(work, "deep")
         if not os.path.exists(deep):
             subprocess.run(["gcc", "-O2", "-fno-omit-frame-pointer", "-pthread",
                             "-I" + os.path.join(SRC, "tests", "workloads"), "-o", deep,
                             os.path.join(HERE, "workloads", "deep.c")], check=True)
-        return [subprocess.Popen([deep, "-d", "20", "-t", "0", "-s", str(secs + 5)],
+        return [subprocess.Popen([deep, "-d", str(depth), "-t", "0", "-s", str(secs + 5)],
                                  stdout=subprocess.DEVNULL, start_new_session=True)
                 for _ in range(2)]
     if kind == "python":  # figure 3's CPython load: Python recursion depth 20, one per CPU
@@ -66,7 +76,9 @@ def start_load(kind, secs, work):
 
 
 def one(binary, args, work):
-    load = start_load(args.load, args.secs, work)
+    load = start_load(args.load, args.secs, work, args.depth)
+    if args.load == "java":
+        time.sleep(1.5)  # past the JVMs' start-up: the steady state is measured
     try:
         env = dict(os.environ)
         if args.phases:
@@ -91,7 +103,8 @@ def one(binary, args, work):
     m = re.search(r"verifier ([0-9.]+) ms", err)
     met = dict((k, int(v)) for k, v in re.findall(r"metric (\w+) = (\d+)", err))
     walks = met.get("unwind_walks", 0)
-    frames = met.get("unwind_frames_dwarf", 0) + met.get("unwind_frames_fp", 0)
+    frames = (met.get("unwind_frames_dwarf", 0) + met.get("unwind_frames_fp", 0) +
+              met.get("hotspot_frames", 0))  # Java frames are unwound by the runtime
     complete = re.search(r"unwind: ([0-9.]+)% of", err)
     counted = met.get("counted", 0)
     phases = {k: met[k] / counted for k in PHASES if counted and k in met}
@@ -106,7 +119,8 @@ def main():
     ap.add_argument("--secs", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--mode", default="auto")
-    ap.add_argument("--load", choices=["deep", "build", "python", "php"], default="deep")
+    ap.add_argument("--load", choices=["deep", "build", "python", "php", "java"], default="deep")
+    ap.add_argument("--depth", type=int, default=20, help="deep's recursion depth")
     ap.add_argument("--phases", action="store_true", help="split the ns by phase")
     ap.add_argument("binaries", nargs="+")
     args = ap.parse_args()

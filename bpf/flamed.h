@@ -143,7 +143,20 @@
 	/* CPU samples that interrupted an off-CPU walk: not taken */                         \
 	X(OFFCPU_CPU_SAMPLES_LOST, "offcpu_cpu_samples_lost")                                 \
 	/* not in a target cgroup (--cgroup, --k8s-namespace, --k8s-selector) */              \
-	X(CGROUP_FILTERED, "cgroup_filtered")
+	X(CGROUP_FILTERED, "cgroup_filtered")                                                 \
+	/* -- HotSpot frames (bpf/hotspot.bpf.h) -- */                                        \
+	/* Java frames recorded (interpreted, compiled, stubs) */                             \
+	X(HS_FRAMES, "hotspot_frames")                                                        \
+	/* a pc in the code cache that no code blob holds (freed, or being written) */        \
+	X(HS_NO_BLOB, "hotspot_no_blob")                                                      \
+	/* reading the JVM's memory faulted: walk cut */                                      \
+	X(HS_READ_FAULT, "hotspot_read_fault")                                                \
+	/* a frame that is not what its code says (bad fp, frame size, return address) */     \
+	X(HS_BAD_FRAME, "hotspot_bad_frame")                                                  \
+	/* more Java frames than the runtime word buffer holds: the outermost cut */          \
+	X(HS_TRUNCATED, "hotspot_truncated")                                                  \
+	/* frames of deoptimized code, named by their original pc */                          \
+	X(HS_DEOPT, "hotspot_deoptimized_frames")
 
 #define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
@@ -314,16 +327,18 @@ struct flamed_unwind_proc {
 /* The runtimes the walker knows; one per process. */
 enum flamed_runtime {
 	FLAMED_RT_NONE = 0,
-	FLAMED_RT_PYTHON = 1, /* CPython 3.8-3.13 (bpf/python.bpf.h) */
-	FLAMED_RT_PHP = 4,    /* PHP's Zend engine (bpf/php.bpf.h) */
+	FLAMED_RT_PYTHON = 1,  /* CPython 3.8-3.13 (bpf/python.bpf.h) */
+	FLAMED_RT_HOTSPOT = 2, /* the HotSpot JVM (bpf/hotspot.bpf.h) */
+	FLAMED_RT_PHP = 4,     /* PHP's Zend engine (bpf/php.bpf.h) */
 	FLAMED_RT_KINDS,
 };
 
 /* Where runtime frames go in a user stack. The native walker hands a frame over to the
  * process's runtime when its pc is in one of the runtime's code ranges (an interpreter loop, a
  * JIT code cache); the runtime records its frames as words of its own format into a separate
- * buffer, and the native stack gets one marker word in their place: FLAMED_RT_MARK | the number
- * of words recorded (adjacent runs share one marker). Words recorded when the native walk has
+ * buffer, and the native stack gets one marker word in their place: FLAMED_RT_MARK | the
+ * runtime's 32-bit stamp of the sample << 16 | the number of words recorded (adjacent runs
+ * share one marker; the stamp is the runtime's to set, once a sample: HotSpot's GC count). Words recorded when the native walk has
  * ended (an interpreter's frames it did not reach) get a last marker at the root side. A stack
  * with markers is flagged FLAMED_STACK_RUNTIME and ends in one extra word, the hash, in the
  * same stacks map, of its runtime words: a stack flagged FLAMED_STACK_RT_FRAMES, chained by
@@ -334,6 +349,7 @@ enum flamed_runtime {
 #define FLAMED_RT_MARK_MASK	0xff00000000000000ULL
 #define FLAMED_RT_IS_MARK(w)	(((w)&FLAMED_RT_MARK_MASK) == FLAMED_RT_MARK)
 #define FLAMED_RT_MARK_WORDS(w) ((__u32)((w)&0xffff))
+#define FLAMED_RT_MARK_STAMP(w) ((__u32)((w) >> 16))
 #define FLAMED_RT_PART_WORDS	(FLAMED_MAX_FRAMES - 1) /* words of one part: room for the link */
 #define FLAMED_RT_PARTS		3
 #define FLAMED_RT_MAX_WORDS	(FLAMED_RT_PARTS * FLAMED_RT_PART_WORDS)
@@ -420,6 +436,89 @@ struct flamed_php_proc {
 	__u8 pad[15];
 };
 
+/* HotSpot (FLAMED_RT_HOTSPOT): two words per Java frame, leaf first:
+ *   word 0  bits 60-63 the kind (FLAMED_HS_*), bits 0-47 the Method* (interpreted) or the
+ *           CodeBlob* (compiled, stub); interpreted: bits 48-59 a tag of the method
+ *           (FLAMED_HS_TAG of its ConstMethod's fields that never change: its code's size, name
+ *           and signature indices, stack and locals sizes; not its bytecodes, which the
+ *           interpreter rewrites as they first run): an unloaded class's methods can be
+ *           followed by another class's at the same Method* and ConstMethod* addresses
+ *   word 1  interpreted: bits 48-63 the bci (FLAMED_HS_NO_BCI: unknown), bits 0-47 the
+ *           method's ConstMethod* (what userspace checks the Method* still has: a class
+ *           unloaded since the sample leaves its Method's memory to another)
+ *           compiled: bits 32-63 the pc's offset from the code's start, bits 0-31 the
+ *           nmethod's compile id (unique in a JVM's life: code freed and its memory reused
+ *           by other code has another)
+ *           stub: bits 32-63 the pc's offset, bits 0-31 the first 4 bytes of the blob's name
+ * The code range is the code cache, which holds the interpreter too: the walker unwinds each
+ * Java frame itself (interpreted ones by their frame pointer, compiled ones and stubs by their
+ * blob's frame size) and hands the first frame out of it back to the native walker. */
+#define FLAMED_HS_INTERPRETED 1
+#define FLAMED_HS_COMPILED    2
+#define FLAMED_HS_STUB	      3
+#define FLAMED_HS_KIND_SHIFT  60
+#define FLAMED_HS_PTR_MASK    ((1ULL << 48) - 1)
+#define FLAMED_HS_TAG_SHIFT   48
+#define FLAMED_HS_TAG_MASK    0xfffULL
+#define FLAMED_HS_CODE_READ   16 /* bytes of a ConstMethod read from _code_size on: the tag */
+/* The tag of a method whose ConstMethod holds the 16 bytes w0, w1 (little-endian) from its
+ * _code_size on; mask (flamed_hs_proc.ident_mask): bit j keeps bytes 2j and 2j + 1 (its
+ * unchanging u2 fields). As the walker and userspace both compute it. */
+#define FLAMED_HS_MASK4(b)                                                    \
+	((__u64)((b)&1) * 0xffffULL | (__u64)((b) >> 1 & 1) * 0xffff0000ULL | \
+	 (__u64)((b) >> 2 & 1) * 0xffff00000000ULL |                          \
+	 (__u64)((b) >> 3 & 1) * 0xffff000000000000ULL)
+#define FLAMED_HS_TAG(w0, w1, mask)                                      \
+	(((((__u64)(w0)&FLAMED_HS_MASK4(mask)) * 0x9e3779b97f4a7c15ULL ^ \
+	   ((__u64)(w1)&FLAMED_HS_MASK4((mask) >> 4))) *                 \
+	  0xbf58476d1ce4e5b9ULL) >>                                      \
+	 52)
+#define FLAMED_HS_NO_BCI       0xffffULL
+#define FLAMED_HS_MAX_HEAPS    3   /* code heaps: non-nmethods, profiled and non-profiled */
+#define FLAMED_HS_BLOB_READ    512 /* most bytes of a CodeBlob read at once */
+#define FLAMED_HS_SEGMAP_STEPS 16  /* hops back through a code heap's segment map */
+
+#define FLAMED_HS_CODE_OFFSET  1 /* flags: blob_code_begin is an int offset from the blob */
+#define FLAMED_HS_DEOPT_OFFSET 2 /* flags: nm_deopt_handler is an int offset from the blob */
+#define FLAMED_HS_COMPLETE_S16 4 /* flags: blob_frame_complete is an int16, not an int */
+
+/* One code heap: [lo, hi) and its segment map (a byte per segment: 0 starts a block, 0xff is
+ * free, n: the block starts n segments back). */
+struct flamed_hs_heap {
+	__u64 lo;
+	__u64 hi;
+	__u64 segmap;
+};
+
+/* HotSpot's parameters, all from the JVM's own gHotSpotVM* tables (src/hotspot/). */
+struct flamed_hs_proc {
+	struct flamed_hs_heap heap[FLAMED_HS_MAX_HEAPS];
+	__u64 interp_lo; /* the template interpreter's code: [lo, hi) */
+	__u64 interp_hi;
+	__u64 gc_count;	 /* &CollectedHeap::_total_collections (unsigned int): the sample's stamp */
+	__u16 blob_read; /* bytes of a CodeBlob read: past every field used, <= 512 */
+	__u16 blob_name; /* CodeBlob::_name (const char *) */
+	__u16 blob_frame_size;	   /* CodeBlob::_frame_size (int, words) */
+	__u16 blob_frame_complete; /* CodeBlob::_frame_complete_offset (from the code's start) */
+	__u16 blob_code_begin;	/* CodeBlob::_code_begin, or _code_offset (FLAMED_HS_CODE_OFFSET) */
+	__u16 nm_compile_id;	/* nmethod::_compile_id (int) */
+	__u16 nm_orig_pc;	/* nmethod::_orig_pc_offset (int: bytes from the frame's sp) */
+	__u16 nm_deopt_handler; /* the deoptimization handler: address, or offset (flags) */
+	__u16 method_const;	/* Method::_constMethod */
+	__u16 const_size;	/* sizeof(ConstMethod): the bytecodes follow it */
+	__u16 const_code_size;	/* ConstMethod::_code_size (u2), < const_size: the tag's
+				 * FLAMED_HS_CODE_READ bytes are read from here */
+	__u8 heapblock_size;	/* sizeof(HeapBlock): a blob follows its block's header */
+	__u8 segment_shift;	/* CodeHeap::_log2_segment_size */
+	__s8 interp_method;	/* interpreter frame, words from fp: the Method* */
+	__s8 interp_bcp;	/* ... the bytecode pointer (saved at calls) */
+	__s8 interp_sender_sp;	/* ... the caller's sp */
+	__u8 nr_heaps;
+	__u8 flags;	 /* FLAMED_HS_* */
+	__u8 ident_mask; /* FLAMED_HS_TAG's mask: the fields of a method's tag */
+	__u8 pad[2];
+};
+
 /* Value of the "rt_procs" map, per tgid: the process's runtime, its code ranges and parameters. */
 struct flamed_rt_proc {
 	__u64 aspace;	 /* the image this describes; a mismatch means stale */
@@ -429,6 +528,7 @@ struct flamed_rt_proc {
 	union {
 		struct flamed_py_proc py;
 		struct flamed_php_proc php;
+		struct flamed_hs_proc hs;
 		__u8 bytes[FLAMED_RT_PARAMS_BYTES];
 	} params;
 };
@@ -437,6 +537,8 @@ _Static_assert(sizeof(struct flamed_py_proc) == 48, "flamed_py_proc layout");
 _Static_assert(sizeof(struct flamed_py_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_py_proc size");
 _Static_assert(sizeof(struct flamed_php_proc) == 64, "flamed_php_proc layout");
 _Static_assert(sizeof(struct flamed_php_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_php_proc size");
+_Static_assert(sizeof(struct flamed_hs_proc) == 128, "flamed_hs_proc layout");
+_Static_assert(sizeof(struct flamed_hs_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_hs_proc size");
 _Static_assert(sizeof(struct flamed_rt_proc) ==
 		       16 + 16 * FLAMED_RT_MAX_RANGES + FLAMED_RT_PARAMS_BYTES,
 	       "flamed_rt_proc layout");

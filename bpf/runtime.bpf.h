@@ -48,6 +48,8 @@ struct rt_out {
 	__u32 fresh;	 /* set at the start of each walk: the runtime resets its state */
 	__u32 gen;	 /* the sample's generation (active_gen) */
 	__u32 truncated; /* a runtime had more words than FLAMED_RT_MAX_WORDS */
+	__u32 stamp;	 /* the runtime's stamp of the sample, in every marker (flamed.h) */
+	__u32 pad;
 };
 
 /* Per CPU: one sample at a time per CPU (perf_event programs do not nest). 4.3 KiB a CPU. */
@@ -80,6 +82,7 @@ static __always_inline bool rt_room(const struct rt_out *out, __u32 n)
 
 #include "python.bpf.h"
 #include "php.bpf.h"
+#include "hotspot.bpf.h"
 
 /* Whether pc runs in one of rt's code ranges: the frame is the runtime's to walk. */
 static __always_inline bool rt_covers(const struct flamed_rt_proc *rt, __u64 pc)
@@ -107,7 +110,7 @@ static __always_inline void rt_mark(struct flamed_stack *st, struct walk_vars *v
 	if (last && last == n && last - 1 < FLAMED_MAX_FRAMES) {
 		st->ips[last - 1] += added;
 	} else if (n < FLAMED_MAX_FRAMES) {
-		st->ips[n] = FLAMED_RT_MARK | added;
+		st->ips[n] = FLAMED_RT_MARK | (__u64)out->stamp << 16 | added;
 		st->nr = n + 1;
 		v->last_mark = n + 1;
 	}
@@ -134,6 +137,9 @@ __noinline int rt_frame(struct flamed_stack *st, struct walk_vars *v, struct rt_
 			break;
 		case FLAMED_RT_PHP:
 			act = php_step(v, out, lookup_pc);
+			break;
+		case FLAMED_RT_HOTSPOT:
+			act = hs_step(v, out);
 			break;
 		default:
 			break;

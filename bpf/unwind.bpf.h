@@ -420,6 +420,7 @@ static __always_inline __u64 walk_user_stack(__u32 gen, const struct flamed_unwi
 		w.out->fresh = 1;
 		w.out->gen = gen;
 		w.out->truncated = 0;
+		w.out->stamp = 0;
 	}
 	w.st->nr = 0;
 	w.st->flags = 0;

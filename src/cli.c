@@ -50,6 +50,7 @@ static const char usage[] =
 	"  --unwind MODE       user stacks: auto (unwind tables from .eh_frame where present,\n"
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
 	"  --no-python         show CPython's interpreter frames, not Python functions\n"
+	"  --no-java           show JVMs' native frames only, not Java methods\n"
 	"  --off-cpu           also record where threads wait (sleep, I/O, locks) and for how\n"
 	"                      long: an off_cpu sample type, and a second flame graph\n"
 	"  --off-cpu-threshold DURATION  waits this long are always recorded, shorter ones\n"
@@ -132,6 +133,7 @@ enum {
 	OPT_ONCE = 0x100,
 	OPT_IDLE,
 	OPT_NO_PYTHON,
+	OPT_NO_JAVA,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
 	OPT_UNWIND_MEMORY,
@@ -182,6 +184,7 @@ static const struct option long_opts[] = {
 	{ "output-owner", required_argument, NULL, OPT_OUTPUT_OWNER },
 	{ "idle", no_argument, NULL, OPT_IDLE },
 	{ "no-python", no_argument, NULL, OPT_NO_PYTHON },
+	{ "no-java", no_argument, NULL, OPT_NO_JAVA },
 	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
 	{ "off-cpu-threshold", required_argument, NULL, OPT_OFF_CPU_THRESHOLD },
 	{ "off-cpu-walks", required_argument, NULL, OPT_OFF_CPU_WALKS },
@@ -596,6 +599,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			break;
 		case OPT_NO_PYTHON:
 			cfg->no_python = true;
+			break;
+		case OPT_NO_JAVA:
+			cfg->no_java = true;
 			break;
 		case OPT_OFF_CPU:
 			cfg->off_cpu = true;

@@ -103,6 +103,7 @@ struct config {
 	uint64_t off_cpu_threshold_ns; /* --off-cpu-threshold: the sampling threshold's floor */
 	uint32_t off_cpu_walks;	       /* --off-cpu-walks: kept waits a second per CPU; 0 = any */
 	bool progress;		       /* live status line (auto: stderr is a terminal) */
+	bool no_java;		       /* --no-java: JVMs are not walked for Java frames */
 	int verbose;
 	int unwind_mode;	/* enum flamed_unwind_mode */
 	uint64_t unwind_memory; /* --unwind-memory; 0 = default (session.c) */

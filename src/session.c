@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 
 #include <bpf/libbpf.h>
 
@@ -27,6 +28,7 @@
 #include "proc/proc_table.h"
 #include "profile/profile.h"
 #include "php/php_procs.h"
+#include "hotspot/hs_procs.h"
 #include "python/py_procs.h"
 #include "runtime/runtimes.h"
 #include "session.h"
@@ -37,6 +39,13 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
+
+/* Processes whose runtime is still starting that are asked again, each for at most a minute. */
+#define SESSION_RT_WAIT	   64
+#define SESSION_RT_WAIT_NS 60000000000ULL
+/* A JVM sets up its code cache tens of ms after its library is mapped: asked again this often
+ * (a drain is a second away, a second of samples whose Java frames would be lost). */
+#define SESSION_RT_WAIT_TICK_MS 20
 
 /* How long a one-shot run waits, before its only build, for debuginfod downloads in flight. */
 #define SESSION_DEBUGINFOD_WAIT_MS 20000
@@ -54,8 +63,15 @@ struct session {
 	struct runtimes *rt; /* language runtimes: which process runs which, their frames */
 	uint64_t *rt_words;  /* scratch: one sample's runtime words */
 	struct kube *kube;   /* Kubernetes metadata and cgroup targets, or NULL */
-	int epoll_fd;	     /* the ring buffer's, the unwind builds' and the kubelet's fds */
-	struct command cmd;  /* the command after "--", if any */
+	/* processes whose runtime was still starting (-EAGAIN): asked again at each drain */
+	struct {
+		uint32_t tgid;
+		uint64_t aspace, until_ns;
+	} rt_wait[SESSION_RT_WAIT];
+	size_t nr_rt_wait;
+	int rt_timer_fd; /* fires every SESSION_RT_WAIT_TICK_MS while processes wait */
+	int epoll_fd;	 /* the ring buffer's, the unwind builds', the kubelet's and rt_timer_fd */
+	struct command cmd; /* the command after "--", if any */
 	int64_t start_wall_ns;
 	bool kernel_warned; /* "kernel symbols unavailable" said once */
 	int oom;
@@ -170,6 +186,36 @@ static void load_unwind(struct session *c, const struct proc_entry *e, bool afte
 	log_debug("unwind %u: described in %.2f ms", e->tgid, (mono_ns() - t0) / 1e6);
 }
 
+/* Start or stop the retry timer. */
+static void rt_timer_arm(struct session *c, bool on)
+{
+	struct itimerspec t = { 0 };
+
+	if (on) {
+		t.it_value.tv_nsec = SESSION_RT_WAIT_TICK_MS * 1000000L;
+		t.it_interval = t.it_value;
+	}
+	if (c->rt_timer_fd >= 0)
+		timerfd_settime(c->rt_timer_fd, 0, &t, NULL);
+}
+
+/* A process whose runtime is still starting (a JVM before its code cache exists) is asked
+ * again at the next drains: no event would bring it back. */
+static void runtime_wait(struct session *c, const struct proc_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_rt_wait; i++)
+		if (c->rt_wait[i].tgid == e->tgid && c->rt_wait[i].aspace == e->aspace)
+			return;
+	if (c->nr_rt_wait == SESSION_RT_WAIT)
+		return;
+	c->rt_wait[c->nr_rt_wait++] = (typeof(c->rt_wait[0])){
+		.tgid = e->tgid, .aspace = e->aspace, .until_ns = mono_ns() + SESSION_RT_WAIT_NS
+	};
+	rt_timer_arm(c, true);
+}
+
 /* A process running a runtime flamed knows gets its runtime frames walked; one whose version
  * flamed does not know is said once per runtime file and profiled natively. */
 static void load_runtime(struct session *c, struct proc_entry *e)
@@ -181,6 +227,10 @@ static void load_runtime(struct session *c, struct proc_entry *e)
 	int err;
 
 	err = runtimes__detect(c->rt, e, &rtp, &what, &ops);
+	if (err == -EALREADY)
+		return;
+	if (err == -EAGAIN)
+		runtime_wait(c, e);
 	if (err == -ENOTSUP && what.first_report)
 		log_warn("%s (pid %u) is %s, which flamed does not know (%s): its %s frames are "
 			 "not shown, only native ones",
@@ -198,12 +248,36 @@ static void load_runtime(struct session *c, struct proc_entry *e)
 		log_debug("%s %u: %s in %s", ops->name, e->tgid, what.what, what.path);
 }
 
+/* Ask the waiting processes again (each call of load_runtime may put one back). */
+static void runtime_retry(struct session *c)
+{
+	size_t n = c->nr_rt_wait;
+	typeof(c->rt_wait[0]) w[SESSION_RT_WAIT];
+	uint64_t now = mono_ns();
+	struct proc_entry *e;
+
+	memcpy(w, c->rt_wait, n * sizeof(w[0]));
+	c->nr_rt_wait = 0;
+	for (size_t i = 0; i < n; i++) {
+		e = proc_table__find(c->procs, w[i].tgid, w[i].aspace);
+		if (!e || now > w[i].until_ns)
+			continue;
+		load_runtime(c, e);
+		if (c->nr_rt_wait && c->rt_wait[c->nr_rt_wait - 1].tgid == w[i].tgid)
+			c->rt_wait[c->nr_rt_wait - 1].until_ns = w[i].until_ns;
+	}
+	if (!c->nr_rt_wait)
+		rt_timer_arm(c, false);
+}
+
 /* The runtimes whose frames flamed walks, asked in this order about each process. */
 static struct runtimes *new_runtimes(const struct config *cfg)
 {
-	const struct runtime_ops *mods[2];
+	const struct runtime_ops *mods[3];
 	size_t n = 0;
 
+	if (!cfg->no_java)
+		mods[n++] = &hs_runtime_ops;
 	if (!cfg->no_python)
 		mods[n++] = &py_runtime_ops;
 	mods[n++] = &php_runtime_ops;
@@ -275,10 +349,12 @@ static int on_stack(uint64_t hash, const struct flamed_stack *st, void *ctx)
 }
 
 /* What names the runtime frames of key's user stack is read now, while the process surely
- * lives. */
-static void prefetch_runtime(struct session *c, const struct flamed_count_key *key)
+ * lives; samples: CPU samples of the key (the runtimes' per-kind counts), 0 for off-CPU waits. */
+static void prefetch_runtime(struct session *c, const struct flamed_count_key *key,
+			     uint64_t samples)
 {
 	const struct collector_stack *us;
+	uint32_t stamp = 0;
 	bool missing;
 	size_t nw;
 
@@ -286,7 +362,14 @@ static void prefetch_runtime(struct session *c, const struct flamed_count_key *k
 	if (us && (us->flags & FLAMED_STACK_RUNTIME)) {
 		nw = collector__runtime_words(c->coll, us, c->rt_words, FLAMED_RT_MAX_WORDS,
 					      &missing);
-		runtimes__prefetch(c->rt, key->tgid, key->aspace, c->rt_words, (uint32_t)nw);
+		for (uint32_t i = 0; i < us->nr; i++) {
+			if (FLAMED_RT_IS_MARK(us->ips[i])) {
+				stamp = FLAMED_RT_MARK_STAMP(us->ips[i]);
+				break;
+			}
+		}
+		runtimes__prefetch(c->rt, key->tgid, key->aspace, c->rt_words, (uint32_t)nw, stamp,
+				   samples);
 	}
 }
 
@@ -294,7 +377,7 @@ static int on_count(const struct flamed_count_key *key, uint64_t count, void *ct
 {
 	struct session *c = ctx;
 
-	prefetch_runtime(c, key);
+	prefetch_runtime(c, key, count);
 	return collector__add_count(c->coll, key, count);
 }
 
@@ -302,7 +385,7 @@ static int on_offcpu(const struct flamed_count_key *key, uint64_t ns, void *ctx)
 {
 	struct session *c = ctx;
 
-	prefetch_runtime(c, key);
+	prefetch_runtime(c, key, 0);
 	return collector__add_offcpu(c->coll, key, ns);
 }
 
@@ -343,6 +426,12 @@ static int make_epoll(struct session *c)
 		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			return -errno;
 	}
+	c->rt_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->rt_timer_fd < 0)
+		return -errno;
+	ev.data.fd = c->rt_timer_fd;
+	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
 	return 0;
 }
 
@@ -435,6 +524,7 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	}
 	c->cfg = cfg;
 	c->epoll_fd = -1;
+	c->rt_timer_fd = -1;
 	c->cmd = (struct command){ .go_fd = -1, .exec_fd = -1 };
 	libbpf_set_print(libbpf_print);
 	c->coll = collector__new();
@@ -632,7 +722,7 @@ int session__event_fd(const struct session *s)
 
 int session__poll_events(struct session *s)
 {
-	uint64_t t0 = process_cpu_ns();
+	uint64_t t0 = process_cpu_ns(), ticks;
 	int err = sampler__poll_events(s->sampler);
 
 	s->costs.events_cpu_ns += process_cpu_ns() - t0;
@@ -644,6 +734,8 @@ int session__poll_events(struct session *s)
 			return err;
 	}
 	kube__poll(s->kube);
+	if (s->rt_timer_fd >= 0 && read(s->rt_timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		runtime_retry(s);
 	return s->oom;
 }
 
@@ -662,6 +754,8 @@ int session__drain(struct session *s)
 
 	runtimes__tick(s->rt);
 	kube__tick(s->kube);
+	if (s->nr_rt_wait)
+		runtime_retry(s);
 	err = sampler__drain(s->sampler, on_stack, on_count, on_offcpu, s);
 
 	s->costs.drain_cpu_ns += process_cpu_ns() - t0;
@@ -1118,6 +1212,36 @@ void session__log_summary(struct session *c, const struct collector *window, con
 			 (unsigned long long)ph.fn_evicted, (unsigned long long)ph.fn_replaced,
 			 ph.cache_bytes / 1024.0, (unsigned long long)ph.frames_unnamed);
 	}
+	if (m[FLAMED_METRIC_HS_FRAMES] || log_get_level() >= LOG_DEBUG) {
+		struct hs_procs_stats hs =
+			hs_procs__stats(runtimes__module(c->rt, FLAMED_RT_HOTSPOT));
+
+		log_info("java: %llu JVMs, %llu unsupported; %llu Java frames shown (interpreted "
+			 "%llu, C1 %llu, C2 %llu, inlined %llu, stubs %llu, native wrappers %llu); "
+			 "walks cut: no code blob %llu, read faults %llu, bad frames %llu, "
+			 "truncated %llu; deoptimized frames %llu; methods read %llu, unreadable "
+			 "%llu; nmethods read %llu, unreadable %llu; frames whose code changed "
+			 "before it was read %llu, of a JVM gone before %llu (locations unnamed "
+			 "%llu); "
+			 "caches %.1f MiB, started over %llu, over "
+			 "the %u MiB budget %llu",
+			 (unsigned long long)hs.processes, (unsigned long long)hs.unsupported,
+			 (unsigned long long)bs->runtime_frames[FLAMED_RT_HOTSPOT],
+			 (unsigned long long)hs.interpreted, (unsigned long long)hs.c1,
+			 (unsigned long long)hs.c2, (unsigned long long)hs.inlined,
+			 (unsigned long long)hs.stubs, (unsigned long long)hs.native,
+			 (unsigned long long)m[FLAMED_METRIC_HS_NO_BLOB],
+			 (unsigned long long)m[FLAMED_METRIC_HS_READ_FAULT],
+			 (unsigned long long)m[FLAMED_METRIC_HS_BAD_FRAME],
+			 (unsigned long long)m[FLAMED_METRIC_HS_TRUNCATED],
+			 (unsigned long long)m[FLAMED_METRIC_HS_DEOPT],
+			 (unsigned long long)hs.methods_read, (unsigned long long)hs.methods_failed,
+			 (unsigned long long)hs.nmethods_read,
+			 (unsigned long long)hs.nmethods_failed, (unsigned long long)hs.stale,
+			 (unsigned long long)hs.gone, (unsigned long long)hs.frames_unnamed,
+			 hs.cache_bytes / 1048576.0, (unsigned long long)hs.evictions,
+			 HS_CACHE_BYTES >> 20, (unsigned long long)hs.over_budget);
+	}
 	log_startup(c);
 	{
 		struct session_costs now = session__costs(c);
@@ -1144,6 +1268,8 @@ void session__free(struct session *s)
 	sampler__free(s->sampler);
 	if (s->epoll_fd >= 0)
 		close(s->epoll_fd);
+	if (s->rt_timer_fd >= 0)
+		close(s->rt_timer_fd);
 	free(s->uproc);
 	free(s->umaps);
 	symbolizer__free(s->sym);

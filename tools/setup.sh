@@ -18,7 +18,7 @@ pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev 
 # (a test CA), zstd (reading .pb.zst archives); binutils (objcopy/strip) and elfutils' debuginfod
 # server (and curl, to wait for it) for the separate debug file tests; PHP and Ruby frames: the
 # interpreters, PHP's engine headers (its offsets are regenerated from them) and OPcache (the
-# JIT test)
+# JIT test); a JDK for the Java tests (javac, jni.h)
 # bench/run: perf is the baseline every figure is compared with
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(linux-perf python3 libcmocka-dev)
@@ -26,7 +26,8 @@ fi
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(libcmocka-dev golang-go protobuf-compiler libxml2-utils clang-format chromium
 		util-linux binutils elfutils debuginfod xz-utils python3 python3-grpcio python3-protobuf
-		openssl zstd curl php8.2-cli php8.2-dev php8.2-opcache ruby3.1 ruby3.1-dev)
+		openssl zstd curl php8.2-cli php8.2-dev php8.2-opcache ruby3.1 ruby3.1-dev
+		openjdk-17-jdk-headless)
 	command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 

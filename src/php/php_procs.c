@@ -432,11 +432,13 @@ static struct php_fn *fn_get(struct php_procs *pp, struct php_proc *p, uint64_t 
 }
 
 static void php_procs__prefetch(void *m, uint32_t tgid, uint64_t aspace, const uint64_t *words,
-				uint32_t nr)
+				uint32_t nr, uint32_t stamp, uint64_t samples)
 {
 	struct php_procs *pp = m;
 	struct php_proc *p = proc_find(pp, tgid, aspace);
 
+	(void)stamp;
+	(void)samples;
 	for (uint32_t i = 0; p && i < nr; i++)
 		if (FLAMED_PHP_WORD_FUNC(words[i]))
 			fn_get(pp, p, FLAMED_PHP_WORD_FUNC(words[i]), true);

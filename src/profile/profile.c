@@ -305,6 +305,8 @@ static const struct profile_runtime_kind runtime_kinds[] = {
 	{ "[php]", "_[php]", "h", "php", { 120, 110, 190 }, { 40, 40, 50 } },
 	/* ruby to rose */
 	{ "[ruby]", "_[ruby]", "r", "ruby", { 190, 40, 70 }, { 50, 40, 50 } },
+	/* HotSpot's Java methods: JIT code's green and "_[j]" (flamegraph.pl's Java palette) */
+	{ "[java]", "_[j]", "j", "jvm", { 40, 180, 40 }, { 60, 55, 60 } },
 };
 
 const struct profile_runtime_kind *profile__runtime_kind(const char *filename)

@@ -569,11 +569,13 @@ static struct py_proc *proc_find(const struct py_procs *pp, uint32_t tgid, uint6
 }
 
 static void py_procs__prefetch(void *m, uint32_t tgid, uint64_t aspace, const uint64_t *words,
-			       uint32_t nr)
+			       uint32_t nr, uint32_t stamp, uint64_t samples)
 {
 	struct py_procs *pp = m;
 	struct py_proc *p = proc_find(pp, tgid, aspace);
 
+	(void)stamp;
+	(void)samples;
 	for (uint32_t i = 0; p && i < nr; i++)
 		code_get(pp, p, FLAMED_PY_WORD_CODE(words[i]), true);
 }

@@ -37,7 +37,7 @@ struct runtime_frame {
 
 /* What detect found, for the log. */
 struct runtime_detect {
-	char what[64];	   /* "CPython 3.11", "HotSpot 17.0.15" */
+	char what[128];	   /* "CPython 3.11", "HotSpot 17.0.15" */
 	char known[64];	   /* -ENOTSUP: the versions the module reads ("3.8 to 3.13") */
 	const char *path;  /* the file holding the runtime (borrowed from the process entry) */
 	bool first_report; /* -ENOTSUP: true the first time for this file (warn once) */
@@ -65,10 +65,11 @@ struct runtime_ops {
 	void (*forget)(void *m, uint32_t tgid);
 	/* A drain begins: what was read from processes may be checked again. */
 	void (*tick)(void *m);
-	/* The words of one sample's frames of process (tgid, aspace), frame records of
-	 * words_per_frame words: read now, while the process lives, what names them. */
+	/* The words of one stack's frames of process (tgid, aspace), frame records of
+	 * words_per_frame words, sampled samples times, with the runtime's stamp of the sample
+	 * (bpf/flamed.h FLAMED_RT_MARK): read now, while the process lives, what names them. */
 	void (*prefetch)(void *m, uint32_t tgid, uint64_t aspace, const uint64_t *words,
-			 uint32_t nr);
+			 uint32_t nr, uint32_t stamp, uint64_t samples);
 	/* The frames of one frame record of process (tgid, aspace), innermost first (an inlined
 	 * callee before its caller): 1 to max, a placeholder (named false) when unknown. */
 	size_t (*frames)(void *m, uint32_t tgid, uint64_t aspace, const uint64_t *rec,

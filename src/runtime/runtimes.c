@@ -90,20 +90,32 @@ bool runtimes__forget(struct runtimes *r, uint32_t tgid)
 int runtimes__detect(struct runtimes *r, struct proc_entry *e, struct flamed_rt_proc *ret,
 		     struct runtime_detect *what, const struct runtime_ops **ret_ops)
 {
-	struct rt_reg *reg = NULL;
+	struct rt_reg *reg;
 	uintptr_t v;
 	int err = -ENOENT;
 	size_t i;
 
 	*what = (struct runtime_detect){ 0 };
 	*ret_ops = NULL;
-	/* a new image (exec) starts afresh: its module must not keep the old one's state */
+	/* the same image keeps its runtime and its module's state (what names the frames of its
+	 * samples so far): its maps re-read (a library loaded, a JIT buffer mapped) may add to its
+	 * parameters (0: rewrite them), and a failure (a process exiting) changes nothing
+	 * (-EALREADY); a new image (exec) starts afresh: its module must not keep the old one's */
 	if (hashmap__find(&r->procs, e->tgid, &v)) {
 		reg = (struct rt_reg *)v;
-		if (reg->aspace != e->aspace) {
-			runtimes__forget(r, e->tgid);
-			reg = NULL;
+		if (reg->aspace == e->aspace) {
+			i = reg->module;
+			*ret_ops = r->ops[i];
+			memset(ret, 0, sizeof(*ret));
+			if (r->ops[i]->detect(r->inst[i], e, ret, what))
+				return -EALREADY;
+			ret->aspace = e->aspace;
+			ret->runtime = r->ops[i]->id;
+			if (ret->nr_ranges > FLAMED_RT_MAX_RANGES)
+				ret->nr_ranges = FLAMED_RT_MAX_RANGES;
+			return 0;
 		}
+		runtimes__forget(r, e->tgid);
 	}
 	for (i = 0; i < r->nr; i++) {
 		memset(ret, 0, sizeof(*ret));
@@ -113,21 +125,17 @@ int runtimes__detect(struct runtimes *r, struct proc_entry *e, struct flamed_rt_
 	}
 	if (i < r->nr)
 		*ret_ops = r->ops[i];
-	if (reg && (err || reg->module != i)) {
-		runtimes__forget(r, e->tgid);
-		reg = NULL;
-	}
 	if (err)
 		return err;
 	ret->aspace = e->aspace;
 	ret->runtime = r->ops[i]->id;
 	if (ret->nr_ranges > FLAMED_RT_MAX_RANGES)
 		ret->nr_ranges = FLAMED_RT_MAX_RANGES;
-	if (reg)
-		return 0; /* the same image again (its maps re-read) */
 	reg = calloc(1, sizeof(*reg));
-	if (!reg)
+	if (!reg) {
+		r->ops[i]->forget(r->inst[i], e->tgid);
 		return -ENOMEM;
+	}
 	*reg = (struct rt_reg){ .tgid = e->tgid, .module = (uint32_t)i, .aspace = e->aspace };
 	if (hashmap__set(&r->procs, e->tgid, (uintptr_t)reg)) {
 		free(reg);
@@ -151,12 +159,13 @@ const struct runtime_ops *runtimes__ops(const struct runtimes *r, uint32_t tgid,
 }
 
 void runtimes__prefetch(struct runtimes *r, uint32_t tgid, uint64_t aspace, const uint64_t *words,
-			uint32_t nr)
+			uint32_t nr, uint32_t stamp, uint64_t samples)
 {
 	const struct rt_reg *reg = reg_find(r, tgid, aspace);
 
 	if (reg)
-		r->ops[reg->module]->prefetch(r->inst[reg->module], tgid, aspace, words, nr);
+		r->ops[reg->module]->prefetch(r->inst[reg->module], tgid, aspace, words, nr, stamp,
+					      samples);
 }
 
 size_t runtimes__frames(struct runtimes *r, uint32_t tgid, uint64_t aspace, const uint64_t *rec,

@@ -18,10 +18,12 @@ struct runtimes *runtimes__new(const struct runtime_ops *const *ops, size_t nr);
 void runtimes__free(struct runtimes *r);
 
 /* Which runtime process e runs. 0: *ret is its entry for the BPF "rt_procs" map and the process
- * is registered with that module (*ret_ops); -ENOENT: none (a process registered before, now
- * exec'd into something else, is forgotten: the caller deletes its BPF entry when
- * runtimes__forget said so); -ENOTSUP: a version its module cannot read (what says which, and
- * whether this is the first time for that file); -EAGAIN: a runtime still starting. */
+ * is registered with that module (*ret_ops; an image registered already: its module asked
+ * again, its entry rewritten); -EALREADY: an image registered already whose module now fails
+ * (a process exiting): it keeps its entry and state; -ENOENT: none (a process registered before, now exec'd into something else,
+ * is forgotten: the caller deletes its BPF entry); -ENOTSUP: a version its module cannot read
+ * (what says which, and whether this is the first time for that file); -EAGAIN: a runtime
+ * still starting. */
 int runtimes__detect(struct runtimes *r, struct proc_entry *e, struct flamed_rt_proc *ret,
 		     struct runtime_detect *what, const struct runtime_ops **ret_ops);
 
@@ -39,7 +41,7 @@ const struct runtime_ops *runtimes__ops(const struct runtimes *r, uint32_t tgid,
 
 /* A sample's runtime words of process (tgid, aspace) (runtime_ops.prefetch). */
 void runtimes__prefetch(struct runtimes *r, uint32_t tgid, uint64_t aspace, const uint64_t *words,
-			uint32_t nr);
+			uint32_t nr, uint32_t stamp, uint64_t samples);
 
 /* The frames of the frame record rec of process (tgid, aspace) (runtime_ops.frames); 0 when
  * the process runs no registered runtime. */

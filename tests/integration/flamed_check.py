@@ -188,11 +188,12 @@ def validate_pprof(prof, fails):
 
 
 class Sample:
-    __slots__ = ("comm", "pid", "tid", "frames", "count", "labels")
+    __slots__ = ("comm", "pid", "tid", "frames", "count", "labels", "thread_name")
 
     def __init__(self, comm, pid, tid, frames, count, labels=None):
         self.comm, self.pid, self.tid, self.frames, self.count = comm, pid, tid, frames, count
         self.labels = labels or {}
+        self.thread_name = self.labels.get("thread_name")
 
 
 def load_pprof(path, fails, value="samples"):
@@ -213,6 +214,7 @@ def load_pprof(path, fails, value="samples"):
     kernel_maps = {i for i, name in map_file.items() if name.startswith("[kernel")}
     python_maps = {i for i, name in map_file.items() if name == "[python]"}
     rt_maps = {i: RT_MAPS[name] for i, name in map_file.items() if name in RT_MAPS}
+    java_maps = {i for i, name in map_file.items() if name == "[java]"}
     loc_lines = {}
     loc_frames = {}
     for loc in prof["location"]:
@@ -225,6 +227,12 @@ def load_pprof(path, fails, value="samples"):
             names = ["0x%x" % loc["address"]]
         if loc["mapping_id"] in kernel_maps:
             names = [n + "_[k]" for n in names]
+        if loc["mapping_id"] in java_maps:
+            # as the folded output: callees a JIT inlined "_[i]", the physical frame "_[j]"
+            for k, ln in enumerate(loc["line"]):
+                JAVA_LINES[names[k]].add((st[fn_file[ln["function_id"]]], ln["line"]))
+            names = [n + ("_[j]" if k == len(names) - 1 else "_[i]")
+                     for k, n in enumerate(names)]
         if loc["mapping_id"] in python_maps:
             names = [n + "_[py]" for n in names]
             PY_LINES[names[0]].add((st[fn_file[loc["line"][0]["function_id"]]],
@@ -255,6 +263,8 @@ RT_LINES = collections.Counter()
 
 # Python frame name -> {(file, start line, line)} seen in the last pprof loaded
 PY_LINES = collections.defaultdict(set)
+# Java frame name -> {(file, line)} seen in the last pprof loaded (inlined frames too)
+JAVA_LINES = collections.defaultdict(set)
 
 
 def load_folded(path, fails):
@@ -921,6 +931,171 @@ def cmd_labels(args):
     return fails.finish()
 
 
+def workload_lines(path, key):
+    """Lines "KEY NAME VALUE" of a workload's output -> {NAME: VALUE} (strings)."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == key:
+                out[parts[1]] = parts[2]
+    return out
+
+
+def in_order(names, chain):
+    """Whether every name of chain is in names, root to leaf in chain's order."""
+    pos = -1
+    for want in chain:
+        idx = [i for i, n in enumerate(names) if n == want and i > pos]
+        if not idx:
+            return False
+        pos = idx[0]
+    return True
+
+
+def java_method_lines(src, method):
+    """(first, last) line of a Java method in src: from its declaration to its closing brace at
+    the declaration's indentation."""
+    with open(src) as f:
+        text = f.read().split("\n")
+    for no, line in enumerate(text, 1):
+        m = re.match(r"( *)\S.*\b%s\(" % re.escape(method), line)
+        if m and "{" in line and not line.strip().startswith("//"):
+            indent = m.group(1)
+            for end in range(no, len(text)):
+                if text[end] == indent + "}":
+                    return no, end + 1
+    return None
+
+
+def check_thread_chain(fails, samples, label, chain, min_pct, measured=None, tol=3.0):
+    """Samples whose frames hold chain's leaf: at least min_pct % of samples, in chain's order
+    in >= 99 % of them; with measured, the share within tol points of it."""
+    total = sum(s.count for s in samples)
+    leaf = chain[-1]
+    has = [s for s in samples if leaf in [bare(f) for f in s.frames]]
+    n = sum(s.count for s in has)
+    ordered = sum(s.count for s in has if in_order([bare(f) for f in s.frames], chain))
+    pct = 100.0 * n / max(total, 1)
+    print("  %s: %d of %d samples (%.1f %%) hold %s; %s in order in %.1f %% of those%s"
+          % (label, n, total, pct, leaf, ";".join(chain), 100.0 * ordered / max(n, 1),
+             "" if measured is None else "; the program measured %.2f %%" % measured))
+    fails.check(total > 0, "%s: no samples" % label)
+    if min_pct is not None:
+        fails.check(pct >= min_pct, "%s: only %.1f %% of samples hold %s (want >= %g)"
+                    % (label, pct, leaf, min_pct))
+    fails.check(100.0 * ordered / max(n, 1) >= 99.0, "%s: %s not in order in %.1f %% of samples"
+                % (label, ";".join(chain), 100.0 - 100.0 * ordered / max(n, 1)))
+    if measured is not None:
+        # few samples: sampling's own spread (3.5 sigma) is the tolerance, as for Python
+        sigma = 100.0 * math.sqrt(max(measured, 1.0) / 100.0 * (1 - min(measured, 99.0) / 100.0)
+                                  / max(total, 1))
+        tol = max(tol, 3.5 * sigma)
+        fails.check(abs(pct - measured) <= tol, "%s: %.2f %% in the profile, %.2f %% measured "
+                    "(tolerance %.2f points)" % (label, pct, measured, tol))
+    return has
+
+
+def cmd_java(args):
+    """tests/workloads/java (Hot, HotJni, HotChurn) under flamed: Java frames by name, in order
+    with the native ones, with file and line, against what the programs measured."""
+    fails = Failures()
+    samples = load(args.profile, fails)
+    tids = workload_lines(args.expect, "tid")
+    shares = {k: float(v) for k, v in workload_lines(args.expect, "share").items()}
+    if args.pid:
+        samples = [s for s in samples if s.pid == str(args.pid)]
+    unnamed = sum(s.count for s in samples if any(bare(f) == "[java]" for f in s.frames))
+    print("%s: %d samples of the JVM, %d with an unnamed Java frame" % (
+        args.profile, sum(s.count for s in samples), unnamed))
+    # code unloaded before a drain read it is unnamed (churn), and so is code that first ran
+    # in the JVM's last moments (its shutdown) before it exited
+    if args.workload != "churn":
+        fails.check(unnamed <= 0.05 * max(1, sum(s.count for s in samples)),
+                    "%d samples hold an unnamed Java frame ([java])" % unnamed)
+
+    def thread(name):
+        fails.check(name in tids, "no 'tid %s' line in %s" % (name, args.expect))
+        return [s for s in samples if s.tid == tids.get(name)]
+
+    if args.workload == "hot":
+        main = thread("main")
+        # the main thread: Hot.inner under Hot.outer under Hot.main, as interpreted, compiled
+        # and inlined code; shares against the program's own clock
+        chain = ["Hot.main", "Hot.outer", "Hot.inner"]
+        has = check_thread_chain(fails, main, "main thread", chain, args.min_pct)
+        # the shares of the two stretches the program timed, among the samples in them
+        timed = [s for s in main if {"Hot.outer", "Hot.side"} & {bare(f) for f in s.frames}]
+        for name in ("Hot.outer", "Hot.side"):
+            check_thread_chain(fails, timed, "timed stretches", ["Hot.main", name], None,
+                               shares.get(name), args.tolerance)
+        inl = [s for s in has if "Hot.inner_[i]" in s.frames]
+        n_inl = sum(s.count for s in inl)
+        print("  Hot.inner as a frame inlined into Hot.outer in %d samples" % n_inl)
+        if args.min_inlined:
+            fails.check(n_inl >= args.min_inlined, "Hot.inner inlined in only %d samples (want "
+                        ">= %d)" % (n_inl, args.min_inlined))
+            check_thread_chain(fails, inl, "inlined", chain, 99.0)
+        lo, hi = java_method_lines(args.source, "inner")
+        seen = JAVA_LINES.get("Hot.inner", set())
+        print("  Hot.inner at %s (Hot.java lines %d-%d)" % (sorted(seen)[:6], lo, hi))
+        fails.check(bool(seen), "no pprof Line of Hot.inner")
+        for file, line in seen:
+            # line 0: a pc the JIT left no debug information at, named but not placed
+            fails.check(file == "Hot.java" and (lo <= line <= hi or line == 0),
+                        "Hot.inner at %s:%d, not Hot.java:%d-%d" % (file, line, lo, hi))
+        fails.check(any(lo < line for _, line in seen), "Hot.inner never past its first line")
+        if args.threads:
+            worker = thread("hot-worker")
+            # named by the JVM as its thread starts: the first moments are still "java"
+            named = sum(s.count for s in worker if s.thread_name == "hot-worker")
+            total = max(1, sum(s.count for s in worker))
+            print("  hot-worker thread names: %s, hot-worker on %.1f %% of its samples"
+                  % (sorted({s.thread_name or "" for s in worker}), 100.0 * named / total))
+            fails.check(named >= 0.95 * total, "hot-worker's thread_name label on only %.1f %% "
+                        "of its samples" % (100.0 * named / total))
+            check_thread_chain(fails, worker, "hot-worker", ["Hot.worker", "Hot$Square.area"],
+                               10.0)
+            check_thread_chain(fails, worker, "hot-worker", ["Hot.worker",
+                                                             "Hot.lambda$worker$0"], 3.0)
+    elif args.workload == "jni":
+        main = thread("main")
+        jni = ["HotJni.main", "HotJni.viaJni", "HotJni.nativeSpin", "Java_HotJni_nativeSpin"]
+        # both directions, in order; shares among the samples of the two parts the native side
+        # timed: c_spin, and the call back into Java (the JNI call, its way in and the callback)
+        back = "jni_CallStaticLongMethod"
+        timed = [s for s in main if {"c_spin", back} & {bare(f) for f in s.frames}]
+        fails.check(sum(s.count for s in timed) >= 0.8 * sum(s.count for s in main),
+                    "only %d of the main thread's %d samples in c_spin or the call back"
+                    % (sum(s.count for s in timed), sum(s.count for s in main)))
+        check_thread_chain(fails, timed, "timed parts", jni + ["c_spin"], None,
+                           shares.get("c_spin"), args.tolerance)
+        check_thread_chain(fails, timed, "timed parts", jni + [back], None,
+                           shares.get("HotJni.javaCallback"), args.tolerance)
+        check_thread_chain(fails, timed, "timed parts", jni + [back, "HotJni.javaCallback"],
+                           70.0 * shares.get("HotJni.javaCallback", 0) / 100.0)
+    elif args.workload == "churn":
+        unload, deopt = thread("churn-unload"), thread("churn-deopt")
+        wrong = 0
+        pay = {"PayloadA.apply": 0, "PayloadB.apply": 0}
+        for s in unload:
+            names = [bare(f) for f in s.frames]
+            for run, mine, other in (("HotChurn.runA", "PayloadA.apply", "PayloadB.apply"),
+                                     ("HotChurn.runB", "PayloadB.apply", "PayloadA.apply")):
+                if run in names:
+                    wrong += s.count * (other in names)
+                    pay[mine] += s.count * (mine in names)
+        for s in deopt:
+            wrong += s.count * any(bare(f).startswith("Payload") for f in s.frames)
+        print("  churn-unload: %s; churn-deopt: %d samples, %d in HotChurn$Twist.apply; "
+              "misattributed %d" % (pay, sum(s.count for s in deopt),
+                                    count_with(deopt, "HotChurn$Twist.apply"), wrong))
+        fails.check(wrong == 0, "%d samples name a method the thread was not running" % wrong)
+        fails.check(all(v > 0 for v in pay.values()), "a payload's method never named: %s" % pay)
+        fails.check(count_with(deopt, "HotChurn.loop") > 0, "churn-deopt: no HotChurn.loop")
+    return fails.finish()
+
+
 def cmd_dump(args):
     fails = Failures()
     for s in load(args.profile, fails):
@@ -978,6 +1153,20 @@ def main():
     p.add_argument("--tolerance", type=float, default=3.0)
     p.add_argument("--min-samples", type=int, default=300)
     p.set_defaults(fn=cmd_interp)
+
+    p = sub.add_parser("java", help=cmd_java.__doc__)
+    p.add_argument("profile")
+    p.add_argument("workload", choices=["hot", "jni", "churn"])
+    p.add_argument("--expect", required=True, help="the workload's output")
+    p.add_argument("--source", help="Hot.java, for its line numbers")
+    p.add_argument("--pid", type=int, help="only this process's samples")
+    p.add_argument("--threads", action="store_true", help="Hot ran its hot-worker thread")
+    p.add_argument("--min-inlined", type=int, default=0,
+                   help="samples of Hot.inner inlined into Hot.outer at least")
+    p.add_argument("--tolerance", type=float, default=3.0)
+    p.add_argument("--min-pct", type=float, default=90.0,
+                   help="Hot: share of the main thread's samples in Hot.inner at least")
+    p.set_defaults(fn=cmd_java)
 
     p = sub.add_parser("pyworkers", help=cmd_pyworkers.__doc__)
     p.add_argument("profile")
