@@ -52,12 +52,14 @@ grep -q 'HotJni.nativeSpin_\[j\];Java_HotJni_nativeSpin;.*StubRoutines (1)_\[j\]
 	jni.folded || fail "no folded stack with the Java callback above the native frames"
 
 note "classes unloaded and code deoptimized while profiled"
+# the JIT's log to a file of its own: on stdout (-XX:+PrintCompilation) its lines, written in
+# pieces, interleave with the program's "tid" lines and garble them
 run_flamed churn --once 9s -F 499 -v -o "$TEST_TMP/churn.pb.gz" -- java \
-	-Xlog:class+unload=info:file="$TEST_TMP/unload.log" -XX:+PrintCompilation -cp classes \
-	HotChurn 8 payload
+	-Xlog:class+unload=info:file="$TEST_TMP/unload.log" \
+	-Xlog:jit+compilation=debug:file="$TEST_TMP/jit.log" -cp classes HotChurn 8 payload
 [ "$RC" = 0 ] || fail "flamed exited $RC"
 unloads=$(grep -c 'Payload' unload.log || true)
-deopts=$(grep -c 'HotChurn.*made not entrant' churn.out || true)
+deopts=$(grep -c 'HotChurn.*made not entrant' jit.log || true)
 echo "the JVM unloaded $unloads payload classes and made $deopts HotChurn methods not entrant"
 [ "$unloads" -ge 20 ] || fail "only $unloads classes unloaded"
 [ "$deopts" -ge 5 ] || fail "only $deopts methods deoptimized"
