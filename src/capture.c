@@ -19,9 +19,11 @@
 #include "collect/collector.h"
 #include "command.h"
 #include "output/output.h"
+#include "privileges.h"
 #include "profile/profile.h"
 #include "session.h"
 #include "sinks.h"
+#include "summary.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -246,7 +248,8 @@ static int finish(struct capture *c, const struct collector *window)
 	uint64_t m[FLAMED_METRIC__MAX] = { 0 };
 	struct build_stats bs = { 0 };
 	struct build_series *series = NULL;
-	struct session_comments sc;
+	struct summary_comments sc;
+	struct session_stats st;
 	struct command *cmd = session__command(c->s);
 	char host[256] = "localhost", dur[32], title[512], offcpu_title[512];
 	size_t nr = 0;
@@ -255,7 +258,7 @@ static int finish(struct capture *c, const struct collector *window)
 	int err, rc = 0;
 
 	session__metrics(c->s, m);
-	session__comments(c->s, m, c->elapsed_ns, &sc);
+	summary_comments(c->cfg, session__nr_cpus(c->s), m, c->elapsed_ns, &sc);
 	gethostname(host, sizeof(host) - 1);
 	format_duration(c->elapsed_ns, dur, sizeof(dur));
 	/* the -o files take the base series, the sinks what they need */
@@ -307,7 +310,8 @@ static int finish(struct capture *c, const struct collector *window)
 			rc = 1;
 	}
 	session__add_encode_cost(c->s, process_cpu_ns() - t0);
-	session__log_summary(c->s, window, m, &bs);
+	session__stats(c->s, window, m, &bs, true, &st);
+	summary_log(&st);
 	if (c->interrupted)
 		log_info("capture cut short after %s", dur);
 	if (cmd->exited) {
@@ -348,7 +352,7 @@ int capture_run(const struct config *cfg)
 	for (int i = 0; i < c.nr_outputs; i++)
 		paths[nr_paths++] = c.outputs[i].path;
 	nr_paths += sinks__dirs(c.sinks, paths + nr_paths, SINKS_MAX_DIRS);
-	err = session__drop_privileges(c.s, paths, nr_paths, &c.out_opts);
+	err = privileges_drop_for_run(cfg->cmd != NULL, paths, nr_paths, &c.out_opts);
 	if (err) {
 		log_error("cannot drop privileges: %s", strerror(-err));
 		goto cleanup;

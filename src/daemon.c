@@ -22,8 +22,10 @@
 #include "command.h"
 #include "daemon.h"
 #include "output/output.h"
+#include "privileges.h"
 #include "session.h"
 #include "sinks.h"
+#include "summary.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -121,7 +123,7 @@ static void log_window(struct daemon *d, const struct collector *w, const uint64
 	format_duration(dur_ns, dur, sizeof(dur));
 	sinks__status(d->sinks, sinks, sizeof(sinks));
 	/* the first window's CPU leaves the start-up out (-v logs it when sampling starts) */
-	session_costs__format(&now, d->windows > 1 ? &d->prev_costs : NULL, cost, sizeof(cost));
+	summary_format_costs(&now, d->windows > 1 ? &d->prev_costs : NULL, cost, sizeof(cost));
 	d->prev_costs = now;
 	log_info("window %llu (%s): %llu samples, %zu processes, %zu series; dropped %llu (count "
 		 "map "
@@ -141,7 +143,7 @@ static int end_window(struct daemon *d, bool final)
 		 dur = now - d->window_start_mono_ns;
 	int64_t start = d->window_start_wall_ns, end = wall_ns();
 	struct build_series *series = NULL;
-	struct session_comments sc;
+	struct summary_comments sc;
 	struct build_stats bs;
 	struct collector *w;
 	size_t nr = 0;
@@ -158,7 +160,7 @@ static int end_window(struct daemon *d, bool final)
 	d->window_start_wall_ns = end;
 	d->windows++;
 	session__metrics(d->s, m);
-	session__comments(d->s, m, dur, &sc);
+	summary_comments(d->cfg, session__nr_cpus(d->s), m, dur, &sc);
 	err = session__build(
 		d->s, w,
 		&(struct build_opts){ .freq_hz = d->cfg->freq_hz,
@@ -187,6 +189,18 @@ static int end_window(struct daemon *d, bool final)
 	err = d->err;
 	d->err = 0;
 	return err;
+}
+
+/* At exit: what the naming caches did over the run (summary.h). */
+static void log_names(struct daemon *d)
+{
+	uint64_t m[FLAMED_METRIC__MAX] = { 0 };
+	struct build_stats none = { 0 };
+	struct session_stats st;
+
+	session__metrics(d->s, m);
+	session__stats(d->s, NULL, m, &none, false, &st);
+	summary_log_names(&st);
 }
 
 /* Run until a signal or the command's exit. 0 or -errno. */
@@ -258,8 +272,8 @@ int daemon_run(const struct config *cfg)
 	/* --output-owner (checked by sinks__new) keeps CAP_CHOWN for the files of --output-dir */
 	if (cfg->output_owner && !output_parse_owner(cfg->output_owner, &owner.uid, &owner.gid))
 		owner.has_owner = true;
-	err = session__drop_privileges(d.s, paths, sinks__dirs(d.sinks, paths, SINKS_MAX_DIRS),
-				       &owner);
+	err = privileges_drop_for_run(cfg->cmd != NULL, paths,
+				      sinks__dirs(d.sinks, paths, SINKS_MAX_DIRS), &owner);
 	if (err) {
 		log_error("cannot drop privileges: %s", strerror(-err));
 		goto cleanup;
@@ -283,7 +297,7 @@ int daemon_run(const struct config *cfg)
 	session__poll_events(d.s);
 	err = end_window(&d, true) || err;
 	command__stop(session__command(d.s));
-	session__log_names(d.s);
+	log_names(&d);
 	session__log_kube(d.s);
 	sinks__finish(d.sinks, SINKS_FLUSH_MS);
 	rc = err ? 1 : 0;

@@ -5,33 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 
+#include "bpf/sampler.h"
+#include "cli.h"
 #include "preflight.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
-static bool has_cap(const struct __user_cap_data_struct *d, int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
+#include "privileges.h"
+#include "util/log.h"
 
 int preflight_privileges(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
+	uint64_t eff = 0;
 	bool admin;
+	int err = privileges_get(&eff, NULL);
 
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	admin = has_cap(data, CAP_SYS_ADMIN);
-	if ((admin || has_cap(data, CAP_BPF)) && (admin || has_cap(data, CAP_PERFMON)))
+	if (err)
+		return err;
+	admin = eff & PRIV_CAP(CAP_SYS_ADMIN);
+	if ((admin || (eff & PRIV_CAP(CAP_BPF))) && (admin || (eff & PRIV_CAP(CAP_PERFMON))))
 		return 0;
 	return -EPERM;
 }
@@ -82,5 +72,41 @@ int preflight_pid(int pid, int *ret_tgid)
 	if (tgid <= 0)
 		return -ESRCH;
 	*ret_tgid = tgid;
+	return 0;
+}
+
+int preflight_check(const struct config *cfg)
+{
+	const char *btf = preflight_btf_path();
+	int err, max_hz = 0, tgid;
+
+	if (preflight_privileges()) {
+		log_error("needs root, or CAP_BPF and CAP_PERFMON (try: sudo flamed ...)");
+		return -EPERM;
+	}
+	err = preflight_btf(btf);
+	if (err) {
+		log_error("kernel BTF not found at %s (%s); a kernel built with "
+			  "CONFIG_DEBUG_INFO_BTF=y is needed",
+			  btf, strerror(-err));
+		return err;
+	}
+	if (preflight_freq(cfg->freq_hz, &max_hz)) {
+		log_error("-F %d is above kernel.perf_event_max_sample_rate (%d)", cfg->freq_hz,
+			  max_hz);
+		return -ERANGE;
+	}
+	if (cfg->off_cpu &&
+	    !sampler_offcpu_supported(strcmp(btf, "/sys/kernel/btf/vmlinux") ? btf : NULL)) {
+		log_error("--off-cpu needs Linux 6.16 or later: this kernel has no sched_exit_tp "
+			  "tracepoint, where a thread that ran again still has its waiting stacks");
+		return -ENOTSUP;
+	}
+	for (int i = 0; i < cfg->nr_pids; i++) {
+		if (preflight_pid(cfg->pids[i], &tgid)) {
+			log_error("no such process: %d", cfg->pids[i]);
+			return -ESRCH;
+		}
+	}
 	return 0;
 }

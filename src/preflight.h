@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Checks before any BPF work, each failing with one clear line: privileges, kernel BTF, the
- * sampling frequency the kernel allows, target pids. */
+ * sampling frequency the kernel allows, target pids. Part of the command-line layer: only
+ * preflight_check logs. */
 #ifndef FLAMED_PREFLIGHT_H
 #define FLAMED_PREFLIGHT_H
 
 #include <stddef.h>
+
+struct config;
+
+/* Every check below for the run cfg describes, in that order; the first that fails is logged as
+ * one line (what is wrong and what to do) and returned as -errno. 0 when all pass. */
+int preflight_check(const struct config *cfg);
 
 /* 0 when the process has CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), else -EPERM. */
 int preflight_privileges(void);

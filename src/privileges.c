@@ -2,6 +2,7 @@
 /* Capabilities through the raw capget/capset syscalls and prctl: libcap is not a dependency, and
  * the three calls below are all flamed needs of it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,17 +10,10 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "output/output.h"
 #include "privileges.h"
+#include "util/log.h"
 
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-#ifndef CAP_CHECKPOINT_RESTORE
-#define CAP_CHECKPOINT_RESTORE 40
-#endif
 #define PRIV_MAX_CAP 63
 
 static const char *const cap_names[] = {
@@ -176,4 +170,51 @@ void privileges_format(uint64_t caps, char *buf, size_t len)
 	}
 	if (!caps)
 		snprintf(buf, len, "none");
+}
+
+/* Can the reduced set write there? A path ending in "/" is a directory to create files in. */
+static int check_writable(const char *path, const struct output_opts *oo)
+{
+	size_t len = strlen(path);
+
+	if (len && path[len - 1] == '/')
+		return faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) ? -errno : 0;
+	return output_check_writable(path, oo);
+}
+
+int privileges_drop_for_run(bool with_command, const char *const *paths, size_t nr_paths,
+			    const struct output_opts *oo)
+{
+	uint64_t keep = privileges_steady_set(), effective = 0, kept = 0;
+	char names[512];
+	int err;
+
+	err = privileges_get(&effective, NULL);
+	if (err)
+		return err;
+	if (with_command) /* it may change uid (runuser, su), and must still be stopped */
+		keep |= PRIV_CAP(CAP_KILL);
+	if (oo && oo->has_owner && (oo->uid != geteuid() || oo->gid != getegid()))
+		keep |= PRIV_CAP(CAP_CHOWN);
+	/* an output directory of another user (sudo in a home directory) is writable only with
+	 * CAP_DAC_OVERRIDE: try the outputs with the reduced set before committing to it */
+	err = privileges_lower_effective(keep);
+	for (size_t i = 0; !err && i < nr_paths; i++) {
+		int werr = check_writable(paths[i], oo);
+
+		if ((werr == -EACCES || werr == -EPERM) &&
+		    (effective & PRIV_CAP(CAP_DAC_OVERRIDE))) {
+			log_debug("privileges: keeping cap_dac_override, which '%s' needs",
+				  paths[i]);
+			keep |= PRIV_CAP(CAP_DAC_OVERRIDE);
+			break;
+		}
+	}
+	if (!err)
+		err = privileges_drop(keep, &kept);
+	if (err)
+		return err;
+	privileges_format(kept, names, sizeof(names));
+	log_debug("privileges: kept %s; dropped the rest, no new privileges", names);
+	return 0;
 }

@@ -6,11 +6,25 @@
 #ifndef FLAMED_PRIVILEGES_H
 #define FLAMED_PRIVILEGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/capability.h>
 
+struct output_opts;
+
 #define PRIV_CAP(c) (1ULL << (c))
+
+/* Capabilities newer than some distributions' <linux/capability.h>. */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef CAP_CHECKPOINT_RESTORE
+#define CAP_CHECKPOINT_RESTORE 40
+#endif
 
 /* What a capture needs after attach, each checked on Linux 6.18 by reading another user's process
  * with only the listed capabilities (setpriv --bounding-set=-all,+...):
@@ -38,5 +52,12 @@ int privileges_drop(uint64_t keep, uint64_t *ret_kept);
 
 /* "cap_sys_ptrace,cap_syslog" (or "none") into buf. */
 void privileges_format(uint64_t caps, char *buf, size_t len);
+
+/* Once the BPF program is attached: keep only the steady set, plus CAP_KILL with_command (to
+ * stop a command that changed uid), CAP_CHOWN when oo gives files another owner, and
+ * CAP_DAC_OVERRIDE only when one of the paths (files to write, or directories with a trailing
+ * "/") needs it. -v names what was kept. 0 or -errno. */
+int privileges_drop_for_run(bool with_command, const char *const *paths, size_t nr_paths,
+			    const struct output_opts *oo);
 
 #endif /* FLAMED_PRIVILEGES_H */

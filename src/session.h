@@ -15,15 +15,20 @@
 
 #include <linux/types.h>
 
+#include "bpf/sampler.h"
+#include "collect/builder.h"
 #include "flamed.h"
+#include "hotspot/hs_procs.h"
+#include "kube.h"
+#include "proc/proc_table.h"
+#include "php/php_procs.h"
+#include "python/py_procs.h"
+#include "symbolize/symbolizer.h"
+#include "unwind/unwind_loader.h"
 
-struct build_opts;
-struct build_series;
-struct build_stats;
 struct collector;
 struct command;
 struct config;
-struct output_opts;
 
 #define SESSION_DRAIN_MS 1000 /* drain period: bounds the BPF map sizes (sampler.c) */
 
@@ -40,13 +45,6 @@ void session_signal_mask(sigset_t *mask);
  * -errno after logging why (SESSION_ERR_COMMAND: the command could not be run). */
 int session__start(const struct config *cfg, const sigset_t *child_mask,
 		   struct session **ret_session);
-
-/* Keep only the capabilities the steady state needs (privileges.h): reading processes, plus
- * CAP_CHOWN when oo gives files another owner, CAP_KILL with a command, and CAP_DAC_OVERRIDE
- * only when one of the paths (files to write, or directories with a trailing "/") needs it.
- * 0 or -errno. */
-int session__drop_privileges(struct session *s, const char *const *paths, size_t nr_paths,
-			     const struct output_opts *oo);
 
 /* Read every signal signal_fd holds: true when the run is to end, on SIGINT/SIGTERM
  * (*ret_interrupted set) or when the command after "--" exited (reaped). */
@@ -81,16 +79,6 @@ void session__end_window(struct session *s);
 /* The command after "--" (borrowed; pid 0 when there is none). */
 struct command *session__command(struct session *s);
 
-/* The comments every profile of the session carries: what ran (version, host, duration, rate,
- * CPUs, unwind mode) and the drop counters of m (session__metrics). */
-struct session_comments {
-	char title[512];
-	char drops[256];
-	const char *list[3]; /* NULL-terminated, for build_opts.comments */
-};
-void session__comments(const struct session *s, const uint64_t *m, uint64_t duration_ns,
-		       struct session_comments *ret);
-
 /* Sum of every per-CPU BPF counter (FLAMED_METRIC__MAX values). 0 or -errno. */
 int session__metrics(const struct session *s, uint64_t *m);
 
@@ -105,9 +93,6 @@ int64_t session__start_wall_ns(const struct session *s);
 
 /* Whether samples may carry pod metadata (a kubelet is asked). */
 bool session__has_pods(const struct session *s);
-
-/* An error the event handlers met (-ENOMEM), or 0. */
-int session__error(const struct session *s);
 
 /* CPU time flamed spent, by activity, since it started (ns, cumulative: a front end shows a
  * window's share as the difference of two readings). Activities nested in a build (the daemon's
@@ -129,15 +114,41 @@ struct session_costs session__costs(const struct session *s);
 /* The front end encoded and wrote a window's profiles: cpu_ns of process CPU. */
 void session__add_encode_cost(struct session *s, uint64_t cpu_ns);
 
-/* One line of what a window cost (now minus prev, session__costs), for status lines:
- * "agent 12.3 ms CPU (drain 1.0, events 0.5, build 8.1 (names 2.0), encode 2.2)". */
-void session_costs__format(const struct session_costs *now, const struct session_costs *prev,
-			   char *buf, size_t size);
+/* Every counter a run reports (summary.h prints them), read at once. */
+struct session_stats {
+	uint64_t metrics[FLAMED_METRIC__MAX]; /* the BPF counters (session__metrics) */
+	uint64_t samples;		      /* in the window */
+	uint64_t lost_in_drain;	   /* counted by the BPF program, never in the window: 0 unless the
+				 * window holds every drain of the run (a --once capture) */
+	size_t processes;	   /* in the window */
+	size_t stacks, count_keys; /* distinct, in the window */
+	struct build_stats build;  /* of the window's build */
+	struct proc_table_stats procs;
+	bool unwind_tables; /* --unwind auto or dwarf: the unwind figures are meaningful */
+	struct unwind_loader_stats unwind;
+	struct symbolizer_stats sym;
+	const struct symbolizer *symbolizer; /* borrowed: the files it read most (summary) */
+	struct py_procs_stats py;
+	struct php_procs_stats php;
+	struct hs_procs_stats hs;
+	struct sampler_load_stats load;
+	struct session_costs costs; /* total_cpu_ns at the time of the call */
+	size_t map_bytes;	    /* BPF map memory */
+	size_t rss_bytes;	    /* flamed's resident memory now */
+	bool targeted;		    /* -p or a command: only some processes were sampled */
+	bool off_cpu;		    /* --off-cpu: the off-CPU figures are meaningful */
+	struct sampler_offcpu_threshold offcpu_threshold; /* the off-CPU walk threshold now */
+	uint64_t offcpu_ns;				  /* off-CPU time in the window's profile */
+	const struct kube *kube; /* borrowed: NULL without Kubernetes or cgroup targets */
+	bool cgroup_targets;	 /* --cgroup, --k8s-namespace or --k8s-selector */
+	struct kube_stats k8s;	 /* kube's counters (zero without it) */
+};
 
-/* The summary lines of a capture: samples and drops (m: session__metrics), stacks and
- * symbolization (bs), process files, unwinding. window: what the samples were counted in. */
-void session__log_summary(struct session *s, const struct collector *window, const uint64_t *m,
-			  const struct build_stats *bs);
+/* Fill *ret for window (its counters m, session__metrics, and its build's bs; without a window,
+ * its fields are 0); whole_run: the window holds every drain of the run, so samples counted in
+ * BPF and missing from it were lost. */
+void session__stats(struct session *s, const struct collector *window, const uint64_t *m,
+		    const struct build_stats *bs, bool whole_run, struct session_stats *ret);
 
 /* The naming caches' line: names looked up and answered from the cache, files parsed and how
  * often; files parsed more than a few times are warned about by name; -v: the biggest tables. */

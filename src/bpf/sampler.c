@@ -14,6 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/bpf_log.h"
 #include "bpf/offcpu_budget.h"
 #include "bpf/sampler.h"
 #include "util/clock.h"
@@ -265,6 +266,7 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	int err, nr_cpus;
 	uint64_t t0;
 
+	bpf_log_install();
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		errno = ENOMEM;
