@@ -23,6 +23,7 @@
 #include "profile/profile.h"
 #include "session.h"
 #include "sinks.h"
+#include "stats_json.h"
 #include "summary.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -132,7 +133,53 @@ static int plan_outputs(struct capture *c)
 			return err;
 		}
 	}
+	if (cfg->stats_json && strcmp(cfg->stats_json, "-")) {
+		int err = output_check_writable(cfg->stats_json, &c->out_opts);
+
+		if (err) {
+			log_error("cannot write '%s': %s", cfg->stats_json, output_strerror(err));
+			return err;
+		}
+	}
 	return 0;
+}
+
+/* --stats-json: the capture's counters, its one window, the sinks'. 0 or -errno (logged). */
+static int write_stats(struct capture *c, const struct session_stats *st, size_t nr_series)
+{
+	struct sinks_entry sinks[SINKS_MAX];
+	int64_t start = session__start_wall_ns(c->s);
+	struct stats_window w = {
+		.number = 1,
+		.start_ns = start,
+		.end_ns = start + (int64_t)c->elapsed_ns,
+		.samples = st->samples,
+		.processes = st->processes,
+		.series = nr_series,
+		.stacks = st->stacks,
+		.count_keys = st->count_keys,
+		.build = st->build,
+		.count_map_full = st->metrics[FLAMED_METRIC_COUNT_MAP_FULL],
+		.stack_map_full = st->metrics[FLAMED_METRIC_STACK_MAP_FULL],
+		.proc_event_lost = st->metrics[FLAMED_METRIC_PROC_EVENT_LOST],
+		.cost = summary_costs_since(&st->costs, NULL),
+	};
+	struct stats_report r = {
+		.cfg = c->cfg,
+		.nr_cpus = session__nr_cpus(c->s),
+		.start_ns = start,
+		.time_ns = wall_ns(),
+		.final = true,
+		.run = st,
+		.window = &w,
+		.sinks = sinks,
+		.nr_sinks = sinks__stats(c->sinks, sinks, SINKS_MAX),
+	};
+	int err = stats_json_write(c->cfg->stats_json, &r, &c->out_opts);
+
+	if (err)
+		log_error("failed to write '%s': %s", c->cfg->stats_json, output_strerror(err));
+	return err;
 }
 
 static int setup_loop(struct capture *c)
@@ -312,6 +359,8 @@ static int finish(struct capture *c, const struct collector *window)
 	session__add_encode_cost(c->s, process_cpu_ns() - t0);
 	session__stats(c->s, window, m, &bs, true, &st);
 	summary_log(&st);
+	if (c->cfg->stats_json && write_stats(c, &st, nr))
+		rc = 1;
 	if (c->interrupted)
 		log_info("capture cut short after %s", dur);
 	if (cmd->exited) {
@@ -329,7 +378,7 @@ int capture_run(const struct config *cfg)
 	struct capture c = {
 		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .deadline_fd = -1
 	};
-	const char *paths[CAPTURE_MAX_OUTPUTS + SINKS_MAX_DIRS];
+	const char *paths[CAPTURE_MAX_OUTPUTS + SINKS_MAX_DIRS + 1];
 	size_t nr_paths = 0;
 	struct collector *window = NULL;
 	sigset_t mask;
@@ -352,6 +401,8 @@ int capture_run(const struct config *cfg)
 	for (int i = 0; i < c.nr_outputs; i++)
 		paths[nr_paths++] = c.outputs[i].path;
 	nr_paths += sinks__dirs(c.sinks, paths + nr_paths, SINKS_MAX_DIRS);
+	if (cfg->stats_json && strcmp(cfg->stats_json, "-"))
+		paths[nr_paths++] = cfg->stats_json;
 	err = privileges_drop_for_run(cfg->cmd != NULL, paths, nr_paths, &c.out_opts);
 	if (err) {
 		log_error("cannot drop privileges: %s", strerror(-err));

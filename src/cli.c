@@ -116,6 +116,8 @@ static const char usage[] =
 	"  --debuginfod        fetch missing debug info (file:line, inline frames) from the\n"
 	"                      DEBUGINFOD_URLS servers in the background (also on when that\n"
 	"                      variable is set); cached in DEBUGINFOD_CACHE_PATH\n"
+	"  --stats-json FILE   every counter of the summary as JSON (docs/stats.md): at exit,\n"
+	"                      and after each daemon window; - for one line each on stdout\n"
 	"  --no-progress       no live status line on a terminal\n"
 	"  -v, --verbose       debug messages (libbpf included)\n"
 	"  -h, --help          this help\n"
@@ -173,6 +175,7 @@ enum {
 	OPT_K8S_NAMESPACE,
 	OPT_K8S_SELECTOR,
 	OPT_CGROUP,
+	OPT_STATS_JSON,
 };
 
 static const struct option long_opts[] = {
@@ -191,6 +194,7 @@ static const struct option long_opts[] = {
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 	{ "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "retain", required_argument, NULL, OPT_RETAIN },
@@ -822,6 +826,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			break;
 		case OPT_NO_PROGRESS:
 			cfg->progress = false;
+			break;
+		case OPT_STATS_JSON:
+			if (!optarg[0])
+				return fail(err, err_len,
+					    "empty --stats-json (a file, or - for stdout)");
+			cfg->stats_json = optarg;
 			break;
 		case 'v':
 			cfg->verbose++;

@@ -114,6 +114,7 @@ struct config {
 	bool has_output_mode;	  /* --output-mode given */
 	unsigned int output_mode; /* its permission bits (at most 0777) */
 	const char *output_owner; /* --output-owner USER[:GROUP], borrowed; resolved at start */
+	const char *stats_json;	  /* --stats-json FILE ("-": stdout), borrowed; NULL when none */
 	char **cmd;		  /* argv after "--", NULL-terminated, borrowed; NULL when none */
 	/* the daemon: windows of interval_ns to the sinks, until SIGTERM/SIGINT (or the command
 	 * exits); on when a sink is given without --once */

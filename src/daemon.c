@@ -25,6 +25,7 @@
 #include "privileges.h"
 #include "session.h"
 #include "sinks.h"
+#include "stats_json.h"
 #include "summary.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -40,17 +41,15 @@ struct daemon {
 	uint64_t window_start_mono_ns;
 	uint64_t prev_m[FLAMED_METRIC__MAX]; /* counters at the previous window's end */
 	uint64_t windows;
-	struct session_costs prev_costs; /* at the previous window's end */
-	int err;			 /* a drain or event error met while building (yield) */
+	struct session_costs prev_costs;     /* at the previous window's end */
+	int err;			     /* a drain or event error met while building (yield) */
+	uint64_t samples;		     /* in every window so far (--stats-json) */
+	struct build_stats build;	     /* of every window so far */
+	struct stats_window last;	     /* the last window built (number 0: none yet) */
+	uint64_t last_m[FLAMED_METRIC__MAX]; /* the counters at its end */
+	struct output_opts stats_opts;	     /* --stats-json's mode and owner */
+	bool stats_failed;		     /* a failed --stats-json write was said once */
 };
-
-static int64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int add_fd(struct daemon *d, int fd)
 {
@@ -108,6 +107,82 @@ static void on_yield(void *ctx)
 	if (err && !d->err)
 		d->err = err;
 	sinks__process(d->sinks);
+}
+
+static void add_build_stats(struct build_stats *sum, const struct build_stats *bs)
+{
+	sum->samples += bs->samples;
+	sum->frames += bs->frames;
+	sum->frames_unsymbolized += bs->frames_unsymbolized;
+	sum->frames_by_start += bs->frames_by_start;
+	sum->stacks_missing += bs->stacks_missing;
+	sum->no_user_stack += bs->no_user_stack;
+	for (int i = 0; i < FLAMED_RT_KINDS; i++)
+		sum->runtime_frames[i] += bs->runtime_frames[i];
+	sum->runtime_missing += bs->runtime_missing;
+	sum->symbolize_ns += bs->symbolize_ns;
+}
+
+/* --stats-json: the window just built into d->last (m: the counters now, before log_window moves
+ * prev_m and prev_costs on), and the run's sums. */
+static void note_window(struct daemon *d, const struct collector *w, const uint64_t *m,
+			const struct build_stats *bs, int64_t start, int64_t end, size_t nr_series)
+{
+	struct session_costs now = session__costs(d->s);
+
+	d->samples += collector__samples(w);
+	add_build_stats(&d->build, bs);
+	memcpy(d->last_m, m, sizeof(d->last_m));
+	d->last = (struct stats_window){
+		.number = d->windows,
+		.start_ns = start,
+		.end_ns = end,
+		.samples = collector__samples(w),
+		.processes = collector__nr_processes(w),
+		.series = nr_series,
+		.stacks = collector__nr_stacks(w),
+		.count_keys = collector__nr_keys(w),
+		.build = *bs,
+		.count_map_full =
+			m[FLAMED_METRIC_COUNT_MAP_FULL] - d->prev_m[FLAMED_METRIC_COUNT_MAP_FULL],
+		.stack_map_full =
+			m[FLAMED_METRIC_STACK_MAP_FULL] - d->prev_m[FLAMED_METRIC_STACK_MAP_FULL],
+		.proc_event_lost =
+			m[FLAMED_METRIC_PROC_EVENT_LOST] - d->prev_m[FLAMED_METRIC_PROC_EVENT_LOST],
+		/* the first window leaves the start-up out, as its status line does */
+		.cost = summary_costs_since(&now, d->windows > 1 ? &d->prev_costs : NULL),
+	};
+}
+
+/* Write --stats-json: the run so far and the last window; final: after the sinks' last flush. */
+static void write_stats(struct daemon *d, bool final)
+{
+	struct sinks_entry sinks[SINKS_MAX];
+	struct session_stats st;
+	struct stats_report r;
+	int err;
+
+	if (!d->cfg->stats_json || !d->last.number)
+		return;
+	session__stats(d->s, NULL, d->last_m, &d->build, false, &st);
+	st.samples = d->samples;
+	r = (struct stats_report){
+		.cfg = d->cfg,
+		.daemon = true,
+		.nr_cpus = session__nr_cpus(d->s),
+		.start_ns = session__start_wall_ns(d->s),
+		.time_ns = wall_ns(),
+		.final = final,
+		.run = &st,
+		.window = &d->last,
+		.sinks = sinks,
+		.nr_sinks = sinks__stats(d->sinks, sinks, SINKS_MAX),
+	};
+	err = stats_json_write(d->cfg->stats_json, &r, &d->stats_opts);
+	if (err && !d->stats_failed)
+		log_warn("failed to write '%s': %s (the daemon goes on)", d->cfg->stats_json,
+			 output_strerror(err));
+	d->stats_failed = err != 0;
 }
 
 /* One line per window: what was sampled and lost in it, and where the sinks stand. */
@@ -181,6 +256,9 @@ static int end_window(struct daemon *d, bool final)
 		/* a sink's refusal is logged by it, and counted; the daemon goes on */
 		sinks__export(d->sinks, series, nr, start, end);
 		session__add_encode_cost(d->s, process_cpu_ns() - t0);
+		note_window(d, w, m, &bs, start, end, nr);
+		if (!final)
+			write_stats(d, false);
 		log_window(d, w, m, dur, nr);
 	}
 	build_series__free(series, nr);
@@ -249,8 +327,8 @@ int daemon_run(const struct config *cfg)
 	struct daemon d = {
 		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .window_fd = -1
 	};
-	const char *paths[SINKS_MAX_DIRS];
-	struct output_opts owner = { 0 };
+	const char *paths[SINKS_MAX_DIRS + 1];
+	size_t nr_paths;
 	char every[32];
 	sigset_t mask;
 	int rc = 1, err;
@@ -262,6 +340,19 @@ int daemon_run(const struct config *cfg)
 	/* credentials and spool directories are read before privileges are dropped */
 	if (sinks__new(cfg, &d.sinks))
 		goto cleanup;
+	/* --output-owner (checked by sinks__new) keeps CAP_CHOWN for the files of --output-dir */
+	d.stats_opts = (struct output_opts){ .has_mode = cfg->has_output_mode,
+					     .mode = (mode_t)cfg->output_mode };
+	if (cfg->output_owner &&
+	    !output_parse_owner(cfg->output_owner, &d.stats_opts.uid, &d.stats_opts.gid))
+		d.stats_opts.has_owner = true;
+	if (cfg->stats_json && strcmp(cfg->stats_json, "-")) {
+		err = output_check_writable(cfg->stats_json, &d.stats_opts);
+		if (err) {
+			log_error("cannot write '%s': %s", cfg->stats_json, output_strerror(err));
+			goto cleanup;
+		}
+	}
 	err = session__start(cfg, &d.old_mask, &d.s);
 	if (err) {
 		rc = err == SESSION_ERR_COMMAND ? 127 : 1;
@@ -269,11 +360,10 @@ int daemon_run(const struct config *cfg)
 	}
 	d.window_start_mono_ns = mono_ns();
 	d.window_start_wall_ns = session__start_wall_ns(d.s);
-	/* --output-owner (checked by sinks__new) keeps CAP_CHOWN for the files of --output-dir */
-	if (cfg->output_owner && !output_parse_owner(cfg->output_owner, &owner.uid, &owner.gid))
-		owner.has_owner = true;
-	err = privileges_drop_for_run(cfg->cmd != NULL, paths,
-				      sinks__dirs(d.sinks, paths, SINKS_MAX_DIRS), &owner);
+	nr_paths = sinks__dirs(d.sinks, paths, SINKS_MAX_DIRS);
+	if (cfg->stats_json && strcmp(cfg->stats_json, "-"))
+		paths[nr_paths++] = cfg->stats_json;
+	err = privileges_drop_for_run(cfg->cmd != NULL, paths, nr_paths, &d.stats_opts);
 	if (err) {
 		log_error("cannot drop privileges: %s", strerror(-err));
 		goto cleanup;
@@ -300,6 +390,7 @@ int daemon_run(const struct config *cfg)
 	log_names(&d);
 	session__log_kube(d.s);
 	sinks__finish(d.sinks, SINKS_FLUSH_MS);
+	write_stats(&d, true);
 	rc = err ? 1 : 0;
 cleanup:
 	session__free(d.s);

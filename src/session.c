@@ -264,7 +264,6 @@ static int add_targets(struct session *s, const sigset_t *child_mask)
 static int attach(struct session *s, uint64_t wall0)
 {
 	struct sampler_load_stats ls;
-	struct timespec w;
 	int err;
 
 	/* after the command is forked: it keeps the limit it was given (select() users) */
@@ -283,8 +282,7 @@ static int attach(struct session *s, uint64_t wall0)
 	s->costs.startup_rss = resident_bytes();
 	ls = sampler__load_stats(s->sampler);
 	summary_log_startup(&s->costs, &ls);
-	clock_gettime(CLOCK_REALTIME, &w);
-	s->start_wall_ns = (int64_t)w.tv_sec * 1000000000LL + w.tv_nsec;
+	s->start_wall_ns = wall_ns();
 	return 0;
 }
 

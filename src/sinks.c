@@ -18,7 +18,6 @@ _Static_assert(CLI_MAX_SERIES_LABELS + 4 <= SINKS_MAX_LABELS, "series labels");
 #include "util/clock.h"
 #include "util/log.h"
 
-#define MAX_SINKS (3 + CLI_MAX_OTLP) /* one of each kind, and each --otlp */
 /* resource attributes of every OTLP resource: service.name, host.name, host.id, --label */
 #define MAX_RESOURCE_ATTRS (3 + CLI_MAX_LABELS)
 
@@ -52,10 +51,10 @@ static const struct series_def {
 struct sinks {
 	const struct config *cfg;
 	struct upload_loop *loop; /* NULL without HTTP sinks */
-	struct sink *sink[MAX_SINKS];
+	struct sink *sink[SINKS_MAX];
 	bool by_pod
-		[MAX_SINKS];  /* takes the series of BUILD_SET_PODS: its series labels name pods */
-	int proto[MAX_SINKS]; /* enum upload_protocol, or -1: the file sink */
+		[SINKS_MAX];  /* takes the series of BUILD_SET_PODS: its series labels name pods */
+	int proto[SINKS_MAX]; /* enum upload_protocol, or -1: the file sink */
 	int nr;
 	char host[256];
 	char host_id[64];		 /* machine-id, "" when unknown */
@@ -501,32 +500,41 @@ int sinks__export(struct sinks *k, const struct build_series *series, size_t nr,
 	return rc;
 }
 
+size_t sinks__stats(const struct sinks *k, struct sinks_entry *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; k && i < k->nr && n < max; i++, n++) {
+		out[n].name = sink__name(k->sink[i]);
+		sink__stats(k->sink[i], &out[n].stats);
+	}
+	return n;
+}
+
 void sinks__status(const struct sinks *k, char *buf, size_t len)
 {
-	size_t off = 0;
+	struct sinks_entry e[SINKS_MAX];
+	size_t nr = sinks__stats(k, e, SINKS_MAX), off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; k && i < k->nr && off < len; i++) {
-		struct upload_stats st;
-		int n;
+	for (size_t i = 0; i < nr && off < len; i++) {
+		const struct upload_stats *st = &e[i].stats;
+		int n = snprintf(buf + off, len - off,
+				 "%s%s sent %llu, queued %llu, retries %llu, spooled %llu, evicted "
+				 "%llu, rejected %llu, dropped %llu",
+				 i ? "; " : "", e[i].name, (unsigned long long)st->sent,
+				 (unsigned long long)st->queued, (unsigned long long)st->retries,
+				 (unsigned long long)st->spooled, (unsigned long long)st->evicted,
+				 (unsigned long long)st->rejected, (unsigned long long)st->dropped);
 
-		sink__stats(k->sink[i], &st);
-		n = snprintf(
-			buf + off, len - off,
-			"%s%s sent %llu, queued %llu, retries %llu, spooled %llu, evicted %llu, "
-			"rejected %llu, dropped %llu",
-			i ? "; " : "", sink__name(k->sink[i]), (unsigned long long)st.sent,
-			(unsigned long long)st.queued, (unsigned long long)st.retries,
-			(unsigned long long)st.spooled, (unsigned long long)st.evicted,
-			(unsigned long long)st.rejected, (unsigned long long)st.dropped);
 		if (n < 0)
 			break;
 		off += (size_t)n;
 		/* OTLP receivers may take a window in part: how often, and how many profiles went */
 		if (sink__payload(k->sink[i]) == UPLOAD_PAYLOAD_OTLP && off < len) {
 			n = snprintf(buf + off, len - off, ", partial %llu (%llu profiles dropped)",
-				     (unsigned long long)st.partial,
-				     (unsigned long long)st.rejected_profiles);
+				     (unsigned long long)st->partial,
+				     (unsigned long long)st->rejected_profiles);
 			if (n < 0)
 				break;
 			off += (size_t)n;

@@ -10,10 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
+#include "upload/upload.h"
+
 struct build_series;
 struct config;
 struct sinks;
 
+#define SINKS_MAX      (3 + CLI_MAX_OTLP) /* one of each kind, and each --otlp */
 #define SINKS_MAX_DIRS 2     /* directories the sinks write into: --output-dir, --spool-dir */
 #define SINKS_FLUSH_MS 10000 /* at exit, how long the servers get for what is queued */
 /* series labels besides __name__, service_name and hostname: --label's, a pod's four and its
@@ -57,6 +61,14 @@ int sinks__finish(struct sinks *k, int timeout_ms);
 /* One line of every sink's state ("pyroscope sent 4 queued 1 spooled 0 evicted 0 ...") into
  * buf. */
 void sinks__status(const struct sinks *k, char *buf, size_t len);
+
+/* Each sink's name (static) and counters, into out (at most max); returns how many. NULL-safe
+ * (0). */
+struct sinks_entry {
+	const char *name;
+	struct upload_stats stats;
+};
+size_t sinks__stats(const struct sinks *k, struct sinks_entry *out, size_t max);
 
 /* NULL-safe. */
 void sinks__free(struct sinks *k);

@@ -351,20 +351,35 @@ void summary_log(const struct session_stats *st)
 	summary_log_metrics(st);
 }
 
+struct session_costs summary_costs_since(const struct session_costs *now,
+					 const struct session_costs *prev)
+{
+	struct session_costs d = *now;
+
+	if (!prev) {
+		d.total_cpu_ns -= now->startup_cpu_ns;
+		return d;
+	}
+	d.drain_cpu_ns -= prev->drain_cpu_ns;
+	d.drains -= prev->drains;
+	d.events_cpu_ns -= prev->events_cpu_ns;
+	d.build_cpu_ns -= prev->build_cpu_ns;
+	d.symbolize_ns -= prev->symbolize_ns;
+	d.encode_cpu_ns -= prev->encode_cpu_ns;
+	d.total_cpu_ns -= prev->total_cpu_ns;
+	return d;
+}
+
 void summary_format_costs(const struct session_costs *now, const struct session_costs *prev,
 			  char *buf, size_t size)
 {
-	static const struct session_costs zero;
-	const struct session_costs *p = prev ? prev : &zero;
-#define MS(field) ((now->field - p->field) / 1e6)
+	struct session_costs d = summary_costs_since(now, prev);
 
 	snprintf(buf, size,
 		 "agent %.1f ms CPU (drain %.1f in %llu, events %.1f, build %.1f (names %.1f), "
 		 "encode %.1f)",
-		 MS(total_cpu_ns) - (prev ? 0 : now->startup_cpu_ns / 1e6), MS(drain_cpu_ns),
-		 U(now->drains - p->drains), MS(events_cpu_ns), MS(build_cpu_ns), MS(symbolize_ns),
-		 MS(encode_cpu_ns));
-#undef MS
+		 d.total_cpu_ns / 1e6, d.drain_cpu_ns / 1e6, U(d.drains), d.events_cpu_ns / 1e6,
+		 d.build_cpu_ns / 1e6, d.symbolize_ns / 1e6, d.encode_cpu_ns / 1e6);
 }
 
 void summary_comments(const struct config *cfg, int nr_cpus, const uint64_t *m,

@@ -57,8 +57,13 @@ void summary_log_metrics(const struct session_stats *st);
 /* -v: what start-up cost (CPU, wall, the BPF load, resident memory, the verifier). */
 void summary_log_startup(const struct session_costs *costs, const struct sampler_load_stats *ls);
 
-/* One line of what a window cost (now minus prev, session__costs; without prev, everything
- * after start-up), for status lines:
+/* What flamed spent between two session__costs readings (now minus prev; without prev,
+ * everything after start-up: total_cpu_ns without startup_cpu_ns). The start-up fields are
+ * now's. */
+struct session_costs summary_costs_since(const struct session_costs *now,
+					 const struct session_costs *prev);
+
+/* One line of what a window cost (summary_costs_since), for status lines:
  * "agent 12.3 ms CPU (drain 1.0 in 10, events 0.5, build 8.1 (names 2.0), encode 2.2)". */
 void summary_format_costs(const struct session_costs *now, const struct session_costs *prev,
 			  char *buf, size_t size);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # README command 2 (and what CI runs): install dependencies, build from scratch, run every test:
 # README command 1 with only the build dependencies (test ones hidden), unit tests, fuzz corpus
-# replay, integration tests and the stress suite (real BPF, needs root) in a normal build, then
-# unit and fuzz tests again under ASan+UBSan, then the clang-format check.
+# replay, end-to-end tests (the binaries against protocol peers and a browser), integration
+# tests and the stress suite (real BPF, needs root) in a normal build, then unit, fuzz and
+# end-to-end tests again under ASan+UBSan, then the clang-format check.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${FLAMED_TEST_BUILD:-$src/build-test}
@@ -22,7 +23,7 @@ echo "== build with the build dependencies only, and a short capture (README com
 echo "== build (RelWithDebInfo)"
 cmake -S "$src" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
 cmake --build "$out" -j"$jobs"
-echo "== tests"
+echo "== tests (unit, fuzz corpora, end to end)"
 (cd "$out" && ctest --no-tests=error --output-on-failure -j"$jobs" -LE 'integration|stress')
 # integration and stress tests measure CPU shares and flamed's own cost: one at a time, so they
 # do not skew each other
@@ -32,8 +33,8 @@ echo "== tests"
 echo "== build (ASan + UBSan)"
 cmake -S "$src" -B "$out-asan" -DCMAKE_BUILD_TYPE=Debug -DFLAMED_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
 cmake --build "$out-asan" -j"$jobs"
-echo "== tests under ASan + UBSan"
-(cd "$out-asan" && ctest --no-tests=error --output-on-failure -j"$jobs" -L 'unit|fuzz')
+echo "== unit, fuzz and end-to-end tests under ASan + UBSan"
+(cd "$out-asan" && ctest --no-tests=error --output-on-failure -j"$jobs" -L 'unit|fuzz|e2e')
 
 echo "== clang-format"
 cd "$src"

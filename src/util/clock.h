@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Monotonic time in ns: the clock of bpf_ktime_get_ns(), so userspace and BPF times compare.
- * CPU time of this process, for the cost lines of the summary. */
+ * Wall-clock time for what users read. CPU time of this process, for the cost lines of the
+ * summary. */
 #ifndef FLAMED_CLOCK_H
 #define FLAMED_CLOCK_H
 
@@ -13,6 +14,15 @@ static inline uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall-clock time, ns since the epoch (profile and window times). */
+static inline int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* CPU time (user + system) this process has used, in ns. */

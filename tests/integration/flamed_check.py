@@ -12,6 +12,7 @@ of a pprof file).
 import argparse
 import collections
 import gzip
+import json
 import math
 import os
 import re
@@ -654,24 +655,55 @@ def cmd_reach(args):
     return fails.finish()
 
 
-STARTUP_RE = re.compile(
-    r"start-up: ([0-9.]+) ms CPU, ([0-9.]+) ms wall to the first sample; BPF object open "
-    r"([0-9.]+) ms, load ([0-9.]+) ms \(kernel ([0-9.]+) ms: verifier, maps; libbpf ([0-9.]+) ms"
-    r": kernel BTF, relocations\); resident ([0-9.]+) MiB after start-up, ([0-9.]+) MiB of it")
-AGENT_RE = re.compile(
-    r"agent ([0-9.]+) ms CPU \(drain ([0-9.]+) in ([0-9]+), events ([0-9.]+), build ([0-9.]+) "
-    r"\(names ([0-9.]+)\), encode ([0-9.]+)\)")
+def load_stats(path):
+    """flamed's --stats-json output: one object, or one per line (the daemon's "-"): a list."""
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def stat_value(obj, key):
+    """The value at KEY in a stats object: dotted names; a list's item by index or by its "name"
+    (run.sinks.0.sent, run.sinks.pyroscope.sent)."""
+    for part in key.split("."):
+        if isinstance(obj, list):
+            obj = obj[int(part)] if part.isdigit() else \
+                next(o for o in obj if isinstance(o, dict) and o.get("name") == part)
+        else:
+            obj = obj[part]
+    return obj
+
+
+def cmd_stat(args):
+    """print the values of keys (docs/stats.md) in flamed's --stats-json output, one a line (the
+    last object of a file of JSON lines); a missing key fails"""
+    objs = load_stats(args.stats)
+    if not objs:
+        print("FAIL: %s holds no stats object" % args.stats, file=sys.stderr)
+        return 1
+    for key in args.keys:
+        try:
+            v = stat_value(objs[-1], key)
+        except (KeyError, IndexError, ValueError, TypeError, StopIteration):
+            print("FAIL: no key %s in %s" % (key, args.stats), file=sys.stderr)
+            return 1
+        print(json.dumps(v) if isinstance(v, (bool, dict, list)) else v)
+    return 0
 
 
 def cmd_costs(args):
-    """the -v cost lines (start-up, agent CPU by activity) are there and add up"""
+    """flamed's own costs in its --stats-json output are there and add up: start-up, and the
+    CPU by activity of the run (a capture) or of each window (the daemon's JSON lines)"""
     fails = Failures()
-    with open(args.stderr, errors="replace") as f:
-        text = f.read()
-    st = STARTUP_RE.search(text)
-    agents = [tuple(float(v) for v in m.groups()) for m in AGENT_RE.finditer(text)]
-    if args.startup and fails.check(st, "no start-up line"):
-        cpu, wall, opn, load, kern, user, rss, mapped = (float(v) for v in st.groups())
+    objs = load_stats(args.stats)
+    if not fails.check(objs, "no stats object in %s" % args.stats):
+        return fails.finish()
+    run = objs[-1]["run"]
+    if args.startup:
+        st = run["startup"]
+        cpu, wall = st["cpu_ns"] / 1e6, st["wall_ns"] / 1e6
+        opn, load = st["bpf_open_ns"] / 1e6, st["bpf_load_ns"] / 1e6
+        kern, user = st["bpf_load_kernel_ns"] / 1e6, st["bpf_load_libbpf_ns"] / 1e6
+        rss, mapped = st["rss_bytes"] / 1048576.0, st["bpf_mapped_bytes"] / 1048576.0
         print("start-up: %.0f ms CPU, %.0f ms wall, load %.1f ms (kernel %.1f, libbpf %.1f), "
               "%.1f MiB resident, %.1f MiB mapped" % (cpu, wall, load, kern, user, rss, mapped))
         fails.check(load > 0 and kern > 0, "the BPF load took no time")
@@ -683,9 +715,16 @@ def cmd_costs(args):
         fails.check(0 < mapped < rss < args.max_rss_mib,
                     "resident %.1f MiB / mapped %.1f MiB out of (0, %d)" % (rss, mapped,
                                                                            args.max_rss_mib))
-    fails.check(len(agents) >= args.min_lines, "%d agent cost lines, want >= %d"
+        fails.check(st["verifier_instructions"] > 0, "no verifier instruction count")
+    # a capture: its run after start-up; the daemon: each window
+    agents = [o["window"]["agent"] for o in objs] if objs[-1]["mode"] == "daemon" \
+        else [run["agent"]]
+    fails.check(len(agents) >= args.min_lines, "%d cost reports, want >= %d"
                 % (len(agents), args.min_lines))
-    for total, drain, drains, events, build, names, encode in agents:
+    for a in agents:
+        total, drain, drains = a["cpu_ns"] / 1e6, a["drain_cpu_ns"] / 1e6, a["drains"]
+        events, build = a["events_cpu_ns"] / 1e6, a["build_cpu_ns"] / 1e6
+        names, encode = a["names_cpu_ns"] / 1e6, a["encode_cpu_ns"] / 1e6
         print("agent %.1f ms: drain %.1f (%d), events %.1f, build %.1f (names %.1f), encode %.1f"
               % (total, drain, drains, events, build, names, encode))
         # the activities are parts of the total (the rest: the loop, sinks, timers), names a
@@ -695,6 +734,7 @@ def cmd_costs(args):
         fails.check(names <= build + 1, "names %.1f ms > build %.1f ms" % (names, build))
         fails.check(drains >= args.min_drains, "%d drains, want >= %d" % (drains,
                                                                         args.min_drains))
+    return fails.finish()
 
 
 def def_lines(path):
@@ -1256,10 +1296,10 @@ def main():
     p.set_defaults(fn=cmd_funcs)
 
     p = sub.add_parser("costs", help=cmd_costs.__doc__)
-    p.add_argument("stderr", help="flamed's stderr")
-    p.add_argument("--startup", action="store_true", help="require the start-up line")
-    p.add_argument("--min-lines", type=int, default=1, help="agent cost lines at least")
-    p.add_argument("--min-drains", type=int, default=1, help="drains per line at least")
+    p.add_argument("stats", help="flamed's --stats-json output")
+    p.add_argument("--startup", action="store_true", help="check the start-up figures")
+    p.add_argument("--min-lines", type=int, default=1, help="cost reports (windows) at least")
+    p.add_argument("--min-drains", type=int, default=1, help="drains per report at least")
     p.add_argument("--max-rss-mib", type=int, default=256)
     p.set_defaults(fn=cmd_costs)
 
@@ -1271,6 +1311,11 @@ def main():
     p.add_argument("--min-samples", type=int, default=20)
     p.add_argument("--absent", action="store_true")
     p.set_defaults(fn=cmd_labels)
+
+    p = sub.add_parser("stat", help=cmd_stat.__doc__)
+    p.add_argument("stats", help="flamed's --stats-json output")
+    p.add_argument("keys", nargs="+", help="dotted keys, e.g. run.samples.total")
+    p.set_defaults(fn=cmd_stat)
 
     p = sub.add_parser("dump", help="print every sample, root first")
     p.add_argument("profile")

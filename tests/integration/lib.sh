@@ -87,16 +87,17 @@ now_ms()
 	date +%s%3N
 }
 
-# run_flamed NAME ARGS...: runs flamed with a hard timeout, stdout to $TEST_TMP/NAME.out and
-# stderr to NAME.err; sets RC and ELAPSED_MS and prints both streams.
+# run_flamed NAME ARGS...: runs flamed with a hard timeout, stdout to $TEST_TMP/NAME.out,
+# stderr to NAME.err and its counters to NAME.stats.json (--stats-json: read them with stats);
+# sets RC and ELAPSED_MS and prints stderr.
 run_flamed()
 {
 	local name=$1 t0 t1
 	shift
 	t0=$(now_ms)
 	set +e
-	timeout -k 5 "${FLAMED_TIMEOUT:-60}" "$FLAMED" "$@" >"$TEST_TMP/$name.out" \
-		2>"$TEST_TMP/$name.err"
+	timeout -k 5 "${FLAMED_TIMEOUT:-60}" "$FLAMED" --stats-json "$TEST_TMP/$name.stats.json" "$@" \
+		>"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err"
 	RC=$?
 	set -e
 	t1=$(now_ms)
@@ -107,8 +108,21 @@ run_flamed()
 	[ "$RC" != 124 ] || fail "flamed did not finish within ${FLAMED_TIMEOUT:-60} s"
 }
 
+# stats NAME|FILE KEY...: the values (one a line) of KEYs, dotted names of docs/stats.md
+# (run.stacks.stacks_missing, run.sinks.0.sent), in the --stats-json output of run_flamed NAME
+# ($TEST_TMP/NAME.stats.json) or in FILE (of JSON lines: the last). A missing key fails the test.
+stats()
+{
+	local f=$1
+	shift
+	[[ $f == */* ]] || f="$TEST_TMP/$f.stats.json"
+	[ -s "$f" ] || fail "no stats in $f"
+	"$PY" "$CHECK" stat "$f" "$@" || fail "stats: $* not in $f"
+}
+
 # check_outputs NAME PATH...: the end-of-run stderr lines: one "wrote PATH (FORMAT)" per file and
-# the summary; each file exists and is non-empty. Sets SAMPLES to the summary's sample count.
+# the summary; each file exists and is non-empty. Sets SAMPLES to the run's sample count (its
+# stats).
 check_outputs()
 {
 	local name=$1 path err
@@ -121,7 +135,7 @@ check_outputs()
 	grep -Eq '^flamed: [0-9]+ samples, [0-9]+ processes, [0-9]+ dropped' "$err" ||
 		fail "no summary line 'flamed: N samples, M processes, K dropped' on stderr"
 	# shellcheck disable=SC2034 # used by the tests that source this file
-	SAMPLES=$(sed -En 's/^flamed: ([0-9]+) samples, .*/\1/p' "$err" | tail -n 1)
+	SAMPLES=$(stats "$name" run.samples.total)
 }
 
 check()

@@ -19,7 +19,8 @@ ATT_PID=$(sed -n 's/^pid //p' "$TEST_TMP/att.out")
 # whole host: flamed meets the attacker first, the victim 2 s later
 set +e
 prlimit --nofile=1024:1024 timeout -k 5 60 "$FLAMED" -v --once 6s -F 199 \
-	-o "$TEST_TMP/fds.pb.gz" >"$TEST_TMP/fds.out" 2>"$TEST_TMP/fds.err" &
+	-o "$TEST_TMP/fds.pb.gz" --stats-json "$TEST_TMP/fds.stats.json" >"$TEST_TMP/fds.out" \
+	2>"$TEST_TMP/fds.err" &
 FL_PID=$!
 set -e
 sleep 2

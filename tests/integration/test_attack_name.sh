@@ -18,7 +18,7 @@ PID=$(sed -n 's/^pid //p' "$TEST_TMP/name.out")
 run_flamed name --once 3s -F 499 -p "$PID" -o "$TEST_TMP/name.pb.gz"
 [ "$RC" = 0 ] || fail "flamed exited $RC"
 check_outputs name "$TEST_TMP/name.pb.gz"
-grep -q "processes vanished before snapshot 0," "$TEST_TMP/name.err" ||
+[ "$(stats name run.stacks.processes_vanished_before_snapshot)" = 0 ] ||
 	fail "the renamed process was taken for gone"
 check funcs "$TEST_TMP/name.pb.gz" --comm "$NAME" --func name_hot_loop --min-pct 80 \
 	--min-samples 50 --max-raw-pct 5 || fail "the renamed process was not symbolized"

@@ -26,7 +26,7 @@ free_pid()
 
 set +e
 timeout -k 5 60 "$FLAMED" --once $((PAIRS * 3 + 7))s -F 499 -o "$TEST_TMP/reuse.pb.gz" \
-	>"$TEST_TMP/reuse.out" 2>"$TEST_TMP/reuse.err" &
+	--stats-json "$TEST_TMP/reuse.stats.json" >"$TEST_TMP/reuse.out" 2>"$TEST_TMP/reuse.err" &
 FL_PID=$!
 set -e
 sleep 5 # BPF loaded and attached

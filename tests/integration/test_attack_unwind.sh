@@ -90,12 +90,12 @@ done
 UNWIND_MEMORY=16M attack fill "$WORKLOAD_DIR/unwind_attacker" map 9 "${own[@]}"
 check reach "$TEST_TMP/fill.folded" --comm unwind_lib --frame main --frame __libc_start_main \
 	--min-pct 99
-summary=$(grep '^flamed: unwind tables: ' "$TEST_TMP/fill.err") || fail "no unwind tables summary line"
-per_binary=$(sed -En 's/.*refused over the caps: ([0-9]+) per binary.*/\1/p' <<<"$summary")
-per_proc=$(sed -En 's/.*, ([0-9]+) per process, ([0-9]+) per owner.*/\1 + \2/p' <<<"$summary")
-[ "${per_binary:-0}" -ge 1 ] || fail "atk_huge.so (1.4M rows) not refused per binary: $summary"
+read -r per_binary per_process per_owner <<<"$(stats fill run.unwind_tables.refused.per_binary \
+	run.unwind_tables.refused.per_process run.unwind_tables.refused.per_owner | tr '\n' ' ')"
+summary="refused per binary $per_binary, per process $per_process, per owner $per_owner"
+[ "$per_binary" -ge 1 ] || fail "atk_huge.so (1.4M rows) not refused per binary: $summary"
 # one process of one user: whichever of the two caps (both 3/4 of the bound) trips first
-[ $((${per_proc:-0})) -ge 1 ] || fail "no table refused over the per-process or per-owner cap: $summary"
+[ $((per_process + per_owner)) -ge 1 ] || fail "no table refused over the per-process or per-owner cap: $summary"
 grep -q "unwind table of $ATK/atk_huge.so refused" "$TEST_TMP/fill.err" ||
 	fail "-v does not name the refused atk_huge.so"
 echo PASS

@@ -60,8 +60,7 @@ check labels "$TEST_TMP/cg.pb.gz" --comm workerd --min-samples 50 || fail "worke
 check labels "$TEST_TMP/cg.pb.gz" --comm lated --min-samples 10 || fail "lated (a cgroup made later)"
 check labels "$TEST_TMP/cg.pb.gz" --comm otherd --absent || fail "otherd"
 check labels "$TEST_TMP/cg.pb.gz" --comm hostd --absent || fail "hostd"
-left=$(sed -En 's/^flamed: targets: ([0-9]+) samples of other cgroups left out in the kernel.*/\1/p' \
-	"$TEST_TMP/cg.err")
+left=$(stats cg run.kubernetes.samples_left_out_in_kernel)
 [ -n "$left" ] && [ "$left" -gt 100 ] || fail "otherd's and hostd's samples not left out in the kernel ($left)"
 
 note "bad paths are usage errors"

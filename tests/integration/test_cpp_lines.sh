@@ -24,7 +24,7 @@ run_flamed lines --once 10s -F 499 -o lines.folded -o lines.pb.gz -o lines.svg -
 	"$WORKLOAD_DIR/cpp_lines" 3
 [ "$RC" = 0 ] || fail "flamed exited $RC"
 check_outputs lines lines.folded lines.pb.gz
-grep -F 'debug info:' lines.err || fail "no debug info summary"
+[ "$(stats lines run.debug_info.embedded)" -ge 1 ] || fail "no file with embedded DWARF counted"
 
 note "pprof: $mix inlined into $relax at cpp_lines.cpp:$hot"
 "$PY" "$CHECK" lines lines.pb.gz --func "$relax" --inline "$mix" --file cpp_lines.cpp \

@@ -37,7 +37,7 @@ bg_start "$TEST_TMP/work.out" "$WORKLOAD_DIR/cpu_shares" 9
 cd "$TEST_TMP"
 "$FLAMED" --output-dir "$TEST_TMP/dir" --pyroscope "http://127.0.0.1:$HTTP" \
 	--parca "grpc://127.0.0.1:$GRPC" --interval 2s -F 99 --app-name itest --label env=ci \
-	--spool-dir "$TEST_TMP/spool" >"$TEST_TMP/d.out" 2>"$TEST_TMP/d.err" &
+	--spool-dir "$TEST_TMP/spool" --stats-json - >"$TEST_TMP/d.out" 2>"$TEST_TMP/d.err" &
 DPID=$!
 BG_PIDS+=("$DPID")
 # Pyroscope is down until the daemon has tried it and logged the retry: the window must be
@@ -57,7 +57,10 @@ t1=$(now_ms)
 sed 's/^/  | /' "$TEST_TMP/d.err"
 [ "$rc" = 0 ] || fail "daemon exited $rc after SIGTERM"
 [ $((t1 - t0)) -lt 12000 ] || fail "daemon took $((t1 - t0)) ms to exit after SIGTERM"
-grep -q "retry" "$TEST_TMP/d.err" || fail "no retry was logged while Pyroscope was down"
+# d.out: a JSON line of --stats-json per window, the last one after the final flush
+[ "$(stats "$TEST_TMP/d.out" run.sinks.pyroscope.retries)" -ge 1 ] ||
+	fail "no retry counted while Pyroscope was down"
+[ "$(stats "$TEST_TMP/d.out" final)" = true ] || fail "no final stats line at exit"
 
 note "every window at every sink, once, in order"
 "$PYD" - "$INTEGRATION_DIR" "$TEST_TMP" <<'PYEOF' || fail "windows"
@@ -103,8 +106,14 @@ go_pprof -raw "$latest" >"$TEST_TMP/raw.txt" || fail "go tool pprof -raw rejecte
 grep -q "samples/count cpu/nanoseconds" "$TEST_TMP/raw.txt" || fail "sample types: $(head -3 "$TEST_TMP/raw.txt")"
 check funcs "$latest" --comm cpu_shares --func burn_alpha --min-samples 5
 grep -q "window 1 (" "$TEST_TMP/d.err" || fail "no per-window status line"
-# each status line says what the window cost flamed (drains every second: >= 1 in a 2 s window)
-check costs "$TEST_TMP/d.err" --min-lines 2 --min-drains 1
+# every window's stats, and what it cost flamed (drains every second: >= 1 in a 2 s window)
+[ "$(grep -c . "$TEST_TMP/d.out")" -ge 4 ] || fail "fewer than 4 windows' stats lines"
+for sink in file pyroscope parca; do
+	read -r sent queued <<<"$(stats "$TEST_TMP/d.out" "run.sinks.$sink.sent" \
+		"run.sinks.$sink.queued" | tr '\n' ' ')"
+	[ "$sent" -ge 4 ] && [ "$queued" = 0 ] || fail "$sink: $sent windows sent, $queued queued at exit"
+done
+check costs "$TEST_TMP/d.out" --min-lines 2 --min-drains 1
 
 note "--series-by process: a profile per process name, each holding only that process's samples"
 mkdir "$TEST_TMP/series"

@@ -32,8 +32,8 @@ peer() { # OUT ARGS...
 daemon() {
 	local name=$1 secs=$2 t0 rc
 	shift 2
-	"$FLAMED" --pyroscope "http://127.0.0.1:$HTTP" --interval 1s --app-name spooltest "$@" \
-		>"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
+	"$FLAMED" --pyroscope "http://127.0.0.1:$HTTP" --interval 1s --app-name spooltest \
+		--stats-json "$TEST_TMP/$name.stats.json" "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
 	local pid=$!
 	sleep "$secs"
 	t0=$(now_ms)
@@ -68,7 +68,8 @@ daemon first 3.5 --spool-dir "$TEST_TMP/spool"
 spooled=$(find "$TEST_TMP/spool" -type f | wc -l)
 echo "spool holds $spooled windows"
 [ "$spooled" -ge 3 ] || fail "only $spooled windows in the spool"
-grep -q "spooled" "$TEST_TMP/first.err" || fail "no spool count in the summary"
+[ "$(stats first run.sinks.pyroscope.spooled)" -ge 3 ] || fail "the spooled windows were not counted"
+[ "$(stats first run.sinks.pyroscope.sent)" = 0 ] || fail "windows counted as sent to a server that was down"
 
 note "server back, flamed restarted: the spool first (oldest first), then the new windows, once each"
 peer "$TEST_TMP/p1" --http "$HTTP"
@@ -88,8 +89,9 @@ peer "$TEST_TMP/p2" --http "$HTTP" --reject
 daemon third 2.5
 kill "$PEER"
 reqs=$(wc -l <"$TEST_TMP/p2/requests.jsonl")
-windows=$(grep -c "^flamed: window " "$TEST_TMP/third.err")
+windows=$(stats third window.number)
 echo "requests $reqs, windows $windows"
 [ "$reqs" = "$windows" ] || fail "$reqs requests for $windows windows (a rejection was retried?)"
+[ "$(stats third run.sinks.pyroscope.rejected)" = "$windows" ] || fail "rejections not counted"
 grep -q "rejected by the test peer" "$TEST_TMP/third.err" || fail "the server's message was not logged"
 echo PASS

@@ -58,13 +58,14 @@ note "1. build-id: \$FLAMED_DEBUG_DIR/.build-id/${build_id:0:2}/${build_id:2}.de
 mkdir -p "dbg/.build-id/${build_id:0:2}"
 stripped_copy bid cpp_lines "dbg/.build-id/${build_id:0:2}/${build_id:2}.debug"
 FLAMED_DEBUG_DIR="$TEST_TMP/dbg" profile_and_check bid "$TEST_TMP/bid/cpp_lines"
-grep -q 'embedded 0, build-id [1-9]' bid.err || fail "build-id: not counted as found by build-id"
+[ "$(stats bid run.debug_info.embedded)" = 0 ] && [ "$(stats bid run.debug_info.build_id)" -ge 1 ] ||
+	fail "build-id: not counted as found by build-id"
 
 note "2. .gnu_debuglink next to the binary, CRC checked"
 stripped_copy link cpp_lines link/cpp_lines.dbg
 objcopy --add-gnu-debuglink=link/cpp_lines.dbg link/cpp_lines
 PROFILE_PID=1 profile_and_check link "$TEST_TMP/link/cpp_lines"
-grep -q 'debuglink 1,' link.err || fail "debuglink: not counted as found by debuglink"
+[ "$(stats link run.debug_info.debuglink)" = 1 ] || fail "debuglink: not counted as found by debuglink"
 # the same link to a file whose CRC differs (one byte appended): refused, no lines
 stripped_copy badcrc cpp_lines badcrc/cpp_lines.dbg
 objcopy --add-gnu-debuglink=badcrc/cpp_lines.dbg badcrc/cpp_lines
@@ -73,7 +74,7 @@ bg_start "$TEST_TMP/badcrc.work" "$TEST_TMP/badcrc/cpp_lines" 5
 wait_for_line "$TEST_TMP/badcrc.work" '^pid [0-9]+$'
 run_flamed badcrc --once 2s -F 499 -p "$BG_PID" -o badcrc.pb.gz
 [ "$RC" = 0 ] || fail "badcrc: flamed exited $RC"
-grep -q 'debuglink 0,' badcrc.err || fail "a debug file with the wrong CRC was taken"
+[ "$(stats badcrc run.debug_info.debuglink)" = 0 ] || fail "a debug file with the wrong CRC was taken"
 "$PY" "$CHECK" lines badcrc.pb.gz --func "$relax" --inline "$mix" --file cpp_lines.cpp \
 	--line "$hot" >/dev/null 2>&1 && fail "badcrc: lines from a debug file with the wrong CRC"
 
@@ -97,6 +98,6 @@ curl -sf -o /dev/null "$url/buildid/$build_id/debuginfo" ||
 	{ tail -20 debuginfod.log; fail "debuginfod on $url does not serve $build_id"; }
 DEBUGINFOD_URLS="$url" DEBUGINFOD_CACHE_PATH="$TEST_TMP/cache" \
 	profile_and_check dfd "$TEST_TMP/dfd/cpp_lines" --debuginfod
-grep -q 'debuginfod 1);' dfd.err || fail "debuginfod: not counted as found through debuginfod"
+[ "$(stats dfd run.debug_info.debuginfod)" = 1 ] || fail "debuginfod: not counted as found through debuginfod"
 ls -R cache | grep -q debuginfo || fail "nothing in the debuginfod cache"
 echo PASS

@@ -25,8 +25,7 @@ run_flamed ns --once 4s -F 199 $(kubelet_flags) --k8s-namespace shop -o "$TEST_T
 labels "$TEST_TMP/ns.pb.gz" cartd --want namespace=shop --want pod=cart-1
 labels "$TEST_TMP/ns.pb.gz" reportd --absent
 labels "$TEST_TMP/ns.pb.gz" hostd --absent
-left=$(sed -En 's/^flamed: targets: ([0-9]+) samples of other cgroups left out in the kernel.*/\1/p' \
-	"$TEST_TMP/ns.err")
+left=$(stats ns run.kubernetes.samples_left_out_in_kernel)
 echo "left out in the kernel: $left"
 [ -n "$left" ] && [ "$left" -gt 100 ] || fail "reportd's and hostd's samples were not filtered in the kernel"
 

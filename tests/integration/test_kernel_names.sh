@@ -15,14 +15,16 @@ note "the kernel's lookup against /proc/kallsyms"
 note "a profile's kernel frames"
 cd "$TEST_TMP"
 set +e
-timeout -k 5 60 "$FLAMED" -v --once 10s -o "$TEST_TMP/k.folded" -- "$WORKLOAD_DIR/syscall_heavy" 2 \
-	>"$TEST_TMP/k.out" 2>"$TEST_TMP/k.err"
+timeout -k 5 60 "$FLAMED" -v --once 10s -o "$TEST_TMP/k.folded" --stats-json "$TEST_TMP/k.stats.json" \
+	-- "$WORKLOAD_DIR/syscall_heavy" 2 >"$TEST_TMP/k.out" 2>"$TEST_TMP/k.err"
 rc=$?
 set -e
 grep -v '^libbpf: \|metric ' "$TEST_TMP/k.err" | sed 's/^/  | /'
 [ "$rc" = 0 ] || fail "flamed exited $rc"
-line=$(grep 'kernel names: ' "$TEST_TMP/k.err") || fail "no 'kernel names' line under -v"
-read -r looked by_kernel from_file <<<"$(sed -E 's/.*kernel names: ([0-9]+) looked up, ([0-9]+) by the kernel.s own lookup, ([0-9]+) from .*/\1 \2 \3/' <<<"$line")"
+grep -q 'kernel names: ' "$TEST_TMP/k.err" || fail "no 'kernel names' line under -v"
+read -r looked by_kernel from_file <<<"$(stats k run.kernel_names.looked_up \
+	run.kernel_names.by_kernel run.kernel_names.from_kallsyms | tr '\n' ' ')"
+line="$looked looked up, $by_kernel by the kernel's lookup, $from_file from /proc/kallsyms"
 [ "$looked" -gt 10 ] || fail "only $looked kernel addresses looked up: $line"
 [ "$by_kernel" = "$looked" ] || fail "not every kernel name came from the kernel's lookup: $line"
 [ "$from_file" = 0 ] || fail "/proc/kallsyms was read: $line"

@@ -37,7 +37,7 @@ note "Ctrl-C (SIGINT) after 3 s of --once 60s"
 BG_PIDS+=("$!")
 t0=$(now_ms)
 "$FLAMED" --once 60s -o "$TEST_TMP/int.pb.gz" -o "$TEST_TMP/int.svg" -o "$TEST_TMP/int.folded" \
-	2>"$TEST_TMP/int.err" &
+	--stats-json "$TEST_TMP/int.stats.json" 2>"$TEST_TMP/int.err" &
 pid=$!
 BG_PIDS+=("$pid")
 sleep 3
@@ -64,5 +64,5 @@ fi
 note "-v: what start-up and the run cost flamed, and the parts add up"
 run_flamed costs -v --once 2s -o "$TEST_TMP/costs.pb.gz"
 [ "$RC" = 0 ] || fail "flamed -v exited $RC"
-check costs "$TEST_TMP/costs.err" --startup --min-lines 1 --min-drains 2
+check costs "$TEST_TMP/costs.stats.json" --startup --min-lines 1 --min-drains 2
 echo PASS

@@ -62,7 +62,7 @@ wait "$WORK_PID" || fail "workload failed: $(cat "$TEST_TMP/work.out")"
 wait "$FLAMED_BG" || fail "flamed exited $?: $(grep -v debug "$TEST_TMP/capture.err")"
 grep -v 'debug\|^libbpf' "$TEST_TMP/capture.err" | grep '^flamed:'
 grep -Fq "flamed: wrote $TEST_TMP/priv.folded (" "$TEST_TMP/capture.err" || fail "no folded output"
-grep -E '^cpu_shares;' "$TEST_TMP/priv.folded" | head -n 3 | cut -c1-200
+grep -m 3 -E '^cpu_shares;' "$TEST_TMP/priv.folded" | cut -c1-200 # no head: pipefail would see grep's SIGPIPE
 for fn in main run burn_alpha burn_beta burn_gamma; do
 	grep -Eq "^cpu_shares;.*(^|;)${fn}(;| )" "$TEST_TMP/priv.folded" ||
 		fail "nobody's cpu_shares has no symbolized '$fn' frame after the drop"

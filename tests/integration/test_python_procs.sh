@@ -38,7 +38,8 @@ if py=$(pyenv_python 3.12); then
 fi
 
 note "a Python process started after flamed (whole host)"
-"$FLAMED" --once 8s -F 499 -v -o "$TEST_TMP/late.pb.gz" >late.fout 2>late.ferr &
+"$FLAMED" --once 8s -F 499 -v -o "$TEST_TMP/late.pb.gz" --stats-json late.stats.json >late.fout \
+	2>late.ferr &
 FLAMED_PID=$!
 BG_PIDS+=("$FLAMED_PID")
 sleep 2.5 # loaded and sampling
@@ -48,7 +49,7 @@ wait "$FLAMED_PID"
 RC=$?
 set -e
 [ "$RC" = 0 ] || { cat late.ferr; fail "flamed exited $RC"; }
-grep 'python:' late.ferr
+[ "$(stats late run.python.processes)" -ge 1 ] || fail "the late Python process was not registered"
 check pyworkers late.pb.gz --expect late.out --min-workers 3 ||
 	fail "the late Python process's stacks wrong (above)"
 
@@ -59,6 +60,7 @@ if py=$(pyenv_python 3.7); then
 	[ "$RC" = 0 ] || fail "flamed exited $RC"
 	[ "$(grep -c 'CPython 3.7, which flamed does not know' old.err)" = 1 ] ||
 		fail "no single 'CPython 3.7, which flamed does not know' warning"
+	[ "$(stats old run.python.unknown_version)" -ge 1 ] || fail "3.7 not counted as unknown"
 	grep -q '_PyEval_EvalFrameDefault' old.folded || fail "3.7: no native eval frames"
 	! grep -q '_\[py\]' old.folded || fail "3.7: Python frames from an unknown layout"
 fi

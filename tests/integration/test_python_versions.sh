@@ -50,7 +50,7 @@ for py in "${pythons[@]}"; do
 	check python "$TEST_TMP/$name.pb.gz" --expect "$TEST_TMP/$name.out" --expect-source "$SRC" \
 		"${args[@]}" || fail "$py: Python frames wrong (above)"
 	grep -q 'py_shapes.fib_\[py\]' "$TEST_TMP/$name.folded" || fail "no _[py] frames in folded"
-	table+=("$ver $py: $(grep -o '[0-9]* Python frames shown' "$TEST_TMP/$name.err")")
+	table+=("$ver $py: $(stats "$name" run.python.frames_shown) Python frames shown")
 done
 note "versions"
 printf '%s\n' "${table[@]}"

@@ -21,11 +21,14 @@ for variant in nofp fp lib; do
 	[ "$RC" = 0 ] || fail "flamed exited $RC"
 	check_outputs "$prog" "$TEST_TMP/$prog.folded" "$TEST_TMP/$prog.pb.gz"
 	grep -q '^flamed: unwind: ' "$TEST_TMP/$prog.err" || fail "no unwind summary line"
+	read -r tables walks missing lost <<<"$(stats "$prog" run.unwind.tables run.unwind.walks \
+		run.stacks.stacks_missing run.samples.lost_in_drain | tr '\n' ' ')"
+	[ "$tables" = true ] && [ "$walks" -gt 0 ] || fail "no stacks walked with unwind tables"
 	# a count whose stack no drain had: the per-CPU "stack already stored" note outliving its
 	# generation (10 s: the maps of each generation are reused five times)
-	grep -q "stacks missing 0," "$TEST_TMP/$prog.err" || fail "counts referred to stacks never drained"
+	[ "$missing" = 0 ] || fail "$missing counts referred to stacks never drained"
 	# and every sample the program counted (in its per-CPU count slots, or the map) arrived
-	grep -q "lost in the drain 0)" "$TEST_TMP/$prog.err" || fail "samples lost between BPF and the profile"
+	[ "$lost" = 0 ] || fail "$lost samples lost between BPF and the profile"
 	check shares "$TEST_TMP/$prog.folded" --comm "$prog" --expect "$TEST_TMP/$prog.out" \
 		--tolerance 2 --main-min 99
 	check reach "$TEST_TMP/$prog.folded" --comm "$prog" --frame main \

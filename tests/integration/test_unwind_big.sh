@@ -49,10 +49,10 @@ for line in open(sys.argv[1]):
 print("unwind_nofp: %d samples in hot functions, %.1f %% reach main" % (hot, 100.0 * reach / max(hot, 1)))
 sys.exit(0 if hot >= 50 and reach >= 0.95 * hot else 1)
 PY
-summary=$(grep '^flamed: unwind tables: ' "$TEST_TMP/big.err") || fail "no unwind tables summary"
-refused=$(sed -En 's/.*refused over the caps: ([0-9]+) per binary, ([0-9]+) per process, ([0-9]+) per owner, ([0-9]+) over --unwind-memory.*/\1 \2 \3 \4/p' <<<"$summary")
-[ "$refused" = "0 0 0 0" ] || fail "tables refused: $summary"
-peak=$(sed -En 's/.* ([0-9.]+) MiB at peak of ([0-9.]+) MiB.*/\1/p' <<<"$summary")
+refused=$(stats big run.unwind_tables.refused.per_binary run.unwind_tables.refused.per_process \
+	run.unwind_tables.refused.per_owner run.unwind_tables.refused.over_memory | tr '\n' ' ')
+[ "$refused" = "0 0 0 0 " ] || fail "tables refused (per binary, process, owner, memory): $refused"
+peak=$(awk '{ printf "%.1f", $1 / 1048576 }' <<<"$(stats big run.unwind_tables.peak_bytes)")
 note "table memory at peak: $peak MiB"
 # libLLVM-14 alone is ~7.5 MiB of tables, each large library several MiB
 awk -v p="$peak" -v n=${#libs[@]} 'BEGIN { exit !(p >= 3 * n) }' ||

@@ -52,11 +52,13 @@ check_outputs build "$TEST_TMP/build.folded" "$TEST_TMP/build.pb.gz"
 check reach "$TEST_TMP/build.folded" --comm cc1plus --frame main --min-pct 95 --min-samples 300
 check reach "$TEST_TMP/build.pb.gz" --comm cc1plus --frame main --min-pct 95 --min-samples 300
 
-summary=$(grep '^flamed: unwind tables: ' "$TEST_TMP/build.err") || fail "no unwind tables summary"
-refused=$(sed -En 's/.*refused over the caps: ([0-9]+) per binary, ([0-9]+) per process, ([0-9]+) per owner, ([0-9]+) over --unwind-memory.*/\1 \2 \3 \4/p' <<<"$summary")
-[ "$refused" = "0 0 0 0" ] || fail "tables refused at the default --unwind-memory: $summary"
-built=$(sed -En 's/.*unwind tables: ([0-9]+) built.*/\1/p' <<<"$summary")
-cached=$(sed -En 's/.*reused \(([0-9]+) from the cache of exited processes\).*/\1/p' <<<"$summary")
+refused=$(stats build run.unwind_tables.refused.per_binary run.unwind_tables.refused.per_process \
+	run.unwind_tables.refused.per_owner run.unwind_tables.refused.over_memory | tr '\n' ' ')
+[ "$refused" = "0 0 0 0 " ] ||
+	fail "tables refused at the default --unwind-memory (per binary, process, owner, memory): $refused"
+built=$(stats build run.unwind_tables.built)
+cached=$(stats build run.unwind_tables.reused_from_cache)
+summary="$built built, $cached reused from the cache"
 # 16 compiles, each a g++ driver, cc1plus and as: their binaries are built once; every later
 # process of them takes the cached tables
 note "tables built $built, reused from the cache $cached"

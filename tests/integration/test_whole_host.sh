@@ -17,7 +17,7 @@ wait_for_line "$TEST_TMP/sys.out" '^pid [0-9]+$'
 cd "$TEST_TMP"
 t0=$(now_ms)
 "$FLAMED" --once 4s -o "$TEST_TMP/host.pb.gz" -o "$TEST_TMP/host.folded" \
-	>"$TEST_TMP/host.out" 2>"$TEST_TMP/host.err" &
+	--stats-json "$TEST_TMP/host.stats.json" >"$TEST_TMP/host.out" 2>"$TEST_TMP/host.err" &
 FLAMED_PID=$!
 BG_PIDS+=("$FLAMED_PID")
 set +e

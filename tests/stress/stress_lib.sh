@@ -58,8 +58,9 @@ finish_stress()
 }
 
 # flamed_start NAME DURATION [FLAMED ARGS...]: flamed --once DURATION on the whole host, writing
-# NAME.pb.gz, NAME.folded and NAME.svg in $TEST_TMP, under the monitor (report NAME.json, a curve
-# point every MONITOR_INTERVAL seconds, default 5, or 2 for captures under 30 s). FLAMED_WRAP
+# NAME.pb.gz, NAME.folded, NAME.svg and its counters NAME.stats.json in $TEST_TMP, under the
+# monitor (report NAME.json, a curve point every MONITOR_INTERVAL seconds, default 5, or 2 for
+# captures under 30 s). FLAMED_WRAP
 # (an array) may hold a command that execs flamed (setpriv). Runs in the background; flamed_wait
 # collects it.
 flamed_start()
@@ -77,7 +78,8 @@ flamed_start()
 		exec "$PY" "$MONITOR" run --report "$TEST_TMP/$name.json" \
 			--interval "${MONITOR_INTERVAL:-$interval}" --timeout $((FLAMED_SECS + ${FLAMED_GRACE:-120})) \
 			-- ${FLAMED_WRAP[@]+"${FLAMED_WRAP[@]}"} "$FLAMED" --once "$duration" \
-			-o "$TEST_TMP/$name.pb.gz" -o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" "$@" \
+			-o "$TEST_TMP/$name.pb.gz" -o "$TEST_TMP/$name.folded" -o "$TEST_TMP/$name.svg" \
+			--stats-json "$TEST_TMP/$name.stats.json" "$@" \
 			>"$TEST_TMP/$name.stdout" 2>"$TEST_TMP/$name.err"
 	) &
 	FLAMED_MON=$!

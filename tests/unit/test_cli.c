@@ -87,7 +87,7 @@ static void every_flag(void **state)
 			       "--pid", "42", "-o", "a.pb.gz", "--output", "b.folded", "-o", "c.pb",
 			       "-o", "d.svg", "-o", "e.pb.zst", "--idle", "-v", "--no-progress",
 			       "--output-mode", "0640", "--output-owner", "alice:staff",
-			       "--unwind-memory", "64M", NULL),
+			       "--unwind-memory", "64M", "--stats-json", "run.json", NULL),
 			 CLI_RUN);
 	assert_true(cfg.duration_ns == 500000000ULL);
 	assert_int_equal(cfg.freq_hz, 999);
@@ -107,6 +107,7 @@ static void every_flag(void **state)
 	assert_true(cfg.has_output_mode);
 	assert_int_equal(cfg.output_mode, 0640);
 	assert_string_equal(cfg.output_owner, "alice:staff"); /* resolved at start, not here */
+	assert_string_equal(cfg.stats_json, "run.json");
 	assert_true(cfg.unwind_memory == 64ULL << 20);
 }
 
@@ -223,6 +224,7 @@ static void usage_errors(void **state)
 		{ { "--once", "1s", "--output-mode", "4755" }, "invalid --output-mode '4755'" },
 		{ { "--once", "1s", "--output-mode", "rw" }, "invalid --output-mode" },
 		{ { "--once", "1s", "--output-owner", "" }, "empty --output-owner" },
+		{ { "--once", "1s", "--stats-json", "" }, "empty --stats-json" },
 		{ { "--once", "1s", "--bogus" }, "unknown option '--bogus'" },
 		{ { "--once", "1s", "-Z" }, "unknown option '-Z'" },
 		{ { "--once" }, "needs a value" },

@@ -1,4 +1,4 @@
-# Shared by tests/unit/test_upload_*.sh: a scratch dir, the protocol peer (peer.py, run with
+# Shared by tests/e2e/test_upload_*.sh: a scratch dir, the protocol peer (peer.py, run with
 # Debian's /usr/bin/python3 for its grpcio), and checks on what the peer logged.
 # Needs UPLOAD_DRIVER and FLAMED_SOURCE_DIR (tests/CMakeLists.txt sets them).
 set -euo pipefail

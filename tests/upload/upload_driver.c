@@ -2,7 +2,7 @@
 /* Test driver for src/upload: builds real CPU profiles with the profile API (one per window, a
  * function named win_<tag>_<i> in each so a peer can tell them apart), encodes them as flamed
  * does (profile__encode_pprof + output_gzip), submits them to one sink and drives it, then prints
- * the sink's counters as one "stats k=v ..." line. The upload tests (tests/unit/test_upload_*.sh)
+ * the sink's counters as one "stats k=v ..." line. The upload tests (tests/e2e/test_upload_*.sh)
  * run it against protocol peers on loopback. */
 #include <errno.h>
 #include <getopt.h>

@@ -26,8 +26,8 @@ if nm -D "$FLAMED" 2>/dev/null | grep -q __asan_init || ldd "$FLAMED" | grep -q 
 	limit=()
 fi
 
-python3 "$SRC/tests/unit/gen_pprof.py" bomb "$tmp/bomb.pb.gz" || exit 1
-python3 "$SRC/tests/unit/gen_pprof.py" stacks "$tmp/stacks.pb.gz" 100000 || exit 1
+python3 "$SRC/tests/e2e/gen_pprof.py" bomb "$tmp/bomb.pb.gz" || exit 1
+python3 "$SRC/tests/e2e/gen_pprof.py" stacks "$tmp/stacks.pb.gz" 100000 || exit 1
 echo "bomb: $(stat -c %s "$tmp/bomb.pb.gz") bytes; stacks: $(stat -c %s "$tmp/stacks.pb.gz") bytes"
 
 "${limit[@]}" "$FLAMED" report "$tmp/bomb.pb.gz" -o "$tmp/bomb.folded" 2>"$tmp/bomb.err"

@@ -85,7 +85,7 @@ if ! mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
 fi
 mnt=$tmp/full
 echo old >"$mnt/out.svg"
-python3 "$SRC/tests/unit/gen_pprof.py" stacks "$tmp/big.pb.gz" 2000 || exit 1
+python3 "$SRC/tests/e2e/gen_pprof.py" stacks "$tmp/big.pb.gz" 2000 || exit 1
 "$FLAMED" report "$tmp/big.pb.gz" -o "$mnt/out.svg" 2>"$tmp/err"
 rc=$?
 cat "$tmp/err"
