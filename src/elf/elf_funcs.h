@@ -20,12 +20,10 @@ struct elf_funcs;
  * with errno ENOMEM. */
 struct elf_funcs *elf_funcs__from_eh_frame(const void *buf, size_t len, uint64_t vaddr);
 
-/* Functions of the file behind elf (borrowed): its .eh_frame section, or without section
- * headers the one PT_GNU_EH_FRAME (.eh_frame_hdr) points at. An empty object when it has none.
- * NULL with errno (ENOEXEC malformed, ENOMEM). */
-struct elf_funcs *elf_funcs__from_elf(Elf *elf);
-
-/* Same from the file open on fd (borrowed; read with pread) or from memory (copied). */
+/* Functions of the file open on fd (borrowed; read with pread) or in memory (copied): its
+ * .eh_frame section, or without section headers the one PT_GNU_EH_FRAME (.eh_frame_hdr) points
+ * at (eh_frame.h). An empty object when it has none. NULL with errno (ENOEXEC malformed,
+ * ENOMEM). */
 struct elf_funcs *elf_funcs__open_fd(int fd);
 struct elf_funcs *elf_funcs__open_mem(const void *buf, size_t len);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Unwind-table builder: finds .eh_frame/.debug_frame with libelf, enumerates CIEs and FDEs, runs
- * each FDE's CFA program with a small interpreter that tracks only what the x86_64 walker needs
- * (CFA, rbp, return address), and appends compact rows, merging identical neighbours. */
+/* Unwind-table builder: takes the CIEs and FDEs of .eh_frame/.debug_frame (src/elf/eh_frame.h
+ * finds and reads them), runs each FDE's CFA program with a small interpreter that tracks only
+ * what the x86_64 walker needs (CFA, rbp, return address), and appends compact rows, merging
+ * identical neighbours. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -12,152 +13,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf/eh_frame.h"
+#include "unwind/cfa_program.h"
 #include "unwind/unwind_table.h"
 #include "util/cursor.h"
-
-/* DWARF pointer encodings (DW_EH_PE_*), defined here so no dwarf.h is needed. */
-#define PE_ABSPTR   0x00
-#define PE_ULEB128  0x01
-#define PE_UDATA2   0x02
-#define PE_UDATA4   0x03
-#define PE_UDATA8   0x04
-#define PE_SIGNED   0x08
-#define PE_SLEB128  0x09
-#define PE_SDATA2   0x0a
-#define PE_SDATA4   0x0b
-#define PE_SDATA8   0x0c
-#define PE_PCREL    0x10
-#define PE_TEXTREL  0x20
-#define PE_DATAREL  0x30
-#define PE_ALIGNED  0x50
-#define PE_INDIRECT 0x80
-#define PE_OMIT	    0xff
-
-/* DW_CFA_* opcodes. The top two bits select advance_loc/offset/restore with an inline operand. */
-enum {
-	CFA_NOP = 0x00,
-	CFA_SET_LOC = 0x01,
-	CFA_ADVANCE_LOC1 = 0x02,
-	CFA_ADVANCE_LOC2 = 0x03,
-	CFA_ADVANCE_LOC4 = 0x04,
-	CFA_OFFSET_EXTENDED = 0x05,
-	CFA_RESTORE_EXTENDED = 0x06,
-	CFA_UNDEFINED = 0x07,
-	CFA_SAME_VALUE = 0x08,
-	CFA_REGISTER = 0x09,
-	CFA_REMEMBER_STATE = 0x0a,
-	CFA_RESTORE_STATE = 0x0b,
-	CFA_DEF_CFA = 0x0c,
-	CFA_DEF_CFA_REGISTER = 0x0d,
-	CFA_DEF_CFA_OFFSET = 0x0e,
-	CFA_DEF_CFA_EXPRESSION = 0x0f,
-	CFA_EXPRESSION = 0x10,
-	CFA_OFFSET_EXTENDED_SF = 0x11,
-	CFA_DEF_CFA_SF = 0x12,
-	CFA_DEF_CFA_OFFSET_SF = 0x13,
-	CFA_VAL_OFFSET = 0x14,
-	CFA_VAL_OFFSET_SF = 0x15,
-	CFA_VAL_EXPRESSION = 0x16,
-	CFA_GNU_ARGS_SIZE = 0x2e,
-	CFA_GNU_NEGATIVE_OFFSET_EXTENDED = 0x2f,
-	CFA_ADVANCE_LOC = 0x40,
-	CFA_OFFSET = 0x80,
-	CFA_RESTORE = 0xc0,
-};
-
-/* DW_OP_* used by the expression forms we recognise. */
-#define OP_DEREF 0x06
-#define OP_PLUS	 0x22
-#define OP_SHL	 0x24
-#define OP_GE	 0x2a
-#define OP_AND	 0x1a
-#define OP_LIT0	 0x30
-#define OP_BREG0 0x70
-
-/* x86_64 DWARF register numbers. */
-#define REG_RBP		6
-#define REG_RSP		7
-#define REG_RA		16
-
-#define MAX_STATE_DEPTH 32 /* remember_state nesting; GCC uses 1-2 */
-#define NT_BUILD_ID	3  /* NT_GNU_BUILD_ID */
 
 /* Largest CFI section read (after decompression). The biggest seen here, libcublasLt's and
  * libLLVM's .eh_frame, are 5-6 MiB; anything beyond this is refused rather than allocated (and
  * interpreted, ~10 ms per MiB) on a file's say-so. */
 #define MAX_CFI_BYTES (64u << 20)
-/* Largest note section or segment searched for the build-id: real ones are a few hundred bytes. */
-#define MAX_NOTE_BYTES (1u << 20)
-
-/* A uleb-prefixed block (DWARF expression): returns its start and advances past it. */
-static const uint8_t *cur_block(struct cursor *c, size_t *ret_len)
-{
-	uint64_t len = cur_uleb(c);
-	const uint8_t *p = c->p;
-
-	if (!cur_need(c, len))
-		return NULL;
-	c->p += len;
-	*ret_len = len;
-	return p;
-}
-
-/* ---- interpreter state ---- */
-
-enum rule_how {
-	RULE_SAME = 0, /* unchanged (default for callee-saved registers) */
-	RULE_UNDEF,    /* DW_CFA_undefined */
-	RULE_OFFSET,   /* saved at CFA + off */
-	RULE_AT_RBP,   /* saved at rbp + off (DW_CFA_expression {DW_OP_breg6 off}) */
-	RULE_OTHER,    /* register, val_offset, other expressions */
-};
-
-enum cfa_how {
-	CFAH_NONE = 0,	/* no CFA rule yet */
-	CFAH_REG_OFF,	/* reg + off */
-	CFAH_PLT,	/* rsp + off + ((rip & 15) >= plt_k ? 8 : 0) */
-	CFAH_DEREF_RBP, /* *(rbp + off) */
-	CFAH_EXPR,	/* any other expression */
-};
-
-struct reg_rule {
-	int64_t off;
-	uint8_t how;
-};
-
-struct cfa_rule {
-	int64_t off;
-	uint64_t reg;
-	uint8_t how;
-	uint8_t plt_k;
-};
-
-struct cfi_state {
-	struct cfa_rule cfa;
-	struct reg_rule rbp;
-	struct reg_rule ra;
-};
-
-/* One frame section: .eh_frame (CIE id 0, relative CIE pointers, augmented pointer encodings) or
- * .debug_frame (CIE id ~0, section-offset CIE pointers, target addresses). */
-struct frame_sec {
-	const uint8_t *data;
-	size_t size;
-	uint64_t vaddr; /* address of data[0], for pcrel */
-	bool is_eh;
-};
 
 struct cie {
-	const uint8_t *insns;
-	const uint8_t *insns_end;
-	uint64_t off; /* of the entry in its section */
-	uint64_t code_align;
-	int64_t data_align;
+	struct eh_frame_cie h;
 	struct cfi_state init; /* after the initial instructions */
 	uint8_t sec;
-	uint8_t fde_enc;
-	bool has_z;
-	bool signal;
 	bool ra_ok;    /* return-address column is 16 */
 	bool bad_init; /* initial instructions malformed */
 };
@@ -173,12 +42,10 @@ struct fde_ref {
 };
 
 struct builder {
-	struct frame_sec secs[2];
+	struct eh_frame_sec secs[2]; /* .eh_frame first, then .debug_frame */
 	int nsecs;
 	uint64_t base;
-	uint64_t text_base; /* for DW_EH_PE_textrel (0 = unknown) */
-	uint64_t data_base; /* for DW_EH_PE_datarel: .got.plt, else .got (0 = unknown) */
-	size_t max_rows;    /* 0 = no limit */
+	size_t max_rows; /* 0 = no limit */
 
 	struct cie *cies;
 	size_t nr_cies, cap_cies;
@@ -216,176 +83,6 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	*arr = n;
 	*cap = ncap;
 	return 0;
-}
-
-/* ---- pointer encodings ---- */
-
-static int read_encoded(struct cursor *c, uint8_t enc, const struct builder *b,
-			const struct frame_sec *s, uint64_t *ret)
-{
-	uint64_t pos = s->vaddr + (uint64_t)(c->p - s->data);
-	uint64_t v;
-
-	if (enc == PE_OMIT)
-		return -ENOENT;
-	if ((enc & 0x70) == PE_ALIGNED) {
-		size_t pad = (8 - (pos & 7)) & 7;
-
-		if (!cur_need(c, pad))
-			return -EINVAL;
-		c->p += pad;
-		pos += pad;
-		enc = PE_ABSPTR | (enc & PE_INDIRECT);
-	}
-	switch (enc & 0x0f) {
-	case PE_ABSPTR:
-	case PE_UDATA8:
-	case PE_SDATA8:
-	case PE_SIGNED:
-		v = cur_u(c, 8);
-		break;
-	case PE_ULEB128:
-		v = cur_uleb(c);
-		break;
-	case PE_SLEB128:
-		v = (uint64_t)cur_sleb(c);
-		break;
-	case PE_UDATA2:
-		v = cur_u(c, 2);
-		break;
-	case PE_SDATA2:
-		v = (uint64_t)(int64_t)(int16_t)cur_u(c, 2);
-		break;
-	case PE_UDATA4:
-		v = cur_u(c, 4);
-		break;
-	case PE_SDATA4:
-		v = (uint64_t)(int64_t)(int32_t)cur_u(c, 4);
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (c->bad)
-		return -EINVAL;
-	switch (enc & 0x70) {
-	case 0:
-		break;
-	case PE_PCREL:
-		v += pos;
-		break;
-	case PE_TEXTREL:
-		if (!b->text_base)
-			return -ENOTSUP;
-		v += b->text_base;
-		break;
-	case PE_DATAREL:
-		if (!b->data_base)
-			return -ENOTSUP;
-		v += b->data_base;
-		break;
-	default: /* funcrel makes no sense for pc_begin */
-		return -ENOTSUP;
-	}
-	if (enc & PE_INDIRECT) /* would need the process's memory */
-		return -ENOTSUP;
-	*ret = v;
-	return 0;
-}
-
-/* An encoded value's magnitude only (FDE address_range): format bits, no application. */
-static int read_encoded_size(struct cursor *c, uint8_t enc, uint64_t *ret)
-{
-	switch (enc & 0x0f) {
-	case PE_ABSPTR:
-	case PE_UDATA8:
-	case PE_SDATA8:
-	case PE_SIGNED:
-		*ret = cur_u(c, 8);
-		break;
-	case PE_ULEB128:
-		*ret = cur_uleb(c);
-		break;
-	case PE_SLEB128:
-		*ret = (uint64_t)cur_sleb(c);
-		break;
-	case PE_UDATA2:
-	case PE_SDATA2:
-		*ret = cur_u(c, 2);
-		break;
-	case PE_UDATA4:
-	case PE_SDATA4:
-		*ret = cur_u(c, 4);
-		break;
-	default:
-		return -EINVAL;
-	}
-	return c->bad ? -EINVAL : 0;
-}
-
-/* ---- expressions: the few forms the walker can evaluate ---- */
-
-/* {DW_OP_bregN off} alone; returns true and the register and offset. */
-static bool expr_breg(const uint8_t *e, size_t len, uint8_t *ret_reg, int64_t *ret_off,
-		      size_t *ret_used)
-{
-	struct cursor c = { e, e + len, false };
-	uint8_t op;
-
-	if (!len)
-		return false;
-	op = *c.p++;
-	if (op < OP_BREG0 || op > OP_BREG0 + 31)
-		return false;
-	*ret_off = cur_sleb(&c);
-	if (c.bad)
-		return false;
-	*ret_reg = op - OP_BREG0;
-	*ret_used = (size_t)(c.p - e);
-	return true;
-}
-
-static void classify_cfa_expr(const uint8_t *e, size_t len, struct cfa_rule *cfa)
-{
-	/* The PLT form after breg7 N: breg16 0; lit15; and; litK; ge; lit3; shl; plus. */
-	static const uint8_t plt_tail_a[] = { OP_BREG0 + REG_RA, 0, OP_LIT0 + 15, OP_AND };
-	static const uint8_t plt_tail_b[] = { OP_GE, OP_LIT0 + 3, OP_SHL, OP_PLUS };
-	uint8_t reg;
-	int64_t off;
-	size_t used;
-
-	cfa->how = CFAH_EXPR;
-	if (!expr_breg(e, len, &reg, &off, &used))
-		return;
-	e += used;
-	len -= used;
-	if (len == 0 && (reg == REG_RSP || reg == REG_RBP)) {
-		cfa->how = CFAH_REG_OFF; /* same as DW_CFA_def_cfa reg, off */
-		cfa->reg = reg;
-		cfa->off = off;
-	} else if (len == 1 && e[0] == OP_DEREF && reg == REG_RBP) {
-		cfa->how = CFAH_DEREF_RBP;
-		cfa->off = off;
-	} else if (reg == REG_RSP && len == sizeof(plt_tail_a) + 1 + sizeof(plt_tail_b) &&
-		   !memcmp(e, plt_tail_a, sizeof(plt_tail_a)) && e[sizeof(plt_tail_a)] >= OP_LIT0 &&
-		   e[sizeof(plt_tail_a)] <= OP_LIT0 + 15 &&
-		   !memcmp(e + sizeof(plt_tail_a) + 1, plt_tail_b, sizeof(plt_tail_b))) {
-		cfa->how = CFAH_PLT;
-		cfa->off = off;
-		cfa->plt_k = e[sizeof(plt_tail_a)] - OP_LIT0;
-	}
-}
-
-static void classify_reg_expr(const uint8_t *e, size_t len, struct reg_rule *r)
-{
-	uint8_t reg;
-	int64_t off;
-	size_t used;
-
-	r->how = RULE_OTHER;
-	if (expr_breg(e, len, &reg, &off, &used) && used == len && reg == REG_RBP) {
-		r->how = RULE_AT_RBP;
-		r->off = off;
-	}
 }
 
 /* ---- rows ---- */
@@ -426,7 +123,7 @@ static struct unwind_row encode_row(const struct cie *cie, const struct cfi_stat
 
 	if (!cie->ra_ok)
 		return row_unsupported(UNWIND_UNSUP_RA_COLUMN);
-	if (cie->signal)
+	if (cie->h.signal)
 		return row_unsupported(UNWIND_UNSUP_SIGNAL);
 	if (st->ra.how == RULE_UNDEF) /* _start, clone's child: the end of the stack */
 		return row_make(UNWIND_CFA_END, 0, UNWIND_RBP_UNCHANGED, 0);
@@ -523,374 +220,24 @@ static int emit(struct builder *b, uint64_t vaddr, struct unwind_row r, bool gap
 	return 0;
 }
 
-/* ---- the CFA program interpreter ---- */
+/* ---- CIEs and FDEs ---- */
 
-static struct reg_rule *reg_slot(struct cfi_state *st, uint64_t reg)
+/* The CIE e of section sec, its initial instructions run. 0 or -EINVAL (not kept). */
+static int parse_cie(struct builder *b, int sec, const struct eh_frame_entry *e, struct cie *cie)
 {
-	if (reg == REG_RBP)
-		return &st->rbp;
-	if (reg == REG_RA)
-		return &st->ra;
-	return NULL; /* registers the walker does not need */
-}
-
-static void set_rule(struct cfi_state *st, uint64_t reg, uint8_t how, int64_t off)
-{
-	struct reg_rule *r = reg_slot(st, reg);
-
-	if (r) {
-		r->how = how;
-		r->off = off;
-	}
-}
-
-/* Offsets are computed with wrapping arithmetic; absurd values end up as UNSUP_OFFSET rows. */
-static int64_t mul_wrap(uint64_t a, int64_t b)
-{
-	return (int64_t)(a * (uint64_t)b);
-}
-
-struct interp {
-	struct builder *b;
-	const struct cie *cie;
-	const struct fde_ref *fde; /* NULL while running the CIE's initial instructions */
-	const struct frame_sec *sec;
-	struct cfi_state st;
-	uint64_t loc;
-};
-
-/* Move to new_loc (clamped to the FDE end), emitting the row for [loc, new_loc). */
-static int advance_to(struct interp *in, uint64_t new_loc)
-{
-	int err;
-
-	if (!in->fde)
-		return -EINVAL; /* location ops are invalid in a CIE */
-	if (new_loc > in->fde->end || new_loc < in->loc)
-		new_loc = in->fde->end;
-	if (new_loc == in->loc)
-		return 0;
-	err = emit(in->b, in->loc, encode_row(in->cie, &in->st), false);
-	if (err)
-		return err;
-	in->loc = new_loc;
-	return 0;
-}
-
-static int advance_by(struct interp *in, uint64_t delta)
-{
-	uint64_t d, new_loc;
-
-	if (__builtin_mul_overflow(delta, in->cie->code_align, &d) ||
-	    __builtin_add_overflow(in->loc, d, &new_loc))
-		new_loc = UINT64_MAX;
-	return advance_to(in, new_loc);
-}
-
-/* Run instructions [p, end). Returns 0, -EINVAL on malformed or unknown instructions, or a fatal
- * error from emit (-ENOMEM, -E2BIG). Stops early once the FDE end is reached. */
-static int interp_run(struct interp *in, const uint8_t *p, const uint8_t *end)
-{
-	static const struct cfi_state default_state; /* CFA undefined, registers unchanged */
-	const struct cfi_state *init = in->fde ? &in->cie->init : &default_state;
-	struct cfi_state stack[MAX_STATE_DEPTH];
-	struct cursor c = { p, end, false };
-	struct cfi_state *st = &in->st;
-	int64_t da = in->cie->data_align;
-	unsigned int depth = 0;
-	int err = 0;
-
-	while (!err && c.p < c.end && !c.bad) {
-		uint8_t op = *c.p++;
-		uint64_t reg, v;
-		const uint8_t *blk;
-		size_t len;
-		struct reg_rule *r;
-
-		if (in->fde && in->loc >= in->fde->end)
-			break; /* later instructions cannot matter */
-		switch (op & 0xc0) {
-		case CFA_ADVANCE_LOC:
-			err = advance_by(in, op & 0x3f);
-			continue;
-		case CFA_OFFSET:
-			set_rule(st, op & 0x3f, RULE_OFFSET, mul_wrap(cur_uleb(&c), da));
-			continue;
-		case CFA_RESTORE:
-			if ((r = reg_slot(st, op & 0x3f)))
-				*r = (op & 0x3f) == REG_RBP ? init->rbp : init->ra;
-			continue;
-		}
-		switch (op) {
-		case CFA_NOP:
-			break;
-		case CFA_SET_LOC:
-			if (!in->fde || read_encoded(&c, in->cie->fde_enc, in->b, in->sec, &v) ||
-			    v < in->loc)
-				return -EINVAL;
-			err = advance_to(in, v);
-			break;
-		case CFA_ADVANCE_LOC1:
-			v = cur_u(&c, 1);
-			err = c.bad ? -EINVAL : advance_by(in, v);
-			break;
-		case CFA_ADVANCE_LOC2:
-			v = cur_u(&c, 2);
-			err = c.bad ? -EINVAL : advance_by(in, v);
-			break;
-		case CFA_ADVANCE_LOC4:
-			v = cur_u(&c, 4);
-			err = c.bad ? -EINVAL : advance_by(in, v);
-			break;
-		case CFA_OFFSET_EXTENDED:
-			reg = cur_uleb(&c);
-			set_rule(st, reg, RULE_OFFSET, mul_wrap(cur_uleb(&c), da));
-			break;
-		case CFA_OFFSET_EXTENDED_SF:
-			reg = cur_uleb(&c);
-			set_rule(st, reg, RULE_OFFSET, mul_wrap((uint64_t)cur_sleb(&c), da));
-			break;
-		case CFA_GNU_NEGATIVE_OFFSET_EXTENDED:
-			reg = cur_uleb(&c);
-			set_rule(st, reg, RULE_OFFSET, -mul_wrap(cur_uleb(&c), da));
-			break;
-		case CFA_RESTORE_EXTENDED:
-			reg = cur_uleb(&c);
-			if ((r = reg_slot(st, reg)))
-				*r = reg == REG_RBP ? init->rbp : init->ra;
-			break;
-		case CFA_UNDEFINED:
-			set_rule(st, cur_uleb(&c), RULE_UNDEF, 0);
-			break;
-		case CFA_SAME_VALUE:
-			set_rule(st, cur_uleb(&c), RULE_SAME, 0);
-			break;
-		case CFA_REGISTER:
-			reg = cur_uleb(&c);
-			(void)cur_uleb(&c);
-			set_rule(st, reg, RULE_OTHER, 0);
-			break;
-		case CFA_VAL_OFFSET:
-		case CFA_VAL_OFFSET_SF:
-			reg = cur_uleb(&c);
-			(void)cur_uleb(&c); /* sleb and uleb have the same length */
-			set_rule(st, reg, RULE_OTHER, 0);
-			break;
-		case CFA_REMEMBER_STATE:
-			if (depth == MAX_STATE_DEPTH)
-				return -EINVAL;
-			stack[depth++] = *st;
-			break;
-		case CFA_RESTORE_STATE:
-			if (!depth)
-				return -EINVAL;
-			/* the CFA rule is restored too (DWARF 5 clarifies; GCC relies on it) */
-			*st = stack[--depth];
-			break;
-		case CFA_DEF_CFA:
-			st->cfa.reg = cur_uleb(&c);
-			st->cfa.off = (int64_t)cur_uleb(&c);
-			st->cfa.how = CFAH_REG_OFF;
-			break;
-		case CFA_DEF_CFA_SF:
-			st->cfa.reg = cur_uleb(&c);
-			st->cfa.off = mul_wrap((uint64_t)cur_sleb(&c), da);
-			st->cfa.how = CFAH_REG_OFF;
-			break;
-		case CFA_DEF_CFA_REGISTER:
-			st->cfa.reg = cur_uleb(&c);
-			if (st->cfa.how != CFAH_REG_OFF)
-				st->cfa.off = 0;
-			st->cfa.how = CFAH_REG_OFF;
-			break;
-		case CFA_DEF_CFA_OFFSET:
-			st->cfa.off = (int64_t)cur_uleb(&c);
-			if (st->cfa.how != CFAH_REG_OFF) /* invalid after an expression */
-				st->cfa.how = CFAH_EXPR;
-			break;
-		case CFA_DEF_CFA_OFFSET_SF:
-			st->cfa.off = mul_wrap((uint64_t)cur_sleb(&c), da);
-			if (st->cfa.how != CFAH_REG_OFF)
-				st->cfa.how = CFAH_EXPR;
-			break;
-		case CFA_DEF_CFA_EXPRESSION:
-			blk = cur_block(&c, &len);
-			if (blk)
-				classify_cfa_expr(blk, len, &st->cfa);
-			break;
-		case CFA_EXPRESSION:
-		case CFA_VAL_EXPRESSION:
-			reg = cur_uleb(&c);
-			blk = cur_block(&c, &len);
-			if (!blk)
-				break;
-			if ((r = reg_slot(st, reg))) {
-				if (op == CFA_EXPRESSION)
-					classify_reg_expr(blk, len, r);
-				else
-					r->how = RULE_OTHER;
-			}
-			break;
-		case CFA_GNU_ARGS_SIZE:
-			(void)cur_uleb(&c);
-			break;
-		default: /* unknown operand layout: nothing after this can be decoded */
-			return -EINVAL;
-		}
-	}
-	if (err)
-		return err;
-	return c.bad ? -EINVAL : 0;
-}
-
-/* ---- CIE / FDE enumeration ---- */
-
-struct entry {
-	const uint8_t *id_pos; /* the CIE id / CIE pointer field */
-	const uint8_t *end;    /* one past the entry */
-	uint64_t id;
-	uint64_t off; /* of the entry start in the section */
-	uint8_t id_len;
-	bool is_cie;
-};
-
-/* Read the entry at *off. Returns 1 and advances *off, 0 at the end or an .eh_frame terminator,
- * -EINVAL when malformed (the rest of the section is then unusable). */
-static int next_entry(const struct frame_sec *s, size_t *off, struct entry *e)
-{
-	struct cursor c = { s->data + *off, s->data + s->size, false };
-	uint64_t len;
-	bool dw64 = false;
-
-	for (;;) {
-		if (c.p == c.end)
-			return 0;
-		e->off = (uint64_t)(c.p - s->data);
-		len = cur_u(&c, 4);
-		if (len == 0xffffffff) {
-			len = cur_u(&c, 8);
-			dw64 = true;
-		}
-		if (c.bad)
-			return -EINVAL;
-		if (len)
-			break;
-		if (s->is_eh)
-			return 0; /* terminator */
-				  /* a zero-length .debug_frame entry is padding: skip it */
-	}
-	if (!cur_need(&c, len))
-		return -EINVAL;
-	e->end = c.p + len;
-	e->id_pos = c.p;
-	c.end = e->end;
-	if (s->is_eh || !dw64) {
-		e->id = cur_u(&c, 4);
-		e->id_len = 4;
-		e->is_cie = s->is_eh ? e->id == 0 : e->id == 0xffffffff;
-	} else {
-		e->id = cur_u(&c, 8);
-		e->id_len = 8;
-		e->is_cie = e->id == UINT64_MAX;
-	}
-	if (c.bad)
-		return -EINVAL;
-	*off = (size_t)(e->end - s->data);
-	return 1;
-}
-
-static int parse_cie(struct builder *b, int sec, const struct entry *e, struct cie *cie)
-{
-	const struct frame_sec *s = &b->secs[sec];
-	struct cursor c = { e->id_pos + e->id_len, e->end, false };
-	const char *aug;
-	size_t aug_len;
-	uint8_t version;
-	uint64_t ra_reg;
-	struct cursor a;
-	struct interp in;
+	const struct eh_frame_sec *s = &b->secs[sec];
+	struct cfa_interp in = { 0 };
 
 	memset(cie, 0, sizeof(*cie));
-	cie->off = e->off;
+	if (eh_frame_parse_cie(s, e, &cie->h))
+		return -EINVAL;
 	cie->sec = (uint8_t)sec;
-	cie->fde_enc = PE_ABSPTR;
-	version = (uint8_t)cur_u(&c, 1);
-	if (c.bad || (version != 1 && version != 3 && version != 4))
-		return -EINVAL;
-	aug = (const char *)c.p;
-	aug_len = strnlen(aug, (size_t)(c.end - c.p));
-	if (!cur_need(&c, aug_len + 1))
-		return -EINVAL;
-	c.p += aug_len + 1;
-	if (version == 4) {
-		uint8_t addr_size = (uint8_t)cur_u(&c, 1);
-
-		(void)cur_u(&c, 1); /* segment selector size */
-		if (addr_size == 4)
-			cie->fde_enc = PE_UDATA4;
-		else if (addr_size != 8)
-			return -EINVAL;
-	}
-	cie->code_align = cur_uleb(&c);
-	cie->data_align = cur_sleb(&c);
-	ra_reg = version == 1 ? cur_u(&c, 1) : cur_uleb(&c);
-	cie->ra_ok = ra_reg == REG_RA;
-
-	/* with 'z' the augmentation data has a length, so unknown letters can be skipped */
-	cie->has_z = aug_len && aug[0] == 'z';
-	a = c;
-	if (cie->has_z) {
-		uint64_t zlen = cur_uleb(&c);
-
-		if (!cur_need(&c, zlen))
-			return -EINVAL;
-		a.p = c.p;
-		a.end = c.p + zlen;
-		c.p += zlen;
-	}
-	for (size_t i = cie->has_z ? 1 : 0; i < aug_len; i++) {
-		uint64_t ignored;
-		uint8_t enc;
-
-		switch (aug[i]) {
-		case 'R':
-			cie->fde_enc = (uint8_t)cur_u(&a, 1);
-			break;
-		case 'L': /* LSDA encoding: the FDE's augmentation data is skipped whole */
-			(void)cur_u(&a, 1);
-			break;
-		case 'P':
-			enc = (uint8_t)cur_u(&a, 1);
-			if (read_encoded(&a, enc & ~PE_INDIRECT, b, s, &ignored) == -EINVAL)
-				return -EINVAL;
-			break;
-		case 'S':
-			cie->signal = true;
-			break;
-		case 'B': /* AArch64 BTI, MTE: no data */
-		case 'G':
-			break;
-		default:
-			if (!cie->has_z) /* cannot know where the instructions start */
-				return -EINVAL;
-			i = aug_len;
-			break;
-		}
-	}
-	if (a.bad || c.bad)
-		return -EINVAL;
-	if (!cie->has_z)
-		c.p = a.p;
-	cie->insns = c.p;
-	cie->insns_end = e->end;
-	if (!cie->code_align)
-		cie->code_align = 1; /* avoids a zero-progress loop; such CFI is broken anyway */
-
-	memset(&in, 0, sizeof(in));
-	in.b = b;
-	in.cie = cie;
+	cie->ra_ok = cie->h.ra_reg == REG_RA;
+	if (!cie->h.code_align)
+		cie->h.code_align = 1; /* avoids a zero-progress loop; such CFI is broken anyway */
+	in.cie = &cie->h;
 	in.sec = s;
-	cie->bad_init = interp_run(&in, cie->insns, cie->insns_end) != 0;
+	cie->bad_init = cfa_program_run(&in, cie->h.insns, cie->h.insns_end) != 0;
 	cie->init = in.st;
 	return 0;
 }
@@ -901,8 +248,8 @@ static int cie_cmp(const void *key, const void *elem)
 
 	if (k->sec != e->sec)
 		return k->sec < e->sec ? -1 : 1;
-	if (k->off != e->off)
-		return k->off < e->off ? -1 : 1;
+	if (k->h.off != e->h.off)
+		return k->h.off < e->h.off ? -1 : 1;
 	return 0;
 }
 
@@ -910,12 +257,12 @@ static int cie_cmp(const void *key, const void *elem)
  * that does not parse is not kept; its FDEs are then counted as bad. */
 static int collect_cies(struct builder *b, int sec)
 {
-	const struct frame_sec *s = &b->secs[sec];
-	struct entry e;
+	const struct eh_frame_sec *s = &b->secs[sec];
+	struct eh_frame_entry e;
 	size_t off = 0;
-	int ret, err;
+	int err;
 
-	while ((ret = next_entry(s, &off, &e)) > 0) {
+	while (eh_frame_next(s, &off, &e) > 0) {
 		if (!e.is_cie)
 			continue;
 		err = grow((void **)&b->cies, &b->cap_cies, b->nr_cies + 1, sizeof(*b->cies));
@@ -932,17 +279,17 @@ static int collect_cies(struct builder *b, int sec)
 /* Pass 2: every FDE with a parsable header and a usable address range. */
 static int collect_fdes(struct builder *b, int sec)
 {
-	const struct frame_sec *s = &b->secs[sec];
+	const struct eh_frame_sec *s = &b->secs[sec];
 	struct unwind_table_stats *st = b->stats;
-	struct entry e;
+	struct eh_frame_entry e;
 	size_t off = 0;
-	int ret, err;
+	int err;
 
-	while ((ret = next_entry(s, &off, &e)) > 0) {
+	while (eh_frame_next(s, &off, &e) > 0) {
 		struct cie key = { .sec = (uint8_t)sec };
-		struct cursor c;
-		struct cie *cie;
-		uint64_t begin, range, end;
+		struct eh_frame_fde fde;
+		struct cie *cie = NULL;
+		uint64_t end;
 		struct fde_ref *f;
 
 		if (e.is_cie)
@@ -951,47 +298,18 @@ static int collect_fdes(struct builder *b, int sec)
 			st->fdes_eh_frame++;
 		else
 			st->fdes_debug_frame++;
-		/* .eh_frame: pointer relative to its own field; .debug_frame: section offset */
-		if (s->is_eh) {
-			uint64_t pos = (uint64_t)(e.id_pos - s->data);
-
-			if (e.id > pos) {
-				st->fdes_bad++;
-				continue;
-			}
-			key.off = pos - e.id;
-		} else {
-			key.off = e.id;
-		}
-		cie = b->nr_cies ? bsearch(&key, b->cies, b->nr_cies, sizeof(*b->cies), cie_cmp)
-				 : NULL;
-		if (!cie) {
+		if (!eh_frame_fde_cie_off(s, &e, &key.h.off) && b->nr_cies)
+			cie = bsearch(&key, b->cies, b->nr_cies, sizeof(*b->cies), cie_cmp);
+		if (!cie || eh_frame_parse_fde(s, &e, &cie->h, &fde)) {
 			st->fdes_bad++;
 			continue;
 		}
-		c.p = e.id_pos + e.id_len;
-		c.end = e.end;
-		c.bad = false;
-		if (read_encoded(&c, cie->fde_enc, b, s, &begin) ||
-		    read_encoded_size(&c, cie->fde_enc, &range)) {
-			st->fdes_bad++;
-			continue;
-		}
-		if (cie->has_z) {
-			uint64_t alen = cur_uleb(&c);
-
-			if (!cur_need(&c, alen)) {
-				st->fdes_bad++;
-				continue;
-			}
-			c.p += alen;
-		}
-		if (!range) {
+		if (!fde.range) {
 			st->fdes_empty++;
 			continue;
 		}
 		/* rows hold 32-bit offsets from base */
-		if (begin < b->base || __builtin_add_overflow(begin, range, &end) ||
+		if (fde.begin < b->base || __builtin_add_overflow(fde.begin, fde.range, &end) ||
 		    end - b->base > UINT32_MAX) {
 			st->fdes_bad++;
 			continue;
@@ -1000,10 +318,10 @@ static int collect_fdes(struct builder *b, int sec)
 		if (err)
 			return err;
 		f = &b->fdes[b->nr_fdes];
-		f->begin = begin;
+		f->begin = fde.begin;
 		f->end = end;
-		f->insns = c.p;
-		f->insns_end = e.end;
+		f->insns = fde.insns;
+		f->insns_end = fde.insns_end;
 		f->cie = (uint32_t)(cie - b->cies);
 		f->seq = (uint32_t)b->nr_fdes;
 		f->sec = (uint8_t)sec;
@@ -1065,14 +383,30 @@ static void drop_duplicates(struct builder *b, size_t n_eh)
 	b->nr_fdes = out;
 }
 
+struct fde_run {
+	struct builder *b;
+	const struct cie *cie;
+};
+
+/* cfa_interp.row: the interpreter's state at loc, as a row */
+static int fde_row(void *ctx, uint64_t loc, const struct cfi_state *st)
+{
+	struct fde_run *r = ctx;
+
+	return emit(r->b, loc, encode_row(r->cie, st), false);
+}
+
 static int run_fde(struct builder *b, const struct fde_ref *f, uint64_t *prev_end)
 {
 	const struct cie *cie = &b->cies[f->cie];
-	struct interp in = {
-		.b = b,
-		.cie = cie,
-		.fde = f,
+	struct fde_run run = { b, cie };
+	struct cfa_interp in = {
 		.sec = &b->secs[f->sec],
+		.cie = &cie->h,
+		.init = &cie->init,
+		.end = f->end,
+		.row = fde_row,
+		.ctx = &run,
 		.st = cie->init,
 		.loc = f->begin,
 	};
@@ -1084,7 +418,7 @@ static int run_fde(struct builder *b, const struct fde_ref *f, uint64_t *prev_en
 	if (cie->bad_init)
 		err = -EINVAL;
 	else
-		err = interp_run(&in, f->insns, f->insns_end);
+		err = cfa_program_run(&in, f->insns, f->insns_end);
 	if (err == -ENOMEM || err == -E2BIG)
 		return err;
 	if (in.loc < f->end) {
@@ -1188,9 +522,15 @@ struct unwind_table *unwind_table__build_cfi(const void *eh_frame, size_t eh_len
 	b.base = base;
 	b.max_rows = opts_max_rows(opts);
 	if (eh_frame && eh_len)
-		b.secs[b.nsecs++] = (struct frame_sec){ eh_frame, eh_len, eh_vaddr, true };
+		b.secs[b.nsecs++] = (struct eh_frame_sec){ .data = eh_frame,
+							   .size = eh_len,
+							   .vaddr = eh_vaddr,
+							   .ptr_size = 8,
+							   .is_eh = true };
 	if (debug_frame && debug_len)
-		b.secs[b.nsecs++] = (struct frame_sec){ debug_frame, debug_len, 0, false };
+		b.secs[b.nsecs++] = (struct eh_frame_sec){ .data = debug_frame,
+							   .size = debug_len,
+							   .ptr_size = 8 };
 	err = builder_run(&b, t);
 	if (err) {
 		unwind_table__free(t);
@@ -1202,94 +542,15 @@ struct unwind_table *unwind_table__build_cfi(const void *eh_frame, size_t eh_len
 
 /* ---- ELF ---- */
 
-/* Without section headers: .eh_frame_hdr (PT_GNU_EH_FRAME) points at .eh_frame, which runs to its
- * zero terminator inside the same PT_LOAD. */
-static void find_eh_frame_from_hdr(Elf *elf, struct builder *b, const GElf_Phdr *hdr,
-				   const GElf_Phdr *loads, size_t nloads)
-{
-	struct frame_sec hs;
-	struct cursor c;
-	uint64_t eh;
-	Elf_Data *d;
-
-	if (hdr->p_filesz > MAX_NOTE_BYTES) /* a header and a sorted table: small */
-		return;
-	d = elf_getdata_rawchunk(elf, (int64_t)hdr->p_offset, hdr->p_filesz, ELF_T_BYTE);
-	if (!d || d->d_size < 4 || ((const uint8_t *)d->d_buf)[0] != 1)
-		return;
-	hs.data = d->d_buf;
-	hs.size = d->d_size;
-	hs.vaddr = hdr->p_vaddr;
-	hs.is_eh = true;
-	c.p = hs.data + 4;
-	c.end = hs.data + hs.size;
-	c.bad = false;
-	if (read_encoded(&c, hs.data[1], b, &hs, &eh))
-		return;
-	for (size_t i = 0; i < nloads; i++) {
-		const GElf_Phdr *l = &loads[i];
-
-		if (eh < l->p_vaddr || eh - l->p_vaddr >= l->p_filesz)
-			continue;
-		/* the rest of the segment, bounded: .eh_frame ends at its terminator well before */
-		d = elf_getdata_rawchunk(elf, (int64_t)(l->p_offset + (eh - l->p_vaddr)),
-					 l->p_filesz - (eh - l->p_vaddr) > MAX_CFI_BYTES
-						 ? MAX_CFI_BYTES
-						 : l->p_filesz - (eh - l->p_vaddr),
-					 ELF_T_BYTE);
-		if (!d || !d->d_buf)
-			return;
-		b->secs[0].data = d->d_buf;
-		b->secs[0].size = d->d_size;
-		b->secs[0].vaddr = eh;
-		b->secs[0].is_eh = true;
-		b->nsecs = 1;
-		return;
-	}
-}
-
-/* A CFI section's bytes, read with pread (never mmap: the owner of the file may truncate it under
- * us). NULL for an empty, absent or unreadable section (its CFI is skipped, as before reading),
- * with *ret_err = -E2BIG when it is over MAX_CFI_BYTES, compressed or not. */
-static Elf_Data *section_bytes(Elf_Scn *scn, const GElf_Shdr *sh, int *ret_err)
-{
-	GElf_Chdr ch = { 0 };
-	Elf_Data *d;
-
-	if (sh->sh_type == SHT_NOBITS || !sh->sh_size)
-		return NULL;
-	if (sh->sh_size > MAX_CFI_BYTES) {
-		*ret_err = -E2BIG;
-		return NULL;
-	}
-	if (sh->sh_flags & SHF_COMPRESSED) {
-		/* the decompressed size is the file's claim: bound it before inflating */
-		if (!gelf_getchdr(scn, &ch))
-			return NULL;
-		if (ch.ch_size > MAX_CFI_BYTES) {
-			*ret_err = -E2BIG;
-			return NULL;
-		}
-		if (elf_compress(scn, 0, 0) < 0)
-			return NULL;
-	}
-	d = elf_getdata(scn, NULL);
-	return d && d->d_buf && d->d_size ? d : NULL;
-}
-
 static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwind_table **ret)
 {
+	bool debug_frame = !(opts && opts->sz >= sizeof(*opts) && opts->skip_debug_frame);
 	struct unwind_table *t = NULL;
+	struct eh_frame_cfi cfi;
 	struct builder b;
+	size_t nph = 0;
 	GElf_Ehdr eh;
-	GElf_Phdr *loads = NULL, ehdr_ph = { 0 };
-	size_t nph = 0, nloads = 0, shstrndx;
-	uint64_t got = 0, got_plt = 0;
-	Elf_Data *eh_data = NULL, *dbg_data = NULL;
-	uint64_t eh_addr = 0, dbg_addr = 0;
-	bool has_base = false, has_hdr = false;
-	Elf_Scn *scn = NULL;
-	int err = 0;
+	int err;
 
 	memset(&b, 0, sizeof(b));
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
@@ -1297,85 +558,36 @@ static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwi
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh.e_machine != EM_X86_64)
 		return -ENOTSUP;
+	/* rows are offsets from the lowest PT_LOAD */
+	if (elf_getphdrnum(elf, &nph))
+		nph = 0;
+	for (size_t i = 0, found = 0; i < nph; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (!found++ || ph.p_vaddr < b.base)
+			b.base = ph.p_vaddr;
+	}
+	err = eh_frame_locate(elf, MAX_CFI_BYTES, debug_frame, &cfi);
+	if (err) /* a CFI section over MAX_CFI_BYTES */
+		return err;
+	if (cfi.eh.size)
+		b.secs[b.nsecs++] = cfi.eh;
+	if (cfi.debug.size)
+		b.secs[b.nsecs++] = cfi.debug;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	b.max_rows = opts_max_rows(opts);
-
-	if (elf_getphdrnum(elf, &nph))
-		nph = 0;
-	if (nph) {
-		loads = calloc(nph, sizeof(*loads));
-		if (!loads) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-	}
-	for (size_t i = 0; i < nph; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, (int)i, &ph))
-			continue;
-		if (ph.p_type == PT_LOAD) {
-			if (!has_base || ph.p_vaddr < b.base)
-				b.base = ph.p_vaddr;
-			has_base = true;
-			loads[nloads++] = ph;
-		} else if (ph.p_type == PT_GNU_EH_FRAME) {
-			ehdr_ph = ph;
-			has_hdr = true;
-		}
-	}
-
-	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-			const char *name;
-
-			if (!gelf_getshdr(scn, &sh))
-				continue;
-			name = elf_strptr(elf, shstrndx, sh.sh_name);
-			if (!name)
-				continue;
-			if (!strcmp(name, ".eh_frame") && !eh_data) {
-				eh_data = section_bytes(scn, &sh, &err);
-				eh_addr = sh.sh_addr;
-			} else if (!strcmp(name, ".debug_frame") && !dbg_data &&
-				   !(opts && opts->sz >= sizeof(*opts) && opts->skip_debug_frame)) {
-				dbg_data = section_bytes(scn, &sh, &err);
-				dbg_addr = sh.sh_addr;
-			} else if (!strcmp(name, ".got.plt")) {
-				got_plt = sh.sh_addr;
-			} else if (!strcmp(name, ".got")) {
-				got = sh.sh_addr;
-			} else if (!strcmp(name, ".text")) {
-				b.text_base = sh.sh_addr;
-			}
-		}
-	}
-	if (err) /* a CFI section over MAX_CFI_BYTES */
-		goto cleanup;
-	b.data_base = got_plt ? got_plt : got;
-	if (eh_data) {
-		b.secs[b.nsecs++] =
-			(struct frame_sec){ eh_data->d_buf, eh_data->d_size, eh_addr, true };
-	} else if (has_hdr) {
-		find_eh_frame_from_hdr(elf, &b, &ehdr_ph, loads, nloads);
-	}
-	if (dbg_data)
-		b.secs[b.nsecs++] =
-			(struct frame_sec){ dbg_data->d_buf, dbg_data->d_size, dbg_addr, false };
-
 	t->build_id_len = elf_read_build_id(elf, t->build_id);
 	err = builder_run(&b, t);
-	if (err)
-		goto cleanup;
+	if (err) {
+		unwind_table__free(t);
+		return err;
+	}
 	*ret = t;
-	t = NULL;
-cleanup:
-	free(loads);
-	unwind_table__free(t);
-	return err;
+	return 0;
 }
 
 static void *build_cb(Elf *elf, void *opts)
