@@ -8,32 +8,19 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
+#include "proc/proc_files.h"
 #include "proc/proc_root.h"
 #include "proc/proc_table.h"
 #include "util/clock.h"
 #include "util/hashmap.h"
 #include "util/readfile.h"
 
-#define DELETED_SUFFIX " (deleted)"
-#define FD_RESERVE     256 /* fds left to the sampler, outputs and the rest of flamed */
-#define FD_BUDGET_MIN  16
-
-struct file_node;
-
 struct proc_table {
-	struct hashmap entries; /* (tgid, aspace) key struct -> struct proc_entry * */
-	struct hashmap files;	/* (dev, inode) key struct -> struct proc_file * */
-	/* open fds nobody holds, most recently used first: the tail is closed when over budget */
-	struct file_node *lru_head, *lru_tail;
-	size_t fds_open; /* held or in the LRU */
-	size_t fd_budget;
-	uint64_t window_ns; /* start of the current second of the global re-read rate */
+	struct hashmap entries;	  /* (tgid, aspace) key struct -> struct proc_entry * */
+	struct proc_files *files; /* the mapped files, shared by processes (proc_files.h) */
+	uint64_t window_ns;	  /* start of the current second of the global re-read rate */
 	uint32_t window_refreshes;
-	uint64_t opens_window_ns; /* start of the current second of the file open rate */
-	uint32_t window_opens;
-	size_t nr_files;
 	/* processes that exited, for proc_table__reap: (tgid, reap call it was told in) */
 	struct exited {
 		uint32_t tgid;
@@ -49,34 +36,11 @@ struct entry_key {
 	uint32_t tgid;
 };
 
-struct file_key {
-	uint64_t dev;
-	uint64_t inode;
-};
-
-/* Entries and files embed their key as the first members, so the map keys point into them. */
+/* Entries embed their key as their first member, so the map keys point into them. */
 struct entry_node {
 	struct entry_key key;
 	struct proc_entry e;
 	bool gone; /* a sweep found the process dead: freed at the next one */
-};
-
-/* Where a file was last seen mapped, to open it again after the budget closed it. */
-struct sighting {
-	uint32_t tgid;
-	uint64_t start, end;
-	bool name_deleted; /* the maps line's name ended in " (deleted)" */
-};
-
-struct file_node {
-	struct file_key key;
-	struct proc_file f;
-	struct sighting seen;
-	struct file_node *prev, *next; /* LRU links while open and not held */
-	uint32_t holds;
-	bool lost;	     /* could not be opened where last seen */
-	bool deferred;	     /* not opened yet: over the open rate when first seen */
-	bool suffix_is_name; /* " (deleted)" ends the file's real name (it has links) */
 };
 
 static uint64_t hash_entry_key(uintptr_t k, void *ctx)
@@ -95,35 +59,6 @@ static bool equal_entry_key(uintptr_t a, uintptr_t b, void *ctx)
 	return x->tgid == y->tgid && x->aspace == y->aspace;
 }
 
-static uint64_t hash_file_key(uintptr_t k, void *ctx)
-{
-	const struct file_key *fk = (const void *)k;
-
-	(void)ctx;
-	return hash_u64(fk->inode ^ hash_u64(fk->dev));
-}
-
-static bool equal_file_key(uintptr_t a, uintptr_t b, void *ctx)
-{
-	const struct file_key *x = (const void *)a, *y = (const void *)b;
-
-	(void)ctx;
-	return x->dev == y->dev && x->inode == y->inode;
-}
-
-static size_t budget_from_rlimit(void)
-{
-	struct rlimit rl;
-	size_t lim;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
-		return 4096;
-	lim = (size_t)rl.rlim_cur;
-	/* half of what is left after the reserve: the symbolizer's debug files and the unwind
-	 * loader open files of their own */
-	return lim > FD_RESERVE + 2 * FD_BUDGET_MIN ? (lim - FD_RESERVE) / 2 : FD_BUDGET_MIN;
-}
-
 struct proc_table *proc_table__new(void)
 {
 	struct proc_table *t = calloc(1, sizeof(*t));
@@ -131,334 +66,17 @@ struct proc_table *proc_table__new(void)
 	if (!t)
 		return NULL;
 	hashmap__init(&t->entries, hash_entry_key, equal_entry_key, NULL);
-	hashmap__init(&t->files, hash_file_key, equal_file_key, NULL);
-	t->fd_budget = budget_from_rlimit();
-	t->stats.fd_budget = t->fd_budget;
-	return t;
-}
-
-/* --- fd budget --- */
-
-static void lru_unlink(struct proc_table *t, struct file_node *n)
-{
-	if (n->prev)
-		n->prev->next = n->next;
-	else if (t->lru_head == n)
-		t->lru_head = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else if (t->lru_tail == n)
-		t->lru_tail = n->prev;
-	n->prev = n->next = NULL;
-}
-
-static void lru_push_head(struct proc_table *t, struct file_node *n)
-{
-	n->prev = NULL;
-	n->next = t->lru_head;
-	if (t->lru_head)
-		t->lru_head->prev = n;
-	t->lru_head = n;
-	if (!t->lru_tail)
-		t->lru_tail = n;
-}
-
-static void close_file(struct proc_table *t, struct file_node *n)
-{
-	lru_unlink(t, n);
-	close(n->f.fd);
-	n->f.fd = -1;
-	t->fds_open--;
-}
-
-/* Close least recently used fds nobody holds until at most keep are open. */
-static void trim_fds(struct proc_table *t, size_t keep)
-{
-	while (t->fds_open > keep && t->lru_tail) {
-		close_file(t, t->lru_tail);
-		t->stats.files_closed++;
+	t->files = proc_files__new(&t->stats);
+	if (!t->files) {
+		free(t);
+		return NULL;
 	}
-}
-
-/* n just got fd: account it (held or as most recently used), then respect the budget. */
-static void track_open(struct proc_table *t, struct file_node *n)
-{
-	t->fds_open++;
-	if (t->fds_open > t->stats.fds_peak)
-		t->stats.fds_peak = t->fds_open;
-	if (!n->holds)
-		lru_push_head(t, n);
-	trim_fds(t, t->fd_budget);
+	return t;
 }
 
 void proc_table__set_fd_budget(struct proc_table *t, size_t budget)
 {
-	t->fd_budget = budget ? budget : budget_from_rlimit();
-	t->stats.fd_budget = t->fd_budget;
-	trim_fds(t, t->fd_budget);
-}
-
-/* A new file open within the rate (PROC_TABLE_OPENS_MAX a second): a process that maps new files
- * in a loop cannot make flamed open files in a loop. */
-static bool open_allowed(struct proc_table *t)
-{
-	uint64_t now = mono_ns();
-
-	if (now - t->opens_window_ns >= 1000000000ULL) {
-		t->opens_window_ns = now;
-		t->window_opens = 0;
-	}
-	if (t->window_opens >= PROC_TABLE_OPENS_MAX) {
-		t->stats.opens_deferred++;
-		return false;
-	}
-	t->window_opens++;
-	return true;
-}
-
-/* --- opening a process's file --- */
-
-/* O_PATH opens neither block (FIFOs, devices, leases) nor run a driver's open; the fd is only
- * read-opened once fstat shows the mapped regular file. */
-static bool is_mapped_file(int fd, const struct file_key *key, struct stat *ret_st)
-{
-	return !fstat(fd, ret_st) && S_ISREG(ret_st->st_mode) && ret_st->st_dev == key->dev &&
-	       ret_st->st_ino == key->inode;
-}
-
-/* Open the file mapped at [s->start, s->end) in process s->tgid, as key names it: through
- * map_files (the exact mapped file, even deleted or replaced on disk), else through the path
- * inside the process's root. Returns an O_RDONLY fd, -ESTALE when only another file was found
- * there (refused), or -errno. *ret_nlink gets the link count. */
-static int open_mapped_file(const struct sighting *s, const char *path, const struct file_key *key,
-			    nlink_t *ret_nlink)
-{
-	char buf[4096 + 64];
-	const char *names[2] = { path, NULL };
-	bool refused = false;
-	struct stat st;
-	int pfd, fd;
-
-	snprintf(buf, sizeof(buf), "/proc/%u/map_files/%llx-%llx", s->tgid,
-		 (unsigned long long)s->start, (unsigned long long)s->end);
-	pfd = open(buf, O_PATH | O_CLOEXEC);
-	if (pfd >= 0 && !is_mapped_file(pfd, key, &st)) {
-		refused = true;
-		close(pfd);
-		pfd = -1;
-	}
-	/* the maps line's name: the file may still be there, under the name with the suffix if
-	 * that was just its name */
-	if (s->name_deleted && strlen(path) + sizeof(DELETED_SUFFIX) <= sizeof(buf)) {
-		snprintf(buf, sizeof(buf), "%s%s", path, DELETED_SUFFIX);
-		names[1] = buf;
-	}
-	for (int i = 0; pfd < 0 && i < 2 && names[i] && names[i][0] == '/'; i++) {
-		pfd = proc_root__open_path(s->tgid, names[i]);
-		if (pfd >= 0 && !is_mapped_file(pfd, key, &st)) {
-			refused = true;
-			close(pfd);
-			pfd = -1;
-		}
-	}
-	if (pfd < 0)
-		return refused ? -ESTALE : -ENOENT;
-	/* reopen the very inode checked; O_NONBLOCK so that a lease cannot stall us */
-	snprintf(buf, sizeof(buf), "/proc/self/fd/%d", pfd);
-	fd = open(buf, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd >= 0 && !is_mapped_file(fd, key, &st)) {
-		close(fd);
-		fd = -ESTALE;
-	} else if (fd < 0) {
-		fd = -errno;
-	}
-	close(pfd);
-	*ret_nlink = st.st_nlink;
-	return fd;
-}
-
-/* Open n from its last sighting, making room under the budget first. */
-static int open_node(struct proc_table *t, struct file_node *n, nlink_t *ret_nlink)
-{
-	int fd;
-
-	trim_fds(t, t->fd_budget ? t->fd_budget - 1 : 0);
-	fd = open_mapped_file(&n->seen, n->f.path, &n->key, ret_nlink);
-	if (fd == -EMFILE || fd == -ENFILE) {
-		trim_fds(t, 0); /* out of fds despite the budget: give all unheld back, retry */
-		fd = open_mapped_file(&n->seen, n->f.path, &n->key, ret_nlink);
-	}
-	return fd;
-}
-
-static struct file_node *node_of(const struct proc_file *f)
-{
-	return (struct file_node *)((char *)f - offsetof(struct file_node, f));
-}
-
-int proc_file__hold(const struct proc_file *f)
-{
-	struct proc_table *t;
-	struct file_node *n;
-	nlink_t nlink;
-	int fd;
-
-	if (!f)
-		return -EINVAL;
-	t = f->table;
-	if (!t)
-		return f->fd >= 0 ? f->fd : -EBADF;
-	n = node_of(f);
-	if (n->f.fd >= 0) {
-		if (!n->holds++)
-			lru_unlink(t, n);
-		return n->f.fd;
-	}
-	if (n->lost)
-		return -ENOENT;
-	if (n->deferred && !open_allowed(t))
-		return -EAGAIN;
-	fd = open_node(t, n, &nlink);
-	if (fd < 0) {
-		n->lost = true;
-		t->stats.files_lost++;
-		if (fd == -ESTALE)
-			t->stats.files_refused++;
-		return fd;
-	}
-	if (n->deferred)
-		t->stats.files_open++;
-	else
-		t->stats.files_reopened++;
-	n->deferred = false;
-	n->f.fd = fd;
-	n->holds++;
-	track_open(t, n);
-	return fd;
-}
-
-void proc_file__release(const struct proc_file *f)
-{
-	struct file_node *n;
-
-	if (!f || !f->table)
-		return;
-	n = node_of(f);
-	if (!n->holds || --n->holds || n->f.fd < 0)
-		return;
-	lru_push_head(f->table, n);
-	trim_fds(f->table, f->table->fd_budget);
-}
-
-/* The maps line of a file named "x (deleted)" reads like that of a deleted "x": once the
- * opened inode shows links, the suffix is known to be part of the name and is given back. */
-static void fix_name(struct file_node *n, struct proc_map *m)
-{
-	char *p;
-
-	if (!m->is_deleted || !n->suffix_is_name ||
-	    asprintf(&p, "%s%s", m->path, DELETED_SUFFIX) < 0)
-		return;
-	free(m->path);
-	m->path = p;
-	m->is_deleted = false;
-}
-
-/* Remember where n was last seen mapped: a live place to reopen it from if the budget closes it
- * (the process that first mapped it may be gone by then). */
-static void see(struct file_node *n, const struct sighting *seen, const char *path)
-{
-	char *p;
-
-	n->seen = *seen;
-	if (strcmp(n->f.path, path) && (p = strdup(path))) { /* another mount namespace */
-		free(n->f.path);
-		n->f.path = p;
-	}
-}
-
-/* The file of mapping m (whose path may be fixed up: fix_name), opened on first sight. */
-static struct proc_file *file_for(struct proc_table *t, uint32_t tgid, struct proc_map *m)
-{
-	struct file_key key = { .dev = makedev(m->dev_major, m->dev_minor), .inode = m->inode };
-	struct sighting seen = { tgid, m->start, m->end, m->is_deleted };
-	struct file_node *n;
-	nlink_t nlink = 0;
-	uintptr_t v;
-	int fd;
-
-	if (!m->inode || m->path[0] != '/')
-		return NULL; /* anonymous, [vdso], JIT: nothing to open */
-	if (hashmap__find(&t->files, (uintptr_t)&key, &v)) {
-		n = (struct file_node *)v;
-		fix_name(n, m);
-		see(n, &seen, m->path);
-		if (n->f.fd >= 0 || (!n->lost && !n->deferred))
-			return &n->f;
-		/* not found where it was seen before (a mapping that moved away, a FIFO at its
-		 * path), or not tried yet (rate): this mapping of the same inode may lead to it */
-		if (!open_allowed(t))
-			return &n->f;
-		fd = open_node(t, n, &nlink);
-		if (fd < 0)
-			return &n->f;
-		n->suffix_is_name = m->is_deleted && nlink;
-		fix_name(n, m);
-		n->lost = false;
-		n->deferred = false;
-		n->f.fd = fd;
-		t->stats.files_open++;
-		track_open(t, n);
-		return &n->f;
-	}
-	if (t->nr_files >= PROC_TABLE_MAX_FILES) {
-		t->stats.files_over_cap++;
-		return NULL;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
-	n->key = key;
-	n->seen = seen;
-	n->f.dev = key.dev;
-	n->f.inode = key.inode;
-	n->f.table = t;
-	n->f.path = strdup(m->path);
-	if (!n->f.path || hashmap__set(&t->files, (uintptr_t)&n->key, (uintptr_t)n)) {
-		free(n->f.path);
-		free(n);
-		return NULL;
-	}
-	t->nr_files++;
-	if (!open_allowed(t)) {
-		n->f.fd = -1;
-		n->deferred = true; /* tried at its next sighting, or when needed */
-		return &n->f;
-	}
-	fd = open_node(t, n, &nlink);
-	if (fd < 0) {
-		n->f.fd = -1;
-		n->lost = true;
-		if (fd == -ESTALE)
-			t->stats.files_refused++;
-		else
-			t->stats.files_failed++;
-		return &n->f;
-	}
-	n->f.fd = fd;
-	t->stats.files_open++;
-	track_open(t, n);
-	if (m->is_deleted && nlink) {
-		char *p = NULL;
-
-		n->suffix_is_name = true;
-		fix_name(n, m);
-		if (!m->is_deleted && (p = strdup(m->path))) {
-			free(n->f.path);
-			n->f.path = p;
-		}
-	}
-	return &n->f;
+	proc_files__set_fd_budget(t->files, budget);
 }
 
 /* --- snapshots --- */
@@ -587,7 +205,7 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < maps->nr; i++)
-		files[i] = file_for(t, e->tgid, &maps->maps[i]);
+		files[i] = proc_files__get(t->files, e->tgid, &maps->maps[i]);
 	if (e->maps && !replace) {
 		err = keep_old(t, maps, &files, e);
 		if (err) {
@@ -895,11 +513,6 @@ cleanup:
 	return nr;
 }
 
-size_t proc_table__nr_entries(const struct proc_table *t)
-{
-	return t->entries.len;
-}
-
 struct proc_table_stats proc_table__stats(const struct proc_table *t)
 {
 	return t->stats;
@@ -911,17 +524,8 @@ void proc_table__free(struct proc_table *t)
 		return;
 	hashmap__for_each (&t->entries, he)
 		entry_free((void *)he->value);
-	hashmap__for_each (&t->files, he) {
-		struct file_node *n = (void *)he->value;
-
-		if (n->f.fd >= 0)
-			close(n->f.fd);
-		free(n->f.path);
-		elf_file__free(n->f.elf);
-		free(n);
-	}
+	proc_files__free(t->files);
 	hashmap__clear(&t->entries);
-	hashmap__clear(&t->files);
 	free(t->exited);
 	free(t);
 }

@@ -27,6 +27,7 @@
 #define PROC_TABLE_MAX_FILES	262144	      /* distinct mapped files known at once */
 #define PROC_TABLE_OPENS_MAX	10000	      /* file opens per second, all processes */
 
+struct proc_files;
 struct proc_table;
 
 /* A mapped file. Its fd may be closed to stay within the table's fd budget: use proc_file__hold
@@ -36,7 +37,7 @@ struct proc_file {
 	uint64_t inode;
 	int fd;			  /* O_RDONLY, or -1 (closed, or could not be opened) */
 	char *path;		  /* path as the process that mapped it last saw it */
-	struct proc_table *table; /* owner, or NULL */
+	struct proc_files *cache; /* owner (proc_files.h), or NULL */
 	struct elf_file *elf;	  /* its ELF headers once read (proc_file__elf), or NULL */
 	int elf_err;		  /* 0, or -errno of that read: not tried again */
 };
@@ -164,9 +165,6 @@ void proc_table__exited(struct proc_table *t, uint32_t tgid);
  * short processes does not pile up entries until the window ends. Entries found before are
  * invalid after it. Returns the entries freed. */
 size_t proc_table__reap(struct proc_table *t, bool (*in_use)(uint32_t tgid, void *ctx), void *ctx);
-
-/* Entries held now. */
-size_t proc_table__nr_entries(const struct proc_table *t);
 
 /* Statistics so far. */
 struct proc_table_stats proc_table__stats(const struct proc_table *t);

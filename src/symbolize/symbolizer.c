@@ -289,7 +289,7 @@ static void check_identity(struct symbolizer *s, struct sym_file *p)
 	if (p->checked == s->epoch + 1)
 		return;
 	p->checked = s->epoch + 1;
-	if (p->key->table && p->key->fd < 0)
+	if (p->key->cache && p->key->fd < 0)
 		return;
 	fd = proc_file__hold(p->key);
 	if (fd < 0)
