@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* name_addr(): names one kernel address with the kernel's own symbol lookup (printk's "%pS"),
- * so flamed does not read the whole of /proc/kallsyms (~120k lines, 40-70 ms of kernel time for
- * every run) to name the few hundred kernel addresses a profile holds. Never attached: userspace
- * runs it with BPF_PROG_RUN, one address at a time (~2 us), through src/symbolize/knames.c. It
+ * so flamed does not read the whole of /proc/kallsyms (every symbol of the kernel, formatted
+ * line by line) to name the few hundred kernel addresses a profile holds. Never attached:
+ * userspace runs it with BPF_PROG_RUN, one address at a time, through src/bpf/knames_prog.c. It
  * also names what was loaded after flamed started (modules, BPF programs), which a copy of
  * kallsyms read at start-up would not. */
 #include "vmlinux.h"

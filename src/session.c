@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "bpf/knames_prog.h"
 #include "cli.h"
 #include "collect/collector.h"
 #include "command.h"
@@ -190,6 +191,12 @@ static int session_new(const struct config *cfg, struct session **ret)
 	return 0;
 }
 
+/* knames_ask_fn: the kernel-names program's answer for addr */
+static int ask_kernel(void *ctx, uint64_t addr, const char **ret_text, size_t *ret_len)
+{
+	return knames_prog__run(ctx, addr, ret_text, ret_len);
+}
+
 /* Load the BPF program (maps sized for cfg) and, while the capabilities to load BPF are held,
  * the kernel-names program, whose runs need none. */
 static int load_bpf(struct session *s, uint64_t unwind_memory)
@@ -223,11 +230,13 @@ static int load_bpf(struct session *s, uint64_t unwind_memory)
 			  strerror(errno));
 		return err;
 	}
-	err = symbolizer__load_kernel_names(s->sym);
-	if (err)
+	s->knames = knames_prog__load();
+	if (!s->knames)
 		log_debug("kernel names from /proc/kallsyms: the kernel's own lookup is not "
 			  "available (%s)",
-			  strerror(-err));
+			  strerror(errno));
+	else if (symbolizer__use_kernel_lookup(s->sym, ask_kernel, s->knames))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -585,6 +594,7 @@ void session__free(struct session *s)
 	free(s->uproc);
 	free(s->umaps);
 	symbolizer__free(s->sym);
+	knames_prog__free(s->knames); /* after the symbolizer, which runs it */
 	proc_table__free(s->procs);
 	runtimes__free(s->rt);
 	free(s->rt_words);

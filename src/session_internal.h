@@ -14,6 +14,8 @@
  * (a drain is a second away, a second of samples whose Java frames would be lost). */
 #define SESSION_RT_WAIT_TICK_MS 20
 
+struct knames_prog;
+
 struct session {
 	const struct config *cfg;
 	struct sampler *sampler;
@@ -21,6 +23,7 @@ struct session {
 	const struct collector *building; /* a window being built (session__build), or NULL */
 	struct proc_table *procs;
 	struct symbolizer *sym;
+	struct knames_prog *knames;	  /* the kernel's own symbol lookup, or NULL (kallsyms) */
 	struct unwind_loader *unwind;	  /* NULL with --unwind fp */
 	struct flamed_unwind_proc *uproc; /* scratch for one process's description */
 	struct unwind_loader_mapping *umaps;

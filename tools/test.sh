@@ -3,7 +3,7 @@
 # README command 1 with only the build dependencies (test ones hidden), unit tests, fuzz corpus
 # replay, end-to-end tests (the binaries against protocol peers and a browser), integration
 # tests and the stress suite (real BPF, needs root) in a normal build, then unit, fuzz and
-# end-to-end tests again under ASan+UBSan, then the clang-format check.
+# end-to-end tests again under ASan+UBSan, then the layering and clang-format checks.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${FLAMED_TEST_BUILD:-$src/build-test}
@@ -35,6 +35,9 @@ cmake -S "$src" -B "$out-asan" -DCMAKE_BUILD_TYPE=Debug -DFLAMED_SANITIZE=ON -DB
 cmake --build "$out-asan" -j"$jobs"
 echo "== unit, fuzz and end-to-end tests under ASan + UBSan"
 (cd "$out-asan" && ctest --no-tests=error --output-on-failure -j"$jobs" -L 'unit|fuzz|e2e')
+
+echo "== layers (tools/check-layers.sh)"
+"$src/tools/check-layers.sh"
 
 echo "== clang-format"
 cd "$src"

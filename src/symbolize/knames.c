@@ -4,16 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "symbolize/knames.h"
 #include "util/hashmap.h"
-#include "knames.skel.h"
 
 /* Answers kept, misses included. A whole-host profile holds a few hundred to a few thousand
  * distinct kernel addresses; a daemon meets more over days, so past this the cache starts over
- * (a fresh answer costs ~2 us). ~16k entries of ~60 bytes: ~1 MiB at most. */
+ * (a fresh answer costs one run of the program). 16k entries of ~60 bytes: ~1 MiB at most. */
 #define KNAMES_CACHE_MAX 16384
 
 /* One answer in one block: the name and the module, each NUL-terminated (module "" for the core
@@ -25,8 +21,8 @@ struct kname {
 };
 
 struct knames {
-	struct knames_bpf *skel;
-	int prog_fd;
+	knames_ask_fn ask; /* the kernel's lookup (src/bpf/knames_prog.h in flamed) */
+	void *ask_ctx;
 	struct hashmap cache; /* kernel address -> struct kname * */
 	struct knames_stats stats;
 };
@@ -73,39 +69,16 @@ int knames__parse(const char *text, size_t len, size_t *name_len, const char **m
 	return 0;
 }
 
-struct knames *knames__new(void)
+struct knames *knames__new(knames_ask_fn ask, void *ctx)
 {
 	struct knames *k = calloc(1, sizeof(*k));
-	int err;
 
 	if (!k)
 		return NULL;
-	/* probed first: a load that fails has libbpf print warnings, and an older kernel without
-	 * the program type or the helper is no error, only the /proc/kallsyms fallback */
-	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1 ||
-	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL, BPF_FUNC_snprintf, NULL) != 1) {
-		err = -EOPNOTSUPP;
-		goto fail;
-	}
-	k->skel = knames_bpf__open();
-	if (!k->skel) {
-		err = -errno;
-		goto fail;
-	}
-	err = knames_bpf__load(k->skel);
-	if (err)
-		goto fail;
-	if (!k->skel->bss) { /* .bss not mmapped: every run would need two syscalls more */
-		err = -EOPNOTSUPP;
-		goto fail;
-	}
-	k->prog_fd = bpf_program__fd(k->skel->progs.name_addr);
+	k->ask = ask;
+	k->ask_ctx = ctx;
 	hashmap__init(&k->cache, hashmap_hash_int, hashmap_equal_int, NULL);
 	return k;
-fail:
-	knames__free(k);
-	errno = err < 0 ? -err : EINVAL;
-	return NULL;
 }
 
 static void cache_reset(struct knames *k)
@@ -119,28 +92,18 @@ static void cache_reset(struct knames *k)
  * unusable, another errno when the program did not run. */
 static struct kname *ask(struct knames *k, uint64_t addr)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	const size_t cap = sizeof(k->skel->bss->knames_text);
-	const char *text = k->skel->bss->knames_text, *module;
-	size_t len, name_len, module_len;
+	const char *text = NULL, *module;
+	size_t len = 0, name_len, module_len;
 	struct kname *kn;
 	int err;
 
-	k->skel->bss->knames_addr = addr;
-	k->skel->bss->knames_len = -1;
 	k->stats.runs++;
-	err = bpf_prog_test_run_opts(k->prog_fd, &opts);
-	if (err || k->skel->bss->knames_len <= 0) { /* the run, or bpf_snprintf(), failed */
+	err = k->ask(k->ask_ctx, addr, &text, &len);
+	if (err) { /* the run failed, or (-EIO) only this answer is unusable */
 		k->stats.failed++;
-		errno = err ? -err : EINVAL;
+		errno = -err;
 		return NULL;
 	}
-	if ((size_t)k->skel->bss->knames_len > cap) { /* a name cut short: not one to show */
-		k->stats.failed++;
-		errno = EIO;
-		return NULL;
-	}
-	len = strnlen(text, cap - 1);
 	err = knames__parse(text, len, &name_len, &module, &module_len);
 	if (err == -EINVAL) {
 		k->stats.failed++;
@@ -206,6 +169,5 @@ void knames__free(struct knames *k)
 	if (!k)
 		return;
 	cache_reset(k);
-	knames_bpf__destroy(k->skel);
 	free(k);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Kernel address -> symbol name by the kernel's own lookup: bpf/knames.bpf.c formats the
- * address with "%pS" and this module reads the answer back. Costs ~2 us per distinct address
- * instead of reading all of /proc/kallsyms (40-70 ms of kernel time) once per run, and names
+/* Kernel address -> symbol name by the kernel's own lookup: a BPF program formats the address
+ * with "%pS" (src/bpf/knames_prog.h runs it; this module only gets the answer through a
+ * callback), and this module parses and caches the answers. One run per distinct address instead
+ * of reading all of /proc/kallsyms once per run (bench/RESULTS.md compares them), and it names
  * modules and BPF programs loaded after start-up. */
 #ifndef FLAMED_KNAMES_H
 #define FLAMED_KNAMES_H
@@ -18,10 +19,14 @@ struct knames_stats {
 	uint64_t failed;     /* runs that failed or answered text that does not parse */
 };
 
-/* Load the program (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, at this call only; the
- * runs need no capability). Returns a new object, or NULL with errno when this kernel cannot
- * (before 5.14: no BPF_PROG_TYPE_SYSCALL, or bpf_snprintf() refused). */
-struct knames *knames__new(void);
+/* Ask the kernel to name addr: 0 and its "%pS" answer (*ret_text, borrowed until the next call,
+ * *ret_len bytes); -EIO when only this answer is unusable (cut short); another -errno when the
+ * kernel cannot be asked. */
+typedef int (*knames_ask_fn)(void *ctx, uint64_t addr, const char **ret_text, size_t *ret_len);
+
+/* A cache of the kernel's answers through ask (ctx borrowed: it must outlive the object). A new
+ * object, or NULL with errno. */
+struct knames *knames__new(knames_ask_fn ask, void *ctx);
 
 /* Name addr. Returns 1 with *ret_name and *ret_module set (borrowed, valid until the next
  * knames__lookup or knames__free; *ret_module NULL for the core kernel), 0 when the kernel has no

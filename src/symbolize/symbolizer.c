@@ -804,11 +804,11 @@ const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f
 	return elf_file__build_id(proc_file__elf(f));
 }
 
-int symbolizer__load_kernel_names(struct symbolizer *s)
+int symbolizer__use_kernel_lookup(struct symbolizer *s, knames_ask_fn ask, void *ctx)
 {
-	if (!s->kn)
-		s->kn = knames__new();
-	return s->kn ? 0 : -errno;
+	knames__free(s->kn);
+	s->kn = knames__new(ask, ctx);
+	return s->kn ? 0 : -ENOMEM;
 }
 
 const char *symbolizer__kernel(struct symbolizer *s, uint64_t addr, const char **ret_module)

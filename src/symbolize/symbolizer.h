@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "proc/proc_table.h"
+#include "symbolize/knames.h"
 
 struct symbolizer;
 
@@ -171,10 +172,10 @@ int symbolizer__wait_downloads(struct symbolizer *s, int timeout_ms);
  * (proc_file__elf), no symbol table read. */
 const char *symbolizer__build_id(struct symbolizer *s, const struct proc_file *f);
 
-/* Name kernel addresses by the kernel's own lookup (symbolize/knames.h) rather than by reading
- * /proc/kallsyms. Call it while flamed still holds CAP_BPF and CAP_PERFMON; 0, or a negative errno
- * when this kernel cannot (kernel names then come from /proc/kallsyms). */
-int symbolizer__load_kernel_names(struct symbolizer *s);
+/* Name kernel addresses by the kernel's own lookup, asked through ask (symbolize/knames.h; ctx
+ * borrowed, it must outlive s) rather than by reading /proc/kallsyms, which stays the fallback
+ * when the kernel cannot be asked. 0 or -ENOMEM. */
+int symbolizer__use_kernel_lookup(struct symbolizer *s, knames_ask_fn ask, void *ctx);
 
 /* Kernel symbol name for addr (borrowed, valid until the next call) or NULL; *ret_module (may be
  * NULL) gets the module name or NULL for the core kernel. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/knames_prog.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/knames.h"
 #include "util/hashmap.h"
@@ -56,18 +57,24 @@ static int is_alias(uint64_t addr, const char *name)
 	return 0;
 }
 
+static int ask_kernel(void *ctx, uint64_t addr, const char **ret_text, size_t *ret_len)
+{
+	return knames_prog__run(ctx, addr, ret_text, ret_len);
+}
+
 int main(void)
 {
 	struct kallsyms *ks = kallsyms__load("/proc/kallsyms");
-	struct knames *kn = knames__new();
+	struct knames_prog *prog = knames_prog__load();
+	struct knames *kn = prog ? knames__new(ask_kernel, prog) : NULL;
 	size_t nsyms = 0, cap = 1 << 18, asked = 0, agree = 0, differ = 0, both_none = 0;
 	struct sym *syms = malloc(cap * sizeof(*syms));
 	char line[512];
 	FILE *f;
 
 	if (!ks || !kn || !syms) {
-		fprintf(stderr, "knames_check: %s: %s\n", !ks ? "/proc/kallsyms" : "knames__new",
-			strerror(errno));
+		fprintf(stderr, "knames_check: %s: %s\n",
+			!ks ? "/proc/kallsyms" : "knames_prog__load", strerror(errno));
 		return 2;
 	}
 	hashmap__init(&aliases, hashmap_hash_int, hashmap_equal_int, NULL);
@@ -134,6 +141,7 @@ int main(void)
 	       "unnamed by both; %llu kernel runs\n",
 	       nsyms, asked, agree, differ, both_none, (unsigned long long)knames__stats(kn).runs);
 	knames__free(kn);
+	knames_prog__free(prog);
 	kallsyms__free(ks);
 	return asked > 1000 && differ * 1000 <= asked ? 0 : 1;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "symbolize/kallsyms.h"
+#include "bpf/knames_prog.h"
 #include "symbolize/knames.h"
 
 static int parse(const char *text, char *name, char *module)
@@ -75,11 +76,69 @@ static void rejects_the_rest(void **state)
 	assert_int_equal(parse("[]", name, module), -EINVAL);
 }
 
+/* A kernel that names 0x1000 and up by a table, answers "0x..." below, cuts 0x2000's answer
+ * short and cannot run at 0x3000. */
+static int fake_ask(void *ctx, uint64_t addr, const char **ret_text, size_t *ret_len)
+{
+	static char text[64];
+	int *runs = ctx;
+
+	(*runs)++;
+	if (addr == 0x2000)
+		return -EIO;
+	if (addr == 0x3000)
+		return -EPERM;
+	if (addr < 0x1000)
+		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)addr);
+	else
+		snprintf(text, sizeof(text), "fn_%llx+0x0/0x10%s", (unsigned long long)addr,
+			 addr & 1 ? " [mod]" : "");
+	*ret_text = text;
+	*ret_len = strlen(text);
+	return 0;
+}
+
+/* The cache and the answers' meanings, without BPF. */
+static void names_through_the_callback(void **state)
+{
+	int runs = 0;
+	struct knames *kn = knames__new(fake_ask, &runs);
+	const char *name, *module;
+
+	(void)state;
+	assert_non_null(kn);
+	assert_int_equal(knames__lookup(kn, 0x1001, &name, &module), 1);
+	assert_string_equal(name, "fn_1001");
+	assert_string_equal(module, "mod");
+	assert_int_equal(knames__lookup(kn, 0x1001, &name, &module), 1); /* from the cache */
+	assert_string_equal(name, "fn_1001");
+	assert_int_equal(runs, 1);
+	assert_int_equal(knames__lookup(kn, 0x10, &name, &module), 0); /* no symbol: cached too */
+	assert_null(name);
+	assert_int_equal(knames__lookup(kn, 0x10, &name, &module), 0);
+	assert_int_equal(runs, 2);
+	/* a cut-short answer concerns that address only, and is not cached */
+	assert_int_equal(knames__lookup(kn, 0x2000, &name, &module), -EIO);
+	assert_int_equal(knames__lookup(kn, 0x2000, &name, &module), -EIO);
+	assert_int_equal(runs, 4);
+	assert_int_equal(knames__lookup(kn, 0x3000, &name, &module), -EPERM);
+	assert_int_equal(knames__stats(kn).cache_hits, 2);
+	assert_int_equal(knames__stats(kn).no_symbol, 1);
+	assert_int_equal(knames__stats(kn).failed, 3);
+	knames__free(kn);
+}
+
+static int ask_kernel(void *ctx, uint64_t addr, const char **ret_text, size_t *ret_len)
+{
+	return knames_prog__run(ctx, addr, ret_text, ret_len);
+}
+
 /* The live kernel, when this process may load BPF (root in CI); skipped otherwise. */
 static void names_live_kernel(void **state)
 {
 	struct kallsyms *ks = kallsyms__load("/proc/kallsyms");
-	struct knames *kn = knames__new();
+	struct knames_prog *prog = knames_prog__load();
+	struct knames *kn = prog ? knames__new(ask_kernel, prog) : NULL;
 	const char *name, *module, *want;
 	uint64_t off;
 	FILE *f;
@@ -91,6 +150,7 @@ static void names_live_kernel(void **state)
 	if (!kn || !ks) {
 		kallsyms__free(ks);
 		knames__free(kn);
+		knames_prog__free(prog);
 		skip();
 	}
 	f = fopen("/proc/kallsyms", "r");
@@ -114,6 +174,7 @@ static void names_live_kernel(void **state)
 	assert_int_equal(knames__stats(kn).no_symbol, 1);
 	kallsyms__free(ks);
 	knames__free(kn);
+	knames_prog__free(prog);
 }
 
 int main(void)
@@ -121,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_answers),
 		cmocka_unit_test(rejects_the_rest),
+		cmocka_unit_test(names_through_the_callback),
 		cmocka_unit_test(names_live_kernel),
 	};
 
