@@ -4,8 +4,9 @@
 # playwright-core from tests/browser): hover details, click to zoom, search with the matched
 # percentage, reset; on a deep whole-host graph the root in view on open, the window's width,
 # the icicle layout; a differential graph's colours, hover and legend. The SVGs come from
-# `flamed report` on pprofs written by tests/browser/make_pprof.js. SCREENSHOT=path.png also
-# saves a picture of the small graph.
+# `flamed report` on pprofs written by tests/browser/make_pprof.js; the script they carry must be
+# src/profile/svg_viewer.js byte for byte, so what runs here is that file. SCREENSHOT=path.png
+# also saves a picture of the small graph.
 # Setup (CI): apt-get install -y chromium nodejs npm && (cd tests/browser && npm ci)
 set -u
 
@@ -41,5 +42,13 @@ if ! "$FLAMED" report "$tmp/small.pb" -o "$tmp/flame.svg" --title "flamed browse
 	echo "FAIL: flamed report"
 	exit 1
 fi
+# the viewer in the SVG is the JavaScript file, byte for byte (CDATA between the script tags)
+node -e '
+const fs = require("fs");
+const svg = fs.readFileSync(process.argv[1], "utf8");
+const m = /<script type="text\/ecmascript"><!\[CDATA\[\n([\s\S]*?)\]\]><\/script>/.exec(svg);
+process.exit(m && m[1] === fs.readFileSync(process.argv[2], "utf8") ? 0 : 1);
+' "$tmp/flame.svg" "$SRC/src/profile/svg_viewer.js" ||
+	{ echo "FAIL: the SVG's script is not src/profile/svg_viewer.js"; exit 1; }
 export CHROMIUM
 exec node "$BROWSER_DIR/svg_browser.js" "$tmp" ${SCREENSHOT:+"$SCREENSHOT"}
