@@ -9,7 +9,8 @@
 
 /* Per-CPU counters of the program, index into the "metrics" map, and their names in flamed's -v
  * output and the bench's metrics: one list, so the two cannot drift apart. X(ID, name) stands
- * for FLAMED_METRIC_ID. Append only. */
+ * for FLAMED_METRIC_ID. The BPF object ships inside flamed and every reader (-v, --stats-json,
+ * the bench) goes by name, so the list may change; order it as the summary reads it. */
 #define FLAMED_METRICS(X)                                                                     \
 	/* the program ran on a cpu-clock overflow */                                         \
 	X(SAMPLES, "samples")                                                                 \
@@ -29,8 +30,6 @@
 	X(KSTACK_ERR, "kernel_stack_error")                                                   \
 	/* no user registers to start the walk from */                                        \
 	X(USTACK_ERR, "user_stack_error")                                                     \
-	/* unused since the walker replaced bpf_get_stack(user) */                            \
-	X(USTACK_EMPTY, "user_stack_empty")                                                   \
 	/* kernel stack hit FLAMED_MAX_FRAMES */                                              \
 	X(KSTACK_TRUNCATED, "kernel_stack_truncated")                                         \
 	/* user stack hit FLAMED_MAX_FRAMES */                                                \

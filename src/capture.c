@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -22,6 +20,7 @@
 #include "privileges.h"
 #include "profile/profile.h"
 #include "session.h"
+#include "session_loop.h"
 #include "sinks.h"
 #include "stats_json.h"
 #include "summary.h"
@@ -48,8 +47,8 @@ struct capture {
 	char default_paths[2][512];
 	char offcpu_paths[CLI_MAX_OUTPUTS + 2][4096]; /* the off-CPU twins' names */
 	int nr_outputs;
-	bool interrupted;
-	int epoll_fd, signal_fd, tick_fd, deadline_fd;
+	struct session_loop loop;
+	int deadline_fd;
 	sigset_t old_mask;
 	uint64_t start_mono_ns;
 	uint64_t elapsed_ns;
@@ -182,24 +181,12 @@ static int write_stats(struct capture *c, const struct session_stats *st, size_t
 	return err;
 }
 
+/* The loop over the session, with the deadline (--once DURATION). 0 or -errno. */
 static int setup_loop(struct capture *c)
 {
-	const struct timespec period = { .tv_sec = SESSION_DRAIN_MS / 1000,
-					 .tv_nsec = (SESSION_DRAIN_MS % 1000) * 1000000L };
-	struct itimerspec tick = { .it_interval = period, .it_value = period };
-	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t mask;
-	int fds[4];
+	int err = session_loop__init(&c->loop, c->s);
 
-	session_signal_mask(&mask);
-	c->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	c->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->signal_fd < 0 || c->tick_fd < 0 || c->epoll_fd < 0)
-		return -errno;
-	if (timerfd_settime(c->tick_fd, 0, &tick, NULL))
-		return -errno;
-	if (c->cfg->duration_ns) {
+	if (!err && c->cfg->duration_ns) {
 		struct itimerspec dl = {
 			.it_value = { .tv_sec = c->cfg->duration_ns / 1000000000ULL,
 				      .tv_nsec = c->cfg->duration_ns % 1000000000ULL },
@@ -208,19 +195,9 @@ static int setup_loop(struct capture *c)
 		c->deadline_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (c->deadline_fd < 0 || timerfd_settime(c->deadline_fd, 0, &dl, NULL))
 			return -errno;
+		err = session_loop__add(&c->loop, c->deadline_fd);
 	}
-	fds[0] = c->signal_fd;
-	fds[1] = c->tick_fd;
-	fds[2] = session__event_fd(c->s);
-	fds[3] = c->deadline_fd;
-	for (int i = 0; i < 4; i++) {
-		if (fds[i] < 0)
-			continue;
-		ev.data.fd = fds[i];
-		if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fds[i], &ev))
-			return -errno;
-	}
-	return 0;
+	return err;
 }
 
 static void show_progress(struct capture *c, bool final)
@@ -248,44 +225,17 @@ static void show_progress(struct capture *c, bool final)
 	c->progress_shown = true;
 }
 
-/* Wait for the end of the capture, draining every tick. 0 or -errno. */
-static int run_loop(struct capture *c)
+static int on_tick(void *ctx)
 {
-	bool done = false;
-	int err;
-
-	while (!done) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(c->epoll_fd, evs, 8, -1);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			uint64_t expirations;
-
-			if (fd == c->signal_fd) {
-				done |= session__read_signals(c->s, fd, &c->interrupted);
-			} else if (fd == c->tick_fd) {
-				if (read(c->tick_fd, &expirations, sizeof(expirations)) < 0)
-					continue;
-				err = session__drain(c->s);
-				if (err)
-					return err;
-				show_progress(c, false);
-			} else if (fd == c->deadline_fd) {
-				done = true;
-			} else {
-				err = session__poll_events(c->s);
-				if (err)
-					return err;
-			}
-		}
-	}
+	show_progress(ctx, false);
 	return 0;
+}
+
+static int on_fd(void *ctx, int fd)
+{
+	struct capture *c = ctx;
+
+	return fd == c->deadline_fd; /* the end of the capture */
 }
 
 /* Build the profile of window, write every output, hand it to the sinks, print the summary.
@@ -326,13 +276,13 @@ static int finish(struct capture *c, const struct collector *window)
 	snprintf(title, sizeof(title), "flamed on %s: %s at %d Hz, %llu samples, %llu dropped%s",
 		 host, dur, c->cfg->freq_hz, (unsigned long long)collector__samples(window),
 		 (unsigned long long)m[FLAMED_METRIC_COUNT_MAP_FULL],
-		 c->interrupted ? " (cut short)" : "");
+		 c->loop.interrupted ? " (cut short)" : "");
 	snprintf(offcpu_title, sizeof(offcpu_title),
 		 "flamed on %s: off-CPU time, %s, %.3f s of waits (%llu kept of %llu)%s", host, dur,
 		 (double)collector__offcpu_ns(window) / 1e9,
 		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_KEPT],
 		 (unsigned long long)m[FLAMED_METRIC_OFFCPU_WAITS],
-		 c->interrupted ? " (cut short)" : "");
+		 c->loop.interrupted ? " (cut short)" : "");
 	t0 = process_cpu_ns();
 	for (int i = 0; i < c->nr_outputs; i++) {
 		const struct capture_output *o = &c->outputs[i];
@@ -361,7 +311,7 @@ static int finish(struct capture *c, const struct collector *window)
 	summary_log(&st);
 	if (c->cfg->stats_json && write_stats(c, &st, nr))
 		rc = 1;
-	if (c->interrupted)
+	if (c->loop.interrupted)
 		log_info("capture cut short after %s", dur);
 	if (cmd->exited) {
 		if (WIFEXITED(cmd->status) && WEXITSTATUS(cmd->status))
@@ -375,9 +325,9 @@ static int finish(struct capture *c, const struct collector *window)
 
 int capture_run(const struct config *cfg)
 {
-	struct capture c = {
-		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .deadline_fd = -1
-	};
+	struct capture c = { .cfg = cfg,
+			     .loop = { .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1 },
+			     .deadline_fd = -1 };
 	const char *paths[CAPTURE_MAX_OUTPUTS + SINKS_MAX_DIRS + 1];
 	size_t nr_paths = 0;
 	struct collector *window = NULL;
@@ -410,7 +360,8 @@ int capture_run(const struct config *cfg)
 	}
 	err = setup_loop(&c);
 	if (!err)
-		err = run_loop(&c);
+		err = session_loop__run(&c.loop, &(struct session_loop_ops){
+							 .tick = on_tick, .fd = on_fd, .ctx = &c });
 	c.elapsed_ns = mono_ns() - c.start_mono_ns;
 	show_progress(&c, true);
 	session__stop_sampling(c.s);
@@ -434,9 +385,9 @@ cleanup:
 	collector__free(window);
 	session__free(c.s);
 	sinks__free(c.sinks);
-	for (int *fd = &c.epoll_fd; fd <= &c.deadline_fd; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	session_loop__close(&c.loop);
+	if (c.deadline_fd >= 0)
+		close(c.deadline_fd);
 	sigprocmask(SIG_SETMASK, &c.old_mask, NULL);
 	return rc;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The daemon front end: one epoll loop over the signals, the 1 s drain tick, the window timer,
- * the ring buffer of process events and the upload loop. At each window's end the window is cut
- * (a new collector starts at once), built while the drain keeps running (the builder yields to
- * it), encoded once and handed to every sink. SIGTERM/SIGINT (or the command's exit) export the
+/* The daemon front end: the session's loop (session_loop.h: signals, the 1 s drain tick,
+ * process events) with the window timer and the upload loop. At each window's end the window is
+ * cut (a new collector starts at once), built while the drain keeps running (the builder yields
+ * to it), encoded once and handed to every sink. SIGTERM/SIGINT (or the command's exit) export the
  * last, partial window and give the servers SINKS_FLUSH_MS before exiting 0. */
 #include <errno.h>
 #include <signal.h>
@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -24,6 +22,7 @@
 #include "output/output.h"
 #include "privileges.h"
 #include "session.h"
+#include "session_loop.h"
 #include "sinks.h"
 #include "stats_json.h"
 #include "summary.h"
@@ -35,7 +34,8 @@ struct daemon {
 	const struct config *cfg;
 	struct session *s;
 	struct sinks *sinks;
-	int epoll_fd, signal_fd, tick_fd, window_fd;
+	struct session_loop loop;
+	int window_fd;
 	sigset_t old_mask;
 	int64_t window_start_wall_ns;
 	uint64_t window_start_mono_ns;
@@ -51,45 +51,22 @@ struct daemon {
 	bool stats_failed;		     /* a failed --stats-json write was said once */
 };
 
-static int add_fd(struct daemon *d, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	if (fd < 0)
-		return 0;
-	return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
+/* The loop over the session, with the window timer and the upload loop's fd. 0 or -errno. */
 static int setup_loop(struct daemon *d)
 {
-	const struct timespec tick = { .tv_sec = SESSION_DRAIN_MS / 1000,
-				       .tv_nsec = (SESSION_DRAIN_MS % 1000) * 1000000L };
 	const struct timespec win = { .tv_sec = d->cfg->interval_ns / 1000000000ULL,
 				      .tv_nsec = d->cfg->interval_ns % 1000000000ULL };
-	struct itimerspec t1 = { .it_interval = tick, .it_value = tick };
-	struct itimerspec t2 = { .it_interval = win, .it_value = win };
-	sigset_t mask;
-	int err;
+	struct itimerspec t = { .it_interval = win, .it_value = win };
+	int err = session_loop__init(&d->loop, d->s);
 
-	session_signal_mask(&mask);
-	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	d->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (err)
+		return err;
 	d->window_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->signal_fd < 0 || d->tick_fd < 0 || d->window_fd < 0 || d->epoll_fd < 0)
+	if (d->window_fd < 0 || timerfd_settime(d->window_fd, 0, &t, NULL))
 		return -errno;
-	if (timerfd_settime(d->tick_fd, 0, &t1, NULL) ||
-	    timerfd_settime(d->window_fd, 0, &t2, NULL))
-		return -errno;
-	err = add_fd(d, d->signal_fd);
+	err = session_loop__add(&d->loop, d->window_fd);
 	if (!err)
-		err = add_fd(d, d->tick_fd);
-	if (!err)
-		err = add_fd(d, d->window_fd);
-	if (!err)
-		err = add_fd(d, session__event_fd(d->s));
-	if (!err)
-		err = add_fd(d, sinks__fd(d->sinks));
+		err = session_loop__add(&d->loop, sinks__fd(d->sinks));
 	return err;
 }
 
@@ -97,10 +74,9 @@ static int setup_loop(struct daemon *d)
 static void on_yield(void *ctx)
 {
 	struct daemon *d = ctx;
-	uint64_t expirations;
 	int err = 0;
 
-	if (read(d->tick_fd, &expirations, sizeof(expirations)) == sizeof(expirations))
+	if (session_loop__take_tick(&d->loop))
 		err = session__drain(d->s);
 	if (!err)
 		err = session__poll_events(d->s);
@@ -281,52 +257,39 @@ static void log_names(struct daemon *d)
 	summary_log_names(&st);
 }
 
-/* Run until a signal or the command's exit. 0 or -errno. */
-static int run_loop(struct daemon *d)
+static int on_fd(void *ctx, int fd)
 {
-	bool done = false, interrupted = false;
-	int err = 0;
+	struct daemon *d = ctx;
+	uint64_t expirations;
 
-	while (!done) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(d->epoll_fd, evs, 8, sinks__timeout_ms(d->sinks));
+	if (fd == d->window_fd)
+		return read(d->window_fd, &expirations, sizeof(expirations)) > 0
+			       ? end_window(d, false)
+			       : 0;
+	return sinks__process(d->sinks);
+}
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			uint64_t expirations;
+static int sinks_timeout(void *ctx)
+{
+	struct daemon *d = ctx;
 
-			if (fd == d->signal_fd) {
-				done |= session__read_signals(d->s, fd, &interrupted);
-			} else if (fd == d->tick_fd) {
-				if (read(d->tick_fd, &expirations, sizeof(expirations)) > 0)
-					err = session__drain(d->s);
-			} else if (fd == d->window_fd) {
-				if (read(d->window_fd, &expirations, sizeof(expirations)) > 0)
-					err = end_window(d, false);
-			} else if (fd == sinks__fd(d->sinks)) {
-				err = sinks__process(d->sinks);
-			} else {
-				err = session__poll_events(d->s);
-			}
-			if (err)
-				return err;
-		}
-		if (n == 0) /* a libcurl timer or a retry is due */
-			sinks__process(d->sinks);
-	}
+	return sinks__timeout_ms(d->sinks);
+}
+
+/* a libcurl timer or a retry is due */
+static int sinks_due(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	sinks__process(d->sinks);
 	return 0;
 }
 
 int daemon_run(const struct config *cfg)
 {
-	struct daemon d = {
-		.cfg = cfg, .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1, .window_fd = -1
-	};
+	struct daemon d = { .cfg = cfg,
+			    .loop = { .epoll_fd = -1, .signal_fd = -1, .tick_fd = -1 },
+			    .window_fd = -1 };
 	const char *paths[SINKS_MAX_DIRS + 1];
 	size_t nr_paths;
 	char every[32];
@@ -379,7 +342,10 @@ int daemon_run(const struct config *cfg)
 		 : cfg->nr_pids ? "the given processes"
 				: "the whole host",
 		 cfg->freq_hz, every);
-	err = run_loop(&d);
+	err = session_loop__run(&d.loop, &(struct session_loop_ops){ .fd = on_fd,
+								     .timeout_ms = sinks_timeout,
+								     .idle = sinks_due,
+								     .ctx = &d });
 	if (err)
 		log_error("sampling failed: %s; sending what was collected", strerror(-err));
 	/* the last, partial window */
@@ -395,9 +361,9 @@ int daemon_run(const struct config *cfg)
 cleanup:
 	session__free(d.s);
 	sinks__free(d.sinks);
-	for (int *fd = &d.epoll_fd; fd <= &d.window_fd; fd++)
-		if (*fd >= 0)
-			close(*fd);
+	session_loop__close(&d.loop);
+	if (d.window_fd >= 0)
+		close(d.window_fd);
 	sigprocmask(SIG_SETMASK, &d.old_mask, NULL);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "output/output.h"
 #include "profile/profile.h"
 #include "report.h"
+#include "util/array.h"
 #include "util/hashmap.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -350,26 +351,6 @@ static bool sample_matches(const struct report_opts *o, const struct profile_fra
 	return true;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need) {
-		if (n > SIZE_MAX / 2)
-			return -ENOMEM;
-		n *= 2;
-	}
-	p = reallocarray(*arr, n, elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
 static uint64_t kind_mapping(struct filter *f, enum profile_frame_kind kind)
 {
 	struct profile_mapping m = { .has_functions = true };
@@ -399,10 +380,10 @@ static int group_location(struct filter *f, const struct profile_frame *frames, 
 	char *copy;
 	int err;
 
-	err = grow((void **)&f->lines, &f->cap_lines, n, sizeof(*f->lines));
+	err = array_grow((void **)&f->lines, &f->cap_lines, n, sizeof(*f->lines));
 	if (err)
 		return err;
-	err = grow((void **)&f->key, &f->cap_key, 24 * (n + 1), 1);
+	err = array_grow((void **)&f->key, &f->cap_key, 24 * (n + 1), 1);
 	if (err)
 		return err;
 	len = (size_t)snprintf(f->key, f->cap_key, "%d:", frames[0].kind);
@@ -465,7 +446,7 @@ static int copy_if_matching(const struct profile_frame *frames, size_t nr_frames
 	values[0] = value;
 	if (!sample_matches(f->o, frames, nr_frames, labels, nr_labels))
 		return 0;
-	err = grow((void **)&f->loc_ids, &f->cap_loc_ids, nr_frames, sizeof(*f->loc_ids));
+	err = array_grow((void **)&f->loc_ids, &f->cap_loc_ids, nr_frames, sizeof(*f->loc_ids));
 	if (err)
 		return err;
 	for (size_t i = 0; i < nr_frames;) {

@@ -337,14 +337,6 @@ int session__start(const struct config *cfg, const sigset_t *child_mask,
 	return 0;
 }
 
-void session_signal_mask(sigset_t *mask)
-{
-	sigemptyset(mask);
-	sigaddset(mask, SIGINT);
-	sigaddset(mask, SIGTERM);
-	sigaddset(mask, SIGCHLD);
-}
-
 bool session__read_signals(struct session *s, int signal_fd, bool *ret_interrupted)
 {
 	struct signalfd_siginfo si;

@@ -37,9 +37,6 @@ struct config;
 
 struct session;
 
-/* The signals both front ends take through a signalfd (SIGINT, SIGTERM, SIGCHLD), into mask. */
-void session_signal_mask(sigset_t *mask);
-
 /* Check privileges, BTF, -F and pids; load and attach the BPF program; start the command after
  * "--" (with child_mask as its signal mask). 0 and *ret_session (free with session__free), or
  * -errno after logging why (SESSION_ERR_COMMAND: the command could not be run). */

@@ -32,7 +32,8 @@ static void libelf_init(void)
 	libelf_ok = elf_version(EV_CURRENT) != EV_NONE;
 }
 
-bool elf_lib_init(void)
+/* libelf initialised once (thread-safe). false when libelf is unusable. */
+static bool elf_lib_init(void)
 {
 	(void)pthread_once(&libelf_once, libelf_init);
 	return libelf_ok;

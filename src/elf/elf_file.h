@@ -20,9 +20,6 @@
 
 struct elf_file;
 
-/* libelf initialised once (thread-safe). false when libelf is unusable. */
-bool elf_lib_init(void);
-
 /* Call fn(elf, arg) on the ELF file open on fd (owned by the caller), read with pread: never
  * mapped, so a file truncated underneath gives an error rather than SIGBUS. Returns fn's result;
  * NULL with errno from fn, or ENOEXEC / EBADF when libelf cannot open it. */

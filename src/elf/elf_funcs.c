@@ -13,6 +13,7 @@
 #include "elf/eh_frame.h"
 #include "elf/elf_file.h"
 #include "elf/elf_funcs.h"
+#include "util/array.h"
 
 #define LOOKUP_BACK 8 /* overlapping FDEs: how far back a lookup looks */
 
@@ -36,17 +37,11 @@ struct elf_funcs {
 
 static int push(struct func **v, size_t *nr, size_t *cap, uint64_t start, uint64_t end)
 {
-	if (*nr == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		struct func *tmp = reallocarray(*v, ncap, sizeof(*tmp));
+	int err = array_grow((void **)v, cap, *nr + 1, sizeof(**v));
 
-		if (!tmp)
-			return -ENOMEM;
-		*v = tmp;
-		*cap = ncap;
-	}
-	(*v)[(*nr)++] = (struct func){ start, end };
-	return 0;
+	if (!err)
+		(*v)[(*nr)++] = (struct func){ start, end };
+	return err;
 }
 
 static int func_cmp(const void *a, const void *b)

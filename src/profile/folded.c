@@ -25,7 +25,7 @@ static int buf_put(struct folded *f, const char *s, size_t n)
 
 	if (n > SIZE_MAX - f->len - 1)
 		return -ENOMEM;
-	err = profile_grow((void **)&f->buf, &f->cap, f->len + n + 1, 1);
+	err = array_grow((void **)&f->buf, &f->cap, f->len + n + 1, 1);
 	if (err)
 		return err;
 	memcpy(f->buf + f->len, s, n);
@@ -101,12 +101,12 @@ static int fold_stack(const struct profile_frame *frames, size_t nr_frames, int6
 		*c = (int64_t)((uint64_t)*c + (uint64_t)value);
 		return 0;
 	}
-	err = profile_grow((void **)&f->keys, &f->cap_keys, f->nr + 1, sizeof(*f->keys));
+	err = array_grow((void **)&f->keys, &f->cap_keys, f->nr + 1, sizeof(*f->keys));
 	if (!err)
-		err = profile_grow((void **)&f->counts, &f->cap_counts, f->nr + 1,
-				   sizeof(*f->counts));
+		err = array_grow((void **)&f->counts, &f->cap_counts, f->nr + 1,
+				 sizeof(*f->counts));
 	if (!err && f->base)
-		err = profile_grow((void **)&f->base, &f->cap_base, f->nr + 1, sizeof(*f->base));
+		err = array_grow((void **)&f->base, &f->cap_base, f->nr + 1, sizeof(*f->base));
 	if (err)
 		return err;
 	key = strdup(f->buf);
@@ -145,7 +145,7 @@ static int write_folded(const struct profile *base, size_t base_idx, const struc
 	hashmap__init(&f.index, hashmap_hash_str, hashmap_equal_str, NULL);
 	if (base) {
 		/* allocated up front so fold_stack knows to keep both columns */
-		err = profile_grow((void **)&f.base, &f.cap_base, 16, sizeof(*f.base));
+		err = array_grow((void **)&f.base, &f.cap_base, 16, sizeof(*f.base));
 		if (err)
 			goto cleanup;
 	}

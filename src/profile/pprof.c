@@ -473,8 +473,7 @@ static int decode_locations(struct decoder *d)
 		const pb_location *pl = msg->location[i];
 		uint64_t mapping_id = 0;
 
-		err = profile_grow((void **)&d->lines, &d->cap_lines, pl->n_line,
-				   sizeof(*d->lines));
+		err = array_grow((void **)&d->lines, &d->cap_lines, pl->n_line, sizeof(*d->lines));
 		if (err)
 			return err;
 		for (size_t j = 0; j < pl->n_line; j++) {
@@ -507,11 +506,11 @@ static int decode_samples(struct decoder *d)
 
 		if (ps->n_value != msg->n_sample_type)
 			return -EINVAL;
-		err = profile_grow((void **)&d->locs, &d->cap_locs, ps->n_location_id,
-				   sizeof(*d->locs));
+		err = array_grow((void **)&d->locs, &d->cap_locs, ps->n_location_id,
+				 sizeof(*d->locs));
 		if (!err)
-			err = profile_grow((void **)&d->labels, &d->cap_labels, ps->n_label,
-					   sizeof(*d->labels));
+			err = array_grow((void **)&d->labels, &d->cap_labels, ps->n_label,
+					 sizeof(*d->labels));
 		if (err)
 			return err;
 		for (size_t j = 0; j < ps->n_location_id; j++) {

@@ -10,27 +10,6 @@
 #include "profile/profile_internal.h"
 #include "util/utf8.h"
 
-int profile_grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t new_cap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	new_cap = *cap ? *cap : 16;
-	while (new_cap < need) {
-		if (new_cap > SIZE_MAX / 2)
-			return -ENOMEM;
-		new_cap *= 2;
-	}
-	n = reallocarray(*arr, new_cap, elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = new_cap;
-	return 0;
-}
-
 const char *profile_str(const struct profile *p, size_t idx)
 {
 	return idx < p->nr_strs ? p->strs[idx] : "";

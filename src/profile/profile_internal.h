@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "profile/profile.h"
+#include "util/array.h"
 #include "util/hashmap.h"
 
 /* What a mapping's frames are, decided once from its filename when the mapping is added. */
@@ -123,8 +124,7 @@ struct profile {
 
 /* Grow *arr (of elem-sized items, capacity *cap) to hold at least need items. 0 or -ENOMEM; on
  * failure *arr and *cap are unchanged. */
-int profile_grow(void **arr, size_t *cap, size_t need, size_t elem);
-#define GROW(arr, cap, need) profile_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+#define GROW(arr, cap, need) ARRAY_GROW(arr, cap, need)
 
 /* Free the process records (process.c). */
 void profile_processes_free(struct profile *p);

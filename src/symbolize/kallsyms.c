@@ -12,6 +12,7 @@
 #include "symbolize/kallsyms.h"
 #include "util/readfile.h"
 #include "util/hashmap.h"
+#include "util/parse.h"
 
 /* How far past the last symbol of a module (or of core text without _etext) an address still
  * belongs to it: larger than nearly every kernel function, small enough to reject wild addresses. */
@@ -62,17 +63,6 @@ static bool module_equal(uintptr_t a, uintptr_t b, void *ctx)
 	const char *arena = ((struct kallsyms *)ctx)->arena;
 
 	return !strcmp(arena + a, arena + b);
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static uint32_t arena_put(struct kallsyms *ks, const char *s, size_t len)
@@ -149,7 +139,7 @@ static int parse_line(struct ksym_parser *p, const char *s, size_t len)
 	char type;
 	int d;
 
-	while (pos < len && (d = hex_val(s[pos])) >= 0) {
+	while (pos < len && (d = parse_hex_digit(s[pos])) >= 0) {
 		if (++digits > 16)
 			return 0;
 		addr = (addr << 4) | (uint64_t)d;

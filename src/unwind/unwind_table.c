@@ -16,6 +16,7 @@
 #include "elf/eh_frame.h"
 #include "unwind/cfa_program.h"
 #include "unwind/unwind_table.h"
+#include "util/array.h"
 #include "util/cursor.h"
 
 /* Largest CFI section read (after decompression). The biggest seen here, libcublasLt's and
@@ -65,25 +66,6 @@ struct unwind_table {
 	uint8_t build_id[UNWIND_BUILD_ID_MAX];
 	struct unwind_table_stats stats;
 };
-
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap = *cap ? *cap : 64;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need) {
-		if (__builtin_mul_overflow(ncap, 2, &ncap))
-			return -ENOMEM;
-	}
-	n = reallocarray(*arr, ncap, elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
 
 /* ---- rows ---- */
 
@@ -213,7 +195,7 @@ static int emit(struct builder *b, uint64_t vaddr, struct unwind_row r, bool gap
 		return 0;
 	if (b->max_rows && b->nr_rows >= b->max_rows)
 		return -E2BIG;
-	err = grow((void **)&b->rows, &b->cap_rows, b->nr_rows + 1, sizeof(*b->rows));
+	err = array_grow((void **)&b->rows, &b->cap_rows, b->nr_rows + 1, sizeof(*b->rows));
 	if (err)
 		return err;
 	b->rows[b->nr_rows++] = r;
@@ -265,7 +247,7 @@ static int collect_cies(struct builder *b, int sec)
 	while (eh_frame_next(s, &off, &e) > 0) {
 		if (!e.is_cie)
 			continue;
-		err = grow((void **)&b->cies, &b->cap_cies, b->nr_cies + 1, sizeof(*b->cies));
+		err = array_grow((void **)&b->cies, &b->cap_cies, b->nr_cies + 1, sizeof(*b->cies));
 		if (err)
 			return err;
 		if (parse_cie(b, sec, &e, &b->cies[b->nr_cies]) == 0) {
@@ -314,7 +296,7 @@ static int collect_fdes(struct builder *b, int sec)
 			st->fdes_bad++;
 			continue;
 		}
-		err = grow((void **)&b->fdes, &b->cap_fdes, b->nr_fdes + 1, sizeof(*b->fdes));
+		err = array_grow((void **)&b->fdes, &b->cap_fdes, b->nr_fdes + 1, sizeof(*b->fdes));
 		if (err)
 			return err;
 		f = &b->fdes[b->nr_fdes];

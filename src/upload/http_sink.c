@@ -806,15 +806,6 @@ int sink__new_http(struct upload_loop *loop, const struct upload_opts *opts, str
 	return 0;
 
 cleanup:
-	spool__free(hs->spool);
-	http_target_free(&hs->target);
-	free(hs->tenant_header);
-	free_headers(hs);
-	auth_free(hs->bearer);
-	auth_free(hs->basic);
-	free(hs->tls_ca);
-	free(hs->tls_cert);
-	free(hs->tls_key);
-	free(hs);
+	http_free(&hs->base); /* what was set up so far: nothing queued, not in the loop yet */
 	return err;
 }

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "upload/response.h"
+#include "util/parse.h"
 
 /* A Retry-After of more than a day is treated as a day; the sink caps it further. */
 #define RETRY_AFTER_MAX_S 86400
@@ -49,17 +50,6 @@ static bool name_is(const char *line, size_t name_len, const char *want)
 	return name_len == strlen(want) && !strncasecmp(line, want, name_len);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* grpc-message is percent-encoded (gRPC over HTTP/2 spec); decoded bytes outside printable ASCII
  * become '?' so the message is safe for one log line. */
 static void decode_grpc_message(const char *v, size_t len, char *out, size_t out_size)
@@ -69,8 +59,9 @@ static void decode_grpc_message(const char *v, size_t len, char *out, size_t out
 	for (size_t i = 0; i < len && o + 1 < out_size; i++) {
 		int c = (unsigned char)v[i];
 
-		if (c == '%' && i + 2 < len && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
-			c = hexval(v[i + 1]) * 16 + hexval(v[i + 2]);
+		if (c == '%' && i + 2 < len && parse_hex_digit(v[i + 1]) >= 0 &&
+		    parse_hex_digit(v[i + 2]) >= 0) {
+			c = parse_hex_digit(v[i + 1]) * 16 + parse_hex_digit(v[i + 2]);
 			i += 2;
 		}
 		out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';

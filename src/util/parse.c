@@ -119,3 +119,14 @@ const char *format_duration(uint64_t ns, char *buf, unsigned long len)
 		snprintf(buf, len, "%.1fs", (double)ns / NSEC_PER_SEC);
 	return buf;
 }
+
+int parse_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -19,4 +19,7 @@ int parse_size_bytes(const char *s, uint64_t *ret_bytes);
 /* "1.5s"-style rendering of a duration into buf (always NUL-terminated). Returns buf. */
 const char *format_duration(uint64_t ns, char *buf, unsigned long len);
 
+/* The value of hex digit c (0-9, a-f, A-F), or -1. */
+int parse_hex_digit(char c);
+
 #endif /* FLAMED_PARSE_H */

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "elf/elf_file.h"
 #include "elf/elf_funcs.h"
 #include "proc/proc_table.h"
@@ -214,20 +216,9 @@ static size_t nm_funcs(const char *variant, struct nm_func *out, size_t cap)
 static void *read_file(const char *variant, size_t *ret_len)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	void *buf;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", DATA_DIR, variant);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	*ret_len = (size_t)st.st_size;
-	return buf;
+	return test_read_file(path, ret_len);
 }
 
 static void check_fixture_functions(const struct elf_funcs *f)

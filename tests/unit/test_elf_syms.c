@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -140,25 +142,6 @@ static struct elf_syms *open_variant(const char *variant)
 	if (!es)
 		fail_msg("elf_syms__open_path(%s): %s", path, strerror(errno));
 	return es;
-}
-
-static void *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	long len;
-	void *buf;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0);
-	rewind(f);
-	buf = malloc(len);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, len, f), (size_t)len);
-	fclose(f);
-	*ret_len = (size_t)len;
-	return buf;
 }
 
 /* Every nm function symbol resolves to its own name (or an alias at the same address) at its
@@ -347,7 +330,7 @@ static void mem_and_fd_agree(void **state)
 
 	(void)state;
 	fixture_path(path, sizeof(path), "libelf_fixture.so", "");
-	buf = read_file(path, &len);
+	buf = test_read_file(path, &len);
 	a = elf_syms__open_mem(buf, len);
 	assert_non_null(a);
 	memset(buf, 0xa5, len); /* nothing may still point into it */
@@ -406,7 +389,7 @@ static void malformed_files_fail(void **state)
 	expect_enoexec_mem("", 0);
 
 	fixture_path(path, sizeof(path), "elf_fixture_pie", "");
-	buf = read_file(path, &len);
+	buf = test_read_file(path, &len);
 	/* truncations: inside the header, just after it, and cutting the section headers */
 	cuts[0] = 1, cuts[1] = 4, cuts[2] = 16, cuts[3] = 52, cuts[4] = 63, cuts[5] = 64;
 	cuts[6] = 100, cuts[7] = len / 2, cuts[8] = len - 64, cuts[9] = len - 1;

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_files.h"
 #include <zstd.h>
 
 #include "output/output.h"
@@ -257,25 +259,6 @@ static struct profile *small_profile(void)
 	return p;
 }
 
-static uint8_t *slurp(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long len;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, len, f), (size_t)len);
-	fclose(f);
-	buf[len] = '\0';
-	*ret_len = len;
-	return buf;
-}
-
 static void test_write_and_read_back(void **state)
 {
 	static const struct {
@@ -299,7 +282,7 @@ static void test_write_and_read_back(void **state)
 		size_t len;
 
 		assert_int_equal(output_write_profile(p, path, files[i].fmt, NULL), 0);
-		bytes = slurp(path, &len);
+		bytes = test_read_file(path, &len);
 		assert_true(len > files[i].magic_len);
 		assert_memory_equal(bytes, files[i].magic, files[i].magic_len);
 		free(bytes);
@@ -316,7 +299,7 @@ static void test_write_and_read_back(void **state)
 		size_t len;
 
 		assert_int_equal(output_write_profile(p, path, OUTPUT_FOLDED, NULL), 0);
-		bytes = slurp(path, &len);
+		bytes = test_read_file(path, &len);
 		/* folded counts samples, not nanoseconds */
 		assert_string_equal((char *)bytes, "root 2\nroot;leaf 3\n");
 		free(bytes);
@@ -355,7 +338,7 @@ static void test_write_is_atomic(void **state)
 
 	assert_int_equal(output_write_profile(good, path, OUTPUT_FOLDED, NULL), 0);
 	assert_int_not_equal(output_write_profile(bad, path, OUTPUT_FOLDED, NULL), 0);
-	bytes = slurp(path, &len);
+	bytes = test_read_file(path, &len);
 	assert_string_equal((char *)bytes, "root 2\nroot;leaf 3\n"); /* old file intact */
 	free(bytes);
 	assert_int_equal(dir_entries(dir), 1); /* and the temp file is gone */
@@ -368,7 +351,7 @@ static void test_write_is_atomic(void **state)
 	/* a successful write replaces the old content in one step */
 	assert_int_equal(output_write_profile(good, path, OUTPUT_FOLDED, NULL), 0);
 	assert_int_equal(output_write_profile(good, path, OUTPUT_PPROF, NULL), 0);
-	bytes = slurp(path, &len);
+	bytes = test_read_file(path, &len);
 	assert_int_equal(bytes[0], 0x0a);
 	free(bytes);
 	assert_int_equal(dir_entries(dir), 1);
@@ -475,7 +458,7 @@ static void write_text(const char *path, const char *text)
 static void assert_text(const char *path, const char *text)
 {
 	size_t len;
-	uint8_t *bytes = slurp(path, &len);
+	uint8_t *bytes = test_read_file(path, &len);
 
 	assert_string_equal((char *)bytes, text);
 	free(bytes);

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "unwind/unwind_loader.h"
 #include "unwind/unwind_table.h"
 
@@ -47,24 +49,6 @@ static int open_fixture(const char *name)
 #else
 #define FIXTURE_DIR DATA_DIR "/../unwind_fixtures"
 #endif
-
-/* The bytes of path, or fails the test. */
-static uint8_t *slurp(const char *path, size_t *ret_size)
-{
-	uint8_t *buf;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		fail_msg("%s missing: build target flamed_unwind_fixtures", path);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	*ret_size = (size_t)st.st_size;
-	return buf;
-}
 
 /* A new file (in /tmp, unlinked at once) holding buf, owned by uid; an O_RDONLY fd to it. */
 static int file_with(const uint8_t *buf, size_t size, uid_t uid)
@@ -428,7 +412,7 @@ static void forged_build_id_not_shared(void **state)
 	const struct unwind_row *vr;
 	const uint8_t *victim_id;
 	size_t size, id_len;
-	uint8_t *img = slurp(FIXTURE_DIR "/atk_poison.so", &size), *at;
+	uint8_t *img = test_read_file(FIXTURE_DIR "/atk_poison.so", &size), *at;
 	struct unwind_loader_mapping m;
 	struct unwind_loader *l;
 
@@ -478,8 +462,8 @@ static void rewritten_file_new_table(void **state)
 	struct fake *f = fake_new();
 	struct flamed_unwind_proc *p = malloc(sizeof(*p));
 	size_t sa, sb;
-	uint8_t *ia = slurp(DATA_DIR "/elf_fixture_pie", &sa);
-	uint8_t *ib = slurp(DATA_DIR "/libelf_fixture.so", &sb);
+	uint8_t *ia = test_read_file(DATA_DIR "/elf_fixture_pie", &sa);
+	uint8_t *ib = test_read_file(DATA_DIR "/libelf_fixture.so", &sb);
 	char path[] = "/tmp/flamed-loader-XXXXXX";
 	int w = mkstemp(path), fd;
 	struct unwind_loader *l = loader_new(f, 0);
@@ -592,8 +576,8 @@ static void caps_binary_process_owner(void **state)
 	/* owner: the same two binaries, as files of another user, in two processes */
 	if (geteuid() == 0) {
 		size_t sa, sb;
-		uint8_t *ia = slurp(DATA_DIR "/elf_fixture_pie", &sa);
-		uint8_t *ib = slurp(DATA_DIR "/libelf_fixture.so", &sb);
+		uint8_t *ia = test_read_file(DATA_DIR "/elf_fixture_pie", &sa);
+		uint8_t *ib = test_read_file(DATA_DIR "/libelf_fixture.so", &sb);
 		int oa = file_with(ia, sa, 65534), ob = file_with(ib, sb, 65534);
 		struct unwind_loader_mapping moa = mapping_of(oa), mob = mapping_of(ob);
 

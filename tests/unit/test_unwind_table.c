@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "unwind/unwind_table.h"
 
 #ifdef FLAMED_UNWIND_FIXTURE_DIR
@@ -44,31 +46,14 @@ static void fixture_path(const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", FIXTURE_DIR, name);
 }
 
-static void *read_file(const char *path, size_t *ret_size)
-{
-	struct stat st;
-	void *buf = NULL;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0 || fstat(fd, &st) || !(buf = malloc(st.st_size ? st.st_size : 1)) ||
-	    read(fd, buf, st.st_size) != st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	*ret_size = buf ? (size_t)st.st_size : 0;
-	return buf;
-}
-
 static void fixture_open(struct fixture *fx, const char *name)
 {
 	fixture_path(name, fx->path, sizeof(fx->path));
-	fx->image = read_file(fx->path, &fx->size);
-	if (!fx->image)
+	if (access(fx->path, R_OK))
 		fail_msg("fixture %s missing: build target flamed_unwind_fixtures "
 			 "(tests/CMakeLists.txt needs add_subdirectory(unwind_fixtures))",
 			 fx->path);
+	fx->image = test_read_file(fx->path, &fx->size);
 	fx->t = unwind_table__build_path(fx->path, NULL);
 	if (!fx->t)
 		fail_msg("building %s: %s", fx->path, strerror(errno));
@@ -884,12 +869,14 @@ static void truncated_while_building(void **state)
 	struct unwind_table *t;
 	uint64_t t0, build_ns;
 	size_t size;
-	void *image = read_file(LIBC_PATH, &size);
-	int fd = mkstemp(tmp), rd, changed = 0;
+	void *image;
+	int fd, rd, changed = 0;
 
 	(void)state;
-	if (!image)
+	if (access(LIBC_PATH, R_OK))
 		skip();
+	image = test_read_file(LIBC_PATH, &size);
+	fd = mkstemp(tmp);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, image, size), (ssize_t)size);
 	rd = open(tmp, O_RDONLY | O_CLOEXEC);
