@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Parsing and statistics helpers of bench/flamedbench.py, kept free of side effects so that
-bench/test_benchlib.py can check them on fixed inputs (tests/unit/test_bench_helpers.sh).
+"""Parsing and statistics helpers of the bench (benchcore.py, figures/), kept free of side
+effects so that bench/test_benchlib.py can check them on fixed inputs
+(tests/unit/test_bench_helpers.sh).
 
 Every parser raises ValueError on input it does not understand instead of guessing: a bench that
 prints a wrong number quietly is worse than one that stops.

@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import benchlib as bl  # noqa: E402
-import flamedbench as fb  # noqa: E402
+import benchcore as fb  # noqa: E402
 
 
 def start_load(kind, secs, work, depth=20):
