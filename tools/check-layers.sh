@@ -4,9 +4,11 @@
 # a layer above it nor the command-line layer in src/ itself); libbpf and the BPF skeletons are
 # included only in src/bpf/. Generated headers (protobuf) and bpf/flamed.h, the ABI, are not
 # layers. Prints every include that breaks the rule and exits 1; a folder of src/ missing from
-# the table fails too, so a new one gets its line. Run by tools/test.sh.
+# the table fails too, so a new one gets its line. Run by tools/test.sh; unit/test_check_layers
+# runs it on a copy of src/ with wrong includes planted (SRC_DIR: a tree other than ours).
+# usage: check-layers.sh [SRC_DIR]
 set -euo pipefail
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../src" && pwd)
+src=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../src}" && pwd)
 
 # folder: the folders it may include (the data flows down this list)
 declare -A may=(
@@ -18,6 +20,8 @@ declare -A may=(
 	[python]="runtime proc elf util"
 	[php]="runtime proc elf util"
 	[hotspot]="runtime proc elf util"
+	[ruby]="runtime proc elf util"
+	[v8]="runtime proc elf util"
 	[symbolize]="proc elf util"
 	[k8s]="proc util"
 	[bpf]="util"
@@ -60,8 +64,8 @@ for dir in "${!may[@]}"; do
 done
 
 # libbpf and the skeletons it generates: src/bpf/ only
-while IFS= read -r hit; do
-	complain "${hit#"$src"/}: libbpf outside src/bpf/"
+while IFS=: read -r file line inc; do
+	complain "src/${file#"$src"/}:$line: includes ${inc#\#include }, libbpf outside src/bpf/"
 done < <(grep -rnE '^#include (<bpf/|"[a-z_]+\.skel\.h")' "$src" --include='*.[ch]' |
 	grep -v "^$src/bpf/" || true)
 
