@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The OTLP profiles encoder (src/profile/otlp.c): a hand-built window of three processes and a
+/* The OTLP profiles encoder (src/profile/otlp.c, otlp_pack.c): a hand-built window of three processes and a
  * kernel thread is encoded and read back by tests/upload/otlp_check.py, a decoder python3-protobuf
  * generates from the official .proto files (independent of flamed's protobuf-c code), which
  * checks the dictionary rules (zero values at index 0, no duplicates, no orphans, indices in
