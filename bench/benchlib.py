@@ -9,6 +9,7 @@ prints a wrong number quietly is worse than one that stops.
 
 import contextlib
 import json
+import os
 import re
 import statistics
 import struct
@@ -426,6 +427,26 @@ def elf_symbol_entries(head, shdrs):
         if sh_type in (2, 11):  # SHT_SYMTAB, SHT_DYNSYM
             total += sh_size // (sh_entsize or 24)
     return total
+
+
+def large_elf_files(roots, min_bytes=8 << 20):
+    """(path, os.stat_result, first 64 bytes) of each regular ELF file of at least min_bytes
+    under roots (symlinks not followed, unreadable files skipped): the candidates figures 5 and 8
+    pick their target from."""
+    for root in roots:
+        for dp, _, files in os.walk(root):
+            for fn in files:
+                path = os.path.join(dp, fn)
+                try:
+                    st = os.lstat(path)
+                    if (st.st_mode & 0o170000) != 0o100000 or st.st_size < min_bytes:
+                        continue
+                    with open(path, "rb") as f:
+                        head = f.read(64)
+                except OSError:
+                    continue
+                if head[:4] == b"\x7fELF":
+                    yield path, st, head
 
 
 def elf_section_table_location(head):

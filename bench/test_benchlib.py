@@ -6,6 +6,7 @@ import json
 import os
 import struct
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -319,6 +320,20 @@ class TestElf(unittest.TestCase):
         self.assertIsNone(bl.elf_symbol_entries(head[:4] + b"\x01" + head[5:], sh))  # 32-bit
         self.assertIsNone(bl.elf_symbol_entries(head, sh[:10]))  # short table
         self.assertIsNone(bl.elf_section_table_location(b"short"))
+
+    def test_large_elf_files(self):
+        # only regular ELF files of the size asked for; symlinks and other files are skipped
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "sub"))
+            elf = os.path.join(d, "sub", "big.so")
+            for path, data in ((elf, b"\x7fELF" + b"\0" * 2000), (os.path.join(d, "small"),
+                               b"\x7fELF" + b"\0" * 10), (os.path.join(d, "text"), b"x" * 2000)):
+                with open(path, "wb") as f:
+                    f.write(data)
+            os.symlink(elf, os.path.join(d, "link"))
+            found = list(bl.large_elf_files([d], min_bytes=1000))
+        self.assertEqual([(p, st.st_size, head[:4]) for p, st, head in found],
+                         [(elf, 2004, b"\x7fELF")])
 
     def test_real_file(self):
         # the running python is an ELF file with a .dynsym

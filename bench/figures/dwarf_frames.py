@@ -14,25 +14,12 @@ def find_dwarf_binaries(bench):
     """ELF files >= 8 MB under /usr, /opt and pyenv's Pythons with a .debug_info section, as
     (path, .debug_info bytes, file size), largest .debug_info first."""
     found = []
-    for root in ("/usr", "/opt", "/root/.pyenv/versions"):
-        for dp, _, files in os.walk(root):
-            for fn in files:
-                path = os.path.join(dp, fn)
-                try:
-                    st = os.lstat(path)
-                    if (st.st_mode & 0o170000) != 0o100000 or st.st_size < (8 << 20):
-                        continue
-                    with open(path, "rb") as f:
-                        if f.read(4) != b"\x7fELF":
-                            continue
-                except OSError:
-                    continue
-                out = subprocess.run(["readelf", "-SW", path], capture_output=True,
-                                     text=True).stdout
-                for line in out.splitlines():
-                    cols = line.replace("[ ", "[").split()
-                    if len(cols) > 5 and cols[1] == ".debug_info":
-                        found.append((path, int(cols[5], 16), st.st_size))
+    for path, st, _ in bl.large_elf_files(("/usr", "/opt", "/root/.pyenv/versions")):
+        out = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            cols = line.replace("[ ", "[").split()
+            if len(cols) > 5 and cols[1] == ".debug_info":
+                found.append((path, int(cols[5], 16), st.st_size))
     return sorted(found, key=lambda t: -t[1])
 
 

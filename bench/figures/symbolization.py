@@ -13,29 +13,22 @@ def find_binaries(bench):
     """(most symbol table entries, largest ELF file) among ELF files >= 8 MB under /usr and
     /opt, each as (path, entries, size); the first is None when no file has 1000 entries."""
     best_syms = largest = None
-    for root in ("/usr", "/opt"):
-        for dp, _, files in os.walk(root):
-            for fn in files:
-                path = os.path.join(dp, fn)
-                try:
-                    st = os.lstat(path)
-                    if (st.st_mode & 0o170000) != 0o100000 or st.st_size < (8 << 20):
-                        continue
-                    with open(path, "rb") as f:
-                        head = f.read(64)
-                        loc = bl.elf_section_table_location(head)
-                        if not loc or loc[1] > (16 << 20):
-                            continue
-                        f.seek(loc[0])
-                        n = bl.elf_symbol_entries(head, f.read(loc[1]))
-                except (OSError, ValueError, OverflowError):
-                    continue
-                if n is None:
-                    continue
-                if not largest or st.st_size > largest[2]:
-                    largest = (path, n, st.st_size)
-                if n >= 1000 and (not best_syms or n > best_syms[1]):
-                    best_syms = (path, n, st.st_size)
+    for path, st, head in bl.large_elf_files(("/usr", "/opt")):
+        loc = bl.elf_section_table_location(head)
+        if not loc or loc[1] > (16 << 20):
+            continue
+        try:
+            with open(path, "rb") as f:
+                f.seek(loc[0])
+                n = bl.elf_symbol_entries(head, f.read(loc[1]))
+        except (OSError, ValueError, OverflowError):
+            continue
+        if n is None:
+            continue
+        if not largest or st.st_size > largest[2]:
+            largest = (path, n, st.st_size)
+        if n >= 1000 and (not best_syms or n > best_syms[1]):
+            best_syms = (path, n, st.st_size)
     return best_syms, largest
 
 
