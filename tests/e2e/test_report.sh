@@ -40,6 +40,7 @@ import (
 	"context"
 	"os"
 	"runtime/pprof"
+	"syscall"
 	"time"
 )
 
@@ -63,6 +64,16 @@ func burnBeta(n int) int {
 	return s
 }
 
+// the process's CPU time so far: the burn runs until it has enough samples, however busy the
+// host (a wall-clock budget gave a handful of samples on a loaded machine)
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func main() {
 	f, err := os.Create(os.Args[1])
 	if err != nil {
@@ -71,8 +82,8 @@ func main() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		panic(err)
 	}
-	end := time.Now().Add(1500 * time.Millisecond)
-	for time.Now().Before(end) {
+	end := time.Now().Add(60 * time.Second)
+	for cpuTime() < 800*time.Millisecond && time.Now().Before(end) {
 		pprof.Do(context.Background(), pprof.Labels("comm", "alpha", "pid", "100"),
 			func(context.Context) { sink += burnAlpha(4000000) })
 		pprof.Do(context.Background(), pprof.Labels("comm", "beta", "pid", "200"),
