@@ -11,27 +11,10 @@
 
 #include "hotspot/hs_decode.h"
 #include "hotspot/hs_procs_internal.h"
+#include "runtime/rt_mem.h"
 #include "util/utf8.h"
 
 #define HS_NMETHOD_READ 1024 /* most bytes of an nmethod's header read */
-
-static uint64_t buf_u64(const uint8_t *buf, size_t len, uint32_t off)
-{
-	uint64_t v = 0;
-
-	if (off <= len && len - off >= sizeof(v))
-		memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
-static uint32_t buf_u32(const uint8_t *buf, size_t len, uint32_t off)
-{
-	uint32_t v = 0;
-
-	if (off <= len && len - off >= sizeof(v))
-		memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
 
 static uint16_t buf_u16(const uint8_t *buf, size_t len, uint32_t off)
 {
@@ -83,7 +66,7 @@ static char *read_symbol(const struct hs_proc *p, uint64_t addr)
 	char text[HS_MAX_NAME + 1];
 
 	addr &= ~1ULL; /* a constant pool entry's low bit is a tag */
-	if (hs_mem_read(p->tgid, addr, buf, want))
+	if (rt_mem__read(p->tgid, addr, buf, want))
 		return NULL;
 	len = buf_u16(buf, want, l->symbol_length);
 	if (!len)
@@ -91,7 +74,7 @@ static char *read_symbol(const struct hs_proc *p, uint64_t addr)
 	if (len > HS_MAX_NAME)
 		len = HS_MAX_NAME;
 	if (l->symbol_body + len > want &&
-	    hs_mem_read(p->tgid, addr + l->symbol_body, buf + l->symbol_body, len))
+	    rt_mem__read(p->tgid, addr + l->symbol_body, buf + l->symbol_body, len))
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = buf[l->symbol_body + i];
@@ -121,9 +104,9 @@ static void read_lines(const struct hs_proc *p, struct hs_method *m, uint64_t ad
 		if (!nb)
 			break;
 		buf = nb;
-		if (hs_mem_read(p->tgid, addr, buf, len)) {
+		if (rt_mem__read(p->tgid, addr, buf, len)) {
 			/* near the end of the mapping: a shorter read */
-			if (len == 256 && !hs_mem_read(p->tgid, addr, buf, 64))
+			if (len == 256 && !rt_mem__read(p->tgid, addr, buf, 64))
 				len = 64;
 			else
 				break;
@@ -171,8 +154,8 @@ static bool method_ident(const struct hs_proc *p, uint64_t addr, uint8_t *cmb, u
 	const struct hs_layout *l = &p->lay;
 	uint64_t cm = hs_mem_u64(p->tgid, addr + l->method_const), w[FLAMED_HS_CODE_READ / 8];
 
-	if (!cm || hs_mem_read(p->tgid, cm, cmb, l->constmethod_size) ||
-	    hs_mem_read(p->tgid, cm + l->cm_code_size, w, sizeof(w)))
+	if (!cm || rt_mem__read(p->tgid, cm, cmb, l->constmethod_size) ||
+	    rt_mem__read(p->tgid, cm + l->cm_code_size, w, sizeof(w)))
 		return false;
 	*ret_cm = cm & FLAMED_HS_PTR_MASK;
 	*ret_tag = (uint32_t)(FLAMED_HS_TAG(w[0], w[1], p->ident_mask) & FLAMED_HS_TAG_MASK);
@@ -194,11 +177,11 @@ static struct hs_method *method_read(struct hs_procs *hp, struct hs_proc *p, uin
 	if (l->constmethod_size > sizeof(cmb) || l->constantpool_size > sizeof(cpb) ||
 	    !method_ident(p, addr, cmb, &cm, &tag) || cm != cm_want || tag != tag_want)
 		return NULL; /* another method than the one sampled, or unreadable */
-	cp = buf_u64(cmb, l->constmethod_size, l->cm_constants);
-	if (hs_mem_read(p->tgid, cp, cpb, l->constantpool_size))
+	cp = rt_mem__word(cmb, l->constmethod_size, l->cm_constants);
+	if (rt_mem__read(p->tgid, cp, cpb, l->constantpool_size))
 		return NULL;
-	holder = buf_u64(cpb, l->constantpool_size, l->cp_holder);
-	length = buf_u32(cpb, l->constantpool_size, l->cp_length);
+	holder = rt_mem__word(cpb, l->constantpool_size, l->cp_holder);
+	length = rt_mem__u32(cpb, l->constantpool_size, l->cp_length);
 
 	if (length > 65536)
 		return NULL;
@@ -216,7 +199,7 @@ static struct hs_method *method_read(struct hs_procs *hp, struct hs_proc *p, uin
 	} else {
 		uint16_t i16 = 0;
 
-		hs_mem_read(p->tgid, holder + l->ik_source_file, &i16, sizeof(i16));
+		rt_mem__read(p->tgid, holder + l->ik_source_file, &i16, sizeof(i16));
 		src_idx = i16;
 	}
 	m->file = pool_symbol(p, cp, length, src_idx);
@@ -226,7 +209,7 @@ static struct hs_method *method_read(struct hs_procs *hp, struct hs_proc *p, uin
 			m->sysname = NULL;
 	}
 	flags = l->cm_flags_size == 2 ? buf_u16(cmb, l->constmethod_size, l->cm_flags)
-				      : buf_u32(cmb, l->constmethod_size, l->cm_flags);
+				      : rt_mem__u32(cmb, l->constmethod_size, l->cm_flags);
 	code_size = buf_u16(cmb, l->constmethod_size, l->cm_code_size);
 	if (m->name && (flags & l->has_line_table))
 		read_lines(p, m,
@@ -295,7 +278,7 @@ static uint8_t *read_region(const struct hs_proc *p, uint64_t addr, uint64_t end
 	if (end == addr)
 		return NULL;
 	buf = malloc(end - addr);
-	if (buf && hs_mem_read(p->tgid, addr, buf, end - addr)) {
+	if (buf && rt_mem__read(p->tgid, addr, buf, end - addr)) {
 		free(buf);
 		return NULL;
 	}
@@ -316,8 +299,9 @@ static struct hs_nmethod *nmethod_read(struct hs_procs *hp, struct hs_proc *p, u
 	char name[8] = { 0 };
 	struct hs_nmethod *n;
 
-	if (hs_mem_read(p->tgid, blob, h, hl) || buf_u32(h, hl, l->nm_compile_id) != compile_id ||
-	    hs_mem_read(p->tgid, buf_u64(h, hl, l->blob_name), name, 7) ||
+	if (rt_mem__read(p->tgid, blob, h, hl) ||
+	    rt_mem__u32(h, hl, l->nm_compile_id) != compile_id ||
+	    rt_mem__read(p->tgid, rt_mem__word(h, hl, l->blob_name), name, 7) ||
 	    (strcmp(name, "nmethod") && strncmp(name, "native ", 7)))
 		return NULL;
 	n = calloc(1, sizeof(*n));
@@ -325,31 +309,31 @@ static struct hs_nmethod *nmethod_read(struct hs_procs *hp, struct hs_proc *p, u
 		return NULL;
 	n->blob = blob;
 	n->compile_id = compile_id;
-	n->method = buf_u64(h, hl, l->nm_method);
+	n->method = rt_mem__word(h, hl, l->nm_method);
 	n->native = !strncmp(name, "native ", 7);
-	n->comp_level = l->nm_comp_level < hl ? (int)buf_u32(h, hl, l->nm_comp_level) : 0;
+	n->comp_level = l->nm_comp_level < hl ? (int)rt_mem__u32(h, hl, l->nm_comp_level) : 0;
 	n->ok = true;
 	if (l->nm_immutable < hl && l->scopes_is_offset) {
 		/* JDK 23+: PcDescs, then scopes, in the immutable data */
-		uint64_t imm = buf_u64(h, hl, l->nm_immutable);
+		uint64_t imm = rt_mem__word(h, hl, l->nm_immutable);
 
-		pcs = imm + buf_u32(h, hl, l->nm_scopes_pcs);
-		pcs_end = sc = imm + buf_u32(h, hl, l->nm_scopes_data);
-		sc_end = imm + buf_u32(h, hl, l->nm_immutable_size);
+		pcs = imm + rt_mem__u32(h, hl, l->nm_scopes_pcs);
+		pcs_end = sc = imm + rt_mem__u32(h, hl, l->nm_scopes_data);
+		sc_end = imm + rt_mem__u32(h, hl, l->nm_immutable_size);
 		if (l->blob_mutable_data < hl) { /* JDK 25+: the metadata in the mutable data */
-			uint64_t mut = buf_u64(h, hl, l->blob_mutable_data);
+			uint64_t mut = rt_mem__word(h, hl, l->blob_mutable_data);
 
-			meta = mut + buf_u32(h, hl, l->blob_relocation_size);
-			meta_end = mut + buf_u32(h, hl, l->blob_mutable_size);
+			meta = mut + rt_mem__u32(h, hl, l->blob_relocation_size);
+			meta_end = mut + rt_mem__u32(h, hl, l->blob_mutable_size);
 		}
 	} else if (l->nm_dependencies < hl) {
 		/* JDK 9-22: metadata, scopes, PcDescs, then the dependencies, in the blob */
-		pcs = blob + buf_u32(h, hl, l->nm_scopes_pcs);
-		pcs_end = blob + buf_u32(h, hl, l->nm_dependencies);
-		sc = l->scopes_is_offset ? blob + buf_u32(h, hl, l->nm_scopes_data)
-					 : buf_u64(h, hl, l->nm_scopes_data);
+		pcs = blob + rt_mem__u32(h, hl, l->nm_scopes_pcs);
+		pcs_end = blob + rt_mem__u32(h, hl, l->nm_dependencies);
+		sc = l->scopes_is_offset ? blob + rt_mem__u32(h, hl, l->nm_scopes_data)
+					 : rt_mem__word(h, hl, l->nm_scopes_data);
 		sc_end = pcs;
-		meta = blob + buf_u32(h, hl, l->nm_metadata);
+		meta = blob + rt_mem__u32(h, hl, l->nm_metadata);
 		meta_end = sc;
 	}
 	n->pcs = read_region(p, pcs, pcs_end, &len);
@@ -402,8 +386,8 @@ struct hs_stub *hs_stub_get(struct hs_procs *hp, struct hs_proc *p, uint64_t blo
 		hp->stats.cache_bytes -= s->bytes;
 		hs_stub_free(s);
 	}
-	if (hs_mem_read(p->tgid, hs_mem_u64(p->tgid, blob + p->lay.blob_name), name,
-			sizeof(name) - 1))
+	if (rt_mem__read(p->tgid, hs_mem_u64(p->tgid, blob + p->lay.blob_name), name,
+			 sizeof(name) - 1))
 		return NULL;
 	for (size_t i = 0; name[i]; i++)
 		if (name[i] < 0x20 || name[i] > 0x7e)

@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "elf/elf_file.h"
 #include "hotspot/hs_decode.h"
 #include "hotspot/hs_procs_internal.h"
 #include "hotspot/hs_vmstructs.h"
 #include "proc/proc_table.h"
+#include "runtime/rt_mem.h"
 #include "util/hashmap.h"
 
 #define HS_MAX_BINS 256 /* distinct libjvm.so files remembered */
@@ -85,30 +85,16 @@ static void *hs_procs__new(void)
 
 /* --- reading the process --- */
 
-int hs_mem_read(uint32_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
-	ssize_t n;
-
-	if (!addr || addr >= HS_USER_LIMIT || len > HS_USER_LIMIT - addr)
-		return -EFAULT;
-	n = process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EFAULT;
-}
-
 static int vm_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	return hs_mem_read(*(uint32_t *)ctx, addr, buf, len);
+	return rt_mem__read(*(uint32_t *)ctx, addr, buf, len);
 }
 
 uint64_t hs_mem_u64(uint32_t pid, uint64_t addr)
 {
 	uint64_t v = 0;
 
-	return hs_mem_read(pid, addr, &v, sizeof(v)) ? 0 : v;
+	return rt_mem__read(pid, addr, &v, sizeof(v)) ? 0 : v;
 }
 
 /* --- the libjvm.so file --- */
@@ -311,7 +297,7 @@ static int read_heaps(uint32_t pid, const struct hs_layout *l, struct flamed_rt_
 	uint64_t arr = hs_mem_u64(pid, l->code_heaps), data, lo = UINT64_MAX, hi = 0, q;
 	uint32_t len = 0, shift = 0, limit = 0;
 
-	if (!arr || hs_mem_read(pid, arr + l->array_len, &len, sizeof(len)) || !len)
+	if (!arr || rt_mem__read(pid, arr + l->array_len, &len, sizeof(len)) || !len)
 		return -EAGAIN; /* CodeCache::initialize has not run yet */
 	data = hs_mem_u64(pid, arr + l->array_data);
 	if (len > FLAMED_HS_MAX_HEAPS || !data) {
@@ -327,7 +313,7 @@ static int read_heaps(uint32_t pid, const struct hs_layout *l, struct flamed_rt_
 		h->lo = hs_mem_u64(pid, heap + l->heap_memory + l->vs_low_boundary);
 		h->hi = hs_mem_u64(pid, heap + l->heap_memory + l->vs_high_boundary);
 		h->segmap = hs_mem_u64(pid, heap + l->heap_segmap + l->vs_low_boundary);
-		if (hs_mem_read(pid, heap + l->heap_log2_seg, &shift, sizeof(shift)) || !h->lo ||
+		if (rt_mem__read(pid, heap + l->heap_log2_seg, &shift, sizeof(shift)) || !h->lo ||
 		    h->hi <= h->lo || h->hi - h->lo > (4ULL << 30) || h->hi >= HS_USER_LIMIT ||
 		    !h->segmap || shift < 4 || shift > 20) {
 			snprintf(what->what, sizeof(what->what),
@@ -344,7 +330,7 @@ static int read_heaps(uint32_t pid, const struct hs_layout *l, struct flamed_rt_
 	if (!q)
 		return -EAGAIN;
 	hs->interp_lo = hs_mem_u64(pid, q + l->stubq_buffer);
-	if (hs_mem_read(pid, q + l->stubq_limit, &limit, sizeof(limit)) || !hs->interp_lo ||
+	if (rt_mem__read(pid, q + l->stubq_limit, &limit, sizeof(limit)) || !hs->interp_lo ||
 	    hs->interp_lo < lo || limit > hi - hs->interp_lo)
 		return -EAGAIN;
 	hs->interp_hi = hs->interp_lo + limit;
@@ -648,8 +634,8 @@ static void hs_procs__prefetch(void *m, uint32_t tgid, uint64_t aspace, const ui
 
 	if (!p)
 		return;
-	resolve = !p->gc_count ||
-		  (stamp && !hs_mem_read(tgid, p->gc_count, &gcs, sizeof(gcs)) && gcs + 1 == stamp);
+	resolve = !p->gc_count || (stamp && !rt_mem__read(tgid, p->gc_count, &gcs, sizeof(gcs)) &&
+				   gcs + 1 == stamp);
 
 	for (uint32_t i = 0; p && i + 1 < nr; i += 2) {
 		uint64_t kind = words[i] >> FLAMED_HS_KIND_SHIFT;
@@ -659,7 +645,7 @@ static void hs_procs__prefetch(void *m, uint32_t tgid, uint64_t aspace, const ui
 			uint8_t probe;
 
 			/* its code changed since the sample, or the JVM is gone */
-			if (hs_mem_read(tgid, words[i] & FLAMED_HS_PTR_MASK, &probe, 1) == -ESRCH)
+			if (rt_mem__read(tgid, words[i] & FLAMED_HS_PTR_MASK, &probe, 1) == -ESRCH)
 				hp->stats.gone += samples;
 			else
 				hp->stats.stale += samples;

@@ -77,11 +77,7 @@ struct hs_procs {
 	struct hs_procs_stats stats;
 };
 
-/* Copy len bytes at addr of pid's memory into buf: 0, or -EFAULT (not a user address, or a
- * short read) or process_vm_readv's -errno. */
-int hs_mem_read(uint32_t pid, uint64_t addr, void *buf, size_t len);
-
-/* The 8 bytes at addr of pid's memory; 0 when unreadable. */
+/* The 8 bytes at addr of pid's memory (rt_mem__read); 0 when unreadable. */
 uint64_t hs_mem_u64(uint32_t pid, uint64_t addr);
 
 /* Room for bytes more in p's cache (taken when true); false when p's share or the whole budget
