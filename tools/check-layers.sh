@@ -43,25 +43,23 @@ for path in "$src"/*/; do
 	[ -n "${may[$dir]+set}" ] || complain "src/$dir/ has no line in tools/check-layers.sh"
 done
 
-for dir in "${!may[@]}"; do
-	for file in "$src/$dir"/*.[ch]; do
-		[ -e "$file" ] || continue
-		rel=${file#"$src"/}
-		while IFS=: read -r line inc; do
-			if [[ $inc == */* ]]; then
-				layer=${inc%%/*}
-				# only folders of src/ are layers (not generated protobuf headers)
-				[ -d "$src/$layer" ] && [ "$layer" != "$dir" ] || continue
-				[[ " ${may[$dir]} " == *" $layer "* ]] ||
-					complain "src/$rel:$line: includes \"$inc\", but $dir/ may include" \
-						"${may[$dir]:-no other folder}"
-			elif [ ! -e "$src/$dir/$inc" ] && [ -e "$src/$inc" ]; then
-				complain "src/$rel:$line: includes \"$inc\", the command-line layer above" \
-					"every folder"
-			fi
-		done < <(grep -n '^#include "' "$file" | sed -E 's/^([0-9]+):#include "([^"]+)".*/\1:\2/')
-	done
-done
+# every quoted include of src/, one grep: FILE:LINE:INCLUDE
+while IFS=: read -r file line inc; do
+	rel=${file#"$src"/}
+	dir=${rel%%/*}
+	[ "$dir" != "$rel" ] && [ -n "${may[$dir]+set}" ] || continue
+	if [[ $inc == */* ]]; then
+		layer=${inc%%/*}
+		# only folders of src/ are layers (not generated protobuf headers)
+		[ -d "$src/$layer" ] && [ "$layer" != "$dir" ] || continue
+		[[ " ${may[$dir]} " == *" $layer "* ]] ||
+			complain "src/$rel:$line: includes \"$inc\", but $dir/ may include" \
+				"${may[$dir]:-no other folder}"
+	elif [ ! -e "$src/$dir/$inc" ] && [ -e "$src/$inc" ]; then
+		complain "src/$rel:$line: includes \"$inc\", the command-line layer above every folder"
+	fi
+done < <(grep -rn '^#include "' "$src" --include='*.[ch]' |
+	sed -E 's/^([^:]+):([0-9]+):#include "([^"]+)".*/\1:\2:\3/')
 
 # libbpf and the skeletons it generates: src/bpf/ only
 while IFS=: read -r file line inc; do
