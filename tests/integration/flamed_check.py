@@ -707,10 +707,12 @@ def cmd_costs(args):
         print("start-up: %.0f ms CPU, %.0f ms wall, load %.1f ms (kernel %.1f, libbpf %.1f), "
               "%.1f MiB resident, %.1f MiB mapped" % (cpu, wall, load, kern, user, rss, mapped))
         fails.check(load > 0 and kern > 0, "the BPF load took no time")
-        # the load's CPU is part of the start-up's, and a single thread's CPU fits in its wall
+        # the load's CPU is part of the start-up's, and a single thread's CPU fits in its wall;
+        # but the CPU counts from exec (the dynamic loader and a dozen libraries, ~15 ms) and
+        # the wall from the session's start, so the CPU may pass the wall by that much
         fails.check(kern + user <= cpu + 5, "load CPU %.1f ms > start-up CPU %.1f ms"
                     % (kern + user, cpu))
-        fails.check(cpu <= wall + 5, "start-up CPU %.1f ms > its wall %.1f ms" % (cpu, wall))
+        fails.check(cpu <= wall + 40, "start-up CPU %.1f ms > its wall %.1f ms + 40" % (cpu, wall))
         fails.check(opn + load <= wall + 1, "open + load > the start-up's wall time")
         fails.check(0 < mapped < rss < args.max_rss_mib,
                     "resident %.1f MiB / mapped %.1f MiB out of (0, %d)" % (rss, mapped,
