@@ -11,4 +11,4 @@ if [ -z "$py" ]; then
 fi
 cd "$src/bench"
 # -B: no __pycache__ in the source tree
-exec "$py" -B -m unittest -v test_benchlib test_busyhost
+exec "$py" -B -m unittest -v test_benchlib test_busyhost test_offcpu
