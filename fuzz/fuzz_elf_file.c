@@ -33,7 +33,7 @@ static void probe(const struct elf_file *ef, const struct elf_funcs *fn, uint64_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct unwind_table_opts opts = { .sz = sizeof(opts), .max_bytes = 1 << 24 };
+	struct unwind_table_opts opts = { .max_bytes = 1 << 24 };
 	const uint8_t *tid;
 	struct elf_funcs *fn;
 	struct elf_file *ef;

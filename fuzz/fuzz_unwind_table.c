@@ -39,7 +39,7 @@ static void check(const struct unwind_table *t)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct unwind_table_opts opts = { .sz = sizeof(opts), .max_bytes = 1 << 24 };
+	struct unwind_table_opts opts = { .max_bytes = 1 << 24 };
 	struct unwind_table *t = NULL;
 	uint64_t vaddr;
 	size_t half;

@@ -495,7 +495,7 @@ static enum cli_result check_modes(struct config *cfg, bool freq_given, bool int
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t err_len,
-			  void *out)
+			  FILE *out)
 {
 	bool freq_given = false, interval_given = false, threshold_given = false;
 	struct cli_sinks *k = &cfg->sinks;

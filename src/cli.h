@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "output/output.h"
 
@@ -146,6 +147,6 @@ enum cli_result {
 /* Parse argv into *cfg (defaults applied first). Messages for usage errors go to err (one line,
  * no "flamed: " prefix). --help and --version print to out. */
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t err_len,
-			  void *out /* FILE * */);
+			  FILE *out);
 
 #endif /* FLAMED_CLI_H */

@@ -483,7 +483,7 @@ cleanup:
 
 static size_t opts_max_rows(const struct unwind_table_opts *opts)
 {
-	if (opts && opts->sz >= sizeof(*opts) && opts->max_bytes)
+	if (opts && opts->max_bytes)
 		return opts->max_bytes / sizeof(struct unwind_row);
 	return 0;
 }
@@ -526,7 +526,7 @@ struct unwind_table *unwind_table__build_cfi(const void *eh_frame, size_t eh_len
 
 static int build_elf(Elf *elf, const struct unwind_table_opts *opts, struct unwind_table **ret)
 {
-	bool debug_frame = !(opts && opts->sz >= sizeof(*opts) && opts->skip_debug_frame);
+	bool debug_frame = !(opts && opts->skip_debug_frame);
 	struct unwind_table *t = NULL;
 	struct eh_frame_cfi cfi;
 	struct builder b;

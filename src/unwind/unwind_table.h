@@ -84,7 +84,6 @@ static inline int64_t unwind_row_rbp_offset(const struct unwind_row *r)
 }
 
 struct unwind_table_opts {
-	size_t sz;	      /* sizeof(struct unwind_table_opts) */
 	size_t max_bytes;     /* refuse (E2BIG) tables larger than this; 0 = no limit */
 	int skip_debug_frame; /* ignore .debug_frame */
 };

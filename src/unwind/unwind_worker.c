@@ -57,7 +57,7 @@ static bool same_file(const struct unwind_job *job)
 
 static void build(struct unwind_job *job)
 {
-	struct unwind_table_opts o = { .sz = sizeof(o), .max_bytes = job->max_bytes };
+	struct unwind_table_opts o = { .max_bytes = job->max_bytes };
 	uint64_t t0 = mono_ns();
 	struct unwind_table *t = unwind_table__build_fd(job->fd, &o);
 

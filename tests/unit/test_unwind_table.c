@@ -297,7 +297,7 @@ static void offsets_and_expressions(void **state)
 
 static void debug_frame(void **state)
 {
-	struct unwind_table_opts opts = { .sz = sizeof(opts), .skip_debug_frame = 1 };
+	struct unwind_table_opts opts = { .skip_debug_frame = 1 };
 	const struct unwind_table_stats *st;
 	struct unwind_table *no_dbg;
 	struct fixture fx;
@@ -499,7 +499,7 @@ static void check_maybe(const void *buf, size_t len)
 
 static void bad_input(void **state)
 {
-	struct unwind_table_opts small = { .sz = sizeof(small), .max_bytes = 64 };
+	struct unwind_table_opts small = { .max_bytes = 64 };
 	uint64_t eh_frame, eh_size, seed = 0x9e3779b97f4a7c15ULL;
 	struct fixture fx;
 	uint8_t garbage[4096], *copy;
