@@ -17,6 +17,9 @@ CPU per list (the kubelet thread: request, TLS, parse, cgroup scan; the main thr
 cache and the targets; from the daemon's exit line), what that is at the default 30 s re-list
 against the daemon's own CPU, and resident memory (VmRSS and VmHWM at the end) against the
 daemon without one.
+
+FLAMED_BENCH_FIG12_HZ=19[,99] in the environment runs (a) alone at those rates (with
+bench/run --old REV: an A/B of the filter with more runs in the time).
 """
 
 import hashlib
@@ -35,7 +38,8 @@ import benchlib as bl
 PODS = 500
 RELIST_S = 2
 DEFAULT_RELIST_S = 30
-FREQS = (19, 99)
+FREQS = tuple(int(x) for x in os.environ.get("FLAMED_BENCH_FIG12_HZ", "19,99").split(","))
+FILTER_ONLY = "FLAMED_BENCH_FIG12_HZ" in os.environ
 
 _KUBE_RE = re.compile(
     r"kubernetes: (\d+) pod lists \((\d+) failed[^)]*\), (\d+) pods, (\d+) containers known "
@@ -173,6 +177,10 @@ def filtered_cost(b, k):
              ("cgroup2", ["--cgroup", k.pfx + ".slice/a", "--cgroup", k.pfx + ".slice/b/c"]),
              ("pods500", k.flags() + ["--k8s-selector", "tier=backend"]),
              ("whole", [])]
+    # --flamed-old: the filter rows of an older flamed in the same rotation (an A/B of the filter)
+    old = b.args.flamed_old
+    if old:
+        kinds += [(kind + "-old", args) for kind, args in kinds[:3]]
     if floor:
         kinds.append(("floor", None))
     keys = [(hz, kind) for hz in FREQS for kind, _ in kinds]
@@ -195,7 +203,8 @@ def filtered_cost(b, k):
                         ns[(hz, kind)].append(int(res.out.split()[0]))
                         continue
                     argv = b.flamed_argv(hz, [folded], b.modes[0],
-                                         extra[kind] + ["--once", "%gs" % sec])
+                                         extra[kind] + ["--once", "%gs" % sec],
+                                         flamed=old if kind.endswith("-old") else None)
                     res, _, t, _ = b.bpf_run(argv, "fig12", parse=False)
                 finally:
                     b.stop_bg([load])
@@ -208,6 +217,8 @@ def filtered_cost(b, k):
               "pods500": "--k8s-selector: %d pods chosen (500 ids, one level)" % PODS,
               "whole": "flamed, whole host (every sample walked)",
               "floor": "floor: one per-CPU counter (bench/bpf_floor.bpf.c)"}
+    for kind in list(labels):
+        labels[kind + "-old"] = labels[kind] + ", older flamed"
     rows, raw = [], {}
     for hz, kind in keys:
         s = bl.summarize(ns[(hz, kind)])
@@ -302,19 +313,23 @@ def fig12(b):
         k.make()
         k.start_kubelet()
         rows_a, raw_a, secs_a = filtered_cost(b, k)
-        rows_b, raw_b, secs_b = daemon_cost(b, k)
+        rows_b, raw_b, secs_b = daemon_cost(b, k) if not FILTER_ONLY else ([], {}, 0)
     finally:
         k.cleanup()
     b.results["fig12"] = {"filter": raw_a, "daemon": raw_b}
     title = ("12. Kubernetes: (a) BPF ns per sample left out by the cgroup filter, whole host "
-             "under figure 3's load (%d threads of deep.c, none in a target), %s s at 19/99 Hz, "
-             "%d runs, rows rotated with the floor of figure 3 and flamed profiling everything; "
+             "under figure 3's load (%d threads of deep.c, none in a target), %s s at %s Hz, "
+             "%d runs, rows rotated with the floor of figure 3 and flamed profiling everything%s; "
              "target <= 1.5x the floor. (b) the daemon (19 Hz, 10 s windows, %d s) with a "
              "kubelet listing %d pods (2 containers each) every %d s, against the same daemon "
              "without one, alternating, %d runs, medians"
-             % (b.nproc, "/".join("%g" % secs_a[h] for h in FREQS), b.p["runs"], secs_b, PODS,
-                RELIST_S, b.p["runs"]))
+             % (b.nproc, "/".join("%g" % secs_a[h] for h in FREQS),
+                "/".join("%d" % h for h in FREQS), b.p["runs"],
+                " (and with --flamed-old the same rows of an older flamed)" if b.args.flamed_old
+                else "", secs_b, PODS, RELIST_S, b.p["runs"]))
     table_a = bl.markdown_table(["Hz", "flamed profiling only", "ns per sample",
                                  "samples left out", "x the floor", "x whole host"], rows_a)
+    if FILTER_ONLY:
+        return title.split(" (b) ")[0], table_a
     table_b = bl.markdown_table(["%d pods" % PODS, "measured", "against the baseline"], rows_b)
     return title, table_a + "\n\n" + table_b

@@ -554,6 +554,7 @@ void session__stats(struct session *s, const struct collector *window, const uin
 		.map_bytes = sampler__map_bytes(s->sampler),
 		.rss_bytes = resident_bytes(),
 		.targeted = s->cfg->nr_pids || s->cfg->cmd,
+		.cgroup_targeted = cli_has_cgroup_targets(s->cfg),
 		.off_cpu = s->cfg->off_cpu,
 		.offcpu_threshold = sampler__offcpu_threshold(s->sampler),
 		.offcpu_ns = window ? collector__offcpu_ns(window) : 0,

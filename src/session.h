@@ -133,6 +133,7 @@ struct session_stats {
 	size_t map_bytes;	    /* BPF map memory */
 	size_t rss_bytes;	    /* flamed's resident memory now */
 	bool targeted;		    /* -p or a command: only some processes were sampled */
+	bool cgroup_targeted;	    /* --cgroup or --k8s-*: only some cgroups were sampled */
 	bool off_cpu;		    /* --off-cpu: the off-CPU figures are meaningful */
 	struct sampler_offcpu_threshold offcpu_threshold; /* the off-CPU walk threshold now */
 	uint64_t offcpu_ns;				  /* off-CPU time in the window's profile */

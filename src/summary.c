@@ -79,7 +79,9 @@ void summary_log_no_samples(const struct session_stats *st)
 		return;
 	log_info("no samples: %s",
 		 st->targeted ? "the target used no CPU while sampled"
-			      : "every CPU was idle (idle time is left out; --idle keeps it)");
+		 : st->cgroup_targeted
+			 ? "the chosen cgroups or pods used no CPU while sampled"
+			 : "every CPU was idle (idle time is left out; --idle keeps it)");
 }
 
 void summary_log_offcpu(const struct session_stats *st)

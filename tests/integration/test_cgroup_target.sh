@@ -63,6 +63,26 @@ check labels "$TEST_TMP/cg.pb.gz" --comm hostd --absent || fail "hostd"
 left=$(stats cg run.kubernetes.samples_left_out_in_kernel)
 [ -n "$left" ] && [ "$left" -gt 100 ] || fail "otherd's and hostd's samples not left out in the kernel ($left)"
 
+note "tasks that move: one into a target cgroup is sampled from then on, one out of it no more"
+burn "$V2/$SLICE/other.service" hopperd
+burn "$V2/$SLICE/web.service" leaverd
+hopper=$(pgrep -f "$TEST_TMP/hopperd") leaver=$(pgrep -f "$TEST_TMP/leaverd")
+bg_start "$TEST_TMP/move.err" "$FLAMED" --once 8s -F 199 -v --cgroup "$SLICE/web.service" \
+	-o "$TEST_TMP/move.pb.gz"
+MOVER=$BG_PID
+wait_for_line "$TEST_TMP/move.err" "start-up:" 30 # sampling runs
+sleep 2
+echo "$leaver" >"$V2/$SLICE/other.service/cgroup.procs" # out after 2 s of 8
+sleep 4
+echo "$hopper" >"$V2/$SLICE/web.service/cgroup.procs" # in for the last 2 s
+wait "$MOVER" || fail "flamed exited $?"
+n() { check labels "$TEST_TMP/move.pb.gz" --comm "$1" --min-samples 0 | sed -n '1s/^[^:]*: \([0-9]*\) samples.*/\1/p'; }
+web=$(n webd) leave=$(n leaverd) hop=$(n hopperd)
+echo "samples: webd $web (in all along), leaverd $leave (out after 2 s of 8), hopperd $hop (in for the last 2 s)"
+[ "$hop" -ge 5 ] || fail "hopperd not sampled once it came into the target"
+[ "$leave" -lt $((web * 6 / 10)) ] || fail "leaverd sampled after it left the target"
+[ "$hop" -lt $((web * 6 / 10)) ] || fail "hopperd sampled before it came into the target"
+
 note "bad paths are usage errors"
 run_flamed bad --once 1s --cgroup "$SLICE/../x"
 [ "$RC" = 2 ] || fail "--cgroup with .. exited $RC"

@@ -42,7 +42,7 @@ run_flamed wrong --once 2s --kubelet "$KUBELET_URL" --kubelet-ca "$TEST_TMP/ca.p
 [ "$RC" = 0 ] || fail "flamed exited $RC with a wrong token"
 [ "$(grep -c "warning: kubelet .*401 Unauthorized" "$TEST_TMP/wrong.err")" = 1 ] ||
 	fail "not one 401 warning"
-labels "$TEST_TMP/w.pb.gz" cartd --none namespace,pod,container,node
+labels "$TEST_TMP/w.pb.gz" cartd --min-samples 5 --none namespace,pod,container,node
 stop_kubelet
 for how in "--status 403:403 Forbidden" "--garbage:not a pod list"; do
 	start_kubelet 0 ${how%%:*}
@@ -51,7 +51,7 @@ for how in "--status 403:403 Forbidden" "--garbage:not a pod list"; do
 	[ "$RC" = 0 ] || fail "flamed exited $RC (${how%%:*})"
 	[ "$(grep -c "warning: kubelet .*${how#*:}" "$TEST_TMP/fail.err")" = 1 ] ||
 		fail "not one '${how#*:}' warning"
-	labels "$TEST_TMP/f.pb.gz" cartd --none namespace,pod,container,node
+	labels "$TEST_TMP/f.pb.gz" cartd --min-samples 5 --none namespace,pod,container,node
 	stop_kubelet
 done
 
@@ -63,5 +63,5 @@ run_flamed ca --once 2s --kubelet "$KUBELET_URL" --kubelet-token-file "$TEST_TMP
 [ "$RC" = 0 ] || fail "flamed exited $RC"
 grep -q "warning: kubelet .*not signed by the CA" "$TEST_TMP/ca.err" || fail "no TLS failure warning"
 [ "$(wc -l <"$KUBELET_LOG")" = "$before" ] || fail "a request went through the unverified TLS"
-labels "$TEST_TMP/c.pb.gz" cartd --none namespace,pod,container,node
+labels "$TEST_TMP/c.pb.gz" cartd --min-samples 5 --none namespace,pod,container,node
 echo PASS

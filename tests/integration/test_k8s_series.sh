@@ -71,6 +71,7 @@ for kind in ("connect", "grpc"):
         # the pod's series holds its processes only
         comms = {s.comm for s in fc.load(os.path.join(out, r["file"]), fails)}
         fails.check(comms <= {"cartd"}, "%s: the pod's series holds %s" % (kind, comms))
+    host_comms = set()
     for r in host:
         fails.check(r["labels"].get("service_name") == "flamed", "%s: host series service_name %r"
                     % (kind, r["labels"].get("service_name")))
@@ -78,7 +79,9 @@ for kind in ("connect", "grpc"):
             fails.check(k not in r["labels"], "%s: host series has %s" % (kind, k))
         comms = {s.comm for s in fc.load(os.path.join(out, r["file"]), fails)}
         fails.check("cartd" not in comms, "%s: the host series holds the pod's process" % kind)
-        fails.check("hostd" in comms or not comms, "%s: hostd missing from the host series" % kind)
+        host_comms |= comms
+    # over the run: the last window, cut short by SIGTERM, may hold no sample of it on a busy host
+    fails.check("hostd" in host_comms, "%s: hostd missing from the host series" % kind)
 # OTLP: one request a window, the pod's process a resource with the k8s.* attributes
 sys.path.insert(0, os.path.join(sys.argv[1], "..", "upload"))
 import otlp_check
