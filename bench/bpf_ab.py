@@ -4,7 +4,7 @@
 rate (99 Hz by default), alternating the binaries round by round on the same load.
 
     bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp]
-                    [--load deep|build|python|php|java] [--depth 20]
+                    [--load deep|build|python|php|java[,...]] [--depth 20]
                     [--phases] BIN...
 
 Load: two busy `deep -d DEPTH` processes (bench/workloads/deep.c, built next to this script's
@@ -19,8 +19,11 @@ stacks (more frames unwound cost more: read the columns together); median [min..
 rounds. --phases: flamed runs with FLAMED_BPF_PHASES=1, which makes the program read the clock
 between its phases and sum each phase's ns into its metrics (bpf/flamed.h, FLAMED_METRIC_NS_*);
 the table then splits a sample's time by phase (the clock reads themselves, ~7 a sample, are in
-the total and spread over the phases). As root.
+the total and spread over the phases). Several loads (--load java,deep) alternate within each
+round, every binary on each; the ratio column is each row against the first (a runtime's
+sample against a native one of the same depth: --load java,deep --depth N). As root.
 """
+LOADS = ["deep", "build", "python", "php", "java"]
 PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_runtime", "ns_user_store", "ns_count",
           "ns_announce"]
 
@@ -75,9 +78,9 @@ def start_load(kind, secs, work, depth=20):
                              start_new_session=True) for _ in range(2)]
 
 
-def one(binary, args, work):
-    load = start_load(args.load, args.secs, work, args.depth)
-    if args.load == "java":
+def one(binary, kind, args, work):
+    load = start_load(kind, args.secs, work, args.depth)
+    if kind == "java":
         time.sleep(1.5)  # past the JVMs' start-up: the steady state is measured
     try:
         env = dict(os.environ)
@@ -119,31 +122,37 @@ def main():
     ap.add_argument("--secs", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--mode", default="auto")
-    ap.add_argument("--load", choices=["deep", "build", "python", "php", "java"], default="deep")
+    ap.add_argument("--load", default="deep",
+                    help="deep, build, python, php or java; several, comma-separated, alternate")
     ap.add_argument("--depth", type=int, default=20, help="deep's recursion depth")
     ap.add_argument("--phases", action="store_true", help="split the ns by phase")
     ap.add_argument("binaries", nargs="+")
     args = ap.parse_args()
     if os.geteuid():
         sys.exit("bpf_ab: run as root")
+    loads = args.load.split(",")
+    for kind in loads:
+        if kind not in LOADS:
+            sys.exit("bpf_ab: unknown load %r (%s)" % (kind, ", ".join(LOADS)))
     work = tempfile.mkdtemp(prefix="flamed-bpf-ab-")
-    ns = {b: [] for b in args.binaries}
-    ver = {b: [] for b in args.binaries}
-    fpw = {b: [] for b in args.binaries}
-    done = {b: [] for b in args.binaries}
-    ph = {b: {k: [] for k in PHASES} for b in args.binaries}
+    rows_of = [(b, kind) for b in args.binaries for kind in loads]
+    ns = {k: [] for k in rows_of}
+    ver = {k: [] for k in rows_of}
+    fpw = {k: [] for k in rows_of}
+    done = {k: [] for k in rows_of}
+    ph = {k: {p: [] for p in PHASES} for k in rows_of}
     stats = "/proc/sys/kernel/bpf_stats_enabled"
     old = open(stats).read().strip()
     try:
         with open(stats, "w") as f:
             f.write("1")
         for r in range(args.rounds):
-            for b in args.binaries:
-                n, v, f, c, phases = one(b, args, work)
-                ns[b].append(n)
-                for k, x in phases.items():
-                    ph[b][k].append(x)
-                for lst, x in ((ver[b], v), (fpw[b], f), (done[b], c)):
+            for k in rows_of:
+                n, v, f, c, phases = one(k[0], k[1], args, work)
+                ns[k].append(n)
+                for p, x in phases.items():
+                    ph[k][p].append(x)
+                for lst, x in ((ver[k], v), (fpw[k], f), (done[k], c)):
                     if x is not None:
                         lst.append(x)
             print("bpf_ab: round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
@@ -153,19 +162,23 @@ def main():
     def fmt(v, d, unit=""):
         return bl.summarize(v).fmt(d, unit=unit) if v else "n/a"
 
-    rows = [[b, fmt(ns[b], 0), fmt(fpw[b], 1), fmt(done[b], 1, "%"), fmt(ver[b], 1)]
-            for b in args.binaries]
+    # each round's runs against the first row's run of the same round (same host, same minute)
+    base = ns[rows_of[0]]
+    rows = [[b, kind, fmt(ns[(b, kind)], 0),
+             fmt([bl.ratio(x, y) for x, y in zip(ns[(b, kind)], base)], 2),
+             fmt(fpw[(b, kind)], 1), fmt(done[(b, kind)], 1, "%"), fmt(ver[(b, kind)], 1)]
+            for b, kind in rows_of]
     print("BPF ns per run of on_cpu_sample, whole host, %d Hz, --unwind %s, load %s, %d x %d s%s"
           % (args.hz, args.mode, args.load, args.rounds, args.secs,
              ", with the phase clock reads" if args.phases else ""))
-    print(bl.markdown_table(["flamed", "ns per run", "user frames per walk",
-                             "stacks complete", "verifier ms"], rows))
+    print(bl.markdown_table(["flamed", "load", "ns per run", "vs the first row",
+                             "user frames per walk", "stacks complete", "verifier ms"], rows))
     if args.phases:
         print()
         print("ns per counted sample, by phase (FLAMED_BPF_PHASES=1)")
-        print(bl.markdown_table(["flamed"] + [k[3:] for k in PHASES],
-                                [[b] + [fmt(ph[b][k], 0) for k in PHASES]
-                                 for b in args.binaries]))
+        print(bl.markdown_table(["flamed", "load"] + [p[3:] for p in PHASES],
+                                [[b, kind] + [fmt(ph[(b, kind)][p], 0) for p in PHASES]
+                                 for b, kind in rows_of]))
 
 
 if __name__ == "__main__":
