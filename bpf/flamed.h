@@ -155,7 +155,26 @@
 	/* more Java frames than the runtime word buffer holds: the outermost cut */          \
 	X(HS_TRUNCATED, "hotspot_truncated")                                                  \
 	/* frames of deoptimized code, named by their original pc */                          \
-	X(HS_DEOPT, "hotspot_deoptimized_frames")
+	X(HS_DEOPT, "hotspot_deoptimized_frames")                                             \
+	/* -- CRuby walks (bpf/ruby.bpf.h): one outcome per walk -- */                        \
+	/* samples of a registered Ruby process walked */                                     \
+	X(RB_WALKS, "ruby_walks")                                                             \
+	/* Ruby frames recorded (methods, blocks, C functions) */                             \
+	X(RB_FRAMES, "ruby_frames")                                                           \
+	/* a thread not in the main ractor's list (native, or another ractor's) */            \
+	X(RB_NO_THREAD, "ruby_no_thread")                                                     \
+	/* the thread has no Ruby frame (not started, or ending) */                           \
+	X(RB_IDLE, "ruby_no_frame")                                                           \
+	/* reading the interpreter's memory faulted */                                        \
+	X(RB_READ_FAULT, "ruby_read_fault")                                                   \
+	/* a thread, frame or stack pointer outside user space or misaligned: walk cut */     \
+	X(RB_BAD_POINTER, "ruby_bad_pointer")                                                 \
+	/* more Ruby frames than the runtime word buffer holds: the outermost cut */          \
+	X(RB_TRUNCATED, "ruby_truncated")                                                     \
+	/* native frames of YJIT code stepped over to the interpreter that called them */     \
+	X(RB_JIT_FRAMES, "ruby_jit_frames")                                                   \
+	/* code in YJIT's ranges without a return into the interpreter: walked as native */   \
+	X(RB_JIT_LOST, "ruby_jit_no_return")
 
 #define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
@@ -328,6 +347,7 @@ enum flamed_runtime {
 	FLAMED_RT_NONE = 0,
 	FLAMED_RT_PYTHON = 1,  /* CPython 3.8-3.13 (bpf/python.bpf.h) */
 	FLAMED_RT_HOTSPOT = 2, /* the HotSpot JVM (bpf/hotspot.bpf.h) */
+	FLAMED_RT_RUBY = 3,    /* CRuby (bpf/ruby.bpf.h) */
 	FLAMED_RT_PHP = 4,     /* PHP's Zend engine (bpf/php.bpf.h) */
 	FLAMED_RT_KINDS,
 };
@@ -518,6 +538,55 @@ struct flamed_hs_proc {
 	__u8 pad[2];
 };
 
+/* CRuby (FLAMED_RT_RUBY): two words per frame record, leaf first:
+ *   word 0, bits  0-43  the iseq's address >> 3 (a Ruby frame: method, block, class body, file),
+ *                       or the method entry's (a C function's frame, bit 63 set); objects are
+ *                       8-byte aligned
+ *   word 1, bits  0-43  a Ruby frame's method entry candidate >> 3: the first non-zero ep[-2] of
+ *                       its environment and those it is nested in, up to the method's (a method
+ *                       entry, an svar holding one, or a cref: userspace tells them apart); 0
+ *           bits 44-63  a Ruby frame's pc >> 3, its low 20 bits: the instruction is the one whose
+ *                       index from the iseq's iseq_encoded agrees in them (an iseq has fewer than
+ *                       2^20 instruction words)
+ * Code ranges: ranges[0] is vm_exec_core, the interpreter loop (its frames are left out: the Ruby
+ * frames stand for them), ranges[1] rb_vm_exec (each native frame of it runs one exec call: the
+ * control frames from the cursor to the first marked VM_FRAME_FLAG_FINISH, which go in its
+ * place); the others are YJIT's code (anonymous executable mappings), whose frames keep neither
+ * rbp nor unwind rows: their step finds the return address into the interpreter's code on the
+ * stack. */
+#define FLAMED_RB_WORD_ADDR(w) (((w) & ((1ULL << 44) - 1)) << 3)
+#define FLAMED_RB_CFUNC	       (1ULL << 63)
+#define FLAMED_RB_PC_SHIFT     44
+#define FLAMED_RB_PC_BITS      20
+
+/* CRuby's parameters (src/ruby/): where the VM is and the offsets of the structs the walker
+ * reads, all it needs, so it knows no version. */
+struct flamed_rb_proc {
+	__u64 vm_ptr;	  /* address of ruby_current_vm_ptr, which holds the rb_vm_t * */
+	__u64 text_start; /* the interpreter's code (libruby's executable mapping): [start, end), */
+	__u64 text_end;	  /* where YJIT code returns to */
+	__u64 exec_start; /* rb_vm_exec: [start, end), ranges[1] */
+	__u64 exec_end;
+	__u32 frame_cframe; /* VM_FRAME_FLAG_CFRAME: a frame without an iseq (C function, dummy) */
+	__u32 frame_finish; /* VM_FRAME_FLAG_FINISH: the outermost frame of an exec call */
+	__u32 env_local;    /* VM_ENV_FLAG_LOCAL: a method's (or file's) own environment */
+	__u32 magic_mask;   /* VM_FRAME_MAGIC_MASK */
+	__u32 magic_cfunc;  /* VM_FRAME_MAGIC_CFUNC */
+	__u16 vm_main_ractor;	/* rb_vm_t -> ractor.main_ractor */
+	__u16 ractor_threads;	/* rb_ractor_t -> threads.set (list head) */
+	__u16 th_node;		/* rb_thread_t -> lt_node (its list node) */
+	__u16 th_ec;		/* ... -> ec (follows the fiber running) */
+	__u16 th_thread_id;	/* ... -> thread_id (pthread_self(): the fs base) */
+	__u16 ec_vm_stack;	/* rb_execution_context_t -> vm_stack */
+	__u16 ec_vm_stack_size; /* ... -> vm_stack_size (VALUEs): control frames end there */
+	__u16 ec_cfp;		/* ... -> cfp (the current control frame) */
+	__u16 cfp_size;		/* sizeof(rb_control_frame_t) */
+	__u16 cfp_pc;
+	__u16 cfp_iseq;
+	__u16 cfp_ep;
+	__u8 pad[4];
+};
+
 /* Value of the "rt_procs" map, per tgid: the process's runtime, its code ranges and parameters. */
 struct flamed_rt_proc {
 	__u64 aspace;	 /* the image this describes; a mismatch means stale */
@@ -528,6 +597,7 @@ struct flamed_rt_proc {
 		struct flamed_py_proc py;
 		struct flamed_php_proc php;
 		struct flamed_hs_proc hs;
+		struct flamed_rb_proc rb;
 		__u8 bytes[FLAMED_RT_PARAMS_BYTES];
 	} params;
 };
@@ -538,6 +608,8 @@ _Static_assert(sizeof(struct flamed_php_proc) == 64, "flamed_php_proc layout");
 _Static_assert(sizeof(struct flamed_php_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_php_proc size");
 _Static_assert(sizeof(struct flamed_hs_proc) == 128, "flamed_hs_proc layout");
 _Static_assert(sizeof(struct flamed_hs_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_hs_proc size");
+_Static_assert(sizeof(struct flamed_rb_proc) == 88, "flamed_rb_proc layout");
+_Static_assert(sizeof(struct flamed_rb_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_rb_proc size");
 _Static_assert(sizeof(struct flamed_rt_proc) ==
 		       16 + 16 * FLAMED_RT_MAX_RANGES + FLAMED_RT_PARAMS_BYTES,
 	       "flamed_rt_proc layout");

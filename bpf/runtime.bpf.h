@@ -83,6 +83,7 @@ static __always_inline bool rt_room(const struct rt_out *out, __u32 n)
 #include "python.bpf.h"
 #include "php.bpf.h"
 #include "hotspot.bpf.h"
+#include "ruby.bpf.h"
 
 /* Whether pc runs in one of rt's code ranges: the frame is the runtime's to walk. */
 static __always_inline bool rt_covers(const struct flamed_rt_proc *rt, __u64 pc)
@@ -141,6 +142,9 @@ __noinline int rt_frame(struct flamed_stack *st, struct walk_vars *v, struct rt_
 		case FLAMED_RT_HOTSPOT:
 			act = hs_step(v, out);
 			break;
+		case FLAMED_RT_RUBY:
+			act = rb_step(v, out, lookup_pc);
+			break;
 		default:
 			break;
 		}
@@ -173,6 +177,9 @@ __noinline int rt_finish(struct flamed_stack *st, struct walk_vars *v, struct rt
 		break;
 	case FLAMED_RT_PHP:
 		php_finish(out);
+		break;
+	case FLAMED_RT_RUBY:
+		rb_finish(out);
 		break;
 	default:
 		break;

@@ -548,6 +548,7 @@ void session__stats(struct session *s, const struct collector *window, const uin
 		.symbolizer = s->sym,
 		.py = py_procs__stats(runtimes__module(s->rt, FLAMED_RT_PYTHON)),
 		.php = php_procs__stats(runtimes__module(s->rt, FLAMED_RT_PHP)),
+		.rb = rb_procs__stats(runtimes__module(s->rt, FLAMED_RT_RUBY)),
 		.hs = hs_procs__stats(runtimes__module(s->rt, FLAMED_RT_HOTSPOT)),
 		.load = sampler__load_stats(s->sampler),
 		.costs = session__costs(s),

@@ -23,6 +23,7 @@
 #include "proc/proc_table.h"
 #include "php/php_procs.h"
 #include "python/py_procs.h"
+#include "ruby/rb_procs.h"
 #include "symbolize/symbolizer.h"
 #include "unwind/unwind_loader.h"
 
@@ -127,6 +128,7 @@ struct session_stats {
 	const struct symbolizer *symbolizer; /* borrowed: the files it read most (summary) */
 	struct py_procs_stats py;
 	struct php_procs_stats php;
+	struct rb_procs_stats rb;
 	struct hs_procs_stats hs;
 	struct sampler_load_stats load;
 	struct session_costs costs; /* total_cpu_ns at the time of the call */

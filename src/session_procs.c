@@ -14,6 +14,7 @@
 #include "hotspot/hs_procs.h"
 #include "kube.h"
 #include "php/php_procs.h"
+#include "ruby/rb_procs.h"
 #include "runtime/runtimes.h"
 #include "session_internal.h"
 #include "util/clock.h"
@@ -191,7 +192,7 @@ void session__runtime_retry(struct session *s)
 
 struct runtimes *session__new_runtimes(const struct config *cfg)
 {
-	const struct runtime_ops *mods[3];
+	const struct runtime_ops *mods[4];
 	size_t n = 0;
 
 	if (!cfg->no_java)
@@ -199,6 +200,7 @@ struct runtimes *session__new_runtimes(const struct config *cfg)
 	if (!cfg->no_python)
 		mods[n++] = &py_runtime_ops;
 	mods[n++] = &php_runtime_ops;
+	mods[n++] = &rb_runtime_ops;
 	return runtimes__new(mods, n);
 }
 

@@ -296,6 +296,37 @@ static void add_php(struct jb run, const struct session_stats *st)
 	u64(j, "frames_unnamed", ph->frames_unnamed);
 }
 
+static void add_ruby(struct jb run, const struct session_stats *st)
+{
+	const struct rb_procs_stats *rb = &st->rb;
+	const uint64_t *m = st->metrics;
+	struct jb j = object(run, "ruby");
+
+	u64(j, "processes", rb->processes);
+	u64(j, "unknown_version", rb->unknown_version);
+	u64(j, "samples_walked", m[FLAMED_METRIC_RB_WALKS]);
+	u64(j, "frames_shown", st->build.runtime_frames[FLAMED_RT_RUBY]);
+	u64(j, "yjit_frames_stepped", m[FLAMED_METRIC_RB_JIT_FRAMES]);
+	u64(j, "yjit_frames_not_stepped", m[FLAMED_METRIC_RB_JIT_LOST]);
+	u64(j, "no_ruby_thread", m[FLAMED_METRIC_RB_NO_THREAD]);
+	u64(j, "no_ruby_frame", m[FLAMED_METRIC_RB_IDLE]);
+	u64(j, "read_faults", m[FLAMED_METRIC_RB_READ_FAULT]);
+	u64(j, "bad_pointers", m[FLAMED_METRIC_RB_BAD_POINTER]);
+	u64(j, "truncated", m[FLAMED_METRIC_RB_TRUNCATED]);
+	u64(j, "iseqs_read", rb->iseq_read);
+	u64(j, "iseqs_unreadable", rb->iseq_failed);
+	u64(j, "method_entries_read", rb->me_read);
+	u64(j, "method_entries_unreadable", rb->me_failed);
+	u64(j, "over_budget", rb->over_budget);
+	u64(j, "budget_bytes", RB_PROCS_CACHE_BYTES);
+	u64(j, "evicted", rb->evicted);
+	u64(j, "replaced", rb->replaced);
+	u64(j, "cache_bytes", rb->cache_bytes);
+	u64(j, "frames_unnamed", rb->frames_unnamed);
+	u64(j, "frames_without_class", rb->no_class);
+	u64(j, "frames_without_line", rb->no_line);
+}
+
 static void add_java(struct jb run, const struct session_stats *st)
 {
 	const struct hs_procs_stats *hs = &st->hs;
@@ -515,6 +546,7 @@ int stats_json_format(const struct stats_report *r, char **ret_text)
 	add_debug_info(run, r->run);
 	add_python(run, r->run);
 	add_php(run, r->run);
+	add_ruby(run, r->run);
 	add_java(run, r->run);
 	add_offcpu(run, r->run);
 	add_kubernetes(run, r->run);

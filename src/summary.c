@@ -274,6 +274,30 @@ void summary_log_php(const struct session_stats *st)
 		 ph->cache_bytes / 1024.0, U(ph->frames_unnamed));
 }
 
+void summary_log_ruby(const struct session_stats *st)
+{
+	const struct rb_procs_stats *rb = &st->rb;
+	const uint64_t *m = st->metrics;
+
+	if (!m[FLAMED_METRIC_RB_WALKS] && log_get_level() < LOG_DEBUG)
+		return;
+	log_info(
+		"ruby: %llu processes, %llu of an unknown version; %llu samples walked, %llu Ruby "
+		"frames shown (YJIT frames stepped over %llu, not %llu); no Ruby thread %llu, no "
+		"Ruby frame %llu, read faults %llu, bad pointers %llu, truncated %llu; iseqs read "
+		"%llu, unreadable %llu, method entries read %llu, unreadable %llu, over the %u MiB "
+		"budget %llu, evicted %llu, replaced at their address %llu, %.1f KiB held; frames "
+		"unnamed %llu, without their class %llu, without a line %llu",
+		U(rb->processes), U(rb->unknown_version), U(m[FLAMED_METRIC_RB_WALKS]),
+		U(st->build.runtime_frames[FLAMED_RT_RUBY]), U(m[FLAMED_METRIC_RB_JIT_FRAMES]),
+		U(m[FLAMED_METRIC_RB_JIT_LOST]), U(m[FLAMED_METRIC_RB_NO_THREAD]),
+		U(m[FLAMED_METRIC_RB_IDLE]), U(m[FLAMED_METRIC_RB_READ_FAULT]),
+		U(m[FLAMED_METRIC_RB_BAD_POINTER]), U(m[FLAMED_METRIC_RB_TRUNCATED]),
+		U(rb->iseq_read), U(rb->iseq_failed), U(rb->me_read), U(rb->me_failed),
+		RB_PROCS_CACHE_BYTES >> 20, U(rb->over_budget), U(rb->evicted), U(rb->replaced),
+		rb->cache_bytes / 1024.0, U(rb->frames_unnamed), U(rb->no_class), U(rb->no_line));
+}
+
 void summary_log_java(const struct session_stats *st)
 {
 	const struct hs_procs_stats *hs = &st->hs;
@@ -347,6 +371,7 @@ void summary_log(const struct session_stats *st)
 	summary_log_debug_info(st);
 	summary_log_python(st);
 	summary_log_php(st);
+	summary_log_ruby(st);
 	summary_log_java(st);
 	summary_log_startup(&st->costs, &st->load);
 	summary_log_costs(st);

@@ -47,6 +47,8 @@ void summary_log_debug_info(const struct session_stats *st);
 void summary_log_python(const struct session_stats *st);
 /* "php: ...", when PHP frames were walked, or -v */
 void summary_log_php(const struct session_stats *st);
+/* "ruby: ...", when Ruby frames were walked, or -v */
+void summary_log_ruby(const struct session_stats *st);
 /* "java: ...", when Java frames were shown, or -v */
 void summary_log_java(const struct session_stats *st);
 /* -v: "after start-up: agent N ms CPU (...); resident now N MiB" */

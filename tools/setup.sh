@@ -18,7 +18,8 @@ pkgs=(build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev 
 # (a test CA), zstd (reading .pb.zst archives); binutils (objcopy/strip) and elfutils' debuginfod
 # server (and curl, to wait for it) for the separate debug file tests; PHP and Ruby frames: the
 # interpreters, PHP's engine headers (its offsets are regenerated from them) and OPcache (the
-# JIT test); a JDK for the Java tests (javac, jni.h)
+# JIT test), Ruby's config.h (its offsets are regenerated from its source, by apt-get source);
+# a JDK for the Java tests (javac, jni.h)
 # bench/run: perf is the baseline every figure is compared with
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(linux-perf python3 libcmocka-dev)

@@ -6,7 +6,7 @@ workloads measured about themselves. Standard library only.
 
 Every subcommand prints the numbers it measured and exits 1 with "FAIL: ..." lines when a check
 fails, 0 otherwise. Frames are compared by exact name after stripping the folded annotation
-suffixes (_[k], _[i], _[j], _[w], _[py]; _[php] and _[rb] for the [php] and [ruby] mappings
+suffixes (_[k], _[i], _[j], _[w], _[py]; _[php] and _[ruby] for the [php] and [ruby] mappings
 of a pprof file).
 """
 import argparse
@@ -19,9 +19,9 @@ import re
 import signal
 import sys
 
-SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]", "_[php]", "_[rb]")
+SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]", "_[php]", "_[ruby]")
 # runtime mappings of a pprof file -> the suffix their frames get here
-RT_MAPS = {"[php]": "_[php]", "[ruby]": "_[rb]"}
+RT_MAPS = {"[php]": "_[php]", "[ruby]": "_[ruby]"}
 RAW_ADDR = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -942,6 +942,66 @@ def cmd_interp(args):
                     % (fn, want, 100.0 * hit / max(n, 1), args.min_line_pct))
 
 
+def cmd_threads(args):
+    """A workload's threads ("thread NAME TID CPU_MS" lines): each thread's samples carry its
+    name as thread_name (95 %), hold its own --func NAME=FRAME (and no other thread's), its --chain
+    NAME=FRAME,FRAME,... in order, and its share of the threads' samples is within --tolerance
+    points of its share of their CPU time."""
+    fails = Failures()
+    samples = load(args.profile, fails)
+    threads = []
+    with open(args.expect) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 4 and w[0] == "thread":
+                threads.append((w[1], w[2], float(w[3])))
+    fns = dict(x.split("=", 1) for x in args.func)
+    chains = {}
+    for x in args.chain:
+        name, chain = x.split("=", 1)
+        chains.setdefault(name, []).append(chain.split(","))
+    fails.check(len(threads) >= 2 and {t[0] for t in threads} <= set(fns),
+                "threads %s in %s, functions for %s" % ([t[0] for t in threads], args.expect,
+                                                          sorted(fns)))
+    mine = {tid: [s for s in samples if s.tid == tid] for _, tid, _ in threads}
+    n_all = sum(s.count for tid in mine for s in mine[tid])
+    ms_all = sum(ms for _, _, ms in threads) or 1.0
+    for name, tid, ms in threads:
+        ss = mine[tid]
+        n = sum(s.count for s in ss)
+        named = sum(s.count for s in ss if s.labels.get("thread_name") == name)
+        frames = [[bare(f) for f in s.frames] for s in ss]
+        hit = sum(s.count for s, fr in zip(ss, frames) if fns[name] in fr)
+        wrong = sum(s.count for s, fr in zip(ss, frames)
+                    if any(fns[o] in fr for o, _, _ in threads if o != name))
+        got, want = 100.0 * n / max(n_all, 1), 100.0 * ms / ms_all
+        print("  thread %s (%s): %d samples, %.1f %% named %s, %.1f %% in %s, %d in another's; "
+              "share %.2f %%, its CPU %.2f %%" % (name, tid, n, 100.0 * named / max(n, 1), name,
+                                                  100.0 * hit / max(n, 1), fns[name], wrong,
+                                                  got, want))
+        fails.check(n >= args.min_samples, "thread %s: %d samples (want >= %d)"
+                    % (name, n, args.min_samples))
+        # the thread names itself when it starts: its first samples may carry the old name
+        fails.check(named >= 0.95 * n, "thread %s: only %d of its %d samples with thread_name %s"
+                    % (name, named, n, name))
+        fails.check(100.0 * hit / max(n, 1) >= args.min_pct, "thread %s: only %.1f %% in %s"
+                    % (name, 100.0 * hit / max(n, 1), fns[name]))
+        fails.check(wrong == 0, "thread %s: %d samples in another thread's function"
+                    % (name, wrong))
+        fails.check(abs(got - want) <= args.tolerance, "thread %s: %.2f %% of the samples, "
+                    "%.2f %% of the CPU time" % (name, got, want))
+        for chain in chains.get(name, []):
+            with_leaf = [(s, fr) for s, fr in zip(ss, frames) if chain[-1] in fr]
+            k = sum(s.count for s, _ in with_leaf)
+            ok = sum(s.count for s, fr in with_leaf if in_order(fr, chain))
+            print("    %s in order in %.1f %% of the %d samples with %s"
+                  % (";".join(chain), 100.0 * ok / max(k, 1), k, chain[-1]))
+            fails.check(k > 0 and 100.0 * ok / k >= args.min_chain,
+                        "thread %s: %s in order in only %.1f %% of samples with %s"
+                        % (name, ";".join(chain), 100.0 * ok / max(k, 1), chain[-1]))
+    return fails.finish()
+
+
 def cmd_labels(args):
     """Every sample of process COMM carries the string labels --want KEY=VALUE, none of the
     --none keys, and there are at least --min-samples of them; --absent: no sample of COMM."""
@@ -1216,6 +1276,17 @@ def main():
     p.add_argument("--min-pct", type=float, default=90.0,
                    help="Hot: share of the main thread's samples in Hot.inner at least")
     p.set_defaults(fn=cmd_java)
+
+    p = sub.add_parser("threads", help=cmd_threads.__doc__)
+    p.add_argument("profile", help="a pprof file (thread labels)")
+    p.add_argument("--expect", required=True, help="the workload's stdout")
+    p.add_argument("--func", action="append", default=[], help="NAME=FRAME: a thread's function")
+    p.add_argument("--chain", action="append", default=[], help="NAME=FRAME,FRAME,...")
+    p.add_argument("--min-pct", type=float, default=90.0)
+    p.add_argument("--min-chain", type=float, default=95.0)
+    p.add_argument("--tolerance", type=float, default=3.0)
+    p.add_argument("--min-samples", type=int, default=100)
+    p.set_defaults(fn=cmd_threads)
 
     p = sub.add_parser("pyworkers", help=cmd_pyworkers.__doc__)
     p.add_argument("profile")
