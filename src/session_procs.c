@@ -89,6 +89,7 @@ static void load_unwind(struct session *s, const struct proc_entry *e, bool afte
 	}
 	/* a process whose code keeps escaping the snapshot (JIT) may ask again only in a second;
 	 * a fresh one soon, as the dynamic loader maps its libraries right after exec */
+	after_remap = after_remap && e->image_refreshes >= PROC_TABLE_FRESH_REREADS;
 	err = unwind_loader__describe(s->unwind, e->tgid, e->aspace, s->umaps, n,
 				      mono_ns() + (after_remap ? 1000000000ULL : 5000000ULL),
 				      s->uproc);

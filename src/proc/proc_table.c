@@ -222,16 +222,17 @@ static int snapshot(struct proc_table *t, struct proc_entry *e, bool replace, bo
 	return 0;
 }
 
-/* Event-driven re-reads: one per process per PROC_TABLE_REFRESH_NS, PROC_TABLE_REFRESH_MAX per
- * second in all. A process that keeps changing its mappings cannot make flamed read them in a
- * loop. */
+/* Event-driven re-reads: one per process per PROC_TABLE_REFRESH_NS once its image had
+ * PROC_TABLE_FRESH_REREADS, PROC_TABLE_REFRESH_MAX per second in all. A process that keeps
+ * changing its mappings cannot make flamed read them in a loop. */
 static bool refresh_allowed(struct proc_table *t, struct proc_entry *e, uint64_t now)
 {
 	if (now - t->window_ns >= 1000000000ULL) {
 		t->window_ns = now;
 		t->window_refreshes = 0;
 	}
-	if (e->last_refresh_ns && now - e->last_refresh_ns < PROC_TABLE_REFRESH_NS)
+	if (e->last_refresh_ns && now - e->last_refresh_ns < PROC_TABLE_REFRESH_NS &&
+	    e->image_refreshes >= PROC_TABLE_FRESH_REREADS)
 		return false;
 	return t->window_refreshes < PROC_TABLE_REFRESH_MAX;
 }
@@ -252,6 +253,7 @@ int proc_table__refresh(struct proc_table *t, struct proc_entry *e, const char *
 	/* the re-read that follows an exec (the loader maps the libraries) is not held back */
 	if (!replace)
 		e->last_refresh_ns = now;
+	e->image_refreshes = replace ? 0 : e->image_refreshes + 1;
 	t->stats.refreshes++;
 	err = snapshot(t, e, replace, true);
 	if (!err)

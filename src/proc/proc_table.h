@@ -26,6 +26,9 @@
 #define PROC_TABLE_REFRESH_MAX	100	      /* event-driven re-reads per second, all processes */
 #define PROC_TABLE_MAX_FILES	262144	      /* distinct mapped files known at once */
 #define PROC_TABLE_OPENS_MAX	10000	      /* file opens per second, all processes */
+/* An image's first event-driven re-reads are not held back a second: right after exec the
+ * loader, dlopen and a JIT's code buffer (YJIT, PHP's) map code a sample may already run. */
+#define PROC_TABLE_FRESH_REREADS 4
 
 struct proc_files;
 struct proc_table;
@@ -57,6 +60,7 @@ struct proc_entry {
 	struct proc_file **files; /* per mapping: borrowed from the table, NULL if none */
 	uint64_t start_time;	  /* clock ticks since boot, guards re-reads against pid reuse */
 	uint64_t last_refresh_ns; /* monotonic time of the last event-driven re-read */
+	uint32_t image_refreshes; /* event-driven re-reads since the exec */
 	int snapshot_err;	  /* 0, or -errno of the failed maps read (-ESRCH: gone) */
 	bool refreshed;		  /* maps were re-read once after a lookup miss */
 };

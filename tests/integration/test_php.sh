@@ -48,7 +48,7 @@ check_hot plain 95 --line Burner::spin_x=spin_x \
 
 # The tracing JIT keeps a trace's opline in a register: the leaf frame of a JIT'd loop has no
 # line of its own (spin_x), frames that called out do. JIT code is found by a re-read of the
-# maps the walker asks for, at most once a second: the first second's JIT samples stop there.
+# maps the walker asks for (an image's first four at once, then once a second).
 note "php8.2 with opcache.jit=tracing"
 run_flamed jit --once 9s -F 499 -v -o jit.pb.gz -o jit.folded -- "$PHP" -d opcache.enable_cli=1 \
 	-d opcache.jit=tracing -d opcache.jit_buffer_size=64M "$SRC" 7

@@ -232,12 +232,32 @@ static void executable_path(void **state)
 	proc_table__free(t);
 }
 
+/* Event-driven re-reads: an image's first PROC_TABLE_FRESH_REREADS come at once (the loader, a
+ * JIT's code buffer), then one a second; an exec starts over. */
+static void fresh_image_rereads(void **state)
+{
+	struct proc_table *t = proc_table__new();
+	struct proc_entry *e;
+
+	(void)state;
+	e = proc_table__add(t, (uint32_t)getpid(), 1, NULL);
+	assert_non_null(e);
+	for (int i = 0; i < PROC_TABLE_FRESH_REREADS; i++)
+		assert_int_equal(proc_table__refresh(t, e, NULL, false), 0);
+	assert_int_equal(proc_table__refresh(t, e, NULL, false), -EAGAIN);
+	assert_int_equal(proc_table__stats(t).refreshes_throttled, 1);
+	assert_int_equal(proc_table__refresh(t, e, NULL, true), 0); /* an exec */
+	assert_int_equal(proc_table__refresh(t, e, NULL, false), 0);
+	proc_table__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(names_fifo_and_fd_budget),
 		cmocka_unit_test(gone_process_has_empty_comm),
 		cmocka_unit_test(executable_path),
+		cmocka_unit_test(fresh_image_rereads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
