@@ -4,16 +4,17 @@
 rate (99 Hz by default), alternating the binaries round by round on the same load.
 
     bench/bpf_ab.py [--hz 99] [--secs 10] [--rounds 5] [--mode auto|fp]
-                    [--load deep|build|python|php|ruby|ruby-yjit|java[,...]] [--depth 20]
+                    [--load deep|build|python|php|ruby|ruby-yjit|java|node[,...]] [--depth 20]
                     [--phases] BIN...
 
 Load: two busy `deep -d DEPTH` processes (bench/workloads/deep.c, built next to this script's
 bench-run dir or found on PATH as FLAMED_DEEP), or two loops of `g++ -O2 -c` (real compiler
 stacks, ~25 frames, spread over a 24 MiB binary), or figure 3's CPython load
 (bench/workloads/deep.py under Debian's python3.11, Python recursion depth 20, one process per
-CPU), its PHP and Ruby counterparts (bench/workloads/deep.php under /usr/bin/php8.2,
-bench/workloads/deep.rb under /usr/bin/ruby3.1, with YJIT for ruby-yjit: recursion depth 20, one
-process per CPU), or two JVMs running tests/workloads/java/Hot.java (Hot.main, Hot.outer,
+CPU), its PHP, Ruby and Node.js counterparts (bench/workloads/deep.php under /usr/bin/php8.2,
+bench/workloads/deep.rb under /usr/bin/ruby3.1, with YJIT for ruby-yjit, bench/workloads/deep.js
+under node --no-turbo-inlining: recursion depth 20, one process per CPU), or two JVMs running
+tests/workloads/java/Hot.java (Hot.main, Hot.outer,
 Hot.inner: 15 user frames, 3 of them Java, compiled and inlined; javac and java from PATH). Per binary: run_time_ns / run_cnt of its own on_cpu_sample (kernel.bpf_stats_enabled=1,
 restored afterwards), and the verifier's time from flamed -v (the "start-up:" line), the user frames per walk and the share of complete
 stacks (more frames unwound cost more: read the columns together); median [min..max] over the
@@ -24,7 +25,7 @@ the total and spread over the phases). Several loads (--load java,deep) alternat
 round, every binary on each; the ratio column is each row against the first (a runtime's
 sample against a native one of the same depth: --load java,deep --depth N). As root.
 """
-LOADS = ["deep", "build", "python", "php", "ruby", "ruby-yjit", "java"]
+LOADS = ["deep", "build", "python", "php", "ruby", "ruby-yjit", "java", "node"]
 PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_runtime", "ns_user_store", "ns_count",
           "ns_announce"]
 
@@ -66,6 +67,11 @@ def start_load(kind, secs, work, depth=20):
         return [subprocess.Popen([fb.PYTHON, os.path.join(HERE, "workloads", "deep.py"), "20",
                                   "2", str(secs + 5)], stdout=subprocess.DEVNULL,
                                  start_new_session=True)]
+    if kind == "node":  # the same shape in JavaScript: recursion depth 20, one process per CPU
+        return [subprocess.Popen(["node", "--no-turbo-inlining",
+                                  os.path.join(HERE, "workloads", "deep.js"), "20",
+                                  "2", str(secs + 5)],
+                                 stdout=subprocess.DEVNULL, start_new_session=True)]
     if kind == "php":  # the same shape in PHP: recursion depth 20, one process per CPU
         return [subprocess.Popen(["/usr/bin/php8.2", os.path.join(HERE, "workloads", "deep.php"),
                                   "20", "2", str(secs + 5)], stdout=subprocess.DEVNULL,
@@ -130,7 +136,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--mode", default="auto")
     ap.add_argument("--load", default="deep",
-                    help="deep, build, python, php, ruby, ruby-yjit or java; several, "
+                    help="deep, build, python, php, ruby, ruby-yjit, java or node; several, "
                     "comma-separated, alternate")
     ap.add_argument("--depth", type=int, default=20, help="deep's recursion depth")
     ap.add_argument("--phases", action="store_true", help="split the ns by phase")

@@ -174,7 +174,22 @@
 	/* native frames of YJIT code stepped over to the interpreter that called them */     \
 	X(RB_JIT_FRAMES, "ruby_jit_frames")                                                   \
 	/* code in YJIT's ranges without a return into the interpreter: walked as native */   \
-	X(RB_JIT_LOST, "ruby_jit_no_return")
+	X(RB_JIT_LOST, "ruby_jit_no_return")                                                  \
+	/* -- V8 frames (bpf/v8.bpf.h) -- */                                                  \
+	/* samples of a registered V8 process that met one of its frames */                   \
+	X(V8_WALKS, "v8_walks")                                                               \
+	/* JavaScript frames recorded (interpreted, baseline, optimized) */                   \
+	X(V8_FRAMES, "v8_frames")                                                             \
+	/* V8 frames left native: entry, exit, stub frames, builtin functions */              \
+	X(V8_NATIVE, "v8_native_frames")                                                      \
+	/* a JS frame whose pc is not in its function's current code (OSR, deoptimized) */    \
+	X(V8_CODE_UNKNOWN, "v8_code_unknown")                                                 \
+	/* a frame pointer or function slot that is no V8 frame's: left native */             \
+	X(V8_BAD_FRAME, "v8_bad_frame")                                                       \
+	/* reading a frame or an object of V8's heap faulted: frame left native */            \
+	X(V8_READ_FAULT, "v8_read_fault")                                                     \
+	/* more JS frames than the runtime word buffer holds: the outermost cut */            \
+	X(V8_TRUNCATED, "v8_truncated")
 
 #define FLAMED_METRIC_ENUM_(id, name) FLAMED_METRIC_##id,
 enum flamed_metric {
@@ -349,6 +364,7 @@ enum flamed_runtime {
 	FLAMED_RT_HOTSPOT = 2, /* the HotSpot JVM (bpf/hotspot.bpf.h) */
 	FLAMED_RT_RUBY = 3,    /* CRuby (bpf/ruby.bpf.h) */
 	FLAMED_RT_PHP = 4,     /* PHP's Zend engine (bpf/php.bpf.h) */
+	FLAMED_RT_V8 = 5,      /* V8: Node.js and other embedders (bpf/v8.bpf.h) */
 	FLAMED_RT_KINDS,
 };
 
@@ -587,6 +603,72 @@ struct flamed_rb_proc {
 	__u8 pad[4];
 };
 
+/* V8 (FLAMED_RT_V8): two words per JavaScript frame, leaf first. A and B are tagged heap pointers
+ * stored >> 3 (objects are 8-byte aligned, user space is below 2^47), bits 0-43 of each word:
+ *   word 0  bits 60-63 the frame's type (FLAMED_V8_*), 56-59 the code's CodeKind (JIT), bit 55
+ *           set when the offset is a return address's, 44-54 a tag, 0-43 A
+ *   word 1  bits 44-63 the offset (bytecode or pc, saturated), 0-43 B
+ *   INTERPRETED  A the SharedFunctionInfo, B the frame's BytecodeArray, the bytecode offset
+ *   JIT          A the Code (baseline, Maglev, TurboFan), B the function's SharedFunctionInfo,
+ *                the pc's offset from the code's start; tag: bits 6-16 of that start
+ *   OTHER        A the SharedFunctionInfo of a JS frame whose pc is in none of its function's
+ *                code V8 points to (on-stack replacement, code deoptimized since); tag: a hash of
+ *                the function's immutable fields; word 1 is the pc itself (userspace finds the
+ *                code that holds it)
+ * A pair of objects that must still point at each other (a function's bytecode, a code's
+ * function), or a tag, lets userspace tell an object the garbage collector moved away, and
+ * another moved in, from the one sampled. The code ranges: the embedded builtins (the
+ * interpreter runs there) first, nr_builtin_ranges of them, then V8's code space. */
+#define FLAMED_V8_INTERPRETED	 1
+#define FLAMED_V8_JIT		 2
+#define FLAMED_V8_OTHER		 3
+#define FLAMED_V8_TYPE_SHIFT	 60
+#define FLAMED_V8_KIND_SHIFT	 56
+#define FLAMED_V8_RETURN_ADDRESS (1ULL << 55)
+#define FLAMED_V8_TAG_SHIFT	 44
+#define FLAMED_V8_TAG_MASK	 0x7ffULL
+#define FLAMED_V8_OFFSET_SHIFT	 44
+#define FLAMED_V8_OFFSET_MAX	 0xfffffULL
+#define FLAMED_V8_PTR_MASK	 ((1ULL << 44) - 1)
+#define FLAMED_V8_WORD_PTR(w)	 ((((w)&FLAMED_V8_PTR_MASK) << 3) | 1)
+#define FLAMED_V8_WORD_TYPE(w)	 ((__u32)((w) >> FLAMED_V8_TYPE_SHIFT))
+#define FLAMED_V8_WORD_KIND(w)	 ((__u32)((w) >> FLAMED_V8_KIND_SHIFT) & 15)
+#define FLAMED_V8_WORD_TAG(w)	 ((__u32)((w) >> FLAMED_V8_TAG_SHIFT) & FLAMED_V8_TAG_MASK)
+#define FLAMED_V8_WORD_OFFSET(w) ((__u32)((w) >> FLAMED_V8_OFFSET_SHIFT))
+#define FLAMED_V8_FRAME_READ	 48 /* bytes below a frame pointer read at once: its fixed slots */
+#define FLAMED_V8_OBJECT_READ	 64 /* bytes of a JSFunction or a Code read at once */
+/* The tag of an OTHER frame: the SharedFunctionInfo's 7 immutable bytes at sfi_tag
+ * (read as one little-endian word), hashed to 11 bits; userspace hashes what it reads alike. */
+#define FLAMED_V8_SFI_TAG(word) \
+	((__u32)((((word)&0x00ffffffffffffffULL) * 0x9e3779b97f4a7c15ULL) >> 53))
+
+/* V8's parameters: frame slots and object fields from the binary's post-mortem metadata
+ * (v8dbg_* symbols, src/v8/), so the walker knows no V8 version. Frame slots are bytes from the
+ * frame pointer (negative, within FLAMED_V8_FRAME_READ); object fields bytes from the object's
+ * start, within FLAMED_V8_OBJECT_READ of the field read first. */
+struct flamed_v8_proc {
+	__s8 fp_context;	 /* the context, or a typed frame's marker (Smi-like, tag 0) */
+	__s8 fp_function;	 /* the JSFunction of a JavaScript frame */
+	__s8 fp_bytecode_array;	 /* interpreted frames: the BytecodeArray */
+	__s8 fp_bytecode_offset; /* ... and the bytecode offset (a Smi, from the array's start) */
+	__u8 nr_builtin_ranges;	 /* ranges[0..n): embedded builtins; the others: the code space */
+	__u8 smi_shift;		 /* a Smi's value is the word >> this (32 without compression) */
+	__u8 code_kind_shift;	 /* CodeKind = flags >> shift & mask */
+	__u8 code_kind_mask;
+	__u8 code_kind_interpreted; /* CodeKind up to this: builtins (an interpreter trampoline) */
+	__u8 code_start_inline;	    /* 1: instructions start at the Code plus code_start (old V8) */
+	__u16 jsf_shared;	    /* JSFunction -> SharedFunctionInfo */
+	__u16 jsf_code;		    /* JSFunction -> Code */
+	__u16 sfi_function_data;    /* SharedFunctionInfo -> bytecode, or a builtin's id (Smi) */
+	__u16 sfi_tag;		    /* the SharedFunctionInfo's immutable bytes hashed into a tag */
+	__u16 code_start;	    /* Code -> instruction start (a pointer) */
+	__u16 code_size;	    /* Code -> instruction size (int) */
+	__u16 code_flags;	    /* Code -> flags (uint32: the CodeKind) */
+	__u16 code_read;	    /* the Code's bytes read at once start here */
+	__u16 bytecode_data;	    /* BytecodeArray header size: the offset slot counts from it */
+	__u16 pad[6];
+};
+
 /* Value of the "rt_procs" map, per tgid: the process's runtime, its code ranges and parameters. */
 struct flamed_rt_proc {
 	__u64 aspace;	 /* the image this describes; a mismatch means stale */
@@ -598,6 +680,7 @@ struct flamed_rt_proc {
 		struct flamed_php_proc php;
 		struct flamed_hs_proc hs;
 		struct flamed_rb_proc rb;
+		struct flamed_v8_proc v8;
 		__u8 bytes[FLAMED_RT_PARAMS_BYTES];
 	} params;
 };
@@ -610,6 +693,8 @@ _Static_assert(sizeof(struct flamed_hs_proc) == 128, "flamed_hs_proc layout");
 _Static_assert(sizeof(struct flamed_hs_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_hs_proc size");
 _Static_assert(sizeof(struct flamed_rb_proc) == 88, "flamed_rb_proc layout");
 _Static_assert(sizeof(struct flamed_rb_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_rb_proc size");
+_Static_assert(sizeof(struct flamed_v8_proc) == 40, "flamed_v8_proc layout");
+_Static_assert(sizeof(struct flamed_v8_proc) <= FLAMED_RT_PARAMS_BYTES, "flamed_v8_proc size");
 _Static_assert(sizeof(struct flamed_rt_proc) ==
 		       16 + 16 * FLAMED_RT_MAX_RANGES + FLAMED_RT_PARAMS_BYTES,
 	       "flamed_rt_proc layout");

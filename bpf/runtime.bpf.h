@@ -24,6 +24,9 @@ enum rt_action {
 	RT_REPLACED = 1, /* recorded the frames this native frame runs; the walker unwinds it */
 	RT_UNWOUND = 2,	 /* recorded its frames and set pc, sp and bp to the caller's */
 	RT_STOP = 3,	 /* the walk ends here (v->stop says why) */
+	/* a native frame, recorded as such, that the runtime unwound (set pc, sp and bp to the
+	 * caller's): a frameless stub of the runtime's the tables do not cover */
+	RT_NATIVE_UNWOUND = 4,
 };
 
 /* Per tgid: the process's runtime (struct flamed_rt_proc, 208 bytes), written by userspace when
@@ -84,6 +87,7 @@ static __always_inline bool rt_room(const struct rt_out *out, __u32 n)
 #include "php.bpf.h"
 #include "hotspot.bpf.h"
 #include "ruby.bpf.h"
+#include "v8.bpf.h"
 
 /* Whether pc runs in one of rt's code ranges: the frame is the runtime's to walk. */
 static __always_inline bool rt_covers(const struct flamed_rt_proc *rt, __u64 pc)
@@ -125,6 +129,7 @@ static __always_inline void rt_mark(struct flamed_stack *st, struct walk_vars *v
 __noinline int rt_frame(struct flamed_stack *st, struct walk_vars *v, struct rt_out *out,
 			__u64 lookup_pc)
 {
+	__u64 pc = v ? v->pc : 0;
 	__u32 before, n;
 	int act = RT_NATIVE;
 
@@ -145,21 +150,24 @@ __noinline int rt_frame(struct flamed_stack *st, struct walk_vars *v, struct rt_
 		case FLAMED_RT_RUBY:
 			act = rb_step(v, out, lookup_pc);
 			break;
+		case FLAMED_RT_V8:
+			act = v8_frame(v, out);
+			break;
 		default:
 			break;
 		}
 		rt_mark(st, v, out, before);
 	}
-	if (act == RT_NATIVE) {
+	if (act == RT_NATIVE || act == RT_NATIVE_UNWOUND) {
 		n = st->nr;
 		if (n >= FLAMED_MAX_FRAMES) {
 			v->stop = FLAMED_METRIC_UNWIND_STOP_DEPTH;
 			return RT_STOP;
 		}
-		st->ips[n] = v->pc;
+		st->ips[n] = pc;
 		st->nr = n + 1;
 	}
-	return act;
+	return act == RT_NATIVE_UNWOUND ? RT_UNWOUND : act;
 }
 
 /* The native walk ended: the runtime records what it has left (an interpreter's frames the walk
@@ -180,6 +188,9 @@ __noinline int rt_finish(struct flamed_stack *st, struct walk_vars *v, struct rt
 		break;
 	case FLAMED_RT_RUBY:
 		rb_finish(out);
+		break;
+	case FLAMED_RT_V8:
+		v8_finish();
 		break;
 	default:
 		break;

@@ -51,6 +51,8 @@ static const char usage[] =
 	"                      frame pointers elsewhere; default), dwarf (tables only), fp\n"
 	"  --no-python         show CPython's interpreter frames, not Python functions\n"
 	"  --no-java           show JVMs' native frames only, not Java methods\n"
+	"  --no-v8             show V8's (Node.js) frames as native and JIT code, not\n"
+	"                      JavaScript functions\n"
 	"  --off-cpu           also record where threads wait (sleep, I/O, locks) and for how\n"
 	"                      long: an off_cpu sample type, and a second flame graph\n"
 	"  --off-cpu-threshold DURATION  waits this long are always recorded, shorter ones\n"
@@ -136,6 +138,7 @@ enum {
 	OPT_IDLE,
 	OPT_NO_PYTHON,
 	OPT_NO_JAVA,
+	OPT_NO_V8,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
 	OPT_UNWIND_MEMORY,
@@ -191,6 +194,7 @@ static const struct option long_opts[] = {
 	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
 	{ "off-cpu-threshold", required_argument, NULL, OPT_OFF_CPU_THRESHOLD },
 	{ "off-cpu-walks", required_argument, NULL, OPT_OFF_CPU_WALKS },
+	{ "no-v8", no_argument, NULL, OPT_NO_V8 },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -629,6 +633,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 					optarg, MAX_OFFCPU_WALKS);
 			cfg->off_cpu_walks = (uint32_t)v;
 			threshold_given = true;
+			break;
+		case OPT_NO_V8:
+			cfg->no_v8 = true;
 			break;
 		case OPT_OUTPUT_DIR:
 			if (!optarg[0] || !set_once(&k->output_dir, optarg))

@@ -105,6 +105,7 @@ struct config {
 	uint32_t off_cpu_walks;	       /* --off-cpu-walks: kept waits a second per CPU; 0 = any */
 	bool progress;		       /* live status line (auto: stderr is a terminal) */
 	bool no_java;		       /* --no-java: JVMs are not walked for Java frames */
+	bool no_v8;		       /* --no-v8: V8 processes are not walked for JS frames */
 	int verbose;
 	int unwind_mode;	/* enum flamed_unwind_mode */
 	uint64_t unwind_memory; /* --unwind-memory; 0 = default (session.c) */

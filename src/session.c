@@ -550,6 +550,7 @@ void session__stats(struct session *s, const struct collector *window, const uin
 		.php = php_procs__stats(runtimes__module(s->rt, FLAMED_RT_PHP)),
 		.rb = rb_procs__stats(runtimes__module(s->rt, FLAMED_RT_RUBY)),
 		.hs = hs_procs__stats(runtimes__module(s->rt, FLAMED_RT_HOTSPOT)),
+		.v8 = v8_procs__stats(runtimes__module(s->rt, FLAMED_RT_V8)),
 		.load = sampler__load_stats(s->sampler),
 		.costs = session__costs(s),
 		.map_bytes = sampler__map_bytes(s->sampler),

@@ -26,6 +26,7 @@
 #include "ruby/rb_procs.h"
 #include "symbolize/symbolizer.h"
 #include "unwind/unwind_loader.h"
+#include "v8/v8_procs.h"
 
 struct collector;
 struct command;
@@ -130,6 +131,7 @@ struct session_stats {
 	struct php_procs_stats php;
 	struct rb_procs_stats rb;
 	struct hs_procs_stats hs;
+	struct v8_procs_stats v8;
 	struct sampler_load_stats load;
 	struct session_costs costs; /* total_cpu_ns at the time of the call */
 	size_t map_bytes;	    /* BPF map memory */

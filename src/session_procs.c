@@ -19,6 +19,7 @@
 #include "session_internal.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "v8/v8_procs.h"
 
 /* -v names each binary whose table was refused (unwind_loader.h). */
 static void on_unwind_refused(const char *name, enum unwind_refusal why, uint64_t bytes,
@@ -193,7 +194,7 @@ void session__runtime_retry(struct session *s)
 
 struct runtimes *session__new_runtimes(const struct config *cfg)
 {
-	const struct runtime_ops *mods[4];
+	const struct runtime_ops *mods[5];
 	size_t n = 0;
 
 	if (!cfg->no_java)
@@ -202,6 +203,8 @@ struct runtimes *session__new_runtimes(const struct config *cfg)
 		mods[n++] = &py_runtime_ops;
 	mods[n++] = &php_runtime_ops;
 	mods[n++] = &rb_runtime_ops;
+	if (!cfg->no_v8)
+		mods[n++] = &v8_runtime_ops;
 	return runtimes__new(mods, n);
 }
 

@@ -360,6 +360,41 @@ static void add_java(struct jb run, const struct session_stats *st)
 	u64(j, "over_budget", hs->over_budget);
 }
 
+static void add_v8(struct jb run, const struct session_stats *st)
+{
+	const struct v8_procs_stats *v8 = &st->v8;
+	const uint64_t *m = st->metrics;
+	struct jb j = object(run, "v8");
+
+	u64(j, "processes", v8->processes);
+	u64(j, "unsupported", v8->unsupported);
+	u64(j, "samples_walked", m[FLAMED_METRIC_V8_WALKS]);
+	u64(j, "frames_recorded", m[FLAMED_METRIC_V8_FRAMES]);
+	u64(j, "frames_left_native", m[FLAMED_METRIC_V8_NATIVE]);
+	u64(j, "frames_code_unknown", m[FLAMED_METRIC_V8_CODE_UNKNOWN]);
+	u64(j, "bad_frames", m[FLAMED_METRIC_V8_BAD_FRAME]);
+	u64(j, "read_faults", m[FLAMED_METRIC_V8_READ_FAULT]);
+	u64(j, "truncated", m[FLAMED_METRIC_V8_TRUNCATED]);
+	u64(j, "shown_interpreted", v8->frames[FLAMED_V8_INTERPRETED]);
+	u64(j, "shown_baseline", v8->frames_baseline);
+	u64(j, "shown_optimized", v8->frames[FLAMED_V8_JIT] - v8->frames_baseline);
+	u64(j, "shown_inlined", v8->frames[0]);
+	u64(j, "shown_code_unknown", v8->frames[FLAMED_V8_OTHER]);
+	u64(j, "frames_unnamed", v8->frames_unnamed);
+	u64(j, "frames_stale", v8->frames_stale);
+	u64(j, "frames_at_first_line", v8->frames_no_line);
+	u64(j, "functions_read", v8->functions_read);
+	u64(j, "functions_unreadable", v8->functions_failed);
+	u64(j, "functions_replaced", v8->functions_moved);
+	u64(j, "codes_read", v8->codes_read);
+	u64(j, "codes_unreadable", v8->codes_failed);
+	u64(j, "scripts_read", v8->scripts_read);
+	u64(j, "scripts_without_lines", v8->scripts_no_lines);
+	u64(j, "budget_bytes", V8_PROCS_CACHE_BYTES);
+	u64(j, "over_budget", v8->over_budget);
+	u64(j, "cache_bytes", v8->cache_bytes);
+}
+
 static void add_offcpu(struct jb run, const struct session_stats *st)
 {
 	const struct sampler_offcpu_threshold *t = &st->offcpu_threshold;
@@ -548,6 +583,7 @@ int stats_json_format(const struct stats_report *r, char **ret_text)
 	add_php(run, r->run);
 	add_ruby(run, r->run);
 	add_java(run, r->run);
+	add_v8(run, r->run);
 	add_offcpu(run, r->run);
 	add_kubernetes(run, r->run);
 	add_agent(run, r->run);

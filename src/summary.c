@@ -323,6 +323,35 @@ void summary_log_java(const struct session_stats *st)
 		 HS_CACHE_BYTES >> 20, U(hs->over_budget));
 }
 
+void summary_log_v8(const struct session_stats *st)
+{
+	const struct v8_procs_stats *v8 = &st->v8;
+	const uint64_t *m = st->metrics;
+
+	if (!m[FLAMED_METRIC_V8_WALKS] && log_get_level() < LOG_DEBUG)
+		return;
+	log_info(
+		"v8: %llu processes, %llu of a V8 flamed cannot walk; %llu samples met V8 "
+		"frames, %llu JavaScript frames recorded, %llu left native (entry, exit, stub, "
+		"builtin), %llu in code V8 no longer points to, bad %llu, read faults %llu, "
+		"truncated %llu; shown: interpreted %llu, baseline %llu, optimized %llu, inlined "
+		"%llu, code unknown %llu, unnamed %llu (of which moved since the sample %llu), at "
+		"their function's first line %llu; read: functions %llu (unreadable %llu, replaced "
+		"at their address %llu), code objects %llu (unreadable %llu), scripts %llu "
+		"(without lines %llu), over the %u MiB budget %llu, %.1f KiB held",
+		U(v8->processes), U(v8->unsupported), U(m[FLAMED_METRIC_V8_WALKS]),
+		U(m[FLAMED_METRIC_V8_FRAMES]), U(m[FLAMED_METRIC_V8_NATIVE]),
+		U(m[FLAMED_METRIC_V8_CODE_UNKNOWN]), U(m[FLAMED_METRIC_V8_BAD_FRAME]),
+		U(m[FLAMED_METRIC_V8_READ_FAULT]), U(m[FLAMED_METRIC_V8_TRUNCATED]),
+		U(v8->frames[FLAMED_V8_INTERPRETED]), U(v8->frames_baseline),
+		U(v8->frames[FLAMED_V8_JIT] - v8->frames_baseline), U(v8->frames[0]),
+		U(v8->frames[FLAMED_V8_OTHER]), U(v8->frames_unnamed), U(v8->frames_stale),
+		U(v8->frames_no_line), U(v8->functions_read), U(v8->functions_failed),
+		U(v8->functions_moved), U(v8->codes_read), U(v8->codes_failed), U(v8->scripts_read),
+		U(v8->scripts_no_lines), V8_PROCS_CACHE_BYTES >> 20, U(v8->over_budget),
+		v8->cache_bytes / 1024.0);
+}
+
 void summary_log_startup(const struct session_costs *costs, const struct sampler_load_stats *ls)
 {
 	log_debug("start-up: %.0f ms CPU, %.0f ms wall to the first sample; BPF object open %.1f "
@@ -373,6 +402,7 @@ void summary_log(const struct session_stats *st)
 	summary_log_php(st);
 	summary_log_ruby(st);
 	summary_log_java(st);
+	summary_log_v8(st);
 	summary_log_startup(&st->costs, &st->load);
 	summary_log_costs(st);
 	summary_log_metrics(st);

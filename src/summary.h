@@ -51,6 +51,9 @@ void summary_log_php(const struct session_stats *st);
 void summary_log_ruby(const struct session_stats *st);
 /* "java: ...", when Java frames were shown, or -v */
 void summary_log_java(const struct session_stats *st);
+
+/* The v8: line (shown when a sample met V8 frames, or at -v). */
+void summary_log_v8(const struct session_stats *st);
 /* -v: "after start-up: agent N ms CPU (...); resident now N MiB" */
 void summary_log_costs(const struct session_stats *st);
 /* -v: every BPF counter by name, and the maps' size */

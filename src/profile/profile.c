@@ -286,6 +286,8 @@ static const struct profile_runtime_kind runtime_kinds[] = {
 	{ "[ruby]", "_[ruby]", "r", "ruby", { 190, 40, 70 }, { 50, 40, 50 } },
 	/* HotSpot's Java methods: JIT code's green and "_[j]" (flamegraph.pl's Java palette) */
 	{ "[java]", "_[j]", "j", "jvm", { 40, 180, 40 }, { 60, 55, 60 } },
+	/* amber to ochre: JavaScript's yellow, darker than Python's */
+	{ "[js]", "_[js]", "s", "v8js", { 225, 150, 20 }, { 30, 40, 40 } },
 };
 
 const struct profile_runtime_kind *profile__runtime_kind(const char *filename)

@@ -19,9 +19,9 @@ import re
 import signal
 import sys
 
-SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]", "_[php]", "_[ruby]")
+SUFFIXES = ("_[k]", "_[i]", "_[j]", "_[w]", "_[py]", "_[php]", "_[ruby]", "_[js]")
 # runtime mappings of a pprof file -> the suffix their frames get here
-RT_MAPS = {"[php]": "_[php]", "[ruby]": "_[ruby]"}
+RT_MAPS = {"[php]": "_[php]", "[ruby]": "_[ruby]", "[js]": "_[js]"}
 RAW_ADDR = re.compile(r"0x[0-9a-fA-F]+")
 
 
@@ -245,6 +245,11 @@ def load_pprof(path, fails, value="samples"):
             loc_lines[loc["id"]] = [(n, st[fn_file[ln["function_id"]]],
                                      fn_start[ln["function_id"]], ln["line"])
                                     for n, ln in zip(names, loc["line"])]
+            if suf == "_[js]":
+                # inlined callees first, then the function that holds the code
+                for n, ln in zip(names, loc["line"]):
+                    JS_LINES[bare(n)].add((st[fn_file[ln["function_id"]]],
+                                           fn_start[ln["function_id"]], ln["line"]))
         loc_frames[loc["id"]] = names
     out = []
     for smp in prof["sample"]:
@@ -266,6 +271,8 @@ RT_LINES = collections.Counter()
 PY_LINES = collections.defaultdict(set)
 # Java frame name -> {(file, line)} seen in the last pprof loaded (inlined frames too)
 JAVA_LINES = collections.defaultdict(set)
+# JavaScript function name -> {(file, start line, line)}, likewise
+JS_LINES = collections.defaultdict(set)
 
 
 def load_folded(path, fails):
@@ -827,6 +834,167 @@ def cmd_python(args):
     return fails.finish()
 
 
+def js_functions(path):
+    """{name: (first line, last line)} of a JavaScript workload's functions and class methods
+    (their bodies end at the first line closing the brace at their indentation)."""
+    lines = open(path).read().split("\n")
+    out, cls = {}, None
+    for no, text in enumerate(lines, 1):
+        m = re.match(r"(\s*)(?:class (\w+)|(?:async )?function\s*\*?\s*(\w+)\s*\(|"
+                     r"(?:static |async |get |set )*(\w+)\s*\(.*\)\s*\{\s*$)", text)
+        if not m or (m.group(4) in ("if", "for", "while", "switch", "catch", "function")):
+            continue
+        indent = m.group(1)
+        if m.group(2):
+            cls = m.group(2)
+            continue
+        name = m.group(3) or ("%s.%s" % (cls, m.group(4)) if cls and indent else m.group(4))
+        end = next((n for n, t in enumerate(lines[no:], no + 1)
+                    if t.startswith(indent + "}")), len(lines))
+        out[name] = (no, end)
+    return out
+
+
+def js_samples(args, fails):
+    """The workload process's samples (pid from its "pid N" line) and its main thread's."""
+    pid = None
+    with open(args.expect) as f:
+        for line in f:
+            if line.startswith("pid "):
+                pid = line.split()[1]
+    fails.check(pid is not None, "%s has no 'pid N' line" % args.expect)
+    samples = [s for s in load(args.profile, fails) if s.pid == pid]
+    return samples, [s for s in samples if s.tid == pid]
+
+
+def js_order(frames, names):
+    """Whether names appear in frames in that order, root first (not necessarily adjacent)."""
+    bares = [bare(f) for f in frames]
+    at = -1
+    for n in names:
+        if n not in bares[at + 1:]:
+            return False
+        at = bares.index(n, at + 1)
+    return True
+
+
+def js_check_lines(fails, source, names):
+    """Every pprof location of names: the script's file, start line and a line in the body."""
+    funcs = js_functions(source)
+    for name in names:
+        lo, hi = funcs[name]
+        seen = JS_LINES.get(name, set())
+        print("  %s (lines %d-%d): %s" % (name, lo, hi, sorted(seen)[:6]))
+        fails.check(bool(seen), "no pprof location of %s" % name)
+        for file, start, line in seen:
+            fails.check(file.endswith("/" + os.path.basename(source)) and start == lo and
+                        lo <= line <= hi, "%s at %s line %d (start %d) is not in %s lines %d-%d"
+                        % (name, file, line, start, os.path.basename(source), lo, hi))
+
+
+def cmd_js(args):
+    """tests/workloads/js/hot.js under flamed: its samples carry hotLoopXyz under driverAbc,
+    Grid.relax (a class method) is named under hotLoopXyz, the shares of both match what the
+    script measured (main thread), and each JavaScript frame has the script's file and a line
+    of its function."""
+    fails = Failures()
+    samples, main = js_samples(args, fails)
+    total, mtotal = sum(s.count for s in samples), sum(s.count for s in main)
+    print("%s: %d samples of the process, %d of its main thread" % (args.profile, total, mtotal))
+    if not fails.check(mtotal >= args.min_samples, "only %d main-thread samples (want >= %d)"
+                       % (mtotal, args.min_samples)):
+        return fails.finish()
+    under = sum(s.count for s in samples if js_order(s.frames, ["driverAbc", "hotLoopXyz"]))
+    pct = 100.0 * under / total
+    print("  hotLoopXyz under driverAbc: %.1f %% of the process's samples" % pct)
+    fails.check(pct >= args.min_pct, "hotLoopXyz under driverAbc in only %.1f %% of the "
+                "process's samples (want >= %.0f %%)" % (pct, args.min_pct))
+    want = parse_workload_output(args.expect, "share")
+    got = {"Grid.relax": sum(s.count for s in main
+                             if js_order(s.frames, ["driverAbc", "hotLoopXyz", "Grid.relax"])),
+           "hotLoopXyz_self": sum(s.count for s in main
+                                  if js_order(s.frames, ["driverAbc", "hotLoopXyz"]) and
+                                  not any(bare(f) == "Grid.relax" for f in s.frames))}
+    for name, n in got.items():
+        share, w = 100.0 * n / mtotal, want.get(name, -100.0)
+        sigma = 100.0 * math.sqrt(max(w, 1.0) / 100.0 * (1 - min(w, 99.0) / 100.0) / mtotal)
+        tol = max(args.tolerance, 4.0 * sigma)
+        print("  %-16s profile %6.2f %%  script %6.2f %%  diff %+5.2f (tolerance %.2f)"
+              % (name, share, w, share - w, tol))
+        fails.check(abs(share - w) <= tol, "%s: %.2f %% in the profile, %.2f %% measured "
+                    "(tolerance %.2f points)" % (name, share, w, tol))
+    unnamed = sum(s.count for s in main if any(bare(f) == "[js]" for f in s.frames))
+    raw = sum(s.count for s in main if any(RAW_ADDR.fullmatch(f) for f in s.frames))
+    print("  main-thread samples with an unnamed JS frame %.2f %%, a raw address %.2f %%"
+          % (100.0 * unnamed / mtotal, 100.0 * raw / mtotal))
+    fails.check(100.0 * unnamed / mtotal <= args.max_unnamed_pct,
+                "%.2f %% of samples hold an unnamed JS frame" % (100.0 * unnamed / mtotal))
+    fails.check(100.0 * raw / mtotal <= args.max_raw_pct,
+                "%.2f %% of samples hold a raw address" % (100.0 * raw / mtotal))
+    js_check_lines(fails, args.source, ["hotLoopXyz", "Grid.relax", "driverAbc"])
+    return fails.finish()
+
+
+def cmd_jscheck(args):
+    """A JavaScript workload under flamed (pid from its "pid N" line): chains of frames in order
+    in enough of the process's samples (--under), main-thread shares of chains against what the
+    script measured (--share NAME=A,B: its "share NAME" line), a closed call graph (--graph A>B
+    over the --known functions: any two of them adjacent in a stack, ignoring frames of other
+    code between, must be an edge: a misnamed frame breaks it), and lines (--lines)."""
+    fails = Failures()
+    samples, main = js_samples(args, fails)
+    total, mtotal = sum(s.count for s in samples), sum(s.count for s in main)
+    print("%s: %d samples of the process, %d of its main thread" % (args.profile, total, mtotal))
+    if not fails.check(mtotal >= args.min_samples, "only %d main-thread samples (want >= %d)"
+                       % (mtotal, args.min_samples)):
+        return fails.finish()
+    for chain in args.under:
+        names = chain.split(",")
+        n = sum(s.count for s in samples if js_order(s.frames, names))
+        print("  %s: %.1f %% of the process's samples" % (" > ".join(names), 100.0 * n / total))
+        fails.check(100.0 * n / total >= args.min_under, "%s in only %.1f %% of the samples "
+                    "(want >= %.0f %%)" % (" > ".join(names), 100.0 * n / total, args.min_under))
+    want = parse_workload_output(args.expect, "share")
+    for spec in args.share:
+        name, chain = spec.split("=")
+        n = sum(s.count for s in main if js_order(s.frames, chain.split(",")))
+        share, w = 100.0 * n / mtotal, want.get(name, -100.0)
+        sigma = 100.0 * math.sqrt(max(w, 1.0) / 100.0 * (1 - min(w, 99.0) / 100.0) / mtotal)
+        tol = max(args.tolerance, 4.0 * sigma)
+        print("  %-14s profile %6.2f %%  script %6.2f %%  diff %+5.2f (tolerance %.2f)"
+              % (name, share, w, share - w, tol))
+        fails.check(abs(share - w) <= tol, "%s: %.2f %% in the profile, %.2f %% measured "
+                    "(tolerance %.2f points)" % (name, share, w, tol))
+    if args.known:
+        known = set(args.known.split(","))
+        edges = {tuple(e.split(">")) for e in args.graph}
+        bad = collections.Counter()
+        seen = collections.Counter()
+        for s in samples:
+            ours = [bare(f) for f in s.frames if bare(f) in known]
+            for n in ours:
+                seen[n] += s.count
+            for a, b in zip(ours, ours[1:]):
+                if (a, b) not in edges:
+                    bad["%s > %s" % (a, b)] += s.count
+        print("  frames of the script: %s" % dict(seen))
+        for e, n in bad.most_common(5):
+            print("  not in the call graph: %s (%d samples)" % (e, n))
+        fails.check(not bad, "%d samples hold frames the script's call graph does not allow"
+                    % sum(bad.values()))
+    unnamed = sum(s.count for s in main if any(bare(f) == "[js]" for f in s.frames))
+    raw = sum(s.count for s in main if any(RAW_ADDR.fullmatch(f) for f in s.frames))
+    print("  main-thread samples with an unnamed JS frame %.2f %%, a raw address %.2f %%"
+          % (100.0 * unnamed / mtotal, 100.0 * raw / mtotal))
+    fails.check(100.0 * unnamed / mtotal <= args.max_unnamed_pct,
+                "%.2f %% of samples hold an unnamed JS frame" % (100.0 * unnamed / mtotal))
+    fails.check(100.0 * raw / mtotal <= args.max_raw_pct,
+                "%.2f %% of samples hold a raw address" % (100.0 * raw / mtotal))
+    if args.lines:
+        js_check_lines(fails, args.source, args.lines.split(","))
+    return fails.finish()
+
+
 def cmd_pyworkers(args):
     """tests/workloads/python/py_workers.py: each thread's ("thread NAME TID" lines) or each
     forked worker's ("child PID" lines) samples hold its own Python function, and no other's."""
@@ -1276,6 +1444,33 @@ def main():
     p.add_argument("--min-pct", type=float, default=90.0,
                    help="Hot: share of the main thread's samples in Hot.inner at least")
     p.set_defaults(fn=cmd_java)
+    p = sub.add_parser("js", help=cmd_js.__doc__)
+    p.add_argument("profile", help="a pprof file (lines and files are checked)")
+    p.add_argument("--expect", required=True, help="the script's stdout")
+    p.add_argument("--source", required=True, help="tests/workloads/js/hot.js")
+    p.add_argument("--min-pct", type=float, default=85.0)
+    p.add_argument("--tolerance", type=float, default=3.0)
+    p.add_argument("--min-samples", type=int, default=200)
+    p.add_argument("--max-unnamed-pct", type=float, default=2.0)
+    # JIT code compiled before flamed registered the code space (start-up): a few samples
+    p.add_argument("--max-raw-pct", type=float, default=3.0)
+    p.set_defaults(fn=cmd_js)
+
+    p = sub.add_parser("jscheck", help=cmd_jscheck.__doc__)
+    p.add_argument("profile", help="a pprof file")
+    p.add_argument("--expect", required=True, help="the script's stdout")
+    p.add_argument("--source", required=True, help="the script")
+    p.add_argument("--under", action="append", default=[], help="A,B,...: a chain, root first")
+    p.add_argument("--min-under", type=float, default=85.0)
+    p.add_argument("--share", action="append", default=[], help="NAME=A,B,...")
+    p.add_argument("--tolerance", type=float, default=3.0)
+    p.add_argument("--known", help="A,B,...: the script's functions")
+    p.add_argument("--graph", action="append", default=[], help="A>B: a call the script makes")
+    p.add_argument("--lines", help="A,B,...: functions whose lines are checked")
+    p.add_argument("--min-samples", type=int, default=200)
+    p.add_argument("--max-unnamed-pct", type=float, default=2.0)
+    p.add_argument("--max-raw-pct", type=float, default=3.0)
+    p.set_defaults(fn=cmd_jscheck)
 
     p = sub.add_parser("threads", help=cmd_threads.__doc__)
     p.add_argument("profile", help="a pprof file (thread labels)")

@@ -1,0 +1,1 @@
+class A extends B({x:`${1}`}) { m(a) { return /}/.test(a) ? "}" : '{'; } static { } }
