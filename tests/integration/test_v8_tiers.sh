@@ -13,10 +13,10 @@ command -v node >/dev/null || skip "node not installed"
 JS=$FLAMED_SOURCE_DIR/tests/workloads/js/hot.js
 cd "$TEST_TMP"
 
-# shown KIND: the count of the v8 summary's "shown" kind (interpreted, baseline, optimized, ...)
+# shown KIND: frame records of that kind shown (interpreted, baseline, optimized), from the stats
 shown()
 {
-	sed -nE "s/.*flamed: v8: .*shown:(.*[ ,])?$1 ([0-9]+).*/\2/p" "$TEST_TMP/$name.err" | head -1
+	stats "$name" "run.v8.shown_$1"
 }
 
 run_tier()
