@@ -21,7 +21,8 @@
 
 /* One load of x, of its own type, that the compiler neither repeats nor elides: a value
  * userspace or another CPU may change while the program runs is read once. */
-#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define READ_ONCE(x)	 (*(volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -138,6 +139,26 @@ struct {
 /* Bit l set: some target cgroup is at level l (the root is level 0, so bit 0 is never set).
  * Written by userspace whenever the targets change; a sample reads it once. */
 __u32 cgroup_levels = 0;
+
+/* Whether a task is in a target cgroup, by the address of its task_struct (the key is
+ * bpf_get_current_task(): no memory read): the verdict a filtered sample needs costs one line,
+ * where the task's cgroup id (task, css_set, cgroup, kernfs node), its ancestors' and the
+ * target_cgroups bucket are cold misses each at 19-99 Hz. A slot holds the task's address with
+ * bit 0 set when it is in a target (task_structs are cache-line aligned), 0 when empty: one
+ * word, so a verdict is written and read whole, by two CPUs or by userspace's clearing at once.
+ * A slot holds while its task lives in its cgroup: the task's exit (sched_process_exit) and the
+ * move of a process to another cgroup (cgroup_attach_task, its leader) empty it, and userspace
+ * empties them all when the targets change and at every drain (a sample in flight while its
+ * task exits or moves, or another thread of a process that moved, may keep the old verdict:
+ * for a drain at most). Direct mapped by address; a collision only costs the look-up again.
+ * 4096 slots of 8 bytes (32 KiB): the threads a busy node runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FLAMED_CGROUP_VERDICTS);
+	__uint(map_flags, BPF_F_MMAPABLE); /* userspace empties it with a memset */
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroup_verdicts SEC(".maps");
 
 struct aspace_key {
 	__u64 aspace;
@@ -331,9 +352,9 @@ static __always_inline void find_runtime(struct walk_state *ws, struct rt_out *o
 	ws->v.rt_on = 1;
 }
 
-/* Whether the sampled task runs in a target cgroup or below one: its ancestor at each level
- * that holds targets, looked up in target_cgroups. */
-static __always_inline bool in_target_cgroup(void)
+/* Whether the sampled task's cgroup is a target or below one: its ancestor at each level that
+ * holds targets, looked up in target_cgroups. */
+static __always_inline bool cgroup_is_target(void)
 {
 	__u32 levels = READ_ONCE(cgroup_levels);
 
@@ -349,6 +370,43 @@ static __always_inline bool in_target_cgroup(void)
 			return true;
 	}
 	return false;
+}
+
+/* The slot of the verdict on task (cgroup_verdicts), or NULL. */
+static __always_inline __u64 *verdict_slot(__u64 task)
+{
+	/* task_structs are at least cache-line aligned: the low bits say nothing */
+	__u32 i = (__u32)((task >> 6) ^ (task >> 19)) & (FLAMED_CGROUP_VERDICTS - 1);
+
+	return bpf_map_lookup_elem(&cgroup_verdicts, &i);
+}
+
+/* cgroup_is_target for the current task, through its verdict when there is one. */
+static __always_inline bool in_target_cgroup(void)
+{
+	__u64 task = bpf_get_current_task(), seen;
+	__u64 *v = verdict_slot(task);
+	bool keep;
+
+	if (v) {
+		seen = READ_ONCE(*v);
+		if ((seen & ~1ULL) == task)
+			return seen & 1;
+	}
+	keep = cgroup_is_target();
+	if (v)
+		WRITE_ONCE(*v, task | keep);
+	return keep;
+}
+
+/* The task at address task (a number: the verifier refuses arithmetic on a task pointer) leaves
+ * its cgroup (exit, or a move): its verdict, if it holds the slot, goes. */
+static __always_inline void forget_verdict(__u64 task)
+{
+	__u64 *v = verdict_slot(task);
+
+	if (v && (READ_ONCE(*v) & ~1ULL) == task)
+		WRITE_ONCE(*v, 0);
 }
 
 /* Send a process event; false (and counted) when the ring buffer is full. */
@@ -558,6 +616,11 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 
 	if (cfg_phase_times)
 		t = bpf_ktime_get_ns();
+	/* first: a sample of another cgroup costs its verdict's line and a counter */
+	if (cfg_cgroup_filter && !in_target_cgroup()) {
+		count(FLAMED_METRIC_CGROUP_FILTERED);
+		return 0;
+	}
 	count(FLAMED_METRIC_SAMPLES);
 	pid_tgid = bpf_get_current_pid_tgid();
 	key.tgid = pid_tgid >> 32;
@@ -572,10 +635,6 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	}
 	if (cfg_filter && !bpf_map_lookup_elem(&targets, &key.tgid)) {
 		count(FLAMED_METRIC_FILTERED);
-		return 0;
-	}
-	if (cfg_cgroup_filter && !in_target_cgroup()) {
-		count(FLAMED_METRIC_CGROUP_FILTERED);
 		return 0;
 	}
 
@@ -680,6 +739,8 @@ int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u32 tgid;
 
+	if (cfg_cgroup_filter) /* every thread's: the verdicts are per task; p is current */
+		forget_verdict(bpf_get_current_task());
 	if (cfg_unwind_mode == FLAMED_UNWIND_FP)
 		return 0;
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
@@ -688,6 +749,19 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (!bpf_map_lookup_elem(&unwind_procs, &tgid))
 		return 0;
 	send_event(FLAMED_EVENT_EXIT, tgid, 0, p);
+	return 0;
+}
+
+/* A task moved to another cgroup (cgroup.procs, a container's first process joining its pod's):
+ * its verdict is judged again at its next sample. Loaded only with cgroup targets. */
+SEC("tp_btf/cgroup_attach_task")
+int on_cgroup_attach(__u64 *ctx)
+{
+	__u64 task = 0;
+
+	/* the task, the tracepoint's third argument, as a number */
+	bpf_probe_read_kernel(&task, sizeof(task), &ctx[2]);
+	forget_verdict(task);
 	return 0;
 }
 

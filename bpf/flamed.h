@@ -12,7 +12,7 @@
  * for FLAMED_METRIC_ID. The BPF object ships inside flamed and every reader (-v, --stats-json,
  * the bench) goes by name, so the list may change; order it as the summary reads it. */
 #define FLAMED_METRICS(X)                                                                     \
-	/* the program ran on a cpu-clock overflow */                                         \
+	/* the program ran on a cpu-clock overflow (with cgroup targets: of a target) */      \
 	X(SAMPLES, "samples")                                                                 \
 	/* pid 0 (idle task) skipped */                                                       \
 	X(IDLE, "idle")                                                                       \
@@ -270,6 +270,7 @@ struct flamed_proc_event {
  * cgroup v2 ids of the chosen cgroups (a pod's, or a path's); a sample is kept when the task's
  * ancestor at one of the levels in the cgroup_levels bit mask is one of them. */
 #define FLAMED_MAX_TARGET_CGROUPS 4096 /* pods on a node (hundreds) plus --cgroup paths */
+#define FLAMED_CGROUP_VERDICTS	  4096 /* tasks whose verdict is kept (a power of two) */
 
 /* --- DWARF unwinding: tables built by src/unwind/ from .eh_frame, walked by the BPF program --- */
 

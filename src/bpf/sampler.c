@@ -39,6 +39,9 @@ struct sampler {
 	/* the off-CPU walk budget (offcpu_budget.h): kept waits at the last adjustment, when */
 	uint64_t offcpu_floor_ns, offcpu_budget, offcpu_kept, offcpu_at_ns;
 	struct sampler_offcpu_threshold offcpu_thr;
+	bool cgroup_filter;
+	void *verdicts; /* the cgroup_verdicts map, mapped (cgroup_filter only) */
+	size_t verdicts_size;
 	struct sampler_cgroup *cgroups; /* the target cgroups now, sorted by id */
 	size_t nr_cgroups;
 	/* drain buffers, sized to map_entries */
@@ -222,8 +225,12 @@ static struct flamed_bpf *open_configured(const struct sampler_opts *opts, uint3
 	}
 	if (!err && opts->max_targets)
 		err = bpf_map__set_max_entries(skel->maps.targets, opts->max_targets);
-	if (!err && !opts->cgroup_filter)
+	if (!err && !opts->cgroup_filter) {
 		err = bpf_map__set_max_entries(skel->maps.target_cgroups, 1);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.cgroup_verdicts, 1);
+		bpf_program__set_autoload(skel->progs.on_cgroup_attach, false);
+	}
 	if (!opts->follow_forks)
 		bpf_program__set_autoload(skel->progs.on_fork, false);
 	if (!err && opts->unwind_mode == FLAMED_UNWIND_FP) {
@@ -283,6 +290,7 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	}
 	s->map_entries = map_entries_for(nr_cpus, opts->freq_hz, opts->drain_ms);
 	s->tables = opts->unwind_mode != FLAMED_UNWIND_FP;
+	s->cgroup_filter = opts->cgroup_filter;
 	t0 = mono_ns();
 	s->skel = open_configured(opts, s->map_entries);
 	s->load_stats.open_ns = mono_ns() - t0;
@@ -334,6 +342,22 @@ struct sampler *sampler__load(const struct sampler_opts *opts, sampler_event_fn 
 	free(s->offcpu_verifier_log);
 	s->verifier_log = s->offcpu_verifier_log = NULL;
 
+	if (s->cgroup_filter) {
+		struct bpf_map *v = s->skel->maps.cgroup_verdicts;
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+		s->verdicts_size =
+			((size_t)bpf_map__max_entries(v) * bpf_map__value_size(v) + page - 1) /
+			page * page;
+		s->verdicts = mmap(NULL, s->verdicts_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   bpf_map__fd(v), 0);
+		if (s->verdicts == MAP_FAILED) {
+			s->verdicts = NULL;
+			err = -errno;
+			goto cleanup;
+		}
+		s->load_stats.mapped_bytes += s->verdicts_size;
+	}
 	s->events = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ringbuf, s, NULL);
 	if (!s->events) {
 		err = -errno;
@@ -365,6 +389,15 @@ int sampler__add_target(struct sampler *s, uint32_t tgid)
 				 BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+/* Forget every verdict on a task's cgroup (flamed.bpf.c, cgroup_verdicts): a write into the
+ * mapped map, racing the programs harmlessly (a slot is one word: a verdict written meanwhile
+ * stays whole, or goes and is looked up again). */
+static void clear_cgroup_verdicts(struct sampler *s)
+{
+	if (s->verdicts)
+		memset(s->verdicts, 0, s->verdicts_size);
 }
 
 static int cmp_cgroup(const void *a, const void *b)
@@ -434,6 +467,9 @@ int sampler__set_cgroups(struct sampler *s, const struct sampler_cgroup *cg, siz
 		if (!has_cgroup(set, n, s->cgroups[i].id))
 			bpf_map__delete_elem(map, &s->cgroups[i].id, sizeof(s->cgroups[i].id), 0);
 	__atomic_store_n(&s->skel->bss->cgroup_levels, cgroup_levels(set, n), __ATOMIC_SEQ_CST);
+	/* every CPU's verdicts were taken against the old targets (one in flight now is cleared
+	 * at the next drain) */
+	clear_cgroup_verdicts(s);
 	free(s->cgroups);
 	s->cgroups = set;
 	s->nr_cgroups = n;
@@ -682,6 +718,8 @@ int sampler__drain(struct sampler *s, sampler_stack_fn on_stack, sampler_count_f
 	if (err)
 		return err;
 	adjust_offcpu_threshold(s);
+	/* a verdict noted by a sample while its task moved lives at most a drain */
+	clear_cgroup_verdicts(s);
 	return collect_count_slots(s, old, &d);
 }
 
@@ -862,5 +900,7 @@ void sampler__free(struct sampler *s)
 	free(s->keys);
 	free(s->values);
 	free(s->cgroups);
+	if (s->verdicts)
+		munmap(s->verdicts, s->verdicts_size);
 	free(s);
 }
