@@ -28,13 +28,7 @@ struct v8_scratch {
 	__u64 slots[FLAMED_V8_FRAME_READ / 8]; /* the frame's fixed slots: [fp - 48, fp) */
 	union v8_obj fn;		       /* the JSFunction, from its start */
 	union v8_obj code;		       /* the Code, from code_read */
-	/* the objects fn, code and fd hold (0: none): the next frame of the same function (a
-	 * recursion) reads them no more within the walk */
-	__u64 last_fn;
-	__u64 last_code;
-	__u64 last_sfi;
-	__u64 fd;     /* last_sfi's function data */
-	__u32 frames; /* this walk's tallies, added up by v8_finish */
+	__u32 frames;			       /* this walk's tallies, added up by v8_finish */
 	__u32 native;
 	__u32 code_unknown;
 	__u32 bad;
@@ -43,7 +37,7 @@ struct v8_scratch {
 	__u32 seen; /* the walk met a V8 frame */
 };
 
-/* Per CPU: one sample at a time per CPU (perf_event programs do not nest). 240 bytes a CPU. */
+/* Per CPU: one sample at a time per CPU (perf_event programs do not nest). 200 bytes a CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -187,16 +181,11 @@ static __always_inline bool v8_read_code(struct v8_scratch *s, const struct flam
 {
 	__u32 flags;
 
-	if (!code)
-		return false;
-	if (code != s->last_code) {
-		s->last_code = 0;
-		if (bpf_probe_read_user(&s->code, sizeof(s->code),
-					(void *)(code - 1 + p->code_read))) {
+	if (!code ||
+	    bpf_probe_read_user(&s->code, sizeof(s->code), (void *)(code - 1 + p->code_read))) {
+		if (code)
 			s->faults++;
-			return false;
-		}
-		s->last_code = code;
+		return false;
 	}
 	*start = p->code_start_inline ? code - 1 + p->code_start
 				      : v8_field64(&s->code, p->code_start - p->code_read);
@@ -246,7 +235,6 @@ __noinline int v8_frame(struct walk_vars *wv, struct rt_out *out)
 	if (out->fresh) {
 		out->fresh = 0;
 		s->frames = s->native = s->code_unknown = s->bad = s->faults = s->stop = 0;
-		s->last_fn = s->last_code = s->last_sfi = 0;
 		s->seen = 1;
 	}
 	if (s->stop)
@@ -274,13 +262,9 @@ __noinline int v8_frame(struct walk_vars *wv, struct rt_out *out)
 		s->bad++;
 		return RT_NATIVE;
 	}
-	if (fn != s->last_fn) {
-		s->last_fn = 0;
-		if (bpf_probe_read_user(&s->fn, sizeof(s->fn), (void *)(fn - 1))) {
-			s->faults++;
-			return RT_NATIVE;
-		}
-		s->last_fn = fn;
+	if (bpf_probe_read_user(&s->fn, sizeof(s->fn), (void *)(fn - 1))) {
+		s->faults++;
+		return RT_NATIVE;
 	}
 	sfi = v8_heap_ptr(v8_field64(&s->fn, p->jsf_shared));
 	code = v8_heap_ptr(v8_field64(&s->fn, p->jsf_code));
@@ -291,16 +275,11 @@ __noinline int v8_frame(struct walk_vars *wv, struct rt_out *out)
 	if (v8_in_builtins(&out->rt, pc)) {
 		/* the interpreter, or a builtin function (its function data is its builtin id, a
 		 * Smi), which its native symbol names */
-		if (sfi != s->last_sfi) {
-			s->last_sfi = 0;
-			if (bpf_probe_read_user(&s->fd, sizeof(s->fd),
-						(void *)(sfi - 1 + p->sfi_function_data))) {
-				s->faults++;
-				return RT_NATIVE;
-			}
-			s->last_sfi = sfi;
+		if (bpf_probe_read_user(&fd, sizeof(fd),
+					(void *)(sfi - 1 + p->sfi_function_data))) {
+			s->faults++;
+			return RT_NATIVE;
 		}
-		fd = s->fd;
 		if (!(fd & 1)) {
 			s->native++;
 			return RT_NATIVE;
