@@ -12,9 +12,11 @@ public class HotJni {
 
     static native long nativeSpin(long x);
 
+    // about 10 ms of a varying length, as c_spin (hot_jni.c says why)
     static long javaCallback(long x) {
         long s = x;
-        for (int i = 0; i < 200000; i += Hot.step) {
+        int n = 6000000 + (int) ((x >>> 7) & 0x3fffff);
+        for (int i = 0; i < n; i += Hot.step) {
             s = s * 6364136223846793005L + i;
             s ^= s >>> 13;
         }
