@@ -30,8 +30,10 @@ PHASES = ["ns_head", "ns_kernel_stack", "ns_user_walk", "ns_runtime", "ns_user_s
           "ns_announce"]
 
 import argparse
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -149,6 +151,7 @@ def main():
         if kind not in LOADS:
             sys.exit("bpf_ab: unknown load %r (%s)" % (kind, ", ".join(LOADS)))
     work = tempfile.mkdtemp(prefix="flamed-bpf-ab-")
+    atexit.register(shutil.rmtree, work, True)
     rows_of = [(b, kind) for b in args.binaries for kind in loads]
     ns = {k: [] for k in rows_of}
     ver = {k: [] for k in rows_of}

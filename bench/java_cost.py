@@ -91,12 +91,12 @@ def main():
     args = ap.parse_args()
     if os.geteuid():
         sys.exit("java_cost: run as root")
-    work = tempfile.mkdtemp(prefix="flamed-java-cost-")
     runs = {True: [], False: []}
-    for r in range(args.rounds):
-        for java in (True, False):
-            runs[java].append(one(args.binary, args, work, java))
-        print("java_cost: round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="flamed-java-cost-") as work:
+        for r in range(args.rounds):
+            for java in (True, False):
+                runs[java].append(one(args.binary, args, work, java))
+            print("java_cost: round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
 
     def col(java, key):
         return [x[key] for x in runs[java]]
