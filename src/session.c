@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The pipeline's lifecycle (session.h): start-up in order (checks, the BPF program, the unwind
- * loader, targets, attach), the drain and process events, windows cut and built, and the
- * counters a run reports. What happens when a process appears is in session_procs.c. */
+ * loader, targets, attach), the drain and process events, windows cut and built. What happens
+ * when a process appears is in session_procs.c, the counters a run reports in session_stats.c. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -27,13 +27,6 @@
 #include "symbolize/debuginfod_fetch.h"
 #include "util/clock.h"
 #include "util/log.h"
-
-/* Processes whose runtime is still starting that are asked again, each for at most a minute. */
-#define SESSION_RT_WAIT	   64
-#define SESSION_RT_WAIT_NS 60000000000ULL
-/* A JVM sets up its code cache tens of ms after its library is mapped: asked again this often
- * (a drain is a second away, a second of samples whose Java frames would be lost). */
-#define SESSION_RT_WAIT_TICK_MS 20
 
 /* How long a one-shot run waits, before its only build, for debuginfod downloads in flight. */
 #define SESSION_DEBUGINFOD_WAIT_MS 20000
@@ -139,20 +132,6 @@ static int make_epoll(struct session *s)
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
 	return 0;
-}
-
-/* Resident bytes of this process (/proc/self/statm), 0 when unknown. */
-static size_t resident_bytes(void)
-{
-	unsigned long long size = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "re");
-
-	if (f) {
-		if (fscanf(f, "%llu %llu", &size, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 /* The parts of a session that need no privilege: the window, the process table, the
@@ -288,7 +267,7 @@ static int attach(struct session *s, uint64_t wall0)
 	malloc_trim(0);
 	s->costs.startup_cpu_ns = process_cpu_ns();
 	s->costs.startup_wall_ns = mono_ns() - wall0;
-	s->costs.startup_rss = resident_bytes();
+	s->costs.startup_rss = session_resident_bytes();
 	ls = sampler__load_stats(s->sampler);
 	summary_log_startup(&s->costs, &ls);
 	s->start_wall_ns = wall_ns();
@@ -531,47 +510,6 @@ bool session__has_pods(const struct session *s)
 int64_t session__start_wall_ns(const struct session *s)
 {
 	return s->start_wall_ns;
-}
-
-void session__stats(struct session *s, const struct collector *window, const uint64_t *m,
-		    const struct build_stats *bs, bool whole_run, struct session_stats *ret)
-{
-	*ret = (struct session_stats){
-		.samples = window ? collector__samples(window) : 0,
-		.processes = window ? collector__nr_processes(window) : 0,
-		.stacks = window ? collector__nr_stacks(window) : 0,
-		.count_keys = window ? collector__nr_keys(window) : 0,
-		.build = *bs,
-		.procs = proc_table__stats(s->procs),
-		.unwind_tables = s->unwind != NULL,
-		.sym = symbolizer__stats(s->sym),
-		.symbolizer = s->sym,
-		.py = py_procs__stats(runtimes__module(s->rt, FLAMED_RT_PYTHON)),
-		.php = php_procs__stats(runtimes__module(s->rt, FLAMED_RT_PHP)),
-		.rb = rb_procs__stats(runtimes__module(s->rt, FLAMED_RT_RUBY)),
-		.hs = hs_procs__stats(runtimes__module(s->rt, FLAMED_RT_HOTSPOT)),
-		.v8 = v8_procs__stats(runtimes__module(s->rt, FLAMED_RT_V8)),
-		.load = sampler__load_stats(s->sampler),
-		.costs = session__costs(s),
-		.map_bytes = sampler__map_bytes(s->sampler),
-		.rss_bytes = resident_bytes(),
-		.targeted = s->cfg->nr_pids || s->cfg->cmd,
-		.cgroup_targeted = cli_has_cgroup_targets(s->cfg),
-		.off_cpu = s->cfg->off_cpu,
-		.offcpu_threshold = sampler__offcpu_threshold(s->sampler),
-		.offcpu_ns = window ? collector__offcpu_ns(window) : 0,
-		.kube = s->kube,
-		.cgroup_targets = cli_has_cgroup_targets(s->cfg),
-		.k8s = kube__stats(s->kube),
-	};
-	memcpy(ret->metrics, m, sizeof(ret->metrics));
-	if (s->unwind)
-		ret->unwind = unwind_loader__stats(s->unwind);
-	/* every sample the program counted must reach the window: a window holding all the drains
-	 * (the last after sampling stopped) that misses some lost them between the BPF maps or
-	 * count slots and the profile */
-	if (whole_run && m[FLAMED_METRIC_COUNTED] > ret->samples)
-		ret->lost_in_drain = m[FLAMED_METRIC_COUNTED] - ret->samples;
 }
 
 void session__free(struct session *s)

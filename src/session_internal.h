@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The session's state, shared by session.c (the pipeline's lifecycle: start, drain, windows)
- * and session_procs.c (what it does when a process appears) only. */
+/* The session's state, shared by session.c (the pipeline's lifecycle: start, drain, windows),
+ * session_procs.c (what it does when a process appears) and session_stats.c (the counters a run
+ * reports) only. */
 #ifndef FLAMED_SESSION_INTERNAL_H
 #define FLAMED_SESSION_INTERNAL_H
 
@@ -61,5 +62,8 @@ void session__runtime_retry(struct session *s);
 
 /* Forget the runtime processes that are gone from the process table. */
 void session__sweep_runtimes(struct session *s);
+
+/* Resident bytes of this process (/proc/self/statm), 0 when unknown. */
+size_t session_resident_bytes(void);
 
 #endif /* FLAMED_SESSION_INTERNAL_H */
