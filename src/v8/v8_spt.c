@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,8 +40,8 @@ static bool read_vlq(const uint8_t *t, size_t len, size_t *i, int64_t *ret)
 
 uint64_t v8_spt__position(const uint8_t *table, size_t len, uint32_t off)
 {
-	int64_t code = 0, pos = 0, dc, dp;
-	uint64_t found = 0;
+	int64_t code = 0, dc, dp;
+	uint64_t pos = 0, found = 0;
 	size_t i = 0;
 
 	if (!table)
@@ -48,12 +49,16 @@ uint64_t v8_spt__position(const uint8_t *table, size_t len, uint32_t off)
 	while (i < len) {
 		if (!read_vlq(table, len, &i, &dc) || !read_vlq(table, len, &i, &dp))
 			break;
+		/* a code offset is an int: a larger step is no table V8 wrote (and would overflow) */
+		if (dc > INT32_MAX || dc < INT32_MIN)
+			break;
 		/* the sign of the code delta says whether the entry starts a statement */
 		code += dc >= 0 ? dc : -(dc + 1);
-		pos += dp;
-		if (code < 0 || code > (int64_t)off)
+		/* positions are packed fields: their deltas wrap as V8's do */
+		pos += (uint64_t)dp;
+		if (code > (int64_t)off)
 			break;
-		found = (uint64_t)pos;
+		found = pos;
 	}
 	return found;
 }
