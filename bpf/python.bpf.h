@@ -18,15 +18,26 @@ struct py_thread {
 	__u64 aspace;	/* the image the thread state belongs to */
 	__u64 tstate;	/* its PyThreadState; 0: the thread has none (a native thread) */
 	__u64 retry_ns; /* with tstate 0: no new search before this bpf_ktime_get_ns() */
+	__u64 head;	/* the thread list's head when it was searched */
 };
 
-/* A thread without a thread state (a native thread of a Python process, e.g. a BLAS worker) is
- * searched for again only this often, not on each of its samples. */
+/* An answer holds while the thread list's head is the one it was found in: a thread state made
+ * since moves the head (a thread started; a native thread called into Python: each such call
+ * makes a state, pushed at the head, and frees it after), so does freeing the newest one, and
+ * the thread is searched again. The thread id alone does not tell: a freed state still holds
+ * it, and its frames are gone (a freed state below the head still passes: its walk ends at a
+ * bad pointer or no frame, counted). A
+ * thread without a thread state (a native thread of a Python process, e.g. a BLAS worker) is
+ * searched for again only this often in the same list, not on each of its samples. No answer
+ * is kept from a list with a state being set up (none yet, or one without its thread id: 3.12+
+ * binds it after linking it): keeping it would cost a starting process its first 200 ms of
+ * Python frames. */
 #define PY_NO_THREAD_RETRY_NS 200000000ULL
 
 /* Per thread id: its PyThreadState, so the thread list is searched once per thread, not per
- * sample; checked on every use (thread_id must still be the fs base); or that it has none. LRU: an evicted thread is
- * searched again. 16384 covers the Python threads of a busy host. */
+ * sample; checked on every use (the same list head, thread_id still the fs base); or that it
+ * has none. LRU: an evicted thread is searched again. 16384 covers the Python threads of a
+ * busy host. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -42,6 +53,8 @@ struct py_vars {
 	__u64 frame;  /* frame chain cursor: the next Python frame to record */
 	__u32 stop;   /* metric id of the reason the walk ended early; 0 otherwise */
 	__u32 found;
+	__u32 unbound; /* the thread list held a state without a thread id, or none */
+	__u32 pad;
 	__u32 gen;	 /* the sample's generation (active_gen) */
 	__u32 code_hits; /* frames whose code was in codes[], this walk */
 	__u64 aspace;	 /* the sampled process's address-space cookie */
@@ -121,14 +134,19 @@ static long py_thread_step(__u32 idx, void *arg)
 {
 	struct py_ctx *c = arg;
 	struct py_vars *v = &c->s->v;
-	__u64 ts = v->tstate;
+	__u64 ts = v->tstate, id;
 
 	if (!ts || ts > FLAMED_PY_CODE_MASK)
 		return 1;
-	if (py_read_u64(v, ts + c->p->tstate_thread_id) == v->fsbase && !v->stop) {
+	id = py_read_u64(v, ts + c->p->tstate_thread_id);
+	if (v->stop)
+		return 1;
+	if (id == v->fsbase) {
 		v->found = 1;
 		return 1;
 	}
+	if (!id)
+		v->unbound = 1;
 	v->tstate = py_read_u64(v, ts + c->p->tstate_next);
 	return v->stop ? 1 : 0;
 }
@@ -220,31 +238,39 @@ static __always_inline void py_find_thread(struct py_ctx *c, __u32 tid, __u64 as
 	struct py_vars *v = &c->s->v;
 	struct py_thread *t = bpf_map_lookup_elem(&py_threads, &tid);
 	struct py_thread nt = { .aspace = aspace };
-	__u64 interp;
+	__u64 interp, head;
 
-	if (t && t->aspace == aspace && t->tstate) {
-		v->tstate = t->tstate;
-		if (py_read_u64(v, v->tstate + p->tstate_thread_id) == v->fsbase && !v->stop)
-			return;
-		v->stop = 0; /* a stale entry: search again */
-	} else if (t && t->aspace == aspace && bpf_ktime_get_ns() < t->retry_ns) {
-		v->tstate = 0; /* searched recently, not found */
-		return;
-	}
 	v->tstate = 0;
 	v->found = 0;
+	v->unbound = 0;
 	interp = py_read_u64(v, p->interp_head);
 	if (!interp || interp > FLAMED_PY_CODE_MASK)
 		return;
-	v->tstate = py_read_u64(v, interp + p->interp_tstate_head);
+	head = py_read_u64(v, interp + p->interp_tstate_head);
+	if (v->stop)
+		return;
+	if (t && t->aspace == aspace && t->head == head) {
+		if (t->tstate) {
+			if (py_read_u64(v, t->tstate + p->tstate_thread_id) == v->fsbase &&
+			    !v->stop) {
+				v->tstate = t->tstate;
+				return;
+			}
+			v->stop = 0; /* a stale entry: search again */
+		} else if (bpf_ktime_get_ns() < t->retry_ns) {
+			return; /* searched recently in the same list, not found */
+		}
+	}
+	v->tstate = head;
 	bpf_loop(FLAMED_PY_MAX_THREADS, py_thread_step, c, 0);
 	if (!v->found) {
 		v->tstate = 0;
-		if (v->stop)
-			return; /* a fault is no answer: try again at the next sample */
+		if (v->stop || v->unbound || !head)
+			return; /* no answer: try again at the next sample */
 		nt.retry_ns = bpf_ktime_get_ns() + PY_NO_THREAD_RETRY_NS;
 	}
 	nt.tstate = v->tstate;
+	nt.head = head;
 	bpf_map_update_elem(&py_threads, &tid, &nt, BPF_ANY);
 }
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Python frames across threads and processes (tests/workloads/python/py_workers.py): each
 # thread's Python stack under its own thread label (Debian's 3.11 and pyenv 3.13); forked
-# multiprocessing workers (3.12); a Python process started after flamed (whole host); a CPython
-# flamed does not know (pyenv 3.7) is reported once and profiled natively.
+# multiprocessing workers (3.12); a Python process started after flamed (whole host); a native
+# thread calling into Python (a thread state per call); a CPython flamed does not know (pyenv
+# 3.7) is reported once and profiled natively.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
@@ -52,6 +53,29 @@ set -e
 [ "$(stats late run.python.processes)" -ge 1 ] || fail "the late Python process was not registered"
 check pyworkers late.pb.gz --expect late.out --min-workers 3 ||
 	fail "the late Python process's stacks wrong (above)"
+
+note "a native thread calling into Python (ctypes callbacks, as C libraries make them)"
+# Each round: 60 ms native, then a callback (a thread state made for it and freed after) that
+# runs Python for 150 ms. Its frames must show from its first sample: no answer about the
+# thread from before the callback may outlive the state that was freed or made since.
+run_flamed natcb --once 6s -F 499 -v -o "$TEST_TMP/natcb.folded" -- /usr/bin/python3.11 \
+	"$FLAMED_SOURCE_DIR/tests/workloads/python/py_native_cb.py" "$WORKLOAD_DIR/libpy_native_cb.so"
+[ "$RC" = 0 ] || fail "flamed exited $RC"
+cat natcb.out
+read -r cb_ms native_ms < <(awk '/^callback_ms/ {print $2, $4}' natcb.out)
+[ -n "$native_ms" ] || fail "no callback_ms line from py_native_cb.py"
+# the native thread's samples (under its start routine, run): in native_spin, or the callback's
+read -r spin cb cb_py < <(awk '/;run;/ { n = $NF; if (/;native_spin/) s += n; else { c += n;
+	if (/callback_hot_\[py\]/) p += n } } END { print s + 0, c + 0, p + 0 }' natcb.folded)
+echo "native thread: $spin samples in native_spin, $cb in the callback, $cb_py of them with its Python frames"
+[ "$cb" -ge 300 ] || fail "only $cb samples in the callback"
+[ $((cb_py * 100)) -ge $((cb * 95)) ] || fail "only $cb_py of $cb callback samples hold callback_hot"
+# the native part's share against the thread's own timing (3 points: ~1200 samples)
+share=$((spin * 1000 / (spin + cb)))
+want=$((native_ms * 1000 / (native_ms + cb_ms)))
+echo "native_spin: $share per mille of the thread's samples, $want measured"
+[ $((share - want)) -le 30 ] && [ $((want - share)) -le 30 ] ||
+	fail "native_spin at $share per mille, $want measured"
 
 if py=$(pyenv_python 3.7); then
 	note "an unknown version ($py): reported once, native frames"

@@ -47,7 +47,7 @@ for py in "${pythons[@]}"; do
 	cat "$TEST_TMP/$name.out"
 	args=()
 	[ "$minor" -ge 11 ] && args+=(--qualname)
-	check python "$TEST_TMP/$name.pb.gz" --expect "$TEST_TMP/$name.out" --expect-source "$SRC" \
+	check python "$TEST_TMP/$name.pb.gz" --expect "$TEST_TMP/$name.out" --expect-source "$SRC" --hz 499 \
 		"${args[@]}" || fail "$py: Python frames wrong (above)"
 	grep -q 'py_shapes.fib_\[py\]' "$TEST_TMP/$name.folded" || fail "no _[py] frames in folded"
 	table+=("$ver $py: $(stats "$name" run.python.frames_shown) Python frames shown")
