@@ -888,7 +888,8 @@ static void truncated_while_building(void **state)
 		changed += errno == EIO;
 	}
 	printf("libc: %ld reads a build, truncated before each: %ld builds said changed, %ld not "
-	       "ELF\n", reads, changed, reads - changed);
+	       "ELF\n",
+	       reads, changed, reads - changed);
 	assert_true(changed > 0);
 	trunc_rd = trunc_wr = -1;
 	close(rd);
