@@ -727,7 +727,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 	/* not marked known: userspace reads a process only once a sample shows it runs (an exec
 	 * storm of processes never sampled costs no snapshots), then its first sample after the
-	 * exec announces it; this event only refreshes a process announced already */
+	 * exec announces it; this event only refreshes a process announced already (by a sample
+	 * during the exec), so on the whole host no other exec wakes userspace. Targets are read
+	 * at their exec. */
+	if (!cfg_filter && !bpf_map_lookup_elem(&known, &ak))
+		return 0;
 	send_event(FLAMED_EVENT_EXEC, ak.tgid, ak.aspace, p);
 	return 0;
 }

@@ -411,6 +411,15 @@ static int fill_params(const struct hs_layout *l, struct flamed_hs_proc *hs,
 	return 0;
 }
 
+static struct hs_proc *proc_find(const struct hs_procs *hp, uint32_t tgid, uint64_t aspace)
+{
+	uintptr_t v;
+
+	if (!hashmap__find(&hp->procs, tgid, &v))
+		return NULL;
+	return ((struct hs_proc *)v)->aspace == aspace ? (struct hs_proc *)v : NULL;
+}
+
 static int hs_procs__detect(void *inst, struct proc_entry *e, struct flamed_rt_proc *rt,
 			    struct runtime_detect *what)
 {
@@ -450,7 +459,16 @@ static int hs_procs__detect(void *inst, struct proc_entry *e, struct flamed_rt_p
 	s = (uint64_t *)&sym;
 	for (size_t k = 0; k < sizeof(sym) / sizeof(uint64_t); k++)
 		s[k] = s[k] ? s[k] + bias : 0;
-	err = hs_vmstructs__read(vm_read, &e->tgid, &sym, &lay, why, sizeof(why));
+	/* the same image with the same libjvm, asked again (its maps re-read as its JIT code
+	 * grows, up to once a second): the VM's layout cannot have changed, and reading its
+	 * tables again was a tenth of a busy host's daemon CPU */
+	p = proc_find(hp, e->tgid, e->aspace);
+	if (p && p->jvm_bias == bias) {
+		lay = p->lay;
+		err = 0;
+	} else {
+		err = hs_vmstructs__read(vm_read, &e->tgid, &sym, &lay, why, sizeof(why));
+	}
 	if (!err && lay.major < 9) {
 		snprintf(why, sizeof(why), "JDK %d", lay.major);
 		err = -ENOTSUP;
@@ -499,19 +517,11 @@ static int hs_procs__detect(void *inst, struct proc_entry *e, struct flamed_rt_p
 	p->lay = lay;
 	p->gc_count = rt->params.hs.gc_count;
 	p->ident_mask = rt->params.hs.ident_mask;
+	p->jvm_bias = bias;
 	return 0;
 }
 
 /* --- frames --- */
-
-static struct hs_proc *proc_find(const struct hs_procs *hp, uint32_t tgid, uint64_t aspace)
-{
-	uintptr_t v;
-
-	if (!hashmap__find(&hp->procs, tgid, &v))
-		return NULL;
-	return ((struct hs_proc *)v)->aspace == aspace ? (struct hs_proc *)v : NULL;
-}
 
 static void method_frame(const struct hs_proc *p, const struct hs_method *m, int32_t bci,
 			 struct runtime_frame *f)

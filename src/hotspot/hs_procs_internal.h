@@ -65,6 +65,7 @@ struct hs_proc {
 	struct hs_layout lay;
 	uint64_t gc_count;	 /* &CollectedHeap::_total_collections, 0 when unknown */
 	uint8_t ident_mask;	 /* FLAMED_HS_TAG's mask (flamed_hs_proc) */
+	uint64_t jvm_bias;	 /* libjvm's load bias when lay was read */
 	struct hashmap methods;	 /* struct hs_method * (key: itself, by address and ConstMethod*) */
 	struct hashmap nmethods; /* struct hs_nmethod * (key: itself, by address and compile id) */
 	struct hashmap stubs;	 /* CodeBlob* -> struct hs_stub * */

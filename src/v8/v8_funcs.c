@@ -260,10 +260,13 @@ static void func_positions(struct v8_procs *vp, struct v8_proc *p, struct v8_fun
 static bool func_head(struct v8_proc *p, uint64_t sfi, uint8_t *h, uint64_t ident[3], uint32_t *tag)
 {
 	const struct v8_meta *m = &p->bin->elf.meta;
-	uint64_t tagbytes;
+	uint64_t tagbytes, map;
 
-	if (v8_heap__type(&p->heap, sfi) != (int)m->type_sfi ||
-	    v8_heap__read(&p->heap, sfi, 0, h, V8_OBJ_HEAD))
+	/* one read: the head holds the map (its first word), whose type is cached */
+	if (v8_heap__read(&p->heap, sfi, 0, h, V8_OBJ_HEAD))
+		return false;
+	memcpy(&map, h, 8);
+	if (v8_heap__map_type(&p->heap, map) != (int)m->type_sfi)
 		return false;
 	memcpy(&ident[0], h + m->sfi_name_or_scope_info, 8);
 	memcpy(&ident[1], h + m->sfi_script, 8);

@@ -92,10 +92,18 @@ void v8_heap__read_many(struct v8_heap *h, const uint64_t *objs, size_t n, uint3
 int v8_heap__type(struct v8_heap *h, uint64_t obj)
 {
 	uint64_t map;
+
+	if (v8_heap__read(h, obj, 0, &map, sizeof(map)))
+		return -1;
+	return v8_heap__map_type(h, map);
+}
+
+int v8_heap__map_type(struct v8_heap *h, uint64_t map)
+{
 	uint16_t type;
 	uintptr_t v;
 
-	if (v8_heap__read(h, obj, 0, &map, sizeof(map)) || !v8_heap__is_object(map))
+	if (!v8_heap__is_object(map))
 		return -1;
 	if (hashmap__find(&h->types, map, &v))
 		return (int)v - 1;

@@ -46,6 +46,10 @@ void v8_heap__read_many(struct v8_heap *h, const uint64_t *objs, size_t n, uint3
 /* The instance type of the object at obj, or -1 when it cannot be read. */
 int v8_heap__type(struct v8_heap *h, uint64_t obj);
 
+/* The instance type of objects whose map (their first word) is map, or -1: for a caller that
+ * read the object's head already (one read less). */
+int v8_heap__map_type(struct v8_heap *h, uint64_t map);
+
 /* Whether type is a String's. */
 bool v8_heap__is_string_type(const struct v8_heap *h, int type);
 
