@@ -26,12 +26,11 @@ struct py_thread {
  * makes a state, pushed at the head, and frees it after), so does freeing the newest one, and
  * the thread is searched again. The thread id alone does not tell: a freed state still holds
  * it, and its frames are gone (a freed state below the head still passes: its walk ends at a
- * bad pointer or no frame, counted). A
- * thread without a thread state (a native thread of a Python process, e.g. a BLAS worker) is
- * searched for again only this often in the same list, not on each of its samples. No answer
- * is kept from a list with a state being set up (none yet, or one without its thread id: 3.12+
- * binds it after linking it): keeping it would cost a starting process its first 200 ms of
- * Python frames. */
+ * bad pointer or no frame, counted). A thread without a thread state (a native thread of a
+ * Python process, e.g. a BLAS worker) is searched for again only this often in the same list,
+ * not on each of its samples. No answer is kept from a list with a state being set up (none
+ * yet, or one without its thread id: 3.12+ binds it after linking it): keeping it would cost a
+ * starting process its first 200 ms of Python frames. */
 #define PY_NO_THREAD_RETRY_NS 200000000ULL
 
 /* Per thread id: its PyThreadState, so the thread list is searched once per thread, not per
