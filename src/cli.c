@@ -53,6 +53,8 @@ static const char usage[] =
 	"  --no-java           show JVMs' native frames only, not Java methods\n"
 	"  --no-v8             show V8's (Node.js) frames as native and JIT code, not\n"
 	"                      JavaScript functions\n"
+	"  --no-ruby           show Ruby's interpreter frames, not Ruby methods\n"
+	"  --no-php            show PHP's interpreter frames, not PHP functions\n"
 	"  --off-cpu           also record where threads wait (sleep, I/O, locks) and for how\n"
 	"                      long: an off_cpu sample type, and a second flame graph\n"
 	"  --off-cpu-threshold DURATION  waits this long are always recorded, shorter ones\n"
@@ -139,6 +141,8 @@ enum {
 	OPT_NO_PYTHON,
 	OPT_NO_JAVA,
 	OPT_NO_V8,
+	OPT_NO_RUBY,
+	OPT_NO_PHP,
 	OPT_NO_PROGRESS,
 	OPT_UNWIND,
 	OPT_UNWIND_MEMORY,
@@ -195,6 +199,8 @@ static const struct option long_opts[] = {
 	{ "off-cpu-threshold", required_argument, NULL, OPT_OFF_CPU_THRESHOLD },
 	{ "off-cpu-walks", required_argument, NULL, OPT_OFF_CPU_WALKS },
 	{ "no-v8", no_argument, NULL, OPT_NO_V8 },
+	{ "no-ruby", no_argument, NULL, OPT_NO_RUBY },
+	{ "no-php", no_argument, NULL, OPT_NO_PHP },
 	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "unwind-memory", required_argument, NULL, OPT_UNWIND_MEMORY },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -636,6 +642,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, char *err, 
 			break;
 		case OPT_NO_V8:
 			cfg->no_v8 = true;
+			break;
+		case OPT_NO_RUBY:
+			cfg->no_ruby = true;
+			break;
+		case OPT_NO_PHP:
+			cfg->no_php = true;
 			break;
 		case OPT_OUTPUT_DIR:
 			if (!optarg[0] || !set_once(&k->output_dir, optarg))

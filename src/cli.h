@@ -106,6 +106,8 @@ struct config {
 	bool progress;		       /* live status line (auto: stderr is a terminal) */
 	bool no_java;		       /* --no-java: JVMs are not walked for Java frames */
 	bool no_v8;		       /* --no-v8: V8 processes are not walked for JS frames */
+	bool no_ruby; /* --no-ruby: Ruby processes are not walked for Ruby frames */
+	bool no_php;  /* --no-php: PHP processes are not walked for PHP frames */
 	int verbose;
 	int unwind_mode;	/* enum flamed_unwind_mode */
 	uint64_t unwind_memory; /* --unwind-memory; 0 = default (session.c) */

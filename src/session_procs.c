@@ -201,8 +201,10 @@ struct runtimes *session__new_runtimes(const struct config *cfg)
 		mods[n++] = &hs_runtime_ops;
 	if (!cfg->no_python)
 		mods[n++] = &py_runtime_ops;
-	mods[n++] = &php_runtime_ops;
-	mods[n++] = &rb_runtime_ops;
+	if (!cfg->no_php)
+		mods[n++] = &php_runtime_ops;
+	if (!cfg->no_ruby)
+		mods[n++] = &rb_runtime_ops;
 	if (!cfg->no_v8)
 		mods[n++] = &v8_runtime_ops;
 	return runtimes__new(mods, n);

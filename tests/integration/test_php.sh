@@ -5,8 +5,8 @@
 # array_map calling a closure (and its native frames between them, in order), sqrt under its
 # method, the hot lines in pprof, stacks down to _start; the same with OPcache's tracing JIT on;
 # an engine flamed does not know (a copy of php whose module API number is changed) is named
-# once in a warning and profiled natively. Also: the offsets table is what the installed engine
-# headers say (tools/php_offsets.sh).
+# once in a warning and profiled natively, as is any PHP under --no-php. Also: the offsets table
+# is what the installed engine headers say (tools/php_offsets.sh).
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 require_bpf
@@ -74,4 +74,11 @@ run_flamed old --once 4s -F 199 -o old.folded -- ./php8.2 "$SRC" 2
 	fail "no single 'module API 20990101, which flamed does not know' warning"
 grep -q 'execute_ex' old.folded || fail "unknown engine: no native execute_ex frames"
 ! grep -q 'Burner::spin_xyz' old.folded || fail "unknown engine: PHP frames from an unknown layout"
+
+note "--no-php: the engine's native frames only"
+run_flamed nophp --once 4s -F 199 --no-php -o nophp.folded -- "$PHP" "$SRC" 2
+[ "$RC" = 0 ] || fail "flamed exited $RC"
+grep -q 'execute_ex' nophp.folded || fail "--no-php: no native execute_ex frames"
+! grep -q 'Burner::spin_xyz' nophp.folded || fail "--no-php showed PHP frames"
+[ "$(stats nophp run.php.processes)" = 0 ] || fail "--no-php registered a PHP process"
 echo PASS

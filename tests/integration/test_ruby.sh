@@ -6,7 +6,8 @@
 # in pprof, stacks down to _start; the same with YJIT on; two threads (threads.rb), each under
 # its own thread label and function, with a C extension's native code (zlib's deflate) in order
 # below Zlib::Deflate#deflate; a Ruby flamed does not know (a copy of libruby whose
-# RUBY_VERSION is changed) named once in a warning and profiled natively. Also: the offsets
+# RUBY_VERSION is changed) named once in a warning and profiled natively, as is any Ruby under
+# --no-ruby. Also: the offsets
 # table is what Ruby's source says (tools/rb_offsets.sh, where Debian's archive is reachable)
 # and what the running interpreter holds (rb_live_offsets.rb reads its own memory with it).
 # shellcheck source=lib.sh
@@ -119,4 +120,11 @@ run_flamed old --once 4s -F 199 -o old.folded -- env LD_LIBRARY_PATH="$TEST_TMP/
 [ "$(stats old run.ruby.unknown_version)" = 1 ] || fail "the unknown Ruby was not counted"
 grep -q 'rb_vm_exec' old.folded || fail "unknown Ruby: no native rb_vm_exec frames"
 ! grep -q 'Burner#spin_xyz' old.folded || fail "unknown Ruby: Ruby frames from an unknown layout"
+
+note "--no-ruby: the interpreter's native frames only"
+run_flamed noruby --once 4s -F 199 --no-ruby -o noruby.folded -- "$RUBY" "$SRC" 2
+[ "$RC" = 0 ] || fail "flamed exited $RC"
+grep -q 'rb_vm_exec' noruby.folded || fail "--no-ruby: no native rb_vm_exec frames"
+! grep -q 'Burner#spin_xyz' noruby.folded || fail "--no-ruby showed Ruby frames"
+[ "$(stats noruby run.ruby.processes)" = 0 ] || fail "--no-ruby registered a Ruby process"
 echo PASS
